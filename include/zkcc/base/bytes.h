@@ -1,0 +1,31 @@
+// Byte helpers: hex encoding, file reading and constant-time comparison.
+#ifndef ZKCC_BASE_BYTES_H_
+#define ZKCC_BASE_BYTES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zkcc/base/status.h"
+
+namespace zkcc {
+
+using Bytes = std::vector<uint8_t>;
+
+// Lowercase hex, two digits a byte, no prefix.
+std::string to_hex(std::span<const uint8_t> bytes);
+// Accepts an optional 0x prefix and an even number of hex digits.
+StatusOr<Bytes> from_hex(std::string_view hex);
+
+// Compares in time that depends only on the lengths, never on the contents.
+bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b);
+
+// Reads a whole file ("-" reads standard input), refusing files larger than max_bytes.
+StatusOr<Bytes> read_file(const std::string& path, size_t max_bytes = size_t{1} << 30);
+
+}  // namespace zkcc
+
+#endif  // ZKCC_BASE_BYTES_H_

@@ -1,0 +1,55 @@
+// What confidential-computing hardware this machine offers, read from the kernel's interfaces
+// under one system root (default "/") so tests can point detection at a fake tree.
+#ifndef ZKCC_TEE_CAPABILITY_H_
+#define ZKCC_TEE_CAPABILITY_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zkcc::tee {
+
+enum class CpuPlatform { kNone, kSevSnp, kTdx };
+enum class CpuInterface { kNone, kConfigfsTsm, kIoctl };
+
+std::string_view cpu_platform_name(CpuPlatform p);
+std::string_view cpu_interface_name(CpuInterface i);
+
+struct CpuCapability {
+  CpuPlatform platform = CpuPlatform::kNone;
+  CpuInterface interface = CpuInterface::kNone;
+  std::string device;           // the device node or configfs directory evidence comes from
+  bool device_available = false;  // present and openable by this process
+  std::vector<std::string> notes;  // why the answer is what it is
+};
+
+struct GpuCapability {
+  bool nvml_available = false;
+  std::string nvml_status;  // "loaded", or why NVML could not be used
+  unsigned device_count = 0;
+  std::vector<std::string> device_names;
+  bool cc_supported = false;  // the driver reports a CC environment other than "none"
+  bool cc_active = false;     // CC feature enabled
+  bool cc_ready = false;      // GPUs accept work in CC mode
+  bool nvattest_available = false;
+};
+
+struct FullStackCapability {
+  CpuCapability cpu;
+  GpuCapability gpu;
+  bool full_stack() const { return cpu.device_available && gpu.cc_active; }
+};
+
+struct DetectOptions {
+  std::string root = "/";  // every path is taken relative to this
+  bool probe_nvml = true;  // load NVML with dlopen (only meaningful when root is "/")
+};
+
+FullStackCapability detect(const DetectOptions& options = {});
+
+// A JSON object with every field above.
+std::string capability_to_json(const FullStackCapability& cap);
+
+}  // namespace zkcc::tee
+
+#endif  // ZKCC_TEE_CAPABILITY_H_

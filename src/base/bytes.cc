@@ -1,0 +1,82 @@
+#include "zkcc/base/bytes.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace zkcc {
+
+std::string to_hex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+StatusOr<Bytes> from_hex(std::string_view hex) {
+  if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
+  if (hex.size() % 2 != 0) return invalid_argument("hex string has an odd number of digits");
+  Bytes out(hex.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = hex_value(hex[2 * i]);
+    int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return invalid_argument("invalid hex digit at position " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
+    }
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  if (a.size() != b.size()) return false;
+  volatile uint8_t diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff = static_cast<uint8_t>(diff | (a[i] ^ b[i]));
+  return diff == 0;
+}
+
+StatusOr<Bytes> read_file(const std::string& path, size_t max_bytes) {
+  struct Closer {
+    void operator()(FILE* f) const { std::fclose(f); }
+  };
+  FILE* raw = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (raw == nullptr) {
+    int err = errno;
+    std::string m = "cannot open '" + path + "': " + std::strerror(err);
+    if (err == ENOENT) return not_found(m);
+    if (err == EACCES) return permission_denied(m);
+    return unavailable(m);
+  }
+  std::unique_ptr<FILE, Closer> owned(path == "-" ? nullptr : raw);
+  Bytes out;
+  uint8_t buf[65536];
+  for (;;) {
+    size_t n = std::fread(buf, 1, sizeof buf, raw);
+    if (n > 0) {
+      if (out.size() + n > max_bytes) {
+        return out_of_range("'" + path + "' is larger than the limit of " + std::to_string(max_bytes) + " bytes");
+      }
+      out.insert(out.end(), buf, buf + n);
+    }
+    if (n < sizeof buf) {
+      if (std::ferror(raw)) return data_loss("read error on '" + path + "'");
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace zkcc

@@ -1,0 +1,92 @@
+#include "zkcc/tee/capability.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+namespace zkcc::tee {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FakeRoot : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("zkcc_detect_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "proc");
+    fs::create_directories(root_ / "dev");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  void cpuinfo(const std::string& flags) {
+    std::ofstream(root_ / "proc/cpuinfo") << "processor\t: 0\nflags\t\t: fpu vme " << flags << " sse\n";
+  }
+  void touch(const std::string& rel) {
+    fs::create_directories((root_ / rel).parent_path());
+    std::ofstream(root_ / rel) << "";
+  }
+  FullStackCapability run() {
+    DetectOptions o;
+    o.root = root_.string();
+    o.probe_nvml = false;
+    return detect(o);
+  }
+  fs::path root_;
+};
+
+TEST_F(FakeRoot, PlainMachineHasNoTee) {
+  cpuinfo("avx2");
+  auto cap = run();
+  EXPECT_EQ(cap.cpu.platform, CpuPlatform::kNone);
+  EXPECT_FALSE(cap.cpu.device_available);
+  EXPECT_FALSE(cap.full_stack());
+  EXPECT_FALSE(cap.cpu.notes.empty());
+}
+
+TEST_F(FakeRoot, SevGuestDeviceIsFound) {
+  cpuinfo("sev sev_es sev_snp");
+  touch("dev/sev-guest");
+  auto cap = run();
+  EXPECT_EQ(cap.cpu.platform, CpuPlatform::kSevSnp);
+  EXPECT_EQ(cap.cpu.interface, CpuInterface::kIoctl);
+  EXPECT_TRUE(cap.cpu.device_available);
+  EXPECT_EQ(cap.cpu.device, (root_ / "dev/sev-guest").string());
+}
+
+TEST_F(FakeRoot, TdxPrefersConfigfsTsm) {
+  cpuinfo("tdx_guest");
+  touch("dev/tdx_guest");
+  fs::create_directories(root_ / "sys/kernel/config/tsm/report");
+  auto cap = run();
+  EXPECT_EQ(cap.cpu.platform, CpuPlatform::kTdx);
+  EXPECT_EQ(cap.cpu.interface, CpuInterface::kConfigfsTsm);
+  EXPECT_TRUE(cap.cpu.device_available);
+}
+
+TEST_F(FakeRoot, FlagWithoutDriverIsExplained) {
+  cpuinfo("sev_snp");
+  auto cap = run();
+  EXPECT_EQ(cap.cpu.platform, CpuPlatform::kSevSnp);
+  EXPECT_EQ(cap.cpu.interface, CpuInterface::kNone);
+  EXPECT_FALSE(cap.cpu.device_available);
+  ASSERT_FALSE(cap.cpu.notes.empty());
+  EXPECT_NE(cap.cpu.notes[0].find("driver"), std::string::npos);
+}
+
+TEST_F(FakeRoot, JsonCarriesEveryField) {
+  cpuinfo("sev_snp");
+  touch("dev/sev-guest");
+  auto j = nlohmann::json::parse(capability_to_json(run()));
+  EXPECT_EQ(j["cpu"]["platform"], "sev-snp");
+  EXPECT_EQ(j["cpu"]["interface"], "ioctl");
+  EXPECT_EQ(j["gpu"]["cc_active"], false);
+  EXPECT_EQ(j["gpu"]["nvml_status"], "not probed");
+  EXPECT_EQ(j["full_stack_cc"], false);
+}
+
+}  // namespace
+}  // namespace zkcc::tee
