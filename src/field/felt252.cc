@@ -3,6 +3,18 @@
 #include <algorithm>
 
 namespace zkcc::field {
+
+namespace limbs {
+bool cpu_has_adx() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+#else
+  return false;
+#endif
+}
+}  // namespace limbs
+
 namespace {
 
 // a < b on little-endian limbs.

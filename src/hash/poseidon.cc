@@ -32,8 +32,6 @@ inline void mix(Felt252& s0, Felt252& s1, Felt252& s2) {
   s2 = n2;
 }
 
-inline Felt252 cube(const Felt252& x) { return x.square() * x; }
-
 Tables make_tables() {
   Tables t;
   for (int k = 0; k < 3 * kPoseidonRounds; ++k) {
@@ -69,28 +67,94 @@ const Tables& tables() {
   return t;
 }
 
-inline void full_round(PoseidonState& s, const Felt252* c) {
-  s[0] = cube(s[0] + c[0]);
-  s[1] = cube(s[1] + c[1]);
-  s[2] = cube(s[2] + c[2]);
-  mix(s[0], s[1], s[2]);
+// The permutation runs on raw Montgomery limbs with lazy reduction. Invariant at the start of
+// each round: every lane is in [0, 2p). Adding a constant (< p) gives < 3p; the lazy cube of a
+// value < 3p is < 1.13p; the MDS below stays under 9.2p < 16p < 2^256 without wrapping (the
+// subtractions are offset by 4p, which exceeds twice or three times any lane they subtract);
+// reduce_partial then restores [0, 2p). The output lanes are made canonical once, at the end.
+namespace lazy {
+
+using field::limbs::L4;
+
+constexpr L4 k4P = {4, 0, 0, 4 * field::limbs::kP3};
+
+template <bool kAdx>
+inline L4 cube(const L4& x) {
+  return field::limbs::mont_mul_lazy_with<kAdx>(field::limbs::mont_sqr_lazy_with<kAdx>(x), x);
 }
+
+inline void mix(L4& s0, L4& s1, L4& s2) {
+  using field::limbs::add;
+  using field::limbs::sub;
+  L4 t = add(add(s0, s1), s2);
+  L4 n0 = add(t, add(s0, s0));
+  L4 n1 = sub(add(t, k4P), add(s1, s1));
+  L4 n2 = sub(add(t, k4P), add(add(s2, s2), s2));
+  s0 = field::limbs::reduce_partial(n0);
+  s1 = field::limbs::reduce_partial(n1);
+  s2 = field::limbs::reduce_partial(n2);
+}
+
+template <bool kAdx>
+inline void full_round(L4& s0, L4& s1, L4& s2, const Felt252* c) {
+  s0 = cube<kAdx>(field::limbs::add(s0, c[0].montgomery_limbs()));
+  s1 = cube<kAdx>(field::limbs::add(s1, c[1].montgomery_limbs()));
+  s2 = cube<kAdx>(field::limbs::add(s2, c[2].montgomery_limbs()));
+  mix(s0, s1, s2);
+}
+
+// Only lane 2 is cubed, so the MDS is regrouped to keep lanes 0 and 1 off the cube's critical
+// path: with y the cube, n0 = (3 s0 + s1) + y, n1 = (s0 - s1 + 4p) + y, n2 = (s0 + s1 + 4p) - 2y.
+// Bounds: n0 < 9.2p, n1 < 7.2p, n2 < 8p, and 2y < 2.3p < s0 + s1 + 4p.
+template <bool kAdx>
+inline void partial_round(L4& s0, L4& s1, L4& s2, const Felt252& c) {
+  using field::limbs::add;
+  using field::limbs::sub;
+  L4 a0 = add(add(s0, s0), add(s0, s1));
+  L4 a1 = sub(add(s0, k4P), s1);
+  L4 a2 = add(add(s0, s1), k4P);
+  L4 y = cube<kAdx>(add(s2, c.montgomery_limbs()));
+  s0 = field::limbs::reduce_partial(add(a0, y));
+  s1 = field::limbs::reduce_partial(add(a1, y));
+  s2 = field::limbs::reduce_partial(sub(a2, add(y, y)));
+}
+
+}  // namespace lazy
 
 }  // namespace
 
 std::span<const Felt252, 3 * kPoseidonRounds> poseidon_round_constants() { return tables().constants; }
 
-void hades_permutation(PoseidonState& s) {
+namespace {
+
+template <bool kAdx>
+void permute(PoseidonState& state) {
   const Tables& t = tables();
   const Felt252* c = t.constants.data();
-  for (int r = 0; r < kHalfFull; ++r) full_round(s, c + 3 * r);
-  for (int r = 0; r < kPoseidonPartialRounds; ++r) {
-    s[2] = cube(s[2] + t.partial_lane2[r]);
-    mix(s[0], s[1], s[2]);
+  field::limbs::L4 s0 = state[0].montgomery_limbs(), s1 = state[1].montgomery_limbs(),
+                   s2 = state[2].montgomery_limbs();
+  for (int r = 0; r < kHalfFull; ++r) lazy::full_round<kAdx>(s0, s1, s2, c + 3 * r);
+  for (int r = 0; r < kPoseidonPartialRounds; ++r) lazy::partial_round<kAdx>(s0, s1, s2, t.partial_lane2[r]);
+  lazy::full_round<kAdx>(s0, s1, s2, t.after_partial.data());
+  for (int r = kHalfFull + kPoseidonPartialRounds + 1; r < kPoseidonRounds; ++r) {
+    lazy::full_round<kAdx>(s0, s1, s2, c + 3 * r);
   }
-  full_round(s, t.after_partial.data());
-  for (int r = kHalfFull + kPoseidonPartialRounds + 1; r < kPoseidonRounds; ++r) full_round(s, c + 3 * r);
+  state[0] = Felt252::from_montgomery_limbs(field::limbs::cond_sub_p(s0));
+  state[1] = Felt252::from_montgomery_limbs(field::limbs::cond_sub_p(s1));
+  state[2] = Felt252::from_montgomery_limbs(field::limbs::cond_sub_p(s2));
 }
+
+}  // namespace
+
+void hades_permutation(PoseidonState& state) {
+  if (field::limbs::kUseAdx) {
+    permute<true>(state);
+  } else {
+    permute<false>(state);
+  }
+}
+
+void hades_permutation_portable(PoseidonState& state) { permute<false>(state); }
 
 Felt252 poseidon_hash(const Felt252& x, const Felt252& y) {
   PoseidonState s = {x, y, Felt252::from_u64(2)};

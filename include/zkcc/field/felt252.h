@@ -13,10 +13,11 @@
 #include <string_view>
 
 #include "zkcc/base/status.h"
+#include "zkcc/field/felt252_limbs.h"
 
 namespace zkcc::field {
 
-__extension__ typedef unsigned __int128 u128;
+using limbs::u128;
 
 class Felt252 {
  public:
@@ -26,16 +27,16 @@ class Felt252 {
   constexpr Felt252() = default;
   static constexpr Felt252 zero() { return Felt252(); }
   static constexpr Felt252 one() { return from_raw(kROne); }
-  static constexpr Felt252 from_u64(uint64_t v) { return to_montgomery({v, 0, 0, 0}); }
-  static constexpr Felt252 from_u128(u128 v) {
+  static Felt252 from_u64(uint64_t v) { return to_montgomery({v, 0, 0, 0}); }
+  static Felt252 from_u128(u128 v) {
     return to_montgomery({static_cast<uint64_t>(v), static_cast<uint64_t>(v >> 64), 0, 0});
   }
-  static constexpr Felt252 from_i64(int64_t v) {
+  static Felt252 from_i64(int64_t v) {
     Felt252 m = from_u64(v < 0 ? uint64_t(0) - static_cast<uint64_t>(v) : static_cast<uint64_t>(v));
     return v < 0 ? -m : m;
   }
   // Reduces any 256-bit integer modulo p (for hashing arbitrary 32-byte strings into the field).
-  static constexpr Felt252 reduce(const Limbs& v) { return from_raw(mont_mul(v, kR2)); }
+  static Felt252 reduce(const Limbs& v) { return from_raw(mont_mul(v, kR2)); }
   // Rejects values >= p.
   static StatusOr<Felt252> from_canonical(const Limbs& v);
   // 32 bytes big-endian; rejects values >= p.
@@ -73,17 +74,17 @@ class Felt252 {
   // Orders by canonical integer value.
   friend std::strong_ordering operator<=>(const Felt252& a, const Felt252& b);
 
-  constexpr Felt252 operator+(const Felt252& o) const { return from_raw(add_mod(m_, o.m_)); }
-  constexpr Felt252 operator-(const Felt252& o) const { return from_raw(sub_mod(m_, o.m_)); }
-  constexpr Felt252 operator-() const { return from_raw(sub_mod(Limbs{}, m_)); }
-  constexpr Felt252 operator*(const Felt252& o) const { return from_raw(mont_mul(m_, o.m_)); }
-  constexpr Felt252& operator+=(const Felt252& o) { return *this = *this + o; }
-  constexpr Felt252& operator-=(const Felt252& o) { return *this = *this - o; }
-  constexpr Felt252& operator*=(const Felt252& o) { return *this = *this * o; }
-  constexpr Felt252 square() const { return from_raw(mont_mul(m_, m_)); }
-  constexpr Felt252 doubled() const { return *this + *this; }
+  Felt252 operator+(const Felt252& o) const { return from_raw(limbs::add_mod(m_, o.m_)); }
+  Felt252 operator-(const Felt252& o) const { return from_raw(limbs::sub_mod(m_, o.m_)); }
+  Felt252 operator-() const { return from_raw(limbs::sub_mod(Limbs{}, m_)); }
+  Felt252 operator*(const Felt252& o) const { return from_raw(mont_mul(m_, o.m_)); }
+  Felt252& operator+=(const Felt252& o) { return *this = *this + o; }
+  Felt252& operator-=(const Felt252& o) { return *this = *this - o; }
+  Felt252& operator*=(const Felt252& o) { return *this = *this * o; }
+  Felt252 square() const { return from_raw(limbs::cond_sub_p(limbs::mont_sqr_lazy(m_))); }
+  Felt252 doubled() const { return *this + *this; }
   // Raises to a 256-bit exponent (little-endian limbs); square-and-multiply over all 256 bits.
-  constexpr Felt252 pow(const Limbs& e) const {
+  Felt252 pow(const Limbs& e) const {
     Felt252 acc = one();
     for (int i = 255; i >= 0; --i) {
       acc = acc.square();
@@ -91,45 +92,19 @@ class Felt252 {
     }
     return acc;
   }
-  constexpr Felt252 pow(uint64_t e) const { return pow(Limbs{e, 0, 0, 0}); }
+  Felt252 pow(uint64_t e) const { return pow(Limbs{e, 0, 0, 0}); }
   // Fermat inverse a^(p-2); the inverse of zero is zero.
-  constexpr Felt252 inverse() const { return pow(Limbs{0xffffffffffffffffull, 0xffffffffffffffffull, 0xffffffffffffffffull, 0x0800000000000010ull}); }
+  Felt252 inverse() const { return pow(Limbs{0xffffffffffffffffull, 0xffffffffffffffffull, 0xffffffffffffffffull, 0x0800000000000010ull}); }
 
   // The raw Montgomery limbs, for code that serialises the internal form (benchmarks, tests).
   constexpr const Limbs& montgomery_limbs() const { return m_; }
+  // Wraps Montgomery limbs that the caller has already reduced to [0, p).
+  static constexpr Felt252 from_montgomery_limbs(const Limbs& m) { return from_raw(m); }
 
-  // Montgomery multiplication (CIOS): returns a * b / 2^256 mod p, canonical for canonical inputs
-  // and for any a < 2^256 when b < p.
-  static constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) {
-    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
-    for (int i = 0; i < 4; ++i) {
-      // t += a * b[i]
-      u128 c = u128(a[0]) * b[i] + t0;
-      t0 = static_cast<uint64_t>(c);
-      c = u128(a[1]) * b[i] + t1 + (c >> 64);
-      t1 = static_cast<uint64_t>(c);
-      c = u128(a[2]) * b[i] + t2 + (c >> 64);
-      t2 = static_cast<uint64_t>(c);
-      c = u128(a[3]) * b[i] + t3 + (c >> 64);
-      t3 = static_cast<uint64_t>(c);
-      uint64_t t5 = static_cast<uint64_t>((u128(t4) + (c >> 64)) >> 64);
-      t4 = static_cast<uint64_t>(t4 + static_cast<uint64_t>(c >> 64));
-      // m = -t0 makes t0 + m*p[0] = 0 mod 2^64; p = 1 + p3*2^192, so only limb 3 gets m*p3.
-      uint64_t m = uint64_t(0) - t0;
-      uint64_t carry = t0 != 0 ? 1 : 0;  // t0 + m overflows exactly when t0 != 0
-      c = u128(t1) + carry;
-      uint64_t n0 = static_cast<uint64_t>(c);
-      c = u128(t2) + (c >> 64);
-      uint64_t n1 = static_cast<uint64_t>(c);
-      c = u128(t3) + (c >> 64) + u128(m) * kModulus[3];
-      uint64_t n2 = static_cast<uint64_t>(c);
-      c = u128(t4) + (c >> 64);
-      uint64_t n3 = static_cast<uint64_t>(c);
-      uint64_t n4 = t5 + static_cast<uint64_t>(c >> 64);
-      t0 = n0; t1 = n1; t2 = n2; t3 = n3; t4 = n4;
-    }
-    // t < 2p here; one conditional subtraction makes it canonical.
-    return cond_sub_p({t0, t1, t2, t3}, t4);
+  // Montgomery multiplication: a * b / 2^256 mod p, canonical for canonical inputs and for any
+  // a < 2^256 when b < p.
+  static Limbs mont_mul(const Limbs& a, const Limbs& b) {
+    return limbs::cond_sub_p(limbs::mont_mul_lazy(a, b));
   }
 
  private:
@@ -143,52 +118,8 @@ class Felt252 {
     f.m_ = m;
     return f;
   }
-  static constexpr Felt252 to_montgomery(const Limbs& v) { return from_raw(mont_mul(v, kR2)); }
-  static constexpr Limbs from_montgomery(const Limbs& m) { return mont_mul(m, Limbs{1, 0, 0, 0}); }
-
-  // Subtracts p when (hi:v) >= p, without branching on secret data.
-  static constexpr Limbs cond_sub_p(const Limbs& v, uint64_t hi) {
-    Limbs d{};
-    uint64_t borrow = 0;
-    for (int i = 0; i < 4; ++i) {
-      u128 s = u128(v[i]) - kModulus[i] - borrow;
-      d[i] = static_cast<uint64_t>(s);
-      borrow = static_cast<uint64_t>(s >> 64) & 1;
-    }
-    // Keep v when hi:v < p, i.e. when the subtraction borrowed out of the top and hi is zero.
-    uint64_t keep = uint64_t(0) - (borrow & (hi == 0 ? 1 : 0));
-    Limbs r{};
-    for (int i = 0; i < 4; ++i) r[i] = (v[i] & keep) | (d[i] & ~keep);
-    return r;
-  }
-  static constexpr Limbs add_mod(const Limbs& a, const Limbs& b) {
-    Limbs s{};
-    uint64_t carry = 0;
-    for (int i = 0; i < 4; ++i) {
-      u128 t = u128(a[i]) + b[i] + carry;
-      s[i] = static_cast<uint64_t>(t);
-      carry = static_cast<uint64_t>(t >> 64);
-    }
-    return cond_sub_p(s, carry);  // a + b < 2p < 2^256, so carry is always 0
-  }
-  static constexpr Limbs sub_mod(const Limbs& a, const Limbs& b) {
-    Limbs d{};
-    uint64_t borrow = 0;
-    for (int i = 0; i < 4; ++i) {
-      u128 t = u128(a[i]) - b[i] - borrow;
-      d[i] = static_cast<uint64_t>(t);
-      borrow = static_cast<uint64_t>(t >> 64) & 1;
-    }
-    // Add p back when the subtraction borrowed.
-    uint64_t mask = uint64_t(0) - borrow;
-    uint64_t carry = 0;
-    for (int i = 0; i < 4; ++i) {
-      u128 t = u128(d[i]) + (kModulus[i] & mask) + carry;
-      d[i] = static_cast<uint64_t>(t);
-      carry = static_cast<uint64_t>(t >> 64);
-    }
-    return d;
-  }
+  static Felt252 to_montgomery(const Limbs& v) { return from_raw(mont_mul(v, kR2)); }
+  static Limbs from_montgomery(const Limbs& m) { return mont_mul(m, Limbs{1, 0, 0, 0}); }
 
   Limbs m_{};
 };

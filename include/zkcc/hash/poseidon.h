@@ -22,8 +22,10 @@ inline constexpr int kPoseidonRounds = kPoseidonFullRounds + kPoseidonPartialRou
 // The 273 round constants, round-major: constant for round r, lane j at index 3r + j.
 std::span<const Felt252, 3 * kPoseidonRounds> poseidon_round_constants();
 
-// The Hades permutation, in place.
+// The Hades permutation, in place. Uses mulx/adcx/adox when the CPU has them.
 void hades_permutation(PoseidonState& state);
+// The same permutation on the portable C++ path only, so tests can check both paths agree.
+void hades_permutation_portable(PoseidonState& state);
 
 // permutation([x, y, 2])[0]
 Felt252 poseidon_hash(const Felt252& x, const Felt252& y);

@@ -1,0 +1,350 @@
+// Limb-level arithmetic modulo the Stark prime p = 2^251 + 17 * 2^192 + 1, on four little-endian
+// 64-bit limbs. Felt252 is built on these; hot loops (Poseidon) use the lazy forms directly and
+// keep values in [0, 2p) or wider between reductions, which the bounds noted below allow.
+#ifndef ZKCC_FIELD_FELT252_LIMBS_H_
+#define ZKCC_FIELD_FELT252_LIMBS_H_
+
+#include <array>
+#include <cstdint>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+namespace zkcc::field::limbs {
+
+__extension__ typedef unsigned __int128 u128;
+using L4 = std::array<uint64_t, 4>;
+
+inline constexpr uint64_t kP3 = 0x0800000000000011ull;  // top limb of p; the others are 1, 0, 0
+inline constexpr L4 kP = {1, 0, 0, kP3};
+
+// a + b + carry_in; carry_in and the returned carry are 0 or 1.
+inline uint64_t adc(uint64_t a, uint64_t b, unsigned char& carry) {
+#if defined(__x86_64__)
+  unsigned long long out;
+  carry = _addcarry_u64(carry, a, b, &out);
+  return out;
+#else
+  u128 s = u128(a) + b + carry;
+  carry = static_cast<unsigned char>(s >> 64);
+  return static_cast<uint64_t>(s);
+#endif
+}
+
+// a - b - borrow_in; borrow_in and the returned borrow are 0 or 1.
+inline uint64_t sbb(uint64_t a, uint64_t b, unsigned char& borrow) {
+#if defined(__x86_64__)
+  unsigned long long out;
+  borrow = _subborrow_u64(borrow, a, b, &out);
+  return out;
+#else
+  u128 d = u128(a) - b - borrow;
+  borrow = static_cast<unsigned char>((d >> 64) & 1);
+  return static_cast<uint64_t>(d);
+#endif
+}
+
+// Plain 256-bit addition; callers guarantee no overflow (values stay below 16p < 2^256).
+inline L4 add(const L4& a, const L4& b) {
+  unsigned char c = 0;
+  L4 r;
+  r[0] = adc(a[0], b[0], c);
+  r[1] = adc(a[1], b[1], c);
+  r[2] = adc(a[2], b[2], c);
+  r[3] = adc(a[3], b[3], c);
+  return r;
+}
+
+// Plain 256-bit subtraction; callers guarantee a >= b.
+inline L4 sub(const L4& a, const L4& b) {
+  unsigned char c = 0;
+  L4 r;
+  r[0] = sbb(a[0], b[0], c);
+  r[1] = sbb(a[1], b[1], c);
+  r[2] = sbb(a[2], b[2], c);
+  r[3] = sbb(a[3], b[3], c);
+  return r;
+}
+
+// [0, 2p) -> [0, p), without branching on the value.
+inline L4 cond_sub_p(const L4& v) {
+  unsigned char b = 0;
+  L4 d;
+  d[0] = sbb(v[0], kP[0], b);
+  d[1] = sbb(v[1], 0, b);
+  d[2] = sbb(v[2], 0, b);
+  d[3] = sbb(v[3], kP3, b);
+  uint64_t keep = uint64_t(0) - b;  // all ones when v < p
+  return {(v[0] & keep) | (d[0] & ~keep), (v[1] & keep) | (d[1] & ~keep), (v[2] & keep) | (d[2] & ~keep),
+          (v[3] & keep) | (d[3] & ~keep)};
+}
+
+// [0, 2^256) -> [0, 2p): with q = v >> 251, subtracts (q - 1) p when q > 0. Writing
+// v = q 2^251 + r, the result is 2^251 + r - (q - 1)(17 2^192 + 1), which lies in (0, 2^252).
+inline L4 reduce_partial(const L4& v) {
+  uint64_t q = v[3] >> 59;
+  uint64_t k = q - (q != 0 ? 1 : 0);
+  unsigned char b = 0;
+  L4 r;
+  r[0] = sbb(v[0], k, b);
+  r[1] = sbb(v[1], 0, b);
+  r[2] = sbb(v[2], 0, b);
+  r[3] = sbb(v[3], k * kP3, b);
+  return r;
+}
+
+// (a + b) mod p for a, b in [0, p).
+inline L4 add_mod(const L4& a, const L4& b) { return cond_sub_p(add(a, b)); }
+
+// (a - b) mod p for a, b in [0, p).
+inline L4 sub_mod(const L4& a, const L4& b) {
+  unsigned char br = 0;
+  L4 d;
+  d[0] = sbb(a[0], b[0], br);
+  d[1] = sbb(a[1], b[1], br);
+  d[2] = sbb(a[2], b[2], br);
+  d[3] = sbb(a[3], b[3], br);
+  uint64_t mask = uint64_t(0) - br;  // add p back when the subtraction borrowed
+  unsigned char c = 0;
+  d[0] = adc(d[0], kP[0] & mask, c);
+  d[1] = adc(d[1], 0, c);
+  d[2] = adc(d[2], 0, c);
+  d[3] = adc(d[3], kP3 & mask, c);
+  return d;
+}
+
+
+// Montgomery reduction of the 512-bit t: returns t / 2^256 mod p, in [0, t / 2^256 + p).
+// p = 1 mod 2^192, so the low three limbs go in one step: with L = t mod 2^192 and m = -L mod
+// 2^192, t + m p = t + m + m p3 2^192 is divisible by 2^192, and (t + m) / 2^192 is just the high
+// part plus one carry (L != 0). One single-limb step then finishes the division by 2^256.
+inline L4 mont_reduce(const uint64_t t[8]) {
+  unsigned char b = 0;
+  uint64_t m0 = sbb(0, t[0], b);
+  uint64_t m1 = sbb(0, t[1], b);
+  uint64_t m2 = sbb(0, t[2], b);
+  // The final borrow of 0 - L is exactly (L != 0), the carry out of L + m.
+  // M = m * p3 (four limbs)
+  u128 w = u128(m0) * kP3;
+  uint64_t M0 = static_cast<uint64_t>(w);
+  w = u128(m1) * kP3 + (w >> 64);
+  uint64_t M1 = static_cast<uint64_t>(w);
+  w = u128(m2) * kP3 + (w >> 64);
+  uint64_t M2 = static_cast<uint64_t>(w);
+  uint64_t M3 = static_cast<uint64_t>(w >> 64);
+  // U = t[3..7] + M + (L != 0), the last entering as the first carry.
+  unsigned char c = b;
+  uint64_t u0 = adc(t[3], M0, c);
+  uint64_t u1 = adc(t[4], M1, c);
+  uint64_t u2 = adc(t[5], M2, c);
+  uint64_t u3 = adc(t[6], M3, c);
+  uint64_t u4 = t[7] + c;
+  // Last limb: m' = -u0, adding m' p clears u0 with a carry of (u0 != 0) and adds m' p3 at limb 3.
+  uint64_t mm = uint64_t(0) - u0;
+  uint64_t nz2 = u0 != 0 ? 1 : 0;
+  u128 x = u128(mm) * kP3;
+  c = static_cast<unsigned char>(nz2);
+  L4 r;
+  r[0] = adc(u1, 0, c);
+  r[1] = adc(u2, 0, c);
+  r[2] = adc(u3, static_cast<uint64_t>(x), c);
+  r[3] = adc(u4, static_cast<uint64_t>(x >> 64), c);
+  return r;
+}
+
+// The 512-bit product a * b, portable C++.
+inline void mul_512_portable(const L4& a, const L4& b, uint64_t t[8]) {
+  u128 w;
+  // Row 0.
+  w = u128(a[0]) * b[0];
+  t[0] = static_cast<uint64_t>(w);
+  w = u128(a[1]) * b[0] + (w >> 64);
+  t[1] = static_cast<uint64_t>(w);
+  w = u128(a[2]) * b[0] + (w >> 64);
+  t[2] = static_cast<uint64_t>(w);
+  w = u128(a[3]) * b[0] + (w >> 64);
+  t[3] = static_cast<uint64_t>(w);
+  t[4] = static_cast<uint64_t>(w >> 64);
+  // Rows 1..3: each a[j] * b[i] + t + carry fits in 128 bits.
+  for (int i = 1; i < 4; ++i) {
+    w = u128(a[0]) * b[i] + t[i];
+    t[i] = static_cast<uint64_t>(w);
+    w = u128(a[1]) * b[i] + t[i + 1] + (w >> 64);
+    t[i + 1] = static_cast<uint64_t>(w);
+    w = u128(a[2]) * b[i] + t[i + 2] + (w >> 64);
+    t[i + 2] = static_cast<uint64_t>(w);
+    w = u128(a[3]) * b[i] + t[i + 3] + (w >> 64);
+    t[i + 3] = static_cast<uint64_t>(w);
+    t[i + 4] = static_cast<uint64_t>(w >> 64);
+  }
+}
+
+// ZKCC_HAVE_ADX_ASM: the mulx/adcx/adox product below is compiled in.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ZKCC_HAVE_ADX_ASM 1
+
+// The 512-bit product a * b with BMI2/ADX: schoolbook rows, each with two independent carry
+// chains (adcx on CF, adox on OF). The operands are memory inputs the compiler addresses itself,
+// which leaves it enough registers in every context. Only called after a run-time check that the
+// CPU has both extensions. (Moving the reduction into the same block measured slower: it starves
+// the surrounding code of registers.)
+inline void mul_512_adx(const L4& a, const L4& b, uint64_t t[8]) {
+  uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi, zero;
+  __asm__(
+      // Row 0: T = a * b0
+      "movq %[b0], %%rdx\n\t"
+      "mulxq %[a0], %[t0], %[t1]\n\t"
+      "mulxq %[a1], %[lo], %[t2]\n\t"
+      "addq %[lo], %[t1]\n\t"
+      "mulxq %[a2], %[lo], %[t3]\n\t"
+      "adcq %[lo], %[t2]\n\t"
+      "mulxq %[a3], %[lo], %[t4]\n\t"
+      "adcq %[lo], %[t3]\n\t"
+      "adcq $0, %[t4]\n\t"
+      // Row 1: T += a * b1 at limb 1
+      "movq %[b1], %%rdx\n\t"
+      "xorl %k[zero], %k[zero]\n\t"
+      "mulxq %[a0], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t1]\n\t"
+      "adoxq %[hi], %[t2]\n\t"
+      "mulxq %[a1], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t2]\n\t"
+      "adoxq %[hi], %[t3]\n\t"
+      "mulxq %[a2], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t3]\n\t"
+      "adoxq %[hi], %[t4]\n\t"
+      "mulxq %[a3], %[lo], %[t5]\n\t"
+      "adcxq %[lo], %[t4]\n\t"
+      "adoxq %[zero], %[t5]\n\t"
+      "adcxq %[zero], %[t5]\n\t"
+      // Row 2: T += a * b2 at limb 2
+      "movq %[b2], %%rdx\n\t"
+      "xorl %k[zero], %k[zero]\n\t"
+      "mulxq %[a0], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t2]\n\t"
+      "adoxq %[hi], %[t3]\n\t"
+      "mulxq %[a1], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t3]\n\t"
+      "adoxq %[hi], %[t4]\n\t"
+      "mulxq %[a2], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t4]\n\t"
+      "adoxq %[hi], %[t5]\n\t"
+      "mulxq %[a3], %[lo], %[t6]\n\t"
+      "adcxq %[lo], %[t5]\n\t"
+      "adoxq %[zero], %[t6]\n\t"
+      "adcxq %[zero], %[t6]\n\t"
+      // Row 3: T += a * b3 at limb 3
+      "movq %[b3], %%rdx\n\t"
+      "xorl %k[zero], %k[zero]\n\t"
+      "mulxq %[a0], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t3]\n\t"
+      "adoxq %[hi], %[t4]\n\t"
+      "mulxq %[a1], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t4]\n\t"
+      "adoxq %[hi], %[t5]\n\t"
+      "mulxq %[a2], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t5]\n\t"
+      "adoxq %[hi], %[t6]\n\t"
+      "mulxq %[a3], %[lo], %[t7]\n\t"
+      "adcxq %[lo], %[t6]\n\t"
+      "adoxq %[zero], %[t7]\n\t"
+      "adcxq %[zero], %[t7]\n\t"
+      : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5),
+        [t6] "=&r"(t6), [t7] "=&r"(t7), [lo] "=&r"(lo), [hi] "=&r"(hi), [zero] "=&r"(zero)
+      : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
+        [b2] "m"(b[2]), [b3] "m"(b[3])
+      : "rdx", "cc");
+  t[0] = t0;
+  t[1] = t1;
+  t[2] = t2;
+  t[3] = t3;
+  t[4] = t4;
+  t[5] = t5;
+  t[6] = t6;
+  t[7] = t7;
+}
+#endif
+
+// True when the CPU has BMI2 and ADX, so the mulx/adcx/adox product can be used.
+bool cpu_has_adx();
+inline const bool kUseAdx = cpu_has_adx();
+
+// a * b / 2^256 mod p, without the final subtraction: the result is below a b / 2^256 + p, so
+// inputs below 3p give results below 1.29p, and any a < 2^256 with b < p gives a result below 2p.
+template <bool kAdx>
+inline L4 mont_mul_lazy_with(const L4& a, const L4& b) {
+  uint64_t t[8];
+#ifdef ZKCC_HAVE_ADX_ASM
+  if constexpr (kAdx) {
+    mul_512_adx(a, b, t);
+    return mont_reduce(t);
+  }
+#endif
+  mul_512_portable(a, b, t);
+  return mont_reduce(t);
+}
+
+inline L4 mont_mul_lazy(const L4& a, const L4& b) {
+  return kUseAdx ? mont_mul_lazy_with<true>(a, b) : mont_mul_lazy_with<false>(a, b);
+}
+
+// a^2 / 2^256 mod p, lazy as above: the off-diagonal products are computed once and doubled.
+inline L4 mont_sqr_lazy_portable(const L4& a) {
+  uint64_t t[8];
+  u128 w;
+  // Off-diagonal terms a[i] a[j], i < j, at limb i + j.
+  w = u128(a[0]) * a[1];
+  t[1] = static_cast<uint64_t>(w);
+  w = u128(a[0]) * a[2] + (w >> 64);
+  t[2] = static_cast<uint64_t>(w);
+  w = u128(a[0]) * a[3] + (w >> 64);
+  t[3] = static_cast<uint64_t>(w);
+  t[4] = static_cast<uint64_t>(w >> 64);
+  w = u128(a[1]) * a[2] + t[3];
+  t[3] = static_cast<uint64_t>(w);
+  w = u128(a[1]) * a[3] + t[4] + (w >> 64);
+  t[4] = static_cast<uint64_t>(w);
+  t[5] = static_cast<uint64_t>(w >> 64);
+  w = u128(a[2]) * a[3] + t[5];
+  t[5] = static_cast<uint64_t>(w);
+  t[6] = static_cast<uint64_t>(w >> 64);
+  // Double them.
+  t[7] = t[6] >> 63;
+  t[6] = (t[6] << 1) | (t[5] >> 63);
+  t[5] = (t[5] << 1) | (t[4] >> 63);
+  t[4] = (t[4] << 1) | (t[3] >> 63);
+  t[3] = (t[3] << 1) | (t[2] >> 63);
+  t[2] = (t[2] << 1) | (t[1] >> 63);
+  t[1] = t[1] << 1;
+  // Add the squares a[i]^2 at limb 2i.
+  unsigned char c = 0;
+  w = u128(a[0]) * a[0];
+  t[0] = static_cast<uint64_t>(w);
+  t[1] = adc(t[1], static_cast<uint64_t>(w >> 64), c);
+  w = u128(a[1]) * a[1];
+  t[2] = adc(t[2], static_cast<uint64_t>(w), c);
+  t[3] = adc(t[3], static_cast<uint64_t>(w >> 64), c);
+  w = u128(a[2]) * a[2];
+  t[4] = adc(t[4], static_cast<uint64_t>(w), c);
+  t[5] = adc(t[5], static_cast<uint64_t>(w >> 64), c);
+  w = u128(a[3]) * a[3];
+  t[6] = adc(t[6], static_cast<uint64_t>(w), c);
+  t[7] = adc(t[7], static_cast<uint64_t>(w >> 64), c);
+  return mont_reduce(t);
+}
+
+template <bool kAdx>
+inline L4 mont_sqr_lazy_with(const L4& a) {
+  // With mulx/adcx/adox the full product beats the portable squaring's extra carry handling.
+  if constexpr (kAdx) return mont_mul_lazy_with<true>(a, a);
+  return mont_sqr_lazy_portable(a);
+}
+
+inline L4 mont_sqr_lazy(const L4& a) {
+  return kUseAdx ? mont_sqr_lazy_with<true>(a) : mont_sqr_lazy_with<false>(a);
+}
+
+}  // namespace zkcc::field::limbs
+
+#endif  // ZKCC_FIELD_FELT252_LIMBS_H_
