@@ -2,13 +2,19 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 namespace zkcc::field {
 
 namespace limbs {
 bool cpu_has_adx() {
 #if defined(__x86_64__) && defined(__GNUC__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+  // CPUID leaf 7, sub-leaf 0: EBX bit 8 is BMI2 (mulx), bit 19 is ADX (adcx/adox).
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return false;
+  return (ebx & (1u << 8)) != 0 && (ebx & (1u << 19)) != 0;
 #else
   return false;
 #endif
@@ -38,8 +44,10 @@ int hex_digit(char c) {
 
 // Quotes user text in error messages, shortened so a huge input cannot flood the terminal.
 std::string quote(std::string_view s) {
-  if (s.size() > 80) return "'" + std::string(s.substr(0, 77)) + "...'";
-  return "'" + std::string(s) + "'";
+  std::string out = "'";
+  out.append(s.substr(0, s.size() > 80 ? 77 : s.size()));
+  out.append(s.size() > 80 ? "...'" : "'");
+  return out;
 }
 
 }  // namespace
@@ -156,7 +164,8 @@ std::string Felt252::to_hex() const {
   std::string padded = to_hex_padded();
   size_t first = padded.find_first_not_of('0', 2);
   if (first == std::string::npos) return "0x0";
-  return "0x" + padded.substr(first);
+  padded.erase(2, first - 2);
+  return padded;
 }
 
 std::string Felt252::to_dec() const {

@@ -69,7 +69,7 @@ const Tables& tables() {
 
 // The permutation runs on raw Montgomery limbs with lazy reduction. Invariant at the start of
 // each round: every lane is in [0, 2p). Adding a constant (< p) gives < 3p; the lazy cube of a
-// value < 3p is < 1.13p; the MDS below stays under 9.2p < 16p < 2^256 without wrapping (the
+// value < 3p is < 1.13p; the full rounds' MDS below stays under 9.2p < 16p < 2^256 without wrapping (the
 // subtractions are offset by 4p, which exceeds twice or three times any lane they subtract);
 // reduce_partial then restores [0, 2p). The output lanes are made canonical once, at the end.
 namespace lazy {
@@ -103,20 +103,23 @@ inline void full_round(L4& s0, L4& s1, L4& s2, const Felt252* c) {
   mix(s0, s1, s2);
 }
 
-// Only lane 2 is cubed, so the MDS is regrouped to keep lanes 0 and 1 off the cube's critical
-// path: with y the cube, n0 = (3 s0 + s1) + y, n1 = (s0 - s1 + 4p) + y, n2 = (s0 + s1 + 4p) - 2y.
-// Bounds: n0 < 9.2p, n1 < 7.2p, n2 < 8p, and 2y < 2.3p < s0 + s1 + 4p.
+// Partial rounds only cube lane 2, whose chain of cubes is the permutation's critical path; the
+// MDS is regrouped to keep everything else off it. x is lane 2 with this round's constant already
+// added, y its cube, and c the next round's lane-2 constant (zero after the last partial round):
+//   s0' = (3 s0 + s1) + y,   s1' = (s0 - s1 + 4p) + y,   x' = (s0 + s1 + 4p + c) - 2y.
+// Lane 2 skips reduce_partial: x < 9p, so y < (81/32 * 9/32 + 1) p < 2p and 2y < 4p keeps x'
+// non-negative, and x' < 2p + 2p + 4p + p = 9p again. s0' < 10p and s1' < 8p are reduced.
 template <bool kAdx>
-inline void partial_round(L4& s0, L4& s1, L4& s2, const Felt252& c) {
+inline void partial_round(L4& s0, L4& s1, L4& x, const L4& c_next) {
   using field::limbs::add;
   using field::limbs::sub;
   L4 a0 = add(add(s0, s0), add(s0, s1));
   L4 a1 = sub(add(s0, k4P), s1);
-  L4 a2 = add(add(s0, s1), k4P);
-  L4 y = cube<kAdx>(add(s2, c.montgomery_limbs()));
+  L4 a2 = add(add(add(s0, s1), k4P), c_next);
+  L4 y = cube<kAdx>(x);
   s0 = field::limbs::reduce_partial(add(a0, y));
   s1 = field::limbs::reduce_partial(add(a1, y));
-  s2 = field::limbs::reduce_partial(sub(a2, add(y, y)));
+  x = sub(a2, add(y, y));
 }
 
 }  // namespace lazy
@@ -134,7 +137,12 @@ void permute(PoseidonState& state) {
   field::limbs::L4 s0 = state[0].montgomery_limbs(), s1 = state[1].montgomery_limbs(),
                    s2 = state[2].montgomery_limbs();
   for (int r = 0; r < kHalfFull; ++r) lazy::full_round<kAdx>(s0, s1, s2, c + 3 * r);
-  for (int r = 0; r < kPoseidonPartialRounds; ++r) lazy::partial_round<kAdx>(s0, s1, s2, t.partial_lane2[r]);
+  s2 = field::limbs::add(s2, t.partial_lane2[0].montgomery_limbs());
+  for (int r = 0; r + 1 < kPoseidonPartialRounds; ++r) {
+    lazy::partial_round<kAdx>(s0, s1, s2, t.partial_lane2[r + 1].montgomery_limbs());
+  }
+  lazy::partial_round<kAdx>(s0, s1, s2, field::limbs::L4{});
+  s2 = field::limbs::reduce_partial(s2);
   lazy::full_round<kAdx>(s0, s1, s2, t.after_partial.data());
   for (int r = kHalfFull + kPoseidonPartialRounds + 1; r < kPoseidonRounds; ++r) {
     lazy::full_round<kAdx>(s0, s1, s2, c + 3 * r);

@@ -264,6 +264,47 @@ inline void mul_512_adx(const L4& a, const L4& b, uint64_t t[8]) {
   t[6] = t6;
   t[7] = t7;
 }
+// mont_reduce with mulx, in registers: the same two steps (three limbs, then one).
+inline L4 mont_reduce_adx(const uint64_t t[8]) {
+  uint64_t t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], t4 = t[4], t5 = t[5], t6 = t[6], t7 = t[7];
+  uint64_t lo, hi, top, c1;
+  __asm__(
+      // m = -(t0, t1, t2) in place (neg, then not + sbb -1 per limb); CF ends as (t0, t1, t2) != 0,
+      // kept as c1 = -CF.
+      "negq %[t0]\n\t"
+      "notq %[t1]\n\t"
+      "sbbq $-1, %[t1]\n\t"
+      "notq %[t2]\n\t"
+      "sbbq $-1, %[t2]\n\t"
+      "sbbq %[c1], %[c1]\n\t"
+      // M = m * p3 into (t0, t1, t2, top); mulx leaves the flags alone.
+      "movabsq $0x0800000000000011, %%rdx\n\t"
+      "mulxq %[t0], %[t0], %[lo]\n\t"
+      "mulxq %[t1], %[t1], %[hi]\n\t"
+      "mulxq %[t2], %[t2], %[top]\n\t"
+      "addq %[lo], %[t1]\n\t"
+      "adcq %[hi], %[t2]\n\t"
+      "adcq $0, %[top]\n\t"
+      // U = t[3..7] + M + c1 (neg sets CF exactly when c1 != 0).
+      "negq %[c1]\n\t"
+      "adcq %[t0], %[t3]\n\t"
+      "adcq %[t1], %[t4]\n\t"
+      "adcq %[t2], %[t5]\n\t"
+      "adcq %[top], %[t6]\n\t"
+      "adcq $0, %[t7]\n\t"
+      // Last limb: m' = -u0 (CF = u0 != 0); result = U >> 64 + CF + (m' p3) 2^128.
+      "negq %[t3]\n\t"
+      "mulxq %[t3], %[lo], %[hi]\n\t"
+      "adcq $0, %[t4]\n\t"
+      "adcq $0, %[t5]\n\t"
+      "adcq %[lo], %[t6]\n\t"
+      "adcq %[hi], %[t7]\n\t"
+      : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [t4] "+&r"(t4), [t5] "+&r"(t5),
+        [t6] "+&r"(t6), [t7] "+&r"(t7), [lo] "=&r"(lo), [hi] "=&r"(hi), [top] "=&r"(top), [c1] "=&r"(c1)
+      :
+      : "rdx", "cc");
+  return {t4, t5, t6, t7};
+}
 #endif
 
 // True when the CPU has BMI2 and ADX, so the mulx/adcx/adox product can be used.
@@ -278,7 +319,7 @@ inline L4 mont_mul_lazy_with(const L4& a, const L4& b) {
 #ifdef ZKCC_HAVE_ADX_ASM
   if constexpr (kAdx) {
     mul_512_adx(a, b, t);
-    return mont_reduce(t);
+    return mont_reduce_adx(t);
   }
 #endif
   mul_512_portable(a, b, t);
