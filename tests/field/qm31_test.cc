@@ -46,6 +46,9 @@ TEST(QM31, TowerIdentity) {
   // (2 + i)^((p^2 - 1) / 2) = -1.
   uint64_t half_order = (kP * kP - 1) / 2;
   EXPECT_EQ(QM31::kR.pow(half_order), -CM31::one());
+  // The addition-only multiplication by R agrees with a general CM31 product.
+  CM31 x = {M31::from_u32(123456789), M31::from_u32(987654321)};
+  EXPECT_EQ(QM31::mul_by_r(x), x * QM31::kR);
 }
 
 TEST(QM31, FieldAxiomsOnRandomElements) {

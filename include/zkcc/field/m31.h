@@ -33,13 +33,14 @@ class M31 {
   }
   constexpr bool is_zero() const { return v_ == 0; }
 
+  // The min() forms compile to branch-free code: random field data would defeat a predictor.
   constexpr M31 operator+(M31 o) const {
     uint32_t s = v_ + o.v_;  // < 2^32
-    return M31(s >= kModulus ? s - kModulus : s);
+    return M31(min(s, s - kModulus));
   }
   constexpr M31 operator-(M31 o) const {
-    uint32_t d = v_ - o.v_;
-    return M31(v_ < o.v_ ? d + kModulus : d);
+    uint32_t d = v_ - o.v_;  // wraps when v_ < o.v_, and then d + p is the smaller
+    return M31(min(d, d + kModulus));
   }
   constexpr M31 operator-() const { return M31(v_ == 0 ? 0 : kModulus - v_); }
   constexpr M31 operator*(M31 o) const { return M31(reduce_product(uint64_t(v_) * o.v_)); }
@@ -65,12 +66,13 @@ class M31 {
 
   // Reduces a product of two canonical values (< p^2 < 2^62) to [0, p).
   static constexpr uint32_t reduce_product(uint64_t x) {
-    uint64_t s = (x & kModulus) + (x >> 31);  // < 2p for x < p^2
-    return static_cast<uint32_t>(s >= kModulus ? s - kModulus : s);
+    auto s = static_cast<uint32_t>((x & kModulus) + (x >> 31));  // < 2p for x < p^2
+    return min(s, s - kModulus);
   }
 
  private:
   explicit constexpr M31(uint32_t v) : v_(v) {}
+  static constexpr uint32_t min(uint32_t a, uint32_t b) { return a < b ? a : b; }
   static constexpr uint32_t reduce32(uint32_t v) {
     uint32_t s = (v & kModulus) + (v >> 31);
     return s >= kModulus ? s - kModulus : s;

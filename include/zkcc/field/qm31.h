@@ -32,8 +32,10 @@ struct QM31 {
     CM31 ac = a * o.a;
     CM31 bd = b * o.b;
     CM31 mid = (a + b) * (o.a + o.b) - ac - bd;
-    return {ac + kR * bd, mid};
+    return {ac + mul_by_r(bd), mid};
   }
+  // x (2 + i) = (2a - b) + (a + 2b) i: additions only.
+  static constexpr CM31 mul_by_r(CM31 x) { return {x.a.doubled() - x.b, x.a + x.b.doubled()}; }
   constexpr QM31 operator*(M31 s) const { return {a * s, b * s}; }
   constexpr QM31 operator*(CM31 s) const { return {a * s, b * s}; }
   constexpr QM31& operator+=(QM31 o) { return *this = *this + o; }
@@ -53,7 +55,7 @@ struct QM31 {
   // (a + bu)^-1 = (a - bu) / (a^2 - R b^2); the denominator is nonzero for nonzero inputs because
   // R is not a square in CM31. The inverse of zero is zero.
   constexpr QM31 inverse() const {
-    CM31 denom = a.square() - kR * b.square();
+    CM31 denom = a.square() - mul_by_r(b.square());
     CM31 inv = denom.inverse();
     return {a * inv, -(b * inv)};
   }
