@@ -85,11 +85,12 @@ inline L4 cube(const L4& x) {
 
 inline void mix(L4& s0, L4& s1, L4& s2) {
   using field::limbs::add;
+  using field::limbs::dbl;
   using field::limbs::sub;
   L4 t = add(add(s0, s1), s2);
-  L4 n0 = add(t, add(s0, s0));
-  L4 n1 = sub(add(t, k4P), add(s1, s1));
-  L4 n2 = sub(add(t, k4P), add(add(s2, s2), s2));
+  L4 n0 = add(t, dbl(s0));
+  L4 n1 = sub(add(t, k4P), dbl(s1));
+  L4 n2 = sub(add(t, k4P), add(dbl(s2), s2));
   s0 = field::limbs::reduce_partial(n0);
   s1 = field::limbs::reduce_partial(n1);
   s2 = field::limbs::reduce_partial(n2);
@@ -112,14 +113,15 @@ inline void full_round(L4& s0, L4& s1, L4& s2, const Felt252* c) {
 template <bool kAdx>
 inline void partial_round(L4& s0, L4& s1, L4& x, const L4& c_next) {
   using field::limbs::add;
+  using field::limbs::dbl;
   using field::limbs::sub;
-  L4 a0 = add(add(s0, s0), add(s0, s1));
+  L4 a0 = add(dbl(s0), add(s0, s1));
   L4 a1 = sub(add(s0, k4P), s1);
   L4 a2 = add(add(add(s0, s1), k4P), c_next);
   L4 y = cube<kAdx>(x);
   s0 = field::limbs::reduce_partial(add(a0, y));
   s1 = field::limbs::reduce_partial(add(a1, y));
-  x = sub(a2, add(y, y));
+  x = sub(a2, dbl(y));
 }
 
 }  // namespace lazy

@@ -47,6 +47,20 @@ inline uint64_t sbb(uint64_t a, uint64_t b, unsigned char& borrow) {
 
 // Plain 256-bit addition; callers guarantee no overflow (values stay below 16p < 2^256).
 inline L4 add(const L4& a, const L4& b) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  // GCC turns _addcarry_u64 chains into setb/add sequences; four adds in asm are a third as long.
+  // r0..r2 are early-clobbered so that no b[j] can share a register with an r[i] written before
+  // b[j] is read; r3 is written by the last instruction, so it may.
+  uint64_t r0 = a[0], r1 = a[1], r2 = a[2], r3 = a[3];
+  __asm__("addq %[b0], %[r0]\n\t"
+          "adcq %[b1], %[r1]\n\t"
+          "adcq %[b2], %[r2]\n\t"
+          "adcq %[b3], %[r3]\n\t"
+          : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+r"(r3)
+          : [b0] "rm"(b[0]), [b1] "rm"(b[1]), [b2] "rm"(b[2]), [b3] "rm"(b[3])
+          : "cc");
+  return {r0, r1, r2, r3};
+#else
   unsigned char c = 0;
   L4 r;
   r[0] = adc(a[0], b[0], c);
@@ -54,10 +68,39 @@ inline L4 add(const L4& a, const L4& b) {
   r[2] = adc(a[2], b[2], c);
   r[3] = adc(a[3], b[3], c);
   return r;
+#endif
+}
+
+// 2a as a plain 256-bit value; callers guarantee no overflow.
+inline L4 dbl(const L4& a) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  uint64_t r0 = a[0], r1 = a[1], r2 = a[2], r3 = a[3];
+  __asm__("addq %[r0], %[r0]\n\t"
+          "adcq %[r1], %[r1]\n\t"
+          "adcq %[r2], %[r2]\n\t"
+          "adcq %[r3], %[r3]\n\t"
+          : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3)
+          :
+          : "cc");
+  return {r0, r1, r2, r3};
+#else
+  return add(a, a);
+#endif
 }
 
 // Plain 256-bit subtraction; callers guarantee a >= b.
 inline L4 sub(const L4& a, const L4& b) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  uint64_t r0 = a[0], r1 = a[1], r2 = a[2], r3 = a[3];
+  __asm__("subq %[b0], %[r0]\n\t"
+          "sbbq %[b1], %[r1]\n\t"
+          "sbbq %[b2], %[r2]\n\t"
+          "sbbq %[b3], %[r3]\n\t"
+          : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+r"(r3)
+          : [b0] "rm"(b[0]), [b1] "rm"(b[1]), [b2] "rm"(b[2]), [b3] "rm"(b[3])
+          : "cc");
+  return {r0, r1, r2, r3};
+#else
   unsigned char c = 0;
   L4 r;
   r[0] = sbb(a[0], b[0], c);
@@ -65,10 +108,29 @@ inline L4 sub(const L4& a, const L4& b) {
   r[2] = sbb(a[2], b[2], c);
   r[3] = sbb(a[3], b[3], c);
   return r;
+#endif
 }
 
 // [0, 2p) -> [0, p), without branching on the value.
 inline L4 cond_sub_p(const L4& v) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  // d = v - p; keep v instead when that borrowed (cmovc: no branch on the value). The outputs are
+  // early-clobbered: v is read after d is written, so they must not share registers.
+  uint64_t d0 = v[0], d1 = v[1], d2 = v[2], d3 = v[3], p3;
+  __asm__("movabsq $0x0800000000000011, %[p3]\n\t"
+          "subq $1, %[d0]\n\t"
+          "sbbq $0, %[d1]\n\t"
+          "sbbq $0, %[d2]\n\t"
+          "sbbq %[p3], %[d3]\n\t"
+          "cmovcq %[v0], %[d0]\n\t"
+          "cmovcq %[v1], %[d1]\n\t"
+          "cmovcq %[v2], %[d2]\n\t"
+          "cmovcq %[v3], %[d3]\n\t"
+          : [d0] "+&r"(d0), [d1] "+&r"(d1), [d2] "+&r"(d2), [d3] "+&r"(d3), [p3] "=&r"(p3)
+          : [v0] "rm"(v[0]), [v1] "rm"(v[1]), [v2] "rm"(v[2]), [v3] "rm"(v[3])
+          : "cc");
+  return {d0, d1, d2, d3};
+#else
   unsigned char b = 0;
   L4 d;
   d[0] = sbb(v[0], kP[0], b);
@@ -78,11 +140,29 @@ inline L4 cond_sub_p(const L4& v) {
   uint64_t keep = uint64_t(0) - b;  // all ones when v < p
   return {(v[0] & keep) | (d[0] & ~keep), (v[1] & keep) | (d[1] & ~keep), (v[2] & keep) | (d[2] & ~keep),
           (v[3] & keep) | (d[3] & ~keep)};
+#endif
 }
 
 // [0, 2^256) -> [0, 2p): with q = v >> 251, subtracts (q - 1) p when q > 0. Writing
 // v = q 2^251 + r, the result is 2^251 + r - (q - 1)(17 2^192 + 1), which lies in (0, 2^252).
 inline L4 reduce_partial(const L4& v) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  uint64_t r0 = v[0], r1 = v[1], r2 = v[2], r3 = v[3], k, kp;
+  __asm__("movq %[r3], %[k]\n\t"
+          "shrq $59, %[k]\n\t"      // q
+          "subq $1, %[k]\n\t"       // q - 1, borrowing when q = 0 ...
+          "adcq $0, %[k]\n\t"       // ... and back to 0 then: k = max(q - 1, 0)
+          "movabsq $0x0800000000000011, %[kp]\n\t"
+          "imulq %[k], %[kp]\n\t"   // k p3 < 2^64 since k < 31
+          "subq %[k], %[r0]\n\t"
+          "sbbq $0, %[r1]\n\t"
+          "sbbq $0, %[r2]\n\t"
+          "sbbq %[kp], %[r3]\n\t"
+          : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3), [k] "=&r"(k), [kp] "=&r"(kp)
+          :
+          : "cc");
+  return {r0, r1, r2, r3};
+#else
   uint64_t q = v[3] >> 59;
   uint64_t k = q - (q != 0 ? 1 : 0);
   unsigned char b = 0;
@@ -92,6 +172,7 @@ inline L4 reduce_partial(const L4& v) {
   r[2] = sbb(v[2], 0, b);
   r[3] = sbb(v[3], k * kP3, b);
   return r;
+#endif
 }
 
 // (a + b) mod p for a, b in [0, p).
@@ -330,9 +411,8 @@ inline L4 mont_mul_lazy(const L4& a, const L4& b) {
   return kUseAdx ? mont_mul_lazy_with<true>(a, b) : mont_mul_lazy_with<false>(a, b);
 }
 
-// a^2 / 2^256 mod p, lazy as above: the off-diagonal products are computed once and doubled.
-inline L4 mont_sqr_lazy_portable(const L4& a) {
-  uint64_t t[8];
+// The 512-bit square a^2: the off-diagonal products are computed once and doubled.
+inline void sqr_512_portable(const L4& a, uint64_t t[8]) {
   u128 w;
   // Off-diagonal terms a[i] a[j], i < j, at limb i + j.
   w = u128(a[0]) * a[1];
@@ -372,14 +452,19 @@ inline L4 mont_sqr_lazy_portable(const L4& a) {
   w = u128(a[3]) * a[3];
   t[6] = adc(t[6], static_cast<uint64_t>(w), c);
   t[7] = adc(t[7], static_cast<uint64_t>(w >> 64), c);
-  return mont_reduce(t);
 }
 
+// a^2 / 2^256 mod p, lazy as mont_mul_lazy. With mulx/adcx/adox the 16-product row code beats the
+// portable 10-product squaring inside Poseidon (fewer instructions in flight), though not in
+// isolated latency.
 template <bool kAdx>
 inline L4 mont_sqr_lazy_with(const L4& a) {
-  // With mulx/adcx/adox the full product beats the portable squaring's extra carry handling.
+#ifdef ZKCC_HAVE_ADX_ASM
   if constexpr (kAdx) return mont_mul_lazy_with<true>(a, a);
-  return mont_sqr_lazy_portable(a);
+#endif
+  uint64_t t[8];
+  sqr_512_portable(a, t);
+  return mont_reduce(t);
 }
 
 inline L4 mont_sqr_lazy(const L4& a) {
