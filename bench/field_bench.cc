@@ -3,6 +3,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_util.h"
 #include "zkcc/field/felt252.h"
 #include "zkcc/field/m31_vec.h"
 #include "zkcc/field/qm31.h"
@@ -13,7 +14,8 @@ using zkcc::Felt252;
 using zkcc::field::M31;
 using zkcc::field::QM31;
 
-Felt252 random_felt(std::mt19937_64& rng) { return Felt252::reduce({rng(), rng(), rng(), rng()}); }
+using zkcc::bench::random_felt;
+using zkcc::bench::random_m31s;
 
 void BM_Felt252Mul(benchmark::State& state) {
   std::mt19937_64 rng(1);
@@ -46,47 +48,29 @@ void BM_Felt252Inverse(benchmark::State& state) {
 BENCHMARK(BM_Felt252Inverse);
 
 // Throughput over a vector: elements per second is the figure of merit.
+template <void (*kMul)(std::span<const M31>, std::span<const M31>, std::span<M31>)>
 void BM_M31MulVec(benchmark::State& state) {
   size_t n = static_cast<size_t>(state.range(0));
   std::mt19937_64 rng(4);
-  std::vector<M31> a(n), b(n), out(n);
-  for (size_t i = 0; i < n; ++i) {
-    a[i] = M31::from_u64(rng());
-    b[i] = M31::from_u64(rng());
-  }
+  std::vector<M31> a = random_m31s(rng, n), b = random_m31s(rng, n), out(n);
   for (auto _ : state) {
-    zkcc::field::m31_mul(a, b, out);
+    kMul(a, b, out);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+}
+void BM_M31MulVec(benchmark::State& state) {
+  BM_M31MulVec<zkcc::field::m31_mul>(state);
   state.SetLabel(zkcc::field::m31_vec_uses_avx2() ? "avx2" : "portable");
 }
 BENCHMARK(BM_M31MulVec)->Arg(1 << 12)->Arg(1 << 20);
-
-void BM_M31MulVecPortable(benchmark::State& state) {
-  size_t n = static_cast<size_t>(state.range(0));
-  std::mt19937_64 rng(4);
-  std::vector<M31> a(n), b(n), out(n);
-  for (size_t i = 0; i < n; ++i) {
-    a[i] = M31::from_u64(rng());
-    b[i] = M31::from_u64(rng());
-  }
-  for (auto _ : state) {
-    zkcc::field::portable::m31_mul(a, b, out);
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
-}
+void BM_M31MulVecPortable(benchmark::State& state) { BM_M31MulVec<zkcc::field::portable::m31_mul>(state); }
 BENCHMARK(BM_M31MulVecPortable)->Arg(1 << 12);
 
 void BM_M31InnerProduct(benchmark::State& state) {
   size_t n = static_cast<size_t>(state.range(0));
   std::mt19937_64 rng(5);
-  std::vector<M31> a(n), b(n);
-  for (size_t i = 0; i < n; ++i) {
-    a[i] = M31::from_u64(rng());
-    b[i] = M31::from_u64(rng());
-  }
+  std::vector<M31> a = random_m31s(rng, n), b = random_m31s(rng, n);
   for (auto _ : state) benchmark::DoNotOptimize(zkcc::field::m31_inner_product(a, b));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
 }

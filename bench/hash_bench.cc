@@ -3,6 +3,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_util.h"
 #include "zkcc/hash/poseidon.h"
 
 namespace {
@@ -10,7 +11,7 @@ namespace {
 using zkcc::Felt252;
 namespace hash = zkcc::hash;
 
-Felt252 random_felt(std::mt19937_64& rng) { return Felt252::reduce({rng(), rng(), rng(), rng()}); }
+using zkcc::bench::random_felt;
 
 void BM_HadesPermutation(benchmark::State& state) {
   std::mt19937_64 rng(1);

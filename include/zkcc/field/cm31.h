@@ -32,15 +32,8 @@ struct CM31 {
   constexpr CM31 conjugate() const { return {a, -b}; }
   // |z|^2 = a^2 + b^2, an element of M31.
   constexpr M31 norm() const { return a.square() + b.square(); }
-  constexpr CM31 pow(uint64_t e) const {
-    CM31 base = *this, acc = one();
-    while (e != 0) {
-      if (e & 1) acc *= base;
-      base = base.square();
-      e >>= 1;
-    }
-    return acc;
-  }
+  constexpr CM31 pow(uint64_t e) const { return pow_by_squaring(*this, e); }
+
   // a^2 + b^2 = 0 has no nonzero solution since -1 is not a square mod p (p = 3 mod 4).
   constexpr CM31 inverse() const { return conjugate() * norm().inverse(); }
 

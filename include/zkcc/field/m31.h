@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <ostream>
 
+#include "zkcc/field/pow.h"
+
 namespace zkcc::field {
 
 class M31 {
@@ -50,15 +52,8 @@ class M31 {
   constexpr M31 square() const { return *this * *this; }
   constexpr M31 doubled() const { return *this + *this; }
 
-  constexpr M31 pow(uint64_t e) const {
-    M31 base = *this, acc = one();
-    while (e != 0) {
-      if (e & 1) acc *= base;
-      base = base.square();
-      e >>= 1;
-    }
-    return acc;
-  }
+  constexpr M31 pow(uint64_t e) const { return pow_by_squaring(*this, e); }
+
   // Fermat inverse; the inverse of zero is zero (callers check is_zero where it matters).
   constexpr M31 inverse() const { return pow(kModulus - 2); }
 

@@ -43,15 +43,8 @@ struct QM31 {
   constexpr QM31& operator*=(QM31 o) { return *this = *this * o; }
   constexpr QM31& operator*=(M31 s) { return *this = *this * s; }
   constexpr QM31 square() const { return *this * *this; }
-  constexpr QM31 pow(uint64_t e) const {
-    QM31 base = *this, acc = one();
-    while (e != 0) {
-      if (e & 1) acc *= base;
-      base = base.square();
-      e >>= 1;
-    }
-    return acc;
-  }
+  constexpr QM31 pow(uint64_t e) const { return pow_by_squaring(*this, e); }
+
   // (a + bu)^-1 = (a - bu) / (a^2 - R b^2); the denominator is nonzero for nonzero inputs because
   // R is not a square in CM31. The inverse of zero is zero.
   constexpr QM31 inverse() const {
