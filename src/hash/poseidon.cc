@@ -80,6 +80,9 @@ constexpr L4 k4P = {4, 0, 0, 4 * field::limbs::kP3};
 
 template <bool kAdx>
 inline L4 cube(const L4& x) {
+#ifdef ZKCC_HAVE_ADX_CUBE
+  if constexpr (kAdx) return field::limbs::mont_cube_lazy_adx(x);
+#endif
   return field::limbs::mont_mul_lazy_with<kAdx>(field::limbs::mont_sqr_lazy_with<kAdx>(x), x);
 }
 

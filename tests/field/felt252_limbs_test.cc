@@ -79,6 +79,35 @@ TEST(Felt252Limbs, MontMulBothPathsOnLazyRanges) {
   }
 }
 
+#ifdef ZKCC_HAVE_ADX_CUBE
+// The fused cube: x^3 / 2^512 (mod p), below 2p for every x < 9p (Poseidon's bound).
+TEST(Felt252Limbs, AsmCubeOnLazyRange) {
+  if (!kUseAdx) GTEST_SKIP() << "CPU lacks BMI2/ADX";
+  std::mt19937_64 rng(14);
+  Z zx, zo, want, rinv2, two_p, lhs;
+  mpz_set_ui(rinv2.v, 1);
+  mpz_mul_2exp(rinv2.v, rinv2.v, 512);
+  ASSERT_NE(mpz_invert(rinv2.v, rinv2.v, prime().v), 0);
+  mpz_mul_ui(two_p.v, prime().v, 2);
+  for (int i = 0; i < kCases; ++i) {
+    L4 x = random_below(rng, 9);
+    if (i == 0) {  // the top of the range, 9p - 1
+      L4 p4 = add(add(kP, kP), add(kP, kP));
+      x = sub(add(add(p4, p4), kP), L4{1, 0, 0, 0});
+    }
+    L4 y = mont_cube_lazy_adx(x);
+    set(zx, x);
+    set(zo, y);
+    mpz_powm_ui(want.v, zx.v, 3, prime().v);
+    mpz_mul(want.v, want.v, rinv2.v);
+    mpz_mod(want.v, want.v, prime().v);
+    mpz_mod(lhs.v, zo.v, prime().v);
+    ASSERT_EQ(mpz_cmp(lhs.v, want.v), 0);
+    ASSERT_LT(mpz_cmp(zo.v, two_p.v), 0);
+  }
+}
+#endif
+
 TEST(Felt252Limbs, MontMulAcceptsAny256BitLeftOperandWithCanonicalRight) {
   std::mt19937_64 rng(12);
   for (int i = 0; i < kCases; ++i) {

@@ -388,6 +388,187 @@ inline L4 mont_reduce_adx(const uint64_t t[8]) {
 }
 #endif
 
+// x^3 / 2^512 mod p (the lazy Montgomery cube, below 2p for x < 9p) in one assembly block with x
+// held in registers: the square and the product run back to back without a round trip through
+// memory for the fresh operand. Needs fifteen registers, so it is compiled only where the frame
+// pointer is free (not under sanitizers).
+#if defined(ZKCC_HAVE_ADX_ASM) && !defined(__SANITIZE_ADDRESS__)
+#define ZKCC_HAVE_ADX_CUBE 1
+// Internal linkage keeps it RIP-addressable under -fPIC (no GOT register needed).
+static constexpr uint64_t kAsmZero = 0;
+
+inline L4 mont_cube_lazy_adx(const L4& x) {
+  uint64_t a0 = x[0], a1 = x[1], a2 = x[2], a3 = x[3];
+  uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi;
+  uint64_t xs0, xs1, xs2, xs3;
+  __asm__(
+      // Keep x for the second product.
+      "movq %[a0], %[xs0]\n\t"
+      "movq %[a1], %[xs1]\n\t"
+      "movq %[a2], %[xs2]\n\t"
+      "movq %[a3], %[xs3]\n\t"
+      // Square: T = x^2 as twice the off-diagonal products a_i a_j (i < j) plus the diagonal a_i^2.
+      "movq %[a0], %%rdx\n\t"
+      "mulxq %[a1], %[t1], %[t2]\n\t"
+      "mulxq %[a2], %[lo], %[t3]\n\t"
+      "addq %[lo], %[t2]\n\t"
+      "mulxq %[a3], %[lo], %[t4]\n\t"
+      "adcq %[lo], %[t3]\n\t"
+      "adcq $0, %[t4]\n\t"
+      "movq %[a1], %%rdx\n\t"
+      "xorl %k[lo], %k[lo]\n\t"
+      "mulxq %[a2], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t3]\n\t"
+      "adoxq %[hi], %[t4]\n\t"
+      "mulxq %[a3], %[lo], %[t5]\n\t"
+      "adcxq %[lo], %[t4]\n\t"
+      "adoxq %[zero], %[t5]\n\t"
+      "adcxq %[zero], %[t5]\n\t"
+      "movq %[a2], %%rdx\n\t"
+      "mulxq %[a3], %[lo], %[t6]\n\t"
+      "addq %[lo], %[t5]\n\t"
+      "adcq $0, %[t6]\n\t"
+      // Double (t1..t6) into (t1..t7).
+      "xorl %k[t7], %k[t7]\n\t"
+      "addq %[t1], %[t1]\n\t"
+      "adcq %[t2], %[t2]\n\t"
+      "adcq %[t3], %[t3]\n\t"
+      "adcq %[t4], %[t4]\n\t"
+      "adcq %[t5], %[t5]\n\t"
+      "adcq %[t6], %[t6]\n\t"
+      "adcq %[t7], %[t7]\n\t"
+      // Add the squares a_i^2 at limb 2i (mulx and mov leave CF alone).
+      "movq %[a0], %%rdx\n\t"
+      "mulxq %%rdx, %[t0], %[lo]\n\t"
+      "addq %[lo], %[t1]\n\t"
+      "movq %[a1], %%rdx\n\t"
+      "mulxq %%rdx, %[lo], %[hi]\n\t"
+      "adcq %[lo], %[t2]\n\t"
+      "adcq %[hi], %[t3]\n\t"
+      "movq %[a2], %%rdx\n\t"
+      "mulxq %%rdx, %[lo], %[hi]\n\t"
+      "adcq %[lo], %[t4]\n\t"
+      "adcq %[hi], %[t5]\n\t"
+      "movq %[a3], %%rdx\n\t"
+      "mulxq %%rdx, %[lo], %[hi]\n\t"
+      "adcq %[lo], %[t6]\n\t"
+      "adcq %[hi], %[t7]\n\t"
+      // Reduce (as mont_reduce_adx; scratch a0 = lo, a1 = hi, a2 = top, a3 = c1) -> y2 in t4..t7.
+      "negq %[t0]\n\t"
+      "notq %[t1]\n\t"
+      "sbbq $-1, %[t1]\n\t"
+      "notq %[t2]\n\t"
+      "sbbq $-1, %[t2]\n\t"
+      "sbbq %[a3], %[a3]\n\t"
+      "movabsq $0x0800000000000011, %%rdx\n\t"
+      "mulxq %[t0], %[t0], %[a0]\n\t"
+      "mulxq %[t1], %[t1], %[a1]\n\t"
+      "mulxq %[t2], %[t2], %[a2]\n\t"
+      "addq %[a0], %[t1]\n\t"
+      "adcq %[a1], %[t2]\n\t"
+      "adcq $0, %[a2]\n\t"
+      "negq %[a3]\n\t"
+      "adcq %[t0], %[t3]\n\t"
+      "adcq %[t1], %[t4]\n\t"
+      "adcq %[t2], %[t5]\n\t"
+      "adcq %[a2], %[t6]\n\t"
+      "adcq $0, %[t7]\n\t"
+      "negq %[t3]\n\t"
+      "mulxq %[t3], %[a0], %[a1]\n\t"
+      "adcq $0, %[t4]\n\t"
+      "adcq $0, %[t5]\n\t"
+      "adcq %[a0], %[t6]\n\t"
+      "adcq %[a1], %[t7]\n\t"
+      // Product: P = y2 (t4..t7) * x (xs0..xs3), into (t0, t1, t2, t3, a0, a1, a2, a3).
+      "movq %[xs0], %%rdx\n\t"
+      "mulxq %[t4], %[t0], %[t1]\n\t"
+      "mulxq %[t5], %[lo], %[t2]\n\t"
+      "addq %[lo], %[t1]\n\t"
+      "mulxq %[t6], %[lo], %[t3]\n\t"
+      "adcq %[lo], %[t2]\n\t"
+      "mulxq %[t7], %[lo], %[a0]\n\t"
+      "adcq %[lo], %[t3]\n\t"
+      "adcq $0, %[a0]\n\t"
+      "movq %[xs1], %%rdx\n\t"
+      "xorl %k[lo], %k[lo]\n\t"
+      "mulxq %[t4], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t1]\n\t"
+      "adoxq %[hi], %[t2]\n\t"
+      "mulxq %[t5], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t2]\n\t"
+      "adoxq %[hi], %[t3]\n\t"
+      "mulxq %[t6], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t3]\n\t"
+      "adoxq %[hi], %[a0]\n\t"
+      "mulxq %[t7], %[lo], %[a1]\n\t"
+      "adcxq %[lo], %[a0]\n\t"
+      "adoxq %[zero], %[a1]\n\t"
+      "adcxq %[zero], %[a1]\n\t"
+      "movq %[xs2], %%rdx\n\t"
+      "xorl %k[lo], %k[lo]\n\t"
+      "mulxq %[t4], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t2]\n\t"
+      "adoxq %[hi], %[t3]\n\t"
+      "mulxq %[t5], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t3]\n\t"
+      "adoxq %[hi], %[a0]\n\t"
+      "mulxq %[t6], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[a0]\n\t"
+      "adoxq %[hi], %[a1]\n\t"
+      "mulxq %[t7], %[lo], %[a2]\n\t"
+      "adcxq %[lo], %[a1]\n\t"
+      "adoxq %[zero], %[a2]\n\t"
+      "adcxq %[zero], %[a2]\n\t"
+      "movq %[xs3], %%rdx\n\t"
+      "xorl %k[lo], %k[lo]\n\t"
+      "mulxq %[t4], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t3]\n\t"
+      "adoxq %[hi], %[a0]\n\t"
+      "mulxq %[t5], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[a0]\n\t"
+      "adoxq %[hi], %[a1]\n\t"
+      "mulxq %[t6], %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[a1]\n\t"
+      "adoxq %[hi], %[a2]\n\t"
+      "mulxq %[t7], %[lo], %[a3]\n\t"
+      "adcxq %[lo], %[a2]\n\t"
+      "adoxq %[zero], %[a3]\n\t"
+      "adcxq %[zero], %[a3]\n\t"
+      // Reduce (scratch t4 = lo, t5 = hi, t6 = top, t7 = c1) -> y3 in a0..a3.
+      "negq %[t0]\n\t"
+      "notq %[t1]\n\t"
+      "sbbq $-1, %[t1]\n\t"
+      "notq %[t2]\n\t"
+      "sbbq $-1, %[t2]\n\t"
+      "sbbq %[t7], %[t7]\n\t"
+      "movabsq $0x0800000000000011, %%rdx\n\t"
+      "mulxq %[t0], %[t0], %[t4]\n\t"
+      "mulxq %[t1], %[t1], %[t5]\n\t"
+      "mulxq %[t2], %[t2], %[t6]\n\t"
+      "addq %[t4], %[t1]\n\t"
+      "adcq %[t5], %[t2]\n\t"
+      "adcq $0, %[t6]\n\t"
+      "negq %[t7]\n\t"
+      "adcq %[t0], %[t3]\n\t"
+      "adcq %[t1], %[a0]\n\t"
+      "adcq %[t2], %[a1]\n\t"
+      "adcq %[t6], %[a2]\n\t"
+      "adcq $0, %[a3]\n\t"
+      "negq %[t3]\n\t"
+      "mulxq %[t3], %[t4], %[t5]\n\t"
+      "adcq $0, %[a0]\n\t"
+      "adcq $0, %[a1]\n\t"
+      "adcq %[t4], %[a2]\n\t"
+      "adcq %[t5], %[a3]\n\t"
+      : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [t0] "=&r"(t0), [t1] "=&r"(t1),
+        [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5), [t6] "=&r"(t6), [t7] "=&r"(t7),
+        [lo] "=&r"(lo), [hi] "=&r"(hi), [xs0] "=m"(xs0), [xs1] "=m"(xs1), [xs2] "=m"(xs2), [xs3] "=m"(xs3)
+      : [zero] "m"(kAsmZero)
+      : "rdx", "cc");
+  return {a0, a1, a2, a3};
+}
+#endif
+
 // True when the CPU has BMI2 and ADX, so the mulx/adcx/adox product can be used.
 bool cpu_has_adx();
 inline const bool kUseAdx = cpu_has_adx();
