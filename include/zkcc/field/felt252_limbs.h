@@ -391,7 +391,9 @@ inline L4 mont_reduce_adx(const uint64_t t[8]) {
 // x^3 / 2^512 mod p (the lazy Montgomery cube, below 2p for x < 9p) in one assembly block with x
 // held in registers: the square and the product run back to back without a round trip through
 // memory for the fresh operand. Needs fifteen registers, so it is compiled only where the frame
-// pointer is free (not under sanitizers).
+// pointer is free (not under sanitizers), and a caller that keeps other values in registers across
+// it fails to compile ("impossible constraints") rather than misbehaving: inline it only into lean
+// loops (Poseidon's), and call it through a non-inlined wrapper elsewhere.
 #if defined(ZKCC_HAVE_ADX_ASM) && !defined(__SANITIZE_ADDRESS__)
 #define ZKCC_HAVE_ADX_CUBE 1
 // Internal linkage keeps it RIP-addressable under -fPIC (no GOT register needed).
