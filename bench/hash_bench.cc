@@ -23,6 +23,17 @@ void BM_HadesPermutation(benchmark::State& state) {
 }
 BENCHMARK(BM_HadesPermutation);
 
+// The C++ path taken on CPUs without BMI2/ADX.
+void BM_HadesPermutationPortable(benchmark::State& state) {
+  std::mt19937_64 rng(1);
+  hash::PoseidonState s = {random_felt(rng), random_felt(rng), random_felt(rng)};
+  for (auto _ : state) {
+    hash::hades_permutation_portable(s);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_HadesPermutationPortable);
+
 void BM_PoseidonHash(benchmark::State& state) {
   std::mt19937_64 rng(2);
   Felt252 x = random_felt(rng), y = random_felt(rng);
