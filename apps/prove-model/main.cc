@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
   CLI::App app{"zkcc prove-model: zero-knowledge proofs of quantized neural-network inference, attested by "
                "confidential-computing hardware"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("prove-model (zkcc) ") + ZKCC_VERSION);
   bool json = false;
   app.add_flag("--json", json, "Print machine-readable JSON");
 

@@ -61,5 +61,8 @@ check "detect --json parses" 0 $?
 check_rc "--help" 0 "$bin" --help
 grep -q "hash" "$tmp/out"; check "help lists hash" 0 $?
 
+check_rc "--version" 0 "$bin" --version
+grep -q "zkcc" "$tmp/out"; check "version names zkcc" 0 $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
