@@ -1,0 +1,67 @@
+// Sumcheck for sums of products of up to three multilinear polynomials:
+//   claim = sum over x in {0,1}^n of  sum_t coeff_t * prod_{j in factors_t} f_j(x).
+// Each round the prover sends the round polynomial g (degree d = the largest factor count) as its
+// values at 0, 2, 3, ..., d; the verifier recovers g(1) = claim - g(0) (the compressed form), mixes
+// the message into the transcript, draws r, and continues with claim = g(r). What is left at the
+// end is a claim about f_j(point), which the caller checks against the f_j it trusts
+// (sumcheck_final_claim gives the value the factors must produce).
+#ifndef ZKCC_PROOF_SUMCHECK_H_
+#define ZKCC_PROOF_SUMCHECK_H_
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "zkcc/base/status.h"
+#include "zkcc/field/qm31.h"
+#include "zkcc/proof/transcript.h"
+
+namespace zkcc::proof {
+
+inline constexpr size_t kMaxSumcheckDegree = 3;
+
+struct SumcheckTerm {
+  QM31 coeff;
+  std::vector<size_t> factors;  // indices into the polynomial list; 1 to 3 of them
+};
+
+struct SumcheckProof {
+  // One message per variable: g(0), g(2), ..., g(d).
+  std::vector<std::vector<QM31>> rounds;
+};
+
+struct SumcheckProverResult {
+  SumcheckProof proof;
+  std::vector<QM31> point;        // the challenges, one per variable
+  std::vector<QM31> final_evals;  // f_j(point) for every polynomial
+};
+
+// The degree of the round polynomials for these terms (largest factor count).
+size_t sumcheck_degree(std::span<const SumcheckTerm> terms);
+
+// The sum the terms take over the hypercube (the honest claim).
+QM31 sumcheck_sum(std::span<const std::vector<QM31>> polys, std::span<const SumcheckTerm> terms);
+
+// Proves `claim` (which the caller has already bound into the transcript, or not, consistently
+// with the verifier). All tables must have the same power-of-two size; terms must be well formed.
+StatusOr<SumcheckProverResult> sumcheck_prove(std::vector<std::vector<QM31>> polys,
+                                              std::span<const SumcheckTerm> terms, Transcript& transcript);
+
+struct SumcheckVerifierResult {
+  std::vector<QM31> point;
+  QM31 final_claim;  // what sum_t coeff_t * prod f_j(point) must equal
+};
+
+// Replays the rounds: checks shapes, mixes each message and draws the same challenges.
+StatusOr<SumcheckVerifierResult> sumcheck_verify(const QM31& claim, size_t num_vars, size_t degree,
+                                                 const SumcheckProof& proof, Transcript& transcript);
+
+// sum_t coeff_t * prod_j evals[j] over the factors of each term.
+QM31 sumcheck_final_claim(std::span<const QM31> evals, std::span<const SumcheckTerm> terms);
+
+// The value at r of the polynomial of degree <= 3 given by its values at 0, 1, ..., d.
+QM31 interpolate_at(std::span<const QM31> values, const QM31& r);
+
+}  // namespace zkcc::proof
+
+#endif  // ZKCC_PROOF_SUMCHECK_H_

@@ -1,0 +1,154 @@
+#include "zkcc/proof/sumcheck.h"
+
+#include <algorithm>
+#include <array>
+
+#include "zkcc/proof/multilinear.h"
+
+namespace zkcc::proof {
+namespace {
+
+Status check_terms(std::span<const SumcheckTerm> terms, size_t num_polys) {
+  if (terms.empty()) return invalid_argument("sumcheck needs at least one term");
+  for (size_t t = 0; t < terms.size(); ++t) {
+    const auto& f = terms[t].factors;
+    if (f.empty() || f.size() > kMaxSumcheckDegree) {
+      return invalid_argument("sumcheck term " + std::to_string(t) + " has " + std::to_string(f.size()) +
+                              " factors; 1 to 3 are supported");
+    }
+    for (size_t j : f) {
+      if (j >= num_polys) {
+        return invalid_argument("sumcheck term " + std::to_string(t) + " names polynomial " + std::to_string(j) +
+                                " of " + std::to_string(num_polys));
+      }
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+size_t sumcheck_degree(std::span<const SumcheckTerm> terms) {
+  size_t d = 0;
+  for (const auto& t : terms) d = std::max(d, t.factors.size());
+  return d;
+}
+
+QM31 sumcheck_sum(std::span<const std::vector<QM31>> polys, std::span<const SumcheckTerm> terms) {
+  QM31 total;
+  size_t n = polys.empty() ? 0 : polys[0].size();
+  for (const auto& t : terms) {
+    QM31 s;
+    for (size_t x = 0; x < n; ++x) {
+      QM31 p = polys[t.factors[0]][x];
+      for (size_t k = 1; k < t.factors.size(); ++k) p *= polys[t.factors[k]][x];
+      s += p;
+    }
+    total += t.coeff * s;
+  }
+  return total;
+}
+
+QM31 sumcheck_final_claim(std::span<const QM31> evals, std::span<const SumcheckTerm> terms) {
+  QM31 total;
+  for (const auto& t : terms) {
+    QM31 p = t.coeff;
+    for (size_t j : t.factors) p *= evals[j];
+    total += p;
+  }
+  return total;
+}
+
+QM31 interpolate_at(std::span<const QM31> values, const QM31& r) {
+  // Lagrange over the nodes 0..d: L_i(r) = prod_{j != i} (r - j) / (i - j).
+  size_t d = values.size() - 1;
+  QM31 acc;
+  for (size_t i = 0; i <= d; ++i) {
+    QM31 num = QM31::one();
+    M31 den = M31::one();
+    for (size_t j = 0; j <= d; ++j) {
+      if (j == i) continue;
+      num *= r - QM31::from_m31(M31::from_u32(static_cast<uint32_t>(j)));
+      den *= M31::from_i64(static_cast<int64_t>(i) - static_cast<int64_t>(j));
+    }
+    acc += values[i] * num * den.inverse();
+  }
+  return acc;
+}
+
+StatusOr<SumcheckProverResult> sumcheck_prove(std::vector<std::vector<QM31>> polys,
+                                              std::span<const SumcheckTerm> terms, Transcript& transcript) {
+  ZKCC_RETURN_IF_ERROR(check_terms(terms, polys.size()));
+  if (polys.empty()) return invalid_argument("sumcheck needs at least one polynomial");
+  ZKCC_ASSIGN_OR_RETURN(size_t num_vars, log2_exact(polys[0].size()));
+  for (const auto& p : polys) {
+    if (p.size() != polys[0].size()) return invalid_argument("sumcheck polynomials differ in size");
+  }
+  size_t degree = sumcheck_degree(terms);
+  SumcheckProverResult out;
+  out.proof.rounds.reserve(num_vars);
+  for (size_t round = 0; round < num_vars; ++round) {
+    size_t half = polys[0].size() / 2;
+    // g(X) at X = 0..degree: each factor is lo + X (hi - lo) along variable 0.
+    std::array<QM31, kMaxSumcheckDegree + 1> g{};
+    for (const auto& t : terms) {
+      std::array<QM31, kMaxSumcheckDegree + 1> acc{};
+      for (size_t i = 0; i < half; ++i) {
+        std::array<QM31, kMaxSumcheckDegree + 1> prod;
+        prod.fill(QM31::one());
+        for (size_t j : t.factors) {
+          QM31 lo = polys[j][i], step = polys[j][i + half] - lo, v = lo;
+          for (size_t x = 0; x <= degree; ++x) {
+            prod[x] *= v;
+            v += step;
+          }
+        }
+        for (size_t x = 0; x <= degree; ++x) acc[x] += prod[x];
+      }
+      for (size_t x = 0; x <= degree; ++x) g[x] += t.coeff * acc[x];
+    }
+    std::vector<QM31> msg;
+    msg.push_back(g[0]);
+    for (size_t x = 2; x <= degree; ++x) msg.push_back(g[x]);
+    transcript.mix_qm31s(msg);
+    QM31 r = transcript.draw_qm31();
+    for (auto& p : polys) fix_first_variable(p, r);
+    out.proof.rounds.push_back(std::move(msg));
+    out.point.push_back(r);
+  }
+  out.final_evals.reserve(polys.size());
+  for (const auto& p : polys) out.final_evals.push_back(p[0]);
+  return out;
+}
+
+StatusOr<SumcheckVerifierResult> sumcheck_verify(const QM31& claim, size_t num_vars, size_t degree,
+                                                 const SumcheckProof& proof, Transcript& transcript) {
+  if (degree == 0 || degree > kMaxSumcheckDegree) {
+    return invalid_argument("sumcheck degree " + std::to_string(degree) + " is not supported");
+  }
+  if (proof.rounds.size() != num_vars) {
+    return invalid_argument("sumcheck proof has " + std::to_string(proof.rounds.size()) + " rounds, expected " +
+                            std::to_string(num_vars));
+  }
+  SumcheckVerifierResult out;
+  QM31 current = claim;
+  std::array<QM31, kMaxSumcheckDegree + 1> values{};
+  for (size_t round = 0; round < num_vars; ++round) {
+    const auto& msg = proof.rounds[round];
+    if (msg.size() != degree) {
+      return invalid_argument("sumcheck round " + std::to_string(round) + " carries " + std::to_string(msg.size()) +
+                              " values, expected " + std::to_string(degree));
+    }
+    values[0] = msg[0];
+    values[1] = current - msg[0];  // g(0) + g(1) must equal the running claim
+    for (size_t x = 2; x <= degree; ++x) values[x] = msg[x - 1];
+    transcript.mix_qm31s(msg);
+    QM31 r = transcript.draw_qm31();
+    current = interpolate_at(std::span<const QM31>(values.data(), degree + 1), r);
+    out.point.push_back(r);
+  }
+  out.final_claim = current;
+  return out;
+}
+
+}  // namespace zkcc::proof
