@@ -1,0 +1,62 @@
+// Proof of a matrix product C = A B (Thaler's protocol). A is m x k and B is k x n, row-major
+// M31 matrices with power-of-two dimensions (callers pad with zeros). A claim C~(r, c) = v on the
+// multilinear extension of C reduces, through one sumcheck over the k inner indices, to one claim
+// on A~ at (r, s) and one on B~ at (s, c):
+//   C~(r, c) = sum_x A~(r, x) B~(x, c).
+// The prover's work is O(mk + kn); the product itself is never recomputed.
+#ifndef ZKCC_PROOF_MATMUL_H_
+#define ZKCC_PROOF_MATMUL_H_
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "zkcc/base/status.h"
+#include "zkcc/field/qm31.h"
+#include "zkcc/proof/sumcheck.h"
+#include "zkcc/proof/transcript.h"
+
+namespace zkcc::proof {
+
+// A row-major matrix over M31; both dimensions powers of two.
+struct Matrix {
+  size_t rows = 0;
+  size_t cols = 0;
+  std::vector<M31> data;  // rows * cols entries
+};
+
+StatusOr<Matrix> make_matrix(size_t rows, size_t cols, std::vector<M31> data);
+
+// A claim on a multilinear extension: f~(point) = value.
+struct EvalClaim {
+  std::vector<QM31> point;
+  QM31 value;
+};
+
+struct MatmulProof {
+  SumcheckProof sumcheck;
+  QM31 a_eval;  // A~(r, s)
+  QM31 b_eval;  // B~(s, c)
+};
+
+// The table x -> A~(r, x) (length A.cols), r the row point (log2(A.rows) coordinates).
+std::vector<QM31> fold_rows(const Matrix& a, std::span<const QM31> r);
+// The table x -> B~(x, c) (length B.rows), c the column point (log2(B.cols) coordinates).
+std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c);
+
+// Proves C~(r, c) = value for C = A B. The claim's value is mixed into the transcript first.
+StatusOr<MatmulProof> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
+                                   std::span<const QM31> c, const QM31& value, Transcript& transcript);
+
+struct MatmulReduced {
+  EvalClaim a;  // point = r || s
+  EvalClaim b;  // point = s || c
+};
+
+// Checks the sumcheck and that a_eval * b_eval closes it; returns the claims left on A and B.
+StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r, std::span<const QM31> c,
+                                      const QM31& value, const MatmulProof& proof, Transcript& transcript);
+
+}  // namespace zkcc::proof
+
+#endif  // ZKCC_PROOF_MATMUL_H_

@@ -1,0 +1,111 @@
+#include "zkcc/proof/matmul.h"
+
+#include "zkcc/field/m31_vec.h"
+#include "zkcc/proof/multilinear.h"
+
+namespace zkcc::proof {
+namespace {
+
+// Per-coordinate accumulators: a QM31 vector stored as four M31 planes, so each update is an
+// M31 AXPY the vector kernels run eight lanes at a time.
+struct Planes {
+  explicit Planes(size_t n) : p{std::vector<M31>(n), std::vector<M31>(n), std::vector<M31>(n), std::vector<M31>(n)} {}
+  std::array<std::vector<M31>, 4> p;
+
+  void axpy(const QM31& s, std::span<const M31> x, std::vector<M31>& scratch) {
+    auto c = s.to_m31s();
+    for (int k = 0; k < 4; ++k) {
+      field::m31_scale(x, c[k], scratch);
+      field::m31_add(p[k], scratch, p[k]);
+    }
+  }
+  std::vector<QM31> to_qm31s() const {
+    std::vector<QM31> out(p[0].size());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = QM31::from_m31s(p[0][i], p[1][i], p[2][i], p[3][i]);
+    return out;
+  }
+};
+
+}  // namespace
+
+StatusOr<Matrix> make_matrix(size_t rows, size_t cols, std::vector<M31> data) {
+  ZKCC_RETURN_IF_ERROR(log2_exact(rows).status().with_context("matrix rows"));
+  ZKCC_RETURN_IF_ERROR(log2_exact(cols).status().with_context("matrix columns"));
+  if (data.size() != rows * cols) {
+    return invalid_argument("matrix has " + std::to_string(data.size()) + " entries, expected " +
+                            std::to_string(rows) + " x " + std::to_string(cols));
+  }
+  return Matrix{rows, cols, std::move(data)};
+}
+
+std::vector<QM31> fold_rows(const Matrix& a, std::span<const QM31> r) {
+  // A~(r, x) = sum_i eq(r, i) A[i][x]: one scaled row added per row.
+  std::vector<QM31> eq = eq_table(r);
+  Planes acc(a.cols);
+  std::vector<M31> scratch(a.cols);
+  for (size_t i = 0; i < a.rows; ++i) {
+    acc.axpy(eq[i], std::span<const M31>(a.data).subspan(i * a.cols, a.cols), scratch);
+  }
+  return acc.to_qm31s();
+}
+
+std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c) {
+  // B~(x, c) = sum_j eq(c, j) B[x][j]: an inner product per row, per coordinate.
+  std::vector<QM31> eq = eq_table(c);
+  std::array<std::vector<M31>, 4> eq_planes;
+  for (auto& plane : eq_planes) plane.resize(b.cols);
+  for (size_t j = 0; j < b.cols; ++j) {
+    auto m = eq[j].to_m31s();
+    for (int k = 0; k < 4; ++k) eq_planes[k][j] = m[k];
+  }
+  std::vector<QM31> out(b.rows);
+  for (size_t x = 0; x < b.rows; ++x) {
+    auto row = std::span<const M31>(b.data).subspan(x * b.cols, b.cols);
+    out[x] = QM31::from_m31s(field::m31_inner_product(row, eq_planes[0]), field::m31_inner_product(row, eq_planes[1]),
+                             field::m31_inner_product(row, eq_planes[2]), field::m31_inner_product(row, eq_planes[3]));
+  }
+  return out;
+}
+
+StatusOr<MatmulProof> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
+                                   std::span<const QM31> c, const QM31& value, Transcript& transcript) {
+  if (a.cols != b.rows) {
+    return invalid_argument("matmul: A is " + std::to_string(a.rows) + " x " + std::to_string(a.cols) + " but B is " +
+                            std::to_string(b.rows) + " x " + std::to_string(b.cols));
+  }
+  if ((size_t{1} << r.size()) != a.rows || (size_t{1} << c.size()) != b.cols) {
+    return invalid_argument("matmul: claim point does not match the matrix dimensions");
+  }
+  const QM31 claim[] = {value};
+  transcript.mix_qm31s(claim);
+  std::vector<std::vector<QM31>> polys = {fold_rows(a, r), fold_cols(b, c)};
+  const SumcheckTerm term[] = {{QM31::one(), {0, 1}}};
+  ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), term, transcript));
+  MatmulProof proof{std::move(sc.proof), sc.final_evals[0], sc.final_evals[1]};
+  const QM31 evals[] = {proof.a_eval, proof.b_eval};
+  transcript.mix_qm31s(evals);
+  return proof;
+}
+
+StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r, std::span<const QM31> c,
+                                      const QM31& value, const MatmulProof& proof, Transcript& transcript) {
+  ZKCC_ASSIGN_OR_RETURN(size_t inner_vars, log2_exact(inner_dim));
+  const QM31 claim[] = {value};
+  transcript.mix_qm31s(claim);
+  ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(value, inner_vars, 2, proof.sumcheck, transcript));
+  if (proof.a_eval * proof.b_eval != sc.final_claim) {
+    return invalid_argument("matmul: A~(r, s) * B~(s, c) does not match the sumcheck's final claim");
+  }
+  const QM31 evals[] = {proof.a_eval, proof.b_eval};
+  transcript.mix_qm31s(evals);
+  MatmulReduced out;
+  out.a.point.assign(r.begin(), r.end());
+  out.a.point.insert(out.a.point.end(), sc.point.begin(), sc.point.end());
+  out.a.value = proof.a_eval;
+  out.b.point = sc.point;
+  out.b.point.insert(out.b.point.end(), c.begin(), c.end());
+  out.b.value = proof.b_eval;
+  return out;
+}
+
+}  // namespace zkcc::proof
