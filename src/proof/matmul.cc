@@ -49,23 +49,7 @@ std::vector<QM31> fold_rows(const Matrix& a, std::span<const QM31> r) {
   return acc.to_qm31s();
 }
 
-std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c) {
-  // B~(x, c) = sum_j eq(c, j) B[x][j]: an inner product per row, per coordinate.
-  std::vector<QM31> eq = eq_table(c);
-  std::array<std::vector<M31>, 4> eq_planes;
-  for (auto& plane : eq_planes) plane.resize(b.cols);
-  for (size_t j = 0; j < b.cols; ++j) {
-    auto m = eq[j].to_m31s();
-    for (int k = 0; k < 4; ++k) eq_planes[k][j] = m[k];
-  }
-  std::vector<QM31> out(b.rows);
-  for (size_t x = 0; x < b.rows; ++x) {
-    auto row = std::span<const M31>(b.data).subspan(x * b.cols, b.cols);
-    out[x] = QM31::from_m31s(field::m31_inner_product(row, eq_planes[0]), field::m31_inner_product(row, eq_planes[1]),
-                             field::m31_inner_product(row, eq_planes[2]), field::m31_inner_product(row, eq_planes[3]));
-  }
-  return out;
-}
+std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c) { return fold_trailing(b.data, c); }
 
 StatusOr<MatmulProof> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
                                    std::span<const QM31> c, const QM31& value, Transcript& transcript) {

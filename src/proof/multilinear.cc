@@ -1,7 +1,10 @@
 #include "zkcc/proof/multilinear.h"
 
+#include <array>
 #include <bit>
 #include <cassert>
+
+#include "zkcc/field/m31_vec.h"
 
 namespace zkcc::proof {
 
@@ -60,12 +63,32 @@ QM31 evaluate_mle(std::span<const QM31> table, std::span<const QM31> point) {
   return t[0];
 }
 
+std::vector<QM31> fold_trailing(std::span<const M31> table, std::span<const QM31> lo) {
+  std::vector<QM31> eq = eq_table(lo);
+  size_t cols = eq.size();
+  assert(table.size() % cols == 0);
+  std::array<std::vector<M31>, 4> planes;
+  for (auto& p : planes) p.resize(cols);
+  for (size_t j = 0; j < cols; ++j) {
+    auto m = eq[j].to_m31s();
+    for (int k = 0; k < 4; ++k) planes[k][j] = m[k];
+  }
+  std::vector<QM31> rows(table.size() / cols);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto row = table.subspan(i * cols, cols);
+    rows[i] = QM31::from_m31s(field::m31_inner_product(row, planes[0]), field::m31_inner_product(row, planes[1]),
+                              field::m31_inner_product(row, planes[2]), field::m31_inner_product(row, planes[3]));
+  }
+  return rows;
+}
+
 QM31 evaluate_mle(std::span<const M31> table, std::span<const QM31> point) {
   assert(table.size() == (size_t{1} << point.size()));
-  if (point.empty()) return QM31::from_m31(table[0]);
-  std::vector<QM31> t = fix_first_variable(table, point[0]);
-  for (size_t i = 1; i < point.size(); ++i) fix_first_variable(t, point[i]);
-  return t[0];
+  // Half the variables go through fold_trailing's vectorised M31 inner products; only the short
+  // outer fold needs QM31 products.
+  size_t lo_vars = (point.size() + 1) / 2;
+  std::vector<QM31> rows = fold_trailing(table, point.last(lo_vars));
+  return evaluate_mle(std::span<const QM31>(rows), point.first(point.size() - lo_vars));
 }
 
 std::vector<QM31> lift(std::span<const M31> table) {

@@ -31,6 +31,10 @@ QM31 eq_eval(std::span<const QM31> a, std::span<const QM31> b);
 void fix_first_variable(std::vector<QM31>& table, const QM31& r);
 std::vector<QM31> fix_first_variable(std::span<const M31> table, const QM31& r);
 
+// Views the table as rows of 2^lo.size() entries and evaluates each row's extension at lo:
+// out[i] = sum_j eq(lo, j) table[i][j], with vectorised M31 inner products per QM31 coordinate.
+std::vector<QM31> fold_trailing(std::span<const M31> table, std::span<const QM31> lo);
+
 // The multilinear extension at a point with one coordinate per variable.
 QM31 evaluate_mle(std::span<const QM31> table, std::span<const QM31> point);
 QM31 evaluate_mle(std::span<const M31> table, std::span<const QM31> point);
