@@ -1,0 +1,54 @@
+// LogUp lookup argument: every row of the witness columns is a row of the table columns, with
+// multiplicities m (m_j = how many witness rows equal table row j). With random alpha and beta,
+//   sum_i 1 / (alpha - w_i) = sum_j m_j / (alpha - t_j),  w_i = sum_c beta^c W_c[i] (t likewise).
+// Both sides are proved with fraction_sum GKR; the verifier checks P_w Q_t = P_t Q_w with both Q
+// nonzero, and the leaf claims reduce to claims on each column's multilinear extension (and on
+// m~), which the caller checks against the data it trusts. Single columns serve range checks and
+// activation inputs; (input, output) column pairs serve function tables (ReLU, requantization).
+//
+// The caller must bind the witness, table and multiplicities into the transcript before calling
+// (their commitments, or the data itself), so alpha and beta are drawn after them.
+#ifndef ZKCC_PROOF_LOGUP_H_
+#define ZKCC_PROOF_LOGUP_H_
+
+#include <span>
+#include <vector>
+
+#include "zkcc/base/status.h"
+#include "zkcc/proof/fraction_sum.h"
+#include "zkcc/proof/multilinear.h"
+
+namespace zkcc::proof {
+
+using Column = std::vector<M31>;
+
+struct LogupProof {
+  FractionSumProof witness;
+  FractionSumProof table;
+  std::vector<QM31> witness_evals;  // W_c~(witness point), one per column
+  std::vector<QM31> table_evals;    // T_c~(table point), one per column
+  QM31 multiplicity_eval;           // m~(table point)
+};
+
+// The claims a verified lookup leaves on the data.
+struct LogupClaims {
+  std::vector<QM31> witness_point;
+  std::vector<QM31> witness_evals;
+  std::vector<QM31> table_point;
+  std::vector<QM31> table_evals;
+  QM31 multiplicity_eval;
+};
+
+// Multiplicities of table rows in the witness; fails (naming the row) when a witness row is not in
+// the table. Duplicate table rows take their count at the first occurrence.
+StatusOr<Column> logup_multiplicities(std::span<const Column> witness, std::span<const Column> table);
+
+StatusOr<LogupProof> logup_prove(std::span<const Column> witness, std::span<const Column> table,
+                                 const Column& multiplicities, Transcript& transcript);
+
+StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_t num_columns,
+                                   const LogupProof& proof, Transcript& transcript);
+
+}  // namespace zkcc::proof
+
+#endif  // ZKCC_PROOF_LOGUP_H_
