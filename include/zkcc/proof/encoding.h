@@ -1,0 +1,42 @@
+// Proof encoding: a compact versioned binary form and a JSON form, with decoders that reject
+// anything malformed (bad magic or version, truncation, lengths larger than the input, field
+// elements >= p, trailing bytes).
+//
+// Binary: "ZKCCPF" (6 bytes), version u16 LE (= 1), kind u8, then the body. Integers are little
+// endian; a QM31 is its four M31 coordinates as u32; a list is a u32 count then its items.
+//   SumcheckProof:     list of rounds, each a list of QM31
+//   MatmulProof:       SumcheckProof, a_eval, b_eval
+//   FractionSumProof:  p_total, q_total, list of layers (SumcheckProof, p0, p1, q0, q1)
+//   LogupProof:        FractionSumProof witness, FractionSumProof table, list witness_evals,
+//                      list table_evals, multiplicity_eval
+// JSON: objects with the same field names; a QM31 is an array of four integers.
+#ifndef ZKCC_PROOF_ENCODING_H_
+#define ZKCC_PROOF_ENCODING_H_
+
+#include <string>
+#include <string_view>
+
+#include "zkcc/base/bytes.h"
+#include "zkcc/base/status.h"
+#include "zkcc/proof/logup.h"
+#include "zkcc/proof/matmul.h"
+
+namespace zkcc::proof {
+
+inline constexpr uint16_t kProofEncodingVersion = 1;
+
+enum class ProofKind : uint8_t { kMatmul = 1, kLogup = 2 };
+
+Bytes encode_binary(const MatmulProof& proof);
+Bytes encode_binary(const LogupProof& proof);
+StatusOr<MatmulProof> decode_matmul_binary(std::span<const uint8_t> bytes);
+StatusOr<LogupProof> decode_logup_binary(std::span<const uint8_t> bytes);
+
+std::string encode_json(const MatmulProof& proof);
+std::string encode_json(const LogupProof& proof);
+StatusOr<MatmulProof> decode_matmul_json(std::string_view json);
+StatusOr<LogupProof> decode_logup_json(std::string_view json);
+
+}  // namespace zkcc::proof
+
+#endif  // ZKCC_PROOF_ENCODING_H_

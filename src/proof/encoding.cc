@@ -1,0 +1,360 @@
+#include "zkcc/proof/encoding.h"
+
+#include <nlohmann/json.hpp>
+
+namespace zkcc::proof {
+namespace {
+
+constexpr char kMagic[6] = {'Z', 'K', 'C', 'C', 'P', 'F'};
+constexpr size_t kQm31Bytes = 16;
+
+// ---- binary ----
+
+class Writer {
+ public:
+  void u8(uint8_t v) { out_.push_back(v); }
+  void u16(uint16_t v) {
+    for (int i = 0; i < 2; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void u32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void qm31(const QM31& q) {
+    for (M31 c : q.to_m31s()) u32(c.value());
+  }
+  void qm31s(const std::vector<QM31>& v) {
+    u32(static_cast<uint32_t>(v.size()));
+    for (const QM31& q : v) qm31(q);
+  }
+  void sumcheck(const SumcheckProof& p) {
+    u32(static_cast<uint32_t>(p.rounds.size()));
+    for (const auto& r : p.rounds) qm31s(r);
+  }
+  void fraction_sum(const FractionSumProof& p) {
+    qm31(p.p_total);
+    qm31(p.q_total);
+    u32(static_cast<uint32_t>(p.layers.size()));
+    for (const auto& l : p.layers) {
+      sumcheck(l.sumcheck);
+      for (const QM31* q : {&l.p0, &l.p1, &l.q0, &l.q1}) qm31(*q);
+    }
+  }
+  void header(ProofKind kind) {
+    out_.insert(out_.end(), std::begin(kMagic), std::end(kMagic));
+    u16(kProofEncodingVersion);
+    u8(static_cast<uint8_t>(kind));
+  }
+  Bytes take() { return std::move(out_); }
+
+ private:
+  Bytes out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> in) : in_(in) {}
+
+  Status need(size_t n, const char* what) const {
+    if (in_.size() - pos_ < n) {
+      return out_of_range(std::string("proof truncated at byte ") + std::to_string(pos_) + " while reading " + what);
+    }
+    return ok_status();
+  }
+  StatusOr<uint32_t> u32(const char* what) {
+    ZKCC_RETURN_IF_ERROR(need(4, what));
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= uint32_t(in_[pos_ + i]) << (8 * i);
+    pos_ += 4;
+    return v;
+  }
+  StatusOr<QM31> qm31(const char* what) {
+    M31 c[4];
+    for (auto& x : c) {
+      size_t at = pos_;
+      ZKCC_ASSIGN_OR_RETURN(uint32_t v, u32(what));
+      if (v >= M31::kModulus) {
+        return invalid_argument(std::string("non-canonical M31 value ") + std::to_string(v) + " at byte " +
+                                std::to_string(at) + " in " + what);
+      }
+      x = M31::from_canonical(v);
+    }
+    return QM31::from_m31s(c[0], c[1], c[2], c[3]);
+  }
+  // A count whose items take at least item_bytes each: refused when the input cannot hold them.
+  StatusOr<size_t> count(size_t item_bytes, const char* what) {
+    size_t at = pos_;
+    ZKCC_ASSIGN_OR_RETURN(uint32_t n, u32(what));
+    if (item_bytes > 0 && n > (in_.size() - pos_) / item_bytes) {
+      return out_of_range(std::string("length ") + std::to_string(n) + " of " + what + " at byte " +
+                          std::to_string(at) + " exceeds the remaining input");
+    }
+    return static_cast<size_t>(n);
+  }
+  StatusOr<std::vector<QM31>> qm31s(const char* what) {
+    ZKCC_ASSIGN_OR_RETURN(size_t n, count(kQm31Bytes, what));
+    std::vector<QM31> v;
+    v.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      ZKCC_ASSIGN_OR_RETURN(QM31 q, qm31(what));
+      v.push_back(q);
+    }
+    return v;
+  }
+  StatusOr<SumcheckProof> sumcheck() {
+    SumcheckProof p;
+    ZKCC_ASSIGN_OR_RETURN(size_t rounds, count(4, "sumcheck rounds"));
+    for (size_t r = 0; r < rounds; ++r) {
+      ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> msg, qm31s("sumcheck round"));
+      p.rounds.push_back(std::move(msg));
+    }
+    return p;
+  }
+  StatusOr<FractionSumProof> fraction_sum() {
+    FractionSumProof p;
+    ZKCC_ASSIGN_OR_RETURN(p.p_total, qm31("fraction sum total"));
+    ZKCC_ASSIGN_OR_RETURN(p.q_total, qm31("fraction sum total"));
+    ZKCC_ASSIGN_OR_RETURN(size_t layers, count(4 + 4 * kQm31Bytes, "fraction sum layers"));
+    for (size_t l = 0; l < layers; ++l) {
+      FractionLayerProof layer;
+      ZKCC_ASSIGN_OR_RETURN(layer.sumcheck, sumcheck());
+      for (QM31* q : {&layer.p0, &layer.p1, &layer.q0, &layer.q1}) {
+        ZKCC_ASSIGN_OR_RETURN(*q, qm31("fraction sum layer"));
+      }
+      p.layers.push_back(std::move(layer));
+    }
+    return p;
+  }
+  Status header(ProofKind kind) {
+    ZKCC_RETURN_IF_ERROR(need(9, "header"));
+    if (!std::equal(std::begin(kMagic), std::end(kMagic), in_.begin())) {
+      return invalid_argument("not a zkcc proof (bad magic)");
+    }
+    uint16_t version = static_cast<uint16_t>(in_[6] | (in_[7] << 8));
+    if (version != kProofEncodingVersion) {
+      return invalid_argument("unsupported proof encoding version " + std::to_string(version));
+    }
+    if (in_[8] != static_cast<uint8_t>(kind)) {
+      return invalid_argument("proof kind " + std::to_string(in_[8]) + " is not the expected " +
+                              std::to_string(static_cast<int>(kind)));
+    }
+    pos_ = 9;
+    return ok_status();
+  }
+  Status finish() const {
+    if (pos_ != in_.size()) {
+      return invalid_argument(std::to_string(in_.size() - pos_) + " trailing bytes after the proof");
+    }
+    return ok_status();
+  }
+
+ private:
+  std::span<const uint8_t> in_;
+  size_t pos_ = 0;
+};
+
+// ---- JSON ----
+
+using nlohmann::json;
+
+json to_json(const QM31& q) {
+  auto c = q.to_m31s();
+  return json::array({c[0].value(), c[1].value(), c[2].value(), c[3].value()});
+}
+json to_json(const std::vector<QM31>& v) {
+  json a = json::array();
+  for (const QM31& q : v) a.push_back(to_json(q));
+  return a;
+}
+json to_json(const SumcheckProof& p) {
+  json rounds = json::array();
+  for (const auto& r : p.rounds) rounds.push_back(to_json(r));
+  return {{"rounds", rounds}};
+}
+json to_json(const FractionSumProof& p) {
+  json layers = json::array();
+  for (const auto& l : p.layers) {
+    layers.push_back({{"sumcheck", to_json(l.sumcheck)},
+                      {"p0", to_json(l.p0)},
+                      {"p1", to_json(l.p1)},
+                      {"q0", to_json(l.q0)},
+                      {"q1", to_json(l.q1)}});
+  }
+  return {{"p_total", to_json(p.p_total)}, {"q_total", to_json(p.q_total)}, {"layers", layers}};
+}
+
+StatusOr<const json*> field(const json& obj, const char* name) {
+  if (!obj.is_object()) return invalid_argument(std::string("expected an object holding '") + name + "'");
+  auto it = obj.find(name);
+  if (it == obj.end()) return invalid_argument(std::string("missing field '") + name + "'");
+  return &*it;
+}
+
+StatusOr<QM31> qm31_from(const json& j, const std::string& where) {
+  if (!j.is_array() || j.size() != 4) return invalid_argument(where + ": a QM31 is an array of four integers");
+  M31 c[4];
+  for (size_t i = 0; i < 4; ++i) {
+    if (!j[i].is_number_unsigned() || j[i].get<uint64_t>() >= M31::kModulus) {
+      return invalid_argument(where + ": coordinate " + std::to_string(i) + " is not a canonical M31 value");
+    }
+    c[i] = M31::from_canonical(static_cast<uint32_t>(j[i].get<uint64_t>()));
+  }
+  return QM31::from_m31s(c[0], c[1], c[2], c[3]);
+}
+
+StatusOr<QM31> qm31_field(const json& obj, const char* name) {
+  ZKCC_ASSIGN_OR_RETURN(const json* j, field(obj, name));
+  return qm31_from(*j, name);
+}
+
+StatusOr<std::vector<QM31>> qm31s_from(const json& j, const std::string& where) {
+  if (!j.is_array()) return invalid_argument(where + ": expected an array");
+  std::vector<QM31> v;
+  for (size_t i = 0; i < j.size(); ++i) {
+    ZKCC_ASSIGN_OR_RETURN(QM31 q, qm31_from(j[i], where + "[" + std::to_string(i) + "]"));
+    v.push_back(q);
+  }
+  return v;
+}
+
+StatusOr<SumcheckProof> sumcheck_from(const json& j) {
+  ZKCC_ASSIGN_OR_RETURN(const json* rounds, field(j, "rounds"));
+  if (!rounds->is_array()) return invalid_argument("sumcheck rounds: expected an array");
+  SumcheckProof p;
+  for (size_t r = 0; r < rounds->size(); ++r) {
+    ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> msg, qm31s_from((*rounds)[r], "sumcheck round " + std::to_string(r)));
+    p.rounds.push_back(std::move(msg));
+  }
+  return p;
+}
+
+StatusOr<FractionSumProof> fraction_sum_from(const json& j) {
+  FractionSumProof p;
+  ZKCC_ASSIGN_OR_RETURN(p.p_total, qm31_field(j, "p_total"));
+  ZKCC_ASSIGN_OR_RETURN(p.q_total, qm31_field(j, "q_total"));
+  ZKCC_ASSIGN_OR_RETURN(const json* layers, field(j, "layers"));
+  if (!layers->is_array()) return invalid_argument("fraction sum layers: expected an array");
+  for (const json& l : *layers) {
+    FractionLayerProof layer;
+    ZKCC_ASSIGN_OR_RETURN(const json* sc, field(l, "sumcheck"));
+    ZKCC_ASSIGN_OR_RETURN(layer.sumcheck, sumcheck_from(*sc));
+    ZKCC_ASSIGN_OR_RETURN(layer.p0, qm31_field(l, "p0"));
+    ZKCC_ASSIGN_OR_RETURN(layer.p1, qm31_field(l, "p1"));
+    ZKCC_ASSIGN_OR_RETURN(layer.q0, qm31_field(l, "q0"));
+    ZKCC_ASSIGN_OR_RETURN(layer.q1, qm31_field(l, "q1"));
+    p.layers.push_back(std::move(layer));
+  }
+  return p;
+}
+
+StatusOr<json> parse(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return invalid_argument("proof JSON does not parse");
+  return j;
+}
+
+}  // namespace
+
+Bytes encode_binary(const MatmulProof& proof) {
+  Writer w;
+  w.header(ProofKind::kMatmul);
+  w.sumcheck(proof.sumcheck);
+  w.qm31(proof.a_eval);
+  w.qm31(proof.b_eval);
+  return w.take();
+}
+
+Bytes encode_binary(const LogupProof& proof) {
+  Writer w;
+  w.header(ProofKind::kLogup);
+  w.fraction_sum(proof.witness);
+  w.fraction_sum(proof.table);
+  w.qm31s(proof.witness_evals);
+  w.qm31s(proof.table_evals);
+  w.qm31(proof.multiplicity_eval);
+  return w.take();
+}
+
+StatusOr<MatmulProof> decode_matmul_binary(std::span<const uint8_t> bytes) {
+  Reader r(bytes);
+  ZKCC_RETURN_IF_ERROR(r.header(ProofKind::kMatmul));
+  MatmulProof p;
+  ZKCC_ASSIGN_OR_RETURN(p.sumcheck, r.sumcheck());
+  ZKCC_ASSIGN_OR_RETURN(p.a_eval, r.qm31("a_eval"));
+  ZKCC_ASSIGN_OR_RETURN(p.b_eval, r.qm31("b_eval"));
+  ZKCC_RETURN_IF_ERROR(r.finish());
+  return p;
+}
+
+StatusOr<LogupProof> decode_logup_binary(std::span<const uint8_t> bytes) {
+  Reader r(bytes);
+  ZKCC_RETURN_IF_ERROR(r.header(ProofKind::kLogup));
+  LogupProof p;
+  ZKCC_ASSIGN_OR_RETURN(p.witness, r.fraction_sum());
+  ZKCC_ASSIGN_OR_RETURN(p.table, r.fraction_sum());
+  ZKCC_ASSIGN_OR_RETURN(p.witness_evals, r.qm31s("witness_evals"));
+  ZKCC_ASSIGN_OR_RETURN(p.table_evals, r.qm31s("table_evals"));
+  ZKCC_ASSIGN_OR_RETURN(p.multiplicity_eval, r.qm31("multiplicity_eval"));
+  ZKCC_RETURN_IF_ERROR(r.finish());
+  return p;
+}
+
+std::string encode_json(const MatmulProof& proof) {
+  json j = {{"kind", "matmul"},
+            {"version", kProofEncodingVersion},
+            {"sumcheck", to_json(proof.sumcheck)},
+            {"a_eval", to_json(proof.a_eval)},
+            {"b_eval", to_json(proof.b_eval)}};
+  return j.dump();
+}
+
+std::string encode_json(const LogupProof& proof) {
+  json j = {{"kind", "logup"},
+            {"version", kProofEncodingVersion},
+            {"witness", to_json(proof.witness)},
+            {"table", to_json(proof.table)},
+            {"witness_evals", to_json(proof.witness_evals)},
+            {"table_evals", to_json(proof.table_evals)},
+            {"multiplicity_eval", to_json(proof.multiplicity_eval)}};
+  return j.dump();
+}
+
+namespace {
+Status check_kind(const json& j, const char* kind) {
+  ZKCC_ASSIGN_OR_RETURN(const json* k, field(j, "kind"));
+  ZKCC_ASSIGN_OR_RETURN(const json* v, field(j, "version"));
+  if (!k->is_string() || *k != kind) return invalid_argument(std::string("proof JSON is not of kind '") + kind + "'");
+  if (!v->is_number_unsigned() || v->get<uint64_t>() != kProofEncodingVersion) {
+    return invalid_argument("unsupported proof JSON version");
+  }
+  return ok_status();
+}
+}  // namespace
+
+StatusOr<MatmulProof> decode_matmul_json(std::string_view text) {
+  ZKCC_ASSIGN_OR_RETURN(json j, parse(text));
+  ZKCC_RETURN_IF_ERROR(check_kind(j, "matmul"));
+  MatmulProof p;
+  ZKCC_ASSIGN_OR_RETURN(const json* sc, field(j, "sumcheck"));
+  ZKCC_ASSIGN_OR_RETURN(p.sumcheck, sumcheck_from(*sc));
+  ZKCC_ASSIGN_OR_RETURN(p.a_eval, qm31_field(j, "a_eval"));
+  ZKCC_ASSIGN_OR_RETURN(p.b_eval, qm31_field(j, "b_eval"));
+  return p;
+}
+
+StatusOr<LogupProof> decode_logup_json(std::string_view text) {
+  ZKCC_ASSIGN_OR_RETURN(json j, parse(text));
+  ZKCC_RETURN_IF_ERROR(check_kind(j, "logup"));
+  LogupProof p;
+  ZKCC_ASSIGN_OR_RETURN(const json* w, field(j, "witness"));
+  ZKCC_ASSIGN_OR_RETURN(p.witness, fraction_sum_from(*w));
+  ZKCC_ASSIGN_OR_RETURN(const json* t, field(j, "table"));
+  ZKCC_ASSIGN_OR_RETURN(p.table, fraction_sum_from(*t));
+  ZKCC_ASSIGN_OR_RETURN(const json* we, field(j, "witness_evals"));
+  ZKCC_ASSIGN_OR_RETURN(p.witness_evals, qm31s_from(*we, "witness_evals"));
+  ZKCC_ASSIGN_OR_RETURN(const json* te, field(j, "table_evals"));
+  ZKCC_ASSIGN_OR_RETURN(p.table_evals, qm31s_from(*te, "table_evals"));
+  ZKCC_ASSIGN_OR_RETURN(p.multiplicity_eval, qm31_field(j, "multiplicity_eval"));
+  return p;
+}
+
+}  // namespace zkcc::proof
