@@ -3,6 +3,10 @@
 #include "zkcc/hash/poseidon.h"
 
 namespace zkcc::proof {
+namespace {
+// Six 31-bit chunks fit below bit 192, where a uniform felt's bits are uniform (p = 1 mod 2^192).
+constexpr int kChallengeChunksPerFelt = 6;
+}  // namespace
 
 Transcript::Transcript(const Felt252& domain_tag) { mix(domain_tag); }
 
@@ -61,7 +65,7 @@ QM31 Transcript::draw_qm31() {
   int have = 0;
   while (have < 4) {
     Felt252::Limbs l = draw_felt().to_limbs();
-    for (int j = 0; j < 8 && have < 4; ++j) {
+    for (int j = 0; j < kChallengeChunksPerFelt && have < 4; ++j) {
       int bit = 31 * j;
       uint64_t v = l[bit / 64] >> (bit % 64);
       if (bit % 64 > 33) v |= l[bit / 64 + 1] << (64 - bit % 64);

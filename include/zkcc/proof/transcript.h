@@ -7,8 +7,10 @@
 // message sequences absorb the same felts. M31 data is packed 8 values per felt, value i at bits
 // 31i..31i+30 (8 * 31 = 248 bits, always canonical); a QM31 is its 4 coordinates (1, i, u, iu).
 // A QM31 challenge takes 31-bit chunks from drawn felts, lowest bits first (chunk j is bits
-// 31j..31j+30, j = 0..7), skipping the one non-canonical chunk value 2^31 - 1, until it has 4; the
-// coordinates are therefore uniform over M31.
+// 31j..31j+30, j = 0..5: only bits below 192 are used), skipping the one non-canonical chunk value
+// 2^31 - 1, until it has 4. A felt uniform below p has its low 192 bits within 2^-250 of uniform
+// (p = 1 mod 2^192), so the coordinates are uniform over M31 up to that distance; the higher bits
+// would be biased by about 2^-55 (see docs/soundness.md).
 #ifndef ZKCC_PROOF_TRANSCRIPT_H_
 #define ZKCC_PROOF_TRANSCRIPT_H_
 
