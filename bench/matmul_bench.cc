@@ -150,7 +150,7 @@ Row run(size_t n, std::mt19937_64& rng) {
     std::vector<QM31> point = r;
     point.insert(point.end(), col.begin(), col.end());
     QM31 value = proof::evaluate_mle(cm, point);
-    pf = *proof::matmul_prove(am, bm, r, col, value, t);
+    pf = proof::matmul_prove(am, bm, r, col, value, t)->proof;
   });
   row.proof_bytes = 16 * (2 + 2 * pf.sumcheck.rounds.size());  // QM31 = 16 bytes
 

@@ -74,8 +74,8 @@ StatusOr<Column> logup_multiplicities(std::span<const Column> witness, std::span
   return m;
 }
 
-StatusOr<LogupProof> logup_prove(std::span<const Column> witness, std::span<const Column> table,
-                                 const Column& multiplicities, Transcript& transcript) {
+StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::span<const Column> table,
+                                        const Column& multiplicities, Transcript& transcript) {
   ZKCC_RETURN_IF_ERROR(check_columns(witness, "witness"));
   ZKCC_RETURN_IF_ERROR(check_columns(table, "table"));
   if (witness.size() != table.size()) return invalid_argument("lookup witness and table have different column counts");
@@ -99,7 +99,7 @@ StatusOr<LogupProof> logup_prove(std::span<const Column> witness, std::span<cons
   transcript.mix_qm31s(proof.table_evals);
   const QM31 m[] = {proof.multiplicity_eval};
   transcript.mix_qm31s(m);
-  return proof;
+  return LogupProverResult{std::move(proof), std::move(w.point), std::move(t.point)};
 }
 
 StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_t num_columns,

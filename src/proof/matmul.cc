@@ -51,7 +51,7 @@ std::vector<QM31> fold_rows(const Matrix& a, std::span<const QM31> r) {
 
 std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c) { return fold_trailing(b.data, c); }
 
-StatusOr<MatmulProof> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
+StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
                                    std::span<const QM31> c, const QM31& value, Transcript& transcript) {
   if (a.cols != b.rows) {
     return invalid_argument("matmul: A is " + std::to_string(a.rows) + " x " + std::to_string(a.cols) + " but B is " +
@@ -68,7 +68,7 @@ StatusOr<MatmulProof> matmul_prove(const Matrix& a, const Matrix& b, std::span<c
   MatmulProof proof{std::move(sc.proof), sc.final_evals[0], sc.final_evals[1]};
   const QM31 evals[] = {proof.a_eval, proof.b_eval};
   transcript.mix_qm31s(evals);
-  return proof;
+  return MatmulProverResult{std::move(proof), std::move(sc.point)};
 }
 
 StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r, std::span<const QM31> c,

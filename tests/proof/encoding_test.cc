@@ -32,7 +32,7 @@ MatmulCase matmul_case() {
   auto rows = fold_rows(m.a, m.r);
   auto cols = fold_cols(m.b, m.c);
   for (size_t x = 0; x < rows.size(); ++x) m.value += rows[x] * cols[x];
-  m.proof = *matmul_prove(m.a, m.b, m.r, m.c, m.value, t);
+  m.proof = matmul_prove(m.a, m.b, m.r, m.c, m.value, t)->proof;
   return m;
 }
 
@@ -130,7 +130,7 @@ TEST(Encoding, LogupRoundTrips) {
   for (auto& v : witness[0]) v = M31::from_u32(static_cast<uint32_t>(rng() % 16));
   Column m = *logup_multiplicities(witness, table);
   Transcript t = fresh();
-  LogupProof proof = *logup_prove(witness, table, m, t);
+  LogupProof proof = logup_prove(witness, table, m, t)->proof;
   Bytes bin = encode_binary(proof);
   auto back = decode_logup_binary(bin);
   ASSERT_TRUE(back.ok()) << back.status().to_string();

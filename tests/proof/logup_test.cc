@@ -111,7 +111,7 @@ LogupProof prove(const Lookup& l) {
   Transcript t = fresh();
   auto proof = logup_prove(l.witness, l.table, l.m, t);
   EXPECT_TRUE(proof.ok()) << proof.status().to_string();
-  return *proof;
+  return proof->proof;
 }
 
 TEST(Logup, RangeCheckAndFunctionTableVerify) {

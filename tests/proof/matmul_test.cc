@@ -56,7 +56,7 @@ MatmulProof prove(const Product& s, const Matrix& claimed_c) {
   point.insert(point.end(), col.begin(), col.end());
   auto proof = matmul_prove(s.a, s.b, r, col, evaluate_mle(claimed_c.data, point), t);
   EXPECT_TRUE(proof.ok()) << proof.status().to_string();
-  return *proof;
+  return proof->proof;
 }
 
 Product make(std::mt19937_64& rng, size_t m, size_t k, size_t n) {

@@ -43,8 +43,14 @@ struct LogupClaims {
 // the table. Duplicate table rows take their count at the first occurrence.
 StatusOr<Column> logup_multiplicities(std::span<const Column> witness, std::span<const Column> table);
 
-StatusOr<LogupProof> logup_prove(std::span<const Column> witness, std::span<const Column> table,
-                                 const Column& multiplicities, Transcript& transcript);
+struct LogupProverResult {
+  LogupProof proof;
+  std::vector<QM31> witness_point;  // where the witness column claims are
+  std::vector<QM31> table_point;    // where the table and multiplicity claims are
+};
+
+StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::span<const Column> table,
+                                        const Column& multiplicities, Transcript& transcript);
 
 StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_t num_columns,
                                    const LogupProof& proof, Transcript& transcript);

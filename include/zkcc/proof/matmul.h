@@ -44,8 +44,13 @@ std::vector<QM31> fold_rows(const Matrix& a, std::span<const QM31> r);
 // The table x -> B~(x, c) (length B.rows), c the column point (log2(B.cols) coordinates).
 std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c);
 
+struct MatmulProverResult {
+  MatmulProof proof;
+  std::vector<QM31> inner_point;  // s: the claims are on A~(r, s) and B~(s, c)
+};
+
 // Proves C~(r, c) = value for C = A B. The claim's value is mixed into the transcript first.
-StatusOr<MatmulProof> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
+StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
                                    std::span<const QM31> c, const QM31& value, Transcript& transcript);
 
 struct MatmulReduced {
