@@ -97,6 +97,14 @@ std::vector<QM31> concat(std::span<const QM31> a, std::span<const QM31> b) {
   return out;
 }
 
+Status check_shape(const Matrix& m, size_t rows, size_t cols, const char* what) {
+  if (m.rows != rows || m.cols != cols || m.data.size() != rows * cols) {
+    return invalid_argument(std::string(what) + " is " + std::to_string(m.rows) + " x " + std::to_string(m.cols) +
+                            ", the circuit needs " + std::to_string(rows) + " x " + std::to_string(cols));
+  }
+  return ok_status();
+}
+
 Status check_param(const Matrix& p, std::span<const QM31> point, const QM31& value, size_t l, const char* what) {
   if (evaluate_mle(p.data, point) != value) return invalid_argument(at_layer(l) + ": the claim on the " + what + " is false");
   return ok_status();
@@ -113,10 +121,7 @@ Felt252 tensor_digest(const Matrix& t) {
 
 StatusOr<Trace> run_circuit(const Circuit& c, const Matrix& input) {
   ZKCC_ASSIGN_OR_RETURN(std::vector<Shape> shapes, activation_shapes(c));
-  if (input.rows != c.input_rows || input.cols != c.input_cols || input.data.size() != input.rows * input.cols) {
-    return invalid_argument("input is " + std::to_string(input.rows) + " x " + std::to_string(input.cols) +
-                            ", the circuit takes " + std::to_string(c.input_rows) + " x " + std::to_string(c.input_cols));
-  }
+  ZKCC_RETURN_IF_ERROR(check_shape(input, c.input_rows, c.input_cols, "input"));
   Trace trace = {input};
   for (size_t l = 0; l < c.layers.size(); ++l) {
     const Layer& layer = c.layers[l];
@@ -250,13 +255,8 @@ StatusOr<LayeredProof> layered_prove(const Circuit& c, const Trace& trace, Trans
 StatusOr<std::vector<CommittedClaim>> layered_verify(const Circuit& c, const Matrix& input, const Matrix& output,
                                                      const LayeredProof& proof, Transcript& t) {
   ZKCC_ASSIGN_OR_RETURN(std::vector<Shape> shapes, activation_shapes(c));
-  if (input.rows != c.input_rows || input.cols != c.input_cols || input.data.size() != input.rows * input.cols) {
-    return invalid_argument("input does not have the circuit's shape");
-  }
-  const Shape& out_shape = shapes.back();
-  if (output.rows != out_shape.rows || output.cols != out_shape.cols || output.data.size() != output.rows * output.cols) {
-    return invalid_argument("output does not have the circuit's shape");
-  }
+  ZKCC_RETURN_IF_ERROR(check_shape(input, c.input_rows, c.input_cols, "input"));
+  ZKCC_RETURN_IF_ERROR(check_shape(output, shapes.back().rows, shapes.back().cols, "output"));
   if (proof.layers.size() != c.layers.size()) {
     return invalid_argument("proof has " + std::to_string(proof.layers.size()) + " layers, the circuit " +
                             std::to_string(c.layers.size()));
