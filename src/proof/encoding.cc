@@ -39,6 +39,22 @@ class Writer {
       for (const QM31* q : {&l.p0, &l.p1, &l.q0, &l.q1}) qm31(*q);
     }
   }
+  void felt(const Felt252& f) {
+    auto b = f.to_bytes_be();
+    out_.insert(out_.end(), b.begin(), b.end());
+  }
+  void matmul(const MatmulProof& p) {
+    sumcheck(p.sumcheck);
+    qm31(p.a_eval);
+    qm31(p.b_eval);
+  }
+  void logup(const LogupProof& p) {
+    fraction_sum(p.witness);
+    fraction_sum(p.table);
+    qm31s(p.witness_evals);
+    qm31s(p.table_evals);
+    qm31(p.multiplicity_eval);
+  }
   void header(ProofKind kind) {
     out_.insert(out_.end(), std::begin(kMagic), std::end(kMagic));
     u16(kProofEncodingVersion);
@@ -122,6 +138,34 @@ class Reader {
       }
       p.layers.push_back(std::move(layer));
     }
+    return p;
+  }
+  StatusOr<uint8_t> u8(const char* what) {
+    ZKCC_RETURN_IF_ERROR(need(1, what));
+    return in_[pos_++];
+  }
+  StatusOr<Felt252> felt(const char* what) {
+    ZKCC_RETURN_IF_ERROR(need(32, what));
+    size_t at = pos_;
+    auto f = Felt252::from_bytes_be(in_.subspan(pos_, 32));
+    if (!f.ok()) return f.status().with_context(std::string(what) + " at byte " + std::to_string(at));
+    pos_ += 32;
+    return f;
+  }
+  StatusOr<MatmulProof> matmul() {
+    MatmulProof p;
+    ZKCC_ASSIGN_OR_RETURN(p.sumcheck, sumcheck());
+    ZKCC_ASSIGN_OR_RETURN(p.a_eval, qm31("a_eval"));
+    ZKCC_ASSIGN_OR_RETURN(p.b_eval, qm31("b_eval"));
+    return p;
+  }
+  StatusOr<LogupProof> logup() {
+    LogupProof p;
+    ZKCC_ASSIGN_OR_RETURN(p.witness, fraction_sum());
+    ZKCC_ASSIGN_OR_RETURN(p.table, fraction_sum());
+    ZKCC_ASSIGN_OR_RETURN(p.witness_evals, qm31s("witness_evals"));
+    ZKCC_ASSIGN_OR_RETURN(p.table_evals, qm31s("table_evals"));
+    ZKCC_ASSIGN_OR_RETURN(p.multiplicity_eval, qm31("multiplicity_eval"));
     return p;
   }
   Status header(ProofKind kind) {
@@ -257,30 +301,21 @@ StatusOr<json> parse(std::string_view text) {
 Bytes encode_binary(const MatmulProof& proof) {
   Writer w;
   w.header(ProofKind::kMatmul);
-  w.sumcheck(proof.sumcheck);
-  w.qm31(proof.a_eval);
-  w.qm31(proof.b_eval);
+  w.matmul(proof);
   return w.take();
 }
 
 Bytes encode_binary(const LogupProof& proof) {
   Writer w;
   w.header(ProofKind::kLogup);
-  w.fraction_sum(proof.witness);
-  w.fraction_sum(proof.table);
-  w.qm31s(proof.witness_evals);
-  w.qm31s(proof.table_evals);
-  w.qm31(proof.multiplicity_eval);
+  w.logup(proof);
   return w.take();
 }
 
 StatusOr<MatmulProof> decode_matmul_binary(std::span<const uint8_t> bytes) {
   Reader r(bytes);
   ZKCC_RETURN_IF_ERROR(r.header(ProofKind::kMatmul));
-  MatmulProof p;
-  ZKCC_ASSIGN_OR_RETURN(p.sumcheck, r.sumcheck());
-  ZKCC_ASSIGN_OR_RETURN(p.a_eval, r.qm31("a_eval"));
-  ZKCC_ASSIGN_OR_RETURN(p.b_eval, r.qm31("b_eval"));
+  ZKCC_ASSIGN_OR_RETURN(MatmulProof p, r.matmul());
   ZKCC_RETURN_IF_ERROR(r.finish());
   return p;
 }
@@ -288,12 +323,80 @@ StatusOr<MatmulProof> decode_matmul_binary(std::span<const uint8_t> bytes) {
 StatusOr<LogupProof> decode_logup_binary(std::span<const uint8_t> bytes) {
   Reader r(bytes);
   ZKCC_RETURN_IF_ERROR(r.header(ProofKind::kLogup));
-  LogupProof p;
-  ZKCC_ASSIGN_OR_RETURN(p.witness, r.fraction_sum());
-  ZKCC_ASSIGN_OR_RETURN(p.table, r.fraction_sum());
-  ZKCC_ASSIGN_OR_RETURN(p.witness_evals, r.qm31s("witness_evals"));
-  ZKCC_ASSIGN_OR_RETURN(p.table_evals, r.qm31s("table_evals"));
-  ZKCC_ASSIGN_OR_RETURN(p.multiplicity_eval, r.qm31("multiplicity_eval"));
+  ZKCC_ASSIGN_OR_RETURN(LogupProof p, r.logup());
+  ZKCC_RETURN_IF_ERROR(r.finish());
+  return p;
+}
+
+Bytes encode_binary(const LayeredProof& proof) {
+  Writer w;
+  w.header(ProofKind::kLayered);
+  w.u32(static_cast<uint32_t>(proof.layers.size()));
+  for (const LayerProof& l : proof.layers) {
+    w.u8(static_cast<uint8_t>(l.kind));
+    switch (l.kind) {
+      case LayerKind::kMatMul:
+        w.matmul(l.matmul);
+        break;
+      case LayerKind::kAddBias:
+        w.qm31(l.x_eval);
+        break;
+      case LayerKind::kHadamard:
+        w.sumcheck(l.sumcheck);
+        w.qm31(l.x_eval);
+        w.qm31(l.h_eval);
+        break;
+      case LayerKind::kScale:
+        break;
+      case LayerKind::kLookup:
+        w.felt(l.x_digest);
+        w.felt(l.y_digest);
+        w.felt(l.m_digest);
+        w.logup(l.logup);
+        break;
+    }
+  }
+  return w.take();
+}
+
+StatusOr<LayeredProof> decode_layered_binary(std::span<const uint8_t> bytes) {
+  Reader r(bytes);
+  ZKCC_RETURN_IF_ERROR(r.header(ProofKind::kLayered));
+  ZKCC_ASSIGN_OR_RETURN(size_t n, r.count(1, "layers"));
+  LayeredProof p;
+  p.layers.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    LayerProof& l = p.layers[i];
+    ZKCC_ASSIGN_OR_RETURN(uint8_t kind, r.u8("layer kind"));
+    l.kind = static_cast<LayerKind>(kind);
+    switch (l.kind) {
+      case LayerKind::kMatMul: {
+        ZKCC_ASSIGN_OR_RETURN(l.matmul, r.matmul());
+        break;
+      }
+      case LayerKind::kAddBias: {
+        ZKCC_ASSIGN_OR_RETURN(l.x_eval, r.qm31("x_eval"));
+        break;
+      }
+      case LayerKind::kHadamard: {
+        ZKCC_ASSIGN_OR_RETURN(l.sumcheck, r.sumcheck());
+        ZKCC_ASSIGN_OR_RETURN(l.x_eval, r.qm31("x_eval"));
+        ZKCC_ASSIGN_OR_RETURN(l.h_eval, r.qm31("h_eval"));
+        break;
+      }
+      case LayerKind::kScale:
+        break;
+      case LayerKind::kLookup: {
+        ZKCC_ASSIGN_OR_RETURN(l.x_digest, r.felt("x_digest"));
+        ZKCC_ASSIGN_OR_RETURN(l.y_digest, r.felt("y_digest"));
+        ZKCC_ASSIGN_OR_RETURN(l.m_digest, r.felt("m_digest"));
+        ZKCC_ASSIGN_OR_RETURN(l.logup, r.logup());
+        break;
+      }
+      default:
+        return invalid_argument("layer " + std::to_string(i) + " has unknown kind " + std::to_string(kind));
+    }
+  }
   ZKCC_RETURN_IF_ERROR(r.finish());
   return p;
 }

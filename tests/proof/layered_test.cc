@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "zkcc/proof/encoding.h"
+
 namespace zkcc::proof {
 namespace {
 
@@ -213,6 +215,39 @@ TEST(Layered, RefusesBadCircuitsAndInputs) {
   auto out_of_table = run_circuit(c, big);
   ASSERT_FALSE(out_of_table.ok());
   EXPECT_NE(out_of_table.status().message().find("outside the lookup table"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zkcc::proof
+
+namespace zkcc::proof {
+namespace {
+
+TEST(LayeredEncoding, RoundTripsAndRefusesDamage) {
+  ProvedRun r = honest(8);
+  Bytes bin = encode_binary(r.proof);
+  auto back = decode_layered_binary(bin);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(encode_binary(*back), bin);
+  EXPECT_TRUE(verify(r, r.trace.back(), *back).ok());
+  for (size_t n = 0; n < bin.size(); ++n) {
+    ASSERT_FALSE(decode_layered_binary(std::span(bin).first(n)).ok()) << "prefix " << n;
+  }
+  Bytes longer = bin;
+  longer.push_back(1);
+  EXPECT_FALSE(decode_layered_binary(longer).ok());
+  // A sample of single-bit changes across the whole encoding: none yields an accepted proof.
+  for (size_t byte = 9; byte < bin.size(); byte += 13) {
+    Bytes bad = bin;
+    bad[byte] ^= static_cast<uint8_t>(1 << (byte % 8));
+    auto p = decode_layered_binary(bad);
+    if (p.ok()) {
+      EXPECT_FALSE(verify(r, r.trace.back(), *p).ok()) << "byte " << byte;
+    }
+  }
+  Bytes bad_kind = bin;
+  bad_kind[13] = 9;  // the first layer's kind
+  EXPECT_FALSE(decode_layered_binary(bad_kind).ok());
 }
 
 }  // namespace

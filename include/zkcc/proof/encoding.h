@@ -9,6 +9,9 @@
 //   FractionSumProof:  p_total, q_total, list of layers (SumcheckProof, p0, p1, q0, q1)
 //   LogupProof:        FractionSumProof witness, FractionSumProof table, list witness_evals,
 //                      list table_evals, multiplicity_eval
+//   LayeredProof:      list of layers, each its kind (u8) then: kMatMul a MatmulProof body;
+//                      kAddBias x_eval; kHadamard SumcheckProof, x_eval, h_eval; kScale nothing;
+//                      kLookup three digests (32-byte big-endian felts) and a LogupProof body
 // JSON: objects with the same field names; a QM31 is an array of four integers.
 #ifndef ZKCC_PROOF_ENCODING_H_
 #define ZKCC_PROOF_ENCODING_H_
@@ -18,6 +21,7 @@
 
 #include "zkcc/base/bytes.h"
 #include "zkcc/base/status.h"
+#include "zkcc/proof/layered.h"
 #include "zkcc/proof/logup.h"
 #include "zkcc/proof/matmul.h"
 
@@ -25,12 +29,14 @@ namespace zkcc::proof {
 
 inline constexpr uint16_t kProofEncodingVersion = 1;
 
-enum class ProofKind : uint8_t { kMatmul = 1, kLogup = 2 };
+enum class ProofKind : uint8_t { kMatmul = 1, kLogup = 2, kLayered = 3 };
 
 Bytes encode_binary(const MatmulProof& proof);
 Bytes encode_binary(const LogupProof& proof);
 StatusOr<MatmulProof> decode_matmul_binary(std::span<const uint8_t> bytes);
 StatusOr<LogupProof> decode_logup_binary(std::span<const uint8_t> bytes);
+Bytes encode_binary(const LayeredProof& proof);
+StatusOr<LayeredProof> decode_layered_binary(std::span<const uint8_t> bytes);
 
 std::string encode_json(const MatmulProof& proof);
 std::string encode_json(const LogupProof& proof);
