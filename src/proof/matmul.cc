@@ -92,4 +92,89 @@ StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r,
   return out;
 }
 
+namespace {
+
+void mix_claims(std::span<const MatmulInstance> instances, Transcript& transcript) {
+  std::vector<QM31> values;
+  for (const auto& m : instances) values.push_back(m.value);
+  transcript.mix_qm31s(values);
+}
+
+// gamma^t for t = 0..n-1.
+std::vector<QM31> powers(const QM31& gamma, size_t n) {
+  std::vector<QM31> out(n);
+  QM31 g = QM31::one();
+  for (auto& p : out) {
+    p = g;
+    g *= gamma;
+  }
+  return out;
+}
+
+}  // namespace
+
+StatusOr<BatchedMatmulProof> matmul_batch_prove(std::span<const MatmulInstance> instances, Transcript& transcript) {
+  if (instances.empty()) return invalid_argument("matmul batch is empty");
+  size_t k = instances[0].a->cols;
+  for (size_t t = 0; t < instances.size(); ++t) {
+    const auto& m = instances[t];
+    if (m.a->cols != k || m.b->rows != k) {
+      return invalid_argument("matmul batch: product " + std::to_string(t) + " has another inner dimension");
+    }
+    if ((size_t{1} << m.r.size()) != m.a->rows || (size_t{1} << m.c.size()) != m.b->cols) {
+      return invalid_argument("matmul batch: product " + std::to_string(t) + "'s claim point does not fit");
+    }
+  }
+  mix_claims(instances, transcript);
+  std::vector<QM31> g = powers(transcript.draw_qm31(), instances.size());
+  std::vector<std::vector<QM31>> polys;
+  std::vector<SumcheckTerm> terms;
+  for (size_t t = 0; t < instances.size(); ++t) {
+    polys.push_back(fold_rows(*instances[t].a, instances[t].r));
+    polys.push_back(fold_cols(*instances[t].b, instances[t].c));
+    terms.push_back({g[t], {2 * t, 2 * t + 1}});
+  }
+  ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), terms, transcript));
+  BatchedMatmulProof proof{std::move(sc.proof), {}, {}};
+  for (size_t t = 0; t < instances.size(); ++t) {
+    proof.a_evals.push_back(sc.final_evals[2 * t]);
+    proof.b_evals.push_back(sc.final_evals[2 * t + 1]);
+  }
+  transcript.mix_qm31s(proof.a_evals);
+  transcript.mix_qm31s(proof.b_evals);
+  return proof;
+}
+
+StatusOr<std::vector<MatmulReduced>> matmul_batch_verify(size_t inner_dim, std::span<const MatmulInstance> instances,
+                                                         const BatchedMatmulProof& proof, Transcript& transcript) {
+  ZKCC_ASSIGN_OR_RETURN(size_t inner_vars, log2_exact(inner_dim));
+  if (instances.empty()) return invalid_argument("matmul batch is empty");
+  if (proof.a_evals.size() != instances.size() || proof.b_evals.size() != instances.size()) {
+    return invalid_argument("matmul batch proof has the wrong number of evaluations");
+  }
+  mix_claims(instances, transcript);
+  std::vector<QM31> g = powers(transcript.draw_qm31(), instances.size());
+  QM31 claim, closing;
+  for (size_t t = 0; t < instances.size(); ++t) {
+    claim += g[t] * instances[t].value;
+    closing += g[t] * proof.a_evals[t] * proof.b_evals[t];
+  }
+  ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(claim, inner_vars, 2, proof.sumcheck, transcript));
+  if (closing != sc.final_claim) return invalid_argument("matmul batch: the evaluations do not close the sumcheck");
+  transcript.mix_qm31s(proof.a_evals);
+  transcript.mix_qm31s(proof.b_evals);
+  std::vector<MatmulReduced> out;
+  for (size_t t = 0; t < instances.size(); ++t) {
+    MatmulReduced red;
+    red.a.point = instances[t].r;
+    red.a.point.insert(red.a.point.end(), sc.point.begin(), sc.point.end());
+    red.a.value = proof.a_evals[t];
+    red.b.point = sc.point;
+    red.b.point.insert(red.b.point.end(), instances[t].c.begin(), instances[t].c.end());
+    red.b.value = proof.b_evals[t];
+    out.push_back(std::move(red));
+  }
+  return out;
+}
+
 }  // namespace zkcc::proof

@@ -145,3 +145,89 @@ TEST(Matmul, RejectsMismatchedShapes) {
 
 }  // namespace
 }  // namespace zkcc::proof
+
+namespace zkcc::proof {
+namespace {
+
+struct Batch {
+  std::vector<Product> products;
+  std::vector<MatmulInstance> instances;
+};
+
+// Three products with inner dimension 16 and different outer shapes.
+Batch make_batch(std::mt19937_64& rng, Transcript& t, int corrupt = -1) {
+  Batch b;
+  b.products = {make(rng, 4, 16, 8), make(rng, 8, 16, 2), make(rng, 1, 16, 16)};
+  for (size_t i = 0; i < b.products.size(); ++i) {
+    Product& p = b.products[i];
+    MatmulInstance m{&p.a, &p.b, t.draw_qm31s(*log2_exact(p.a.rows)), t.draw_qm31s(*log2_exact(p.b.cols)), {}};
+    Matrix c = p.c;
+    if (static_cast<int>(i) == corrupt) c.data[1] += M31::one();
+    std::vector<QM31> point = m.r;
+    point.insert(point.end(), m.c.begin(), m.c.end());
+    m.value = evaluate_mle(c.data, point);
+    b.instances.push_back(std::move(m));
+  }
+  return b;
+}
+
+bool batch_verifies(const Batch& b, const BatchedMatmulProof& proof) {
+  Transcript t = fresh();
+  for (const auto& m : b.instances) {  // replay the point draws
+    t.draw_qm31s(m.r.size());
+    t.draw_qm31s(m.c.size());
+  }
+  auto red = matmul_batch_verify(16, b.instances, proof, t);
+  if (!red.ok()) return false;
+  for (size_t i = 0; i < b.instances.size(); ++i) {
+    if (evaluate_mle(b.instances[i].a->data, (*red)[i].a.point) != (*red)[i].a.value) return false;
+    if (evaluate_mle(b.instances[i].b->data, (*red)[i].b.point) != (*red)[i].b.value) return false;
+  }
+  return true;
+}
+
+TEST(MatmulBatch, OneSumcheckForSeveralProducts) {
+  std::mt19937_64 rng(10);
+  Transcript t = fresh();
+  Batch b = make_batch(rng, t);
+  auto proof = matmul_batch_prove(b.instances, t);
+  ASSERT_TRUE(proof.ok()) << proof.status().to_string();
+  EXPECT_EQ(proof->sumcheck.rounds.size(), 4u);  // log2(16), shared by all three
+  EXPECT_TRUE(batch_verifies(b, *proof));
+  // Any changed element is refused.
+  for (size_t i = 0; i < 3; ++i) {
+    BatchedMatmulProof bad = *proof;
+    bad.a_evals[i] += QM31::one();
+    EXPECT_FALSE(batch_verifies(b, bad));
+    bad = *proof;
+    bad.b_evals[i] += QM31::one();
+    EXPECT_FALSE(batch_verifies(b, bad));
+  }
+  BatchedMatmulProof bad = *proof;
+  bad.sumcheck.rounds[2][1] += QM31::one();
+  EXPECT_FALSE(batch_verifies(b, bad));
+}
+
+TEST(MatmulBatch, OneWrongProductSinksTheBatch) {
+  std::mt19937_64 rng(11);
+  for (int corrupt = 0; corrupt < 3; ++corrupt) {
+    Transcript t = fresh();
+    Batch b = make_batch(rng, t, corrupt);
+    auto proof = matmul_batch_prove(b.instances, t);
+    ASSERT_TRUE(proof.ok());
+    EXPECT_FALSE(batch_verifies(b, *proof)) << corrupt;
+  }
+}
+
+TEST(MatmulBatch, RefusesMixedInnerDimensions) {
+  std::mt19937_64 rng(12);
+  Product p1 = make(rng, 4, 16, 4), p2 = make(rng, 4, 8, 4);
+  Transcript t = fresh();
+  std::vector<MatmulInstance> inst = {{&p1.a, &p1.b, t.draw_qm31s(2), t.draw_qm31s(2), {}},
+                                      {&p2.a, &p2.b, t.draw_qm31s(2), t.draw_qm31s(2), {}}};
+  EXPECT_FALSE(matmul_batch_prove(inst, t).ok());
+  EXPECT_FALSE(matmul_batch_prove({}, t).ok());
+}
+
+}  // namespace
+}  // namespace zkcc::proof

@@ -62,6 +62,28 @@ struct MatmulReduced {
 StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r, std::span<const QM31> c,
                                       const QM31& value, const MatmulProof& proof, Transcript& transcript);
 
+// Several products sharing the inner dimension k, proved with one sumcheck: with a random gamma,
+//   sum_t gamma^t C_t~(r_t, c_t) = sum_x sum_t gamma^t A_t~(r_t, x) B_t~(x, c_t).
+struct MatmulInstance {
+  const Matrix* a;
+  const Matrix* b;
+  std::vector<QM31> r;  // row point of C_t
+  std::vector<QM31> c;  // column point of C_t
+  QM31 value;           // C_t~(r, c)
+};
+
+struct BatchedMatmulProof {
+  SumcheckProof sumcheck;
+  std::vector<QM31> a_evals;  // A_t~(r_t, s)
+  std::vector<QM31> b_evals;  // B_t~(s, c_t)
+};
+
+StatusOr<BatchedMatmulProof> matmul_batch_prove(std::span<const MatmulInstance> instances, Transcript& transcript);
+
+// Returns the claims left on each A_t (point r_t || s) and B_t (point s || c_t), in order.
+StatusOr<std::vector<MatmulReduced>> matmul_batch_verify(size_t inner_dim, std::span<const MatmulInstance> instances,
+                                                         const BatchedMatmulProof& proof, Transcript& transcript);
+
 }  // namespace zkcc::proof
 
 #endif  // ZKCC_PROOF_MATMUL_H_
