@@ -226,6 +226,17 @@ json to_json(const FractionSumProof& p) {
   return {{"p_total", to_json(p.p_total)}, {"q_total", to_json(p.q_total)}, {"layers", layers}};
 }
 
+json to_json(const MatmulProof& p) {
+  return {{"sumcheck", to_json(p.sumcheck)}, {"a_eval", to_json(p.a_eval)}, {"b_eval", to_json(p.b_eval)}};
+}
+json to_json(const LogupProof& p) {
+  return {{"witness", to_json(p.witness)},
+          {"table", to_json(p.table)},
+          {"witness_evals", to_json(p.witness_evals)},
+          {"table_evals", to_json(p.table_evals)},
+          {"multiplicity_eval", to_json(p.multiplicity_eval)}};
+}
+
 StatusOr<const json*> field(const json& obj, const char* name) {
   if (!obj.is_object()) return invalid_argument(std::string("expected an object holding '") + name + "'");
   auto it = obj.find(name);
@@ -288,6 +299,50 @@ StatusOr<FractionSumProof> fraction_sum_from(const json& j) {
     p.layers.push_back(std::move(layer));
   }
   return p;
+}
+
+StatusOr<MatmulProof> matmul_from(const json& j) {
+  MatmulProof p;
+  ZKCC_ASSIGN_OR_RETURN(const json* sc, field(j, "sumcheck"));
+  ZKCC_ASSIGN_OR_RETURN(p.sumcheck, sumcheck_from(*sc));
+  ZKCC_ASSIGN_OR_RETURN(p.a_eval, qm31_field(j, "a_eval"));
+  ZKCC_ASSIGN_OR_RETURN(p.b_eval, qm31_field(j, "b_eval"));
+  return p;
+}
+
+StatusOr<LogupProof> logup_from(const json& j) {
+  LogupProof p;
+  ZKCC_ASSIGN_OR_RETURN(const json* w, field(j, "witness"));
+  ZKCC_ASSIGN_OR_RETURN(p.witness, fraction_sum_from(*w));
+  ZKCC_ASSIGN_OR_RETURN(const json* t, field(j, "table"));
+  ZKCC_ASSIGN_OR_RETURN(p.table, fraction_sum_from(*t));
+  ZKCC_ASSIGN_OR_RETURN(const json* we, field(j, "witness_evals"));
+  ZKCC_ASSIGN_OR_RETURN(p.witness_evals, qm31s_from(*we, "witness_evals"));
+  ZKCC_ASSIGN_OR_RETURN(const json* te, field(j, "table_evals"));
+  ZKCC_ASSIGN_OR_RETURN(p.table_evals, qm31s_from(*te, "table_evals"));
+  ZKCC_ASSIGN_OR_RETURN(p.multiplicity_eval, qm31_field(j, "multiplicity_eval"));
+  return p;
+}
+
+StatusOr<Felt252> felt_field(const json& obj, const char* name) {
+  ZKCC_ASSIGN_OR_RETURN(const json* j, field(obj, name));
+  if (!j->is_string()) return invalid_argument(std::string(name) + ": expected a 0x hex string");
+  auto f = Felt252::from_hex(j->get_ref<const std::string&>());
+  if (!f.ok()) return f.status().with_context(name);
+  return f;
+}
+
+constexpr std::pair<LayerKind, const char*> kLayerNames[] = {{LayerKind::kMatMul, "matmul"},
+                                                             {LayerKind::kAddBias, "add_bias"},
+                                                             {LayerKind::kHadamard, "hadamard"},
+                                                             {LayerKind::kScale, "scale"},
+                                                             {LayerKind::kLookup, "lookup"}};
+
+const char* layer_name(LayerKind k) {
+  for (const auto& [kind, name] : kLayerNames) {
+    if (kind == k) return name;
+  }
+  return "unknown";
 }
 
 StatusOr<json> parse(std::string_view text) {
@@ -402,22 +457,16 @@ StatusOr<LayeredProof> decode_layered_binary(std::span<const uint8_t> bytes) {
 }
 
 std::string encode_json(const MatmulProof& proof) {
-  json j = {{"kind", "matmul"},
-            {"version", kProofEncodingVersion},
-            {"sumcheck", to_json(proof.sumcheck)},
-            {"a_eval", to_json(proof.a_eval)},
-            {"b_eval", to_json(proof.b_eval)}};
+  json j = to_json(proof);
+  j["kind"] = "matmul";
+  j["version"] = kProofEncodingVersion;
   return j.dump();
 }
 
 std::string encode_json(const LogupProof& proof) {
-  json j = {{"kind", "logup"},
-            {"version", kProofEncodingVersion},
-            {"witness", to_json(proof.witness)},
-            {"table", to_json(proof.table)},
-            {"witness_evals", to_json(proof.witness_evals)},
-            {"table_evals", to_json(proof.table_evals)},
-            {"multiplicity_eval", to_json(proof.multiplicity_eval)}};
+  json j = to_json(proof);
+  j["kind"] = "logup";
+  j["version"] = kProofEncodingVersion;
   return j.dump();
 }
 
@@ -436,27 +485,93 @@ Status check_kind(const json& j, const char* kind) {
 StatusOr<MatmulProof> decode_matmul_json(std::string_view text) {
   ZKCC_ASSIGN_OR_RETURN(json j, parse(text));
   ZKCC_RETURN_IF_ERROR(check_kind(j, "matmul"));
-  MatmulProof p;
-  ZKCC_ASSIGN_OR_RETURN(const json* sc, field(j, "sumcheck"));
-  ZKCC_ASSIGN_OR_RETURN(p.sumcheck, sumcheck_from(*sc));
-  ZKCC_ASSIGN_OR_RETURN(p.a_eval, qm31_field(j, "a_eval"));
-  ZKCC_ASSIGN_OR_RETURN(p.b_eval, qm31_field(j, "b_eval"));
-  return p;
+  return matmul_from(j);
 }
 
 StatusOr<LogupProof> decode_logup_json(std::string_view text) {
   ZKCC_ASSIGN_OR_RETURN(json j, parse(text));
   ZKCC_RETURN_IF_ERROR(check_kind(j, "logup"));
-  LogupProof p;
-  ZKCC_ASSIGN_OR_RETURN(const json* w, field(j, "witness"));
-  ZKCC_ASSIGN_OR_RETURN(p.witness, fraction_sum_from(*w));
-  ZKCC_ASSIGN_OR_RETURN(const json* t, field(j, "table"));
-  ZKCC_ASSIGN_OR_RETURN(p.table, fraction_sum_from(*t));
-  ZKCC_ASSIGN_OR_RETURN(const json* we, field(j, "witness_evals"));
-  ZKCC_ASSIGN_OR_RETURN(p.witness_evals, qm31s_from(*we, "witness_evals"));
-  ZKCC_ASSIGN_OR_RETURN(const json* te, field(j, "table_evals"));
-  ZKCC_ASSIGN_OR_RETURN(p.table_evals, qm31s_from(*te, "table_evals"));
-  ZKCC_ASSIGN_OR_RETURN(p.multiplicity_eval, qm31_field(j, "multiplicity_eval"));
+  return logup_from(j);
+}
+
+std::string encode_json(const LayeredProof& proof) {
+  json layers = json::array();
+  for (const LayerProof& l : proof.layers) {
+    json o = {{"kind", layer_name(l.kind)}};
+    switch (l.kind) {
+      case LayerKind::kMatMul:
+        o["matmul"] = to_json(l.matmul);
+        break;
+      case LayerKind::kAddBias:
+        o["x_eval"] = to_json(l.x_eval);
+        break;
+      case LayerKind::kHadamard:
+        o["sumcheck"] = to_json(l.sumcheck);
+        o["x_eval"] = to_json(l.x_eval);
+        o["h_eval"] = to_json(l.h_eval);
+        break;
+      case LayerKind::kScale:
+        break;
+      case LayerKind::kLookup:
+        o["x_digest"] = l.x_digest.to_hex();
+        o["y_digest"] = l.y_digest.to_hex();
+        o["m_digest"] = l.m_digest.to_hex();
+        o["logup"] = to_json(l.logup);
+        break;
+    }
+    layers.push_back(std::move(o));
+  }
+  return json{{"kind", "layered"}, {"version", kProofEncodingVersion}, {"layers", layers}}.dump();
+}
+
+StatusOr<LayeredProof> decode_layered_json(std::string_view text) {
+  ZKCC_ASSIGN_OR_RETURN(json j, parse(text));
+  ZKCC_RETURN_IF_ERROR(check_kind(j, "layered"));
+  ZKCC_ASSIGN_OR_RETURN(const json* layers, field(j, "layers"));
+  if (!layers->is_array()) return invalid_argument("layers: expected an array");
+  LayeredProof p;
+  for (size_t i = 0; i < layers->size(); ++i) {
+    const json& o = (*layers)[i];
+    ZKCC_ASSIGN_OR_RETURN(const json* kind, field(o, "kind"));
+    LayerProof l{};
+    bool known = false;
+    for (const auto& [k, name] : kLayerNames) {
+      if (kind->is_string() && *kind == name) {
+        l.kind = k;
+        known = true;
+      }
+    }
+    if (!known) return invalid_argument("layer " + std::to_string(i) + " has an unknown kind");
+    switch (l.kind) {
+      case LayerKind::kMatMul: {
+        ZKCC_ASSIGN_OR_RETURN(const json* m, field(o, "matmul"));
+        ZKCC_ASSIGN_OR_RETURN(l.matmul, matmul_from(*m));
+        break;
+      }
+      case LayerKind::kAddBias: {
+        ZKCC_ASSIGN_OR_RETURN(l.x_eval, qm31_field(o, "x_eval"));
+        break;
+      }
+      case LayerKind::kHadamard: {
+        ZKCC_ASSIGN_OR_RETURN(const json* sc, field(o, "sumcheck"));
+        ZKCC_ASSIGN_OR_RETURN(l.sumcheck, sumcheck_from(*sc));
+        ZKCC_ASSIGN_OR_RETURN(l.x_eval, qm31_field(o, "x_eval"));
+        ZKCC_ASSIGN_OR_RETURN(l.h_eval, qm31_field(o, "h_eval"));
+        break;
+      }
+      case LayerKind::kScale:
+        break;
+      case LayerKind::kLookup: {
+        ZKCC_ASSIGN_OR_RETURN(l.x_digest, felt_field(o, "x_digest"));
+        ZKCC_ASSIGN_OR_RETURN(l.y_digest, felt_field(o, "y_digest"));
+        ZKCC_ASSIGN_OR_RETURN(l.m_digest, felt_field(o, "m_digest"));
+        ZKCC_ASSIGN_OR_RETURN(const json* lu, field(o, "logup"));
+        ZKCC_ASSIGN_OR_RETURN(l.logup, logup_from(*lu));
+        break;
+      }
+    }
+    p.layers.push_back(std::move(l));
+  }
   return p;
 }
 

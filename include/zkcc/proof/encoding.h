@@ -12,7 +12,9 @@
 //   LayeredProof:      list of layers, each its kind (u8) then: kMatMul a MatmulProof body;
 //                      kAddBias x_eval; kHadamard SumcheckProof, x_eval, h_eval; kScale nothing;
 //                      kLookup three digests (32-byte big-endian felts) and a LogupProof body
-// JSON: objects with the same field names; a QM31 is an array of four integers.
+// JSON: objects with the same field names; a QM31 is an array of four integers, a digest a
+// lowercase 0x hex felt, a layer kind its name ("matmul", "add_bias", "hadamard", "scale",
+// "lookup").
 #ifndef ZKCC_PROOF_ENCODING_H_
 #define ZKCC_PROOF_ENCODING_H_
 
@@ -42,6 +44,8 @@ std::string encode_json(const MatmulProof& proof);
 std::string encode_json(const LogupProof& proof);
 StatusOr<MatmulProof> decode_matmul_json(std::string_view json);
 StatusOr<LogupProof> decode_logup_json(std::string_view json);
+std::string encode_json(const LayeredProof& proof);
+StatusOr<LayeredProof> decode_layered_json(std::string_view json);
 
 }  // namespace zkcc::proof
 
