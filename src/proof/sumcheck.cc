@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <array>
 
+#include "zkcc/base/parallel.h"
 #include "zkcc/proof/multilinear.h"
 
 namespace zkcc::proof {
 namespace {
+
+// Below this many hypercube points per round, threads cost more than they save.
+constexpr size_t kParallelThreshold = 1 << 12;
 
 Status check_terms(std::span<const SumcheckTerm> terms, size_t num_polys) {
   if (terms.empty()) return invalid_argument("sumcheck needs at least one term");
@@ -89,30 +93,47 @@ StatusOr<SumcheckProverResult> sumcheck_prove(std::vector<std::vector<QM31>> pol
   out.proof.rounds.reserve(num_vars);
   for (size_t round = 0; round < num_vars; ++round) {
     size_t half = polys[0].size() / 2;
-    // g(X) at X = 0..degree: each factor is lo + X (hi - lo) along variable 0.
-    std::array<QM31, kMaxSumcheckDegree + 1> g{};
-    for (const auto& t : terms) {
-      std::array<QM31, kMaxSumcheckDegree + 1> acc{};
-      for (size_t i = 0; i < half; ++i) {
-        std::array<QM31, kMaxSumcheckDegree + 1> prod;
-        prod.fill(QM31::one());
-        for (size_t j : t.factors) {
-          QM31 lo = polys[j][i], step = polys[j][i + half] - lo, v = lo;
+    // g(X) at X = 0..degree. Each polynomial is lo + X (hi - lo) along variable 0; its values at
+    // the nodes are computed once per index and shared by every term that uses it.
+    using Evals = std::array<QM31, kMaxSumcheckDegree + 1>;
+    size_t chunks = parallel_chunks(half, kParallelThreshold);
+    std::vector<std::vector<Evals>> partial(chunks, std::vector<Evals>(terms.size()));
+    parallel_for(half, kParallelThreshold, [&](size_t chunk, size_t begin, size_t end) {
+      std::vector<Evals> at(polys.size());
+      auto& acc = partial[chunk];
+      for (size_t i = begin; i < end; ++i) {
+        for (size_t j = 0; j < polys.size(); ++j) {
+          QM31 lo = polys[j][i], step = polys[j][i + half] - lo;
+          at[j][0] = lo;
+          for (size_t x = 1; x <= degree; ++x) at[j][x] = at[j][x - 1] + step;
+        }
+        for (size_t t = 0; t < terms.size(); ++t) {
+          const auto& f = terms[t].factors;
           for (size_t x = 0; x <= degree; ++x) {
-            prod[x] *= v;
-            v += step;
+            QM31 prod = at[f[0]][x];
+            for (size_t k = 1; k < f.size(); ++k) prod *= at[f[k]][x];
+            acc[t][x] += prod;
           }
         }
-        for (size_t x = 0; x <= degree; ++x) acc[x] += prod[x];
       }
-      for (size_t x = 0; x <= degree; ++x) g[x] += t.coeff * acc[x];
+    });
+    Evals g{};
+    for (size_t t = 0; t < terms.size(); ++t) {
+      for (size_t x = 0; x <= degree; ++x) {
+        QM31 total;
+        for (const auto& part : partial) total += part[t][x];
+        g[x] += terms[t].coeff * total;
+      }
     }
     std::vector<QM31> msg;
     msg.push_back(g[0]);
     for (size_t x = 2; x <= degree; ++x) msg.push_back(g[x]);
     transcript.mix_qm31s(msg);
     QM31 r = transcript.draw_qm31();
-    for (auto& p : polys) fix_first_variable(p, r);
+    bool big = polys[0].size() >= 2 * kParallelThreshold;
+    parallel_for(polys.size(), big ? 2 : SIZE_MAX, [&](size_t, size_t begin, size_t end) {
+      for (size_t j = begin; j < end; ++j) fix_first_variable(polys[j], r);
+    });
     out.proof.rounds.push_back(std::move(msg));
     out.point.push_back(r);
   }

@@ -73,6 +73,18 @@ TEST(QM31, FieldAxiomsOnRandomElements) {
   }
 }
 
+TEST(QM31, MultiplicationMatchesTheTowerFormula) {
+  // The tower definition, computed with CM31 arithmetic: (a + bu)(c + du) = (ac + R bd) + (ad + bc)u.
+  Rng rng(9);
+  for (int k = 0; k < 100000; ++k) {
+    QM31 x = rng.qm31(), y = rng.qm31();
+    if (k == 0) x = y = QM31::from_m31s(M31::from_canonical(M31::kModulus - 1), M31::from_canonical(M31::kModulus - 1),
+                                        M31::from_canonical(M31::kModulus - 1), M31::from_canonical(M31::kModulus - 1));
+    QM31 want = {x.a * y.a + QM31::kR * (x.b * y.b), x.a * y.b + x.b * y.a};
+    ASSERT_EQ(x * y, want);
+  }
+}
+
 TEST(QM31, FrobeniusHasOrderFour) {
   // x^(p^4) = x for every x in a field of p^4 elements, and x^(p^k) != x for some x when k < 4.
   Rng rng(3);

@@ -28,11 +28,21 @@ struct QM31 {
   constexpr QM31 operator-(QM31 o) const { return {a - o.a, b - o.b}; }
   constexpr QM31 operator-() const { return {-a, -b}; }
   constexpr QM31 operator*(QM31 o) const {
-    // (a + bu)(c + du) = (ac + R bd) + (ad + bc)u; Karatsuba for the middle term.
-    CM31 ac = a * o.a;
-    CM31 bd = b * o.b;
-    CM31 mid = (a + b) * (o.a + o.b) - ac - bd;
-    return {ac + mul_by_r(bd), mid};
+    // (a + bu)(c + du) = (ac + R bd) + (ad + bc)u, written out over the sixteen coordinate
+    // products and reduced once per output coordinate: products are below p^2 < 2^62, and each
+    // sum below stays under 2^64 (negative terms enter as p^2 - x).
+    constexpr uint64_t kP = M31::kModulus;
+    constexpr uint64_t kP2 = kP * kP;
+    uint64_t a0 = a.a.value(), a1 = a.b.value(), b0 = b.a.value(), b1 = b.b.value();
+    uint64_t c0 = o.a.a.value(), c1 = o.a.b.value(), d0 = o.b.a.value(), d1 = o.b.b.value();
+    // bd = x + y i, reduced; then R bd = (2x - y) + (x + 2y) i as values below 3p.
+    uint64_t x = M31::from_u64(b0 * d0 + (kP2 - b1 * d1)).value();
+    uint64_t y = M31::from_u64(b0 * d1 + b1 * d0).value();
+    uint64_t rb0 = 2 * x + (kP - y);
+    uint64_t rb1 = x + 2 * y;
+    return {{M31::from_u64(a0 * c0 + (kP2 - a1 * c1) + rb0), M31::from_u64(a0 * c1 + a1 * c0 + rb1)},
+            {M31::from_u64(a0 * d0 + (kP2 - a1 * d1) + b0 * c0 + (kP2 - b1 * c1)),
+             M31::from_u64(a0 * d1 + a1 * d0 + b0 * c1 + b1 * c0)}};
   }
   // x (2 + i) = (2a - b) + (a + 2b) i: additions only.
   static constexpr CM31 mul_by_r(CM31 x) { return {x.a.doubled() - x.b, x.a + x.b.doubled()}; }
