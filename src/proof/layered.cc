@@ -105,9 +105,8 @@ Status check_shape(const Matrix& m, size_t rows, size_t cols, const char* what) 
   return ok_status();
 }
 
-Status check_param(const Matrix& p, std::span<const QM31> point, const QM31& value, size_t l, const char* what) {
-  if (evaluate_mle(p.data, point) != value) return invalid_argument(at_layer(l) + ": the claim on the " + what + " is false");
-  return ok_status();
+FinalClaim param_claim(size_t index, std::vector<QM31> point, const QM31& value) {
+  return {{TensorRef::What::kParam, index}, Felt252(), {std::move(point), value}};
 }
 
 }  // namespace
@@ -252,7 +251,7 @@ StatusOr<LayeredProof> layered_prove(const Circuit& c, const Trace& trace, Trans
   return proof;
 }
 
-StatusOr<std::vector<CommittedClaim>> layered_verify(const Circuit& c, const Matrix& input, const Matrix& output,
+StatusOr<std::vector<FinalClaim>> layered_verify(const Circuit& c, const Matrix& input, const Matrix& output,
                                                      const LayeredProof& proof, Transcript& t) {
   ZKCC_ASSIGN_OR_RETURN(std::vector<Shape> shapes, activation_shapes(c));
   ZKCC_RETURN_IF_ERROR(check_shape(input, c.input_rows, c.input_cols, "input"));
@@ -266,7 +265,7 @@ StatusOr<std::vector<CommittedClaim>> layered_verify(const Circuit& c, const Mat
   std::vector<QM31> z = t.draw_qm31s(vars(output.rows) + vars(output.cols));
   QM31 v = evaluate_mle(output.data, z);
 
-  std::vector<CommittedClaim> committed;
+  std::vector<FinalClaim> claims;
   for (size_t l = c.layers.size(); l-- > 0;) {
     const Layer& layer = c.layers[l];
     const LayerProof& lp = proof.layers[l];
@@ -279,7 +278,7 @@ StatusOr<std::vector<CommittedClaim>> layered_verify(const Circuit& c, const Mat
         auto r_col = std::span<const QM31>(z).subspan(vars(xs.rows));
         auto red = matmul_verify(w.rows, r_row, r_col, v, lp.matmul, t);
         if (!red.ok()) return red.status().with_context(at_layer(l));
-        ZKCC_RETURN_IF_ERROR(check_param(w, red->b.point, red->b.value, l, "weight"));
+        claims.push_back(param_claim(layer.param, red->b.point, red->b.value));
         z = std::move(red->a.point);
         v = red->a.value;
         break;
@@ -288,8 +287,8 @@ StatusOr<std::vector<CommittedClaim>> layered_verify(const Circuit& c, const Mat
         const QM31 sent[] = {lp.x_eval};
         t.mix_qm31s(sent);
         // Y~(r, c) = X~(r, c) + b~(c): the bias takes what the input does not explain.
-        ZKCC_RETURN_IF_ERROR(check_param(c.params[layer.param], std::span<const QM31>(z).subspan(vars(xs.rows)),
-                                         v - lp.x_eval, l, "bias"));
+        auto r_col = std::span<const QM31>(z).subspan(vars(xs.rows));
+        claims.push_back(param_claim(layer.param, {r_col.begin(), r_col.end()}, v - lp.x_eval));
         v = lp.x_eval;
         break;
       }
@@ -301,7 +300,7 @@ StatusOr<std::vector<CommittedClaim>> layered_verify(const Circuit& c, const Mat
         }
         const QM31 sent[] = {lp.x_eval, lp.h_eval};
         t.mix_qm31s(sent);
-        ZKCC_RETURN_IF_ERROR(check_param(c.params[layer.param], sc->point, lp.h_eval, l, "Hadamard factor"));
+        claims.push_back(param_claim(layer.param, sc->point, lp.h_eval));
         z = std::move(sc->point);
         v = lp.x_eval;
         break;
@@ -321,40 +320,56 @@ StatusOr<std::vector<CommittedClaim>> layered_verify(const Circuit& c, const Mat
           return invalid_argument(at_layer(l) + ": the claim on the lookup table is false");
         }
         // Y is committed: the claim from the layer above and the lookup's own claim both rest on it.
-        committed.push_back({{CommittedRef::What::kActivation, l + 1}, lp.y_digest, {z, v}});
-        committed.push_back({{CommittedRef::What::kActivation, l + 1}, lp.y_digest,
-                             {lu->witness_point, lu->witness_evals[1]}});
-        committed.push_back({{CommittedRef::What::kMultiplicity, l}, lp.m_digest,
-                             {lu->table_point, lu->multiplicity_eval}});
-        // X is bound by its digest; its claim continues through the layer below.
-        committed.push_back({{CommittedRef::What::kActivation, l}, lp.x_digest, {lu->witness_point, lu->witness_evals[0]}});
+        claims.push_back({{TensorRef::What::kActivation, l + 1}, lp.y_digest, {z, v}});
+        claims.push_back({{TensorRef::What::kActivation, l + 1}, lp.y_digest, {lu->witness_point, lu->witness_evals[1]}});
+        claims.push_back({{TensorRef::What::kMultiplicity, l}, lp.m_digest, {lu->table_point, lu->multiplicity_eval}});
+        // X is bound by its digest; its claim also continues through the layer below.
+        claims.push_back({{TensorRef::What::kActivation, l}, lp.x_digest, {lu->witness_point, lu->witness_evals[0]}});
         z = std::move(lu->witness_point);
         v = lu->witness_evals[0];
         break;
       }
     }
   }
-  if (evaluate_mle(input.data, z) != v) return invalid_argument("the claim left on the input is false");
-  return committed;
+  claims.push_back({{TensorRef::What::kInput, 0}, Felt252(), {std::move(z), v}});
+  return claims;
 }
 
-Status check_committed_claims(const Circuit& c, const Trace& trace, const std::vector<CommittedClaim>& claims) {
-  for (const CommittedClaim& cc : claims) {
+Status check_final_claims(const Circuit& c, const Matrix& input, const Trace& trace,
+                          const std::vector<FinalClaim>& claims) {
+  for (size_t k = 0; k < claims.size(); ++k) {
+    const FinalClaim& fc = claims[k];
     Matrix m;
     const Matrix* tensor = nullptr;
-    if (cc.ref.what == CommittedRef::What::kActivation) {
-      if (cc.ref.index >= trace.size()) return invalid_argument("claim on a missing activation");
-      tensor = &trace[cc.ref.index];
-    } else {
-      ZKCC_ASSIGN_OR_RETURN(m, lookup_multiplicities(c, trace, cc.ref.index));
-      tensor = &m;
+    bool committed = false;
+    switch (fc.ref.what) {
+      case TensorRef::What::kInput:
+        tensor = &input;
+        break;
+      case TensorRef::What::kParam:
+        if (fc.ref.index >= c.params.size()) return invalid_argument("claim on a missing parameter");
+        tensor = &c.params[fc.ref.index];
+        break;
+      case TensorRef::What::kActivation:
+        if (fc.ref.index >= trace.size()) return invalid_argument("claim on a missing activation");
+        tensor = &trace[fc.ref.index];
+        committed = true;
+        break;
+      case TensorRef::What::kMultiplicity: {
+        ZKCC_ASSIGN_OR_RETURN(m, lookup_multiplicities(c, trace, fc.ref.index));
+        tensor = &m;
+        committed = true;
+        break;
+      }
     }
-    if (tensor_digest(*tensor) != cc.digest) {
-      return invalid_argument("committed tensor " + std::to_string(cc.ref.index) + " does not match its digest");
+    std::string which = "final claim " + std::to_string(k);
+    if (committed && tensor_digest(*tensor) != fc.digest) {
+      return invalid_argument(which + ": the committed tensor does not match its digest");
     }
-    if (evaluate_mle(tensor->data, cc.claim.point) != cc.claim.value) {
-      return invalid_argument("claim on committed tensor " + std::to_string(cc.ref.index) + " is false");
+    if (tensor->data.size() != (size_t{1} << fc.claim.point.size())) {
+      return invalid_argument(which + ": the point does not fit the tensor");
     }
+    if (evaluate_mle(tensor->data, fc.claim.point) != fc.claim.value) return invalid_argument(which + " is false");
   }
   return ok_status();
 }

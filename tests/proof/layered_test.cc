@@ -65,8 +65,8 @@ ProvedRun honest(uint64_t seed) {
 
 Status verify(const ProvedRun& r, const Matrix& output, const LayeredProof& proof) {
   Transcript t = fresh();
-  ZKCC_ASSIGN_OR_RETURN(std::vector<CommittedClaim> claims, layered_verify(r.circuit, r.input, output, proof, t));
-  return check_committed_claims(r.circuit, r.trace, claims);
+  ZKCC_ASSIGN_OR_RETURN(std::vector<FinalClaim> claims, layered_verify(r.circuit, r.input, output, proof, t));
+  return check_final_claims(r.circuit, r.input, r.trace, claims);
 }
 
 TEST(Layered, RunsTheCircuitExactly) {
@@ -90,6 +90,26 @@ TEST(Layered, HonestProofVerifies) {
   ProvedRun r = honest(2);
   Status s = verify(r, r.trace.back(), r.proof);
   EXPECT_TRUE(s.ok()) << s.to_string();
+}
+
+TEST(Layered, LeavesClaimsOnInputParametersAndCommittedTensors) {
+  ProvedRun r = honest(9);
+  Transcript t = fresh();
+  auto claims = layered_verify(r.circuit, r.input, r.trace.back(), r.proof, t);
+  ASSERT_TRUE(claims.ok());
+  size_t input = 0, params = 0, committed = 0;
+  for (const auto& c : *claims) {
+    input += c.ref.what == TensorRef::What::kInput;
+    params += c.ref.what == TensorRef::What::kParam;
+    committed += c.ref.what == TensorRef::What::kActivation || c.ref.what == TensorRef::What::kMultiplicity;
+  }
+  EXPECT_EQ(input, 1u);
+  EXPECT_EQ(params, 5u);  // two weights, two biases, one Hadamard factor
+  EXPECT_EQ(committed, 4u);
+  // A wrong weight is caught by its claim.
+  Circuit tampered = r.circuit;
+  tampered.params[2].data[0] += M31::one();
+  EXPECT_FALSE(check_final_claims(tampered, r.input, r.trace, *claims).ok());
 }
 
 TEST(Layered, AWrongOutputIsRejected) {

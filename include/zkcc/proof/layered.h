@@ -71,30 +71,41 @@ struct LayeredProof {
   std::vector<LayerProof> layers;  // in circuit order
 };
 
-// Which committed tensor a claim is on.
-struct CommittedRef {
-  enum class What : uint8_t { kActivation, kMultiplicity } what;
-  size_t index;  // activation index in the trace, or the lookup layer's index
+// The tensor a final claim is on.
+struct TensorRef {
+  enum class What : uint8_t {
+    kInput,         // the circuit's input
+    kParam,         // circuit.params[index]
+    kActivation,    // trace[index], committed because it crosses a lookup
+    kMultiplicity,  // the multiplicities of lookup layer `index`, committed
+  } what;
+  size_t index = 0;
 };
 
-struct CommittedClaim {
-  CommittedRef ref;
-  Felt252 digest;
+// A claim the chain leaves for the caller: tensor~(point) = value. Committed tensors carry the
+// digest the proof bound them with; the caller checks that too.
+struct FinalClaim {
+  TensorRef ref;
+  Felt252 digest;  // committed tensors only
   EvalClaim claim;
 };
 
 StatusOr<LayeredProof> layered_prove(const Circuit& circuit, const Trace& trace, Transcript& transcript);
 
-// Checks the proof for `output` given `input`; returns the claims left on committed tensors.
-StatusOr<std::vector<CommittedClaim>> layered_verify(const Circuit& circuit, const Matrix& input,
-                                                     const Matrix& output, const LayeredProof& proof,
-                                                     Transcript& transcript);
+// Checks the proof for `output` given `input` (bound into the transcript by its digest) and
+// returns the claims left on the input, the parameters and the committed tensors. The proof is
+// accepted only once every one of them has been checked (check_final_claims, or commitment
+// openings).
+StatusOr<std::vector<FinalClaim>> layered_verify(const Circuit& circuit, const Matrix& input, const Matrix& output,
+                                                 const LayeredProof& proof, Transcript& transcript);
 
-// The multiplicities column of a lookup layer (the committed tensor CommittedRef::kMultiplicity).
+// The multiplicities column of a lookup layer (the committed tensor TensorRef::kMultiplicity).
 StatusOr<Matrix> lookup_multiplicities(const Circuit& circuit, const Trace& trace, size_t layer);
 
-// Checks committed claims against tensors in the clear (trace and multiplicities).
-Status check_committed_claims(const Circuit& circuit, const Trace& trace, const std::vector<CommittedClaim>& claims);
+// Checks final claims against tensors in the clear: the input, the circuit's parameters and, for
+// committed tensors, the trace (digest and evaluation).
+Status check_final_claims(const Circuit& circuit, const Matrix& input, const Trace& trace,
+                          const std::vector<FinalClaim>& claims);
 
 }  // namespace zkcc::proof
 
