@@ -1,5 +1,6 @@
 #include "zkcc/proof/matmul.h"
 
+#include "zkcc/base/parallel.h"
 #include "zkcc/field/m31_vec.h"
 #include "zkcc/proof/multilinear.h"
 
@@ -39,14 +40,22 @@ StatusOr<Matrix> make_matrix(size_t rows, size_t cols, std::vector<M31> data) {
 }
 
 std::vector<QM31> fold_rows(const Matrix& a, std::span<const QM31> r) {
-  // A~(r, x) = sum_i eq(r, i) A[i][x]: one scaled row added per row.
+  // A~(r, x) = sum_i eq(r, i) A[i][x]: one scaled row added per row. Threads split the columns,
+  // so each owns its slice of the accumulators.
   std::vector<QM31> eq = eq_table(r);
-  Planes acc(a.cols);
-  std::vector<M31> scratch(a.cols);
-  for (size_t i = 0; i < a.rows; ++i) {
-    acc.axpy(eq[i], std::span<const M31>(a.data).subspan(i * a.cols, a.cols), scratch);
-  }
-  return acc.to_qm31s();
+  std::vector<QM31> out(a.cols);
+  size_t min_cols = a.rows * a.cols >= (size_t{1} << 16) ? 64 : SIZE_MAX;
+  parallel_for(a.cols, min_cols, [&](size_t, size_t begin, size_t end) {
+    size_t w = end - begin;
+    Planes acc(w);
+    std::vector<M31> scratch(w);
+    for (size_t i = 0; i < a.rows; ++i) {
+      acc.axpy(eq[i], std::span<const M31>(a.data).subspan(i * a.cols + begin, w), scratch);
+    }
+    auto part = acc.to_qm31s();
+    std::copy(part.begin(), part.end(), out.begin() + static_cast<std::ptrdiff_t>(begin));
+  });
+  return out;
 }
 
 std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c) { return fold_trailing(b.data, c); }

@@ -1,12 +1,18 @@
 #include "zkcc/proof/multilinear.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cassert>
 
+#include "zkcc/base/parallel.h"
 #include "zkcc/field/m31_vec.h"
 
 namespace zkcc::proof {
+namespace {
+// Below this many entries, threads cost more than they save.
+constexpr size_t kParallelThreshold = 1 << 14;
+}  // namespace
 
 StatusOr<size_t> log2_exact(size_t n) {
   if (n == 0 || !std::has_single_bit(n)) {
@@ -45,14 +51,18 @@ QM31 eq_eval(std::span<const QM31> a, std::span<const QM31> b) {
 
 void fix_first_variable(std::vector<QM31>& table, const QM31& r) {
   size_t half = table.size() / 2;
-  for (size_t i = 0; i < half; ++i) table[i] += r * (table[i + half] - table[i]);
+  parallel_for(half, kParallelThreshold, [&](size_t, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) table[i] += r * (table[i + half] - table[i]);
+  });
   table.resize(half);
 }
 
 std::vector<QM31> fix_first_variable(std::span<const M31> table, const QM31& r) {
   size_t half = table.size() / 2;
   std::vector<QM31> out(half);
-  for (size_t i = 0; i < half; ++i) out[i] = QM31::from_m31(table[i]) + r * (table[i + half] - table[i]);
+  parallel_for(half, kParallelThreshold, [&](size_t, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) out[i] = QM31::from_m31(table[i]) + r * (table[i + half] - table[i]);
+  });
   return out;
 }
 
@@ -74,11 +84,15 @@ std::vector<QM31> fold_trailing(std::span<const M31> table, std::span<const QM31
     for (int k = 0; k < 4; ++k) planes[k][j] = m[k];
   }
   std::vector<QM31> rows(table.size() / cols);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    auto row = table.subspan(i * cols, cols);
-    rows[i] = QM31::from_m31s(field::m31_inner_product(row, planes[0]), field::m31_inner_product(row, planes[1]),
-                              field::m31_inner_product(row, planes[2]), field::m31_inner_product(row, planes[3]));
-  }
+  // Threads split the rows; each row is cols entries, so small tables stay on one thread.
+  size_t min_rows = std::max<size_t>(2, kParallelThreshold / cols);
+  parallel_for(rows.size(), min_rows, [&](size_t, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      auto row = table.subspan(i * cols, cols);
+      rows[i] = QM31::from_m31s(field::m31_inner_product(row, planes[0]), field::m31_inner_product(row, planes[1]),
+                                field::m31_inner_product(row, planes[2]), field::m31_inner_product(row, planes[3]));
+    }
+  });
   return rows;
 }
 
