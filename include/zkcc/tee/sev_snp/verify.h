@@ -1,0 +1,35 @@
+// Cryptographic verification of an SEV-SNP report: the ECDSA P-384 signature over bytes
+// 0x000-0x29F, the endorsement key's chain (VCEK <- ASK <- ARK, or VLEK <- ASVK <- ARK; RSASSA-PSS
+// with SHA-384) to an AMD root, validity at the given time, and the VCEK's extensions against the
+// report (hwID = CHIP_ID; boot loader, TEE, SNP, microcode and, on Turin, FMC SPLs = REPORTED_TCB).
+// A pure function: no network, no clock.
+#ifndef ZKCC_TEE_SEV_SNP_VERIFY_H_
+#define ZKCC_TEE_SEV_SNP_VERIFY_H_
+
+#include <span>
+#include <vector>
+
+#include "zkcc/tee/sev_snp/report.h"
+#include "zkcc/tee/verdict.h"
+#include "zkcc/tee/x509.h"
+
+namespace zkcc::tee::sev_snp {
+
+struct TrustRoots {
+  // AMD's ARKs (Milan, Genoa, Turin) and their ASK/ASVK, compiled in.
+  bool amd = true;
+  // Further roots accepted only when passed explicitly (a simulated platform's test root).
+  std::vector<Certificate> extra;
+};
+
+// `certs` holds the endorsement key (VCEK or VLEK) and, optionally, its ASK/ASVK and ARK; missing
+// authorities are taken from the compiled-in set. `at` is the verification time (Unix seconds).
+Verdict verify_report(std::span<const uint8_t> report, std::span<const Certificate> certs, const TrustRoots& roots,
+                      int64_t at);
+
+// The product a VCEK/VLEK names in its productName extension ("Milan-B0" -> Milan), or kUnknown.
+Product product_of(const Certificate& endorsement_key);
+
+}  // namespace zkcc::tee::sev_snp
+
+#endif  // ZKCC_TEE_SEV_SNP_VERIFY_H_

@@ -1,0 +1,73 @@
+// Thin, owning wrappers over OpenSSL X.509 for the attestation verifiers: parsing, signature
+// links, validity at a given time, and the vendor extensions they read.
+#ifndef ZKCC_TEE_X509_H_
+#define ZKCC_TEE_X509_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "zkcc/base/bytes.h"
+#include "zkcc/base/status.h"
+
+typedef struct x509_st X509;
+typedef struct evp_pkey_st EVP_PKEY;
+
+namespace zkcc::tee {
+
+class Certificate {
+ public:
+  static StatusOr<Certificate> from_der(std::span<const uint8_t> der);
+  // Every certificate in a PEM bundle, in order; fails if there is none or one is malformed.
+  static StatusOr<std::vector<Certificate>> from_pem_bundle(std::string_view pem);
+
+  Certificate(const Certificate& other);
+  Certificate& operator=(const Certificate& other);
+  Certificate(Certificate&& other) noexcept : cert_(other.cert_) { other.cert_ = nullptr; }
+  Certificate& operator=(Certificate&& other) noexcept;
+  ~Certificate();
+
+  std::string subject() const;
+  std::string issuer() const;
+  // The subject's common name (CN), or "" when absent.
+  std::string common_name() const;
+  Bytes der() const;
+  // SHA-256 of the DER encoding, lowercase hex.
+  std::string sha256_fingerprint() const;
+  // notBefore <= t <= notAfter, t in Unix seconds.
+  bool valid_at(int64_t unix_seconds) const;
+  int64_t not_before() const;
+  int64_t not_after() const;
+  // True when `issuer`'s key verifies this certificate's signature (any algorithm OpenSSL knows,
+  // RSASSA-PSS included) and this certificate names it as issuer.
+  bool signed_by(const Certificate& issuer) const;
+  // The raw value bytes of an extension by dotted OID (the OCTET STRING contents), if present.
+  std::optional<Bytes> extension(const std::string& oid) const;
+  // An extension holding a DER INTEGER (AMD's SPL extensions), if present and well formed.
+  std::optional<uint64_t> extension_integer(const std::string& oid) const;
+  // An extension holding a DER OCTET STRING (AMD's hwID), unwrapped, if present and well formed.
+  std::optional<Bytes> extension_octets(const std::string& oid) const;
+  // An extension holding a DER IA5String (AMD's product name), if present and well formed.
+  std::optional<std::string> extension_ia5(const std::string& oid) const;
+
+  X509* raw() const { return cert_; }
+
+ private:
+  explicit Certificate(X509* cert) : cert_(cert) {}
+  X509* cert_ = nullptr;
+};
+
+// Verifies an ECDSA P-384 / SHA-384 signature given as big-endian r and s (48 bytes each) with the
+// certificate's public key.
+bool verify_ecdsa_p384_sha384(const Certificate& signer, std::span<const uint8_t> message,
+                              std::span<const uint8_t, 48> r_be, std::span<const uint8_t, 48> s_be);
+
+// Parses an RFC 3339 time ("2025-06-20T00:00:00Z") to Unix seconds.
+StatusOr<int64_t> parse_rfc3339(const std::string& text);
+
+}  // namespace zkcc::tee
+
+#endif  // ZKCC_TEE_X509_H_

@@ -1,0 +1,134 @@
+#include "zkcc/tee/sev_snp/report.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace zkcc::tee::sev_snp {
+namespace {
+
+uint32_t le32(std::span<const uint8_t> b, size_t off) {
+  return uint32_t(b[off]) | uint32_t(b[off + 1]) << 8 | uint32_t(b[off + 2]) << 16 | uint32_t(b[off + 3]) << 24;
+}
+uint64_t le64(std::span<const uint8_t> b, size_t off) { return uint64_t(le32(b, off)) | uint64_t(le32(b, off + 4)) << 32; }
+
+template <size_t N>
+void copy(std::array<uint8_t, N>& dst, std::span<const uint8_t> b, size_t off) {
+  std::memcpy(dst.data(), b.data() + off, N);
+}
+
+// The 72-byte little-endian signature component: the top 24 bytes must be zero for P-384.
+bool read_component(std::span<const uint8_t> b, size_t off, std::array<uint8_t, 48>& out) {
+  for (size_t i = 48; i < 72; ++i) {
+    if (b[off + i] != 0) return false;
+  }
+  for (size_t i = 0; i < 48; ++i) out[47 - i] = b[off + i];
+  return true;
+}
+
+}  // namespace
+
+std::string_view product_name(Product p) {
+  switch (p) {
+    case Product::kMilan: return "Milan";
+    case Product::kGenoa: return "Genoa";
+    case Product::kTurin: return "Turin";
+    case Product::kUnknown: break;
+  }
+  return "unknown";
+}
+
+Tcb decode_tcb(uint64_t raw, Product product) {
+  Tcb t;
+  t.raw = raw;
+  auto byte = [raw](int i) { return static_cast<uint8_t>(raw >> (8 * i)); };
+  if (product == Product::kTurin) {
+    t.fmc = byte(0);
+    t.boot_loader = byte(1);
+    t.tee = byte(2);
+    t.snp = byte(3);
+  } else {
+    t.boot_loader = byte(0);
+    t.tee = byte(1);
+    t.snp = byte(6);
+  }
+  t.microcode = byte(7);
+  return t;
+}
+
+Product Report::product_from_cpuid() const {
+  if (version < 3) return Product::kUnknown;
+  if (cpuid_family == 0x19) {
+    if (cpuid_model <= 0x0f) return Product::kMilan;
+    if (cpuid_model >= 0x10 && cpuid_model <= 0x1f) return Product::kGenoa;
+    if (cpuid_model >= 0xa0 && cpuid_model <= 0xaf) return Product::kGenoa;  // Bergamo/Siena share Genoa's keys
+  }
+  if (cpuid_family == 0x1a && cpuid_model <= 0x1f) return Product::kTurin;
+  return Product::kUnknown;
+}
+
+StatusOr<Report> parse_report(std::span<const uint8_t> b) {
+  if (b.size() != kReportSize) {
+    return invalid_argument("SEV-SNP report is " + std::to_string(b.size()) + " bytes; it must be " +
+                            std::to_string(kReportSize));
+  }
+  Report r;
+  r.version = le32(b, 0x00);
+  if (r.version != 2 && r.version != 3 && r.version != 5) {
+    return invalid_argument("SEV-SNP report version " + std::to_string(r.version) + " is not supported (2, 3, 5)");
+  }
+  r.guest_svn = le32(b, 0x04);
+  r.policy = le64(b, 0x08);
+  copy(r.family_id, b, 0x10);
+  copy(r.image_id, b, 0x20);
+  r.vmpl = le32(b, 0x30);
+  r.signature_algo = le32(b, 0x34);
+  if (r.signature_algo != 1) {
+    return invalid_argument("SEV-SNP report signature algorithm " + std::to_string(r.signature_algo) +
+                            " is not ECDSA P-384 with SHA-384 (1)");
+  }
+  r.current_tcb = le64(b, 0x38);
+  r.platform_info = le64(b, 0x40);
+  uint32_t flags = le32(b, 0x48);
+  r.author_key_en = flags & 1;
+  r.mask_chip_key = (flags >> 1) & 1;
+  uint32_t key = (flags >> 2) & 7;
+  if (key != 0 && key != 1 && key != 7) {
+    return invalid_argument("SEV-SNP report names signing key " + std::to_string(key) + " (VCEK 0, VLEK 1, none 7)");
+  }
+  r.signing_key = static_cast<SigningKey>(key);
+  copy(r.report_data, b, 0x50);
+  copy(r.measurement, b, 0x90);
+  copy(r.host_data, b, 0xC0);
+  copy(r.id_key_digest, b, 0xE0);
+  copy(r.author_key_digest, b, 0x110);
+  copy(r.report_id, b, 0x140);
+  copy(r.report_id_ma, b, 0x160);
+  r.reported_tcb = le64(b, 0x180);
+  if (r.version >= 3) {
+    r.cpuid_family = b[0x188];
+    r.cpuid_model = b[0x189];
+    r.cpuid_stepping = b[0x18A];
+  }
+  copy(r.chip_id, b, 0x1A0);
+  r.committed_tcb = le64(b, 0x1E0);
+  r.current_build = b[0x1E8];
+  r.current_minor = b[0x1E9];
+  r.current_major = b[0x1EA];
+  r.committed_build = b[0x1EC];
+  r.committed_minor = b[0x1ED];
+  r.committed_major = b[0x1EE];
+  r.launch_tcb = le64(b, 0x1F0);
+  if (r.version >= 5) {
+    r.launch_mit_vector = le64(b, 0x1F8);
+    r.current_mit_vector = le64(b, 0x200);
+  }
+  if (!read_component(b, 0x2A0, r.signature_r) || !read_component(b, 0x2E8, r.signature_s)) {
+    return invalid_argument("SEV-SNP report signature component is wider than P-384");
+  }
+  for (size_t i = 0x330; i < kReportSize; ++i) {
+    if (b[i] != 0) return invalid_argument("SEV-SNP report has non-zero bytes in the reserved signature area");
+  }
+  return r;
+}
+
+}  // namespace zkcc::tee::sev_snp

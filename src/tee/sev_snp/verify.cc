@@ -1,0 +1,205 @@
+#include "zkcc/tee/sev_snp/verify.h"
+
+#include <algorithm>
+
+#include "amd_roots.h"
+#include "zkcc/base/bytes.h"
+
+namespace zkcc::tee::sev_snp {
+namespace {
+
+// AMD's X.509 extension OIDs (SEV-SNP VCEK specification).
+constexpr const char* kOidProductName = "1.3.6.1.4.1.3704.1.2";
+constexpr const char* kOidBlSpl = "1.3.6.1.4.1.3704.1.3.1";
+constexpr const char* kOidTeeSpl = "1.3.6.1.4.1.3704.1.3.2";
+constexpr const char* kOidSnpSpl = "1.3.6.1.4.1.3704.1.3.3";
+constexpr const char* kOidUcodeSpl = "1.3.6.1.4.1.3704.1.3.8";
+constexpr const char* kOidFmcSpl = "1.3.6.1.4.1.3704.1.3.9";
+constexpr const char* kOidHwId = "1.3.6.1.4.1.3704.1.4";
+
+const std::vector<Certificate>& compiled_in() {
+  static const std::vector<Certificate> certs = [] {
+    std::vector<Certificate> out;
+    for (const AmdAuthority& a : amd_authorities()) {
+      auto parsed = Certificate::from_pem_bundle(a.pem);
+      // A mismatch here means the binary itself is corrupt: leave the certificate out, so that
+      // nothing can chain to it.
+      if (parsed.ok() && parsed->size() == 1 && (*parsed)[0].sha256_fingerprint() == a.sha256) {
+        out.push_back((*parsed)[0]);
+      }
+    }
+    return out;
+  }();
+  return certs;
+}
+
+bool is_amd_root(const Certificate& c) {
+  for (const AmdAuthority& a : amd_authorities()) {
+    if (a.role == AmdRole::kArk && c.sha256_fingerprint() == a.sha256) return true;
+  }
+  return false;
+}
+
+std::string hex(std::span<const uint8_t> b) { return to_hex(b); }
+
+// The issuer of `c` among the candidates, if one signed it.
+const Certificate* find_issuer(const Certificate& c, std::span<const Certificate> candidates) {
+  for (const Certificate& k : candidates) {
+    if (c.signed_by(k)) return &k;
+  }
+  return nullptr;
+}
+
+void add_claims(Verdict& v, const Report& r, Product product) {
+  Tcb tcb = decode_tcb(r.reported_tcb, product);
+  v.claims = {
+      {"version", r.version},
+      {"product", std::string(product_name(product))},
+      {"guest_svn", r.guest_svn},
+      {"policy", r.policy},
+      {"debug_allowed", r.debug_allowed()},
+      {"migration_agent_allowed", r.migration_agent_allowed()},
+      {"smt_allowed", r.smt_allowed()},
+      {"vmpl", r.vmpl},
+      {"signing_key", r.signing_key == SigningKey::kVlek ? "vlek" : r.signing_key == SigningKey::kVcek ? "vcek" : "none"},
+      {"measurement", hex(r.measurement)},
+      {"report_data", hex(r.report_data)},
+      {"host_data", hex(r.host_data)},
+      {"family_id", hex(r.family_id)},
+      {"image_id", hex(r.image_id)},
+      {"id_key_digest", hex(r.id_key_digest)},
+      {"author_key_digest", hex(r.author_key_digest)},
+      {"report_id", hex(r.report_id)},
+      {"chip_id", hex(r.chip_id)},
+      {"platform_info", r.platform_info},
+      {"reported_tcb",
+       {{"raw", tcb.raw}, {"boot_loader", tcb.boot_loader}, {"tee", tcb.tee}, {"snp", tcb.snp},
+        {"microcode", tcb.microcode}, {"fmc", tcb.fmc}}},
+      {"current_tcb", r.current_tcb},
+      {"committed_tcb", r.committed_tcb},
+      {"launch_tcb", r.launch_tcb},
+  };
+  if (r.version >= 3) {
+    v.claims["cpuid"] = {{"family", r.cpuid_family}, {"model", r.cpuid_model}, {"stepping", r.cpuid_stepping}};
+  }
+  if (r.version >= 5) {
+    v.claims["launch_mit_vector"] = r.launch_mit_vector;
+    v.claims["current_mit_vector"] = r.current_mit_vector;
+  }
+}
+
+}  // namespace
+
+Product product_of(const Certificate& key) {
+  auto name = key.extension_ia5(kOidProductName);
+  if (!name) return Product::kUnknown;
+  if (name->rfind("Milan", 0) == 0) return Product::kMilan;
+  if (name->rfind("Genoa", 0) == 0) return Product::kGenoa;
+  if (name->rfind("Turin", 0) == 0) return Product::kTurin;
+  return Product::kUnknown;
+}
+
+Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificate> certs, const TrustRoots& roots,
+                      int64_t at) {
+  Verdict v;
+  v.kind = "sev-snp";
+  auto parsed = parse_report(bytes);
+  v.add("report parses", parsed.ok(), parsed.ok() ? "version " + std::to_string(parsed->version) : parsed.status().message());
+  if (!parsed.ok()) return v;
+  const Report& r = *parsed;
+
+  bool vlek = r.signing_key == SigningKey::kVlek;
+  v.add("report is signed", r.signing_key != SigningKey::kNone, r.signing_key == SigningKey::kNone ? "SIGNING_KEY is 7 (no key)" : "");
+  const char* key_cn = vlek ? "SEV-VLEK" : "SEV-VCEK";
+  const Certificate* key = nullptr;
+  for (const Certificate& c : certs) {
+    if (c.common_name() == key_cn) key = &c;
+  }
+  v.add(std::string("endorsement key present"), key != nullptr,
+        key != nullptr ? std::string(key_cn) : std::string("no certificate with CN=") + key_cn + " was supplied");
+  if (key == nullptr) return v;
+
+  Product product = product_of(*key);
+  Product cpuid = r.product_from_cpuid();
+  bool product_ok = product != Product::kUnknown && (cpuid == Product::kUnknown || cpuid == product);
+  v.add("product", product_ok,
+        std::string("certificate: ") + std::string(product_name(product)) +
+            (r.version >= 3 ? std::string(", report CPUID: ") + std::string(product_name(cpuid)) : std::string()));
+  add_claims(v, r, product);
+
+  // Chain: key <- intermediate (ASK or ASVK) <- root (ARK), the root trusted by fingerprint.
+  std::vector<Certificate> pool(certs.begin(), certs.end());
+  if (roots.amd) pool.insert(pool.end(), compiled_in().begin(), compiled_in().end());
+  pool.insert(pool.end(), roots.extra.begin(), roots.extra.end());
+  const Certificate* inter = find_issuer(*key, pool);
+  const Certificate* root = inter != nullptr ? find_issuer(*inter, pool) : nullptr;
+  auto trusted = [&](const Certificate& c) {
+    if (roots.amd && is_amd_root(c)) return true;
+    return std::any_of(roots.extra.begin(), roots.extra.end(),
+                       [&](const Certificate& e) { return e.sha256_fingerprint() == c.sha256_fingerprint(); });
+  };
+  bool chain_ok = inter != nullptr && root != nullptr && root->signed_by(*root) && trusted(*root);
+  std::string chain_detail;
+  if (inter == nullptr) {
+    chain_detail = "no supplied or known authority signed the " + std::string(key_cn);
+  } else if (root == nullptr) {
+    chain_detail = "no root signed " + inter->common_name();
+  } else if (!trusted(*root)) {
+    chain_detail = root->common_name() + " is not a trusted root";
+  } else {
+    chain_detail = std::string(key_cn) + " <- " + inter->common_name() + " <- " + root->common_name();
+  }
+  v.add("certificate chain", chain_ok, chain_detail);
+  if (chain_ok) {
+    std::string when;
+    bool valid = true;
+    for (const Certificate* c : {key, inter, root}) {
+      if (!c->valid_at(at)) {
+        valid = false;
+        when += c->common_name() + " is not valid at the verification time; ";
+      }
+    }
+    v.add("certificates valid at the verification time", valid, when);
+  }
+
+  bool sig = verify_ecdsa_p384_sha384(*key, bytes.first(kSignedSize), r.signature_r, r.signature_s);
+  v.add("report signature", sig, sig ? "ECDSA P-384 / SHA-384 by the " + std::string(key_cn) : "signature does not verify");
+
+  // The key's extensions must describe this chip and this TCB.
+  if (!vlek) {
+    // AMD stores the hwID as the raw extension value; accept a DER OCTET STRING wrapping too.
+    size_t n = product == Product::kTurin ? 8 : 64;
+    auto hwid = key->extension(kOidHwId);
+    if (hwid && hwid->size() != n) {
+      auto unwrapped = key->extension_octets(kOidHwId);
+      if (unwrapped && unwrapped->size() == n) hwid = unwrapped;
+    }
+    if (r.mask_chip_key) {
+      v.add("hwID matches CHIP_ID", false, "MASK_CHIP_KEY is set: the report hides CHIP_ID, so the VCEK cannot be matched");
+    } else {
+      bool same = hwid && hwid->size() == n && std::equal(hwid->begin(), hwid->end(), r.chip_id.begin());
+      v.add("hwID matches CHIP_ID", same, hwid ? "" : "the VCEK has no hwID extension");
+    }
+  }
+  Tcb tcb = decode_tcb(r.reported_tcb, product);
+  struct Spl {
+    const char* name;
+    const char* oid;
+    uint8_t value;
+  };
+  std::vector<Spl> spls = {{"boot loader", kOidBlSpl, tcb.boot_loader},
+                           {"TEE", kOidTeeSpl, tcb.tee},
+                           {"SNP", kOidSnpSpl, tcb.snp},
+                           {"microcode", kOidUcodeSpl, tcb.microcode}};
+  if (product == Product::kTurin) spls.push_back({"FMC", kOidFmcSpl, tcb.fmc});
+  for (const Spl& s : spls) {
+    auto ext = key->extension_integer(s.oid);
+    bool same = ext && *ext == s.value;
+    v.add(std::string(s.name) + " SPL matches REPORTED_TCB", same,
+          ext ? "certificate " + std::to_string(*ext) + ", report " + std::to_string(s.value)
+              : std::string("the certificate has no ") + s.name + " SPL extension");
+  }
+  return v;
+}
+
+}  // namespace zkcc::tee::sev_snp

@@ -1,0 +1,233 @@
+#include "zkcc/tee/x509.h"
+
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <ctime>
+
+#include "zkcc/hash/sha2.h"
+
+namespace zkcc::tee {
+namespace {
+
+int64_t asn1_time_to_unix(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return INT64_MIN;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string name_to_string(const X509_NAME* name) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr) return "";
+  X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  return out;
+}
+
+}  // namespace
+
+StatusOr<Certificate> Certificate::from_der(std::span<const uint8_t> der) {
+  const unsigned char* p = der.data();
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (cert == nullptr) return invalid_argument("certificate is not valid DER X.509");
+  if (p != der.data() + der.size()) {
+    X509_free(cert);
+    return invalid_argument("certificate DER has " + std::to_string(der.data() + der.size() - p) + " trailing bytes");
+  }
+  return Certificate(cert);
+}
+
+StatusOr<std::vector<Certificate>> Certificate::from_pem_bundle(std::string_view pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return internal_error("out of memory");
+  std::vector<Certificate> out;
+  for (;;) {
+    X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    if (cert == nullptr) break;
+    out.push_back(Certificate(cert));
+  }
+  BIO_free(bio);
+  if (out.empty()) return invalid_argument("no PEM certificate found");
+  // Anything after the last certificate that still looks like one is a malformed certificate.
+  size_t begins = 0;
+  for (size_t at = pem.find("-----BEGIN CERTIFICATE-----"); at != std::string_view::npos;
+       at = pem.find("-----BEGIN CERTIFICATE-----", at + 1)) {
+    ++begins;
+  }
+  if (begins != out.size()) {
+    return invalid_argument("PEM bundle holds " + std::to_string(begins) + " certificates but only " +
+                            std::to_string(out.size()) + " parse");
+  }
+  return out;
+}
+
+Certificate::Certificate(const Certificate& other) : cert_(other.cert_) {
+  if (cert_ != nullptr) X509_up_ref(cert_);
+}
+
+Certificate& Certificate::operator=(const Certificate& other) {
+  if (this != &other) {
+    if (cert_ != nullptr) X509_free(cert_);
+    cert_ = other.cert_;
+    if (cert_ != nullptr) X509_up_ref(cert_);
+  }
+  return *this;
+}
+
+Certificate& Certificate::operator=(Certificate&& other) noexcept {
+  if (this != &other) {
+    if (cert_ != nullptr) X509_free(cert_);
+    cert_ = other.cert_;
+    other.cert_ = nullptr;
+  }
+  return *this;
+}
+
+Certificate::~Certificate() {
+  if (cert_ != nullptr) X509_free(cert_);
+}
+
+std::string Certificate::subject() const { return name_to_string(X509_get_subject_name(cert_)); }
+std::string Certificate::issuer() const { return name_to_string(X509_get_issuer_name(cert_)); }
+
+std::string Certificate::common_name() const {
+  char buf[256] = {};
+  int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert_), NID_commonName, buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+Bytes Certificate::der() const {
+  int len = i2d_X509(cert_, nullptr);
+  if (len <= 0) return {};
+  Bytes out(static_cast<size_t>(len));
+  unsigned char* p = out.data();
+  i2d_X509(cert_, &p);
+  return out;
+}
+
+std::string Certificate::sha256_fingerprint() const { return to_hex(hash::sha256(der())); }
+
+int64_t Certificate::not_before() const { return asn1_time_to_unix(X509_get0_notBefore(cert_)); }
+int64_t Certificate::not_after() const { return asn1_time_to_unix(X509_get0_notAfter(cert_)); }
+
+bool Certificate::valid_at(int64_t t) const { return not_before() <= t && t <= not_after(); }
+
+bool Certificate::signed_by(const Certificate& issuer) const {
+  if (X509_NAME_cmp(X509_get_issuer_name(cert_), X509_get_subject_name(issuer.cert_)) != 0) return false;
+  EVP_PKEY* key = X509_get0_pubkey(issuer.cert_);
+  return key != nullptr && X509_verify(cert_, key) == 1;
+}
+
+std::optional<Bytes> Certificate::extension(const std::string& oid) const {
+  ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), 1);
+  if (obj == nullptr) return std::nullopt;
+  int idx = X509_get_ext_by_OBJ(cert_, obj, -1);
+  ASN1_OBJECT_free(obj);
+  if (idx < 0) return std::nullopt;
+  X509_EXTENSION* ext = X509_get_ext(cert_, idx);
+  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(ext);
+  const unsigned char* p = ASN1_STRING_get0_data(data);
+  return Bytes(p, p + ASN1_STRING_length(data));
+}
+
+std::optional<uint64_t> Certificate::extension_integer(const std::string& oid) const {
+  auto raw = extension(oid);
+  if (!raw) return std::nullopt;
+  const unsigned char* p = raw->data();
+  ASN1_INTEGER* i = d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(raw->size()));
+  if (i == nullptr) return std::nullopt;
+  uint64_t v = 0;
+  bool ok = p == raw->data() + raw->size() && ASN1_INTEGER_get_uint64(&v, i) == 1;
+  ASN1_INTEGER_free(i);
+  if (!ok) return std::nullopt;
+  return v;
+}
+
+std::optional<Bytes> Certificate::extension_octets(const std::string& oid) const {
+  auto raw = extension(oid);
+  if (!raw) return std::nullopt;
+  const unsigned char* p = raw->data();
+  ASN1_OCTET_STRING* s = d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(raw->size()));
+  if (s == nullptr) return std::nullopt;
+  std::optional<Bytes> out;
+  if (p == raw->data() + raw->size()) {
+    const unsigned char* d = ASN1_STRING_get0_data(s);
+    out = Bytes(d, d + ASN1_STRING_length(s));
+  }
+  ASN1_OCTET_STRING_free(s);
+  return out;
+}
+
+std::optional<std::string> Certificate::extension_ia5(const std::string& oid) const {
+  auto raw = extension(oid);
+  if (!raw) return std::nullopt;
+  const unsigned char* p = raw->data();
+  ASN1_IA5STRING* s = d2i_ASN1_IA5STRING(nullptr, &p, static_cast<long>(raw->size()));
+  if (s == nullptr) return std::nullopt;
+  std::optional<std::string> out;
+  if (p == raw->data() + raw->size()) {
+    out = std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<size_t>(ASN1_STRING_length(s)));
+  }
+  ASN1_IA5STRING_free(s);
+  return out;
+}
+
+bool verify_ecdsa_p384_sha384(const Certificate& signer, std::span<const uint8_t> message,
+                              std::span<const uint8_t, 48> r_be, std::span<const uint8_t, 48> s_be) {
+  EVP_PKEY* key = X509_get0_pubkey(signer.raw());
+  if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return false;
+  char group[64] = {};
+  size_t glen = 0;
+  if (EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof group, &glen) != 1 ||
+      std::string(group) != "secp384r1") {
+    return false;
+  }
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  BIGNUM* r = BN_bin2bn(r_be.data(), 48, nullptr);
+  BIGNUM* s = BN_bin2bn(s_be.data(), 48, nullptr);
+  if (sig == nullptr || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig, r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(sig);
+    return false;
+  }
+  unsigned char* der = nullptr;
+  int der_len = i2d_ECDSA_SIG(sig, &der);
+  ECDSA_SIG_free(sig);
+  if (der_len <= 0) return false;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha384(), nullptr, key) == 1 &&
+            EVP_DigestVerify(ctx, der, static_cast<size_t>(der_len), message.data(), message.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  OPENSSL_free(der);
+  return ok;
+}
+
+StatusOr<int64_t> parse_rfc3339(const std::string& text) {
+  struct tm tm {};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
+      static_cast<size_t>(consumed) != text.size()) {
+    return invalid_argument("time '" + text + "' is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)");
+  }
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60) {
+    return invalid_argument("time '" + text + "' is out of range");
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+}  // namespace zkcc::tee
