@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "zkcc/field/felt252.h"
 #include "zkcc/hash/poseidon.h"
 #include "zkcc/tee/capability.h"
+#include "zkcc/tee/sev_snp/verify.h"
 
 namespace {
 
@@ -74,6 +76,64 @@ int self_check(bool json) {
   return all ? 0 : kExitFailure;
 }
 
+// Certificates from a PEM bundle or a single DER certificate.
+zkcc::StatusOr<std::vector<zkcc::tee::Certificate>> load_certs(const std::string& path) {
+  auto bytes = zkcc::read_file(path, 16 << 20);
+  if (!bytes.ok()) return bytes.status();
+  std::string text(bytes->begin(), bytes->end());
+  if (text.find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
+    auto certs = zkcc::tee::Certificate::from_pem_bundle(text);
+    if (!certs.ok()) return certs.status().with_context(path);
+    return certs;
+  }
+  auto cert = zkcc::tee::Certificate::from_der(*bytes);
+  if (!cert.ok()) return cert.status().with_context(path);
+  return std::vector<zkcc::tee::Certificate>{*cert};
+}
+
+// The kind of a piece of evidence, from its content.
+std::string detect_kind(const zkcc::Bytes& b) {
+  if (b.size() == zkcc::tee::sev_snp::kReportSize) {
+    uint32_t version = b[0] | b[1] << 8 | b[2] << 16 | static_cast<uint32_t>(b[3]) << 24;
+    if (version == 2 || version == 3 || version == 5) return "snp";
+  }
+  return "";
+}
+
+int verify_evidence(const std::string& file, std::string kind, const std::vector<std::string>& cert_files,
+                    const std::string& at_text, bool json) {
+  auto evidence = zkcc::read_file(file, 64 << 20);
+  if (!evidence.ok()) return fail(evidence.status());
+  if (kind.empty()) kind = detect_kind(*evidence);
+  if (kind.empty()) {
+    return fail(zkcc::invalid_argument("cannot tell what kind of evidence '" + file + "' is; pass --kind"));
+  }
+  int64_t at = static_cast<int64_t>(std::time(nullptr));
+  if (!at_text.empty()) {
+    auto parsed = zkcc::tee::parse_rfc3339(at_text);
+    if (!parsed.ok()) return fail(parsed.status());
+    at = *parsed;
+  }
+  std::vector<zkcc::tee::Certificate> certs;
+  for (const auto& f : cert_files) {
+    auto c = load_certs(f);
+    if (!c.ok()) return fail(c.status());
+    certs.insert(certs.end(), c->begin(), c->end());
+  }
+  zkcc::tee::Verdict verdict;
+  if (kind == "snp") {
+    verdict = zkcc::tee::sev_snp::verify_report(*evidence, certs, zkcc::tee::sev_snp::TrustRoots{}, at);
+  } else {
+    return fail(zkcc::Status(zkcc::StatusCode::kUnimplemented, "evidence kind '" + kind + "' is not supported yet (snp)"));
+  }
+  if (json) {
+    std::cout << verdict.to_json().dump(2) << "\n";
+  } else {
+    std::cout << verdict.summary();
+  }
+  return verdict.ok() ? 0 : kExitFailure;
+}
+
 void print_detect(const zkcc::tee::FullStackCapability& cap) {
   const auto& c = cap.cpu;
   const auto& g = cap.gpu;
@@ -109,6 +169,15 @@ int main(int argc, char** argv) {
 
   auto* selfcheck = app.add_subcommand("selfcheck", "Hash known vectors and compare with published answers");
 
+  auto* verify_ev = app.add_subcommand("verify-evidence", "Verify one piece of attestation evidence offline");
+  std::string ev_file, ev_kind, ev_at;
+  std::vector<std::string> ev_certs;
+  verify_ev->add_option("FILE", ev_file, "The evidence (an SEV-SNP report)")->required();
+  verify_ev->add_option("--kind", ev_kind, "snp (detected from the content when omitted)")
+      ->check(CLI::IsMember({"snp"}));
+  verify_ev->add_option("--certs", ev_certs, "Certificates (PEM bundle or DER): the VCEK/VLEK and optionally its chain");
+  verify_ev->add_option("--at", ev_at, "Verification time, RFC 3339 UTC (default: now)");
+
   auto* hash = app.add_subcommand("hash", "Starknet Poseidon hashes, printed as 0x lowercase hex");
   hash->require_subcommand(1);
   auto* h_pos = hash->add_subcommand("poseidon", "poseidon_hash(X, Y): Starknet's two-input hash");
@@ -124,7 +193,7 @@ int main(int argc, char** argv) {
   std::string report_file;
   h_report->add_option("FILE", report_file, "File of raw bytes, or - for standard input")->required();
 
-  for (auto* sub : {detect, selfcheck, hash, h_pos, h_single, h_many, h_report}) {
+  for (auto* sub : {detect, selfcheck, verify_ev, hash, h_pos, h_single, h_many, h_report}) {
     sub->add_flag("--json", json, "Print machine-readable JSON");
   }
 
@@ -148,6 +217,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*selfcheck) return self_check(json);
+  if (*verify_ev) return verify_evidence(ev_file, ev_kind, ev_certs, ev_at, json);
   if (*h_pos) {
     auto felts = parse_felts(pos_args);
     if (!felts.ok()) return fail(felts.status());

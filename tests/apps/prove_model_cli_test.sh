@@ -61,6 +61,18 @@ check "detect --json parses" 0 $?
 check_rc "--help" 0 "$bin" --help
 grep -q "hash" "$tmp/out"; check "help lists hash" 0 $?
 
+snp="$shared/testdata/attestation/sev-snp"
+check_rc "verify-evidence snp" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z
+grep -q "VERIFIED" "$tmp/out"; check "verify-evidence says VERIFIED" 0 $?
+check_rc "verify-evidence --json" 0 "$bin" verify-evidence --json "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2025-06-01T00:00:00Z
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["claims"]["signing_key"]=="vlek"' "$tmp/out"; check "verify-evidence JSON verdict" 0 $?
+check_rc "verify-evidence expired VLEK" 1 "$bin" verify-evidence "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2026-01-01T00:00:00Z
+grep -q "not valid at the verification time" "$tmp/out"; check "expired VLEK reason" 0 $?
+check_rc "verify-evidence wrong VCEK" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/trustee_milan_vcek.der" --at 2026-01-01T00:00:00Z
+check_rc "verify-evidence unknown kind" 2 "$bin" verify-evidence "$snp/gosevguest_milan_vcek.der"
+check_rc "verify-evidence bad time" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --at yesterday
+check_rc "verify-evidence bad certs" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_v2_report.bin"
+
 check_rc "--version" 0 "$bin" --version
 grep -q "zkcc" "$tmp/out"; check "version names zkcc" 0 $?
 
