@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "zkcc/field/felt252.h"
 #include "zkcc/hash/poseidon.h"
 #include "zkcc/tee/capability.h"
+#include "zkcc/tee/nvidia_gpu/verify.h"
 #include "zkcc/tee/sev_snp/verify.h"
 
 namespace {
@@ -91,8 +93,19 @@ zkcc::StatusOr<std::vector<zkcc::tee::Certificate>> load_certs(const std::string
   return std::vector<zkcc::tee::Certificate>{*cert};
 }
 
+// GPU reports are often stored as hex text; decode it when the file is nothing else.
+void decode_hex_evidence(zkcc::Bytes& b) {
+  std::string text(b.begin(), b.end());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  if (text.size() >= 4 && (text.rfind("11e0", 0) == 0 || text.rfind("11E0", 0) == 0)) {
+    auto decoded = zkcc::from_hex(text);
+    if (decoded.ok()) b = std::move(*decoded);
+  }
+}
+
 // The kind of a piece of evidence, from its content.
 std::string detect_kind(const zkcc::Bytes& b) {
+  if (b.size() > 2 && b[0] == 0x11 && b[1] == 0xE0) return "gpu";
   if (b.size() == zkcc::tee::sev_snp::kReportSize) {
     uint32_t version = b[0] | b[1] << 8 | b[2] << 16 | static_cast<uint32_t>(b[3]) << 24;
     if (version == 2 || version == 3 || version == 5) return "snp";
@@ -101,9 +114,10 @@ std::string detect_kind(const zkcc::Bytes& b) {
 }
 
 int verify_evidence(const std::string& file, std::string kind, const std::vector<std::string>& cert_files,
-                    const std::string& at_text, bool json) {
+                    const std::string& at_text, const std::string& nonce_hex, bool json) {
   auto evidence = zkcc::read_file(file, 64 << 20);
   if (!evidence.ok()) return fail(evidence.status());
+  decode_hex_evidence(*evidence);
   if (kind.empty()) kind = detect_kind(*evidence);
   if (kind.empty()) {
     return fail(zkcc::invalid_argument("cannot tell what kind of evidence '" + file + "' is; pass --kind"));
@@ -123,8 +137,17 @@ int verify_evidence(const std::string& file, std::string kind, const std::vector
   zkcc::tee::Verdict verdict;
   if (kind == "snp") {
     verdict = zkcc::tee::sev_snp::verify_report(*evidence, certs, zkcc::tee::sev_snp::TrustRoots{}, at);
+  } else if (kind == "gpu") {
+    std::optional<std::array<uint8_t, 32>> nonce;
+    if (!nonce_hex.empty()) {
+      auto n = zkcc::from_hex(nonce_hex);
+      if (!n.ok() || n->size() != 32) return fail(zkcc::invalid_argument("--nonce must be 32 bytes of hex"));
+      nonce.emplace();
+      std::copy(n->begin(), n->end(), nonce->begin());
+    }
+    verdict = zkcc::tee::nvidia_gpu::verify_gpu_report(*evidence, certs, zkcc::tee::nvidia_gpu::TrustRoots{}, nonce, at);
   } else {
-    return fail(zkcc::Status(zkcc::StatusCode::kUnimplemented, "evidence kind '" + kind + "' is not supported yet (snp)"));
+    return fail(zkcc::Status(zkcc::StatusCode::kUnimplemented, "evidence kind '" + kind + "' is not supported yet (snp, gpu)"));
   }
   if (json) {
     std::cout << verdict.to_json().dump(2) << "\n";
@@ -170,12 +193,15 @@ int main(int argc, char** argv) {
   auto* selfcheck = app.add_subcommand("selfcheck", "Hash known vectors and compare with published answers");
 
   auto* verify_ev = app.add_subcommand("verify-evidence", "Verify one piece of attestation evidence offline");
-  std::string ev_file, ev_kind, ev_at;
+  std::string ev_file, ev_kind, ev_at, ev_nonce;
   std::vector<std::string> ev_certs;
-  verify_ev->add_option("FILE", ev_file, "The evidence (an SEV-SNP report)")->required();
-  verify_ev->add_option("--kind", ev_kind, "snp (detected from the content when omitted)")
-      ->check(CLI::IsMember({"snp"}));
-  verify_ev->add_option("--certs", ev_certs, "Certificates (PEM bundle or DER): the VCEK/VLEK and optionally its chain");
+  verify_ev->add_option("FILE", ev_file, "The evidence: an SEV-SNP report, or an NVIDIA GPU report (binary or hex)")
+      ->required();
+  verify_ev->add_option("--kind", ev_kind, "snp or gpu (detected from the content when omitted)")
+      ->check(CLI::IsMember({"snp", "gpu"}));
+  verify_ev->add_option("--certs", ev_certs,
+                        "Certificates (PEM bundle or DER): the VCEK/VLEK and optionally its chain, or the GPU's chain");
+  verify_ev->add_option("--nonce", ev_nonce, "GPU: the expected 32-byte nonce, hex");
   verify_ev->add_option("--at", ev_at, "Verification time, RFC 3339 UTC (default: now)");
 
   auto* hash = app.add_subcommand("hash", "Starknet Poseidon hashes, printed as 0x lowercase hex");
@@ -217,7 +243,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*selfcheck) return self_check(json);
-  if (*verify_ev) return verify_evidence(ev_file, ev_kind, ev_certs, ev_at, json);
+  if (*verify_ev) return verify_evidence(ev_file, ev_kind, ev_certs, ev_at, ev_nonce, json);
   if (*h_pos) {
     auto felts = parse_felts(pos_args);
     if (!felts.ok()) return fail(felts.status());

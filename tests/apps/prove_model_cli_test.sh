@@ -73,6 +73,14 @@ check_rc "verify-evidence unknown kind" 2 "$bin" verify-evidence "$snp/gosevgues
 check_rc "verify-evidence bad time" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --at yesterday
 check_rc "verify-evidence bad certs" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_v2_report.bin"
 
+nv="$shared/testdata/attestation/nvidia"
+check_rc "verify-evidence gpu (hex)" 0 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem"
+grep -q "nvidia-gpu: VERIFIED" "$tmp/out"; check "gpu VERIFIED" 0 $?
+nonce=$(head -c 72 "$nv/nvtrust_hopper_report_550.90.07.hex" | tail -c 64)
+check_rc "verify-evidence gpu nonce" 0 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem" --nonce "$nonce"
+check_rc "verify-evidence gpu wrong nonce" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem" --nonce "$(printf '%064d' 0)"
+check_rc "verify-evidence gpu wrong chain" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvat_hopper_cert_chain_580.pem"
+
 check_rc "--version" 0 "$bin" --version
 grep -q "zkcc" "$tmp/out"; check "version names zkcc" 0 $?
 

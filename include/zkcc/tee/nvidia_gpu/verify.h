@@ -1,0 +1,28 @@
+// Verification of an NVIDIA GPU attestation report: the certificate chain (five ECDSA P-384
+// certificates, leaf first) to the NVIDIA Device Identity CA, validity at the given time, the
+// report's ECDSA P-384 / SHA-384 signature with the leaf key, the leaf's TCG DICE FWID extension
+// against the report's FWID, and the requester nonce against the expected one. A pure function.
+#ifndef ZKCC_TEE_NVIDIA_GPU_VERIFY_H_
+#define ZKCC_TEE_NVIDIA_GPU_VERIFY_H_
+
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "zkcc/tee/nvidia_gpu/report.h"
+#include "zkcc/tee/verdict.h"
+#include "zkcc/tee/x509.h"
+
+namespace zkcc::tee::nvidia_gpu {
+
+struct TrustRoots {
+  bool nvidia = true;                // the compiled-in NVIDIA Device Identity CA
+  std::vector<Certificate> extra;    // accepted only when passed explicitly (simulated GPUs)
+};
+
+Verdict verify_gpu_report(std::span<const uint8_t> report, std::span<const Certificate> chain, const TrustRoots& roots,
+                          const std::optional<std::array<uint8_t, 32>>& expected_nonce, int64_t at);
+
+}  // namespace zkcc::tee::nvidia_gpu
+
+#endif  // ZKCC_TEE_NVIDIA_GPU_VERIFY_H_

@@ -1,0 +1,112 @@
+#include "zkcc/tee/nvidia_gpu/verify.h"
+
+#include <algorithm>
+
+#include "nvidia_roots.h"
+
+namespace zkcc::tee::nvidia_gpu {
+namespace {
+
+constexpr const char* kOidDiceTcbInfo = "2.23.133.5.4.1";
+
+const Certificate* nvidia_root() {
+  static const std::optional<Certificate> root = []() -> std::optional<Certificate> {
+    auto parsed = Certificate::from_pem_bundle(kDeviceIdentityCaPem);
+    if (!parsed.ok() || parsed->size() != 1 || (*parsed)[0].sha256_fingerprint() != kDeviceIdentityCaSha256) {
+      return std::nullopt;  // a corrupt binary: nothing chains to it
+    }
+    return (*parsed)[0];
+  }();
+  return root ? &*root : nullptr;
+}
+
+bool same_cert(const Certificate& a, const Certificate& b) { return a.sha256_fingerprint() == b.sha256_fingerprint(); }
+
+// True when the DER holds the OCTET STRING (tag 0x04, length 48) carrying `fwid`.
+bool contains_fwid(const Bytes& der, const Bytes& fwid) {
+  if (fwid.size() != 48 || der.size() < 50) return false;
+  for (size_t i = 0; i + 50 <= der.size(); ++i) {
+    if (der[i] == 0x04 && der[i + 1] == 48 && std::equal(fwid.begin(), fwid.end(), der.begin() + static_cast<std::ptrdiff_t>(i + 2))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certificate> chain, const TrustRoots& roots,
+                          const std::optional<std::array<uint8_t, 32>>& expected_nonce, int64_t at) {
+  Verdict v;
+  v.kind = "nvidia-gpu";
+  auto parsed = parse_gpu_report(bytes);
+  v.add("report parses", parsed.ok(), parsed.ok() ? std::to_string(parsed->blocks.size()) + " measurement blocks"
+                                                  : parsed.status().message());
+  if (!parsed.ok()) return v;
+  const GpuReport& r = *parsed;
+
+  nlohmann::json measurements = nlohmann::json::array();
+  for (const auto& m : r.blocks) measurements.push_back({{"index", m.index}, {"value", to_hex(m.value)}});
+  v.claims = {{"spdm_version", "1.1"},
+              {"nonce", to_hex(r.requester_nonce)},
+              {"driver_version", r.driver_version().value_or("")},
+              {"vbios_version", r.vbios_version().value_or("")},
+              {"project", r.project().value_or("")},
+              {"project_sku", r.project_sku().value_or("")},
+              {"chip_sku", r.chip_sku().value_or("")},
+              {"measurements", measurements}};
+  if (const OpaqueField* f = r.field(kFwid)) v.claims["fwid"] = to_hex(f->value);
+  if (const OpaqueField* f = r.field(kFeatureFlag); f != nullptr && f->value.size() >= 2) {
+    v.claims["feature_flag"] = f->value[0] | f->value[1] << 8;
+  }
+
+  v.add("certificate chain supplied", !chain.empty(), chain.empty() ? "no certificates" : "");
+  if (chain.empty()) return v;
+  const Certificate& leaf = chain.front();
+
+  // Each certificate signed by the next; the last is (or is signed by) a trusted root.
+  bool links = true;
+  std::string detail;
+  for (size_t i = 0; i + 1 < chain.size(); ++i) {
+    if (!chain[i].signed_by(chain[i + 1])) {
+      links = false;
+      detail = chain[i].common_name() + " is not signed by " + chain[i + 1].common_name();
+      break;
+    }
+  }
+  std::vector<Certificate> trusted;
+  if (roots.nvidia && nvidia_root() != nullptr) trusted.push_back(*nvidia_root());
+  trusted.insert(trusted.end(), roots.extra.begin(), roots.extra.end());
+  const Certificate& last = chain.back();
+  const Certificate* anchor = nullptr;
+  for (const Certificate& t : trusted) {
+    if (same_cert(last, t) ? last.signed_by(last) : last.signed_by(t)) anchor = &t;
+  }
+  if (links && anchor == nullptr) detail = last.common_name() + " does not chain to a trusted root";
+  bool chain_ok = links && anchor != nullptr;
+  v.add("certificate chain", chain_ok, chain_ok ? leaf.common_name() + " ... " + anchor->common_name() : detail);
+  if (chain_ok) {
+    std::string expired;
+    for (const Certificate& c : chain) {
+      if (!c.valid_at(at)) expired += c.common_name() + " is not valid at the verification time; ";
+    }
+    if (!anchor->valid_at(at)) expired += anchor->common_name() + " is not valid at the verification time; ";
+    v.add("certificates valid at the verification time", expired.empty(), expired);
+  }
+
+  bool sig = verify_ecdsa_p384_sha384(leaf, bytes.first(r.signed_size), r.signature_r, r.signature_s);
+  v.add("report signature", sig, sig ? "ECDSA P-384 / SHA-384 by " + leaf.common_name() : "signature does not verify");
+
+  if (const OpaqueField* fwid = r.field(kFwid)) {
+    auto ext = leaf.extension(kOidDiceTcbInfo);
+    v.add("FWID matches the leaf certificate", ext && contains_fwid(*ext, fwid->value),
+          ext ? "" : "the leaf has no TCG DICE TcbInfo extension");
+  }
+  if (expected_nonce) {
+    bool same = constant_time_equal(r.requester_nonce, *expected_nonce);
+    v.add("nonce", same, same ? "" : "the report answers nonce " + to_hex(r.requester_nonce) + ", not the expected one");
+  }
+  return v;
+}
+
+}  // namespace zkcc::tee::nvidia_gpu

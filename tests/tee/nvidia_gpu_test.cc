@@ -1,0 +1,123 @@
+// NVIDIA GPU attestation reports from real H100s, verified against NVIDIA's real root.
+#include "zkcc/tee/nvidia_gpu/verify.h"
+
+#include <gtest/gtest.h>
+
+namespace zkcc::tee::nvidia_gpu {
+namespace {
+
+std::string dir() { return std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/nvidia/"; }
+
+Bytes hex_file(const std::string& name) {
+  auto b = read_file(dir() + name);
+  EXPECT_TRUE(b.ok());
+  std::string text(b->begin(), b->end());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  return *from_hex(text);
+}
+
+std::vector<Certificate> chain(const std::string& name) {
+  auto b = read_file(dir() + name);
+  return *Certificate::from_pem_bundle(std::string(b->begin(), b->end()));
+}
+
+int64_t now() { return *parse_rfc3339("2026-11-25T00:00:00Z"); }
+
+struct Sample {
+  const char* report;
+  const char* chain;
+  const char* driver;
+  const char* vbios;
+};
+
+const Sample kSamples[] = {
+    {"nvtrust_hopper_report_550.90.07.hex", "nvtrust_hopper_cert_chain.pem", "550.90.07", "96.00.9F.00.01"},
+    {"nvat_hopper_report_580.159.03.hex", "nvat_hopper_cert_chain_580.pem", "580.159.03", "96.00.74.00.20"},
+};
+
+TEST(NvidiaGpu, RealReportsVerifyAndYieldTheirClaims) {
+  for (const Sample& s : kSamples) {
+    Bytes report = hex_file(s.report);
+    Verdict v = verify_gpu_report(report, chain(s.chain), TrustRoots{}, std::nullopt, now());
+    EXPECT_TRUE(v.ok()) << s.report << "\n" << v.summary();
+    EXPECT_EQ(v.claims["driver_version"], s.driver);
+    EXPECT_EQ(v.claims["vbios_version"], s.vbios);
+    EXPECT_EQ(v.claims["project"], "1010");
+    EXPECT_EQ(v.claims["measurements"].size(), 64u);
+  }
+}
+
+TEST(NvidiaGpu, NonceIsChecked) {
+  Bytes report = hex_file(kSamples[0].report);
+  auto parsed = parse_gpu_report(report);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(to_hex(parsed->requester_nonce).substr(0, 8), "931d8dd0");
+  Verdict good = verify_gpu_report(report, chain(kSamples[0].chain), TrustRoots{}, parsed->requester_nonce, now());
+  EXPECT_TRUE(good.ok()) << good.summary();
+  auto other = parsed->requester_nonce;
+  other[31] ^= 1;
+  Verdict bad = verify_gpu_report(report, chain(kSamples[0].chain), TrustRoots{}, other, now());
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.first_failure()->name, "nonce");
+}
+
+TEST(NvidiaGpu, SampledFlippedBytesAreRejected) {
+  for (const Sample& s : kSamples) {
+    Bytes report = hex_file(s.report);
+    auto certs = chain(s.chain);
+    for (size_t i = 0; i < report.size(); i += 11) {  // ~375 positions across request, record, opaque and signature
+      Bytes bad = report;
+      bad[i] ^= 0x10;
+      ASSERT_FALSE(verify_gpu_report(bad, certs, TrustRoots{}, std::nullopt, now()).ok()) << s.report << " byte " << i;
+    }
+  }
+}
+
+TEST(NvidiaGpu, AnotherGpusChainIsRejected) {
+  Bytes report = hex_file(kSamples[0].report);
+  Verdict v = verify_gpu_report(report, chain(kSamples[1].chain), TrustRoots{}, std::nullopt, now());
+  EXPECT_FALSE(v.ok());
+  bool sig_failed = false;
+  for (const auto& c : v.checks) {
+    if (c.name == "report signature") sig_failed = !c.ok;
+  }
+  EXPECT_TRUE(sig_failed);
+}
+
+TEST(NvidiaGpu, UntrustedOrBrokenChainsAreRejected) {
+  Bytes report = hex_file(kSamples[0].report);
+  auto certs = chain(kSamples[0].chain);
+  TrustRoots none;
+  none.nvidia = false;
+  EXPECT_EQ(verify_gpu_report(report, certs, none, std::nullopt, now()).first_failure()->name, "certificate chain");
+  auto gap = certs;
+  gap.erase(gap.begin() + 2);  // drop the provisioner ICA
+  EXPECT_EQ(verify_gpu_report(report, gap, TrustRoots{}, std::nullopt, now()).first_failure()->name, "certificate chain");
+  EXPECT_FALSE(verify_gpu_report(report, {}, TrustRoots{}, std::nullopt, now()).ok());
+  // Before the certificates were issued.
+  EXPECT_FALSE(verify_gpu_report(report, certs, TrustRoots{}, std::nullopt, *parse_rfc3339("2000-01-01T00:00:00Z")).ok());
+}
+
+TEST(NvidiaGpu, MalformedReportsGetPreciseErrors) {
+  Bytes report = hex_file(kSamples[0].report);
+  auto err = [](const Bytes& b) { return parse_gpu_report(b).status().message(); };
+  EXPECT_NE(err(Bytes(report.begin(), report.begin() + 20)).find("request"), std::string::npos);
+  EXPECT_NE(err(Bytes(report.begin(), report.begin() + 100)).find("measurement record"), std::string::npos);
+  Bytes longer = report;
+  longer.push_back(0);
+  EXPECT_NE(err(longer).find("after the opaque data"), std::string::npos);
+  Bytes version = report;
+  version[0] = 0x12;
+  EXPECT_NE(err(version).find("SPDM version"), std::string::npos);
+  Bytes code = report;
+  code[kRequestSize + 1] = 0x61;
+  EXPECT_NE(err(code).find("MEASUREMENTS"), std::string::npos);
+  Bytes record = report;
+  record[kRequestSize + 7] = 0xff;  // record length far beyond the report
+  EXPECT_NE(err(record).find("measurement record"), std::string::npos);
+  EXPECT_FALSE(parse_gpu_report({}).ok());
+  EXPECT_FALSE(parse_gpu_report(Bytes(4117, 0xab)).ok());
+}
+
+}  // namespace
+}  // namespace zkcc::tee::nvidia_gpu
