@@ -6,6 +6,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -182,19 +183,20 @@ std::optional<std::string> Certificate::extension_ia5(const std::string& oid) co
   return out;
 }
 
-bool verify_ecdsa_p384_sha384(const Certificate& signer, std::span<const uint8_t> message,
-                              std::span<const uint8_t, 48> r_be, std::span<const uint8_t, 48> s_be) {
-  EVP_PKEY* key = X509_get0_pubkey(signer.raw());
+namespace {
+
+// Verifies an ECDSA signature (big-endian r and s) with `key`, which must be on `group`.
+bool verify_ecdsa(EVP_PKEY* key, const char* group, const EVP_MD* md, std::span<const uint8_t> message,
+                  std::span<const uint8_t> r_be, std::span<const uint8_t> s_be) {
   if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return false;
-  char group[64] = {};
-  size_t glen = 0;
-  if (EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof group, &glen) != 1 ||
-      std::string(group) != "secp384r1") {
+  char name[64] = {};
+  size_t len = 0;
+  if (EVP_PKEY_get_utf8_string_param(key, "group", name, sizeof name, &len) != 1 || std::string(name) != group) {
     return false;
   }
   ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(r_be.data(), 48, nullptr);
-  BIGNUM* s = BN_bin2bn(s_be.data(), 48, nullptr);
+  BIGNUM* r = BN_bin2bn(r_be.data(), static_cast<int>(r_be.size()), nullptr);
+  BIGNUM* s = BN_bin2bn(s_be.data(), static_cast<int>(s_be.size()), nullptr);
   if (sig == nullptr || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig, r, s) != 1) {
     BN_free(r);
     BN_free(s);
@@ -206,10 +208,41 @@ bool verify_ecdsa_p384_sha384(const Certificate& signer, std::span<const uint8_t
   ECDSA_SIG_free(sig);
   if (der_len <= 0) return false;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha384(), nullptr, key) == 1 &&
+  bool ok = ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, key) == 1 &&
             EVP_DigestVerify(ctx, der, static_cast<size_t>(der_len), message.data(), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   OPENSSL_free(der);
+  return ok;
+}
+
+}  // namespace
+
+bool verify_ecdsa_p384_sha384(const Certificate& signer, std::span<const uint8_t> message,
+                              std::span<const uint8_t, 48> r_be, std::span<const uint8_t, 48> s_be) {
+  return verify_ecdsa(X509_get0_pubkey(signer.raw()), "secp384r1", EVP_sha384(), message, r_be, s_be);
+}
+
+bool verify_ecdsa_p256_sha256(const Certificate& signer, std::span<const uint8_t> message,
+                              std::span<const uint8_t, 32> r_be, std::span<const uint8_t, 32> s_be) {
+  return verify_ecdsa(X509_get0_pubkey(signer.raw()), "prime256v1", EVP_sha256(), message, r_be, s_be);
+}
+
+bool verify_ecdsa_p256_sha256_raw(std::span<const uint8_t, 64> public_xy, std::span<const uint8_t> message,
+                                  std::span<const uint8_t, 32> r_be, std::span<const uint8_t, 32> s_be) {
+  unsigned char point[65];
+  point[0] = 0x04;  // uncompressed
+  std::copy(public_xy.begin(), public_xy.end(), point + 1);
+  char group[] = "prime256v1";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("group", group, 0),
+                         OSSL_PARAM_construct_octet_string("pub", point, sizeof point), OSSL_PARAM_construct_end()};
+  EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+  EVP_PKEY* key = nullptr;
+  bool made = pctx != nullptr && EVP_PKEY_fromdata_init(pctx) == 1 &&
+              EVP_PKEY_fromdata(pctx, &key, EVP_PKEY_PUBLIC_KEY, params) == 1;
+  EVP_PKEY_CTX_free(pctx);
+  if (!made) return false;  // not a point on P-256
+  bool ok = verify_ecdsa(key, "prime256v1", EVP_sha256(), message, r_be, s_be);
+  EVP_PKEY_free(key);
   return ok;
 }
 

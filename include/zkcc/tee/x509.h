@@ -65,6 +65,13 @@ class Certificate {
 bool verify_ecdsa_p384_sha384(const Certificate& signer, std::span<const uint8_t> message,
                               std::span<const uint8_t, 48> r_be, std::span<const uint8_t, 48> s_be);
 
+// ECDSA P-256 / SHA-256 with the certificate's key (r and s big endian, 32 bytes each).
+bool verify_ecdsa_p256_sha256(const Certificate& signer, std::span<const uint8_t> message,
+                              std::span<const uint8_t, 32> r_be, std::span<const uint8_t, 32> s_be);
+// ECDSA P-256 / SHA-256 with a raw public key given as x || y (64 bytes, big endian).
+bool verify_ecdsa_p256_sha256_raw(std::span<const uint8_t, 64> public_xy, std::span<const uint8_t> message,
+                                  std::span<const uint8_t, 32> r_be, std::span<const uint8_t, 32> s_be);
+
 // Parses an RFC 3339 time ("2025-06-20T00:00:00Z") to Unix seconds.
 StatusOr<int64_t> parse_rfc3339(const std::string& text);
 
