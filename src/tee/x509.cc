@@ -183,6 +183,12 @@ std::optional<std::string> Certificate::extension_ia5(const std::string& oid) co
   return out;
 }
 
+std::optional<Certificate> pinned_certificate(const char* pem, const char* sha256) {
+  auto parsed = Certificate::from_pem_bundle(pem);
+  if (!parsed.ok() || parsed->size() != 1 || (*parsed)[0].sha256_fingerprint() != sha256) return std::nullopt;
+  return (*parsed)[0];
+}
+
 namespace {
 
 // Verifies an ECDSA signature (big-endian r and s) with `key`, which must be on `group`.

@@ -60,6 +60,10 @@ class Certificate {
   X509* cert_ = nullptr;
 };
 
+// A compiled-in certificate, parsed once and accepted only if its DER SHA-256 matches `sha256`;
+// nullopt otherwise (a corrupt binary: nothing may chain to it).
+std::optional<Certificate> pinned_certificate(const char* pem, const char* sha256);
+
 // Verifies an ECDSA P-384 / SHA-384 signature given as big-endian r and s (48 bytes each) with the
 // certificate's public key.
 bool verify_ecdsa_p384_sha384(const Certificate& signer, std::span<const uint8_t> message,

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "zkcc/base/byte_reader.h"
 #include "zkcc/hash/sha2.h"
 #include "zkcc/tee/sev_snp/verify.h"
 
@@ -16,10 +17,6 @@ constexpr size_t kHardwareArea = 1184;
 constexpr size_t kIgvmOffset = kHeaderSize + kHardwareArea;  // 1216
 constexpr size_t kIgvmHeader = 20;
 
-uint32_t le32(std::span<const uint8_t> b, size_t off) {
-  return b[off] | b[off + 1] << 8 | b[off + 2] << 16 | static_cast<uint32_t>(b[off + 3]) << 24;
-}
-
 }  // namespace
 
 StatusOr<HclReport> parse_hcl_report(std::span<const uint8_t> b) {
@@ -29,13 +26,13 @@ StatusOr<HclReport> parse_hcl_report(std::span<const uint8_t> b) {
   }
   if (std::memcmp(b.data(), "HCLA", 4) != 0) return invalid_argument("HCL report does not start with \"HCLA\"");
   HclReport r;
-  r.version = le32(b, 4);
-  uint32_t type = le32(b, kIgvmOffset + 8);
+  r.version = load_le32(b, 4);
+  uint32_t type = load_le32(b, kIgvmOffset + 8);
   if (type != 2 && type != 4) return invalid_argument("HCL report type " + std::to_string(type) + " is neither SNP (2) nor TDX (4)");
   r.type = static_cast<HclReportType>(type);
-  if (le32(b, kIgvmOffset + 12) != 1) return invalid_argument("HCL runtime claims are not hashed with SHA-256 (hash type 1)");
-  size_t var_size = le32(b, kIgvmOffset + 16);
-  size_t data_size = le32(b, kIgvmOffset);
+  if (load_le32(b, kIgvmOffset + 12) != 1) return invalid_argument("HCL runtime claims are not hashed with SHA-256 (hash type 1)");
+  size_t var_size = load_le32(b, kIgvmOffset + 16);
+  size_t data_size = load_le32(b, kIgvmOffset);
   if (data_size != kIgvmHeader + var_size) {
     return invalid_argument("HCL IGVM request data size " + std::to_string(data_size) + " disagrees with its variable part (" +
                             std::to_string(var_size) + " + 20)");

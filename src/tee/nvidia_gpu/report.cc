@@ -2,41 +2,10 @@
 
 #include <cstdio>
 
+#include "zkcc/base/byte_reader.h"
+
 namespace zkcc::tee::nvidia_gpu {
 namespace {
-
-class Cursor {
- public:
-  explicit Cursor(std::span<const uint8_t> b) : b_(b) {}
-  Status need(size_t n, const char* what) const {
-    if (b_.size() - pos_ < n) {
-      return invalid_argument(std::string("GPU report ends at byte ") + std::to_string(b_.size()) + " inside the " + what);
-    }
-    return ok_status();
-  }
-  uint8_t u8() { return b_[pos_++]; }
-  uint16_t u16() {
-    uint16_t v = static_cast<uint16_t>(b_[pos_] | b_[pos_ + 1] << 8);
-    pos_ += 2;
-    return v;
-  }
-  uint32_t u24() {
-    uint32_t v = b_[pos_] | b_[pos_ + 1] << 8 | static_cast<uint32_t>(b_[pos_ + 2]) << 16;
-    pos_ += 3;
-    return v;
-  }
-  std::span<const uint8_t> take(size_t n) {
-    auto s = b_.subspan(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  size_t pos() const { return pos_; }
-  size_t left() const { return b_.size() - pos_; }
-
- private:
-  std::span<const uint8_t> b_;
-  size_t pos_ = 0;
-};
 
 std::optional<std::string> text_field(const GpuReport& r, uint16_t type) {
   const OpaqueField* f = r.field(type);
@@ -74,7 +43,7 @@ std::optional<std::string> GpuReport::vbios_version() const {
 
 StatusOr<GpuReport> parse_gpu_report(std::span<const uint8_t> bytes) {
   GpuReport r;
-  Cursor c(bytes);
+  ByteReader c(bytes, "GPU report");
   ZKCC_RETURN_IF_ERROR(c.need(kRequestSize, "GET_MEASUREMENTS request"));
   r.spdm_version = c.u8();
   if (r.spdm_version != 0x11) {
@@ -96,7 +65,7 @@ StatusOr<GpuReport> parse_gpu_report(std::span<const uint8_t> bytes) {
   size_t blocks = c.u8();
   size_t record_len = c.u24();
   ZKCC_RETURN_IF_ERROR(c.need(record_len, "measurement record"));
-  Cursor rec(c.take(record_len));
+  ByteReader rec(c.take(record_len), "measurement record");
   for (size_t i = 0; i < blocks; ++i) {
     ZKCC_RETURN_IF_ERROR(rec.need(4, "measurement block header"));
     MeasurementBlock m;
@@ -104,7 +73,7 @@ StatusOr<GpuReport> parse_gpu_report(std::span<const uint8_t> bytes) {
     m.specification = rec.u8();
     size_t size = rec.u16();
     ZKCC_RETURN_IF_ERROR(rec.need(size, "measurement block"));
-    Cursor val(rec.take(size));
+    ByteReader val(rec.take(size), "measurement block");
     if (m.specification != 1) return invalid_argument("measurement block " + std::to_string(i) + " is not DMTF-specified");
     ZKCC_RETURN_IF_ERROR(val.need(3, "DMTF measurement header"));
     m.value_type = val.u8();
@@ -123,7 +92,7 @@ StatusOr<GpuReport> parse_gpu_report(std::span<const uint8_t> bytes) {
   std::copy(rn.begin(), rn.end(), r.responder_nonce.begin());
   size_t opaque_len = c.u16();
   ZKCC_RETURN_IF_ERROR(c.need(opaque_len, "opaque data"));
-  Cursor od(c.take(opaque_len));
+  ByteReader od(c.take(opaque_len), "opaque data");
   while (od.left() > 0) {
     ZKCC_RETURN_IF_ERROR(od.need(4, "opaque field header"));
     OpaqueField f;

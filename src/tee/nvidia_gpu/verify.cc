@@ -10,13 +10,7 @@ namespace {
 constexpr const char* kOidDiceTcbInfo = "2.23.133.5.4.1";
 
 const Certificate* nvidia_root() {
-  static const std::optional<Certificate> root = []() -> std::optional<Certificate> {
-    auto parsed = Certificate::from_pem_bundle(kDeviceIdentityCaPem);
-    if (!parsed.ok() || parsed->size() != 1 || (*parsed)[0].sha256_fingerprint() != kDeviceIdentityCaSha256) {
-      return std::nullopt;  // a corrupt binary: nothing chains to it
-    }
-    return (*parsed)[0];
-  }();
+  static const std::optional<Certificate> root = pinned_certificate(kDeviceIdentityCaPem, kDeviceIdentityCaSha256);
   return root ? &*root : nullptr;
 }
 

@@ -3,13 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "zkcc/base/byte_reader.h"
+
 namespace zkcc::tee::sev_snp {
 namespace {
-
-uint32_t le32(std::span<const uint8_t> b, size_t off) {
-  return uint32_t(b[off]) | uint32_t(b[off + 1]) << 8 | uint32_t(b[off + 2]) << 16 | uint32_t(b[off + 3]) << 24;
-}
-uint64_t le64(std::span<const uint8_t> b, size_t off) { return uint64_t(le32(b, off)) | uint64_t(le32(b, off + 4)) << 32; }
 
 template <size_t N>
 void copy(std::array<uint8_t, N>& dst, std::span<const uint8_t> b, size_t off) {
@@ -72,23 +69,23 @@ StatusOr<Report> parse_report(std::span<const uint8_t> b) {
                             std::to_string(kReportSize));
   }
   Report r;
-  r.version = le32(b, 0x00);
+  r.version = load_le32(b, 0x00);
   if (r.version != 2 && r.version != 3 && r.version != 5) {
     return invalid_argument("SEV-SNP report version " + std::to_string(r.version) + " is not supported (2, 3, 5)");
   }
-  r.guest_svn = le32(b, 0x04);
-  r.policy = le64(b, 0x08);
+  r.guest_svn = load_le32(b, 0x04);
+  r.policy = load_le64(b, 0x08);
   copy(r.family_id, b, 0x10);
   copy(r.image_id, b, 0x20);
-  r.vmpl = le32(b, 0x30);
-  r.signature_algo = le32(b, 0x34);
+  r.vmpl = load_le32(b, 0x30);
+  r.signature_algo = load_le32(b, 0x34);
   if (r.signature_algo != 1) {
     return invalid_argument("SEV-SNP report signature algorithm " + std::to_string(r.signature_algo) +
                             " is not ECDSA P-384 with SHA-384 (1)");
   }
-  r.current_tcb = le64(b, 0x38);
-  r.platform_info = le64(b, 0x40);
-  uint32_t flags = le32(b, 0x48);
+  r.current_tcb = load_le64(b, 0x38);
+  r.platform_info = load_le64(b, 0x40);
+  uint32_t flags = load_le32(b, 0x48);
   r.author_key_en = flags & 1;
   r.mask_chip_key = (flags >> 1) & 1;
   uint32_t key = (flags >> 2) & 7;
@@ -103,24 +100,24 @@ StatusOr<Report> parse_report(std::span<const uint8_t> b) {
   copy(r.author_key_digest, b, 0x110);
   copy(r.report_id, b, 0x140);
   copy(r.report_id_ma, b, 0x160);
-  r.reported_tcb = le64(b, 0x180);
+  r.reported_tcb = load_le64(b, 0x180);
   if (r.version >= 3) {
     r.cpuid_family = b[0x188];
     r.cpuid_model = b[0x189];
     r.cpuid_stepping = b[0x18A];
   }
   copy(r.chip_id, b, 0x1A0);
-  r.committed_tcb = le64(b, 0x1E0);
+  r.committed_tcb = load_le64(b, 0x1E0);
   r.current_build = b[0x1E8];
   r.current_minor = b[0x1E9];
   r.current_major = b[0x1EA];
   r.committed_build = b[0x1EC];
   r.committed_minor = b[0x1ED];
   r.committed_major = b[0x1EE];
-  r.launch_tcb = le64(b, 0x1F0);
+  r.launch_tcb = load_le64(b, 0x1F0);
   if (r.version >= 5) {
-    r.launch_mit_vector = le64(b, 0x1F8);
-    r.current_mit_vector = le64(b, 0x200);
+    r.launch_mit_vector = load_le64(b, 0x1F8);
+    r.current_mit_vector = load_le64(b, 0x200);
   }
   if (!read_component(b, 0x2A0, r.signature_r) || !read_component(b, 0x2E8, r.signature_s)) {
     return invalid_argument("SEV-SNP report signature component is wider than P-384");

@@ -21,12 +21,7 @@ const std::vector<Certificate>& compiled_in() {
   static const std::vector<Certificate> certs = [] {
     std::vector<Certificate> out;
     for (const AmdAuthority& a : amd_authorities()) {
-      auto parsed = Certificate::from_pem_bundle(a.pem);
-      // A mismatch here means the binary itself is corrupt: leave the certificate out, so that
-      // nothing can chain to it.
-      if (parsed.ok() && parsed->size() == 1 && (*parsed)[0].sha256_fingerprint() == a.sha256) {
-        out.push_back((*parsed)[0]);
-      }
+      if (auto cert = pinned_certificate(a.pem, a.sha256)) out.push_back(std::move(*cert));
     }
     return out;
   }();

@@ -4,52 +4,12 @@
 #include <cstring>
 #include <string>
 
+#include "zkcc/base/byte_reader.h"
+
 namespace zkcc::tee::tdx {
 namespace {
 
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> b) : b_(b) {}
-  Status need(size_t n, const std::string& what) const {
-    if (b_.size() - pos_ < n) {
-      return invalid_argument("TDX quote ends at byte " + std::to_string(b_.size()) + " inside the " + what +
-                              " (needs " + std::to_string(n) + " more bytes at " + std::to_string(pos_) + ")");
-    }
-    return ok_status();
-  }
-  uint16_t u16() {
-    uint16_t v = static_cast<uint16_t>(b_[pos_] | b_[pos_ + 1] << 8);
-    pos_ += 2;
-    return v;
-  }
-  uint32_t u32() {
-    uint32_t v = b_[pos_] | b_[pos_ + 1] << 8 | b_[pos_ + 2] << 16 | static_cast<uint32_t>(b_[pos_ + 3]) << 24;
-    pos_ += 4;
-    return v;
-  }
-  uint64_t u64() {
-    uint64_t lo = u32();
-    return lo | uint64_t(u32()) << 32;
-  }
-  template <size_t N>
-  void copy(std::array<uint8_t, N>& out) {
-    std::memcpy(out.data(), b_.data() + pos_, N);
-    pos_ += N;
-  }
-  std::span<const uint8_t> take(size_t n) {
-    auto s = b_.subspan(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  size_t pos() const { return pos_; }
-  size_t left() const { return b_.size() - pos_; }
-
- private:
-  std::span<const uint8_t> b_;
-  size_t pos_ = 0;
-};
-
-void read_body(Reader& r, TdReportBody& b, uint16_t body_type) {
+void read_body(ByteReader& r, TdReportBody& b, uint16_t body_type) {
   r.copy(b.tee_tcb_svn);
   r.copy(b.mr_seam);
   r.copy(b.mr_signer_seam);
@@ -85,7 +45,7 @@ QeReport parse_qe_report(std::span<const uint8_t> b) {
 
 StatusOr<Quote> parse_quote(std::span<const uint8_t> bytes) {
   Quote q;
-  Reader r(bytes);
+  ByteReader r(bytes, "TDX quote");
   ZKCC_RETURN_IF_ERROR(r.need(48, "header"));
   q.version = r.u16();
   if (q.version != 4 && q.version != 5) {
@@ -123,7 +83,7 @@ StatusOr<Quote> parse_quote(std::span<const uint8_t> bytes) {
   size_t sig_len = r.u32();
   ZKCC_RETURN_IF_ERROR(r.need(sig_len, "signature data"));
   q.declared_size = r.pos() + sig_len;
-  Reader s(r.take(sig_len));
+  ByteReader s(r.take(sig_len), "TDX quote signature data");
   ZKCC_RETURN_IF_ERROR(s.need(128 + 6, "quote signature, attestation key and certification header"));
   s.copy(q.signature_r);
   s.copy(q.signature_s);

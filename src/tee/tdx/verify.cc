@@ -9,13 +9,7 @@ namespace zkcc::tee::tdx {
 namespace {
 
 const Certificate* intel_root() {
-  static const std::optional<Certificate> root = []() -> std::optional<Certificate> {
-    auto parsed = Certificate::from_pem_bundle(kIntelSgxRootCaPem);
-    if (!parsed.ok() || parsed->size() != 1 || (*parsed)[0].sha256_fingerprint() != kIntelSgxRootCaSha256) {
-      return std::nullopt;  // a corrupt binary: nothing chains to it
-    }
-    return (*parsed)[0];
-  }();
+  static const std::optional<Certificate> root = pinned_certificate(kIntelSgxRootCaPem, kIntelSgxRootCaSha256);
   return root ? &*root : nullptr;
 }
 
