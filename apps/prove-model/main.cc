@@ -16,6 +16,7 @@
 #include "zkcc/tee/capability.h"
 #include "zkcc/tee/nvidia_gpu/verify.h"
 #include "zkcc/tee/sev_snp/verify.h"
+#include "zkcc/tee/tdx/collateral.h"
 
 namespace {
 
@@ -105,6 +106,7 @@ void decode_hex_evidence(zkcc::Bytes& b) {
 
 // The kind of a piece of evidence, from its content.
 std::string detect_kind(const zkcc::Bytes& b) {
+  if (b.size() >= 8 && (b[0] == 4 || b[0] == 5) && b[1] == 0 && b[2] == 2 && b[3] == 0 && b[4] == 0x81) return "tdx";
   if (b.size() > 2 && b[0] == 0x11 && b[1] == 0xE0) return "gpu";
   if (b.size() == zkcc::tee::sev_snp::kReportSize) {
     uint32_t version = b[0] | b[1] << 8 | b[2] << 16 | static_cast<uint32_t>(b[3]) << 24;
@@ -114,7 +116,8 @@ std::string detect_kind(const zkcc::Bytes& b) {
 }
 
 int verify_evidence(const std::string& file, std::string kind, const std::vector<std::string>& cert_files,
-                    const std::string& at_text, const std::string& nonce_hex, bool json) {
+                    const std::string& at_text, const std::string& nonce_hex, const std::string& collateral_file,
+                    bool json) {
   auto evidence = zkcc::read_file(file, 64 << 20);
   if (!evidence.ok()) return fail(evidence.status());
   decode_hex_evidence(*evidence);
@@ -146,8 +149,19 @@ int verify_evidence(const std::string& file, std::string kind, const std::vector
       std::copy(n->begin(), n->end(), nonce->begin());
     }
     verdict = zkcc::tee::nvidia_gpu::verify_gpu_report(*evidence, certs, zkcc::tee::nvidia_gpu::TrustRoots{}, nonce, at);
+  } else if (kind == "tdx") {
+    if (collateral_file.empty()) {
+      verdict = zkcc::tee::tdx::verify_quote_signatures(*evidence, zkcc::tee::tdx::TrustRoots{}, at);
+      verdict.add("TCB judged against collateral", false, "no --collateral given: signatures only");
+    } else {
+      auto text = zkcc::read_file(collateral_file, 16 << 20);
+      if (!text.ok()) return fail(text.status());
+      auto collateral = zkcc::tee::tdx::parse_collateral_json(std::string(text->begin(), text->end()));
+      if (!collateral.ok()) return fail(collateral.status().with_context(collateral_file));
+      verdict = zkcc::tee::tdx::verify_quote(*evidence, *collateral, zkcc::tee::tdx::TrustRoots{}, at);
+    }
   } else {
-    return fail(zkcc::Status(zkcc::StatusCode::kUnimplemented, "evidence kind '" + kind + "' is not supported yet (snp, gpu)"));
+    return fail(zkcc::Status(zkcc::StatusCode::kUnimplemented, "evidence kind '" + kind + "' is not supported yet (snp, gpu, tdx)"));
   }
   if (json) {
     std::cout << verdict.to_json().dump(2) << "\n";
@@ -193,12 +207,13 @@ int main(int argc, char** argv) {
   auto* selfcheck = app.add_subcommand("selfcheck", "Hash known vectors and compare with published answers");
 
   auto* verify_ev = app.add_subcommand("verify-evidence", "Verify one piece of attestation evidence offline");
-  std::string ev_file, ev_kind, ev_at, ev_nonce;
+  std::string ev_file, ev_kind, ev_at, ev_nonce, ev_collateral;
   std::vector<std::string> ev_certs;
-  verify_ev->add_option("FILE", ev_file, "The evidence: an SEV-SNP report, or an NVIDIA GPU report (binary or hex)")
+  verify_ev->add_option("FILE", ev_file, "The evidence: an SEV-SNP report, an NVIDIA GPU report (binary or hex) or a TDX quote")
       ->required();
-  verify_ev->add_option("--kind", ev_kind, "snp or gpu (detected from the content when omitted)")
-      ->check(CLI::IsMember({"snp", "gpu"}));
+  verify_ev->add_option("--kind", ev_kind, "snp, gpu or tdx (detected from the content when omitted)")
+      ->check(CLI::IsMember({"snp", "gpu", "tdx"}));
+  verify_ev->add_option("--collateral", ev_collateral, "TDX: DCAP collateral JSON (QuoteCollateralV3)");
   verify_ev->add_option("--certs", ev_certs,
                         "Certificates (PEM bundle or DER): the VCEK/VLEK and optionally its chain, or the GPU's chain");
   verify_ev->add_option("--nonce", ev_nonce, "GPU: the expected 32-byte nonce, hex");
@@ -243,7 +258,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*selfcheck) return self_check(json);
-  if (*verify_ev) return verify_evidence(ev_file, ev_kind, ev_certs, ev_at, ev_nonce, json);
+  if (*verify_ev) return verify_evidence(ev_file, ev_kind, ev_certs, ev_at, ev_nonce, ev_collateral, json);
   if (*h_pos) {
     auto felts = parse_felts(pos_args);
     if (!felts.ok()) return fail(felts.status());

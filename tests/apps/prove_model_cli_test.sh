@@ -81,6 +81,13 @@ check_rc "verify-evidence gpu nonce" 0 "$bin" verify-evidence "$nv/nvtrust_hoppe
 check_rc "verify-evidence gpu wrong nonce" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem" --nonce "$(printf '%064d' 0)"
 check_rc "verify-evidence gpu wrong chain" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvat_hopper_cert_chain_580.pem"
 
+tdx="$shared/testdata/attestation/tdx"
+check_rc "verify-evidence tdx" 0 "$bin" verify-evidence "$tdx/dcapqvl_quote_v4.bin" --collateral "$tdx/dcapqvl_quote_v4_collateral.json" --at 2025-06-20T00:00:00Z --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["claims"]["tcb_status"]=="UpToDate"' "$tmp/out"; check "tdx UpToDate" 0 $?
+check_rc "verify-evidence tdx outdated" 1 "$bin" verify-evidence "$tdx/dcapqvl_quote_v5_outdated.bin" --collateral "$tdx/dcapqvl_quote_v5_outdated_collateral.json" --at 2026-03-01T00:00:00Z
+grep -q "no matching TCB level" "$tmp/out"; check "tdx outdated reason" 0 $?
+check_rc "verify-evidence tdx without collateral" 1 "$bin" verify-evidence "$tdx/dcapqvl_quote_v4.bin" --at 2025-06-20T00:00:00Z
+
 check_rc "--version" 0 "$bin" --version
 grep -q "zkcc" "$tmp/out"; check "version names zkcc" 0 $?
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "zkcc/tee/tdx/collateral.h"
+
 namespace zkcc::tee::tdx {
 namespace {
 
@@ -101,6 +103,70 @@ TEST(TdxQuote, MalformedQuotesGetPreciseErrors) {
   EXPECT_NE(err(huge).find("signature data"), std::string::npos);
   EXPECT_FALSE(parse_quote({}).ok());
   EXPECT_FALSE(parse_quote(Bytes(5006, 0x5a)).ok());
+}
+
+}  // namespace
+}  // namespace zkcc::tee::tdx
+
+namespace zkcc::tee::tdx {
+namespace {
+
+Collateral collateral(const std::string& name) {
+  Bytes b = load("tdx/" + name);
+  auto c = parse_collateral_json(std::string(b.begin(), b.end()));
+  EXPECT_TRUE(c.ok()) << c.status().to_string();
+  return c.ok() ? *c : Collateral{};
+}
+
+TEST(TdxCollateral, SampleQuoteIsUpToDateInsideItsWindow) {
+  Bytes q = load("tdx/dcapqvl_quote_v4.bin");
+  Collateral c = collateral("dcapqvl_quote_v4_collateral.json");
+  Verdict v = verify_quote(q, c, TrustRoots{}, at("2025-06-20T00:00:00Z"));
+  EXPECT_TRUE(v.ok()) << v.summary();
+  EXPECT_EQ(v.claims["tcb_status"], "UpToDate");
+  EXPECT_EQ(v.claims["qe_tcb_status"], "UpToDate");
+  EXPECT_EQ(v.claims["fmspc"], "B0C06F000000");
+  // Outside the window the collateral (and the PCK CRL) are no longer current.
+  Verdict late = verify_quote(q, c, TrustRoots{}, at("2025-08-01T00:00:00Z"));
+  EXPECT_FALSE(late.ok());
+}
+
+TEST(TdxCollateral, OutdatedPlatformHasNoMatchingTcbLevel) {
+  Bytes q = load("tdx/dcapqvl_quote_v5_outdated.bin");
+  Collateral c = collateral("dcapqvl_quote_v5_outdated_collateral.json");
+  Verdict v = verify_quote(q, c, TrustRoots{}, at("2026-03-01T00:00:00Z"));
+  EXPECT_FALSE(v.ok());
+  EXPECT_EQ(v.claims["tcb_status"], "no matching TCB level") << v.summary();
+  // Everything before the TCB judgement passes: the rejection is for the right reason.
+  EXPECT_EQ(v.first_failure()->name, "TCB status");
+}
+
+TEST(TdxCollateral, TamperedCollateralIsRejected) {
+  Bytes q = load("tdx/dcapqvl_quote_v4.bin");
+  Collateral c = collateral("dcapqvl_quote_v4_collateral.json");
+  Collateral tcb = c;
+  tcb.tcb_info[tcb.tcb_info.find("UpToDate")] = 'u';
+  EXPECT_EQ(verify_quote(q, tcb, TrustRoots{}, at("2025-06-20T00:00:00Z")).first_failure()->name, "TCB Info signature");
+  Collateral qe = c;
+  qe.qe_identity_signature[5] ^= 1;
+  EXPECT_EQ(verify_quote(q, qe, TrustRoots{}, at("2025-06-20T00:00:00Z")).first_failure()->name, "QE Identity signature");
+  Collateral crl = c;
+  crl.pck_crl[crl.pck_crl.size() - 10] ^= 1;
+  EXPECT_EQ(verify_quote(q, crl, TrustRoots{}, at("2025-06-20T00:00:00Z")).first_failure()->name, "PCK CRL");
+  // Another platform's collateral: the FMSPC differs.
+  Collateral other = collateral("dcapqvl_quote_v5_outdated_collateral.json");
+  EXPECT_FALSE(verify_quote(q, other, TrustRoots{}, at("2026-03-01T00:00:00Z")).ok());
+}
+
+TEST(TdxCollateral, PckExtensionsAndMalformedCollateral) {
+  auto q = parse_quote(load("tdx/dcapqvl_quote_v4.bin"));
+  auto chain = Certificate::from_pem_bundle(q->pck_chain_pem);
+  auto ext = pck_extensions((*chain)[0]);
+  ASSERT_TRUE(ext.ok()) << ext.status().to_string();
+  EXPECT_EQ(to_hex(ext->fmspc), "b0c06f000000");
+  EXPECT_FALSE(pck_extensions((*chain)[2]).ok());  // the root has no SGX extension
+  EXPECT_FALSE(parse_collateral_json("{}").ok());
+  EXPECT_FALSE(parse_collateral_json("not json").ok());
 }
 
 }  // namespace

@@ -1,0 +1,323 @@
+#include "zkcc/tee/tdx/collateral.h"
+
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "intel_roots.h"
+#include "zkcc/tee/tdx/quote.h"
+
+namespace zkcc::tee::tdx {
+namespace {
+
+using nlohmann::json;
+
+// ---- a minimal DER walker for Intel's SGX extension ----
+
+struct Tlv {
+  uint8_t tag = 0;
+  std::span<const uint8_t> value;
+};
+
+// Reads one TLV at the front of `in` and advances it; short and long (up to 4 bytes) lengths.
+StatusOr<Tlv> next_tlv(std::span<const uint8_t>& in) {
+  if (in.size() < 2) return invalid_argument("SGX extension: truncated DER");
+  Tlv t;
+  t.tag = in[0];
+  size_t len = in[1], hdr = 2;
+  if (len & 0x80) {
+    size_t n = len & 0x7f;
+    if (n == 0 || n > 4 || in.size() < 2 + n) return invalid_argument("SGX extension: bad DER length");
+    len = 0;
+    for (size_t i = 0; i < n; ++i) len = len << 8 | in[2 + i];
+    hdr = 2 + n;
+  }
+  if (in.size() - hdr < len) return invalid_argument("SGX extension: DER value runs past its container");
+  t.value = in.subspan(hdr, len);
+  in = in.subspan(hdr + len);
+  return t;
+}
+
+// OID 1.2.840.113741.1.13.1 as DER content bytes, and its arcs below.
+constexpr uint8_t kSgxOid[] = {0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D, 0x01, 0x0D, 0x01};
+
+// The arcs after the SGX prefix (e.g. {2, 5} for ...13.1.2.5), or empty if not under it.
+std::vector<uint8_t> sgx_arcs(std::span<const uint8_t> oid) {
+  if (oid.size() <= sizeof kSgxOid || !std::equal(std::begin(kSgxOid), std::end(kSgxOid), oid.begin())) return {};
+  return {oid.begin() + sizeof kSgxOid, oid.end()};
+}
+
+uint64_t der_uint(std::span<const uint8_t> v) {
+  uint64_t x = 0;
+  for (uint8_t b : v) x = x << 8 | b;
+  return x;
+}
+
+Bytes hex_field(const json& j, const char* name) {
+  auto b = from_hex(j.at(name).get<std::string>());
+  return b.ok() ? *b : Bytes{};
+}
+
+StatusOr<int64_t> time_field(const json& j, const char* name) {
+  if (!j.contains(name) || !j[name].is_string()) return invalid_argument(std::string("missing ") + name);
+  return parse_rfc3339(j[name].get<std::string>());
+}
+
+// Status severity for combining: higher is worse.
+int severity(const std::string& s) {
+  if (s == "UpToDate") return 0;
+  if (s == "SWHardeningNeeded") return 1;
+  if (s == "ConfigurationNeeded") return 2;
+  if (s == "ConfigurationAndSWHardeningNeeded") return 3;
+  if (s == "OutOfDate") return 4;
+  if (s == "OutOfDateConfigurationNeeded") return 5;
+  return 6;  // Revoked or unknown
+}
+
+bool acceptable(const std::string& s) { return severity(s) <= 3; }
+
+bool masked_equal(const Bytes& value, const Bytes& expected, const Bytes& mask) {
+  if (value.size() != expected.size() || value.size() != mask.size()) return false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if ((value[i] & mask[i]) != (expected[i] & mask[i])) return false;
+  }
+  return true;
+}
+
+struct CrlHandle {
+  X509_CRL* crl = nullptr;
+  ~CrlHandle() { X509_CRL_free(crl); }
+};
+
+// A DER CRL signed by `issuer`, current at `at`, that does not list `cert`.
+std::string check_crl(const Bytes& der, const Certificate& issuer, const Certificate& cert, int64_t at) {
+  const unsigned char* p = der.data();
+  CrlHandle h{d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size()))};
+  if (h.crl == nullptr) return "the CRL does not parse";
+  if (X509_CRL_verify(h.crl, X509_get0_pubkey(issuer.raw())) != 1) return "the CRL is not signed by " + issuer.common_name();
+  time_t t = static_cast<time_t>(at);
+  if (X509_cmp_time(X509_CRL_get0_lastUpdate(h.crl), &t) > 0) return "the CRL is not yet valid";
+  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(h.crl);
+  if (next != nullptr && X509_cmp_time(next, &t) < 0) return "the CRL has expired";
+  X509_REVOKED* revoked = nullptr;
+  if (X509_CRL_get0_by_serial(h.crl, &revoked, X509_get0_serialNumber(cert.raw())) == 1) {
+    return cert.common_name() + " is revoked";
+  }
+  return "";
+}
+
+// A signed collateral document: its chain to a trusted root and its signature over the text.
+std::string check_signed_json(const std::string& text, const Bytes& sig, const std::vector<Certificate>& chain,
+                              const TrustRoots& roots, int64_t at) {
+  if (chain.size() != 2) return "the issuer chain must hold the signing certificate and the root";
+  const Certificate& signer = chain[0];
+  const Certificate& root = chain[1];
+  auto intel = pinned_certificate(kIntelSgxRootCaPem, kIntelSgxRootCaSha256);
+  bool trusted = (roots.intel && intel && root.sha256_fingerprint() == intel->sha256_fingerprint()) ||
+                 std::any_of(roots.extra.begin(), roots.extra.end(),
+                             [&](const Certificate& e) { return e.sha256_fingerprint() == root.sha256_fingerprint(); });
+  if (!trusted || !signer.signed_by(root) || !root.signed_by(root)) return "the issuer chain does not lead to a trusted root";
+  if (!signer.valid_at(at) || !root.valid_at(at)) return "the signing certificate is not valid at the verification time";
+  if (sig.size() != 64) return "the signature is not 64 bytes";
+  auto msg = std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  if (!verify_ecdsa_p256_sha256(signer, msg, std::span<const uint8_t, 32>(sig.data(), 32),
+                                std::span<const uint8_t, 32>(sig.data() + 32, 32))) {
+    return "the signature over the JSON text does not verify";
+  }
+  return "";
+}
+
+std::string hex_upper(std::span<const uint8_t> b) {
+  std::string h = to_hex(b);
+  std::transform(h.begin(), h.end(), h.begin(), ::toupper);
+  return h;
+}
+
+}  // namespace
+
+StatusOr<Collateral> parse_collateral_json(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return invalid_argument("collateral is not a JSON object");
+  Collateral c;
+  auto chain = [&](const char* name, std::vector<Certificate>& out) -> Status {
+    if (!j.contains(name) || !j[name].is_string()) return invalid_argument(std::string("collateral lacks ") + name);
+    ZKCC_ASSIGN_OR_RETURN(out, Certificate::from_pem_bundle(j[name].get<std::string>()));
+    return ok_status();
+  };
+  auto hex = [&](const char* name, Bytes& out) -> Status {
+    if (!j.contains(name) || !j[name].is_string()) return invalid_argument(std::string("collateral lacks ") + name);
+    auto b = from_hex(j[name].get<std::string>());
+    if (!b.ok()) return b.status().with_context(name);
+    out = std::move(*b);
+    return ok_status();
+  };
+  auto text_field = [&](const char* name, std::string& out) -> Status {
+    if (!j.contains(name) || !j[name].is_string()) return invalid_argument(std::string("collateral lacks ") + name);
+    out = j[name].get<std::string>();
+    return ok_status();
+  };
+  ZKCC_RETURN_IF_ERROR(chain("pck_crl_issuer_chain", c.pck_crl_issuer_chain));
+  ZKCC_RETURN_IF_ERROR(hex("root_ca_crl", c.root_ca_crl));
+  ZKCC_RETURN_IF_ERROR(hex("pck_crl", c.pck_crl));
+  ZKCC_RETURN_IF_ERROR(chain("tcb_info_issuer_chain", c.tcb_info_issuer_chain));
+  ZKCC_RETURN_IF_ERROR(text_field("tcb_info", c.tcb_info));
+  ZKCC_RETURN_IF_ERROR(hex("tcb_info_signature", c.tcb_info_signature));
+  ZKCC_RETURN_IF_ERROR(chain("qe_identity_issuer_chain", c.qe_identity_issuer_chain));
+  ZKCC_RETURN_IF_ERROR(text_field("qe_identity", c.qe_identity));
+  ZKCC_RETURN_IF_ERROR(hex("qe_identity_signature", c.qe_identity_signature));
+  return c;
+}
+
+StatusOr<PckExtensions> pck_extensions(const Certificate& pck) {
+  std::string oid = "1.2.840.113741.1.13.1";
+  auto raw = pck.extension(oid);
+  if (!raw) return invalid_argument("the PCK certificate has no SGX extension");
+  std::span<const uint8_t> in(*raw);
+  ZKCC_ASSIGN_OR_RETURN(Tlv top, next_tlv(in));
+  if (top.tag != 0x30) return invalid_argument("SGX extension is not a SEQUENCE");
+  PckExtensions out;
+  bool have_tcb = false, have_fmspc = false;
+  std::span<const uint8_t> items = top.value;
+  while (!items.empty()) {
+    ZKCC_ASSIGN_OR_RETURN(Tlv item, next_tlv(items));
+    std::span<const uint8_t> fields = item.value;
+    ZKCC_ASSIGN_OR_RETURN(Tlv id, next_tlv(fields));
+    ZKCC_ASSIGN_OR_RETURN(Tlv value, next_tlv(fields));
+    auto arcs = sgx_arcs(id.value);
+    if (arcs == std::vector<uint8_t>{2} && value.tag == 0x30) {
+      std::span<const uint8_t> comps = value.value;
+      while (!comps.empty()) {
+        ZKCC_ASSIGN_OR_RETURN(Tlv comp, next_tlv(comps));
+        std::span<const uint8_t> cf = comp.value;
+        ZKCC_ASSIGN_OR_RETURN(Tlv cid, next_tlv(cf));
+        ZKCC_ASSIGN_OR_RETURN(Tlv cval, next_tlv(cf));
+        auto carcs = sgx_arcs(cid.value);
+        if (carcs.size() != 2 || carcs[0] != 2) continue;
+        uint8_t n = carcs[1];
+        if (n >= 1 && n <= 16 && cval.tag == 0x02) out.cpu_svn_components[n - 1] = static_cast<uint8_t>(der_uint(cval.value));
+        if (n == 17 && cval.tag == 0x02) out.pce_svn = static_cast<uint16_t>(der_uint(cval.value));
+      }
+      have_tcb = true;
+    } else if (arcs == std::vector<uint8_t>{4} && value.tag == 0x04 && value.value.size() == 6) {
+      std::copy(value.value.begin(), value.value.end(), out.fmspc.begin());
+      have_fmspc = true;
+    }
+  }
+  if (!have_tcb || !have_fmspc) return invalid_argument("the PCK certificate's SGX extension lacks the TCB or the FMSPC");
+  return out;
+}
+
+Verdict verify_quote(std::span<const uint8_t> bytes, const Collateral& c, const TrustRoots& roots, int64_t at) {
+  Verdict v = verify_quote_signatures(bytes, roots, at);
+  if (!v.ok()) return v;
+  Quote q = *parse_quote(bytes);
+  auto chain = *Certificate::from_pem_bundle(q.pck_chain_pem);
+  const Certificate& pck = chain[0];
+  const Certificate& inter = chain[1];
+  const Certificate& root = chain[2];
+
+  std::string crl = check_crl(c.root_ca_crl, root, inter, at);
+  v.add("Root CA CRL", crl.empty(), crl);
+  crl = check_crl(c.pck_crl, inter, pck, at);
+  v.add("PCK CRL", crl.empty(), crl);
+
+  std::string tcb_sig = check_signed_json(c.tcb_info, c.tcb_info_signature, c.tcb_info_issuer_chain, roots, at);
+  v.add("TCB Info signature", tcb_sig.empty(), tcb_sig);
+  std::string qe_sig = check_signed_json(c.qe_identity, c.qe_identity_signature, c.qe_identity_issuer_chain, roots, at);
+  v.add("QE Identity signature", qe_sig.empty(), qe_sig);
+  if (!tcb_sig.empty() || !qe_sig.empty()) return v;
+
+  json tcb = json::parse(c.tcb_info, nullptr, false);
+  json qe = json::parse(c.qe_identity, nullptr, false);
+  if (tcb.is_discarded() || qe.is_discarded()) {
+    v.add("collateral parses", false, "TCB Info or QE Identity is not JSON");
+    return v;
+  }
+  try {
+    // QE identity.
+    auto issue = time_field(qe, "issueDate"), next = time_field(qe, "nextUpdate");
+    v.add("QE Identity current", issue.ok() && next.ok() && *issue <= at && at <= *next,
+          "valid " + qe.value("issueDate", std::string("?")) + " to " + qe.value("nextUpdate", std::string("?")));
+    const QeReport& r = q.qe_report;
+    Bytes misc = {static_cast<uint8_t>(r.misc_select), static_cast<uint8_t>(r.misc_select >> 8),
+                  static_cast<uint8_t>(r.misc_select >> 16), static_cast<uint8_t>(r.misc_select >> 24)};
+    bool identity = hex_upper(r.mr_signer) == qe.at("mrsigner").get<std::string>() &&
+                    r.isv_prod_id == qe.at("isvprodid").get<uint16_t>() &&
+                    masked_equal(Bytes(r.attributes.begin(), r.attributes.end()), hex_field(qe, "attributes"),
+                                 hex_field(qe, "attributesMask"));
+    // miscselect is a little-endian u32 in the report and big-endian hex in the JSON.
+    Bytes misc_be(misc.rbegin(), misc.rend());
+    identity = identity && masked_equal(misc_be, hex_field(qe, "miscselect"), hex_field(qe, "miscselectMask"));
+    v.add("QE identity matches", identity, identity ? "" : "MRSIGNER, ISVPRODID, attributes or MISCSELECT differ");
+    std::string qe_status = "no matching QE TCB level";
+    for (const auto& level : qe.at("tcbLevels")) {
+      if (r.isv_svn >= level.at("tcb").at("isvsvn").get<uint16_t>()) {
+        qe_status = level.at("tcbStatus").get<std::string>();
+        break;
+      }
+    }
+    v.add("QE TCB status", acceptable(qe_status), qe_status);
+    v.claims["qe_tcb_status"] = qe_status;
+
+    // Platform TCB.
+    issue = time_field(tcb, "issueDate");
+    next = time_field(tcb, "nextUpdate");
+    v.add("TCB Info current", issue.ok() && next.ok() && *issue <= at && at <= *next,
+          "valid " + tcb.value("issueDate", std::string("?")) + " to " + tcb.value("nextUpdate", std::string("?")));
+    auto ext = pck_extensions(pck);
+    if (!ext.ok()) {
+      v.add("PCK SGX extensions", false, ext.status().message());
+      return v;
+    }
+    bool fmspc = hex_upper(ext->fmspc) == tcb.at("fmspc").get<std::string>();
+    v.add("FMSPC matches the TCB Info", fmspc, "PCK " + hex_upper(ext->fmspc) + ", TCB Info " + tcb.at("fmspc").get<std::string>());
+    v.claims["fmspc"] = hex_upper(ext->fmspc);
+    const auto& svn = q.body.tee_tcb_svn;
+    size_t start = svn[1] > 0 ? 2 : 0;
+    std::string status = "no matching TCB level";
+    json advisories = json::array();
+    for (const auto& level : tcb.at("tcbLevels")) {
+      const auto& t = level.at("tcb");
+      bool ok = t.at("pcesvn").get<uint16_t>() <= ext->pce_svn;
+      for (size_t i = 0; i < 16 && ok; ++i) ok = t.at("sgxtcbcomponents")[i].at("svn").get<uint16_t>() <= ext->cpu_svn_components[i];
+      for (size_t i = start; i < 16 && ok; ++i) ok = t.at("tdxtcbcomponents")[i].at("svn").get<uint16_t>() <= svn[i];
+      if (ok) {
+        status = level.at("tcbStatus").get<std::string>();
+        if (level.contains("advisoryIDs")) advisories = level["advisoryIDs"];
+        break;
+      }
+    }
+    if (svn[1] > 0 && tcb.contains("tdxModuleIdentities")) {
+      char id[16];
+      std::snprintf(id, sizeof id, "TDX_%02X", svn[1]);
+      std::string module_status = std::string("no TDX module identity ") + id;
+      for (const auto& m : tcb["tdxModuleIdentities"]) {
+        if (m.at("id").get<std::string>() != id) continue;
+        Bytes attrs(8);
+        for (size_t i = 0; i < 8; ++i) attrs[i] = static_cast<uint8_t>(q.body.seam_attributes >> (8 * i));
+        bool match = hex_upper(q.body.mr_signer_seam) == m.at("mrsigner").get<std::string>() &&
+                     masked_equal(attrs, hex_field(m, "attributes"), hex_field(m, "attributesMask"));
+        module_status = match ? std::string("no matching TDX module TCB level") : std::string("TDX module identity differs");
+        for (const auto& level : m.at("tcbLevels")) {
+          if (match && svn[0] >= level.at("tcb").at("isvsvn").get<uint16_t>()) {
+            module_status = level.at("tcbStatus").get<std::string>();
+            break;
+          }
+        }
+      }
+      v.claims["tdx_module_tcb_status"] = module_status;
+      if (severity(module_status) > severity(status)) status = module_status;
+    }
+    v.add("TCB status", acceptable(status), status);
+    v.claims["tcb_status"] = status;
+    v.claims["advisory_ids"] = advisories;
+  } catch (const json::exception& e) {
+    v.add("collateral is well formed", false, std::string("TCB Info or QE Identity: ") + e.what());
+  }
+  return v;
+}
+
+}  // namespace zkcc::tee::tdx
