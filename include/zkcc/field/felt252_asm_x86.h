@@ -145,7 +145,15 @@ inline L4 mont_reduce_adx(const uint64_t t[8]) {
 // pointer is free (not under sanitizers), and a caller that keeps other values in registers across
 // it fails to compile ("impossible constraints") rather than misbehaving: inline it only into lean
 // loops (Poseidon's), and call it through a non-inlined wrapper elsewhere.
-#if defined(ZKCC_HAVE_ADX_ASM) && !defined(__SANITIZE_ADDRESS__)
+// GCC says __SANITIZE_ADDRESS__; clang says __has_feature(address_sanitizer).
+#if defined(__SANITIZE_ADDRESS__)
+#define ZKCC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZKCC_ASAN 1
+#endif
+#endif
+#if defined(ZKCC_HAVE_ADX_ASM) && !defined(ZKCC_ASAN)
 #define ZKCC_HAVE_ADX_CUBE 1
 // Internal linkage keeps it RIP-addressable under -fPIC (no GOT register needed).
 static constexpr uint64_t kAsmZero = 0;

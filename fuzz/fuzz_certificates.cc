@@ -1,0 +1,16 @@
+// Certificate parsing (DER and PEM bundles) and the extension readers the verifiers use.
+#include <string>
+
+#include "zkcc/tee/x509.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto c = zkcc::tee::Certificate::from_der(std::span<const uint8_t>(data, size));
+  if (c.ok()) {
+    (void)c->extension_integer("1.3.6.1.4.1.3704.1.3.1");
+    (void)c->extension_ia5("1.3.6.1.4.1.3704.1.2");
+    (void)c->extension_octets("1.3.6.1.4.1.3704.1.4");
+    (void)c->common_name();
+  }
+  (void)zkcc::tee::Certificate::from_pem_bundle(std::string(reinterpret_cast<const char*>(data), size));
+  return 0;
+}

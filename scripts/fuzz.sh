@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang and runs each for a set number of executions, seeded
+# with the real samples in ../shared/testdata. Usage: scripts/fuzz.sh [EXECUTIONS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-1000000}
+shift || true
+if ! command -v clang++ >/dev/null 2>&1 || ! dpkg-query -W libclang-rt-14-dev >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clang libclang-rt-14-dev
+fi
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_snp_report fuzz_gpu_report fuzz_tdx_quote fuzz_tdx_collateral fuzz_hcl_report
+                                     fuzz_proof_decoders fuzz_felt_and_serde fuzz_certificates)
+data=../shared/testdata/attestation
+work=build/fuzz/corpus
+for t in "${targets[@]}"; do
+  corpus="$work/$t"
+  mkdir -p "$corpus"
+  case $t in
+    fuzz_snp_report) cp "$data"/sev-snp/*.bin "$corpus"/ 2>/dev/null || true ;;
+    fuzz_gpu_report) for f in "$data"/nvidia/*.hex; do xxd -r -p "$f" >"$corpus/$(basename "$f" .hex).bin"; done ;;
+    fuzz_tdx_quote) cp "$data"/tdx/*.bin "$data"/gcp/*quote*.bin "$corpus"/ ;;
+    fuzz_tdx_collateral) cp "$data"/tdx/*collateral.json "$corpus"/ ;;
+    fuzz_hcl_report) cp "$data"/azure/*hcl_report.bin "$corpus"/ ;;
+    fuzz_certificates) cp "$data"/sev-snp/*.der "$data"/sev-snp/*.pem "$data"/nvidia/*.pem "$corpus"/ ;;
+  esac
+  echo "== $t: $runs executions"
+  "build/fuzz/fuzz/$t" -runs="$runs" -max_len=16384 -print_final_stats=1 "$corpus" 2>&1 |
+    grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" || true
+done
