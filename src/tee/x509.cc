@@ -12,6 +12,9 @@
 #include <openssl/x509v3.h>
 
 #include <ctime>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "zkcc/hash/sha2.h"
 
@@ -123,10 +126,45 @@ int64_t Certificate::not_after() const { return asn1_time_to_unix(X509_get0_notA
 
 bool Certificate::valid_at(int64_t t) const { return not_before() <= t && t <= not_after(); }
 
+namespace {
+
+// Memoized signature links: SHA-256(child DER) || SHA-256(issuer DER) -> verified. Bounded: the
+// whole cache is dropped when it fills (verifiers see few distinct chains).
+struct SignatureCache {
+  std::mutex mu;
+  std::unordered_map<std::string, bool> links;
+};
+
+SignatureCache& signature_cache() {
+  static SignatureCache cache;
+  return cache;
+}
+
+constexpr size_t kSignatureCacheLimit = 4096;
+
+}  // namespace
+
+void clear_signature_cache() {
+  SignatureCache& c = signature_cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.links.clear();
+}
+
 bool Certificate::signed_by(const Certificate& issuer) const {
   if (X509_NAME_cmp(X509_get_issuer_name(cert_), X509_get_subject_name(issuer.cert_)) != 0) return false;
-  EVP_PKEY* key = X509_get0_pubkey(issuer.cert_);
-  return key != nullptr && X509_verify(cert_, key) == 1;
+  std::string key = sha256_fingerprint() + issuer.sha256_fingerprint();
+  SignatureCache& cache = signature_cache();
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    auto it = cache.links.find(key);
+    if (it != cache.links.end()) return it->second;
+  }
+  EVP_PKEY* pkey = X509_get0_pubkey(issuer.cert_);
+  bool ok = pkey != nullptr && X509_verify(cert_, pkey) == 1;
+  std::lock_guard<std::mutex> lock(cache.mu);
+  if (cache.links.size() >= kSignatureCacheLimit) cache.links.clear();
+  cache.links.emplace(std::move(key), ok);
+  return ok;
 }
 
 std::optional<Bytes> Certificate::extension(const std::string& oid) const {

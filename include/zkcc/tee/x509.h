@@ -42,7 +42,9 @@ class Certificate {
   int64_t not_before() const;
   int64_t not_after() const;
   // True when `issuer`'s key verifies this certificate's signature (any algorithm OpenSSL knows,
-  // RSASSA-PSS included) and this certificate names it as issuer.
+  // RSASSA-PSS included) and this certificate names it as issuer. Results are memoized in a
+  // process-wide cache keyed by both certificates' SHA-256, so a warm verifier skips repeated
+  // signature checks on the same chain (a pure function's result: caching cannot change verdicts).
   bool signed_by(const Certificate& issuer) const;
   // The raw value bytes of an extension by dotted OID (the OCTET STRING contents), if present.
   std::optional<Bytes> extension(const std::string& oid) const;
@@ -59,6 +61,9 @@ class Certificate {
   explicit Certificate(X509* cert) : cert_(cert) {}
   X509* cert_ = nullptr;
 };
+
+// Empties the signature cache used by Certificate::signed_by (for cold-cache measurements).
+void clear_signature_cache();
 
 // A compiled-in certificate, parsed once and accepted only if its DER SHA-256 matches `sha256`;
 // nullopt otherwise (a corrupt binary: nothing may chain to it).

@@ -115,7 +115,7 @@ std::string check_signed_json(const std::string& text, const Bytes& sig, const s
   if (chain.size() != 2) return "the issuer chain must hold the signing certificate and the root";
   const Certificate& signer = chain[0];
   const Certificate& root = chain[1];
-  auto intel = pinned_certificate(kIntelSgxRootCaPem, kIntelSgxRootCaSha256);
+  static const std::optional<Certificate> intel = pinned_certificate(kIntelSgxRootCaPem, kIntelSgxRootCaSha256);
   bool trusted = (roots.intel && intel && root.sha256_fingerprint() == intel->sha256_fingerprint()) ||
                  std::any_of(roots.extra.begin(), roots.extra.end(),
                              [&](const Certificate& e) { return e.sha256_fingerprint() == root.sha256_fingerprint(); });
