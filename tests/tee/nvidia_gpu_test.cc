@@ -119,5 +119,39 @@ TEST(NvidiaGpu, MalformedReportsGetPreciseErrors) {
   EXPECT_FALSE(parse_gpu_report(Bytes(4117, 0xab)).ok());
 }
 
+TEST(NvidiaGpu, SerializedEvidenceVerifiesPerGpu) {
+  auto b = read_file(dir() + "nvat_hopper_evidence_590.12.json");
+  ASSERT_TRUE(b.ok());
+  std::string text(b->begin(), b->end());
+  auto verdicts = verify_evidence_json(text, TrustRoots{}, now());
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status().to_string();
+  ASSERT_EQ(verdicts->size(), 1u);
+  const Verdict& v = (*verdicts)[0];
+  EXPECT_TRUE(v.ok()) << v.summary();
+  EXPECT_EQ(v.claims["arch"], "HOPPER");
+  EXPECT_EQ(v.claims["driver_version"], "590.12");
+  EXPECT_EQ(v.claims["feature_flag"], 2);  // PPCIE
+  // A different nonce in the document is caught.
+  std::string other = text;
+  size_t at = other.find("\"nonce\"");
+  ASSERT_NE(at, std::string::npos);
+  size_t digit = other.find_first_of("0123456789abcdef", other.find(':', at) + 2);
+  other[digit] = other[digit] == '0' ? '1' : '0';
+  auto changed = verify_evidence_json(other, TrustRoots{}, now());
+  ASSERT_TRUE(changed.ok());
+  EXPECT_FALSE((*changed)[0].ok());
+  EXPECT_FALSE(verify_evidence_json("{}", TrustRoots{}, now()).ok());
+  EXPECT_FALSE(verify_evidence_json(R"([{"arch":"HOPPER","certificate":"@@@@","evidence":"","nonce":""}])", TrustRoots{}, now()).ok());
+}
+
+TEST(Base64, DecodesAndRefusesMalformedText) {
+  EXPECT_EQ(to_hex(*from_base64("aGVsbG8=")), "68656c6c6f");
+  EXPECT_EQ(to_hex(*from_base64("aGk=")), "6869");
+  EXPECT_EQ(from_base64("")->size(), 0u);
+  EXPECT_FALSE(from_base64("aGk").ok());
+  EXPECT_FALSE(from_base64("a=Gk").ok());
+  EXPECT_FALSE(from_base64("aG!k").ok());
+}
+
 }  // namespace
 }  // namespace zkcc::tee::nvidia_gpu

@@ -103,4 +103,32 @@ Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certif
   return v;
 }
 
+StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view text, const TrustRoots& roots, int64_t at) {
+  auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_array()) return invalid_argument("GPU evidence is not a JSON array");
+  std::vector<Verdict> out;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    const auto& g = doc[i];
+    std::string where = "GPU evidence entry " + std::to_string(i);
+    for (const char* key : {"arch", "certificate", "evidence", "nonce"}) {
+      if (!g.is_object() || !g.contains(key) || !g[key].is_string()) return invalid_argument(where + " lacks \"" + key + "\"");
+    }
+    auto pem = from_base64(g["certificate"].get<std::string>());
+    if (!pem.ok()) return pem.status().with_context(where + " certificate");
+    auto chain = Certificate::from_pem_bundle(std::string(pem->begin(), pem->end()));
+    if (!chain.ok()) return chain.status().with_context(where + " certificate");
+    auto report = from_base64(g["evidence"].get<std::string>());
+    if (!report.ok()) return report.status().with_context(where + " evidence");
+    auto nonce = from_hex(g["nonce"].get<std::string>());
+    if (!nonce.ok() || nonce->size() != 32) return invalid_argument(where + ": nonce is not 32 bytes of hex");
+    std::array<uint8_t, 32> n{};
+    std::copy(nonce->begin(), nonce->end(), n.begin());
+    Verdict v = verify_gpu_report(*report, *chain, roots, n, at);
+    v.claims["arch"] = g["arch"].get<std::string>();
+    v.claims["gpu_index"] = i;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 }  // namespace zkcc::tee::nvidia_gpu

@@ -23,6 +23,12 @@ struct TrustRoots {
 Verdict verify_gpu_report(std::span<const uint8_t> report, std::span<const Certificate> chain, const TrustRoots& roots,
                           const std::optional<std::array<uint8_t, 32>>& expected_nonce, int64_t at);
 
+// NVIDIA's serialized evidence (as nvattest and NRAS exchange it): a JSON array with one object per
+// GPU, {"arch", "certificate": base64 of the PEM chain, "evidence": base64 of the report,
+// "nonce": hex}. Each GPU is verified with its own chain and the stated nonce; one verdict per
+// GPU, in order. Fails on malformed JSON, base64 or certificates.
+StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view json, const TrustRoots& roots, int64_t at);
+
 }  // namespace zkcc::tee::nvidia_gpu
 
 #endif  // ZKCC_TEE_NVIDIA_GPU_VERIFY_H_
