@@ -15,6 +15,7 @@
 #include "zkcc/hash/poseidon.h"
 #include "zkcc/tee/capability.h"
 #include "zkcc/tee/nvidia_gpu/verify.h"
+#include "zkcc/tee/policy.h"
 #include "zkcc/tee/sev_snp/verify.h"
 #include "zkcc/tee/tdx/collateral.h"
 
@@ -117,7 +118,17 @@ std::string detect_kind(const zkcc::Bytes& b) {
 
 int verify_evidence(const std::string& file, std::string kind, const std::vector<std::string>& cert_files,
                     const std::string& at_text, const std::string& nonce_hex, const std::string& collateral_file,
-                    bool json) {
+                    const std::string& policy_file, bool json) {
+  std::optional<zkcc::tee::Policy> policy;
+  if (!policy_file.empty()) {
+    auto text = zkcc::read_file(policy_file, 1 << 20);
+    if (!text.ok()) return fail(text.status());
+    auto doc = nlohmann::json::parse(text->begin(), text->end(), nullptr, false);
+    if (doc.is_discarded()) return fail(zkcc::invalid_argument("policy file '" + policy_file + "' is not JSON"));
+    auto p = zkcc::tee::Policy::from_json(doc);
+    if (!p.ok()) return fail(p.status().with_context(policy_file));
+    policy = *p;
+  }
   auto evidence = zkcc::read_file(file, 64 << 20);
   if (!evidence.ok()) return fail(evidence.status());
   decode_hex_evidence(*evidence);
@@ -163,10 +174,12 @@ int verify_evidence(const std::string& file, std::string kind, const std::vector
   } else {
     return fail(zkcc::Status(zkcc::StatusCode::kUnimplemented, "evidence kind '" + kind + "' is not supported yet (snp, gpu, tdx)"));
   }
+  if (policy) apply_policy(*policy, verdict);
   if (json) {
     std::cout << verdict.to_json().dump(2) << "\n";
   } else {
     std::cout << verdict.summary();
+    if (policy) std::cout << "policy: " << policy->summary() << "\n";
   }
   return verdict.ok() ? 0 : kExitFailure;
 }
@@ -207,13 +220,14 @@ int main(int argc, char** argv) {
   auto* selfcheck = app.add_subcommand("selfcheck", "Hash known vectors and compare with published answers");
 
   auto* verify_ev = app.add_subcommand("verify-evidence", "Verify one piece of attestation evidence offline");
-  std::string ev_file, ev_kind, ev_at, ev_nonce, ev_collateral;
+  std::string ev_file, ev_kind, ev_at, ev_nonce, ev_collateral, ev_policy;
   std::vector<std::string> ev_certs;
   verify_ev->add_option("FILE", ev_file, "The evidence: an SEV-SNP report, an NVIDIA GPU report (binary or hex) or a TDX quote")
       ->required();
   verify_ev->add_option("--kind", ev_kind, "snp, gpu or tdx (detected from the content when omitted)")
       ->check(CLI::IsMember({"snp", "gpu", "tdx"}));
   verify_ev->add_option("--collateral", ev_collateral, "TDX: DCAP collateral JSON (QuoteCollateralV3)");
+  verify_ev->add_option("--policy", ev_policy, "A policy JSON file to judge the verified claims with");
   verify_ev->add_option("--certs", ev_certs,
                         "Certificates (PEM bundle or DER): the VCEK/VLEK and optionally its chain, or the GPU's chain");
   verify_ev->add_option("--nonce", ev_nonce, "GPU: the expected 32-byte nonce, hex");
@@ -258,7 +272,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*selfcheck) return self_check(json);
-  if (*verify_ev) return verify_evidence(ev_file, ev_kind, ev_certs, ev_at, ev_nonce, ev_collateral, json);
+  if (*verify_ev) return verify_evidence(ev_file, ev_kind, ev_certs, ev_at, ev_nonce, ev_collateral, ev_policy, json);
   if (*h_pos) {
     auto felts = parse_felts(pos_args);
     if (!felts.ok()) return fail(felts.status());

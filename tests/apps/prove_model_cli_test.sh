@@ -88,6 +88,14 @@ check_rc "verify-evidence tdx outdated" 1 "$bin" verify-evidence "$tdx/dcapqvl_q
 grep -q "no matching TCB level" "$tmp/out"; check "tdx outdated reason" 0 $?
 check_rc "verify-evidence tdx without collateral" 1 "$bin" verify-evidence "$tdx/dcapqvl_quote_v4.bin" --at 2025-06-20T00:00:00Z
 
+echo '{"allow_debug": true, "vmpl": 0}' >"$tmp/policy.json"
+check_rc "verify-evidence with policy" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/policy.json"
+echo '{"vmpl": 3}' >"$tmp/strict.json"
+check_rc "verify-evidence policy rejects" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/strict.json"
+grep -q "policy: VMPL" "$tmp/out"; check "policy failure named" 0 $?
+echo '{"vmpll": 3}' >"$tmp/typo.json"
+check_rc "verify-evidence bad policy" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --policy "$tmp/typo.json"
+
 check_rc "--version" 0 "$bin" --version
 grep -q "zkcc" "$tmp/out"; check "version names zkcc" 0 $?
 

@@ -1,0 +1,126 @@
+#include "zkcc/tee/policy.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace zkcc::tee {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::any_of(list.begin(), list.end(), [&](const std::string& x) { return lower(x) == lower(value); });
+}
+
+}  // namespace
+
+StatusOr<Policy> Policy::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return invalid_argument("policy must be a JSON object");
+  static const std::vector<std::string> kKnown = {"allowed_measurements", "allow_debug", "vmpl", "allow_smt",
+                                                  "allow_migration_agent", "minimum_tcb", "accepted_tdx_statuses",
+                                                  "expected_report_data", "allowed_gpu_drivers"};
+  for (const auto& [key, _] : j.items()) {
+    if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return invalid_argument("unknown policy field \"" + key + "\"");
+  }
+  Policy p;
+  try {
+    if (j.contains("allowed_measurements")) p.allowed_measurements = j["allowed_measurements"].get<std::vector<std::string>>();
+    if (j.contains("allow_debug")) p.allow_debug = j["allow_debug"].get<bool>();
+    if (j.contains("vmpl")) p.vmpl = j["vmpl"].get<uint32_t>();
+    if (j.contains("allow_smt")) p.allow_smt = j["allow_smt"].get<bool>();
+    if (j.contains("allow_migration_agent")) p.allow_migration_agent = j["allow_migration_agent"].get<bool>();
+    if (j.contains("minimum_tcb")) {
+      const auto& t = j["minimum_tcb"];
+      MinimumTcb m;
+      m.boot_loader = t.value("boot_loader", uint8_t{0});
+      m.tee = t.value("tee", uint8_t{0});
+      m.snp = t.value("snp", uint8_t{0});
+      m.microcode = t.value("microcode", uint8_t{0});
+      m.fmc = t.value("fmc", uint8_t{0});
+      p.minimum_tcb = m;
+    }
+    if (j.contains("accepted_tdx_statuses")) p.accepted_tdx_statuses = j["accepted_tdx_statuses"].get<std::vector<std::string>>();
+    if (j.contains("expected_report_data")) p.expected_report_data = j["expected_report_data"].get<std::string>();
+    if (j.contains("allowed_gpu_drivers")) p.allowed_gpu_drivers = j["allowed_gpu_drivers"].get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    return invalid_argument(std::string("policy field has the wrong type: ") + e.what());
+  }
+  return p;
+}
+
+nlohmann::json Policy::to_json() const {
+  nlohmann::json j = {{"allowed_measurements", allowed_measurements},
+                      {"allow_debug", allow_debug},
+                      {"allow_smt", allow_smt},
+                      {"allow_migration_agent", allow_migration_agent},
+                      {"accepted_tdx_statuses", accepted_tdx_statuses},
+                      {"allowed_gpu_drivers", allowed_gpu_drivers}};
+  if (vmpl) j["vmpl"] = *vmpl;
+  if (minimum_tcb) {
+    j["minimum_tcb"] = {{"boot_loader", minimum_tcb->boot_loader}, {"tee", minimum_tcb->tee}, {"snp", minimum_tcb->snp},
+                        {"microcode", minimum_tcb->microcode}, {"fmc", minimum_tcb->fmc}};
+  }
+  if (expected_report_data) j["expected_report_data"] = *expected_report_data;
+  return j;
+}
+
+std::string Policy::summary() const {
+  std::string s = allowed_measurements.empty() ? "any measurement" : std::to_string(allowed_measurements.size()) + " allowed measurement(s)";
+  s += allow_debug ? ", debug allowed" : ", debug forbidden";
+  if (vmpl) s += ", VMPL " + std::to_string(*vmpl);
+  if (!allow_smt) s += ", SMT forbidden";
+  s += allow_migration_agent ? ", migration agent allowed" : ", migration agent forbidden";
+  if (minimum_tcb) s += ", minimum TCB set";
+  s += ", TDX statuses accepted: ";
+  for (size_t i = 0; i < accepted_tdx_statuses.size(); ++i) s += (i ? "/" : "") + accepted_tdx_statuses[i];
+  if (expected_report_data) s += ", report data pinned";
+  if (!allowed_gpu_drivers.empty()) s += ", " + std::to_string(allowed_gpu_drivers.size()) + " allowed GPU driver(s)";
+  return s;
+}
+
+void apply_policy(const Policy& p, Verdict& v) {
+  const auto& c = v.claims;
+  bool snp = v.kind == "sev-snp" || v.kind == "azure-snp-vtpm";
+  bool tdx = v.kind == "tdx";
+  bool gpu = v.kind == "nvidia-gpu";
+  if (!p.allowed_measurements.empty() && (snp || tdx)) {
+    std::string m = c.value(snp ? "measurement" : "mr_td", std::string());
+    v.add("policy: measurement allowed", contains(p.allowed_measurements, m), m);
+  }
+  if (snp || tdx) {
+    bool debug = c.value(snp ? "debug_allowed" : "debug", true);
+    v.add("policy: debug", p.allow_debug || !debug, debug ? "the guest permits debugging" : "");
+  }
+  if (snp) {
+    if (p.vmpl) {
+      uint32_t vmpl = c.value("vmpl", uint32_t{999});
+      v.add("policy: VMPL", vmpl == *p.vmpl, "report VMPL " + std::to_string(vmpl));
+    }
+    if (!p.allow_smt) v.add("policy: SMT", !c.value("smt_allowed", true), "");
+    if (!p.allow_migration_agent) v.add("policy: migration agent", !c.value("migration_agent_allowed", true), "");
+    if (p.minimum_tcb && c.contains("reported_tcb")) {
+      const auto& t = c["reported_tcb"];
+      const MinimumTcb& m = *p.minimum_tcb;
+      bool ok = t.value("boot_loader", 0) >= m.boot_loader && t.value("tee", 0) >= m.tee && t.value("snp", 0) >= m.snp &&
+                t.value("microcode", 0) >= m.microcode && t.value("fmc", 0) >= m.fmc;
+      v.add("policy: minimum TCB", ok, ok ? "" : "REPORTED_TCB is below the minimum");
+    }
+  }
+  if (tdx && c.contains("tcb_status")) {
+    std::string s = c["tcb_status"].get<std::string>();
+    v.add("policy: TDX TCB status accepted", contains(p.accepted_tdx_statuses, s), s);
+  }
+  if (p.expected_report_data) {
+    std::string have = c.value(gpu ? "nonce" : "report_data", std::string());
+    v.add("policy: expected report data", lower(have) == lower(*p.expected_report_data), have);
+  }
+  if (gpu && !p.allowed_gpu_drivers.empty()) {
+    std::string d = c.value("driver_version", std::string());
+    v.add("policy: GPU driver allowed", contains(p.allowed_gpu_drivers, d), d);
+  }
+}
+
+}  // namespace zkcc::tee
