@@ -1,6 +1,9 @@
-// Full offline verification of each platform's real sample, as a user's verifier runs it.
+// Full offline verification of each platform's real sample, as a user's verifier runs it: warm
+// (the process's memoized certificate-signature links reused) and cold (dropped every time).
 #include <benchmark/benchmark.h>
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "zkcc/base/bytes.h"
@@ -15,96 +18,55 @@ using namespace zkcc::tee;
 
 std::string data(const std::string& rel) { return std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/" + rel; }
 zkcc::Bytes load(const std::string& rel) { return *zkcc::read_file(data(rel)); }
-
-void BM_VerifySevSnp(benchmark::State& state) {
-  zkcc::Bytes report = load("sev-snp/gosevguest_milan_v2_report.bin");
-  std::vector<Certificate> certs = {*Certificate::from_der(load("sev-snp/gosevguest_milan_vcek.der"))};
-  int64_t at = *parse_rfc3339("2026-01-01T00:00:00Z");
-  for (auto _ : state) {
-    Verdict v = sev_snp::verify_report(report, certs, sev_snp::TrustRoots{}, at);
-    if (!v.ok()) state.SkipWithError("sample did not verify");
-  }
+std::vector<Certificate> pem(const std::string& rel) {
+  zkcc::Bytes b = load(rel);
+  return *Certificate::from_pem_bundle(std::string(b.begin(), b.end()));
 }
-BENCHMARK(BM_VerifySevSnp)->Unit(benchmark::kMicrosecond);
+int64_t at(const char* t) { return *parse_rfc3339(t); }
 
-void BM_VerifyNvidiaGpu(benchmark::State& state) {
+// Each sample as a closure returning its verdict; inputs are loaded once.
+std::function<Verdict()> snp() {
+  auto report = std::make_shared<zkcc::Bytes>(load("sev-snp/gosevguest_milan_v2_report.bin"));
+  auto certs = std::make_shared<std::vector<Certificate>>(
+      std::vector<Certificate>{*Certificate::from_der(load("sev-snp/gosevguest_milan_vcek.der"))});
+  return [=] { return sev_snp::verify_report(*report, *certs, sev_snp::TrustRoots{}, at("2026-01-01T00:00:00Z")); };
+}
+std::function<Verdict()> gpu() {
   zkcc::Bytes hex = load("nvidia/nvtrust_hopper_report_550.90.07.hex");
   std::string text(hex.begin(), hex.end());
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  zkcc::Bytes report = *zkcc::from_hex(text);
-  zkcc::Bytes pem = load("nvidia/nvtrust_hopper_cert_chain.pem");
-  auto chain = *Certificate::from_pem_bundle(std::string(pem.begin(), pem.end()));
-  int64_t at = *parse_rfc3339("2026-01-01T00:00:00Z");
-  for (auto _ : state) {
-    Verdict v = nvidia_gpu::verify_gpu_report(report, chain, nvidia_gpu::TrustRoots{}, std::nullopt, at);
-    if (!v.ok()) state.SkipWithError("sample did not verify");
-  }
+  auto report = std::make_shared<zkcc::Bytes>(*zkcc::from_hex(text));
+  auto chain = std::make_shared<std::vector<Certificate>>(pem("nvidia/nvtrust_hopper_cert_chain.pem"));
+  return [=] {
+    return nvidia_gpu::verify_gpu_report(*report, *chain, nvidia_gpu::TrustRoots{}, std::nullopt, at("2026-01-01T00:00:00Z"));
+  };
 }
-BENCHMARK(BM_VerifyNvidiaGpu)->Unit(benchmark::kMicrosecond);
-
-void BM_VerifyTdxWithCollateral(benchmark::State& state) {
-  zkcc::Bytes quote = load("tdx/dcapqvl_quote_v4.bin");
+std::function<Verdict()> tdx_quote() {
+  auto quote = std::make_shared<zkcc::Bytes>(load("tdx/dcapqvl_quote_v4.bin"));
   zkcc::Bytes json = load("tdx/dcapqvl_quote_v4_collateral.json");
-  auto collateral = *tdx::parse_collateral_json(std::string(json.begin(), json.end()));
-  int64_t at = *parse_rfc3339("2025-06-20T00:00:00Z");
-  for (auto _ : state) {
-    Verdict v = tdx::verify_quote(quote, collateral, tdx::TrustRoots{}, at);
-    if (!v.ok()) state.SkipWithError("sample did not verify");
-  }
+  auto collateral = std::make_shared<tdx::Collateral>(*tdx::parse_collateral_json(std::string(json.begin(), json.end())));
+  return [=] { return tdx::verify_quote(*quote, *collateral, tdx::TrustRoots{}, at("2025-06-20T00:00:00Z")); };
 }
-BENCHMARK(BM_VerifyTdxWithCollateral)->Unit(benchmark::kMicrosecond);
+std::function<Verdict()> azure_snp() {
+  auto hcl = std::make_shared<zkcc::Bytes>(load("azure/trustee_az_snp_milan_hcl_report.bin"));
+  auto certs = std::make_shared<std::vector<Certificate>>(pem("azure/trustee_az_snp_milan_vcek_ask_ark.pem"));
+  return [=] { return azure::verify_snp_hcl_report(*hcl, *certs, at("2026-01-01T00:00:00Z")); };
+}
 
-void BM_VerifyAzureSnpHcl(benchmark::State& state) {
-  zkcc::Bytes hcl = load("azure/trustee_az_snp_milan_hcl_report.bin");
-  zkcc::Bytes pem = load("azure/trustee_az_snp_milan_vcek_ask_ark.pem");
-  auto certs = *Certificate::from_pem_bundle(std::string(pem.begin(), pem.end()));
-  int64_t at = *parse_rfc3339("2026-01-01T00:00:00Z");
+void run(benchmark::State& state, const std::function<Verdict()>& verify, bool cold) {
   for (auto _ : state) {
-    Verdict v = azure::verify_snp_hcl_report(hcl, certs, at);
-    if (!v.ok()) state.SkipWithError("sample did not verify");
+    if (cold) clear_signature_cache();
+    if (!verify().ok()) state.SkipWithError("the sample did not verify");
   }
 }
-BENCHMARK(BM_VerifyAzureSnpHcl)->Unit(benchmark::kMicrosecond);
 
-// The same four with the signature cache dropped before every verification (cold).
-void BM_VerifySevSnpCold(benchmark::State& state) {
-  zkcc::Bytes report = load("sev-snp/gosevguest_milan_v2_report.bin");
-  std::vector<Certificate> certs = {*Certificate::from_der(load("sev-snp/gosevguest_milan_vcek.der"))};
-  int64_t at = *parse_rfc3339("2026-01-01T00:00:00Z");
-  for (auto _ : state) {
-    clear_signature_cache();
-    if (!sev_snp::verify_report(report, certs, sev_snp::TrustRoots{}, at).ok()) state.SkipWithError("did not verify");
-  }
-}
-BENCHMARK(BM_VerifySevSnpCold)->Unit(benchmark::kMicrosecond);
-
-void BM_VerifyTdxWithCollateralCold(benchmark::State& state) {
-  zkcc::Bytes quote = load("tdx/dcapqvl_quote_v4.bin");
-  zkcc::Bytes json = load("tdx/dcapqvl_quote_v4_collateral.json");
-  auto collateral = *tdx::parse_collateral_json(std::string(json.begin(), json.end()));
-  int64_t at = *parse_rfc3339("2025-06-20T00:00:00Z");
-  for (auto _ : state) {
-    clear_signature_cache();
-    if (!tdx::verify_quote(quote, collateral, tdx::TrustRoots{}, at).ok()) state.SkipWithError("did not verify");
-  }
-}
-BENCHMARK(BM_VerifyTdxWithCollateralCold)->Unit(benchmark::kMicrosecond);
-
-void BM_VerifyNvidiaGpuCold(benchmark::State& state) {
-  zkcc::Bytes hex = load("nvidia/nvtrust_hopper_report_550.90.07.hex");
-  std::string text(hex.begin(), hex.end());
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  zkcc::Bytes report = *zkcc::from_hex(text);
-  zkcc::Bytes pem = load("nvidia/nvtrust_hopper_cert_chain.pem");
-  auto chain = *Certificate::from_pem_bundle(std::string(pem.begin(), pem.end()));
-  int64_t at = *parse_rfc3339("2026-01-01T00:00:00Z");
-  for (auto _ : state) {
-    clear_signature_cache();
-    if (!nvidia_gpu::verify_gpu_report(report, chain, nvidia_gpu::TrustRoots{}, std::nullopt, at).ok()) {
-      state.SkipWithError("did not verify");
-    }
-  }
-}
-BENCHMARK(BM_VerifyNvidiaGpuCold)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, SevSnp_warm, snp(), false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, SevSnp_cold, snp(), true)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, AzureSnpHcl_warm, azure_snp(), false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, AzureSnpHcl_cold, azure_snp(), true)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, NvidiaGpu_warm, gpu(), false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, NvidiaGpu_cold, gpu(), true)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, TdxWithCollateral_warm, tdx_quote(), false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, TdxWithCollateral_cold, tdx_quote(), true)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

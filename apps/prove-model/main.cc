@@ -172,7 +172,7 @@ int verify_evidence(const std::string& file, std::string kind, const std::vector
       verdict = zkcc::tee::tdx::verify_quote(*evidence, *collateral, zkcc::tee::tdx::TrustRoots{}, at);
     }
   } else {
-    return fail(zkcc::Status(zkcc::StatusCode::kUnimplemented, "evidence kind '" + kind + "' is not supported yet (snp, gpu, tdx)"));
+    return fail(zkcc::invalid_argument("unknown evidence kind '" + kind + "' (snp, gpu, tdx)"));
   }
   if (policy) apply_policy(*policy, verdict);
   if (json) {
