@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "zkcc/tee/tdx/ccel.h"
 #include "zkcc/tee/tdx/collateral.h"
 
 namespace zkcc::tee::tdx {
@@ -167,6 +168,43 @@ TEST(TdxCollateral, PckExtensionsAndMalformedCollateral) {
   EXPECT_FALSE(pck_extensions((*chain)[2]).ok());  // the root has no SGX extension
   EXPECT_FALSE(parse_collateral_json("{}").ok());
   EXPECT_FALSE(parse_collateral_json("not json").ok());
+}
+
+}  // namespace
+}  // namespace zkcc::tee::tdx
+
+namespace zkcc::tee::tdx {
+namespace {
+
+TEST(Ccel, GcpEventLogReplaysToTheQuotesRtmrs) {
+  auto quote = parse_quote(load("gcp/gotdxguest_cos113_tdx_quote_v4.bin"));
+  ASSERT_TRUE(quote.ok());
+  Bytes log = load("gcp/gotdxguest_cos113_ccel_eventlog.bin");
+  auto events = parse_ccel(log);
+  ASSERT_TRUE(events.ok()) << events.status().to_string();
+  EXPECT_EQ(events->size(), 43u);
+  Rtmrs replayed = replay_rtmrs(*events);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(replayed[i], quote->body.rtmr[i]) << "RTMR" << i;
+  // A changed digest no longer replays to the quote.
+  Bytes bad = log;
+  size_t first_event = 32 + 33;  // after the Spec ID event
+  bad[first_event + 12 + 2 + 5] ^= 1;  // inside the first event's SHA-384 digest
+  auto changed = parse_ccel(bad);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_NE(replay_rtmrs(*changed), replay_rtmrs(*events));
+}
+
+TEST(Ccel, MalformedLogsGetPreciseErrors) {
+  Bytes log = load("gcp/gotdxguest_cos113_ccel_eventlog.bin");
+  EXPECT_FALSE(parse_ccel(Bytes(log.begin(), log.begin() + 20)).ok());
+  Bytes header = log;
+  header[32] = 'X';
+  EXPECT_NE(parse_ccel(header).status().message().find("Spec ID Event03"), std::string::npos);
+  Bytes cut(log.begin(), log.begin() + 200);  // ends inside an event
+  EXPECT_FALSE(parse_ccel(cut).ok());
+  Bytes alg = log;
+  alg[32 + 33 + 12] = 0x0b;  // SHA-256, which the header does not declare
+  EXPECT_NE(parse_ccel(alg).status().message().find("does not declare"), std::string::npos);
 }
 
 }  // namespace
