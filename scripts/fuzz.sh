@@ -13,7 +13,7 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_snp_report fuzz_gpu_report fuzz_tdx_quote fuzz_tdx_collateral fuzz_hcl_report
-                                     fuzz_proof_decoders fuzz_felt_and_serde fuzz_certificates)
+                                     fuzz_proof_decoders fuzz_felt_and_serde fuzz_certificates fuzz_ccel)
 data=../shared/testdata/attestation
 work=build/fuzz/corpus
 for t in "${targets[@]}"; do
@@ -26,6 +26,7 @@ for t in "${targets[@]}"; do
     fuzz_tdx_collateral) cp "$data"/tdx/*collateral.json "$corpus"/ ;;
     fuzz_hcl_report) cp "$data"/azure/*hcl_report.bin "$corpus"/ ;;
     fuzz_certificates) cp "$data"/sev-snp/*.der "$data"/sev-snp/*.pem "$data"/nvidia/*.pem "$corpus"/ ;;
+    fuzz_ccel) head -c 16384 "$data"/gcp/gotdxguest_cos113_ccel_eventlog.bin >"$corpus/cos113_head.bin" ;;
   esac
   echo "== $t: $runs executions"
   "build/fuzz/fuzz/$t" -runs="$runs" -max_len=16384 -print_final_stats=1 "$corpus" 2>&1 |
