@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
 cpu=${2:-0}
-npm_dir=$PWD/build/npm
 data=../shared/testdata/attestation/tdx
 quote=$data/dcapqvl_quote_v4.bin
 collateral=$data/dcapqvl_quote_v4_collateral.json
@@ -14,12 +13,9 @@ at=$(date -u -d 2025-06-20T00:00:00Z +%s)  # inside the collateral's validity wi
 
 cmake --preset release >/dev/null
 cmake --build --preset release --target tdx_rate >/dev/null
-if [ ! -d "$npm_dir/node_modules/@phala/dcap-qvl" ]; then
-  mkdir -p "$npm_dir"
-  [ -f "$npm_dir/package.json" ] || echo '{"name":"zkcc-bench-peers","private":true}' >"$npm_dir/package.json"
-  (cd "$npm_dir" && npm install --no-audit --no-fund --silent @phala/dcap-qvl)
-fi
-version=$(node -p "require('$npm_dir/node_modules/@phala/dcap-qvl/package.json').version")
+source bench/npm_peer.sh
+npm_peer @phala/dcap-qvl
+version=$peer_version
 pin=()
 if command -v taskset >/dev/null 2>&1; then pin=(taskset -c "$cpu"); fi
 ours=$("${pin[@]}" build/release/bench/tdx_rate "$quote" "$collateral" "$at" "$secs")

@@ -5,17 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
-npm_dir=$PWD/build/npm
 
 cmake --preset release >/dev/null
 cmake --build --preset release --target poseidon_rate >/dev/null
 
-if [ ! -d "$npm_dir/node_modules/@scure/starknet" ]; then
-  mkdir -p "$npm_dir"
-  [ -f "$npm_dir/package.json" ] || echo '{"name":"zkcc-bench-peers","private":true}' >"$npm_dir/package.json"
-  (cd "$npm_dir" && npm install --no-audit --no-fund --silent @scure/starknet)
-fi
-scure_version=$(node -p "require('$npm_dir/node_modules/@scure/starknet/package.json').version")
+source bench/npm_peer.sh
+npm_peer @scure/starknet
+scure_version=$peer_version
 
 pairs=$(mktemp)
 trap 'rm -f "$pairs"' EXIT

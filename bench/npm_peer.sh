@@ -1,0 +1,11 @@
+# Sourced by the comparison scripts: installs an npm package into build/npm (once) and sets
+# npm_dir and peer_version. Usage: npm_peer PACKAGE
+npm_peer() {
+  npm_dir=$PWD/build/npm
+  if [ ! -d "$npm_dir/node_modules/$1" ]; then
+    mkdir -p "$npm_dir"
+    [ -f "$npm_dir/package.json" ] || echo '{"name":"zkcc-bench-peers","private":true}' >"$npm_dir/package.json"
+    (cd "$npm_dir" && npm install --no-audit --no-fund --silent "$1")
+  fi
+  peer_version=$(node -p "require('$npm_dir/node_modules/$1/package.json').version")
+}
