@@ -50,7 +50,7 @@ std::function<Verdict()> tdx_quote() {
 std::function<Verdict()> azure_snp() {
   auto hcl = std::make_shared<zkcc::Bytes>(load("azure/trustee_az_snp_milan_hcl_report.bin"));
   auto certs = std::make_shared<std::vector<Certificate>>(pem("azure/trustee_az_snp_milan_vcek_ask_ark.pem"));
-  return [=] { return azure::verify_snp_hcl_report(*hcl, *certs, at("2026-01-01T00:00:00Z")); };
+  return [=] { return azure::verify_snp_hcl_report(*hcl, *certs, sev_snp::TrustRoots{}, at("2026-01-01T00:00:00Z")); };
 }
 
 void run(benchmark::State& state, const std::function<Verdict()>& verify, bool cold) {

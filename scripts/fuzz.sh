@@ -13,7 +13,8 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_snp_report fuzz_gpu_report fuzz_tdx_quote fuzz_tdx_collateral fuzz_hcl_report
-                                     fuzz_proof_decoders fuzz_felt_and_serde fuzz_certificates fuzz_ccel)
+                                     fuzz_proof_decoders fuzz_felt_and_serde fuzz_certificates fuzz_ccel
+                                     fuzz_azure_evidence fuzz_pcs_body fuzz_rim)
 data=../shared/testdata/attestation
 work=build/fuzz/corpus
 for t in "${targets[@]}"; do
@@ -26,9 +27,12 @@ for t in "${targets[@]}"; do
     fuzz_tdx_collateral) cp "$data"/tdx/*collateral.json "$corpus"/ ;;
     fuzz_hcl_report) cp "$data"/azure/*hcl_report.bin "$corpus"/ ;;
     fuzz_certificates) cp "$data"/sev-snp/*.der "$data"/sev-snp/*.pem "$data"/nvidia/*.pem "$corpus"/ ;;
+    fuzz_azure_evidence) cp "$data"/azure/*evidence*.json "$corpus"/ ;;
+    fuzz_pcs_body) cp "$data"/tdx/gotdxguest_tcbinfo_*.json "$corpus"/ ;;
+    fuzz_rim) cp "$data"/nvidia/*.xml "$corpus"/ ;;
     fuzz_ccel) head -c 16384 "$data"/gcp/gotdxguest_cos113_ccel_eventlog.bin >"$corpus/cos113_head.bin" ;;
   esac
   echo "== $t: $runs executions"
-  "build/fuzz/fuzz/$t" -runs="$runs" -max_len=16384 -print_final_stats=1 "$corpus" 2>&1 |
+  "build/fuzz/fuzz/$t" -runs="$runs" -max_len=65536 -print_final_stats=1 "$corpus" 2>&1 |
     grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" || true
 done

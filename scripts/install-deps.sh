@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
+  libxml2-dev libxmlsec1-dev libcpp-httplib-dev
   python3 nodejs npm
 )
 

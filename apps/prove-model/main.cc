@@ -14,23 +14,11 @@
 #include "zkcc/field/felt252.h"
 #include "zkcc/hash/poseidon.h"
 #include "zkcc/tee/capability.h"
-#include "zkcc/tee/nvidia_gpu/verify.h"
-#include "zkcc/tee/policy.h"
-#include "zkcc/tee/sev_snp/verify.h"
-#include "zkcc/tee/tdx/collateral.h"
+#include "cli.h"
 
 namespace {
 
 using zkcc::Felt252;
-
-constexpr int kExitUsage = 2;
-constexpr int kExitFailure = 1;
-
-int fail(const zkcc::Status& s) {
-  std::cerr << "prove-model: " << s.message() << "\n";
-  return s.code() == zkcc::StatusCode::kInvalidArgument || s.code() == zkcc::StatusCode::kOutOfRange ? kExitUsage
-                                                                                                      : kExitFailure;
-}
 
 zkcc::StatusOr<std::vector<Felt252>> parse_felts(const std::vector<std::string>& args) {
   std::vector<Felt252> out;
@@ -77,111 +65,7 @@ int self_check(bool json) {
   }
   if (json) std::cout << nlohmann::json{{"self_check", results}, {"ok", all}}.dump(2) << "\n";
   if (!all) std::cerr << "prove-model: self-check FAILED: this build computes wrong hashes\n";
-  return all ? 0 : kExitFailure;
-}
-
-// Certificates from a PEM bundle or a single DER certificate.
-zkcc::StatusOr<std::vector<zkcc::tee::Certificate>> load_certs(const std::string& path) {
-  auto bytes = zkcc::read_file(path, 16 << 20);
-  if (!bytes.ok()) return bytes.status();
-  std::string text(bytes->begin(), bytes->end());
-  if (text.find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
-    auto certs = zkcc::tee::Certificate::from_pem_bundle(text);
-    if (!certs.ok()) return certs.status().with_context(path);
-    return certs;
-  }
-  auto cert = zkcc::tee::Certificate::from_der(*bytes);
-  if (!cert.ok()) return cert.status().with_context(path);
-  return std::vector<zkcc::tee::Certificate>{*cert};
-}
-
-// GPU reports are often stored as hex text; decode it when the file is nothing else.
-void decode_hex_evidence(zkcc::Bytes& b) {
-  std::string text(b.begin(), b.end());
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  if (text.size() >= 4 && (text.rfind("11e0", 0) == 0 || text.rfind("11E0", 0) == 0)) {
-    auto decoded = zkcc::from_hex(text);
-    if (decoded.ok()) b = std::move(*decoded);
-  }
-}
-
-// The kind of a piece of evidence, from its content.
-std::string detect_kind(const zkcc::Bytes& b) {
-  if (b.size() >= 8 && (b[0] == 4 || b[0] == 5) && b[1] == 0 && b[2] == 2 && b[3] == 0 && b[4] == 0x81) return "tdx";
-  if (b.size() > 2 && b[0] == 0x11 && b[1] == 0xE0) return "gpu";
-  if (b.size() == zkcc::tee::sev_snp::kReportSize) {
-    uint32_t version = b[0] | b[1] << 8 | b[2] << 16 | static_cast<uint32_t>(b[3]) << 24;
-    if (version == 2 || version == 3 || version == 5) return "snp";
-  }
-  return "";
-}
-
-int verify_evidence(const std::string& file, std::string kind, const std::vector<std::string>& cert_files,
-                    const std::string& at_text, const std::string& nonce_hex, const std::string& collateral_file,
-                    const std::string& policy_file, bool json) {
-  std::optional<zkcc::tee::Policy> policy;
-  if (!policy_file.empty()) {
-    auto text = zkcc::read_file(policy_file, 1 << 20);
-    if (!text.ok()) return fail(text.status());
-    auto doc = nlohmann::json::parse(text->begin(), text->end(), nullptr, false);
-    if (doc.is_discarded()) return fail(zkcc::invalid_argument("policy file '" + policy_file + "' is not JSON"));
-    auto p = zkcc::tee::Policy::from_json(doc);
-    if (!p.ok()) return fail(p.status().with_context(policy_file));
-    policy = *p;
-  }
-  auto evidence = zkcc::read_file(file, 64 << 20);
-  if (!evidence.ok()) return fail(evidence.status());
-  decode_hex_evidence(*evidence);
-  if (kind.empty()) kind = detect_kind(*evidence);
-  if (kind.empty()) {
-    return fail(zkcc::invalid_argument("cannot tell what kind of evidence '" + file + "' is; pass --kind"));
-  }
-  int64_t at = static_cast<int64_t>(std::time(nullptr));
-  if (!at_text.empty()) {
-    auto parsed = zkcc::tee::parse_rfc3339(at_text);
-    if (!parsed.ok()) return fail(parsed.status());
-    at = *parsed;
-  }
-  std::vector<zkcc::tee::Certificate> certs;
-  for (const auto& f : cert_files) {
-    auto c = load_certs(f);
-    if (!c.ok()) return fail(c.status());
-    certs.insert(certs.end(), c->begin(), c->end());
-  }
-  zkcc::tee::Verdict verdict;
-  if (kind == "snp") {
-    verdict = zkcc::tee::sev_snp::verify_report(*evidence, certs, zkcc::tee::sev_snp::TrustRoots{}, at);
-  } else if (kind == "gpu") {
-    std::optional<std::array<uint8_t, 32>> nonce;
-    if (!nonce_hex.empty()) {
-      auto n = zkcc::from_hex(nonce_hex);
-      if (!n.ok() || n->size() != 32) return fail(zkcc::invalid_argument("--nonce must be 32 bytes of hex"));
-      nonce.emplace();
-      std::copy(n->begin(), n->end(), nonce->begin());
-    }
-    verdict = zkcc::tee::nvidia_gpu::verify_gpu_report(*evidence, certs, zkcc::tee::nvidia_gpu::TrustRoots{}, nonce, at);
-  } else if (kind == "tdx") {
-    if (collateral_file.empty()) {
-      verdict = zkcc::tee::tdx::verify_quote_signatures(*evidence, zkcc::tee::tdx::TrustRoots{}, at);
-      verdict.add("TCB judged against collateral", false, "no --collateral given: signatures only");
-    } else {
-      auto text = zkcc::read_file(collateral_file, 16 << 20);
-      if (!text.ok()) return fail(text.status());
-      auto collateral = zkcc::tee::tdx::parse_collateral_json(std::string(text->begin(), text->end()));
-      if (!collateral.ok()) return fail(collateral.status().with_context(collateral_file));
-      verdict = zkcc::tee::tdx::verify_quote(*evidence, *collateral, zkcc::tee::tdx::TrustRoots{}, at);
-    }
-  } else {
-    return fail(zkcc::invalid_argument("unknown evidence kind '" + kind + "' (snp, gpu, tdx)"));
-  }
-  if (policy) apply_policy(*policy, verdict);
-  if (json) {
-    std::cout << verdict.to_json().dump(2) << "\n";
-  } else {
-    std::cout << verdict.summary();
-    if (policy) std::cout << "policy: " << policy->summary() << "\n";
-  }
-  return verdict.ok() ? 0 : kExitFailure;
+  return all ? 0 : zkcc::cli::kExitFailure;
 }
 
 void print_detect(const zkcc::tee::FullStackCapability& cap) {
@@ -220,18 +104,30 @@ int main(int argc, char** argv) {
   auto* selfcheck = app.add_subcommand("selfcheck", "Hash known vectors and compare with published answers");
 
   auto* verify_ev = app.add_subcommand("verify-evidence", "Verify one piece of attestation evidence offline");
-  std::string ev_file, ev_kind, ev_at, ev_nonce, ev_collateral, ev_policy;
-  std::vector<std::string> ev_certs;
-  verify_ev->add_option("FILE", ev_file, "The evidence: an SEV-SNP report, an NVIDIA GPU report (binary or hex) or a TDX quote")
+  zkcc::cli::EvidenceArgs ev;
+  verify_ev->add_option("FILE", ev.file, "The evidence: an SEV-SNP report, an NVIDIA GPU report (binary, hex or NVIDIA evidence JSON), a TDX quote, Azure vTPM evidence (JSON, or a bare SNP HCL report), or an NVIDIA RIM")
       ->required();
-  verify_ev->add_option("--kind", ev_kind, "snp, gpu or tdx (detected from the content when omitted)")
-      ->check(CLI::IsMember({"snp", "gpu", "tdx"}));
-  verify_ev->add_option("--collateral", ev_collateral, "TDX: DCAP collateral JSON (QuoteCollateralV3)");
-  verify_ev->add_option("--policy", ev_policy, "A policy JSON file to judge the verified claims with");
-  verify_ev->add_option("--certs", ev_certs,
+  verify_ev->add_option("--kind", ev.kind, "snp, gpu, tdx, azure or rim (detected from the content when omitted)")
+      ->check(CLI::IsMember({"snp", "gpu", "tdx", "azure", "rim"}));
+  verify_ev->add_option("--collateral", ev.collateral_file, "TDX and Azure TDX: DCAP collateral JSON (QuoteCollateralV3)");
+  verify_ev->add_option("--policy", ev.policy_file, "A policy JSON file to judge the verified claims with");
+  verify_ev->add_option("--certs", ev.cert_files,
                         "Certificates (PEM bundle or DER): the VCEK/VLEK and optionally its chain, or the GPU's chain");
-  verify_ev->add_option("--nonce", ev_nonce, "GPU: the expected 32-byte nonce, hex");
-  verify_ev->add_option("--at", ev_at, "Verification time, RFC 3339 UTC (default: now)");
+  verify_ev->add_option("--nonce", ev.nonce_hex, "The expected nonce, hex: 32 bytes for a GPU report; the TPM quote's extraData for Azure");
+  verify_ev->add_option("--at", ev.at, "Verification time, RFC 3339 UTC (default: now)");
+  verify_ev->add_option("--cache", ev.cache_dir,
+                        "A collateral cache (filled by fetch-collateral) to take the VCEK or the TDX collateral from");
+  verify_ev->add_option("--rim", ev.rims, "GPU: a driver or VBIOS RIM (XML) to verify and compare the measurements with");
+  verify_ev->add_option("--product", ev.product, "SEV-SNP product for reports that do not name it (Milan, Genoa, Turin)");
+
+  auto* fetch = app.add_subcommand("fetch-collateral",
+                                   "Fetch what verifying a piece of evidence needs (AMD KDS, Intel PCS, NVIDIA RIM service) into the cache");
+  zkcc::cli::EvidenceArgs fc;
+  fetch->add_option("FILE", fc.file, "An SEV-SNP report or a TDX quote");
+  fetch->add_option("--kind", fc.kind, "snp or tdx (detected from the content when omitted)")->check(CLI::IsMember({"snp", "tdx"}));
+  fetch->add_option("--product", fc.product, "SEV-SNP product for reports that do not name it (Milan, Genoa, Turin)");
+  fetch->add_option("--rim", fc.rims, "An NVIDIA RIM identifier to fetch (repeatable)");
+  fetch->add_option("--cache", fc.cache_dir, "The cache directory (default: " + zkcc::cli::default_cache_dir() + ")");
 
   auto* hash = app.add_subcommand("hash", "Starknet Poseidon hashes, printed as 0x lowercase hex");
   hash->require_subcommand(1);
@@ -248,7 +144,7 @@ int main(int argc, char** argv) {
   std::string report_file;
   h_report->add_option("FILE", report_file, "File of raw bytes, or - for standard input")->required();
 
-  for (auto* sub : {detect, selfcheck, verify_ev, hash, h_pos, h_single, h_many, h_report}) {
+  for (auto* sub : {detect, selfcheck, verify_ev, fetch, hash, h_pos, h_single, h_many, h_report}) {
     sub->add_flag("--json", json, "Print machine-readable JSON");
   }
 
@@ -256,7 +152,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // CLI11 prints the message; usage errors all exit 2, as in other command-line tools.
-    return app.exit(e) == 0 ? 0 : kExitUsage;
+    return app.exit(e) == 0 ? 0 : zkcc::cli::kExitUsage;
   }
 
   if (*detect) {
@@ -272,28 +168,30 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*selfcheck) return self_check(json);
-  if (*verify_ev) return verify_evidence(ev_file, ev_kind, ev_certs, ev_at, ev_nonce, ev_collateral, ev_policy, json);
+  ev.json = fc.json = json;
+  if (*verify_ev) return zkcc::cli::verify_evidence(ev);
+  if (*fetch) return zkcc::cli::fetch_collateral(fc);
   if (*h_pos) {
     auto felts = parse_felts(pos_args);
-    if (!felts.ok()) return fail(felts.status());
+    if (!felts.ok()) return zkcc::cli::fail(felts.status());
     print_felt(zkcc::hash::poseidon_hash((*felts)[0], (*felts)[1]), json);
     return 0;
   }
   if (*h_single) {
     auto f = Felt252::parse(single_arg);
-    if (!f.ok()) return fail(f.status());
+    if (!f.ok()) return zkcc::cli::fail(f.status());
     print_felt(zkcc::hash::poseidon_hash_single(*f), json);
     return 0;
   }
   if (*h_many) {
     auto felts = parse_felts(many_args);
-    if (!felts.ok()) return fail(felts.status());
+    if (!felts.ok()) return zkcc::cli::fail(felts.status());
     print_felt(zkcc::hash::poseidon_hash_many(*felts), json);
     return 0;
   }
   if (*h_report) {
     auto bytes = zkcc::read_file(report_file);
-    if (!bytes.ok()) return fail(bytes.status());
+    if (!bytes.ok()) return zkcc::cli::fail(bytes.status());
     print_felt(zkcc::hash::report_hash_felt(*bytes), json);
     return 0;
   }

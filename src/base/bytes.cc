@@ -1,5 +1,6 @@
 #include "zkcc/base/bytes.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -41,6 +42,21 @@ StatusOr<Bytes> from_hex(std::string_view hex) {
   return out;
 }
 
+std::string to_base64(std::span<const uint8_t> data) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < data.size(); i += 3) {
+    size_t n = std::min<size_t>(3, data.size() - i);
+    uint32_t v = uint32_t(data[i]) << 16 | (n > 1 ? uint32_t(data[i + 1]) << 8 : 0) | (n > 2 ? data[i + 2] : 0);
+    out += kAlphabet[v >> 18 & 63];
+    out += kAlphabet[v >> 12 & 63];
+    out += n > 1 ? kAlphabet[v >> 6 & 63] : '=';
+    out += n > 2 ? kAlphabet[v & 63] : '=';
+  }
+  return out;
+}
+
 StatusOr<Bytes> from_base64(std::string_view text) {
   auto value = [](char c) -> int {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -73,6 +89,19 @@ StatusOr<Bytes> from_base64(std::string_view text) {
     if (pad < 1) out.push_back(static_cast<uint8_t>(n));
   }
   return out;
+}
+
+StatusOr<Bytes> from_base64url(std::string_view text) {
+  std::string standard(text);
+  for (size_t i = 0; i < standard.size(); ++i) {
+    char& c = standard[i];
+    if (c == '+' || c == '/') return invalid_argument("invalid base64url character at position " + std::to_string(i));
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  if (standard.size() % 4 == 1) return invalid_argument("base64url length " + std::to_string(text.size()) + " is impossible");
+  if (standard.find('=') == std::string::npos) standard.append((4 - standard.size() % 4) % 4, '=');
+  return from_base64(standard);
 }
 
 bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b) {

@@ -14,6 +14,11 @@ void Verdict::add(std::string name, bool passed, std::string detail) {
   checks.push_back({std::move(name), passed, std::move(detail)});
 }
 
+void Verdict::merge(const Verdict& sub, const std::string& prefix) {
+  for (const Check& c : sub.checks) add(prefix + ": " + c.name, c.ok, c.detail);
+  claims[prefix] = sub.claims;
+}
+
 const Check* Verdict::first_failure() const {
   for (const Check& c : checks) {
     if (!c.ok) return &c;

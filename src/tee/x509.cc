@@ -6,7 +6,9 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/params.h>
+#include <openssl/rsa.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -287,6 +289,35 @@ bool verify_ecdsa_p256_sha256_raw(std::span<const uint8_t, 64> public_xy, std::s
   if (!made) return false;  // not a point on P-256
   bool ok = verify_ecdsa(key, "prime256v1", EVP_sha256(), message, r_be, s_be);
   EVP_PKEY_free(key);
+  return ok;
+}
+
+bool verify_rsa_pkcs1_sha256(std::span<const uint8_t> n_be, std::span<const uint8_t> e_be, std::span<const uint8_t> message,
+                             std::span<const uint8_t> signature) {
+  BIGNUM* n = BN_bin2bn(n_be.data(), static_cast<int>(n_be.size()), nullptr);
+  BIGNUM* e = BN_bin2bn(e_be.data(), static_cast<int>(e_be.size()), nullptr);
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  OSSL_PARAM* params = nullptr;
+  EVP_PKEY* key = nullptr;
+  EVP_PKEY_CTX* pctx = nullptr;
+  bool ok = n != nullptr && e != nullptr && bld != nullptr && OSSL_PARAM_BLD_push_BN(bld, "n", n) == 1 &&
+            OSSL_PARAM_BLD_push_BN(bld, "e", e) == 1 && (params = OSSL_PARAM_BLD_to_param(bld)) != nullptr &&
+            (pctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr)) != nullptr && EVP_PKEY_fromdata_init(pctx) == 1 &&
+            EVP_PKEY_fromdata(pctx, &key, EVP_PKEY_PUBLIC_KEY, params) == 1;
+  if (ok) {
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    EVP_PKEY_CTX* vctx = nullptr;
+    ok = md != nullptr && EVP_DigestVerifyInit(md, &vctx, EVP_sha256(), nullptr, key) == 1 &&
+         EVP_PKEY_CTX_set_rsa_padding(vctx, RSA_PKCS1_PADDING) == 1 &&
+         EVP_DigestVerify(md, signature.data(), signature.size(), message.data(), message.size()) == 1;
+    EVP_MD_CTX_free(md);
+  }
+  EVP_PKEY_free(key);
+  EVP_PKEY_CTX_free(pctx);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(bld);
+  BN_free(n);
+  BN_free(e);
   return ok;
 }
 

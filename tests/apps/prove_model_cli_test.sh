@@ -88,6 +88,37 @@ check_rc "verify-evidence tdx outdated" 1 "$bin" verify-evidence "$tdx/dcapqvl_q
 grep -q "no matching TCB level" "$tmp/out"; check "tdx outdated reason" 0 $?
 check_rc "verify-evidence tdx without collateral" 1 "$bin" verify-evidence "$tdx/dcapqvl_quote_v4.bin" --at 2025-06-20T00:00:00Z
 
+az="$shared/testdata/attestation/azure"
+check_rc "verify-evidence azure snp" 0 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v2.json" --at 2026-01-01T00:00:00Z --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["kind"]=="azure-snp-vtpm" and len(d["claims"]["pcrs"])==24' "$tmp/out"; check "azure snp verdict" 0 $?
+check_rc "verify-evidence azure wrong nonce" 1 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v2.json" --nonce 00 --at 2026-01-01T00:00:00Z
+grep -q "TPM quote nonce" "$tmp/out"; check "azure nonce failure named" 0 $?
+check_rc "verify-evidence azure tdx needs collateral" 1 "$bin" verify-evidence --kind azure "$az/trustee_az_tdx_evidence_v1.json" --at 2026-01-01T00:00:00Z
+grep -q "REJECTED" "$tmp/out" && grep -q "no --collateral" "$tmp/out"; check "azure tdx without collateral explained" 0 $?
+check_rc "verify-evidence bare HCL report" 0 "$bin" verify-evidence "$az/trustee_az_snp_milan_hcl_report.bin" --certs "$az/trustee_az_snp_milan_vcek_ask_ark.pem" --at 2026-01-01T00:00:00Z
+check_rc "verify-evidence gpu evidence JSON" 0 "$bin" verify-evidence "$shared/testdata/attestation/nvidia/nvat_hopper_evidence_590.12.json" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and "GPU-0" in d["claims"]' "$tmp/out"; check "gpu evidence JSON verdict" 0 $?
+check_rc "verify-evidence rim" 0 "$bin" verify-evidence "$shared/testdata/attestation/nvidia/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z
+check_rc "verify-evidence rim bad signature" 1 "$bin" verify-evidence "$shared/testdata/attestation/nvidia/nvat_rim_driver_incorrect_signature.xml" --at 2025-06-01T00:00:00Z
+grep -q "RIM signature" "$tmp/out"; check "rim failure named" 0 $?
+# A driver RIM of another version than the report's: the RIM verifies, the measurements do not match.
+check_rc "verify-evidence gpu with rim" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem" --rim "$nv/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c={x["name"]:x["ok"] for x in d["checks"]}; assert all(v for k,v in c.items() if "measurement " not in k), c; assert not all(c.values())' "$tmp/out"; check "gpu rim: signature ok, measurements differ" 0 $?
+
+# A collateral cache laid out by hand, read offline.
+cache="$tmp/cache"
+chip=$(python3 -c 'import sys; print(open(sys.argv[1],"rb").read()[0x1A0:0x1E0].hex())' "$snp/gosevguest_milan_v2_report.bin")
+mkdir -p "$cache/amd/Milan/vcek/$chip"
+cp "$snp/gosevguest_milan_vcek.der" "$cache/amd/Milan/vcek/$chip/4405000000000002.der"
+check_rc "verify-evidence --cache" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
+check_rc "verify-evidence --cache miss" 1 "$bin" verify-evidence "$snp/trustee_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
+grep -q "not in the cache" "$tmp/err"; check "cache miss explained" 0 $?
+check_rc "verify-evidence --product typo" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milano
+check_rc "fetch-collateral needs input" 2 "$bin" fetch-collateral --cache "$cache"
+check_rc "fetch-collateral VLEK report" 2 "$bin" fetch-collateral "$snp/trustee_milan_v3_vlek_report.bin" --cache "$cache"
+grep -q "VLEK" "$tmp/err"; check "VLEK not on KDS explained" 0 $?
+check_rc "fetch-collateral bad RIM id" 2 "$bin" fetch-collateral --rim ../x --cache "$cache"
+
 echo '{"allow_debug": true, "vmpl": 0}' >"$tmp/policy.json"
 check_rc "verify-evidence with policy" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/policy.json"
 echo '{"vmpl": 3}' >"$tmp/strict.json"

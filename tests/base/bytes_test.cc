@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -19,6 +20,27 @@ TEST(Hex, RoundTripsAndRejectsMalformed) {
   EXPECT_FALSE(from_hex("abc").ok());   // odd length
   EXPECT_FALSE(from_hex("zz").ok());    // not hex
   EXPECT_FALSE(from_hex("0x1g").ok());
+}
+
+TEST(Base64, RoundTripsInBothAlphabets) {
+  // RFC 4648 section 10 vectors.
+  const char* plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+  const char* coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+  for (size_t i = 0; i < 7; ++i) {
+    Bytes b(plain[i], plain[i] + std::strlen(plain[i]));
+    EXPECT_EQ(to_base64(b), coded[i]);
+    EXPECT_EQ(*from_base64(coded[i]), b);
+    std::string unpadded = coded[i];
+    while (!unpadded.empty() && unpadded.back() == '=') unpadded.pop_back();
+    EXPECT_EQ(*from_base64url(unpadded), b);
+  }
+  Bytes high = {0xfb, 0xff, 0xbf};
+  EXPECT_EQ(to_base64(high), "+/+/");
+  EXPECT_EQ(*from_base64url("-_-_"), high);
+  EXPECT_FALSE(from_base64url("+/+/").ok());
+  EXPECT_FALSE(from_base64url("Zm9vY").ok());  // 5 characters cannot encode whole bytes
+  EXPECT_FALSE(from_base64("Zm9").ok());
+  EXPECT_FALSE(from_base64("Zm=v").ok());
 }
 
 TEST(ConstantTimeEqual, ComparesContentAndLength) {

@@ -23,7 +23,7 @@ int64_t now() { return *parse_rfc3339("2026-11-25T00:00:00Z"); }
 
 TEST(AzureHcl, SnpReportVerifiesWithItsRuntimeClaims) {
   Bytes hcl = load("trustee_az_snp_milan_hcl_report.bin");
-  Verdict v = verify_snp_hcl_report(hcl, vcek_chain(), now());
+  Verdict v = verify_snp_hcl_report(hcl, vcek_chain(), sev_snp::TrustRoots{}, now());
   EXPECT_TRUE(v.ok()) << v.summary();
   EXPECT_EQ(v.kind, "azure-snp-vtpm");
   EXPECT_EQ(v.claims["user_data"].get<std::string>().size(), 128u);
@@ -46,7 +46,7 @@ TEST(AzureHcl, ChangedRuntimeClaimsBreakTheBinding) {
   Bytes hcl = load("trustee_az_snp_milan_hcl_report.bin");
   Bytes bad = hcl;
   bad[1236 + 20] ^= 0x01;  // a byte inside the claims JSON (still a string character)
-  Verdict v = verify_snp_hcl_report(bad, vcek_chain(), now());
+  Verdict v = verify_snp_hcl_report(bad, vcek_chain(), sev_snp::TrustRoots{}, now());
   EXPECT_FALSE(v.ok());
   // The embedded report itself is untouched; only the binding fails (or the JSON no longer parses).
   const Check* f = v.first_failure();
@@ -54,7 +54,7 @@ TEST(AzureHcl, ChangedRuntimeClaimsBreakTheBinding) {
   EXPECT_TRUE(f->name == "runtime claims bound by REPORT_DATA" || f->name == "HCL report parses") << f->name;
   Bytes bad_report = hcl;
   bad_report[32 + 0x90] ^= 0x01;  // the SNP measurement
-  EXPECT_FALSE(verify_snp_hcl_report(bad_report, vcek_chain(), now()).ok());
+  EXPECT_FALSE(verify_snp_hcl_report(bad_report, vcek_chain(), sev_snp::TrustRoots{}, now()).ok());
 }
 
 TEST(AzureHcl, MalformedBlobsGetPreciseErrors) {

@@ -20,8 +20,13 @@ std::string to_hex(std::span<const uint8_t> bytes);
 // Accepts an optional 0x prefix and an even number of hex digits.
 StatusOr<Bytes> from_hex(std::string_view hex);
 
+// Standard base64 (RFC 4648, with padding).
+std::string to_base64(std::span<const uint8_t> data);
+
 // Standard base64 (RFC 4648, with padding); rejects other characters and bad padding.
 StatusOr<Bytes> from_base64(std::string_view text);
+// URL-safe base64 (RFC 4648 section 5: '-' and '_'), padding optional (JWKs and JWTs omit it).
+StatusOr<Bytes> from_base64url(std::string_view text);
 
 // Compares in time that depends only on the lengths, never on the contents.
 bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b);

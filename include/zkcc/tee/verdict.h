@@ -24,6 +24,8 @@ struct Verdict {
   // True only when there is at least one check and every check passed.
   bool ok() const;
   void add(std::string name, bool ok, std::string detail = "");
+  // Appends the checks of `sub`, named "<prefix>: <check>", and puts its claims under claims[prefix].
+  void merge(const Verdict& sub, const std::string& prefix);
   // The first failed check, or nullptr.
   const Check* first_failure() const;
   nlohmann::json to_json() const;

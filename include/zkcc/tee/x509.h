@@ -81,6 +81,10 @@ bool verify_ecdsa_p256_sha256(const Certificate& signer, std::span<const uint8_t
 bool verify_ecdsa_p256_sha256_raw(std::span<const uint8_t, 64> public_xy, std::span<const uint8_t> message,
                                   std::span<const uint8_t, 32> r_be, std::span<const uint8_t, 32> s_be);
 
+// RSASSA-PKCS1-v1_5 / SHA-256 with a raw public key (modulus and exponent, big endian).
+bool verify_rsa_pkcs1_sha256(std::span<const uint8_t> n_be, std::span<const uint8_t> e_be, std::span<const uint8_t> message,
+                             std::span<const uint8_t> signature);
+
 // Parses an RFC 3339 time ("2025-06-20T00:00:00Z") to Unix seconds.
 StatusOr<int64_t> parse_rfc3339(const std::string& text);
 

@@ -59,7 +59,16 @@ std::span<const uint8_t> hardware_report_data(const HclReport& r) {
   return std::span<const uint8_t>(r.hardware_report).subspan(off, 64);
 }
 
-Verdict verify_snp_hcl_report(std::span<const uint8_t> hcl, std::span<const Certificate> certs, int64_t at) {
+void bind_runtime_claims(const HclReport& r, Verdict& v) {
+  auto digest = hash::sha256(std::span(reinterpret_cast<const uint8_t*>(r.runtime_claims.data()), r.runtime_claims.size()));
+  auto rd = hardware_report_data(r);
+  bool bound = std::equal(digest.begin(), digest.end(), rd.begin()) &&
+               std::all_of(rd.begin() + 32, rd.end(), [](uint8_t b) { return b == 0; });
+  v.add("runtime claims bound by REPORT_DATA", bound, bound ? "" : "SHA-256 of the runtime claims is not REPORT_DATA[0:32]");
+}
+
+Verdict verify_snp_hcl_report(std::span<const uint8_t> hcl, std::span<const Certificate> certs, const sev_snp::TrustRoots& roots,
+                              int64_t at) {
   auto parsed = parse_hcl_report(hcl);
   if (!parsed.ok() || parsed->type != HclReportType::kSnp) {
     Verdict v;
@@ -67,14 +76,10 @@ Verdict verify_snp_hcl_report(std::span<const uint8_t> hcl, std::span<const Cert
     v.add("HCL report parses", false, parsed.ok() ? "the HCL report holds a TDREPORT, not an SNP report" : parsed.status().message());
     return v;
   }
-  Verdict v = sev_snp::verify_report(parsed->hardware_report, certs, sev_snp::TrustRoots{}, at);
+  Verdict v = sev_snp::verify_report(parsed->hardware_report, certs, roots, at);
   v.kind = "azure-snp-vtpm";
   v.checks.insert(v.checks.begin(), Check{"HCL report parses", true, "version " + std::to_string(parsed->version)});
-  auto digest = hash::sha256(std::span(reinterpret_cast<const uint8_t*>(parsed->runtime_claims.data()), parsed->runtime_claims.size()));
-  auto rd = hardware_report_data(*parsed);
-  bool bound = std::equal(digest.begin(), digest.end(), rd.begin()) &&
-               std::all_of(rd.begin() + 32, rd.end(), [](uint8_t b) { return b == 0; });
-  v.add("runtime claims bound by REPORT_DATA", bound, bound ? "" : "SHA-256 of the runtime claims is not REPORT_DATA[0:32]");
+  bind_runtime_claims(*parsed, v);
   v.claims["user_data"] = to_hex(parsed->user_data);
   return v;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nvidia_roots.h"
+#include "zkcc/tee/chain.h"
 
 namespace zkcc::tee::nvidia_gpu {
 namespace {
@@ -14,7 +15,6 @@ const Certificate* nvidia_root() {
   return root ? &*root : nullptr;
 }
 
-bool same_cert(const Certificate& a, const Certificate& b) { return a.sha256_fingerprint() == b.sha256_fingerprint(); }
 
 // True when the DER holds the OCTET STRING (tag 0x04, length 48) carrying `fwid`.
 bool contains_fwid(const Bytes& der, const Bytes& fwid) {
@@ -58,35 +58,10 @@ Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certif
   if (chain.empty()) return v;
   const Certificate& leaf = chain.front();
 
-  // Each certificate signed by the next; the last is (or is signed by) a trusted root.
-  bool links = true;
-  std::string detail;
-  for (size_t i = 0; i + 1 < chain.size(); ++i) {
-    if (!chain[i].signed_by(chain[i + 1])) {
-      links = false;
-      detail = chain[i].common_name() + " is not signed by " + chain[i + 1].common_name();
-      break;
-    }
-  }
   std::vector<Certificate> trusted;
   if (roots.nvidia && nvidia_root() != nullptr) trusted.push_back(*nvidia_root());
   trusted.insert(trusted.end(), roots.extra.begin(), roots.extra.end());
-  const Certificate& last = chain.back();
-  const Certificate* anchor = nullptr;
-  for (const Certificate& t : trusted) {
-    if (same_cert(last, t) ? last.signed_by(last) : last.signed_by(t)) anchor = &t;
-  }
-  if (links && anchor == nullptr) detail = last.common_name() + " does not chain to a trusted root";
-  bool chain_ok = links && anchor != nullptr;
-  v.add("certificate chain", chain_ok, chain_ok ? leaf.common_name() + " ... " + anchor->common_name() : detail);
-  if (chain_ok) {
-    std::string expired;
-    for (const Certificate& c : chain) {
-      if (!c.valid_at(at)) expired += c.common_name() + " is not valid at the verification time; ";
-    }
-    if (!anchor->valid_at(at)) expired += anchor->common_name() + " is not valid at the verification time; ";
-    v.add("certificates valid at the verification time", expired.empty(), expired);
-  }
+  check_chain(chain, trusted, at, v);
 
   bool sig = verify_ecdsa_p384_sha384(leaf, bytes.first(r.signed_size), r.signature_r, r.signature_s);
   v.add("report signature", sig, sig ? "ECDSA P-384 / SHA-384 by " + leaf.common_name() : "signature does not verify");

@@ -272,7 +272,9 @@ Verdict verify_quote(std::span<const uint8_t> bytes, const Collateral& c, const 
       v.add("PCK SGX extensions", false, ext.status().message());
       return v;
     }
-    bool fmspc = hex_upper(ext->fmspc) == tcb.at("fmspc").get<std::string>();
+    // Hex case differs between PCS answers and caches; compare the bytes.
+    auto tcb_fmspc = from_hex(tcb.at("fmspc").get<std::string>());
+    bool fmspc = tcb_fmspc.ok() && std::equal(tcb_fmspc->begin(), tcb_fmspc->end(), ext->fmspc.begin(), ext->fmspc.end());
     v.add("FMSPC matches the TCB Info", fmspc, "PCK " + hex_upper(ext->fmspc) + ", TCB Info " + tcb.at("fmspc").get<std::string>());
     v.claims["fmspc"] = hex_upper(ext->fmspc);
     const auto& svn = q.body.tee_tcb_svn;

@@ -16,6 +16,7 @@
 
 #include "zkcc/base/bytes.h"
 #include "zkcc/base/status.h"
+#include "zkcc/tee/sev_snp/verify.h"
 #include "zkcc/tee/verdict.h"
 #include "zkcc/tee/x509.h"
 
@@ -39,9 +40,13 @@ StatusOr<HclReport> parse_hcl_report(std::span<const uint8_t> bytes);
 // REPORT_DATA of the embedded hardware report (SNP offset 0x50, TDREPORT offset 128).
 std::span<const uint8_t> hardware_report_data(const HclReport& r);
 
-// Verifies an SNP-backed HCL report: SHA-256(runtime claims) = REPORT_DATA[0:32] (and zeros in
-// [32:64]), then the embedded SNP report against `certs` (VCEK and chain) at time `at`.
-Verdict verify_snp_hcl_report(std::span<const uint8_t> hcl, std::span<const Certificate> certs, int64_t at);
+// Adds the check that SHA-256(runtime claims) = REPORT_DATA[0:32] and REPORT_DATA[32:64] is zero.
+void bind_runtime_claims(const HclReport& r, Verdict& v);
+
+// Verifies an SNP-backed HCL report: the runtime-claims binding, then the embedded SNP report
+// against `certs` (VCEK and chain) and `roots` at time `at`.
+Verdict verify_snp_hcl_report(std::span<const uint8_t> hcl, std::span<const Certificate> certs,
+                              const sev_snp::TrustRoots& roots, int64_t at);
 
 }  // namespace zkcc::tee::azure
 

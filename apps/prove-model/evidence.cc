@@ -1,0 +1,261 @@
+// prove-model verify-evidence and fetch-collateral: one piece of evidence, verified offline, and
+// the collateral it needs, fetched when online.
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "zkcc/base/bytes.h"
+#include "zkcc/tee/azure/evidence.h"
+#include "zkcc/tee/azure/hcl.h"
+#include "zkcc/tee/collateral/fetch.h"
+#include "zkcc/tee/nvidia_gpu/rim.h"
+#include "zkcc/tee/nvidia_gpu/verify.h"
+#include "zkcc/tee/policy.h"
+#include "zkcc/tee/sev_snp/verify.h"
+#include "zkcc/tee/tdx/collateral.h"
+
+namespace zkcc::cli {
+namespace {
+
+// Certificates from a PEM bundle or a single DER certificate.
+StatusOr<std::vector<tee::Certificate>> load_certs(const std::string& path) {
+  auto bytes = read_file(path, 16 << 20);
+  if (!bytes.ok()) return bytes.status();
+  std::string text(bytes->begin(), bytes->end());
+  if (text.find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
+    auto certs = tee::Certificate::from_pem_bundle(text);
+    if (!certs.ok()) return certs.status().with_context(path);
+    return certs;
+  }
+  auto cert = tee::Certificate::from_der(*bytes);
+  if (!cert.ok()) return cert.status().with_context(path);
+  return std::vector<tee::Certificate>{*cert};
+}
+
+// GPU reports are often stored as hex text; decode it when the file is nothing else.
+void decode_hex_evidence(Bytes& b) {
+  std::string text(b.begin(), b.end());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  if (text.size() >= 4 && (text.rfind("11e0", 0) == 0 || text.rfind("11E0", 0) == 0)) {
+    auto decoded = from_hex(text);
+    if (decoded.ok()) b = std::move(*decoded);
+  }
+}
+
+// NVIDIA's serialized evidence is a JSON array; nothing else we read starts like one.
+bool is_json_array(std::string_view text) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && text[first] == '[';
+}
+
+// The kind of a piece of evidence, from its content.
+std::string detect_kind(const Bytes& b) {
+  std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
+  if (text.starts_with("HCLA")) return "azure";
+  if (text.starts_with("<?xml") || text.starts_with("<SoftwareIdentity")) return "rim";
+  if (is_json_array(text)) return "gpu";
+  if (tee::azure::looks_like_evidence(text)) return "azure";
+  if (b.size() >= 8 && (b[0] == 4 || b[0] == 5) && b[1] == 0 && b[2] == 2 && b[3] == 0 && b[4] == 0x81) return "tdx";
+  if (b.size() > 2 && b[0] == 0x11 && b[1] == 0xE0) return "gpu";
+  if (b.size() == tee::sev_snp::kReportSize) {
+    uint32_t version = b[0] | b[1] << 8 | b[2] << 16 | static_cast<uint32_t>(b[3]) << 24;
+    if (version == 2 || version == 3 || version == 5) return "snp";
+  }
+  return "";
+}
+
+StatusOr<tee::sev_snp::Product> parse_product(const std::string& name) {
+  if (name.empty()) return tee::sev_snp::Product::kUnknown;
+  for (auto p : {tee::sev_snp::Product::kMilan, tee::sev_snp::Product::kGenoa, tee::sev_snp::Product::kTurin}) {
+    if (tee::sev_snp::product_name(p) == name) return p;
+  }
+  return invalid_argument("unknown product '" + name + "' (Milan, Genoa, Turin)");
+}
+
+}  // namespace
+
+int fail(const Status& s) {
+  std::cerr << "prove-model: " << s.message() << "\n";
+  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kOutOfRange ? kExitUsage : kExitFailure;
+}
+
+int verify_evidence(const EvidenceArgs& a) {
+  const std::string& file = a.file;
+  std::string kind = a.kind;
+  std::optional<tee::Policy> policy;
+  if (!a.policy_file.empty()) {
+    auto text = read_file(a.policy_file, 1 << 20);
+    if (!text.ok()) return fail(text.status());
+    auto doc = nlohmann::json::parse(text->begin(), text->end(), nullptr, false);
+    if (doc.is_discarded()) return fail(invalid_argument("policy file '" + a.policy_file + "' is not JSON"));
+    auto p = tee::Policy::from_json(doc);
+    if (!p.ok()) return fail(p.status().with_context(a.policy_file));
+    policy = *p;
+  }
+  auto evidence = read_file(file, 64 << 20);
+  if (!evidence.ok()) return fail(evidence.status());
+  decode_hex_evidence(*evidence);
+  if (kind.empty()) kind = detect_kind(*evidence);
+  if (kind.empty()) {
+    return fail(invalid_argument("cannot tell what kind of evidence '" + file + "' is; pass --kind"));
+  }
+  int64_t at = static_cast<int64_t>(std::time(nullptr));
+  if (!a.at.empty()) {
+    auto parsed = tee::parse_rfc3339(a.at);
+    if (!parsed.ok()) return fail(parsed.status());
+    at = *parsed;
+  }
+  std::vector<tee::Certificate> certs;
+  for (const auto& f : a.cert_files) {
+    auto c = load_certs(f);
+    if (!c.ok()) return fail(c.status());
+    certs.insert(certs.end(), c->begin(), c->end());
+  }
+  std::optional<tee::tdx::Collateral> collateral;
+  if (!a.collateral_file.empty()) {
+    auto text = read_file(a.collateral_file, 16 << 20);
+    if (!text.ok()) return fail(text.status());
+    auto parsed = tee::tdx::parse_collateral_json(std::string(text->begin(), text->end()));
+    if (!parsed.ok()) return fail(parsed.status().with_context(a.collateral_file));
+    collateral = std::move(*parsed);
+  }
+  std::optional<Bytes> nonce;
+  if (!a.nonce_hex.empty()) {
+    auto n = from_hex(a.nonce_hex);
+    if (!n.ok()) return fail(invalid_argument("--nonce is not hex"));
+    nonce = std::move(*n);
+  }
+  std::optional<tee::collateral::Cache> cache;
+  if (!a.cache_dir.empty()) cache.emplace(a.cache_dir);
+  auto product = parse_product(a.product);
+  if (!product.ok()) return fail(product.status());
+  if (cache && kind == "snp" && certs.empty()) {
+    auto cached = tee::collateral::load_snp_certs(*evidence, *product, *cache);
+    if (!cached.ok()) return fail(cached.status().with_context("collateral cache"));
+    certs = std::move(*cached);
+  }
+  if (cache && kind == "tdx" && !collateral) {
+    auto cached = tee::collateral::load_tdx_collateral(*evidence, *cache);
+    if (!cached.ok()) return fail(cached.status().with_context("collateral cache"));
+    collateral = std::move(*cached);
+  }
+  std::string_view text(reinterpret_cast<const char*>(evidence->data()), evidence->size());
+  tee::Verdict verdict;
+  if (kind == "snp") {
+    verdict = tee::sev_snp::verify_report(*evidence, certs, tee::sev_snp::TrustRoots{}, at);
+  } else if (kind == "gpu" && is_json_array(text)) {
+    // NVIDIA's serialized evidence: one report per GPU, each with its chain and nonce.
+    auto gpus = tee::nvidia_gpu::verify_evidence_json(text, tee::nvidia_gpu::TrustRoots{}, at);
+    if (!gpus.ok()) return fail(gpus.status().with_context(file));
+    verdict.kind = "nvidia-gpu";
+    for (size_t i = 0; i < gpus->size(); ++i) verdict.merge((*gpus)[i], "GPU-" + std::to_string(i));
+  } else if (kind == "gpu") {
+    std::optional<std::array<uint8_t, 32>> gpu_nonce;
+    if (nonce) {
+      if (nonce->size() != 32) return fail(invalid_argument("--nonce must be 32 bytes of hex for a GPU report"));
+      gpu_nonce.emplace();
+      std::copy(nonce->begin(), nonce->end(), gpu_nonce->begin());
+    }
+    verdict = tee::nvidia_gpu::verify_gpu_report(*evidence, certs, tee::nvidia_gpu::TrustRoots{}, gpu_nonce, at);
+    // Each RIM given is verified itself, then the report's measurements are compared with it.
+    auto report = tee::nvidia_gpu::parse_gpu_report(*evidence);
+    for (const auto& rim_file : a.rims) {
+      auto xml = read_file(rim_file, 4 << 20);
+      if (!xml.ok()) return fail(xml.status());
+      std::string_view xml_text(reinterpret_cast<const char*>(xml->data()), xml->size());
+      tee::Verdict rim = tee::nvidia_gpu::verify_rim(xml_text, tee::nvidia_gpu::RimTrustRoots{}, at);
+      verdict.merge(rim, rim_file);
+      auto parsed = tee::nvidia_gpu::parse_rim(xml_text);
+      if (rim.ok() && parsed.ok() && report.ok()) {
+        verdict.merge(tee::nvidia_gpu::compare_measurements(*report, *parsed), rim_file + " measurements");
+      }
+    }
+  } else if (kind == "rim") {
+    verdict = tee::nvidia_gpu::verify_rim(text, tee::nvidia_gpu::RimTrustRoots{}, at);
+  } else if (kind == "tdx") {
+    if (collateral) {
+      verdict = tee::tdx::verify_quote(*evidence, *collateral, tee::tdx::TrustRoots{}, at);
+    } else {
+      verdict = tee::tdx::verify_quote_signatures(*evidence, tee::tdx::TrustRoots{}, at);
+      verdict.add("TCB judged against collateral", false, "no --collateral given: signatures only");
+    }
+  } else if (kind == "azure" && text.starts_with("HCLA")) {
+    // A bare HCL report: only the SNP kind is verifiable alone (a TDREPORT needs its TD quote).
+    verdict = tee::azure::verify_snp_hcl_report(*evidence, certs, tee::sev_snp::TrustRoots{}, at);
+  } else if (kind == "azure") {
+    tee::azure::EvidenceOptions options;
+    options.certs = certs;
+    options.collateral = collateral;
+    options.expected_nonce = nonce;
+    verdict = tee::azure::verify_evidence(text, options, at);
+    if (verdict.kind == "azure-tdx-vtpm" && !collateral) {
+      verdict.add("TCB judged against collateral", false, "no --collateral given: signatures only");
+    }
+  } else {
+    return fail(invalid_argument("unknown evidence kind '" + kind + "' (snp, gpu, tdx, azure, rim)"));
+  }
+  if (policy) apply_policy(*policy, verdict);
+  if (a.json) {
+    std::cout << verdict.to_json().dump(2) << "\n";
+  } else {
+    std::cout << verdict.summary();
+    if (policy) std::cout << "policy: " << policy->summary() << "\n";
+  }
+  return verdict.ok() ? 0 : kExitFailure;
+}
+
+
+std::string default_cache_dir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && *xdg == '/') return std::string(xdg) + "/zkcc/collateral";
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.cache/zkcc/collateral";
+}
+
+int fetch_collateral(const EvidenceArgs& a) {
+  tee::collateral::Cache cache(a.cache_dir.empty() ? default_cache_dir() : a.cache_dir);
+  auto product = parse_product(a.product);
+  if (!product.ok()) return fail(product.status());
+  auto fetcher = tee::collateral::https_fetcher();
+  std::vector<std::string> wrote;
+  auto note = [&](const StatusOr<std::vector<std::string>>& r) {
+    if (r.ok()) wrote.insert(wrote.end(), r->begin(), r->end());
+    return r.status();
+  };
+  if (!a.file.empty()) {
+    auto evidence = read_file(a.file, 64 << 20);
+    if (!evidence.ok()) return fail(evidence.status());
+    std::string kind = a.kind.empty() ? detect_kind(*evidence) : a.kind;
+    Status s;
+    if (kind == "snp") {
+      s = note(tee::collateral::fetch_for_snp(*evidence, *product, cache, *fetcher));
+    } else if (kind == "tdx") {
+      s = note(tee::collateral::fetch_for_tdx(*evidence, cache, *fetcher));
+    } else {
+      s = invalid_argument("collateral is fetched for SEV-SNP reports and TDX quotes; '" + a.file + "' is " +
+                           (kind.empty() ? "neither" : kind));
+    }
+    if (!s.ok()) return fail(s);
+  }
+  for (const auto& id : a.rims) {
+    if (Status s = note(tee::collateral::fetch_rim(id, cache, *fetcher)); !s.ok()) return fail(s);
+  }
+  if (a.file.empty() && a.rims.empty()) return fail(invalid_argument("give an evidence file or --rim ID"));
+  if (a.json) {
+    std::cout << nlohmann::json{{"cache", cache.root().string()}, {"fetched", wrote}}.dump(2) << "\n";
+  } else {
+    std::cout << "cache: " << cache.root().string() << "\n";
+    for (const auto& w : wrote) std::cout << "fetched " << w << "\n";
+    if (wrote.empty()) std::cout << "everything was already cached\n";
+  }
+  return 0;
+}
+
+}  // namespace zkcc::cli
