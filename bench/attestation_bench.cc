@@ -7,6 +7,7 @@
 #include <string>
 
 #include "zkcc/base/bytes.h"
+#include "zkcc/tee/azure/evidence.h"
 #include "zkcc/tee/azure/hcl.h"
 #include "zkcc/tee/nvidia_gpu/verify.h"
 #include "zkcc/tee/sev_snp/verify.h"
@@ -53,6 +54,13 @@ std::function<Verdict()> azure_snp() {
   return [=] { return azure::verify_snp_hcl_report(*hcl, *certs, sev_snp::TrustRoots{}, at("2026-01-01T00:00:00Z")); };
 }
 
+// The whole vTPM chain: TPM quote, PCR digest, runtime claims, SNP report or TD quote.
+std::function<Verdict()> azure_evidence(const char* file) {
+  zkcc::Bytes json = load(file);
+  auto text = std::make_shared<std::string>(json.begin(), json.end());
+  return [=] { return azure::verify_evidence(*text, {}, at("2026-01-01T00:00:00Z")); };
+}
+
 void run(benchmark::State& state, const std::function<Verdict()>& verify, bool cold) {
   for (auto _ : state) {
     if (cold) clear_signature_cache();
@@ -64,6 +72,14 @@ BENCHMARK_CAPTURE(run, SevSnp_warm, snp(), false)->Unit(benchmark::kMicrosecond)
 BENCHMARK_CAPTURE(run, SevSnp_cold, snp(), true)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(run, AzureSnpHcl_warm, azure_snp(), false)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(run, AzureSnpHcl_cold, azure_snp(), true)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, AzureSnpVtpmEvidence_warm, azure_evidence("azure/trustee_az_snp_evidence_v2.json"), false)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, AzureSnpVtpmEvidence_cold, azure_evidence("azure/trustee_az_snp_evidence_v2.json"), true)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, AzureTdxVtpmEvidence_warm, azure_evidence("azure/trustee_az_tdx_evidence_v1.json"), false)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(run, AzureTdxVtpmEvidence_cold, azure_evidence("azure/trustee_az_tdx_evidence_v1.json"), true)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(run, NvidiaGpu_warm, gpu(), false)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(run, NvidiaGpu_cold, gpu(), true)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(run, TdxWithCollateral_warm, tdx_quote(), false)->Unit(benchmark::kMicrosecond);

@@ -13,7 +13,7 @@ at=$(date -u -d 2025-06-20T00:00:00Z +%s)  # inside the collateral's validity wi
 
 cmake --preset release >/dev/null
 cmake --build --preset release --target tdx_rate >/dev/null
-source bench/npm_peer.sh
+source scripts/npm_peer.sh
 npm_peer @phala/dcap-qvl
 version=$peer_version
 pin=()

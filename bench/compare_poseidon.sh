@@ -9,7 +9,7 @@ secs=${1:-5}
 cmake --preset release >/dev/null
 cmake --build --preset release --target poseidon_rate >/dev/null
 
-source bench/npm_peer.sh
+source scripts/npm_peer.sh
 npm_peer @scure/starknet
 scure_version=$peer_version
 

@@ -8,6 +8,7 @@ packages=(
   libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
   libxml2-dev libxmlsec1-dev libcpp-httplib-dev
+  libtss2-dev libtss2-tcti-swtpm0 swtpm swtpm-tools
   python3 nodejs npm
 )
 

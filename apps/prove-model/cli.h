@@ -3,10 +3,15 @@
 #ifndef ZKCC_APPS_PROVE_MODEL_CLI_H_
 #define ZKCC_APPS_PROVE_MODEL_CLI_H_
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "zkcc/base/status.h"
+#include "zkcc/tee/evidence.h"
+#include "zkcc/tee/policy.h"
+#include "zkcc/tee/x509.h"
 
 namespace zkcc::cli {
 
@@ -30,8 +35,44 @@ struct EvidenceArgs {
   bool json = false;
 };
 
+// Certificates from a PEM bundle or a single DER certificate.
+StatusOr<std::vector<tee::Certificate>> load_certs(const std::string& path);
+// No policy when `path` is empty.
+StatusOr<std::optional<tee::Policy>> load_policy(const std::string& path);
+// RFC 3339 UTC, or now when `text` is empty.
+StatusOr<int64_t> verification_time(const std::string& text);
+
 int verify_evidence(const EvidenceArgs& args);
 int fetch_collateral(const EvidenceArgs& args);
+struct BundleArgs {
+  std::string bundle;
+  std::string roots_dir;  // extra trusted roots (e.g. a simulated platform's DIR/roots)
+  std::string policy_file;
+  std::string at;
+  bool json = false;
+};
+int verify_bundle(const BundleArgs& args);
+
+struct AttestArgs {
+  std::string statement;
+  std::string level = "auto";
+  std::string platform = "auto";  // auto | sim
+  std::string sim_dir;            // sim: where its keys and roots live
+  std::string sim_cpu = "snp";    // sim: snp | tdx | none
+  unsigned sim_gpus = 1;          // sim: how many GPUs
+  std::string root = "/";         // auto: the system root devices are found under
+  std::string out;
+  bool json = false;
+};
+int attest(const AttestArgs& args);
+
+struct Attesters {
+  std::unique_ptr<tee::CpuAttester> cpu;  // null: no CPU TEE
+  std::unique_ptr<tee::GpuAttester> gpu;  // null: no GPU in CC mode
+};
+// The real collectors for what this machine has, or the simulated platform when asked for.
+StatusOr<Attesters> make_attesters(const AttestArgs& args);
+
 // The cache directory when none is given: $XDG_CACHE_HOME/zkcc/collateral or ~/.cache/...
 std::string default_cache_dir();
 

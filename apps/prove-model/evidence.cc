@@ -24,21 +24,6 @@
 namespace zkcc::cli {
 namespace {
 
-// Certificates from a PEM bundle or a single DER certificate.
-StatusOr<std::vector<tee::Certificate>> load_certs(const std::string& path) {
-  auto bytes = read_file(path, 16 << 20);
-  if (!bytes.ok()) return bytes.status();
-  std::string text(bytes->begin(), bytes->end());
-  if (text.find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
-    auto certs = tee::Certificate::from_pem_bundle(text);
-    if (!certs.ok()) return certs.status().with_context(path);
-    return certs;
-  }
-  auto cert = tee::Certificate::from_der(*bytes);
-  if (!cert.ok()) return cert.status().with_context(path);
-  return std::vector<tee::Certificate>{*cert};
-}
-
 // GPU reports are often stored as hex text; decode it when the file is nothing else.
 void decode_hex_evidence(Bytes& b) {
   std::string text(b.begin(), b.end());
@@ -81,6 +66,36 @@ StatusOr<tee::sev_snp::Product> parse_product(const std::string& name) {
 
 }  // namespace
 
+// Certificates from a PEM bundle or a single DER certificate.
+StatusOr<std::vector<tee::Certificate>> load_certs(const std::string& path) {
+  auto bytes = read_file(path, 16 << 20);
+  if (!bytes.ok()) return bytes.status();
+  std::string text(bytes->begin(), bytes->end());
+  if (text.find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
+    auto certs = tee::Certificate::from_pem_bundle(text);
+    if (!certs.ok()) return certs.status().with_context(path);
+    return certs;
+  }
+  auto cert = tee::Certificate::from_der(*bytes);
+  if (!cert.ok()) return cert.status().with_context(path);
+  return std::vector<tee::Certificate>{*cert};
+}
+
+StatusOr<std::optional<tee::Policy>> load_policy(const std::string& path) {
+  if (path.empty()) return std::optional<tee::Policy>();
+  ZKCC_ASSIGN_OR_RETURN(Bytes text, read_file(path, 1 << 20));
+  auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded()) return invalid_argument("policy file '" + path + "' is not JSON");
+  auto p = tee::Policy::from_json(doc);
+  if (!p.ok()) return p.status().with_context(path);
+  return std::optional<tee::Policy>(std::move(*p));
+}
+
+StatusOr<int64_t> verification_time(const std::string& text) {
+  if (text.empty()) return static_cast<int64_t>(std::time(nullptr));
+  return tee::parse_rfc3339(text);
+}
+
 int fail(const Status& s) {
   std::cerr << "prove-model: " << s.message() << "\n";
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kOutOfRange ? kExitUsage : kExitFailure;
@@ -89,16 +104,8 @@ int fail(const Status& s) {
 int verify_evidence(const EvidenceArgs& a) {
   const std::string& file = a.file;
   std::string kind = a.kind;
-  std::optional<tee::Policy> policy;
-  if (!a.policy_file.empty()) {
-    auto text = read_file(a.policy_file, 1 << 20);
-    if (!text.ok()) return fail(text.status());
-    auto doc = nlohmann::json::parse(text->begin(), text->end(), nullptr, false);
-    if (doc.is_discarded()) return fail(invalid_argument("policy file '" + a.policy_file + "' is not JSON"));
-    auto p = tee::Policy::from_json(doc);
-    if (!p.ok()) return fail(p.status().with_context(a.policy_file));
-    policy = *p;
-  }
+  auto policy = load_policy(a.policy_file);
+  if (!policy.ok()) return fail(policy.status());
   auto evidence = read_file(file, 64 << 20);
   if (!evidence.ok()) return fail(evidence.status());
   decode_hex_evidence(*evidence);
@@ -106,12 +113,8 @@ int verify_evidence(const EvidenceArgs& a) {
   if (kind.empty()) {
     return fail(invalid_argument("cannot tell what kind of evidence '" + file + "' is; pass --kind"));
   }
-  int64_t at = static_cast<int64_t>(std::time(nullptr));
-  if (!a.at.empty()) {
-    auto parsed = tee::parse_rfc3339(a.at);
-    if (!parsed.ok()) return fail(parsed.status());
-    at = *parsed;
-  }
+  auto at = verification_time(a.at);
+  if (!at.ok()) return fail(at.status());
   std::vector<tee::Certificate> certs;
   for (const auto& f : a.cert_files) {
     auto c = load_certs(f);
@@ -149,10 +152,10 @@ int verify_evidence(const EvidenceArgs& a) {
   std::string_view text(reinterpret_cast<const char*>(evidence->data()), evidence->size());
   tee::Verdict verdict;
   if (kind == "snp") {
-    verdict = tee::sev_snp::verify_report(*evidence, certs, tee::sev_snp::TrustRoots{}, at);
+    verdict = tee::sev_snp::verify_report(*evidence, certs, tee::sev_snp::TrustRoots{}, *at);
   } else if (kind == "gpu" && is_json_array(text)) {
     // NVIDIA's serialized evidence: one report per GPU, each with its chain and nonce.
-    auto gpus = tee::nvidia_gpu::verify_evidence_json(text, tee::nvidia_gpu::TrustRoots{}, at);
+    auto gpus = tee::nvidia_gpu::verify_evidence_json(text, tee::nvidia_gpu::TrustRoots{}, *at);
     if (!gpus.ok()) return fail(gpus.status().with_context(file));
     verdict.kind = "nvidia-gpu";
     for (size_t i = 0; i < gpus->size(); ++i) verdict.merge((*gpus)[i], "GPU-" + std::to_string(i));
@@ -163,14 +166,14 @@ int verify_evidence(const EvidenceArgs& a) {
       gpu_nonce.emplace();
       std::copy(nonce->begin(), nonce->end(), gpu_nonce->begin());
     }
-    verdict = tee::nvidia_gpu::verify_gpu_report(*evidence, certs, tee::nvidia_gpu::TrustRoots{}, gpu_nonce, at);
+    verdict = tee::nvidia_gpu::verify_gpu_report(*evidence, certs, tee::nvidia_gpu::TrustRoots{}, gpu_nonce, *at);
     // Each RIM given is verified itself, then the report's measurements are compared with it.
     auto report = tee::nvidia_gpu::parse_gpu_report(*evidence);
     for (const auto& rim_file : a.rims) {
       auto xml = read_file(rim_file, 4 << 20);
       if (!xml.ok()) return fail(xml.status());
       std::string_view xml_text(reinterpret_cast<const char*>(xml->data()), xml->size());
-      tee::Verdict rim = tee::nvidia_gpu::verify_rim(xml_text, tee::nvidia_gpu::RimTrustRoots{}, at);
+      tee::Verdict rim = tee::nvidia_gpu::verify_rim(xml_text, tee::nvidia_gpu::RimTrustRoots{}, *at);
       verdict.merge(rim, rim_file);
       auto parsed = tee::nvidia_gpu::parse_rim(xml_text);
       if (rim.ok() && parsed.ok() && report.ok()) {
@@ -178,35 +181,35 @@ int verify_evidence(const EvidenceArgs& a) {
       }
     }
   } else if (kind == "rim") {
-    verdict = tee::nvidia_gpu::verify_rim(text, tee::nvidia_gpu::RimTrustRoots{}, at);
+    verdict = tee::nvidia_gpu::verify_rim(text, tee::nvidia_gpu::RimTrustRoots{}, *at);
   } else if (kind == "tdx") {
     if (collateral) {
-      verdict = tee::tdx::verify_quote(*evidence, *collateral, tee::tdx::TrustRoots{}, at);
+      verdict = tee::tdx::verify_quote(*evidence, *collateral, tee::tdx::TrustRoots{}, *at);
     } else {
-      verdict = tee::tdx::verify_quote_signatures(*evidence, tee::tdx::TrustRoots{}, at);
+      verdict = tee::tdx::verify_quote_signatures(*evidence, tee::tdx::TrustRoots{}, *at);
       verdict.add("TCB judged against collateral", false, "no --collateral given: signatures only");
     }
   } else if (kind == "azure" && text.starts_with("HCLA")) {
     // A bare HCL report: only the SNP kind is verifiable alone (a TDREPORT needs its TD quote).
-    verdict = tee::azure::verify_snp_hcl_report(*evidence, certs, tee::sev_snp::TrustRoots{}, at);
+    verdict = tee::azure::verify_snp_hcl_report(*evidence, certs, tee::sev_snp::TrustRoots{}, *at);
   } else if (kind == "azure") {
     tee::azure::EvidenceOptions options;
     options.certs = certs;
     options.collateral = collateral;
     options.expected_nonce = nonce;
-    verdict = tee::azure::verify_evidence(text, options, at);
+    verdict = tee::azure::verify_evidence(text, options, *at);
     if (verdict.kind == "azure-tdx-vtpm" && !collateral) {
       verdict.add("TCB judged against collateral", false, "no --collateral given: signatures only");
     }
   } else {
     return fail(invalid_argument("unknown evidence kind '" + kind + "' (snp, gpu, tdx, azure, rim)"));
   }
-  if (policy) apply_policy(*policy, verdict);
+  if (*policy) apply_policy(**policy, verdict);
   if (a.json) {
     std::cout << verdict.to_json().dump(2) << "\n";
   } else {
     std::cout << verdict.summary();
-    if (policy) std::cout << "policy: " << policy->summary() << "\n";
+    if (*policy) std::cout << "policy: " << (*policy)->summary() << "\n";
   }
   return verdict.ok() ? 0 : kExitFailure;
 }

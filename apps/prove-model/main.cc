@@ -129,6 +129,30 @@ int main(int argc, char** argv) {
   fetch->add_option("--rim", fc.rims, "An NVIDIA RIM identifier to fetch (repeatable)");
   fetch->add_option("--cache", fc.cache_dir, "The cache directory (default: " + zkcc::cli::default_cache_dir() + ")");
 
+  auto* attest = app.add_subcommand("attest", "Attest this machine's CPU TEE and GPUs for a statement; write an evidence bundle");
+  zkcc::cli::AttestArgs at;
+  attest->add_option("--statement", at.statement, "The 32-byte statement: a felt252, 0x hex or decimal")->required();
+  attest->add_option("--level", at.level, "auto (whatever is present), zk-only, tee (CPU or GPU) or full-cc (both)")
+      ->check(CLI::IsMember({"auto", "zk-only", "tee", "full-cc"}))
+      ->capture_default_str();
+  attest->add_option("--platform", at.platform, "auto (this machine's hardware) or sim (simulated, test keys)")
+      ->check(CLI::IsMember({"auto", "sim"}))
+      ->capture_default_str();
+  attest->add_option("--sim-dir", at.sim_dir, "sim: the directory holding its keys, with the roots in DIR/roots (default: ./zkcc-sim)");
+  attest->add_option("--sim-cpu", at.sim_cpu, "sim: the CPU TEE to simulate")
+      ->check(CLI::IsMember({"snp", "tdx", "none"}))
+      ->capture_default_str();
+  attest->add_option("--sim-gpus", at.sim_gpus, "sim: how many GPUs to simulate")->check(CLI::Range(0u, 16u))->capture_default_str();
+  attest->add_option("--root", at.root, "auto: the system root devices are looked up under")->capture_default_str();
+  attest->add_option("--out", at.out, "Where to write the evidence bundle (JSON)")->required();
+
+  auto* verify_b = app.add_subcommand("verify-bundle", "Verify an evidence bundle offline: every platform, binding and hash");
+  zkcc::cli::BundleArgs vb;
+  verify_b->add_option("BUNDLE", vb.bundle, "The evidence bundle (JSON)")->required();
+  verify_b->add_option("--roots", vb.roots_dir, "Also trust the certificates in DIR (a simulated platform's DIR/roots)");
+  verify_b->add_option("--policy", vb.policy_file, "A policy JSON file to judge the verified claims with");
+  verify_b->add_option("--at", vb.at, "Verification time, RFC 3339 UTC (default: now)");
+
   auto* hash = app.add_subcommand("hash", "Starknet Poseidon hashes, printed as 0x lowercase hex");
   hash->require_subcommand(1);
   auto* h_pos = hash->add_subcommand("poseidon", "poseidon_hash(X, Y): Starknet's two-input hash");
@@ -144,7 +168,7 @@ int main(int argc, char** argv) {
   std::string report_file;
   h_report->add_option("FILE", report_file, "File of raw bytes, or - for standard input")->required();
 
-  for (auto* sub : {detect, selfcheck, verify_ev, fetch, hash, h_pos, h_single, h_many, h_report}) {
+  for (auto* sub : {detect, selfcheck, verify_ev, fetch, attest, verify_b, hash, h_pos, h_single, h_many, h_report}) {
     sub->add_flag("--json", json, "Print machine-readable JSON");
   }
 
@@ -168,7 +192,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*selfcheck) return self_check(json);
-  ev.json = fc.json = json;
+  ev.json = fc.json = at.json = vb.json = json;
+  if (*attest) return zkcc::cli::attest(at);
+  if (*verify_b) return zkcc::cli::verify_bundle(vb);
   if (*verify_ev) return zkcc::cli::verify_evidence(ev);
   if (*fetch) return zkcc::cli::fetch_collateral(fc);
   if (*h_pos) {

@@ -42,6 +42,46 @@ std::string cpu_flags(const std::string& root) {
   return "";
 }
 
+// The first line of a small sysfs or procfs file, "" when absent.
+std::string first_line(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Azure confidential VMs run the guest behind a paravisor: neither guest device exists, and the
+// SNP report or TDREPORT is reached through the vTPM's NV indices. The DMI vendor names the cloud
+// and the CPU vendor the TEE; whether the HCL NV index exists is only known by asking the TPM, at
+// attestation time (a Trusted Launch VM has a vTPM without one).
+bool detect_azure(const std::string& root, CpuCapability& cpu) {
+  if (first_line(under(root, "/sys/class/dmi/id/sys_vendor")) != "Microsoft Corporation") return false;
+  fs::path tpm = under(root, "/dev/tpmrm0");
+  if (!path_exists(tpm)) {
+    cpu.notes.push_back("an Azure VM without /dev/tpmrm0: no vTPM, so no confidential-VM evidence");
+    return false;
+  }
+  std::ifstream in(under(root, "/proc/cpuinfo"));
+  std::string line, vendor;
+  while (vendor.empty() && std::getline(in, line)) {
+    if (line.rfind("vendor_id", 0) == 0) vendor = line.substr(line.find(':') + 1);
+  }
+  if (vendor.find("AuthenticAMD") != std::string::npos) {
+    cpu.platform = CpuPlatform::kAzureSnpVtpm;
+  } else if (vendor.find("GenuineIntel") != std::string::npos) {
+    cpu.platform = CpuPlatform::kAzureTdxVtpm;
+  } else {
+    cpu.notes.push_back("an Azure VM with a vTPM on an unknown CPU vendor");
+    return false;
+  }
+  cpu.interface = CpuInterface::kVtpm;
+  cpu.device = tpm.string();
+  cpu.device_available = openable(tpm);
+  cpu.notes.push_back(cpu.device_available ? "Azure vTPM: the HCL report (NV index 0x01400001) is read at attestation time"
+                                           : cpu.device + " exists but cannot be opened (tss group?)");
+  return true;
+}
+
 CpuCapability detect_cpu(const std::string& root) {
   CpuCapability cpu;
   std::string flags = cpu_flags(root);
@@ -56,6 +96,8 @@ CpuCapability detect_cpu(const std::string& root) {
   } else if (path_exists(tdx) || tdx_flag) {
     cpu.platform = CpuPlatform::kTdx;
   }
+  bool guest_device = path_exists(sev) || path_exists(tdx) || path_exists(tsm);
+  if (!guest_device && detect_azure(root, cpu)) return cpu;
   if (cpu.platform == CpuPlatform::kNone) {
     cpu.notes.push_back("no /dev/sev-guest, /dev/tdx_guest or sev_snp/tdx_guest CPU flag: not a confidential VM");
     return cpu;
@@ -156,6 +198,8 @@ std::string_view cpu_platform_name(CpuPlatform p) {
     case CpuPlatform::kNone: return "none";
     case CpuPlatform::kSevSnp: return "sev-snp";
     case CpuPlatform::kTdx: return "tdx";
+    case CpuPlatform::kAzureSnpVtpm: return "azure-snp-vtpm";
+    case CpuPlatform::kAzureTdxVtpm: return "azure-tdx-vtpm";
   }
   return "unknown";
 }
@@ -165,6 +209,7 @@ std::string_view cpu_interface_name(CpuInterface i) {
     case CpuInterface::kNone: return "none";
     case CpuInterface::kConfigfsTsm: return "configfs-tsm";
     case CpuInterface::kIoctl: return "ioctl";
+    case CpuInterface::kVtpm: return "vtpm";
   }
   return "unknown";
 }

@@ -47,6 +47,28 @@ TEST_F(FakeRoot, PlainMachineHasNoTee) {
   EXPECT_FALSE(cap.cpu.notes.empty());
 }
 
+TEST_F(FakeRoot, AzureConfidentialVmsAreReachedThroughTheVtpm) {
+  std::ofstream(root_ / "proc/cpuinfo") << "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sev sev_snp\n";
+  touch("dev/tpmrm0");
+  fs::create_directories(root_ / "sys/class/dmi/id");
+  std::ofstream(root_ / "sys/class/dmi/id/sys_vendor") << "Microsoft Corporation\n";
+  auto cap = run();
+  EXPECT_EQ(cap.cpu.platform, CpuPlatform::kAzureSnpVtpm);
+  EXPECT_EQ(cap.cpu.interface, CpuInterface::kVtpm);
+  EXPECT_TRUE(cap.cpu.device_available);
+  EXPECT_EQ(cap.cpu.device, (root_ / "dev/tpmrm0").string());
+
+  std::ofstream(root_ / "proc/cpuinfo") << "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu\n";
+  EXPECT_EQ(run().cpu.platform, CpuPlatform::kAzureTdxVtpm);
+  // Another cloud's VM with a TPM is not an Azure CVM.
+  std::ofstream(root_ / "sys/class/dmi/id/sys_vendor") << "Google\n";
+  EXPECT_EQ(run().cpu.platform, CpuPlatform::kNone);
+  // A guest device wins over the vTPM (SNP guests on other clouds).
+  std::ofstream(root_ / "sys/class/dmi/id/sys_vendor") << "Microsoft Corporation\n";
+  touch("dev/sev-guest");
+  EXPECT_EQ(run().cpu.platform, CpuPlatform::kSevSnp);
+}
+
 TEST_F(FakeRoot, SevGuestDeviceIsFound) {
   cpuinfo("sev sev_es sev_snp");
   touch("dev/sev-guest");

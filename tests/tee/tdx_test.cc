@@ -69,6 +69,22 @@ TEST(TdxQuote, SampledFlippedBytesAreRejected) {
   }
 }
 
+// The PCK chain's PEM text is signed by nothing; only its canonical spelling is accepted, so that
+// no byte of a quote (and so no bit of its hash) can change while it still verifies.
+TEST(TdxQuote, EveryFlipInThePemChainIsRejected) {
+  for (const Sample& s : kSamples) {
+    Bytes q = load(s.path);
+    auto parsed = parse_quote(q);
+    ASSERT_TRUE(parsed.ok());
+    size_t start = s.declared - parsed->pck_chain_pem.size();
+    for (size_t i = start; i < s.declared; i += 7) {
+      Bytes bad = q;
+      bad[i] ^= 0x01;
+      EXPECT_FALSE(verify_quote_signatures(bad, TrustRoots{}, at("2026-03-01T00:00:00Z")).ok()) << s.path << " byte " << i;
+    }
+  }
+}
+
 TEST(TdxQuote, UntrustedRootOrExpiredChainIsRejected) {
   Bytes q = load("tdx/dcapqvl_quote_v4.bin");
   TrustRoots none;

@@ -9,8 +9,10 @@
 
 namespace zkcc::tee {
 
-enum class CpuPlatform { kNone, kSevSnp, kTdx };
-enum class CpuInterface { kNone, kConfigfsTsm, kIoctl };
+// Azure confidential VMs run the guest behind a paravisor: the SNP report or TDREPORT is reached
+// through the vTPM (NV indices), not through /dev/sev-guest or /dev/tdx_guest.
+enum class CpuPlatform { kNone, kSevSnp, kTdx, kAzureSnpVtpm, kAzureTdxVtpm };
+enum class CpuInterface { kNone, kConfigfsTsm, kIoctl, kVtpm };
 
 std::string_view cpu_platform_name(CpuPlatform p);
 std::string_view cpu_interface_name(CpuInterface i);

@@ -40,6 +40,21 @@ void add_claims(Verdict& v, const Quote& q) {
   }
 }
 
+// The canonical PEM of a chain: 64-character lines, "\n" line ends. The quote's text must be
+// exactly this (a trailing NUL, which Intel's QE appends, aside): OpenSSL's decoder tolerates
+// other spellings of the same certificates, which would let anyone change the quote's bytes, and
+// so its hash, without breaking a signature.
+bool canonical_pem(const std::string& text, const std::vector<Certificate>& chain) {
+  std::string want;
+  for (const Certificate& c : chain) {
+    std::string b64 = to_base64(c.der());
+    want += "-----BEGIN CERTIFICATE-----\n";
+    for (size_t i = 0; i < b64.size(); i += 64) want += b64.substr(i, 64) + "\n";
+    want += "-----END CERTIFICATE-----\n";
+  }
+  return text == want || text == want + std::string(1, '\0');
+}
+
 }  // namespace
 
 Verdict verify_quote_signatures(std::span<const uint8_t> bytes, const TrustRoots& roots, int64_t at) {
@@ -56,6 +71,8 @@ Verdict verify_quote_signatures(std::span<const uint8_t> bytes, const TrustRoots
   v.add("PCK certificate chain present", three,
         chain.ok() ? std::to_string(chain->size()) + " certificates" : chain.status().message());
   if (!three) return v;
+  bool canonical = canonical_pem(q.pck_chain_pem, *chain);
+  v.add("PCK chain encoded canonically", canonical, canonical ? "" : "the PEM text is not the canonical encoding of its certificates");
   const Certificate& pck = (*chain)[0];
   const Certificate& inter = (*chain)[1];
   const Certificate& root = (*chain)[2];

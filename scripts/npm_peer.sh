@@ -1,7 +1,7 @@
-# Sourced by the comparison scripts: installs an npm package into build/npm (once) and sets
+# Sourced by the comparison scripts and the peer tests: installs an npm package into build/npm (once) and sets
 # npm_dir and peer_version. Usage: npm_peer PACKAGE
 npm_peer() {
-  npm_dir=$PWD/build/npm
+  npm_dir=${ZKCC_NPM_DIR:-$PWD/build/npm}
   if [ ! -d "$npm_dir/node_modules/$1" ]; then
     mkdir -p "$npm_dir"
     [ -f "$npm_dir/package.json" ] || echo '{"name":"zkcc-bench-peers","private":true}' >"$npm_dir/package.json"

@@ -1,0 +1,110 @@
+// prove-model attest and verify-bundle: a full-stack attestation for a statement, written as an
+// evidence bundle, and its offline verification.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "zkcc/base/bytes.h"
+#include "zkcc/field/felt252.h"
+#include "zkcc/tee/bundle.h"
+#include "zkcc/tee/capability.h"
+#include "zkcc/tee/full_stack.h"
+
+namespace zkcc::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every certificate in DIR (*.pem bundles and *.der files), to be trusted beside the vendor roots.
+StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir) {
+  std::vector<tee::Certificate> out;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return not_found("cannot read the roots directory " + dir + ": " + ec.message());
+  std::vector<fs::path> files;
+  for (const auto& entry : it) {
+    auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".pem" || ext == ".der" || ext == ".crt")) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    ZKCC_ASSIGN_OR_RETURN(std::vector<tee::Certificate> certs, load_certs(f.string()));
+    for (auto& c : certs) out.push_back(std::move(c));
+  }
+  if (out.empty()) return invalid_argument("the roots directory " + dir + " holds no certificates");
+  return out;
+}
+
+// Writes through a temporary file and a rename, so a reader never sees half a bundle.
+Status write_text(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.good()) return unavailable("cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return unavailable("cannot write " + path + ": " + ec.message());
+  return ok_status();
+}
+
+}  // namespace
+
+int verify_bundle(const BundleArgs& a) {
+  auto policy = load_policy(a.policy_file);
+  if (!policy.ok()) return fail(policy.status());
+  auto at = verification_time(a.at);
+  if (!at.ok()) return fail(at.status());
+  std::vector<tee::Certificate> extra;
+  if (!a.roots_dir.empty()) {
+    auto roots = load_roots_dir(a.roots_dir);
+    if (!roots.ok()) return fail(roots.status());
+    extra = std::move(*roots);
+  }
+  auto bytes = read_file(a.bundle, 64 << 20);
+  if (!bytes.ok()) return fail(bytes.status());
+  auto doc = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  if (doc.is_discarded()) return fail(invalid_argument("'" + a.bundle + "' is not JSON"));
+  tee::Verdict v = tee::verify_bundle(doc, tee::roots_with_extra(extra), *policy ? &**policy : nullptr, *at);
+  if (a.json) {
+    std::cout << v.to_json().dump(2) << "\n";
+  } else {
+    std::cout << v.summary();
+  }
+  return v.ok() ? 0 : kExitFailure;
+}
+
+int attest(const AttestArgs& a) {
+  auto statement = Felt252::parse(a.statement);
+  if (!statement.ok()) return fail(statement.status().with_context("--statement"));
+  auto level = tee::parse_security_level(a.level);
+  if (!level.ok()) return fail(level.status());
+  auto attesters = make_attesters(a);
+  if (!attesters.ok()) return fail(attesters.status());
+  auto result = tee::attest(*statement, *level, attesters->cpu.get(), attesters->gpu.get());
+  if (!result.ok()) return fail(result.status());
+  nlohmann::json bundle = tee::bundle_to_json(*result);
+  if (Status s = write_text(a.out, bundle.dump(2) + "\n"); !s.ok()) return fail(s);
+  nlohmann::json summary = {{"bundle", a.out},
+                            {"level", tee::security_level_name(result->level)},
+                            {"cpu", result->cpu ? tee::cpu_platform_name(result->cpu->platform) : "none"},
+                            {"gpus", result->gpus.size()},
+                            {"statement", result->statement.to_hex()},
+                            {"combined_hash", result->combined_hash.to_hex()}};
+  if (a.json) {
+    std::cout << summary.dump(2) << "\n";
+  } else {
+    std::cout << "wrote " << a.out << ": level " << summary["level"].get<std::string>() << ", CPU "
+              << summary["cpu"].get<std::string>() << ", " << result->gpus.size() << " GPU(s)\ncombined_hash "
+              << result->combined_hash.to_hex() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace zkcc::cli

@@ -1,0 +1,106 @@
+// The simulated confidential-computing platform: test roots and certificate chains shaped like
+// AMD's, Intel's and NVIDIA's, and well-formed evidence signed with them (SEV-SNP reports, TDX
+// quotes with their DCAP collateral, NVIDIA GPU SPDM reports). The production verifiers accept
+// this evidence only when the simulated roots are passed to them explicitly as extra trust roots;
+// nothing in the library selects this platform or its roots unless asked to.
+//
+// State lives in one directory, created on first use and reused afterwards (an exclusive flock on
+// DIR/.lock serialises concurrent openers; DIR/sim.json is written last and marks it complete):
+//   roots/amd_ark.pem, roots/intel_root.pem, roots/nvidia_root.pem   the roots, one PEM each
+//   sev_snp/{ark,ask,vcek}.key.pem, sev_snp/{ask,vcek}.pem            ARK -> ASK -> VCEK
+//   tdx/{root,pck_ca,pck,tcb_signing,attestation}.key.pem,
+//   tdx/{pck_ca,pck,tcb_signing}.pem                                  Root -> PCK CA -> PCK, TCB signing
+//   nvidia/{root,identity,provisioner}.key.pem, nvidia/{identity,provisioner}.pem,
+//   nvidia/gpu<i>/{brom,leaf}.key.pem, nvidia/gpu<i>/{brom,leaf}.pem  created per GPU on first use
+// Private keys are unencrypted PKCS#8 PEM with mode 0600; the directory is created with 0700.
+// Certificates are valid from one day before their creation to ten years after it.
+#ifndef ZKCC_TEE_SIM_PLATFORM_H_
+#define ZKCC_TEE_SIM_PLATFORM_H_
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "zkcc/base/bytes.h"
+#include "zkcc/base/status.h"
+#include "zkcc/tee/evidence.h"
+#include "zkcc/tee/x509.h"
+
+namespace zkcc::tee::sim {
+
+// The roots a verifier passes as TrustRoots::extra to accept simulated evidence.
+struct SimRoots {
+  std::vector<Certificate> amd;     // the simulated ARK, for sev_snp::TrustRoots
+  std::vector<Certificate> intel;   // the simulated SGX Root CA, for tdx::TrustRoots
+  std::vector<Certificate> nvidia;  // the simulated Device Identity CA, for nvidia_gpu::TrustRoots
+};
+
+// Reads DIR/roots/{amd_ark,intel_root,nvidia_root}.pem; each must hold exactly one self-signed
+// certificate. Needs no private key, so a verifier can load the roots of a platform it never ran.
+StatusOr<SimRoots> load_roots(const std::filesystem::path& dir);
+
+// SHA-384 of a fixed label: the launch measurement (SNP) and MRTD (TDX) used unless one is chosen.
+std::array<uint8_t, 48> default_measurement();
+
+// The guest an SNP report describes.
+struct SnpGuest {
+  std::array<uint8_t, 48> measurement = default_measurement();
+  std::array<uint8_t, 32> host_data{};
+  // SMT allowed and the must-be-one bit 17; debug (bit 19) and migration agent (bit 18) off.
+  uint64_t policy = 0x30000;
+  uint32_t vmpl = 0;
+};
+
+// The trust domain a TDX quote describes.
+struct TdxGuest {
+  std::array<uint8_t, 48> mr_td = default_measurement();
+  std::array<std::array<uint8_t, 48>, 4> rtmr{};
+  uint64_t td_attributes = 0x10000000;  // SEPT_VE_DISABLE; DEBUG (bit 0) off
+  uint64_t xfam = 0x61ae7;
+};
+
+class SimPlatform {
+ public:
+  // Creates the keys and chains in `dir` on first use, or loads them (checking that every key
+  // matches its certificate and every chain links) when `dir` already holds a platform.
+  static StatusOr<SimPlatform> open(const std::filesystem::path& dir);
+
+  const std::filesystem::path& dir() const;
+  SimRoots roots() const;
+
+  // A 1184-byte version 3 ATTESTATION_REPORT of a Milan-B0 part (CPUID family 0x19, model 0x01),
+  // REPORT_DATA = `report_data`, signed by the VCEK (ECDSA P-384, little-endian r and s).
+  StatusOr<Bytes> snp_report(std::span<const uint8_t, 64> report_data, const SnpGuest& guest = {}) const;
+  // VCEK, ASK and ARK, DER, in that order (as an extended report's certificate table).
+  std::vector<Bytes> snp_certificates() const;
+
+  // A version 4 DCAP quote (TD report body type 2) with REPORTDATA = `report_data`, signed by the
+  // attestation key, whose QE report the PCK key signs; the PCK chain travels inside as PEM.
+  StatusOr<Bytes> tdx_quote(std::span<const uint8_t, 64> report_data, const TdxGuest& guest = {}) const;
+  // QuoteCollateralV3 JSON (the form tdx::parse_collateral_json reads) issued at `issued_at`
+  // (Unix seconds): TCB Info and QE Identity dated issued_at .. issued_at + 30 days, each signed
+  // over its exact text by the TCB signing key, and empty Root CA and PCK CRLs for the same window.
+  // The quotes' TCB is UpToDate under it.
+  StatusOr<std::string> tdx_collateral(int64_t issued_at) const;
+
+  // GPU `index`'s SPDM 1.1 GET_MEASUREMENTS request (carrying `nonce`) and signed response, with its
+  // five-certificate chain (leaf first, up to the simulated Device Identity CA). Each GPU has its own
+  // leaf and BROM keys, created in the directory on first use.
+  StatusOr<GpuEvidence> gpu_evidence(unsigned index, std::span<const uint8_t, 32> nonce) const;
+
+ private:
+  struct State;  // defined in src/tee/sim
+  explicit SimPlatform(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  std::shared_ptr<State> state_;  // shared by copies; immutable but for the lazily created GPUs
+};
+
+// At most this many simulated GPUs per platform.
+inline constexpr unsigned kMaxGpus = 64;
+
+}  // namespace zkcc::tee::sim
+
+#endif  // ZKCC_TEE_SIM_PLATFORM_H_

@@ -1,0 +1,180 @@
+// The simulated AMD key hierarchy and SEV-SNP ATTESTATION_REPORTs (SEV-SNP ABI specification,
+// "ATTESTATION_REPORT Structure"; VCEK extensions from AMD's "Versioned Chip Endorsement Key"
+// specification).
+#include <cstring>
+
+#include "state.h"
+#include "zkcc/hash/sha2.h"
+#include "zkcc/tee/sev_snp/report.h"
+#include "zkcc/tee/sev_snp/verify.h"
+
+namespace zkcc::tee::sim {
+namespace {
+
+constexpr const char* kOidStructVersion = "1.3.6.1.4.1.3704.1.1";
+constexpr const char* kOidProductName = "1.3.6.1.4.1.3704.1.2";
+constexpr const char* kOidBlSpl = "1.3.6.1.4.1.3704.1.3.1";
+constexpr const char* kOidTeeSpl = "1.3.6.1.4.1.3704.1.3.2";
+constexpr const char* kOidSnpSpl = "1.3.6.1.4.1.3704.1.3.3";
+constexpr const char* kOidUcodeSpl = "1.3.6.1.4.1.3704.1.3.8";
+constexpr const char* kOidHwId = "1.3.6.1.4.1.3704.1.4";
+
+// Milan-B0: CPUID family 0x19, model 0x01, stepping 0 (the report's CPUID fields).
+constexpr const char* kProductName = "Milan-B0";
+constexpr uint8_t kCpuidFamily = 0x19, kCpuidModel = 0x01, kCpuidStepping = 0x00;
+// The TCB the simulated firmware reports: boot loader, TEE, SNP and microcode SPLs (Milan layout:
+// bytes 0, 1, 6 and 7 of TCB_VERSION).
+constexpr uint8_t kBlSpl = 4, kTeeSpl = 0, kSnpSpl = 22, kUcodeSpl = 213;
+// SNP firmware 1.55 build 21.
+constexpr uint8_t kFwMajor = 1, kFwMinor = 55, kFwBuild = 21;
+
+std::vector<std::pair<std::string, std::string>> amd_style_name(const std::string& cn) {
+  return {{"OU", "Engineering"}, {"C", "US"}, {"L", "Santa Clara"}, {"ST", "CA"}, {"O", kSimOrganization}, {"CN", cn}};
+}
+
+uint64_t tcb_of(uint8_t bl, uint8_t tee, uint8_t snp, uint8_t ucode) {
+  return uint64_t{bl} | uint64_t{tee} << 8 | uint64_t{snp} << 48 | uint64_t{ucode} << 56;
+}
+
+void put_le32(Bytes& b, size_t off, uint32_t v) {
+  for (size_t i = 0; i < 4; ++i) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void put_le64(Bytes& b, size_t off, uint64_t v) {
+  for (size_t i = 0; i < 8; ++i) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void put(Bytes& b, size_t off, std::span<const uint8_t> v) { std::memcpy(b.data() + off, v.data(), v.size()); }
+
+// Reads the chip and TCB the VCEK certifies; the report must repeat them.
+Status read_vcek(SnpAuthority& a) {
+  const Certificate& vcek = a.vcek.cert;
+  auto hwid = vcek.extension(kOidHwId);
+  if (!hwid || hwid->size() != a.chip_id.size()) return data_loss("the simulated VCEK has no 64-byte hwID extension");
+  std::copy(hwid->begin(), hwid->end(), a.chip_id.begin());
+  if (sev_snp::product_of(vcek) != sev_snp::Product::kMilan) return data_loss("the simulated VCEK does not name a Milan product");
+  uint8_t spl[4];
+  const char* oids[4] = {kOidBlSpl, kOidTeeSpl, kOidSnpSpl, kOidUcodeSpl};
+  for (size_t i = 0; i < 4; ++i) {
+    auto v = vcek.extension_integer(oids[i]);
+    if (!v || *v > 255) return data_loss(std::string("the simulated VCEK lacks SPL extension ") + oids[i]);
+    spl[i] = static_cast<uint8_t>(*v);
+  }
+  a.tcb = tcb_of(spl[0], spl[1], spl[2], spl[3]);
+  return ok_status();
+}
+
+}  // namespace
+
+StatusOr<SnpAuthority> create_snp(int64_t now) {
+  pki::CertSpec ca;
+  ca.not_before = now - kDay;
+  ca.not_after = now + kCertificateLifetime;
+  ca.ca = true;
+  ca.key_usage = "critical,keyCertSign,cRLSign";
+
+  ZKCC_ASSIGN_OR_RETURN(pki::Key ark_key, pki::generate_rsa(4096));
+  pki::CertSpec ark_spec = ca;
+  ark_spec.subject = amd_style_name("Simulated ARK-Milan");
+  ZKCC_ASSIGN_OR_RETURN(Certificate ark, pki::issue(ark_spec, ark_key, nullptr, ark_key, pki::SigAlg::kRsaPssSha384));
+
+  ZKCC_ASSIGN_OR_RETURN(pki::Key ask_key, pki::generate_rsa(4096));
+  pki::CertSpec ask_spec = ca;
+  ask_spec.subject = amd_style_name("Simulated SEV-Milan");
+  ask_spec.path_len = 0;
+  ZKCC_ASSIGN_OR_RETURN(Certificate ask, pki::issue(ask_spec, ask_key, &ark, ark_key, pki::SigAlg::kRsaPssSha384));
+
+  ZKCC_ASSIGN_OR_RETURN(pki::Key vcek_key, pki::generate_ec("P-384"));
+  ZKCC_ASSIGN_OR_RETURN(Bytes chip_id, pki::random_bytes(64));
+  pki::CertSpec vcek_spec;
+  // The verifier finds the endorsement key by this exact common name.
+  vcek_spec.subject = amd_style_name("SEV-VCEK");
+  vcek_spec.not_before = ca.not_before;
+  vcek_spec.not_after = ca.not_after;
+  // As AMD's KDS issues them: INTEGER SPLs, an IA5String product name, and the hwID as the raw
+  // 64-byte extension value.
+  vcek_spec.extensions = {
+      {kOidStructVersion, pki::der_integer(0)},
+      {kOidProductName, pki::der_ia5(kProductName)},
+      {kOidBlSpl, pki::der_integer(kBlSpl)},
+      {kOidTeeSpl, pki::der_integer(kTeeSpl)},
+      {"1.3.6.1.4.1.3704.1.3.4", pki::der_integer(0)},
+      {"1.3.6.1.4.1.3704.1.3.5", pki::der_integer(0)},
+      {"1.3.6.1.4.1.3704.1.3.6", pki::der_integer(0)},
+      {"1.3.6.1.4.1.3704.1.3.7", pki::der_integer(0)},
+      {kOidSnpSpl, pki::der_integer(kSnpSpl)},
+      {kOidUcodeSpl, pki::der_integer(kUcodeSpl)},
+      {kOidHwId, chip_id},
+  };
+  ZKCC_ASSIGN_OR_RETURN(Certificate vcek, pki::issue(vcek_spec, vcek_key, &ask, ask_key, pki::SigAlg::kRsaPssSha384));
+
+  SnpAuthority a{{ark_key, ark}, {ask_key, ask}, {vcek_key, vcek}, {}, 0};
+  ZKCC_RETURN_IF_ERROR(read_vcek(a));
+  return a;
+}
+
+Status save_snp(const std::filesystem::path& dir, const SnpAuthority& a) {
+  std::filesystem::path d = dir / "sev_snp";
+  ZKCC_RETURN_IF_ERROR(save_key(d / "ark.key.pem", a.ark.key));
+  ZKCC_RETURN_IF_ERROR(save_key(d / "ask.key.pem", a.ask.key));
+  ZKCC_RETURN_IF_ERROR(save_key(d / "vcek.key.pem", a.vcek.key));
+  ZKCC_RETURN_IF_ERROR(save_cert(d / "ask.pem", a.ask.cert));
+  ZKCC_RETURN_IF_ERROR(save_cert(d / "vcek.pem", a.vcek.cert));
+  return save_cert(dir / "roots" / "amd_ark.pem", a.ark.cert);
+}
+
+StatusOr<SnpAuthority> load_snp(const std::filesystem::path& dir) {
+  std::filesystem::path d = dir / "sev_snp";
+  ZKCC_ASSIGN_OR_RETURN(KeyedCert ark, load_keyed(d, "ark", dir / "roots" / "amd_ark.pem"));
+  ZKCC_ASSIGN_OR_RETURN(KeyedCert ask, load_keyed(d, "ask", d / "ask.pem"));
+  ZKCC_ASSIGN_OR_RETURN(KeyedCert vcek, load_keyed(d, "vcek", d / "vcek.pem"));
+  if (!ark.cert.signed_by(ark.cert) || !ask.cert.signed_by(ark.cert) || !vcek.cert.signed_by(ask.cert)) {
+    return data_loss("the simulated AMD chain in " + d.string() + " does not link (VCEK <- ASK <- ARK)");
+  }
+  SnpAuthority a{std::move(ark), std::move(ask), std::move(vcek), {}, 0};
+  ZKCC_RETURN_IF_ERROR(read_vcek(a));
+  return a;
+}
+
+StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t, 64> report_data, const SnpGuest& guest) {
+  if (guest.vmpl > 3) return invalid_argument("VMPL " + std::to_string(guest.vmpl) + " is not 0..3");
+  Bytes r(sev_snp::kReportSize, 0);
+  put_le32(r, 0x00, 3);  // version 3: carries the CPUID fields
+  put_le32(r, 0x04, 1);  // GUEST_SVN
+  put_le64(r, 0x08, guest.policy);
+  put_le32(r, 0x30, guest.vmpl);
+  put_le32(r, 0x34, 1);  // SIGNATURE_ALGO: ECDSA P-384 with SHA-384
+  put_le64(r, 0x38, a.tcb);  // CURRENT_TCB
+  put_le64(r, 0x40, 1);      // PLATFORM_INFO: SMT enabled
+  put_le32(r, 0x48, 0);      // AUTHOR_KEY_EN 0, MASK_CHIP_KEY 0, SIGNING_KEY 0 (VCEK)
+  put(r, 0x50, report_data);
+  put(r, 0x90, guest.measurement);
+  put(r, 0xC0, guest.host_data);
+  // REPORT_ID: stable for one guest on one chip, as the firmware's per-guest identifier is.
+  Bytes id_input(a.chip_id.begin(), a.chip_id.end());
+  id_input.insert(id_input.end(), guest.measurement.begin(), guest.measurement.end());
+  put(r, 0x140, hash::sha256(id_input));
+  std::memset(r.data() + 0x160, 0xFF, 32);  // REPORT_ID_MA: no migration agent
+  put_le64(r, 0x180, a.tcb);                // REPORTED_TCB
+  r[0x188] = kCpuidFamily;
+  r[0x189] = kCpuidModel;
+  r[0x18A] = kCpuidStepping;
+  put(r, 0x1A0, a.chip_id);
+  put_le64(r, 0x1E0, a.tcb);  // COMMITTED_TCB
+  r[0x1E8] = kFwBuild;
+  r[0x1E9] = kFwMinor;
+  r[0x1EA] = kFwMajor;
+  r[0x1EC] = kFwBuild;
+  r[0x1ED] = kFwMinor;
+  r[0x1EE] = kFwMajor;
+  put_le64(r, 0x1F0, a.tcb);  // LAUNCH_TCB
+
+  ZKCC_ASSIGN_OR_RETURN(Bytes sig, pki::sign_ecdsa_raw(a.vcek.key, "SHA384",
+                                                       std::span<const uint8_t>(r).first(sev_snp::kSignedSize), 48));
+  // r and s are little endian, each in a 72-byte field whose top 24 bytes stay zero.
+  for (size_t i = 0; i < 48; ++i) {
+    r[0x2A0 + i] = sig[47 - i];
+    r[0x2E8 + i] = sig[95 - i];
+  }
+  return r;
+}
+
+}  // namespace zkcc::tee::sim

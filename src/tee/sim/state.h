@@ -1,0 +1,94 @@
+// The simulated platform's keys and certificates per vendor, how each is created, stored and
+// loaded, and the evidence each signs. Internal to src/tee/sim.
+#ifndef ZKCC_SRC_TEE_SIM_STATE_H_
+#define ZKCC_SRC_TEE_SIM_STATE_H_
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "pki.h"
+#include "zkcc/tee/sim/platform.h"
+#include "zkcc/tee/tdx/collateral.h"
+
+namespace zkcc::tee::sim {
+
+// The subject organisation of every simulated certificate, so that nobody mistakes one for a
+// vendor's.
+inline constexpr const char* kSimOrganization = "zkcc simulated platform (test keys)";
+inline constexpr int64_t kDay = 86400;
+inline constexpr int64_t kCertificateLifetime = 3653 * kDay;  // ten years
+
+inline constexpr unsigned kKeyMode = 0600;
+inline constexpr unsigned kCertMode = 0644;
+
+// Loads DIR/<name>.key.pem and DIR/<name>.pem and checks that the key is the certificate's.
+struct KeyedCert {
+  pki::Key key;
+  Certificate cert;
+};
+StatusOr<KeyedCert> load_keyed(const std::filesystem::path& dir, const std::string& name,
+                               const std::filesystem::path& cert_path);
+Status save_key(const std::filesystem::path& path, const pki::Key& key);
+Status save_cert(const std::filesystem::path& path, const Certificate& cert);
+StatusOr<pki::Key> load_key(const std::filesystem::path& path);
+StatusOr<Certificate> load_cert(const std::filesystem::path& path);
+
+// ---- SEV-SNP: ARK (RSA-4096) -> ASK (RSA-4096) -> VCEK (P-384), RSASSA-PSS SHA-384 ----
+
+struct SnpAuthority {
+  KeyedCert ark, ask, vcek;
+  std::array<uint8_t, 64> chip_id{};  // the VCEK's hwID
+  uint64_t tcb = 0;                   // REPORTED_TCB, as the VCEK's SPL extensions state it
+};
+StatusOr<SnpAuthority> create_snp(int64_t now);
+Status save_snp(const std::filesystem::path& dir, const SnpAuthority& a);
+StatusOr<SnpAuthority> load_snp(const std::filesystem::path& dir);
+StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t, 64> report_data, const SnpGuest& guest);
+
+// ---- TDX: Root -> PCK CA -> PCK, Root -> TCB signing (all P-256), and the QE attestation key ----
+
+struct TdxAuthority {
+  KeyedCert root, pck_ca, pck, tcb_signing;
+  pki::Key attestation_key;
+  tdx::PckExtensions pck_ext;
+};
+StatusOr<TdxAuthority> create_tdx(int64_t now);
+Status save_tdx(const std::filesystem::path& dir, const TdxAuthority& a);
+StatusOr<TdxAuthority> load_tdx(const std::filesystem::path& dir);
+StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 64> report_data, const TdxGuest& guest);
+StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued_at);
+
+// ---- NVIDIA: Device Identity CA -> GH100 Identity -> Provisioner ICA -> (per GPU) BROM -> leaf ----
+
+struct NvidiaAuthority {
+  KeyedCert root, identity, provisioner;
+};
+struct GpuIdentity {
+  KeyedCert brom, leaf;
+  Bytes fwid;  // from the leaf's DICE extension
+};
+StatusOr<NvidiaAuthority> create_nvidia(int64_t now);
+Status save_nvidia(const std::filesystem::path& dir, const NvidiaAuthority& a);
+StatusOr<NvidiaAuthority> load_nvidia(const std::filesystem::path& dir);
+// Loads DIR/nvidia/gpu<index>/, creating it when it is absent or incomplete.
+StatusOr<GpuIdentity> load_or_create_gpu(const std::filesystem::path& dir, const NvidiaAuthority& a, unsigned index,
+                                         int64_t now);
+StatusOr<GpuEvidence> build_gpu_evidence(const NvidiaAuthority& a, const GpuIdentity& gpu, unsigned index,
+                                         std::span<const uint8_t, 32> nonce);
+
+struct SimPlatform::State {
+  std::filesystem::path dir;
+  SnpAuthority snp;
+  TdxAuthority tdx;
+  NvidiaAuthority nvidia;
+  std::mutex gpu_mu;  // guards gpus
+  std::map<unsigned, GpuIdentity> gpus;
+};
+
+}  // namespace zkcc::tee::sim
+
+#endif  // ZKCC_SRC_TEE_SIM_STATE_H_
