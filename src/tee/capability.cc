@@ -135,10 +135,10 @@ constexpr unsigned kNvmlCcEnvironmentNone = 0;
 constexpr unsigned kNvmlCcFeatureEnabled = 1;
 constexpr unsigned kNvmlCcReady = 1;
 
-void detect_nvml(GpuCapability& gpu) {
-  void* lib = ::dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+void detect_nvml(GpuCapability& gpu, const std::string& library) {
+  void* lib = ::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (lib == nullptr) {
-    gpu.nvml_status = "libnvidia-ml.so.1 not found (no NVIDIA driver)";
+    gpu.nvml_status = library + " not found (no NVIDIA driver)";
     return;
   }
   auto sym = [lib](const char* name) { return ::dlsym(lib, name); };
@@ -150,7 +150,7 @@ void detect_nvml(GpuCapability& gpu) {
   auto cc_state = reinterpret_cast<nvmlReturn_t (*)(NvmlConfComputeSystemState*)>(sym("nvmlSystemGetConfComputeState"));
   auto cc_ready = reinterpret_cast<nvmlReturn_t (*)(unsigned*)>(sym("nvmlSystemGetConfComputeGpusReadyState"));
   if (init == nullptr || shutdown == nullptr || count == nullptr) {
-    gpu.nvml_status = "libnvidia-ml.so.1 lacks nvmlInit_v2/nvmlDeviceGetCount_v2";
+    gpu.nvml_status = library + " lacks nvmlInit_v2/nvmlDeviceGetCount_v2";
     ::dlclose(lib);
     return;
   }
@@ -218,7 +218,7 @@ FullStackCapability detect(const DetectOptions& options) {
   FullStackCapability cap;
   cap.cpu = detect_cpu(options.root);
   if (options.probe_nvml) {
-    detect_nvml(cap.gpu);
+    detect_nvml(cap.gpu, options.nvml_library);
   } else {
     cap.gpu.nvml_status = "not probed";
   }

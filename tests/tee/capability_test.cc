@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -108,6 +110,42 @@ TEST_F(FakeRoot, JsonCarriesEveryField) {
   EXPECT_EQ(j["gpu"]["cc_active"], false);
   EXPECT_EQ(j["gpu"]["nvml_status"], "not probed");
   EXPECT_EQ(j["full_stack_cc"], false);
+}
+
+// GPU detection through the production dlopen path, against a stand-in NVML library.
+TEST(GpuDetection, ReadsCcModeFromNvml) {
+  void* lib = ::dlopen(ZKCC_FAKE_NVML, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(lib, nullptr) << ::dlerror();
+  auto reset = reinterpret_cast<void (*)(int, unsigned)>(::dlsym(lib, "zkcc_fake_nvml_reset"));
+  ASSERT_NE(reset, nullptr);
+  DetectOptions o;
+  o.nvml_library = ZKCC_FAKE_NVML;
+  reset(0, 2);  // CC on and ready, two GPUs
+  GpuCapability g = detect(o).gpu;
+  EXPECT_TRUE(g.nvml_available);
+  EXPECT_EQ(g.nvml_status, "loaded");
+  EXPECT_EQ(g.device_count, 2u);
+  EXPECT_EQ(g.device_names.size(), 2u);
+  EXPECT_TRUE(g.cc_supported);
+  EXPECT_TRUE(g.cc_active);
+  EXPECT_TRUE(g.cc_ready);
+  reset(1, 1);  // CC off
+  g = detect(o).gpu;
+  EXPECT_TRUE(g.nvml_available);
+  EXPECT_FALSE(g.cc_active);
+  reset(2, 1);  // CC on, not ready
+  g = detect(o).gpu;
+  EXPECT_TRUE(g.cc_active);
+  EXPECT_FALSE(g.cc_ready);
+  reset(3, 1);  // the driver does not initialise
+  g = detect(o).gpu;
+  EXPECT_FALSE(g.nvml_available);
+  EXPECT_NE(g.nvml_status.find("nvmlInit_v2 failed"), std::string::npos);
+  o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+  g = detect(o).gpu;  // no driver is a normal "no GPU", not an error
+  EXPECT_FALSE(g.nvml_available);
+  EXPECT_EQ(g.device_count, 0u);
+  ::dlclose(lib);
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ struct FullStackCapability {
 struct DetectOptions {
   std::string root = "/";  // every path is taken relative to this
   bool probe_nvml = true;  // load NVML with dlopen (only meaningful when root is "/")
+  std::string nvml_library = "libnvidia-ml.so.1";  // a name for the loader's search, or a path
 };
 
 FullStackCapability detect(const DetectOptions& options = {});
