@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
   libxml2-dev libxmlsec1-dev libcpp-httplib-dev
   libtss2-dev libtss2-tcti-swtpm0 swtpm swtpm-tools
+  libonnx-dev libprotobuf-dev libonnx-testdata
   python3 nodejs npm
   python3-numpy python3-onnx
 )
