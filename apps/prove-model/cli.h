@@ -66,6 +66,9 @@ struct AttestArgs {
 };
 int attest(const AttestArgs& args);
 
+// Lists the model's nodes; exits 0 only when every node is supported.
+int inspect_model(const std::string& path, bool json);
+
 struct Attesters {
   std::unique_ptr<tee::CpuAttester> cpu;  // null: no CPU TEE
   std::unique_ptr<tee::GpuAttester> gpu;  // null: no GPU in CC mode

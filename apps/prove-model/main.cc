@@ -146,6 +146,10 @@ int main(int argc, char** argv) {
   attest->add_option("--root", at.root, "auto: the system root devices are looked up under")->capture_default_str();
   attest->add_option("--out", at.out, "Where to write the evidence bundle (JSON)")->required();
 
+  auto* inspect = app.add_subcommand("inspect", "List an ONNX model's layers, shapes and parameters, and whether zkcc can prove each");
+  std::string inspect_file;
+  inspect->add_option("MODEL", inspect_file, "The ONNX model")->required();
+
   auto* verify_b = app.add_subcommand("verify-bundle", "Verify an evidence bundle offline: every platform, binding and hash");
   zkcc::cli::BundleArgs vb;
   verify_b->add_option("BUNDLE", vb.bundle, "The evidence bundle (JSON)")->required();
@@ -168,7 +172,7 @@ int main(int argc, char** argv) {
   std::string report_file;
   h_report->add_option("FILE", report_file, "File of raw bytes, or - for standard input")->required();
 
-  for (auto* sub : {detect, selfcheck, verify_ev, fetch, attest, verify_b, hash, h_pos, h_single, h_many, h_report}) {
+  for (auto* sub : {detect, selfcheck, verify_ev, fetch, attest, verify_b, inspect, hash, h_pos, h_single, h_many, h_report}) {
     sub->add_flag("--json", json, "Print machine-readable JSON");
   }
 
@@ -194,6 +198,7 @@ int main(int argc, char** argv) {
   if (*selfcheck) return self_check(json);
   ev.json = fc.json = at.json = vb.json = json;
   if (*attest) return zkcc::cli::attest(at);
+  if (*inspect) return zkcc::cli::inspect_model(inspect_file, json);
   if (*verify_b) return zkcc::cli::verify_bundle(vb);
   if (*verify_ev) return zkcc::cli::verify_evidence(ev);
   if (*fetch) return zkcc::cli::fetch_collateral(fc);

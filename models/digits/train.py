@@ -9,6 +9,7 @@ takes the raw pixel values 0..16 as its input.
 
 Writes, into OUT_DIR (default: this script's directory):
   mlp.onnx              input "input" float [1,64] -> Gemm -> Relu -> Gemm -> "logits" float [1,10]
+  calibration.json      the first 100 training images, for choosing quantization scales
   heldout_inputs.json   every held-out image, a JSON array of 64 numbers each (row-major 8x8)
   heldout_labels.json   their true classes
   heldout_logits.json   the float logits of the exported weights, computed with numpy in float64
@@ -47,6 +48,9 @@ OPSET = 13
 IR_VERSION = 8
 
 
+CALIBRATION_SIZE = 100
+
+
 def train():
     digits = load_digits()
     x_train, x_held, y_train, y_held = train_test_split(
@@ -61,7 +65,7 @@ def train():
     w2 = mlp.coefs_[1].T.astype(np.float32)
     b2 = mlp.intercepts_[1].astype(np.float32)
     sklearn_pred = mlp.predict(x_held / PIXEL_MAX)
-    return (w1, b1, w2, b2), x_held, y_held, sklearn_pred
+    return (w1, b1, w2, b2), x_train, x_held, y_held, sklearn_pred
 
 
 def build_onnx(w1, b1, w2, b2):
@@ -107,7 +111,7 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     os.makedirs(os.path.join(out, "inputs"), exist_ok=True)
 
-    weights, x_held, y_held, sklearn_pred = train()
+    weights, x_train, x_held, y_held, sklearn_pred = train()
     model = build_onnx(*weights)
     onnx.save(model, os.path.join(out, "mlp.onnx"))
 
@@ -120,6 +124,8 @@ def main():
     accuracy = correct / len(y_held)
 
     write_rows(os.path.join(out, "heldout_inputs.json"), [pixels(r) for r in x_held])
+    # Quantization scales are chosen from training images only, never from held-out ones.
+    write_rows(os.path.join(out, "calibration.json"), [pixels(r) for r in x_train[:CALIBRATION_SIZE]])
     with open(os.path.join(out, "heldout_labels.json"), "w") as f:
         f.write(json.dumps([int(v) for v in y_held]) + "\n")
     write_rows(os.path.join(out, "heldout_logits.json"),

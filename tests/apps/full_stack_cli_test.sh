@@ -22,7 +22,7 @@ edit() {  # edit IN OUT PYTHON-STATEMENT (on the bundle d)
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $3; json.dump(d, open(sys.argv[2],'w'))" "$1" "$2"
 }
 
-cd "$src" && source scripts/npm_peer.sh && npm_peer @scure/starknet >/dev/null
+cd "$src" && source scripts/npm_peer.sh && npm_peer @scure/starknet@1.1.2 >/dev/null
 sim="$tmp/sim"
 s1=0x2a s2=0x4d2
 for cpu in snp tdx none; do

@@ -127,6 +127,14 @@ grep -q "policy: VMPL" "$tmp/out"; check "policy failure named" 0 $?
 echo '{"vmpll": 3}' >"$tmp/typo.json"
 check_rc "verify-evidence bad policy" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --policy "$tmp/typo.json"
 
+src=$(cd "$(dirname "$0")/../.." && pwd)
+check_rc "inspect digits" 0 "$bin" inspect "$src/models/digits/mlp.onnx"
+grep -q "parameters: 2410" "$tmp/out"; check "inspect counts parameters" 0 $?
+check_rc "inspect --json" 0 "$bin" inspect --json "$src/models/digits/mlp.onnx"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [n["op_type"] for n in d["nodes"]]==["Gemm","Relu","Gemm"]' "$tmp/out"; check "inspect JSON nodes" 0 $?
+check_rc "inspect a non-model" 1 "$bin" inspect "$src/README.md"
+grep -q "not a valid protobuf" "$tmp/err"; check "inspect corrupt explained" 0 $?
+
 check_rc "--version" 0 "$bin" --version
 grep -q "zkcc" "$tmp/out"; check "version names zkcc" 0 $?
 

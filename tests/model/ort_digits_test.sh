@@ -40,7 +40,7 @@ print("; ".join(errs) or "ok")
 EOF
 }
 
-cd "$src" && source scripts/npm_peer.sh && npm_peer onnxruntime-node --ignore-scripts >/dev/null
+cd "$src" && source scripts/npm_peer.sh && npm_peer onnxruntime-node@1.30.0 --ignore-scripts >/dev/null
 check "onnxruntime-node installed" 0 $?
 
 ort "$digits/mlp.onnx" "$digits/heldout_inputs.json" "$tmp/heldout.json"

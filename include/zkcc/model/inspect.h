@@ -1,0 +1,56 @@
+// What `prove-model inspect` shows of an ONNX file: its inputs and outputs, each node with its
+// shapes, parameter count and whether zkcc can prove it (and why not), without stopping at the
+// first problem the way import_onnx does.
+#ifndef ZKCC_MODEL_INSPECT_H_
+#define ZKCC_MODEL_INSPECT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "zkcc/base/status.h"
+#include "zkcc/model/onnx_import.h"
+
+namespace zkcc::model {
+
+struct TensorSummary {
+  std::string name;
+  std::vector<std::string> dims;  // a number, a symbolic name, or "?"
+  std::string element_type;       // "FLOAT", "INT64", ...
+};
+
+struct NodeSummary {
+  std::string name;  // may be empty
+  std::string op_type;
+  std::vector<Shape> output_shapes;  // empty when unknown (after an unsupported node)
+  size_t parameter_count = 0;        // elements of the constant inputs
+  bool supported = false;
+  std::string reason;  // why not, when not supported
+};
+
+struct ModelSummary {
+  int64_t ir_version = 0;
+  int64_t opset = 0;
+  std::string producer;
+  std::vector<TensorSummary> inputs;  // runtime inputs (initializers left out)
+  std::vector<TensorSummary> outputs;
+  std::vector<NodeSummary> nodes;
+  size_t parameter_count = 0;  // all initializer and Constant elements
+  bool supported = false;      // import_onnx would accept the model
+  std::string error;           // import_onnx's error when not
+};
+
+// Fails only when the bytes are not a ModelProto at all (or exceed the limits).
+StatusOr<ModelSummary> inspect(std::span<const uint8_t> bytes, const ImportLimits& limits = {});
+
+// A table for people, one node a line.
+std::string summary_text(const ModelSummary& summary);
+nlohmann::json summary_json(const ModelSummary& summary);
+
+}  // namespace zkcc::model
+
+#endif  // ZKCC_MODEL_INSPECT_H_

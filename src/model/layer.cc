@@ -1,0 +1,43 @@
+#include "zkcc/model/layer.h"
+
+#include "zkcc/model/quantized_graph.h"
+
+namespace zkcc::model {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+}  // namespace
+
+const char* layer_kind_name(const LayerOp& op) {
+  return std::visit(Overloaded{
+                        [](const MatMulLayer&) { return "MatMul"; },
+                        [](const AddConstLayer&) { return "AddConst"; },
+                        [](const MulConstLayer&) { return "MulConst"; },
+                        [](const RequantLayer&) { return "Requant"; },
+                        [](const LookupLayer&) { return "Lookup"; },
+                        [](const GatherLayer&) { return "Gather"; },
+                        [](const ReshapeLayer&) { return "Reshape"; },
+                        [](const RowMaxLayer&) { return "RowMax"; },
+                        [](const RowSumLayer&) { return "RowSum"; },
+                        [](const RowSubLayer&) { return "RowSub"; },
+                        [](const RowDivLayer&) { return "RowDiv"; },
+                    },
+                    op);
+}
+
+size_t parameter_count(const QuantizedGraph& graph) {
+  size_t n = 0;
+  for (const Layer& l : graph.layers) {
+    if (const auto* m = std::get_if<MatMulLayer>(&l.op)) n += m->weight.data.size() + m->bias.size();
+    if (const auto* a = std::get_if<AddConstLayer>(&l.op)) n += a->constant.data.size();
+    if (const auto* c = std::get_if<MulConstLayer>(&l.op)) n += c->constant.data.size();
+    if (const auto* t = std::get_if<LookupLayer>(&l.op)) n += t->table.size();
+  }
+  return n;
+}
+
+}  // namespace zkcc::model

@@ -1,0 +1,1057 @@
+// ONNX graph to Graph, one node at a time (see onnx_import.h for what is supported).
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <unordered_map>
+
+#include "onnx_internal.h"
+#include "window.h"
+
+namespace zkcc::model::internal {
+namespace {
+
+constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
+constexpr int64_t kMinIrVersion = 3, kMaxIrVersion = 10;
+// Window attributes beyond this are refused before any arithmetic on them.
+constexpr int64_t kMaxWindowValue = int64_t{1} << 20;
+
+std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// The attributes of one node, each read with its declared type.
+class Attrs {
+ public:
+  explicit Attrs(const onnx::NodeProto& node) : node_(node) {}
+
+  // Refuses attributes outside `known` and repeated ones.
+  Status only(std::initializer_list<std::string_view> known) const {
+    std::set<std::string> seen;
+    for (const auto& a : node_.attribute()) {
+      if (std::find(known.begin(), known.end(), a.name()) == known.end()) {
+        return unsupported("attribute " + quote(a.name()) + " is not supported");
+      }
+      if (!seen.insert(a.name()).second) return invalid_argument("attribute " + quote(a.name()) + " appears twice");
+    }
+    return ok_status();
+  }
+
+  const onnx::AttributeProto* find(std::string_view name) const {
+    for (const auto& a : node_.attribute()) {
+      if (a.name() == name) return &a;
+    }
+    return nullptr;
+  }
+
+  StatusOr<int64_t> i(std::string_view name, int64_t fallback) const {
+    const auto* a = find(name);
+    if (!a) return fallback;
+    if (!typed(*a, onnx::AttributeProto::INT, a->has_i())) return wrong_type(*a, "INT");
+    return a->i();
+  }
+  StatusOr<double> f(std::string_view name, double fallback) const {
+    const auto* a = find(name);
+    if (!a) return fallback;
+    if (!typed(*a, onnx::AttributeProto::FLOAT, a->has_f())) return wrong_type(*a, "FLOAT");
+    if (!std::isfinite(a->f())) return invalid_argument("attribute " + quote(name) + " is not finite");
+    return static_cast<double>(a->f());
+  }
+  StatusOr<std::vector<int64_t>> ints(std::string_view name, std::vector<int64_t> fallback) const {
+    const auto* a = find(name);
+    if (!a) return fallback;
+    if (!typed(*a, onnx::AttributeProto::INTS, a->ints_size() > 0)) return wrong_type(*a, "INTS");
+    return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+  }
+  StatusOr<std::string> s(std::string_view name, std::string fallback) const {
+    const auto* a = find(name);
+    if (!a) return fallback;
+    if (!typed(*a, onnx::AttributeProto::STRING, a->has_s())) return wrong_type(*a, "STRING");
+    return a->s();
+  }
+
+ private:
+  // Old exporters may leave `type` unset; then the field that is present decides.
+  static bool typed(const onnx::AttributeProto& a, onnx::AttributeProto::AttributeType want, bool has_field) {
+    return a.type() == want || (a.type() == onnx::AttributeProto::UNDEFINED && has_field);
+  }
+  static Status wrong_type(const onnx::AttributeProto& a, const char* want) {
+    return invalid_argument("attribute " + quote(a.name()) + " should be " + want + " but is " +
+                            onnx::AttributeProto::AttributeType_Name(a.type()));
+  }
+
+  const onnx::NodeProto& node_;
+};
+
+// Expands c onto `to` under numpy's unidirectional broadcasting.
+StatusOr<std::vector<double>> broadcast_to(const Constant& c, const Shape& to, const std::string& what) {
+  if (c.is_integer) return invalid_argument(what + " is an integer tensor; a real tensor is needed");
+  auto refuse = [&] {
+    return unsupported(what + " of shape " + shape_string(c.shape) + " does not broadcast onto " + shape_string(to));
+  };
+  if (c.shape.size() > to.size()) return refuse();
+  const size_t offset = to.size() - c.shape.size();
+  std::vector<size_t> stride(to.size(), 0);  // c's stride along each output dimension (0 when broadcast)
+  size_t s = 1;
+  for (size_t d = c.shape.size(); d-- > 0;) {
+    if (c.shape[d] != 1 && c.shape[d] != to[offset + d]) return refuse();
+    stride[offset + d] = c.shape[d] == 1 ? 0 : s;
+    s *= c.shape[d];
+  }
+  std::vector<double> out(element_count(to));
+  std::vector<size_t> idx(to.size(), 0);
+  for (size_t i = 0; i < out.size(); ++i) {
+    size_t src = 0;
+    for (size_t d = 0; d < to.size(); ++d) src += idx[d] * stride[d];
+    out[i] = c.real[src];
+    for (size_t d = to.size(); d-- > 0;) {  // next multi-index, last dimension fastest
+      if (++idx[d] < to[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+// One spatial axis of a window: output size and begin/end padding.
+struct Axis {
+  size_t out = 0, pad_begin = 0, pad_end = 0;
+};
+
+StatusOr<Axis> resolve_axis(size_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t pad_begin,
+                            int64_t pad_end, const std::string& auto_pad, bool ceil_mode, const char* axis) {
+  const std::string where = std::string(" along ") + axis;
+  if (kernel < 1 || stride < 1 || dilation < 1 || kernel > kMaxWindowValue || stride > kMaxWindowValue ||
+      dilation > kMaxWindowValue) {
+    return invalid_argument("kernel, stride and dilation must lie in [1, 2^20]" + where);
+  }
+  if (pad_begin < 0 || pad_end < 0 || pad_begin > kMaxWindowValue || pad_end > kMaxWindowValue) {
+    return invalid_argument("pads must lie in [0, 2^20]" + where);
+  }
+  const auto k = static_cast<size_t>(kernel), s = static_cast<size_t>(stride), d = static_cast<size_t>(dilation);
+  const size_t extent = (k - 1) * d + 1;
+  Axis a;
+  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    a.out = (in + s - 1) / s;
+    size_t need = (a.out - 1) * s + extent;
+    size_t total = need > in ? need - in : 0;
+    size_t small = total / 2, large = total - small;
+    a.pad_begin = auto_pad == "SAME_UPPER" ? small : large;
+    a.pad_end = total - a.pad_begin;
+    return a;
+  }
+  if (auto_pad == "VALID") {
+    if (in < extent) return invalid_argument("the kernel (extent " + std::to_string(extent) + ") exceeds the input" + where);
+    a.out = (in - extent) / s + 1;
+    return a;
+  }
+  if (auto_pad != "NOTSET" && !auto_pad.empty()) return unsupported("auto_pad " + quote(auto_pad) + " is not supported");
+  a.pad_begin = static_cast<size_t>(pad_begin);
+  a.pad_end = static_cast<size_t>(pad_end);
+  const size_t padded = in + a.pad_begin + a.pad_end;
+  if (padded < extent) {
+    return invalid_argument("the kernel (extent " + std::to_string(extent) + ") exceeds the padded input (" +
+                            std::to_string(padded) + ")" + where);
+  }
+  a.out = ceil_mode ? (padded - extent + s - 1) / s + 1 : (padded - extent) / s + 1;
+  // Runtimes disagree about a last window that starts past the input and its begin padding.
+  if (ceil_mode && (a.out - 1) * s >= in + a.pad_begin) {
+    return unsupported("ceil_mode makes the last window start past the input" + where +
+                       ", where runtimes disagree on its meaning");
+  }
+  return a;
+}
+
+bool is_gelu_node(const onnx::NodeProto& n) {
+  return n.op_type() == "Gelu" && (is_default_domain(n.domain()) || n.domain() == "com.microsoft");
+}
+
+}  // namespace
+
+bool is_known_operator(const onnx::NodeProto& node) {
+  static const std::set<std::string> kDefault = {
+      "Gemm",    "MatMul",      "Add",           "Relu",    "Sigmoid", "Tanh",     "Softmax", "Conv",
+      "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool", "Flatten", "Reshape", "Constant"};
+  if (is_gelu_node(node)) return true;
+  return is_default_domain(node.domain()) && kDefault.count(node.op_type()) > 0;
+}
+
+namespace {
+
+class Importer {
+ public:
+  Importer(const onnx::ModelProto& model, const ImportLimits& limits, bool survey)
+      : model_(model), graph_(model.graph()), limits_(limits), survey_(survey) {}
+
+  ImportResult run();
+
+ private:
+  struct Entry {
+    enum class Kind : uint8_t { kRuntime, kConstant, kUnknown } kind;
+    size_t index = 0;  // into g_.values or consts_
+  };
+  // x * 0.5 * (1 + erf(x / sqrt 2)) spread over five nodes, imported as one Gelu at the last.
+  struct GeluGroup {
+    std::vector<size_t> nodes;
+    std::string x, y;
+  };
+
+  Status check_header();
+  Status load_initializers();
+  Status load_input();
+  void find_gelu_groups();
+  Status import_node();
+  Status check_outputs();
+
+  // The current node's pieces.
+  const onnx::NodeProto& node() const { return graph_.node(static_cast<int>(node_index_)); }
+  bool has_input(size_t k) const { return static_cast<int>(k) < node().input_size() && !node().input(static_cast<int>(k)).empty(); }
+  Status expect_io(size_t min_inputs, size_t max_inputs, size_t outputs) const;
+  StatusOr<Entry> lookup(const std::string& name) const;
+  StatusOr<size_t> runtime_input(size_t k) const;
+  StatusOr<const Constant*> constant_input(size_t k) const;
+  StatusOr<size_t> new_value(std::string name, Shape shape);
+  Status define(const std::string& name, Entry e);
+  // Adds a node reading `input`; defines a new value of `shape` named after output 0 (plus `step`
+  // for an intermediate) and returns it.
+  StatusOr<size_t> emit(Op op, size_t input, Shape shape, const std::string& step = "");
+  Status define_output(size_t value) { return define(node().output(0), {Entry::Kind::kRuntime, value}); }
+  const Shape& shape_of(size_t value) const { return g_.values[value].shape; }
+  std::optional<double> scalar_constant(const std::string& name) const;
+  size_t constant_input_elements() const;
+
+  Status import_gemm();
+  Status import_matmul();
+  Status import_add();
+  Status import_activation(Activation fn);
+  Status import_gelu();
+  Status import_softmax();
+  Status import_flatten();
+  Status import_reshape();
+  Status import_conv();
+  Status import_pool(bool max, bool global);
+  Status import_constant();
+
+  const onnx::ModelProto& model_;
+  const onnx::GraphProto& graph_;
+  const ImportLimits& limits_;
+  const bool survey_;
+  int64_t opset_ = 0;
+  Graph g_;
+  std::vector<Constant> consts_;
+  std::unordered_map<std::string, Entry> names_;
+  size_t total_elements_ = 0;
+  size_t node_index_ = 0;
+  std::unordered_map<std::string, size_t> producer_;
+  std::vector<GeluGroup> gelu_;
+  std::unordered_map<size_t, size_t> gelu_of_node_;
+};
+
+Status Importer::check_header() {
+  if (!model_.has_ir_version()) return invalid_argument("model has no ir_version");
+  if (model_.ir_version() < kMinIrVersion || model_.ir_version() > kMaxIrVersion) {
+    return unsupported("IR version " + std::to_string(model_.ir_version()) + " is outside the supported " +
+                       std::to_string(kMinIrVersion) + " to " + std::to_string(kMaxIrVersion));
+  }
+  bool found = false;
+  for (const auto& o : model_.opset_import()) {
+    if (!is_default_domain(o.domain())) continue;
+    if (found) return invalid_argument("model imports the default ONNX domain twice");
+    found = true;
+    opset_ = o.version();
+  }
+  if (!found) return invalid_argument("model declares no opset for the default ONNX domain");
+  if (opset_ < kMinOpset || opset_ > kMaxOpset) {
+    return unsupported("opset " + std::to_string(opset_) + " is outside the supported " + std::to_string(kMinOpset) +
+                       " to " + std::to_string(kMaxOpset));
+  }
+  if (static_cast<size_t>(graph_.node_size()) > limits_.max_nodes) {
+    return out_of_range("graph has " + std::to_string(graph_.node_size()) + " nodes, over the limit of " +
+                        std::to_string(limits_.max_nodes));
+  }
+  return ok_status();
+}
+
+Status Importer::load_initializers() {
+  if (graph_.sparse_initializer_size() > 0) {
+    return unsupported("sparse initializer '" + graph_.sparse_initializer(0).values().name() + "' is not supported");
+  }
+  for (const auto& t : graph_.initializer()) {
+    if (t.name().empty()) return invalid_argument("an initializer has no name");
+    ZKCC_ASSIGN_OR_RETURN(Constant c, to_constant(t, limits_.max_tensor_elements));
+    consts_.push_back(std::move(c));
+    ZKCC_RETURN_IF_ERROR(define(t.name(), {Entry::Kind::kConstant, consts_.size() - 1}).with_context("initializer"));
+  }
+  return ok_status();
+}
+
+// The one graph input that is not an initializer: FLOAT, every dimension a known positive number.
+Status Importer::load_input() {
+  std::vector<const onnx::ValueInfoProto*> runtime;
+  for (const auto& in : graph_.input()) {
+    if (!names_.count(in.name())) runtime.push_back(&in);
+  }
+  // Registered as unknown first, so that survey mode can go on past a refused input.
+  for (const auto* in : runtime) ZKCC_RETURN_IF_ERROR(define(in->name(), {Entry::Kind::kUnknown, 0}));
+  if (runtime.size() != 1) {
+    std::string names;
+    for (const auto* in : runtime) names += (names.empty() ? "" : ", ") + quote(in->name());
+    return unsupported("graph has " + std::to_string(runtime.size()) + " runtime inputs" +
+                       (names.empty() ? "" : " (" + names + ")") + "; exactly one is supported");
+  }
+  const onnx::ValueInfoProto& in = *runtime[0];
+  const std::string what = "graph input " + quote(in.name());
+  if (!in.type().has_tensor_type()) return unsupported(what + " is not a tensor");
+  const auto& tt = in.type().tensor_type();
+  if (tt.elem_type() != onnx::TensorProto::FLOAT) {
+    return unsupported(what + " has element type " + element_type_name(tt.elem_type()) + "; only FLOAT is supported");
+  }
+  if (!tt.has_shape()) return unsupported(what + " has no shape; only static shapes are supported");
+  Shape shape;
+  for (int d = 0; d < tt.shape().dim_size(); ++d) {
+    const auto& dim = tt.shape().dim(d);
+    if (dim.has_dim_param()) {
+      return unsupported(what + " has the dynamic dimension " + quote(dim.dim_param()) + " at axis " + std::to_string(d) +
+                         "; only static shapes are supported");
+    }
+    if (!dim.has_dim_value()) return unsupported(what + " has an unknown dimension at axis " + std::to_string(d));
+    if (dim.dim_value() <= 0) {
+      return unsupported(what + " has dimension " + std::to_string(dim.dim_value()) + " at axis " + std::to_string(d));
+    }
+    if (static_cast<uint64_t>(dim.dim_value()) > limits_.max_tensor_elements) {
+      return out_of_range(what + " has a dimension over the element limit");
+    }
+    shape.push_back(static_cast<size_t>(dim.dim_value()));
+  }
+  ZKCC_ASSIGN_OR_RETURN(size_t v, new_value(in.name(), shape));
+  g_.input = v;
+  names_[in.name()] = {Entry::Kind::kRuntime, v};
+  return ok_status();
+}
+
+std::optional<double> Importer::scalar_constant(const std::string& name) const {
+  auto it = names_.find(name);
+  if (it != names_.end()) {
+    if (it->second.kind != Entry::Kind::kConstant) return std::nullopt;
+    const Constant& c = consts_[it->second.index];
+    if (c.size() != 1) return std::nullopt;
+    return c.is_integer ? static_cast<double>(c.integer[0]) : c.real[0];
+  }
+  auto p = producer_.find(name);  // a Constant node later in the list
+  if (p == producer_.end()) return std::nullopt;
+  const onnx::NodeProto& n = graph_.node(static_cast<int>(p->second));
+  if (n.op_type() != "Constant" || !is_default_domain(n.domain()) || n.attribute_size() != 1) return std::nullopt;
+  const auto& a = n.attribute(0);
+  if (a.name() == "value_float") return static_cast<double>(a.f());
+  if (a.name() != "value") return std::nullopt;
+  auto c = to_constant(a.t(), 1);
+  if (!c.ok() || c->size() != 1) return std::nullopt;
+  return c->is_integer ? static_cast<double>(c->integer[0]) : c->real[0];
+}
+
+void Importer::find_gelu_groups() {
+  std::unordered_map<std::string, std::vector<size_t>> consumers;
+  for (int i = 0; i < graph_.node_size(); ++i) {
+    for (const auto& in : graph_.node(i).input()) consumers[in].push_back(static_cast<size_t>(i));
+    for (const auto& out : graph_.node(i).output()) producer_.emplace(out, static_cast<size_t>(i));
+  }
+  std::set<std::string> graph_outputs;
+  for (const auto& o : graph_.output()) graph_outputs.insert(o.name());
+  auto node_at = [&](size_t i) -> const onnx::NodeProto& { return graph_.node(static_cast<int>(i)); };
+  auto is_op = [&](size_t i, const char* op, int inputs) {
+    return node_at(i).op_type() == op && is_default_domain(node_at(i).domain()) && node_at(i).input_size() == inputs &&
+           node_at(i).output_size() == 1;
+  };
+  // The one consumer of an intermediate that is not a graph output.
+  auto only_consumer = [&](const std::string& v) -> std::optional<size_t> {
+    auto it = consumers.find(v);
+    if (graph_outputs.count(v) || it == consumers.end() || it->second.size() != 1) return std::nullopt;
+    return it->second[0];
+  };
+  auto near = [&](const std::string& name, double want) {
+    auto c = scalar_constant(name);
+    return c && std::abs(*c - want) <= 1e-4 * std::abs(want);
+  };
+  // For a binary node with a constant operand near `want`: the other operand's name.
+  auto other_operand = [&](size_t i, double want) -> std::optional<std::string> {
+    const auto& n = node_at(i);
+    if (near(n.input(1), want)) return n.input(0);
+    if (near(n.input(0), want) && n.op_type() != "Div") return n.input(1);
+    return std::nullopt;
+  };
+  for (size_t e = 0; e < static_cast<size_t>(graph_.node_size()); ++e) {
+    if (!is_op(e, "Erf", 1)) continue;
+    auto p1 = producer_.find(node_at(e).input(0));
+    if (p1 == producer_.end()) continue;
+    size_t n1 = p1->second;
+    std::optional<std::string> x;
+    if (is_op(n1, "Div", 2)) x = other_operand(n1, std::sqrt(2.0));
+    if (is_op(n1, "Mul", 2)) x = other_operand(n1, std::sqrt(0.5));
+    if (!x || only_consumer(node_at(n1).output(0)) != e) continue;
+    auto n3 = only_consumer(node_at(e).output(0));
+    if (!n3 || !is_op(*n3, "Add", 2) || other_operand(*n3, 1.0) != node_at(e).output(0)) continue;
+    auto n4 = only_consumer(node_at(*n3).output(0));
+    if (!n4 || !is_op(*n4, "Mul", 2)) continue;
+    const std::string& t3 = node_at(*n3).output(0);
+    const std::string& a = node_at(*n4).input(0) == t3 ? node_at(*n4).input(1) : node_at(*n4).input(0);
+    GeluGroup g;
+    if (a == *x) {  // ((x * (1 + erf)) * 0.5
+      auto n5 = only_consumer(node_at(*n4).output(0));
+      if (!n5 || !is_op(*n5, "Mul", 2) || other_operand(*n5, 0.5) != node_at(*n4).output(0)) continue;
+      g = {{n1, e, *n3, *n4, *n5}, *x, node_at(*n5).output(0)};
+    } else {  // (x * 0.5) * (1 + erf)
+      auto p0 = producer_.find(a);
+      if (p0 == producer_.end() || !is_op(p0->second, "Mul", 2) || other_operand(p0->second, 0.5) != *x ||
+          only_consumer(a) != *n4) {
+        continue;
+      }
+      g = {{p0->second, n1, e, *n3, *n4}, *x, node_at(*n4).output(0)};
+    }
+    std::sort(g.nodes.begin(), g.nodes.end());
+    bool taken = false;
+    for (size_t i : g.nodes) taken |= gelu_of_node_.count(i) > 0;
+    if (taken) continue;
+    for (size_t i : g.nodes) gelu_of_node_[i] = gelu_.size();
+    gelu_.push_back(std::move(g));
+  }
+}
+
+ImportResult Importer::run() {
+  ImportResult r;
+  auto stop = [&](Status s) {
+    r.status = std::move(s);
+    return std::move(r);
+  };
+  Status header = check_header();
+  if (header.ok()) header = load_initializers();
+  if (!header.ok()) {
+    if (!survey_) return stop(header);
+    for (const auto& n : graph_.node()) {
+      r.nodes.push_back({is_known_operator(n), "not analysed: " + header.message(), {}, 0});
+    }
+    return stop(header);
+  }
+  Status input = load_input();
+  if (!input.ok()) {
+    if (!survey_) return stop(input);
+    r.status = input;
+  }
+  find_gelu_groups();
+  for (node_index_ = 0; node_index_ < static_cast<size_t>(graph_.node_size()); ++node_index_) {
+    const onnx::NodeProto& n = node();
+    NodeRecord rec;
+    rec.parameter_count = constant_input_elements();
+    bool unknown = false;
+    for (const auto& in : n.input()) {
+      auto it = names_.find(in);
+      unknown |= !in.empty() && it != names_.end() && it->second.kind == Entry::Kind::kUnknown;
+    }
+    Status st;
+    if (unknown) {
+      rec.supported = is_known_operator(n) || gelu_of_node_.count(node_index_);
+      rec.reason = "not analysed: an input comes from an unsupported node or input";
+    } else {
+      st = import_node();
+    }
+    if (!st.ok()) {
+      st = st.with_context(describe_node(node_index_, n));
+      if (!survey_) return stop(st);
+      if (r.status.ok()) r.status = st;
+      rec.reason = st.message();
+    } else if (!unknown) {
+      rec.supported = true;
+      for (const auto& out : n.output()) {
+        auto it = names_.find(out);
+        if (it == names_.end()) {  // inside a GELU group (elementwise, so x's shape), or an unused optional output
+          auto group = gelu_of_node_.find(node_index_);
+          if (group == gelu_of_node_.end()) continue;
+          auto x = names_.find(gelu_[group->second].x);
+          if (x != names_.end() && x->second.kind == Entry::Kind::kRuntime) rec.output_shapes.push_back(shape_of(x->second.index));
+          continue;
+        }
+        if (it->second.kind == Entry::Kind::kRuntime) rec.output_shapes.push_back(shape_of(it->second.index));
+        if (it->second.kind == Entry::Kind::kConstant) rec.output_shapes.push_back(consts_[it->second.index].shape);
+      }
+    }
+    for (const auto& out : n.output()) {
+      if (!out.empty() && !names_.count(out) && (unknown || !st.ok())) names_[out] = {Entry::Kind::kUnknown, 0};
+    }
+    if (survey_) r.nodes.push_back(std::move(rec));
+  }
+  Status outputs = check_outputs();
+  if (!outputs.ok() && r.status.ok()) r.status = outputs;
+  if (r.status.ok()) {
+    g_.opset = opset_;
+    r.graph = std::move(g_);
+  }
+  return r;
+}
+
+Status Importer::check_outputs() {
+  if (graph_.output_size() == 0) return invalid_argument("graph has no outputs");
+  for (const auto& o : graph_.output()) {
+    const std::string what = "graph output " + quote(o.name());
+    auto it = names_.find(o.name());
+    if (it == names_.end()) return invalid_argument(what + " is not computed by any node");
+    if (it->second.kind == Entry::Kind::kUnknown) return unsupported(what + " comes from an unsupported node or input");
+    if (it->second.kind == Entry::Kind::kConstant) return unsupported(what + " is a constant");
+    size_t v = it->second.index;
+    if (v == g_.input) return unsupported(what + " is the graph input itself");
+    if (o.type().has_tensor_type()) {
+      const auto& tt = o.type().tensor_type();
+      if (tt.elem_type() != 0 && tt.elem_type() != onnx::TensorProto::FLOAT) {
+        return unsupported(what + " has element type " + element_type_name(tt.elem_type()) + "; only FLOAT is supported");
+      }
+      if (tt.has_shape()) {
+        bool all_known = true;
+        Shape declared;
+        for (const auto& d : tt.shape().dim()) {
+          all_known &= d.has_dim_value();
+          declared.push_back(d.has_dim_value() && d.dim_value() > 0 ? static_cast<size_t>(d.dim_value()) : 0);
+        }
+        if (declared.size() != shape_of(v).size() || (all_known && declared != shape_of(v))) {
+          return invalid_argument(what + " is declared with " + std::to_string(declared.size()) + " dimensions " +
+                                  (all_known ? shape_string(declared) : std::string("(some symbolic)")) +
+                                  " but computes to " + shape_string(shape_of(v)));
+        }
+      }
+    }
+    g_.outputs.push_back(v);
+  }
+  return ok_status();
+}
+
+Status Importer::expect_io(size_t min_inputs, size_t max_inputs, size_t outputs) const {
+  auto n_in = static_cast<size_t>(node().input_size());
+  if (n_in < min_inputs || n_in > max_inputs) {
+    return invalid_argument("has " + std::to_string(n_in) + " inputs, expected " + std::to_string(min_inputs) +
+                            (max_inputs != min_inputs ? " to " + std::to_string(max_inputs) : ""));
+  }
+  if (static_cast<size_t>(node().output_size()) != outputs) {
+    return unsupported("has " + std::to_string(node().output_size()) + " outputs; " + std::to_string(outputs) +
+                       " supported");
+  }
+  if (outputs > 0 && node().output(0).empty()) return invalid_argument("output 0 has no name");
+  return ok_status();
+}
+
+StatusOr<Importer::Entry> Importer::lookup(const std::string& name) const {
+  auto it = names_.find(name);
+  if (it == names_.end()) {
+    return invalid_argument("input " + quote(name) + " is not defined by a graph input, an initializer or an earlier node");
+  }
+  return it->second;
+}
+
+StatusOr<size_t> Importer::runtime_input(size_t k) const {
+  if (!has_input(k)) return invalid_argument("input " + std::to_string(k) + " is missing");
+  const std::string& name = node().input(static_cast<int>(k));
+  ZKCC_ASSIGN_OR_RETURN(Entry e, lookup(name));
+  if (e.kind != Entry::Kind::kRuntime) {
+    return unsupported("input " + std::to_string(k) + " (" + quote(name) +
+                       ") is a constant where a runtime tensor is expected; constant folding is not supported");
+  }
+  return e.index;
+}
+
+StatusOr<const Constant*> Importer::constant_input(size_t k) const {
+  if (!has_input(k)) return invalid_argument("input " + std::to_string(k) + " is missing");
+  const std::string& name = node().input(static_cast<int>(k));
+  ZKCC_ASSIGN_OR_RETURN(Entry e, lookup(name));
+  if (e.kind != Entry::Kind::kConstant) {
+    return unsupported("input " + std::to_string(k) + " (" + quote(name) +
+                       ") is a runtime tensor where a constant (initializer) is expected");
+  }
+  return &consts_[e.index];
+}
+
+size_t Importer::constant_input_elements() const {
+  size_t n = 0;
+  for (const auto& in : node().input()) {
+    auto it = names_.find(in);
+    if (it != names_.end() && it->second.kind == Entry::Kind::kConstant) n += consts_[it->second.index].size();
+  }
+  return n;
+}
+
+StatusOr<size_t> Importer::new_value(std::string name, Shape shape) {
+  auto count = checked_element_count(shape, limits_.max_tensor_elements);
+  if (!count.ok()) return count.status().with_context("value " + quote(name));
+  const size_t n = *count;
+  if (n > limits_.max_total_elements - total_elements_) {
+    return out_of_range("the activations exceed the limit of " + std::to_string(limits_.max_total_elements) +
+                        " elements in all");
+  }
+  total_elements_ += n;
+  g_.values.push_back({std::move(name), std::move(shape)});
+  return g_.values.size() - 1;
+}
+
+Status Importer::define(const std::string& name, Entry e) {
+  if (name.empty()) return ok_status();
+  auto [it, inserted] = names_.emplace(name, e);
+  if (!inserted) {
+    if (it->second.kind != Entry::Kind::kUnknown) return invalid_argument("value " + quote(name) + " is defined twice");
+    it->second = e;
+  }
+  return ok_status();
+}
+
+StatusOr<size_t> Importer::emit(Op op, size_t input, Shape shape, const std::string& step) {
+  std::string name = node().output(0);
+  if (!step.empty()) name += "/" + step;
+  ZKCC_ASSIGN_OR_RETURN(size_t v, new_value(std::move(name), std::move(shape)));
+  g_.nodes.push_back({node().name(), node().op_type(), node_index_, input, v, std::move(op)});
+  return v;
+}
+
+Status Importer::import_node() {
+  const onnx::NodeProto& n = node();
+  if (auto g = gelu_of_node_.find(node_index_); g != gelu_of_node_.end()) {
+    const GeluGroup& group = gelu_[g->second];
+    if (node_index_ != group.nodes.back()) return ok_status();  // imported with the group's last node
+    ZKCC_ASSIGN_OR_RETURN(Entry x, lookup(group.x));
+    if (x.kind != Entry::Kind::kRuntime) return unsupported("the GELU's input " + quote(group.x) + " is a constant");
+    ZKCC_ASSIGN_OR_RETURN(size_t v, new_value(group.y, shape_of(x.index)));
+    g_.nodes.push_back({n.name(), "Gelu(erf)", node_index_, x.index, v, ActivationOp{Activation::kGelu}});
+    return define(group.y, {Entry::Kind::kRuntime, v});
+  }
+  if (is_gelu_node(n)) return import_gelu();
+  if (!is_default_domain(n.domain())) {
+    return unsupported("operator " + quote(n.op_type()) + " of domain " + quote(n.domain()) + " is not supported");
+  }
+  const std::string& op = n.op_type();
+  if (op == "Gemm") return import_gemm();
+  if (op == "MatMul") return import_matmul();
+  if (op == "Add") return import_add();
+  if (op == "Relu") return import_activation(Activation::kRelu);
+  if (op == "Sigmoid") return import_activation(Activation::kSigmoid);
+  if (op == "Tanh") return import_activation(Activation::kTanh);
+  if (op == "Softmax") return import_softmax();
+  if (op == "Flatten") return import_flatten();
+  if (op == "Reshape") return import_reshape();
+  if (op == "Conv") return import_conv();
+  if (op == "MaxPool") return import_pool(true, false);
+  if (op == "AveragePool") return import_pool(false, false);
+  if (op == "GlobalMaxPool") return import_pool(true, true);
+  if (op == "GlobalAveragePool") return import_pool(false, true);
+  if (op == "Constant") return import_constant();
+  if (op == "Erf" || op == "Div" || op == "Mul") {
+    return unsupported("operator " + quote(op) + " is not supported (only as part of GELU's erf form)");
+  }
+  return unsupported("operator " + quote(op) + " is not supported");
+}
+
+Status Importer::import_gemm() {
+  Attrs at(node());
+  if (opset_ < 7) {
+    ZKCC_RETURN_IF_ERROR(at.only({"alpha", "beta", "transA", "transB", "broadcast"}));
+  } else {
+    ZKCC_RETURN_IF_ERROR(at.only({"alpha", "beta", "transA", "transB"}));
+  }
+  ZKCC_RETURN_IF_ERROR(expect_io(2, 3, 1));
+  ZKCC_ASSIGN_OR_RETURN(double alpha, at.f("alpha", 1.0));
+  ZKCC_ASSIGN_OR_RETURN(double beta, at.f("beta", 1.0));
+  ZKCC_ASSIGN_OR_RETURN(int64_t trans_a, at.i("transA", 0));
+  ZKCC_ASSIGN_OR_RETURN(int64_t trans_b, at.i("transB", 0));
+  ZKCC_ASSIGN_OR_RETURN(int64_t broadcast, at.i("broadcast", 0));
+  if ((trans_a != 0 && trans_a != 1) || (trans_b != 0 && trans_b != 1)) return invalid_argument("transA and transB must be 0 or 1");
+  if (opset_ < 11 && !has_input(2)) return invalid_argument("C is required before opset 11");
+  ZKCC_ASSIGN_OR_RETURN(size_t a, runtime_input(0));
+  ZKCC_ASSIGN_OR_RETURN(const Constant* b, constant_input(1));
+  if (b->is_integer) return unsupported("B is an integer tensor; a real weight is needed");
+  if (shape_of(a).size() != 2 || b->shape.size() != 2) {
+    return invalid_argument("A " + shape_string(shape_of(a)) + " and B " + shape_string(b->shape) + " must be matrices");
+  }
+  const size_t m = trans_a ? shape_of(a)[1] : shape_of(a)[0];
+  const size_t k = trans_a ? shape_of(a)[0] : shape_of(a)[1];
+  const size_t kb = trans_b ? b->shape[1] : b->shape[0];
+  const size_t n = trans_b ? b->shape[0] : b->shape[1];
+  if (k != kb) {
+    return invalid_argument("A " + shape_string(shape_of(a)) + (trans_a ? " (transposed)" : "") + " and B " +
+                            shape_string(b->shape) + (trans_b ? " (transposed)" : "") + " do not multiply");
+  }
+  DenseOp dense;
+  dense.weight.shape = {k, n};
+  dense.weight.data.resize(k * n);
+  for (size_t i = 0; i < k; ++i) {
+    for (size_t j = 0; j < n; ++j) dense.weight.data[i * n + j] = alpha * b->real[trans_b ? j * k + i : i * n + j];
+  }
+  std::vector<double> full_bias;  // beta C over [M, N], when C differs between rows
+  if (has_input(2) && beta != 0) {
+    ZKCC_ASSIGN_OR_RETURN(const Constant* c, constant_input(2));
+    const Shape mn = {m, n};
+    if (opset_ < 7 && broadcast == 0 && c->shape != mn) {
+      return invalid_argument("C " + shape_string(c->shape) + " must be " + shape_string(mn) + " without broadcast");
+    }
+    ZKCC_ASSIGN_OR_RETURN(std::vector<double> full, broadcast_to(*c, mn, "C"));
+    for (double& v : full) v *= beta;
+    if (c->shape.size() < 2 || c->shape[0] == 1 || m == 1) {
+      dense.bias.assign(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
+    } else {
+      full_bias = std::move(full);
+    }
+  }
+  size_t x = a;
+  if (trans_a) {
+    ZKCC_ASSIGN_OR_RETURN(x, emit(TransposeOp{}, a, {m, k}, "transA"));
+  }
+  if (full_bias.empty()) {
+    ZKCC_ASSIGN_OR_RETURN(size_t y, emit(std::move(dense), x, {m, n}));
+    return define_output(y);
+  }
+  ZKCC_ASSIGN_OR_RETURN(size_t acc, emit(std::move(dense), x, {m, n}, "product"));
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(AddConstOp{FloatTensor{{m, n}, std::move(full_bias)}}, acc, {m, n}));
+  return define_output(y);
+}
+
+Status Importer::import_matmul() {
+  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
+  ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
+  ZKCC_ASSIGN_OR_RETURN(size_t a, runtime_input(0));
+  ZKCC_ASSIGN_OR_RETURN(const Constant* b, constant_input(1));
+  if (b->is_integer) return unsupported("B is an integer tensor; a real weight is needed");
+  if (b->shape.size() != 2) {
+    return unsupported("B has rank " + std::to_string(b->shape.size()) + "; only a constant matrix is supported");
+  }
+  const Shape& as = shape_of(a);
+  if (as.empty() || as.back() != b->shape[0]) {
+    return invalid_argument("A " + shape_string(as) + " and B " + shape_string(b->shape) + " do not multiply");
+  }
+  Shape out = as;
+  out.back() = b->shape[1];
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(DenseOp{FloatTensor{b->shape, b->real}, {}}, a, out));
+  return define_output(y);
+}
+
+Status Importer::import_add() {
+  Attrs at(node());
+  if (opset_ < 7) {
+    ZKCC_RETURN_IF_ERROR(at.only({"broadcast", "axis"}));
+  } else {
+    ZKCC_RETURN_IF_ERROR(at.only({}));
+  }
+  ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
+  ZKCC_ASSIGN_OR_RETURN(Entry e0, lookup(node().input(0)));
+  ZKCC_ASSIGN_OR_RETURN(Entry e1, lookup(node().input(1)));
+  if (e0.kind == Entry::Kind::kRuntime && e1.kind == Entry::Kind::kRuntime) {
+    return unsupported("both operands are runtime tensors; only adding a constant is supported");
+  }
+  if (e0.kind != Entry::Kind::kRuntime && e1.kind != Entry::Kind::kRuntime) {
+    return unsupported("both operands are constants; constant folding is not supported");
+  }
+  const size_t x = e0.kind == Entry::Kind::kRuntime ? e0.index : e1.index;
+  const Constant& c = consts_[e0.kind == Entry::Kind::kRuntime ? e1.index : e0.index];
+  const Shape& xs = shape_of(x);
+  Constant aligned = c;
+  if (opset_ < 7) {
+    ZKCC_ASSIGN_OR_RETURN(int64_t broadcast, at.i("broadcast", 0));
+    if (broadcast == 0 && c.shape != xs) {
+      return invalid_argument("the constant " + shape_string(c.shape) + " must be " + shape_string(xs) +
+                              " without broadcast");
+    }
+    if (broadcast != 0 && c.size() > 1) {  // legacy: c's dimensions equal x's from `axis` (or the trailing ones)
+      ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", static_cast<int64_t>(xs.size()) - static_cast<int64_t>(c.shape.size())));
+      if (axis < 0 || static_cast<size_t>(axis) + c.shape.size() > xs.size()) {
+        return invalid_argument("legacy broadcast axis " + std::to_string(axis) + " does not fit");
+      }
+      for (size_t d = 0; d < c.shape.size(); ++d) {
+        if (c.shape[d] != xs[static_cast<size_t>(axis) + d]) {
+          return invalid_argument("the constant " + shape_string(c.shape) + " does not match " + shape_string(xs) +
+                                  " at axis " + std::to_string(axis));
+        }
+      }
+      aligned.shape.resize(xs.size() - static_cast<size_t>(axis), 1);
+    }
+  }
+  ZKCC_ASSIGN_OR_RETURN(std::vector<double> full, broadcast_to(aligned, xs, "the constant"));
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(AddConstOp{FloatTensor{xs, std::move(full)}}, x, xs));
+  return define_output(y);
+}
+
+Status Importer::import_activation(Activation fn) {
+  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(ActivationOp{fn}, x, shape_of(x)));
+  return define_output(y);
+}
+
+Status Importer::import_gelu() {
+  Attrs at(node());
+  Activation fn = Activation::kGelu;
+  if (is_default_domain(node().domain())) {
+    if (opset_ < 20) return invalid_argument("Gelu is not in the default domain before opset 20");
+    ZKCC_RETURN_IF_ERROR(at.only({"approximate"}));
+    ZKCC_ASSIGN_OR_RETURN(std::string approximate, at.s("approximate", "none"));
+    if (approximate == "tanh") {
+      fn = Activation::kGeluTanh;
+    } else if (approximate != "none") {
+      return invalid_argument("approximate must be 'none' or 'tanh', not " + quote(approximate));
+    }
+  } else {
+    ZKCC_RETURN_IF_ERROR(at.only({}));
+  }
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(ActivationOp{fn}, x, shape_of(x)));
+  return define_output(y);
+}
+
+Status Importer::import_softmax() {
+  Attrs at(node());
+  ZKCC_RETURN_IF_ERROR(at.only({"axis"}));
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
+  const auto rank = static_cast<int64_t>(shape_of(x).size());
+  ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", opset_ < 13 ? 1 : -1));
+  if (axis < -rank || axis >= rank) {
+    return invalid_argument("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+  }
+  if (axis < 0) axis += rank;
+  // Before opset 13 the input is coerced to 2-D at `axis`; at the last axis both meanings agree.
+  if (axis != rank - 1) {
+    return unsupported("softmax over axis " + std::to_string(axis) + " of a rank-" + std::to_string(rank) +
+                       " input; only the last axis is supported");
+  }
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(SoftmaxOp{}, x, shape_of(x)));
+  return define_output(y);
+}
+
+Status Importer::import_flatten() {
+  Attrs at(node());
+  ZKCC_RETURN_IF_ERROR(at.only({"axis"}));
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
+  const Shape& xs = shape_of(x);
+  const auto rank = static_cast<int64_t>(xs.size());
+  ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", 1));
+  if (axis < -rank || axis > rank) {
+    return invalid_argument("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+  }
+  if (axis < 0) axis += rank;
+  size_t outer = 1, inner = 1;
+  for (size_t d = 0; d < xs.size(); ++d) (static_cast<int64_t>(d) < axis ? outer : inner) *= xs[d];
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(ReshapeOp{}, x, {outer, inner}));
+  return define_output(y);
+}
+
+Status Importer::import_reshape() {
+  Attrs at(node());
+  std::vector<int64_t> target;
+  int64_t allow_zero = 0;
+  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
+  if (opset_ < 5) {
+    ZKCC_RETURN_IF_ERROR(at.only({"shape"}));
+    ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+    if (!at.find("shape")) return invalid_argument("attribute 'shape' is missing");
+    ZKCC_ASSIGN_OR_RETURN(target, at.ints("shape", {}));
+  } else {
+    ZKCC_RETURN_IF_ERROR(at.only({"allowzero"}));
+    ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
+    ZKCC_ASSIGN_OR_RETURN(allow_zero, at.i("allowzero", 0));
+    auto shape = constant_input(1);
+    if (!shape.ok()) {
+      return shape.status().code() == StatusCode::kUnimplemented
+                 ? unsupported("the target shape is a runtime tensor; only a constant shape is supported")
+                 : shape.status();
+    }
+    if (!(*shape)->is_integer || (*shape)->shape.size() != 1) {
+      return invalid_argument("the target shape must be a 1-D integer tensor");
+    }
+    target = (*shape)->integer;
+  }
+  const Shape& xs = shape_of(x);
+  Shape out(target.size());
+  std::optional<size_t> infer;
+  size_t known = 1;
+  for (size_t d = 0; d < target.size(); ++d) {
+    int64_t t = target[d];
+    if (t == 0 && allow_zero) return unsupported("allowzero makes an empty tensor");
+    if (t == 0) {
+      if (d >= xs.size()) return invalid_argument("target dimension " + std::to_string(d) + " copies a missing input dimension");
+      out[d] = xs[d];
+    } else if (t == -1) {
+      if (infer) return invalid_argument("the target shape has more than one -1");
+      infer = d;
+      continue;
+    } else if (t < 0) {
+      return invalid_argument("target dimension " + std::to_string(t) + " is invalid");
+    } else {
+      if (static_cast<uint64_t>(t) > limits_.max_tensor_elements) return out_of_range("target dimension over the element limit");
+      out[d] = static_cast<size_t>(t);
+    }
+    if (known > limits_.max_tensor_elements / out[d]) return out_of_range("target shape over the element limit");
+    known *= out[d];
+  }
+  const size_t total = element_count(xs);
+  if (infer) {
+    if (total % known) return invalid_argument("cannot reshape " + shape_string(xs) + " with a -1 dimension");
+    out[*infer] = total / known;
+  }
+  if (element_count(out) != total) {
+    return invalid_argument("cannot reshape " + shape_string(xs) + " to " + shape_string(out));
+  }
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(ReshapeOp{}, x, out));
+  return define_output(y);
+}
+
+Status Importer::import_conv() {
+  Attrs at(node());
+  ZKCC_RETURN_IF_ERROR(at.only({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}));
+  ZKCC_RETURN_IF_ERROR(expect_io(2, 3, 1));
+  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
+  ZKCC_ASSIGN_OR_RETURN(const Constant* w, constant_input(1));
+  const Shape& xs = shape_of(x);
+  if (xs.size() != 4) {
+    return unsupported("input has rank " + std::to_string(xs.size()) + "; only 2-D convolution (NCHW) is supported");
+  }
+  ZKCC_ASSIGN_OR_RETURN(int64_t group, at.i("group", 1));
+  if (group != 1) return unsupported("group " + std::to_string(group) + "; only group 1 is supported");
+  if (w->is_integer || w->shape.size() != 4 || w->shape[1] != xs[1]) {
+    return invalid_argument("weight " + shape_string(w->shape) + " does not fit input " + shape_string(xs));
+  }
+  ZKCC_ASSIGN_OR_RETURN(auto kernel, at.ints("kernel_shape", {static_cast<int64_t>(w->shape[2]), static_cast<int64_t>(w->shape[3])}));
+  if (kernel.size() != 2 || kernel[0] != static_cast<int64_t>(w->shape[2]) || kernel[1] != static_cast<int64_t>(w->shape[3])) {
+    return invalid_argument("kernel_shape differs from the weight's " + shape_string(w->shape));
+  }
+  ZKCC_ASSIGN_OR_RETURN(auto strides, at.ints("strides", {1, 1}));
+  ZKCC_ASSIGN_OR_RETURN(auto dilations, at.ints("dilations", {1, 1}));
+  ZKCC_ASSIGN_OR_RETURN(auto pads, at.ints("pads", {0, 0, 0, 0}));
+  ZKCC_ASSIGN_OR_RETURN(std::string auto_pad, at.s("auto_pad", "NOTSET"));
+  if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4) {
+    return invalid_argument("strides and dilations need 2 values and pads 4");
+  }
+  if (auto_pad != "NOTSET" && at.find("pads")) return invalid_argument("pads and auto_pad are both set");
+  ZKCC_ASSIGN_OR_RETURN(Axis h, resolve_axis(xs[2], kernel[0], strides[0], dilations[0], pads[0], pads[2], auto_pad, false, "height"));
+  ZKCC_ASSIGN_OR_RETURN(Axis wd, resolve_axis(xs[3], kernel[1], strides[1], dilations[1], pads[1], pads[3], auto_pad, false, "width"));
+  ConvOp op;
+  op.window = {w->shape[2], w->shape[3], static_cast<size_t>(strides[0]), static_cast<size_t>(strides[1]),
+               static_cast<size_t>(dilations[0]), static_cast<size_t>(dilations[1]), h.pad_begin, wd.pad_begin,
+               h.pad_end, wd.pad_end, xs[2], xs[3], h.out, wd.out};
+  op.weight = FloatTensor{w->shape, w->real};
+  if (has_input(2)) {
+    ZKCC_ASSIGN_OR_RETURN(const Constant* b, constant_input(2));
+    if (b->is_integer || b->shape != Shape{w->shape[0]}) {
+      return invalid_argument("bias " + shape_string(b->shape) + " must be a real vector of " + std::to_string(w->shape[0]));
+    }
+    op.bias = b->real;
+  }
+  Shape out = {xs[0], w->shape[0], h.out, wd.out};
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(std::move(op), x, out));
+  return define_output(y);
+}
+
+Status Importer::import_pool(bool max, bool global) {
+  Attrs at(node());
+  if (global) {
+    ZKCC_RETURN_IF_ERROR(at.only({}));
+  } else if (max) {
+    ZKCC_RETURN_IF_ERROR(at.only({"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}));
+  } else {
+    ZKCC_RETURN_IF_ERROR(at.only({"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"}));
+  }
+  if (max && node().output_size() == 2 && !node().output(1).empty()) {
+    return unsupported("the Indices output is not supported");
+  }
+  // MaxPool may list an unnamed (unused) Indices output.
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, max && node().output_size() == 2 ? 2 : 1));
+  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
+  const Shape& xs = shape_of(x);
+  if (xs.size() != 4) {
+    return unsupported("input has rank " + std::to_string(xs.size()) + "; only 2-D pooling (NCHW) is supported");
+  }
+  std::vector<int64_t> kernel = {static_cast<int64_t>(xs[2]), static_cast<int64_t>(xs[3])};
+  std::vector<int64_t> strides = {1, 1}, dilations = {1, 1}, pads = {0, 0, 0, 0};
+  std::string auto_pad = "NOTSET";
+  int64_t ceil_mode = 0, count_include_pad = 0;
+  if (!global) {
+    if (!at.find("kernel_shape")) return invalid_argument("attribute 'kernel_shape' is missing");
+    ZKCC_ASSIGN_OR_RETURN(kernel, at.ints("kernel_shape", {}));
+    ZKCC_ASSIGN_OR_RETURN(strides, at.ints("strides", {1, 1}));
+    ZKCC_ASSIGN_OR_RETURN(dilations, at.ints("dilations", {1, 1}));
+    ZKCC_ASSIGN_OR_RETURN(pads, at.ints("pads", {0, 0, 0, 0}));
+    ZKCC_ASSIGN_OR_RETURN(auto_pad, at.s("auto_pad", "NOTSET"));
+    ZKCC_ASSIGN_OR_RETURN(ceil_mode, at.i("ceil_mode", 0));
+    ZKCC_ASSIGN_OR_RETURN(count_include_pad, at.i("count_include_pad", 0));
+    ZKCC_ASSIGN_OR_RETURN(int64_t storage_order, at.i("storage_order", 0));
+    if (kernel.size() != 2 || strides.size() != 2 || dilations.size() != 2 || pads.size() != 4) {
+      return invalid_argument("kernel_shape, strides and dilations need 2 values and pads 4");
+    }
+    if ((ceil_mode != 0 && ceil_mode != 1) || (count_include_pad != 0 && count_include_pad != 1) ||
+        (storage_order != 0 && storage_order != 1)) {
+      return invalid_argument("ceil_mode, count_include_pad and storage_order must be 0 or 1");
+    }
+    if (!max && (dilations[0] != 1 || dilations[1] != 1)) return unsupported("dilated average pooling is not supported");
+    if (auto_pad != "NOTSET" && at.find("pads")) return invalid_argument("pads and auto_pad are both set");
+    if (!max && ceil_mode && count_include_pad) {
+      return unsupported("ceil_mode with count_include_pad, where runtimes disagree on the divisor");
+    }
+  }
+  ZKCC_ASSIGN_OR_RETURN(Axis h, resolve_axis(xs[2], kernel[0], strides[0], dilations[0], pads[0], pads[2], auto_pad, ceil_mode != 0, "height"));
+  ZKCC_ASSIGN_OR_RETURN(Axis wd, resolve_axis(xs[3], kernel[1], strides[1], dilations[1], pads[1], pads[3], auto_pad, ceil_mode != 0, "width"));
+  Window2D win{static_cast<size_t>(kernel[0]), static_cast<size_t>(kernel[1]), static_cast<size_t>(strides[0]),
+               static_cast<size_t>(strides[1]), static_cast<size_t>(dilations[0]), static_cast<size_t>(dilations[1]),
+               h.pad_begin, wd.pad_begin, h.pad_end, wd.pad_end, xs[2], xs[3], h.out, wd.out};
+  for (size_t oh = 0; oh < win.out_h; ++oh) {
+    for (size_t ow = 0; ow < win.out_w; ++ow) {
+      if (taps_inside(win, oh, ow) == 0) {
+        return invalid_argument("window (" + std::to_string(oh) + ", " + std::to_string(ow) + ") lies wholly in the padding");
+      }
+    }
+  }
+  Shape out = {xs[0], xs[1], h.out, wd.out};
+  Op op = max ? Op(MaxPoolOp{win}) : Op(AvgPoolOp{win, count_include_pad != 0});
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(std::move(op), x, out));
+  return define_output(y);
+}
+
+Status Importer::import_constant() {
+  ZKCC_RETURN_IF_ERROR(expect_io(0, 0, 1));
+  if (node().attribute_size() != 1) return invalid_argument("needs exactly one value attribute");
+  const auto& a = node().attribute(0);
+  Constant c;
+  if (a.name() == "value") {
+    if (!a.has_t()) return invalid_argument("attribute 'value' holds no tensor");
+    ZKCC_ASSIGN_OR_RETURN(c, to_constant(a.t(), limits_.max_tensor_elements));
+  } else if (a.name() == "value_float") {
+    c.real = {static_cast<double>(a.f())};
+    if (!std::isfinite(c.real[0])) return invalid_argument("value_float is not finite");
+  } else if (a.name() == "value_floats") {
+    c.shape = {static_cast<size_t>(a.floats_size())};
+    for (float f : a.floats()) {
+      if (!std::isfinite(f)) return invalid_argument("value_floats has a non-finite element");
+      c.real.push_back(f);
+    }
+  } else if (a.name() == "value_int") {
+    c.is_integer = true;
+    c.integer = {a.i()};
+  } else if (a.name() == "value_ints") {
+    c.is_integer = true;
+    c.shape = {static_cast<size_t>(a.ints_size())};
+    c.integer.assign(a.ints().begin(), a.ints().end());
+  } else {
+    return unsupported("attribute " + quote(a.name()) + " is not supported");
+  }
+  if (c.size() == 0) return unsupported("an empty constant is not supported");
+  consts_.push_back(std::move(c));
+  return define(node().output(0), {Entry::Kind::kConstant, consts_.size() - 1});
+}
+
+}  // namespace
+
+ImportResult import_model(const onnx::ModelProto& model, const ImportLimits& limits, bool survey) {
+  return Importer(model, limits, survey).run();
+}
+
+}  // namespace zkcc::model::internal
+
+namespace zkcc::model {
+
+StatusOr<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportLimits& limits) {
+  ZKCC_ASSIGN_OR_RETURN(onnx::ModelProto model, internal::parse_model(bytes, limits));
+  internal::ImportResult r = internal::import_model(model, limits, false);
+  if (!r.status.ok()) return r.status;
+  return std::move(r.graph);
+}
+
+}  // namespace zkcc::model
