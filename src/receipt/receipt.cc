@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "zkcc/base/json.h"
 #include "zkcc/hash/poseidon.h"
 #include "zkcc/tee/full_stack.h"
 
@@ -68,27 +69,6 @@ Felt252 combined_of(const Felt252& cpu_hash, const Felt252& gpu_hash) {
 }
 
 std::string field_name(std::string_view name) { return "receipt field \"" + std::string(name) + "\""; }
-
-// A JSON object parsed with duplicate keys refused (nlohmann would keep the last one silently).
-StatusOr<json> parse_object(std::string_view text) {
-  std::vector<std::set<std::string>> seen;
-  std::optional<std::string> duplicate;
-  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) {
-      seen.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!seen.empty()) seen.pop_back();
-    } else if (event == json::parse_event_t::key && !seen.empty() && parsed.is_string()) {
-      if (!seen.back().insert(parsed.get<std::string>()).second && !duplicate) duplicate = parsed.get<std::string>();
-    }
-    return true;
-  };
-  json doc = json::parse(text, cb, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return invalid_argument("receipt JSON does not parse");
-  if (duplicate) return invalid_argument("receipt JSON has the key \"" + *duplicate + "\" twice");
-  if (!doc.is_object()) return invalid_argument("receipt JSON is not an object");
-  return doc;
-}
 
 // Refuses keys outside `names` (in document order) and reports the first of `names` missing.
 Status check_keys(const json& doc, const std::vector<std::string>& names) {
@@ -246,7 +226,7 @@ std::string to_json(const ReceiptV2& r) {
 }
 
 StatusOr<ComputeReceipt> compute_receipt_from_json(std::string_view text) {
-  ZKCC_ASSIGN_OR_RETURN(json doc, parse_object(text));
+  ZKCC_ASSIGN_OR_RETURN(json doc, parse_strict_object(text, "receipt"));
   ZKCC_RETURN_IF_ERROR(check_version(doc, 1));
   ZKCC_RETURN_IF_ERROR(check_keys(doc, key_list(false)));
   ComputeReceipt r;
@@ -256,7 +236,7 @@ StatusOr<ComputeReceipt> compute_receipt_from_json(std::string_view text) {
 }
 
 StatusOr<ReceiptV2> receipt_v2_from_json(std::string_view text) {
-  ZKCC_ASSIGN_OR_RETURN(json doc, parse_object(text));
+  ZKCC_ASSIGN_OR_RETURN(json doc, parse_strict_object(text, "receipt"));
   ZKCC_RETURN_IF_ERROR(check_version(doc, 2));
   ZKCC_RETURN_IF_ERROR(check_keys(doc, key_list(true)));
   ReceiptV2 r;

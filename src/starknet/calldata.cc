@@ -3,10 +3,10 @@
 #include <array>
 #include <limits>
 #include <optional>
-#include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "zkcc/base/json.h"
 #include "zkcc/hash/poseidon.h"
 
 namespace zkcc::starknet {
@@ -149,26 +149,6 @@ std::string u256_to_hex(const U256& v) {
 
 namespace {
 
-StatusOr<json> parse_object(std::string_view text, std::string_view what) {
-  std::vector<std::set<std::string>> seen;
-  std::optional<std::string> duplicate;
-  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) {
-      seen.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!seen.empty()) seen.pop_back();
-    } else if (event == json::parse_event_t::key && !seen.empty() && parsed.is_string()) {
-      if (!seen.back().insert(parsed.get<std::string>()).second && !duplicate) duplicate = parsed.get<std::string>();
-    }
-    return true;
-  };
-  json doc = json::parse(text, cb, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return invalid_argument(std::string(what) + " JSON does not parse");
-  if (duplicate) return invalid_argument(std::string(what) + " JSON has the key \"" + *duplicate + "\" twice");
-  if (!doc.is_object()) return invalid_argument(std::string(what) + " JSON is not an object");
-  return doc;
-}
-
 StatusOr<Felt252> felt_arg(const json& doc, std::string_view name) {
   const json& v = doc[std::string(name)];
   if (!v.is_string()) return invalid_argument(arg_name(name) + " must be a string (0x hex or decimal)");
@@ -194,7 +174,7 @@ StatusOr<U256> integer_arg(const json& doc, std::string_view name) {
 }  // namespace
 
 StatusOr<VerifyAndPayArgs> verify_and_pay_args_from_json(std::string_view text) {
-  ZKCC_ASSIGN_OR_RETURN(json doc, parse_object(text, "verify_and_pay arguments"));
+  ZKCC_ASSIGN_OR_RETURN(json doc, parse_strict_object(text, "verify_and_pay arguments"));
   for (const auto& item : doc.items()) {
     bool known = false;
     for (std::string_view n : kArgNames) known = known || n == item.key();
