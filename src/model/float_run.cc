@@ -5,6 +5,7 @@
 
 #include "functions.h"
 #include "window.h"
+#include "zkcc/base/overloaded.h"
 
 namespace zkcc::model {
 namespace {
@@ -88,11 +89,6 @@ void softmax(const FloatTensor& x, FloatTensor& y) {
     for (size_t j = 0; j < c; ++j) out[j] /= sum;
   }
 }
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 }  // namespace
 

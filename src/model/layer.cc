@@ -1,14 +1,10 @@
 #include "zkcc/model/layer.h"
 
+#include "zkcc/base/overloaded.h"
 #include "zkcc/model/quantized_graph.h"
 
 namespace zkcc::model {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 }  // namespace
 

@@ -3,13 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "zkcc/base/overloaded.h"
+
 namespace zkcc::model {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 int64_t floor_div(int64_t a, int64_t b) {  // b > 0
   int64_t q = a / b;
