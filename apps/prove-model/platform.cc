@@ -1,7 +1,6 @@
 // Which collectors `attest` uses: the hardware this machine has (detected under --root), or the
 // simulated platform, only when --platform sim asks for it.
 #include "cli.h"
-#include "zkcc/tee/azure/vtpm.h"
 #include "zkcc/tee/capability.h"
 #include "zkcc/tee/collect/collect.h"
 #include "zkcc/tee/sim/attester.h"
@@ -29,18 +28,10 @@ StatusOr<Attesters> make_attesters(const AttestArgs& a) {
   tee::FullStackCapability cap = tee::detect(detect);
   // What the machine has must work: a TEE that is present but unusable is an error, not a
   // silent downgrade to fewer guarantees.
-  switch (cap.cpu.platform) {
-    case tee::CpuPlatform::kNone: break;
-    case tee::CpuPlatform::kAzureSnpVtpm:
-    case tee::CpuPlatform::kAzureTdxVtpm: {
-      ZKCC_ASSIGN_OR_RETURN(out.cpu, tee::azure::VtpmAttester::open());
-      break;
-    }
-    default: {
-      tee::collect::CpuCollectOptions o;
-      o.root = a.root;
-      ZKCC_ASSIGN_OR_RETURN(out.cpu, tee::collect::make_cpu_attester(cap.cpu, o));
-    }
+  if (cap.cpu.platform != tee::CpuPlatform::kNone) {
+    tee::collect::CpuCollectOptions o;
+    o.root = a.root;
+    ZKCC_ASSIGN_OR_RETURN(out.cpu, tee::collect::make_cpu_attester(cap.cpu, o));
   }
   if (cap.gpu.cc_active) {
     ZKCC_ASSIGN_OR_RETURN(out.gpu, tee::collect::make_gpu_attester(a.root));

@@ -1032,7 +1032,13 @@ TEST(CpuFactory, RefusesWhatItCannotCollect) {
     azure.platform = p;
     azure.interface = CpuInterface::kVtpm;
     azure.device_available = true;
-    EXPECT_EQ(make_cpu_attester(azure).status().code(), StatusCode::kUnimplemented);
+    // The vTPM collector is chosen; with no TPM behind its TCTI it fails, naming the cause.
+    CpuCollectOptions no_tpm;
+    no_tpm.vtpm.tcti = "swtpm:host=127.0.0.1,port=1";
+    auto a = make_cpu_attester(azure, no_tpm);
+    EXPECT_FALSE(a.ok());
+    EXPECT_NE(a.status().code(), StatusCode::kUnimplemented);
+    EXPECT_FALSE(a.status().message().empty());
   }
 
   CpuCapability snp_nothing;

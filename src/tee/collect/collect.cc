@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "zkcc/tee/azure/vtpm.h"
 #include "zkcc/tee/collect/configfs_tsm.h"
 #include "zkcc/tee/collect/sev_guest.h"
 
@@ -54,16 +55,15 @@ StatusOr<std::unique_ptr<CpuAttester>> make_cpu_attester(const CpuCapability& ca
     case CpuPlatform::kNone:
       return failed_precondition("no confidential-computing CPU was detected" + notes_of(cap));
     case CpuPlatform::kAzureSnpVtpm:
-    case CpuPlatform::kAzureTdxVtpm:
-      return Status(StatusCode::kUnimplemented, std::string(cpu_platform_name(cap.platform)) +
-                                                    " evidence is collected through the vTPM (azure/vtpm.h), not here");
+    case CpuPlatform::kAzureTdxVtpm: {
+      // Behind Azure's paravisor the hardware report is only reachable through the vTPM.
+      ZKCC_ASSIGN_OR_RETURN(std::unique_ptr<azure::VtpmAttester> vtpm, azure::VtpmAttester::open(options.vtpm));
+      return std::unique_ptr<CpuAttester>(std::move(vtpm));
+    }
     case CpuPlatform::kSevSnp:
     case CpuPlatform::kTdx: break;
   }
   if (options.vmpl && *options.vmpl > 3) return invalid_argument("VMPL " + std::to_string(*options.vmpl) + " is out of range (0-3)");
-  if (cap.interface == CpuInterface::kVtpm) {
-    return Status(StatusCode::kUnimplemented, "vTPM evidence is collected by azure/vtpm.h, not here");
-  }
   if (cap.interface == CpuInterface::kConfigfsTsm && cap.device_available) {
     ConfigfsTsmOptions o;
     if (cap.platform == CpuPlatform::kSevSnp) o.privlevel = options.vmpl;

@@ -3,8 +3,8 @@
 //   CPU: configfs-tsm (configfs_tsm.h) when the kernel offers it, else /dev/sev-guest
 //        (sev_guest.h); /dev/tdx_guest alone cannot give a quote (tdx_guest.h);
 //   GPU: NVML loaded with dlopen (nvml.h), else the nvattest CLI (nvattest.h).
-// The simulated platform is never picked here (sim/attester.h builds it on request), and Azure's
-// vTPM platforms are collected by azure/vtpm.h.
+// The simulated platform is never picked here (sim/attester.h builds it on request); Azure's
+// vTPM platforms get the vTPM collector of azure/vtpm.h.
 //
 // DeviceIo is the seam between the ioctl collectors and the kernel: production code passes
 // nullptr (the real open/ioctl/close); tests implement the kernel's side of each ioctl.
@@ -17,6 +17,7 @@
 #include <string>
 
 #include "zkcc/base/status.h"
+#include "zkcc/tee/azure/vtpm.h"
 #include "zkcc/tee/capability.h"
 #include "zkcc/tee/collect/nvattest.h"
 #include "zkcc/tee/collect/nvml.h"
@@ -45,13 +46,14 @@ struct CpuCollectOptions {
   // Fetch the host's VCEK/VLEK, ASK and ARK with the SNP report (extended report or auxblob).
   bool snp_certificates = true;
   DeviceIo* io = nullptr;  // null: system_device_io()
+  azure::VtpmOptions vtpm;  // Azure confidential VMs: the TPM and IMDS to use
 };
 
 // configfs-tsm when the capability names it and it is usable; otherwise, for SEV-SNP,
 // /dev/sev-guest (the capability's device, or <root>/dev/sev-guest). Fails with
 // failed_precondition when there is no confidential CPU, when the device is not usable, and for
-// TDX without configfs-tsm (a TDREPORT is no quote); with unimplemented for the Azure vTPM
-// platforms, which have their own collector.
+// TDX without configfs-tsm (a TDREPORT is no quote). The Azure vTPM platforms get the vTPM
+// collector (azure/vtpm.h), which fails when the TPM or its HCL report cannot be read.
 StatusOr<std::unique_ptr<CpuAttester>> make_cpu_attester(const CpuCapability& cap,
                                                          const CpuCollectOptions& options = {});
 
