@@ -2,7 +2,6 @@
 // evidence bundle, and its offline verification.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -38,20 +37,6 @@ StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir) {
   }
   if (out.empty()) return invalid_argument("the roots directory " + dir + " holds no certificates");
   return out;
-}
-
-// Writes through a temporary file and a rename, so a reader never sees half a bundle.
-Status write_text(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.good()) return unavailable("cannot write " + tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return unavailable("cannot write " + path + ": " + ec.message());
-  return ok_status();
 }
 
 }  // namespace
@@ -90,7 +75,7 @@ int attest(const AttestArgs& a) {
   auto result = tee::attest(*statement, *level, attesters->cpu.get(), attesters->gpu.get());
   if (!result.ok()) return fail(result.status());
   nlohmann::json bundle = tee::bundle_to_json(*result);
-  if (Status s = write_text(a.out, bundle.dump(2) + "\n"); !s.ok()) return fail(s);
+  if (Status s = write_file_atomic(a.out, bundle.dump(2) + "\n"); !s.ok()) return fail(s);
   nlohmann::json summary = {{"bundle", a.out},
                             {"level", tee::security_level_name(result->level)},
                             {"cpu", result->cpu ? tee::cpu_platform_name(result->cpu->platform) : "none"},

@@ -1,6 +1,11 @@
 #include "zkcc/base/bytes.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -140,6 +145,29 @@ StatusOr<Bytes> read_file(const std::string& path, size_t max_bytes) {
     }
   }
   return out;
+}
+
+Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
+  static std::atomic<unsigned> counter{0};
+  std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, static_cast<mode_t>(mode));
+  if (fd < 0) return unavailable("cannot create " + tmp + ": " + std::strerror(errno));
+  // The umask may only remove bits; fchmod makes the mode exact (0600 keys stay 0600).
+  bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0;
+  size_t done = 0;
+  while (ok && done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  int saved = errno;
+  ok = ::close(fd) == 0 && ok;
+  if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) return ok_status();
+  if (ok) saved = errno;
+  ::unlink(tmp.c_str());
+  return unavailable("cannot write " + path + ": " + std::strerror(saved));
 }
 
 }  // namespace zkcc

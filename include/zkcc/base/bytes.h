@@ -31,6 +31,10 @@ StatusOr<Bytes> from_base64url(std::string_view text);
 // Compares in time that depends only on the lengths, never on the contents.
 bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b);
 
+// Replaces `path` atomically with `data`: written to a new file beside it with exactly `mode`,
+// synced, then renamed over it, so a reader never sees half a file.
+Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+
 // Reads a whole file ("-" reads standard input), refusing files larger than max_bytes.
 StatusOr<Bytes> read_file(const std::string& path, size_t max_bytes = size_t{1} << 30);
 

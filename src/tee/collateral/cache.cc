@@ -1,8 +1,5 @@
 #include "zkcc/tee/collateral/cache.h"
 
-#include <unistd.h>
-
-#include <fstream>
 #include <system_error>
 
 namespace zkcc::tee::collateral {
@@ -69,23 +66,7 @@ Status Cache::write(const Item& item, std::span<const uint8_t> data) const {
   std::error_code ec;
   fs::create_directories(p.parent_path(), ec);
   if (ec) return unavailable("cannot create " + p.parent_path().string() + ": " + ec.message());
-  // Write beside the target, then rename: readers never see half a file.
-  fs::path tmp = p;
-  tmp += ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-    if (!out.good()) {
-      fs::remove(tmp, ec);
-      return unavailable("cannot write " + tmp.string());
-    }
-  }
-  fs::rename(tmp, p, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return unavailable("cannot move collateral into " + p.string());
-  }
-  return ok_status();
+  return write_file_atomic(p.string(), std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
 }
 
 }  // namespace zkcc::tee::collateral

@@ -349,27 +349,7 @@ std::string rfc3339(int64_t unix_seconds) {
 }
 
 Status write_file(const std::filesystem::path& path, std::string_view data, unsigned mode) {
-  ZKCC_ASSIGN_OR_RETURN(Bytes suffix, random_bytes(6));
-  std::filesystem::path tmp = path;
-  tmp += ".tmp-" + to_hex(suffix);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, static_cast<mode_t>(mode));
-  if (fd < 0) return unavailable("cannot create " + tmp.string() + ": " + std::strerror(errno));
-  // The umask may only remove bits; fchmod makes the mode exact (0600 keys stay 0600).
-  bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0;
-  size_t done = 0;
-  while (ok && done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  int saved = errno;
-  ok = ::close(fd) == 0 && ok;
-  if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) return ok_status();
-  if (ok) saved = errno;
-  ::unlink(tmp.c_str());
-  return unavailable("cannot write " + path.string() + ": " + std::strerror(saved));
+  return write_file_atomic(path.string(), data, mode);
 }
 
 StatusOr<std::string> read_text(const std::filesystem::path& path) {
