@@ -1,10 +1,14 @@
 // The model pipeline on the bundled digits MLP and the two benchmark-shaped models: ONNX import,
 // calibration and quantization (once), then float reference inference and exact quantized integer
-// inference (the plain inference a proof is measured against), averaged over repeated runs.
-// Prints a table; peak RSS at the end.
+// inference (the plain inference a proof is measured against), then the proof of that inference
+// (witness, commitments and the GKR/LogUp proof), its verification and its encoded size, all
+// averaged over repeated runs. Each model runs in its own process, so its peak RSS is its own.
+// Prints a table.
 // Usage: model_bench DIGITS.onnx DIGITS_CALIBRATION.json [NAME.onnx NAME_calibration.json]...
 // (models/bench/make_models.py writes dense_4m and cnn_264k with their calibration files).
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -18,6 +22,7 @@
 #include "zkcc/model/onnx_import.h"
 #include "zkcc/model/quantize.h"
 #include "zkcc/model/run.h"
+#include "zkcc/proof/graph_proof.h"
 
 namespace {
 
@@ -65,9 +70,33 @@ Status bench(const std::string& model_path, const std::string& calibration_path)
   double float_ms = mean_ms([&] { ok = ok && model::run_float(graph, input).ok(); });
   double int_ms = mean_ms([&] { ok = ok && model::run(q, qinput).ok(); });
   if (!ok) return internal_error("inference failed on " + model_path);
+  ZKCC_ASSIGN_OR_RETURN(model::Trace trace, model::run(q, qinput));
+  std::vector<model::IntTensor> outputs;
+  for (size_t v : q.outputs) outputs.push_back(trace.values[v]);
+  const Felt252 seed = *Felt252::from_short_string("zkcc-bench");
+  proof::GraphProof proof;
+  Status status;
+  double prove_ms = mean_ms([&] {
+    proof::Transcript tr(seed);
+    auto p = proof::graph_prove(q, trace, tr);
+    if (!p.ok()) status = p.status();
+    if (p.ok()) proof = std::move(*p);
+  });
+  ZKCC_RETURN_IF_ERROR(status);
+  double verify_ms = mean_ms([&] {
+    proof::Transcript tr(seed);
+    Status s = proof::graph_verify(q, qinput, outputs, proof, tr);
+    if (!s.ok()) status = s;
+  });
+  ZKCC_RETURN_IF_ERROR(status);
+  const double proof_kib = static_cast<double>(proof::encode_binary(proof).size()) / 1024.0;
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
   std::string name = model_path.substr(model_path.find_last_of('/') + 1);
-  std::printf("%-16s %10zu %8zu %10.1f %10.1f %10.3f %12.3f\n", name.c_str(), model::parameter_count(q), q.layers.size(),
-              import_ms, quantize_ms, float_ms, int_ms);
+  std::printf("%-14s %10zu %6zu %9.1f %9.1f %9.3f %9.3f %9.1f %9.2f %9.1f %9.1f\n", name.c_str(),
+              model::parameter_count(q), q.layers.size(), import_ms, quantize_ms, float_ms, int_ms, prove_ms,
+              verify_ms, proof_kib, static_cast<double>(ru.ru_maxrss) / 1024.0);
+  std::fflush(stdout);
   return ok_status();
 }
 
@@ -78,17 +107,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: model_bench MODEL.onnx CALIBRATION.json [MODEL.onnx CALIBRATION.json]...\n");
     return 2;
   }
-  std::printf("%-16s %10s %8s %10s %10s %10s %12s\n", "model", "int params", "layers", "import ms", "quant ms", "float ms",
-              "quantized ms");
+  std::printf("%-14s %10s %6s %9s %9s %9s %9s %9s %9s %9s %9s\n", "model", "params", "layers", "import", "quantize",
+              "float", "quantized", "prove", "verify", "proof", "peak RSS");
+  std::printf("%-14s %10s %6s %9s %9s %9s %9s %9s %9s %9s %9s\n", "", "", "", "ms", "ms", "ms", "ms", "ms", "ms", "KiB",
+              "MiB");
+  std::fflush(stdout);
   for (int i = 1; i + 1 < argc; i += 2) {
-    Status s = bench(argv[i], argv[i + 1]);
-    if (!s.ok()) {
-      std::fprintf(stderr, "model_bench: %s\n", s.message().c_str());
-      return 1;
+    pid_t pid = fork();
+    if (pid < 0) return std::perror("fork"), 1;
+    if (pid == 0) {
+      Status s = bench(argv[i], argv[i + 1]);
+      if (!s.ok()) std::fprintf(stderr, "model_bench: %s\n", s.message().c_str());
+      _exit(s.ok() ? 0 : 1);
     }
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
   }
-  struct rusage ru {};
-  getrusage(RUSAGE_SELF, &ru);
-  std::printf("peak RSS %.1f MiB\n", static_cast<double>(ru.ru_maxrss) / 1024.0);
   return 0;
 }

@@ -1,5 +1,9 @@
 #include "zkcc/proof/encoding.h"
 
+#include "zkcc/proof/graph_proof.h"
+
+#include <bit>
+
 #include <nlohmann/json.hpp>
 
 namespace zkcc::proof {
@@ -54,6 +58,16 @@ class Writer {
     qm31s(p.witness_evals);
     qm31s(p.table_evals);
     qm31(p.multiplicity_eval);
+  }
+  void matrix(const Matrix& m) {
+    u32(static_cast<uint32_t>(m.rows));
+    u32(static_cast<uint32_t>(m.cols));
+    for (M31 v : m.data) u32(v.value());
+  }
+  template <typename T, typename F>
+  void list(const std::vector<T>& items, F&& item) {
+    u32(static_cast<uint32_t>(items.size()));
+    for (const T& x : items) item(x);
   }
   void header(ProofKind kind) {
     out_.insert(out_.end(), std::begin(kMagic), std::end(kMagic));
@@ -167,6 +181,39 @@ class Reader {
     ZKCC_ASSIGN_OR_RETURN(p.table_evals, qm31s("table_evals"));
     ZKCC_ASSIGN_OR_RETURN(p.multiplicity_eval, qm31("multiplicity_eval"));
     return p;
+  }
+  // A matrix: power-of-two rows and columns, then rows * cols canonical M31 values.
+  StatusOr<Matrix> matrix(const char* what) {
+    size_t at = pos_;
+    ZKCC_ASSIGN_OR_RETURN(uint32_t rows, u32(what));
+    ZKCC_ASSIGN_OR_RETURN(uint32_t cols, u32(what));
+    if (!std::has_single_bit(rows) || !std::has_single_bit(cols)) {
+      return invalid_argument(std::string(what) + " at byte " + std::to_string(at) + " is not a power-of-two matrix");
+    }
+    if (uint64_t{rows} * cols > (in_.size() - pos_) / 4) {
+      return out_of_range(std::string(what) + " at byte " + std::to_string(at) + " is larger than the remaining input");
+    }
+    Matrix m{rows, cols, std::vector<M31>(size_t{rows} * cols)};
+    for (M31& v : m.data) {
+      size_t p = pos_;
+      ZKCC_ASSIGN_OR_RETURN(uint32_t x, u32(what));
+      if (x >= M31::kModulus) {
+        return invalid_argument(std::string("non-canonical M31 value at byte ") + std::to_string(p) + " in " + what);
+      }
+      v = M31::from_canonical(x);
+    }
+    return m;
+  }
+  template <typename T, typename F>
+  StatusOr<std::vector<T>> list(size_t item_bytes, const char* what, F&& item) {
+    ZKCC_ASSIGN_OR_RETURN(size_t n, count(item_bytes, what));
+    std::vector<T> v;
+    v.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      ZKCC_ASSIGN_OR_RETURN(T x, item());
+      v.push_back(std::move(x));
+    }
+    return v;
   }
   Status header(ProofKind kind) {
     ZKCC_RETURN_IF_ERROR(need(9, "header"));
@@ -572,6 +619,30 @@ StatusOr<LayeredProof> decode_layered_json(std::string_view text) {
     }
     p.layers.push_back(std::move(l));
   }
+  return p;
+}
+
+Bytes encode_binary(const GraphProof& proof) {
+  Writer w;
+  w.header(ProofKind::kGraph);
+  w.list(proof.committed, [&](const Matrix& m) { w.matrix(m); });
+  w.qm31s(proof.evals);
+  w.list(proof.sumchecks, [&](const SumcheckProof& p) { w.sumcheck(p); });
+  w.list(proof.matmuls, [&](const MatmulProof& p) { w.matmul(p); });
+  w.list(proof.logups, [&](const LogupProof& p) { w.logup(p); });
+  return w.take();
+}
+
+StatusOr<GraphProof> decode_graph_binary(std::span<const uint8_t> bytes) {
+  Reader r(bytes);
+  ZKCC_RETURN_IF_ERROR(r.header(ProofKind::kGraph));
+  GraphProof p;
+  ZKCC_ASSIGN_OR_RETURN(p.committed, r.list<Matrix>(12, "committed tensors", [&] { return r.matrix("committed tensor"); }));
+  ZKCC_ASSIGN_OR_RETURN(p.evals, r.qm31s("stated values"));
+  ZKCC_ASSIGN_OR_RETURN(p.sumchecks, r.list<SumcheckProof>(4, "sumchecks", [&] { return r.sumcheck(); }));
+  ZKCC_ASSIGN_OR_RETURN(p.matmuls, r.list<MatmulProof>(4 + 2 * kQm31Bytes, "matrix products", [&] { return r.matmul(); }));
+  ZKCC_ASSIGN_OR_RETURN(p.logups, r.list<LogupProof>(8, "lookups", [&] { return r.logup(); }));
+  ZKCC_RETURN_IF_ERROR(r.finish());
   return p;
 }
 

@@ -31,7 +31,7 @@ namespace zkcc::proof {
 
 inline constexpr uint16_t kProofEncodingVersion = 1;
 
-enum class ProofKind : uint8_t { kMatmul = 1, kLogup = 2, kLayered = 3 };
+enum class ProofKind : uint8_t { kMatmul = 1, kLogup = 2, kLayered = 3, kGraph = 4 };
 
 Bytes encode_binary(const MatmulProof& proof);
 Bytes encode_binary(const LogupProof& proof);

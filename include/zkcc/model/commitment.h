@@ -1,0 +1,42 @@
+// Poseidon commitments to a quantized model, its input and its outputs, and the statement hash
+// that binds the three (what a proof of inference is about). All use Starknet's
+// poseidon_hash_many, so a Cairo verifier can recompute them; each hashed sequence starts with a
+// domain tag (a Cairo short string) and carries every length, so no two kinds or shapes of data
+// hash the same sequence.
+//
+//   model_commitment(g)      = H(['zkcc-model-v1', n, bytes_to_felts(encode_graph(g))...]),
+//                              n the encoding's byte length, its bytes packed 31 to a felt
+//                              big-endian (hash/poseidon.h)
+//   tensor_commitment(tag,t) = H([tag, rank, dims..., count, values...]), count = t.data.size(),
+//                              each int64 value v as the felt v mod p (negative v as p - |v|),
+//                              which is one-to-one since p > 2^64
+//   input_commitment(t)      = tensor_commitment('zkcc-input-v1', t)
+//   output_commitment(ts)    = H(['zkcc-output-v1', count, tensor_commitment('zkcc-tensor-v1', t)...])
+//   statement_hash(m, i, o)  = H(['zkcc-stmt-v1', m, i, o])
+#ifndef ZKCC_MODEL_COMMITMENT_H_
+#define ZKCC_MODEL_COMMITMENT_H_
+
+#include <span>
+#include <string_view>
+
+#include "zkcc/field/felt252.h"
+#include "zkcc/model/quantized_graph.h"
+#include "zkcc/model/tensor.h"
+
+namespace zkcc::model {
+
+Felt252 model_commitment(const QuantizedGraph& graph);
+
+// `tag` is a Cairo short string: at most 31 ASCII bytes (anything else is a programming error
+// and aborts).
+Felt252 tensor_commitment(std::string_view tag, const IntTensor& tensor);
+
+Felt252 input_commitment(const IntTensor& input);
+
+Felt252 output_commitment(std::span<const IntTensor> outputs);
+
+Felt252 statement_hash(const Felt252& model_c, const Felt252& input_c, const Felt252& output_c);
+
+}  // namespace zkcc::model
+
+#endif  // ZKCC_MODEL_COMMITMENT_H_

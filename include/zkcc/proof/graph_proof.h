@@ -1,0 +1,77 @@
+// Proof that a quantized graph (model/quantized_graph.h) maps an input to its outputs.
+//
+// Every value is a matrix: its last dimension is the columns, the rest the rows, both padded to
+// powers of two. The circuit runs on the padded matrices; padding never reaches a real entry, and
+// the prover checks that the real entries agree with model::run.
+//
+// Values are either chained (their one consumer leaves one claim on their multilinear extension,
+// which their producer reduces to claims on its inputs, GKR-style) or committed: the graph's
+// outputs, the outputs of the nonlinear layers (requantization, tables, row maxima), the inputs of
+// tables and row maxima, and anything read more than once. Gadgets per layer:
+//   MatMul          Thaler's product sumcheck; the bias and weight claims are checked from the graph
+//   AddConst, same-shape Reshape     X~(z) = Y~(z) - C~(z)
+//   Gather, Reshape, MulConst, RowSum, RowSub   a sparse linear map: for each input, a degree-2
+//                   sumcheck of sum_x G_z(x) X(x) with G_z(x) = sum over entries eq(z, out) coef
+//   Requant         x + h = 2^s q + r with r in [0, 2^s) (range check) and (q, y) in the table of
+//                   q -> clamp(q) (LogUp); the identity at a random point leaves the claim on x
+//   Lookup          (x, y) in the function's table (LogUp)
+//   RowMax          (row, y_row) among the (row, x) pairs of the row's real columns (LogUp), and
+//                   d = y - x >= 0 on the real columns (range check, the identity by a sparse map)
+//   range checks    values below 2^16 against the table [0, 2^bits); wider ones split into two
+//                   16-bit limbs first
+// RowDiv (Softmax's division) is not provable yet; check_provable names the layer.
+//
+// Commitments in this version are opened in the clear: the proof carries every committed tensor,
+// and the transcript absorbs their digests (SHA-256) before any challenge, so the proof is sound but neither
+// succinct in those tensors nor hiding. The verifier checks every claim on a committed tensor
+// against it, claims on the input against the input, and claims on weights and constants against
+// the graph. The graph itself is bound by the caller (the statement carries its commitment).
+#ifndef ZKCC_PROOF_GRAPH_PROOF_H_
+#define ZKCC_PROOF_GRAPH_PROOF_H_
+
+#include <functional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "zkcc/base/bytes.h"
+#include "zkcc/base/status.h"
+#include "zkcc/model/quantized_graph.h"
+#include "zkcc/model/run.h"
+#include "zkcc/proof/logup.h"
+#include "zkcc/proof/matmul.h"
+
+namespace zkcc::proof {
+
+struct GraphProof {
+  std::vector<Matrix> committed;         // the committed tensors, in the circuit's order
+  std::vector<QM31> evals;               // values the prover states, in protocol order
+  std::vector<SumcheckProof> sumchecks;  // in protocol order
+  std::vector<MatmulProof> matmuls;
+  std::vector<LogupProof> logups;
+};
+
+// Fails, naming the first layer the circuit cannot take, when the graph cannot be proved.
+Status check_provable(const model::QuantizedGraph& graph);
+
+// Called after each layer's part of the proof: (stage, layers done, layers in all).
+using ProveProgress = std::function<void(std::string_view stage, size_t done, size_t total)>;
+
+// Proves trace (from model::run on this graph). The caller has bound the statement (graph, input
+// and outputs) into the transcript.
+StatusOr<GraphProof> graph_prove(const model::QuantizedGraph& graph, const model::Trace& trace, Transcript& transcript,
+                                 const ProveProgress& progress = {});
+
+// Accepts only if the proof shows graph(input) = outputs (one tensor per graph output).
+Status graph_verify(const model::QuantizedGraph& graph, const model::IntTensor& input,
+                    std::span<const model::IntTensor> outputs, const GraphProof& proof, Transcript& transcript);
+
+// Binary encoding: "ZKCCPF", version, kind 4, then the committed tensors (rows, cols as u32 and
+// the values as u32), evals, sumchecks, matrix products and lookups as counted lists in the
+// encoding of proof/encoding.h. The decoder rejects anything malformed.
+Bytes encode_binary(const GraphProof& proof);
+StatusOr<GraphProof> decode_graph_binary(std::span<const uint8_t> bytes);
+
+}  // namespace zkcc::proof
+
+#endif  // ZKCC_PROOF_GRAPH_PROOF_H_

@@ -1,0 +1,966 @@
+#include "zkcc/proof/graph_proof.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <optional>
+
+#include "zkcc/base/overloaded.h"
+#include "zkcc/field/m31_vec.h"
+#include "zkcc/hash/sha2.h"
+#include "zkcc/proof/multilinear.h"
+
+namespace zkcc::proof {
+namespace {
+
+using model::IntTensor;
+using model::QuantizedGraph;
+
+constexpr unsigned kLimbBits = 16;
+constexpr unsigned kMaxRangeBits = 30;
+constexpr size_t kMaxTableVars = 22;                  // 4M rows: the verifier evaluates tables itself
+constexpr size_t kMaxPaddedElements = size_t{1} << 28;  // per tensor, far below p (LogUp counts)
+
+// A value's matrix: real rows x cols, padded to prows x pcols (powers of two).
+struct Dims {
+  size_t rows = 1, cols = 1, prows = 1, pcols = 1;
+  size_t row_vars() const { return static_cast<size_t>(std::countr_zero(prows)); }
+  size_t vars() const { return row_vars() + static_cast<size_t>(std::countr_zero(pcols)); }
+  size_t size() const { return prows * pcols; }
+  // The padded position of real element i (row-major over the real shape).
+  size_t at(size_t i) const { return (i / cols) * pcols + i % cols; }
+  bool operator==(const Dims&) const = default;
+};
+
+Dims dims_of(const model::Shape& shape) {
+  Dims d;
+  d.cols = shape.empty() ? 1 : shape.back();
+  d.rows = d.cols == 0 ? 0 : model::element_count(shape) / d.cols;
+  d.prows = std::bit_ceil(d.rows);
+  d.pcols = std::bit_ceil(d.cols);
+  return d;
+}
+
+Dims row_dims(size_t n) { return Dims{1, n, 1, n}; }  // a multiplicity column (n a power of two)
+
+// out[i] = constant[i] + sum over each term's entries coef * input[in].
+struct SparseTerm {
+  size_t input = 0;  // position in the layer's inputs
+  std::vector<uint32_t> out, in;
+  std::vector<M31> coef;
+  void add(size_t o, size_t i, M31 c) {
+    out.push_back(static_cast<uint32_t>(o));
+    in.push_back(static_cast<uint32_t>(i));
+    coef.push_back(c);
+  }
+};
+
+struct Sparse {
+  std::vector<SparseTerm> terms;
+  std::vector<M31> constant;  // the output's padded size, or empty for zero
+};
+
+// A range check of a committed tensor against [0, 2^bits).
+struct RangePlan {
+  unsigned bits = 0;
+  size_t tensor = 0;              // slot
+  size_t limb[2] = {0, 0};        // slots, bits > 16 only
+  size_t mult[2] = {0, 0};        // multiplicity slots (only [0] when bits <= 16)
+};
+
+enum class Gadget : uint8_t { kMatMul, kPass, kSparse, kRequant, kLookup, kRowMax };
+
+struct LayerPlan {
+  Gadget gadget = Gadget::kPass;
+  std::vector<size_t> inputs;  // value indices
+  size_t output = 0;
+  Matrix weight;               // kMatMul, padded
+  std::vector<M31> bias;       // kMatMul, padded (zero when the layer has none)
+  Sparse map;                  // kPass (constant only), kSparse, kRowMax (d = y - x)
+  unsigned shift = 0;          // kRequant
+  int64_t half = 0, lo = 0, hi = 0;
+  int64_t table_lo = 0;        // kRequant, kLookup: the table's inputs are table_lo, table_lo + 1, ...
+  size_t table_rows = 0;       // real rows; the columns repeat the last one up to a power of two
+  Column tin, tout;
+  size_t m_slot = 0;           // kRequant, kLookup, kRowMax
+  size_t q_slot = 0, r_slot = 0;  // kRequant
+  RangePlan range;             // kRequant (r), kRowMax (d)
+  size_t d_slot = 0;           // kRowMax
+};
+
+struct Plan {
+  std::vector<Dims> dims;           // per value
+  std::vector<std::optional<size_t>> slot_of;  // per value: its committed slot
+  std::vector<Dims> slots;          // shapes of the committed tensors
+  std::vector<LayerPlan> layers;
+  size_t add_slot(const Dims& d) {
+    slots.push_back(d);
+    return slots.size() - 1;
+  }
+};
+
+std::string at_layer(const QuantizedGraph& g, size_t l) {
+  return "layer " + std::to_string(l) + " (" + model::layer_kind_name(g.layers[l].op) + " of node " + g.layers[l].node + ")";
+}
+
+int64_t floor_div(int64_t a, int64_t b) {  // b > 0
+  int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+Status add_range(Plan& p, RangePlan& r, size_t tensor, unsigned bits) {
+  if (bits == 0 || bits > kMaxRangeBits) return invalid_argument("range check of " + std::to_string(bits) + " bits");
+  r.bits = bits;
+  r.tensor = tensor;
+  if (bits <= kLimbBits) {
+    r.mult[0] = p.add_slot(row_dims(size_t{1} << bits));
+    return ok_status();
+  }
+  r.limb[0] = p.add_slot(p.slots[tensor]);
+  r.limb[1] = p.add_slot(p.slots[tensor]);
+  r.mult[0] = p.add_slot(row_dims(size_t{1} << kLimbBits));
+  r.mult[1] = p.add_slot(row_dims(size_t{1} << (bits - kLimbBits)));
+  return ok_status();
+}
+
+// The (in, out) table over [lo, lo + n) padded to a power of two by repeating its last row.
+Status make_table(LayerPlan& lp, int64_t lo, const std::vector<int64_t>& out) {
+  if (out.empty()) return invalid_argument("empty table");
+  size_t n = std::bit_ceil(out.size());
+  if (std::countr_zero(n) > static_cast<int>(kMaxTableVars)) {
+    return invalid_argument("table of " + std::to_string(out.size()) + " rows is larger than 2^" +
+                            std::to_string(kMaxTableVars));
+  }
+  lp.table_lo = lo;
+  lp.table_rows = out.size();
+  lp.tin.resize(n);
+  lp.tout.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    size_t k = std::min(j, out.size() - 1);
+    lp.tin[j] = M31::from_i64(lo + static_cast<int64_t>(k));
+    lp.tout[j] = M31::from_i64(out[k]);
+  }
+  return ok_status();
+}
+
+Matrix pad_matrix(const IntTensor& t, const Dims& d) {
+  Matrix m{d.prows, d.pcols, std::vector<M31>(d.size())};
+  for (size_t r = 0; r < d.rows; ++r) {
+    const int64_t* in = t.data.data() + r * d.cols;
+    M31* out = m.data.data() + r * d.pcols;
+    for (size_t c = 0; c < d.cols; ++c) out[c] = M31::from_i64(in[c]);
+  }
+  return m;
+}
+
+// Builds one layer's gadget; slots for its witnesses are added in a fixed order.
+Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
+  const model::Layer& layer = g.layers[l];
+  lp.inputs = layer.inputs;
+  lp.output = l + 1;
+  const Dims& y = p.dims[l + 1];
+  auto need_inputs = [&](size_t n) -> Status {
+    if (layer.inputs.size() != n) return invalid_argument("takes " + std::to_string(n) + " inputs");
+    return ok_status();
+  };
+  auto in_dims = [&](size_t k) -> const Dims& { return p.dims[layer.inputs[k]]; };
+  return std::visit(
+      Overloaded{
+          [&](const model::MatMulLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            if (op.weight.shape.size() != 2) return invalid_argument("weight is not a matrix");
+            const size_t k = op.weight.shape[0], n = op.weight.shape[1];
+            const Dims& x = in_dims(0);
+            if (x.cols != k || y.cols != n || y.rows != x.rows || op.weight.data.size() != k * n) {
+              return invalid_argument("the product's input is not rows x " + std::to_string(k));
+            }
+            if (!op.bias.empty() && op.bias.size() != n) return invalid_argument("bias does not match the weight");
+            lp.gadget = Gadget::kMatMul;
+            lp.weight = pad_matrix(op.weight, dims_of(op.weight.shape));
+            lp.bias.assign(y.pcols, M31::zero());
+            for (size_t j = 0; j < op.bias.size(); ++j) lp.bias[j] = M31::from_i64(op.bias[j]);
+            return ok_status();
+          },
+          [&](const model::AddConstLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            if (!(in_dims(0) == y) || op.constant.data.size() != y.rows * y.cols) return invalid_argument("shape mismatch");
+            lp.gadget = Gadget::kPass;
+            lp.map.constant = pad_matrix(op.constant, y).data;
+            return ok_status();
+          },
+          [&](const model::MulConstLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            if (!(in_dims(0) == y) || op.constant.data.size() != y.rows * y.cols) return invalid_argument("shape mismatch");
+            lp.gadget = Gadget::kSparse;
+            SparseTerm t;
+            for (size_t i = 0; i < op.constant.data.size(); ++i) t.add(y.at(i), y.at(i), M31::from_i64(op.constant.data[i]));
+            lp.map.terms.push_back(std::move(t));
+            return ok_status();
+          },
+          [&](const model::ReshapeLayer&) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            const Dims& x = in_dims(0);
+            if (x.rows * x.cols != y.rows * y.cols) return invalid_argument("reshape changes the element count");
+            if (x == y) {
+              lp.gadget = Gadget::kPass;
+              return ok_status();
+            }
+            lp.gadget = Gadget::kSparse;
+            SparseTerm t;
+            for (size_t i = 0; i < y.rows * y.cols; ++i) t.add(y.at(i), x.at(i), M31::one());
+            lp.map.terms.push_back(std::move(t));
+            return ok_status();
+          },
+          [&](const model::GatherLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            const Dims& x = in_dims(0);
+            if (op.index.size() != y.rows * y.cols) return invalid_argument("index does not match the output");
+            lp.gadget = Gadget::kSparse;
+            SparseTerm t;
+            const M31 fill = M31::from_i64(op.fill);
+            if (!fill.is_zero()) lp.map.constant.assign(y.size(), fill);
+            for (size_t i = 0; i < op.index.size(); ++i) {
+              if (op.index[i] >= static_cast<int64_t>(x.rows * x.cols)) return invalid_argument("index past the input");
+              if (op.index[i] < 0) continue;
+              t.add(y.at(i), x.at(static_cast<size_t>(op.index[i])), M31::one());
+              if (!fill.is_zero()) lp.map.constant[y.at(i)] = M31::zero();
+            }
+            lp.map.terms.push_back(std::move(t));
+            return ok_status();
+          },
+          [&](const model::RowSumLayer&) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            const Dims& x = in_dims(0);
+            if (y.cols != 1 || y.rows != x.rows) return invalid_argument("shape mismatch");
+            lp.gadget = Gadget::kSparse;
+            SparseTerm t;
+            for (size_t i = 0; i < x.rows * x.cols; ++i) t.add(i / x.cols, x.at(i), M31::one());
+            lp.map.terms.push_back(std::move(t));
+            return ok_status();
+          },
+          [&](const model::RowSubLayer&) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(2));
+            const Dims &m = in_dims(0), &x = in_dims(1);
+            if (!(x == y) || m.cols != 1 || m.rows != x.rows) return invalid_argument("shape mismatch");
+            lp.gadget = Gadget::kSparse;
+            SparseTerm tm{0, {}, {}, {}}, tx{1, {}, {}, {}};
+            for (size_t i = 0; i < x.rows * x.cols; ++i) {
+              tm.add(y.at(i), i / x.cols, M31::one());
+              tx.add(y.at(i), x.at(i), -M31::one());
+            }
+            lp.map.terms.push_back(std::move(tm));
+            lp.map.terms.push_back(std::move(tx));
+            return ok_status();
+          },
+          [&](const model::RequantLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            if (!(in_dims(0) == y)) return invalid_argument("shape mismatch");
+            if (op.shift > kMaxRangeBits || op.lo > op.hi) return invalid_argument("bad shift or clamp");
+            lp.gadget = Gadget::kRequant;
+            lp.shift = op.shift;
+            lp.half = op.shift ? int64_t{1} << (op.shift - 1) : 0;
+            lp.lo = op.lo;
+            lp.hi = op.hi;
+            const int64_t bound = g.values[layer.inputs[0]].bound;
+            const int64_t qlo = floor_div(-bound + lp.half, int64_t{1} << op.shift);
+            const int64_t qhi = floor_div(bound + lp.half, int64_t{1} << op.shift);
+            if (qhi - qlo >= int64_t{1} << kMaxTableVars) {
+              return invalid_argument("requantization by 2^" + std::to_string(op.shift) + " of values up to " +
+                                      std::to_string(bound) + " needs a table of " + std::to_string(qhi - qlo + 1) +
+                                      " rows, above 2^" + std::to_string(kMaxTableVars));
+            }
+            std::vector<int64_t> out(static_cast<size_t>(qhi - qlo + 1));
+            for (size_t j = 0; j < out.size(); ++j) out[j] = std::clamp(qlo + static_cast<int64_t>(j), op.lo, op.hi);
+            ZKCC_RETURN_IF_ERROR(make_table(lp, qlo, out));
+            lp.q_slot = p.add_slot(y);
+            lp.m_slot = p.add_slot(row_dims(lp.tin.size()));
+            if (op.shift > 0) {
+              lp.r_slot = p.add_slot(y);
+              ZKCC_RETURN_IF_ERROR(add_range(p, lp.range, lp.r_slot, op.shift));
+            }
+            return ok_status();
+          },
+          [&](const model::LookupLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            if (!(in_dims(0) == y)) return invalid_argument("shape mismatch");
+            lp.gadget = Gadget::kLookup;
+            ZKCC_RETURN_IF_ERROR(make_table(lp, op.in_min, op.table));
+            lp.m_slot = p.add_slot(row_dims(lp.tin.size()));
+            return ok_status();
+          },
+          [&](const model::RowMaxLayer&) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            const Dims& x = in_dims(0);
+            if (y.cols != 1 || y.rows != x.rows) return invalid_argument("shape mismatch");
+            lp.gadget = Gadget::kRowMax;
+            lp.m_slot = p.add_slot(row_dims(x.size()));
+            lp.d_slot = p.add_slot(x);
+            const int64_t bound = g.values[layer.inputs[0]].bound;
+            ZKCC_RETURN_IF_ERROR(add_range(p, lp.range, lp.d_slot, static_cast<unsigned>(std::bit_width(
+                                                                       static_cast<uint64_t>(2 * bound)))));
+            // d[r, c] = y[r] - x[r, c] on the real columns, over every padded row.
+            SparseTerm ty{0, {}, {}, {}}, tx{1, {}, {}, {}};
+            for (size_t r = 0; r < x.prows; ++r) {
+              for (size_t c = 0; c < x.cols; ++c) {
+                ty.add(r * x.pcols + c, r, M31::one());
+                tx.add(r * x.pcols + c, r * x.pcols + c, -M31::one());
+              }
+            }
+            lp.map.terms.push_back(std::move(ty));
+            lp.map.terms.push_back(std::move(tx));
+            return ok_status();
+          },
+          [&](const model::RowDivLayer&) -> Status {
+            return invalid_argument("row division (Softmax) is not provable yet");
+          },
+      },
+      layer.op);
+}
+
+StatusOr<Plan> build_plan(const QuantizedGraph& g) {
+  if (g.layers.empty()) return invalid_argument("graph has no layers");
+  if (g.values.size() != g.layers.size() + 1) return invalid_argument("graph values do not match its layers");
+  if (g.outputs.empty()) return invalid_argument("graph has no outputs");
+  Plan p;
+  for (const auto& v : g.values) {
+    for (size_t d : v.shape) {
+      if (d == 0) return invalid_argument("value " + v.name + " has a zero dimension");
+    }
+    p.dims.push_back(dims_of(v.shape));
+    if (p.dims.back().size() > kMaxPaddedElements) return invalid_argument("value " + v.name + " is too large to prove");
+  }
+  std::vector<size_t> reads(g.values.size());
+  std::vector<bool> clear(g.values.size());
+  for (size_t v : g.outputs) {
+    if (v == 0 || v >= g.values.size()) return invalid_argument("graph output is its input or missing");
+    clear[v] = true;
+  }
+  for (size_t l = 0; l < g.layers.size(); ++l) {
+    const auto& op = g.layers[l].op;
+    const bool nonlinear = std::holds_alternative<model::RequantLayer>(op) ||
+                           std::holds_alternative<model::LookupLayer>(op) || std::holds_alternative<model::RowMaxLayer>(op);
+    const bool reads_clear = std::holds_alternative<model::LookupLayer>(op) || std::holds_alternative<model::RowMaxLayer>(op);
+    if (nonlinear) clear[l + 1] = true;
+    for (size_t v : g.layers[l].inputs) {
+      if (v > l) return invalid_argument(at_layer(g, l) + " reads a later value");
+      ++reads[v];
+      if (reads_clear) clear[v] = true;
+    }
+  }
+  p.slot_of.resize(g.values.size());
+  for (size_t v = 1; v < g.values.size(); ++v) {
+    if (clear[v] || reads[v] > 1) p.slot_of[v] = p.add_slot(p.dims[v]);
+  }
+  p.layers.resize(g.layers.size());
+  for (size_t l = 0; l < g.layers.size(); ++l) {
+    Status s = plan_layer(g, l, p, p.layers[l]);
+    if (!s.ok()) return s.with_context(at_layer(g, l));
+  }
+  return p;
+}
+
+// ---- the prover's witness ----
+
+struct Witness {
+  std::vector<Matrix> values;  // padded, per value
+  std::vector<Matrix> slots;
+};
+
+Matrix zeros(const Dims& d) { return Matrix{d.prows, d.pcols, std::vector<M31>(d.size())}; }
+
+void apply_sparse(const Sparse& map, std::span<const Matrix* const> inputs, Matrix& y) {
+  if (!map.constant.empty()) y.data = map.constant;
+  for (const SparseTerm& t : map.terms) {
+    const std::vector<M31>& x = inputs[t.input]->data;
+    for (size_t k = 0; k < t.out.size(); ++k) y.data[t.out[k]] += t.coef[k] * x[t.in[k]];
+  }
+}
+
+// Counts of each witness value in the contiguous table [lo, lo + rows); fails on a value outside.
+StatusOr<Matrix> count_in_range(std::span<const M31> witness, int64_t lo, size_t rows, size_t table_size,
+                                const char* what) {
+  std::vector<uint32_t> counts(table_size);
+  for (size_t i = 0; i < witness.size(); ++i) {
+    int64_t at = witness[i].to_signed() - lo;
+    if (at < 0 || at >= static_cast<int64_t>(rows)) {
+      return out_of_range(std::string(what) + ": value " + std::to_string(witness[i].to_signed()) + " at entry " +
+                          std::to_string(i) + " is outside its table");
+    }
+    ++counts[static_cast<size_t>(at)];
+  }
+  Matrix m{1, table_size, std::vector<M31>(table_size)};
+  for (size_t j = 0; j < table_size; ++j) m.data[j] = M31::from_u64(counts[j]);
+  return m;
+}
+
+Status fill_range(const RangePlan& r, Witness& w) {
+  auto count = [&](size_t tensor, unsigned bits, size_t mult) -> Status {
+    ZKCC_ASSIGN_OR_RETURN(w.slots[mult], count_in_range(w.slots[tensor].data, 0, size_t{1} << bits, size_t{1} << bits,
+                                                         "range check"));
+    return ok_status();
+  };
+  if (r.bits <= kLimbBits) return count(r.tensor, r.bits, r.mult[0]);
+  const Matrix& t = w.slots[r.tensor];
+  Matrix l0{t.rows, t.cols, std::vector<M31>(t.data.size())}, l1 = l0;
+  for (size_t i = 0; i < t.data.size(); ++i) {
+    uint32_t v = t.data[i].value();
+    l0.data[i] = M31::from_u32(v & ((1u << kLimbBits) - 1));
+    l1.data[i] = M31::from_u32(v >> kLimbBits);
+  }
+  w.slots[r.limb[0]] = std::move(l0);
+  w.slots[r.limb[1]] = std::move(l1);
+  ZKCC_RETURN_IF_ERROR(count(r.limb[0], kLimbBits, r.mult[0]));
+  return count(r.limb[1], r.bits - kLimbBits, r.mult[1]);
+}
+
+Status run_layer(const LayerPlan& lp, const Plan& p, Witness& w) {
+  std::vector<const Matrix*> in;
+  for (size_t v : lp.inputs) in.push_back(&w.values[v]);
+  const Dims& yd = p.dims[lp.output];
+  Matrix y = zeros(yd);
+  switch (lp.gadget) {
+    case Gadget::kMatMul: {
+      const Matrix& x = *in[0];
+      std::vector<M31> scaled(y.cols);
+      for (size_t i = 0; i < x.rows; ++i) {
+        std::span<M31> out = std::span(y.data).subspan(i * y.cols, y.cols);
+        std::copy(lp.bias.begin(), lp.bias.end(), out.begin());
+        for (size_t k = 0; k < x.cols; ++k) {
+          const M31 xv = x.data[i * x.cols + k];
+          if (xv.is_zero()) continue;
+          field::m31_scale(std::span<const M31>(lp.weight.data).subspan(k * y.cols, y.cols), xv, scaled);
+          field::m31_add(out, scaled, out);
+        }
+      }
+      break;
+    }
+    case Gadget::kPass:
+      y.data = in[0]->data;
+      if (!lp.map.constant.empty()) field::m31_add(y.data, lp.map.constant, y.data);
+      break;
+    case Gadget::kSparse:
+      apply_sparse(lp.map, in, y);
+      break;
+    case Gadget::kRequant: {
+      Matrix q = zeros(yd), r = zeros(yd);
+      for (size_t i = 0; i < y.data.size(); ++i) {
+        const int64_t t = in[0]->data[i].to_signed() + lp.half;
+        const int64_t qi = t >> lp.shift;  // floors (C++20)
+        q.data[i] = M31::from_i64(qi);
+        r.data[i] = M31::from_i64(t - (qi << lp.shift));
+        y.data[i] = M31::from_i64(std::clamp(qi, lp.lo, lp.hi));
+      }
+      ZKCC_ASSIGN_OR_RETURN(w.slots[lp.m_slot], count_in_range(q.data, lp.table_lo, lp.table_rows, lp.tin.size(),
+                                                               "requantization"));
+      w.slots[lp.q_slot] = std::move(q);
+      if (lp.shift > 0) {
+        w.slots[lp.r_slot] = std::move(r);
+        ZKCC_RETURN_IF_ERROR(fill_range(lp.range, w));
+      }
+      break;
+    }
+    case Gadget::kLookup: {
+      ZKCC_ASSIGN_OR_RETURN(w.slots[lp.m_slot], count_in_range(in[0]->data, lp.table_lo, lp.table_rows, lp.tin.size(),
+                                                               "table lookup"));
+      for (size_t i = 0; i < y.data.size(); ++i) {
+        y.data[i] = lp.tout[static_cast<size_t>(in[0]->data[i].to_signed() - lp.table_lo)];
+      }
+      break;
+    }
+    case Gadget::kRowMax: {
+      const Matrix& x = *in[0];
+      const size_t cols = p.dims[lp.inputs[0]].cols;
+      Matrix m{1, x.data.size(), std::vector<M31>(x.data.size())};
+      for (size_t r = 0; r < x.rows; ++r) {
+        size_t best = r * x.cols;
+        for (size_t c = 1; c < cols; ++c) {
+          if (x.data[r * x.cols + c].to_signed() > x.data[best].to_signed()) best = r * x.cols + c;
+        }
+        y.data[r] = x.data[best];
+        m.data[best] = M31::one();
+      }
+      w.slots[lp.m_slot] = std::move(m);
+      Matrix d = zeros(p.dims[lp.inputs[0]]);
+      const Matrix* both[] = {&y, &x};
+      apply_sparse(lp.map, both, d);
+      w.slots[lp.d_slot] = std::move(d);
+      ZKCC_RETURN_IF_ERROR(fill_range(lp.range, w));
+      break;
+    }
+  }
+  w.values[lp.output] = std::move(y);
+  return ok_status();
+}
+
+StatusOr<Witness> make_witness(const QuantizedGraph& g, const Plan& p, const model::Trace& trace) {
+  if (trace.values.size() != g.values.size()) return invalid_argument("trace does not match the graph");
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    if (trace.values[v].data.size() != p.dims[v].rows * p.dims[v].cols) {
+      return invalid_argument("trace value " + std::to_string(v) + " does not match the graph");
+    }
+  }
+  Witness w;
+  w.values.resize(g.values.size());
+  w.slots.resize(p.slots.size());
+  w.values[0] = pad_matrix(trace.values[0], p.dims[0]);
+  for (size_t l = 0; l < p.layers.size(); ++l) {
+    Status s = run_layer(p.layers[l], p, w);
+    if (!s.ok()) return s.with_context(at_layer(g, l));
+  }
+  // The padded circuit must compute exactly what the model does.
+  for (size_t v = 1; v < g.values.size(); ++v) {
+    const Dims& d = p.dims[v];
+    for (size_t i = 0; i < trace.values[v].data.size(); ++i) {
+      if (w.values[v].data[d.at(i)] != M31::from_i64(trace.values[v].data[i])) {
+        return internal_error("the circuit disagrees with the model at value " + g.values[v].name + ", element " +
+                              std::to_string(i));
+      }
+    }
+    if (p.slot_of[v]) w.slots[*p.slot_of[v]] = w.values[v];
+  }
+  return w;
+}
+
+// ---- the protocol, shared by prover and verifier ----
+
+std::vector<QM31> concat(std::span<const QM31> a, std::span<const QM31> b) {
+  std::vector<QM31> out(a.begin(), a.end());
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+// The extension of i -> i (variable 0 the most significant bit).
+QM31 index_mle(std::span<const QM31> point) {
+  QM31 v = QM31::zero();
+  for (const QM31& x : point) v = v + v + x;
+  return v;
+}
+
+// sum_{c < n} eq(point, c): the extension of the mask of the first n entries.
+QM31 prefix_mle(std::span<const QM31> point, size_t n) {
+  std::vector<QM31> eq = eq_table(point);
+  QM31 s = QM31::zero();
+  for (size_t c = 0; c < n && c < eq.size(); ++c) s += eq[c];
+  return s;
+}
+
+QM31 dot(std::span<const QM31> a, std::span<const M31> b) {
+  QM31 s = QM31::zero();
+  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+struct Common {
+  const QuantizedGraph& graph;
+  const Plan& plan;
+  Transcript& t;
+  const Matrix& input;                  // padded
+  std::vector<const Matrix*> slots;     // the committed tensors
+  std::vector<std::optional<EvalClaim>> pending;  // per chained value
+  const Matrix* clear(size_t v) const { return v == 0 ? &input : plan.slot_of[v] ? slots[*plan.slot_of[v]] : nullptr; }
+};
+
+struct Prover : Common {
+  static constexpr bool kProver = true;
+  const Witness& w;
+  GraphProof& out;
+};
+
+struct Verifier : Common {
+  static constexpr bool kProver = false;
+  const GraphProof& in;
+  size_t evals = 0, sumchecks = 0, matmuls = 0, logups = 0;
+  template <typename T>
+  StatusOr<const T*> next(const std::vector<T>& v, size_t& at, const char* what) {
+    if (at >= v.size()) return invalid_argument(std::string("proof ends early: too few ") + what);
+    return &v[at++];
+  }
+};
+
+Status check_eval(const Matrix& m, std::span<const QM31> point, const QM31& value, const std::string& what) {
+  if (m.data.size() != (size_t{1} << point.size())) return invalid_argument(what + ": the point does not fit");
+  if (evaluate_mle(m.data, point) != value) return invalid_argument(what + " does not match the committed tensor");
+  return ok_status();
+}
+
+// A value the prover states: sent, absorbed, and (by the verifier) returned for checking.
+template <typename R>
+StatusOr<QM31> send(R& r, const QM31& honest) {
+  QM31 v = honest;
+  if constexpr (R::kProver) {
+    r.out.evals.push_back(v);
+  } else {
+    ZKCC_ASSIGN_OR_RETURN(const QM31* got, r.next(r.in.evals, r.evals, "stated values"));
+    v = *got;
+  }
+  const QM31 sent[] = {v};
+  r.t.mix_qm31s(sent);
+  return v;
+}
+
+// The prover states a committed tensor's value at a point; the verifier checks it.
+template <typename R>
+StatusOr<QM31> state(R& r, size_t slot, std::span<const QM31> point, const std::string& what) {
+  QM31 honest;
+  if constexpr (R::kProver) honest = evaluate_mle(r.slots[slot]->data, point);
+  ZKCC_ASSIGN_OR_RETURN(QM31 v, send(r, honest));
+  if constexpr (!R::kProver) ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[slot], point, v, what));
+  return v;
+}
+
+// A claim on a value: checked at once when the verifier holds it, else left for its producer.
+template <typename R>
+Status claim(R& r, size_t value, std::vector<QM31> point, const QM31& v, const std::string& what) {
+  if (const Matrix* m = r.clear(value)) {
+    if constexpr (!R::kProver) return check_eval(*m, point, v, what);
+    return ok_status();
+  }
+  if (r.pending[value]) return internal_error(what + ": a second claim on a chained value");
+  r.pending[value] = EvalClaim{std::move(point), v};
+  return ok_status();
+}
+
+template <typename R>
+StatusOr<LogupClaims> lookup(R& r, std::span<const Column> witness, std::span<const Column> table, size_t m_slot,
+                             size_t witness_vars, size_t table_vars, size_t columns, const std::string& what) {
+  LogupClaims c;
+  if constexpr (R::kProver) {
+    ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, table, r.slots[m_slot]->data, r.t));
+    c = {std::move(lu.witness_point), lu.proof.witness_evals, std::move(lu.table_point), lu.proof.table_evals,
+         lu.proof.multiplicity_eval};
+    r.out.logups.push_back(std::move(lu.proof));
+  } else {
+    ZKCC_ASSIGN_OR_RETURN(const LogupProof* proof, r.next(r.in.logups, r.logups, "lookups"));
+    auto lu = logup_verify(witness_vars, table_vars, columns, *proof, r.t);
+    if (!lu.ok()) return lu.status().with_context(what);
+    c = std::move(*lu);
+    ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[m_slot], c.table_point, c.multiplicity_eval, what + " multiplicities"));
+  }
+  return c;
+}
+
+Column iota(size_t n) {
+  Column c(n);
+  for (size_t i = 0; i < n; ++i) c[i] = M31::from_u64(i);
+  return c;
+}
+
+template <typename R>
+Status range_check(R& r, const RangePlan& rp, const std::string& what) {
+  const Dims& d = r.plan.slots[rp.tensor];
+  if (rp.bits <= kLimbBits) {
+    std::vector<Column> witness, table;
+    if constexpr (R::kProver) {
+      witness.push_back(r.slots[rp.tensor]->data);
+      table.push_back(iota(size_t{1} << rp.bits));
+    }
+    ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, rp.mult[0], d.vars(), rp.bits, 1, what));
+    if constexpr (!R::kProver) {
+      ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[rp.tensor], c.witness_point, c.witness_evals[0], what));
+      if (index_mle(c.table_point) != c.table_evals[0]) return invalid_argument(what + ": false claim on the range table");
+    }
+    return ok_status();
+  }
+  std::vector<QM31> z = r.t.draw_qm31s(d.vars());
+  ZKCC_ASSIGN_OR_RETURN(QM31 l0, state(r, rp.limb[0], z, what + " low limb"));
+  ZKCC_ASSIGN_OR_RETURN(QM31 l1, state(r, rp.limb[1], z, what + " high limb"));
+  if constexpr (!R::kProver) {
+    ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[rp.tensor], z, l0 + l1 * M31::from_u32(1u << kLimbBits), what + " limbs"));
+  }
+  RangePlan low{kLimbBits, rp.limb[0], {}, {rp.mult[0], 0}};
+  RangePlan high{rp.bits - kLimbBits, rp.limb[1], {}, {rp.mult[1], 0}};
+  ZKCC_RETURN_IF_ERROR(range_check(r, low, what + " low limb"));
+  return range_check(r, high, what + " high limb");
+}
+
+// Reduces a claim on out = map(inputs) to claims on the inputs.
+template <typename R>
+Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span<const QM31> z, const QM31& v,
+              const std::string& what) {
+  std::vector<QM31> eqz = eq_table(z);
+  std::vector<std::vector<QM31>> g(map.terms.size());
+  std::vector<QM31> sigma(map.terms.size());
+  for (size_t j = 0; j < map.terms.size(); ++j) {
+    const SparseTerm& term = map.terms[j];
+    QM31 honest;
+    if constexpr (R::kProver) {
+      const Matrix& x = r.w.values[inputs[term.input]];
+      g[j].assign(x.data.size(), QM31::zero());
+      for (size_t k = 0; k < term.out.size(); ++k) g[j][term.in[k]] += eqz[term.out[k]] * term.coef[k];
+      honest = dot(g[j], x.data);
+    }
+    ZKCC_ASSIGN_OR_RETURN(sigma[j], send(r, honest));
+  }
+  if constexpr (!R::kProver) {
+    QM31 total = map.constant.empty() ? QM31::zero() : dot(eqz, map.constant);
+    for (const QM31& s : sigma) total += s;
+    if (total != v) return invalid_argument(what + ": the parts do not add up to the claim");
+  }
+  for (size_t j = 0; j < map.terms.size(); ++j) {
+    const SparseTerm& term = map.terms[j];
+    const size_t value = inputs[term.input];
+    const size_t vars = r.plan.dims[value].vars();
+    std::vector<QM31> point;
+    QM31 x_eval;
+    if constexpr (R::kProver) {
+      std::vector<std::vector<QM31>> polys = {std::move(g[j]), lift(r.w.values[value].data)};
+      const SumcheckTerm product[] = {{QM31::one(), {0, 1}}};
+      ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), product, r.t));
+      r.out.sumchecks.push_back(std::move(sc.proof));
+      point = std::move(sc.point);
+      ZKCC_ASSIGN_OR_RETURN(x_eval, send(r, sc.final_evals[1]));
+    } else {
+      ZKCC_ASSIGN_OR_RETURN(const SumcheckProof* proof, r.next(r.in.sumchecks, r.sumchecks, "sumchecks"));
+      auto sc = sumcheck_verify(sigma[j], vars, 2, *proof, r.t);
+      if (!sc.ok()) return sc.status().with_context(what);
+      point = std::move(sc->point);
+      ZKCC_ASSIGN_OR_RETURN(x_eval, send(r, QM31::zero()));
+      std::vector<QM31> eqs = eq_table(point);
+      QM31 g_at = QM31::zero();
+      for (size_t k = 0; k < term.out.size(); ++k) g_at += eqz[term.out[k]] * eqs[term.in[k]] * term.coef[k];
+      if (g_at * x_eval != sc->final_claim) return invalid_argument(what + ": the sumcheck does not close");
+    }
+    ZKCC_RETURN_IF_ERROR(claim(r, value, std::move(point), x_eval, what + " input " + std::to_string(term.input)));
+  }
+  return ok_status();
+}
+
+template <typename R>
+Status prove_layer(R& r, size_t l) {
+  const LayerPlan& lp = r.plan.layers[l];
+  const std::string what = at_layer(r.graph, l);
+  const Dims& yd = r.plan.dims[lp.output];
+  const auto slot_of = [&](size_t v) { return *r.plan.slot_of[v]; };
+
+  // Linear layers continue a claim on their output; the others prove a relation between tensors.
+  std::vector<QM31> z;
+  QM31 v;
+  if (lp.gadget == Gadget::kMatMul || lp.gadget == Gadget::kPass || lp.gadget == Gadget::kSparse) {
+    if (r.plan.slot_of[lp.output]) {
+      z = r.t.draw_qm31s(yd.vars());
+      ZKCC_ASSIGN_OR_RETURN(v, state(r, slot_of(lp.output), z, what + " output"));
+    } else if (r.pending[lp.output]) {
+      z = std::move(r.pending[lp.output]->point);
+      v = r.pending[lp.output]->value;
+      r.pending[lp.output].reset();
+    } else {
+      return ok_status();  // nothing reads this value
+    }
+  }
+
+  switch (lp.gadget) {
+    case Gadget::kMatMul: {
+      const Dims& xd = r.plan.dims[lp.inputs[0]];
+      auto rows = std::span<const QM31>(z).first(yd.row_vars());
+      auto cols = std::span<const QM31>(z).subspan(yd.row_vars());
+      // Y~(r, c) = sum_k X~(r, k) W~(k, c) + b~(c): the bias broadcast over every padded row.
+      const QM31 product = v - evaluate_mle(lp.bias, cols);
+      std::vector<QM31> inner;
+      QM31 a_eval;
+      if constexpr (R::kProver) {
+        ZKCC_ASSIGN_OR_RETURN(MatmulProverResult m, matmul_prove(r.w.values[lp.inputs[0]], lp.weight, rows, cols, product, r.t));
+        inner = std::move(m.inner_point);
+        a_eval = m.proof.a_eval;
+        r.out.matmuls.push_back(std::move(m.proof));
+      } else {
+        ZKCC_ASSIGN_OR_RETURN(const MatmulProof* proof, r.next(r.in.matmuls, r.matmuls, "matrix products"));
+        auto red = matmul_verify(xd.pcols, rows, cols, product, *proof, r.t);
+        if (!red.ok()) return red.status().with_context(what);
+        ZKCC_RETURN_IF_ERROR(check_eval(lp.weight, red->b.point, red->b.value, what + " weight"));
+        inner = {red->a.point.begin() + static_cast<std::ptrdiff_t>(rows.size()), red->a.point.end()};
+        a_eval = red->a.value;
+      }
+      return claim(r, lp.inputs[0], concat(rows, inner), a_eval, what + " input");
+    }
+    case Gadget::kPass: {
+      QM31 c = lp.map.constant.empty() ? QM31::zero() : evaluate_mle(lp.map.constant, z);
+      return claim(r, lp.inputs[0], std::move(z), v - c, what + " input");
+    }
+    case Gadget::kSparse:
+      return sparse(r, lp.map, lp.inputs, z, v, what);
+    case Gadget::kRequant: {
+      const size_t y = slot_of(lp.output);
+      std::vector<Column> witness, table;
+      if constexpr (R::kProver) {
+        witness = {r.slots[lp.q_slot]->data, r.slots[y]->data};
+        table = {lp.tin, lp.tout};
+      }
+      ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, lp.m_slot, yd.vars(), std::countr_zero(lp.tin.size()),
+                                                  2, what + " clamp"));
+      if constexpr (!R::kProver) {
+        ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[lp.q_slot], c.witness_point, c.witness_evals[0], what + " quotient"));
+        ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[y], c.witness_point, c.witness_evals[1], what + " output"));
+        if (evaluate_mle(lp.tin, c.table_point) != c.table_evals[0] ||
+            evaluate_mle(lp.tout, c.table_point) != c.table_evals[1]) {
+          return invalid_argument(what + ": false claim on the clamp table");
+        }
+      }
+      if (lp.shift > 0) ZKCC_RETURN_IF_ERROR(range_check(r, lp.range, what + " remainder"));
+      // x + h = 2^s q + r at a random point leaves the claim on x.
+      z = r.t.draw_qm31s(yd.vars());
+      ZKCC_ASSIGN_OR_RETURN(QM31 q, state(r, lp.q_slot, z, what + " quotient"));
+      QM31 rem = QM31::zero();
+      if (lp.shift > 0) {
+        ZKCC_ASSIGN_OR_RETURN(rem, state(r, lp.r_slot, z, what + " remainder"));
+      }
+      const QM31 x = q * M31::from_u64(uint64_t{1} << lp.shift) + rem - QM31::from_m31(M31::from_i64(lp.half));
+      return claim(r, lp.inputs[0], std::move(z), x, what + " input");
+    }
+    case Gadget::kLookup: {
+      const Matrix* x = r.clear(lp.inputs[0]);
+      const size_t y = slot_of(lp.output);
+      std::vector<Column> witness, table;
+      if constexpr (R::kProver) {
+        witness = {x->data, r.slots[y]->data};
+        table = {lp.tin, lp.tout};
+      }
+      ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, lp.m_slot, yd.vars(), std::countr_zero(lp.tin.size()),
+                                                  2, what));
+      if constexpr (!R::kProver) {
+        ZKCC_RETURN_IF_ERROR(check_eval(*x, c.witness_point, c.witness_evals[0], what + " input"));
+        ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[y], c.witness_point, c.witness_evals[1], what + " output"));
+        if (evaluate_mle(lp.tin, c.table_point) != c.table_evals[0] ||
+            evaluate_mle(lp.tout, c.table_point) != c.table_evals[1]) {
+          return invalid_argument(what + ": false claim on the function table");
+        }
+      }
+      return ok_status();
+    }
+    case Gadget::kRowMax: {
+      const Matrix* x = r.clear(lp.inputs[0]);
+      const Dims& xd = r.plan.dims[lp.inputs[0]];
+      const size_t y = slot_of(lp.output);
+      // (row, max) must be one of the (row, x) pairs; padding columns carry a row number no row has.
+      const M31 no_row = -M31::one();
+      std::vector<Column> witness, table;
+      if constexpr (R::kProver) {
+        Column tag(xd.size(), no_row);
+        for (size_t row = 0; row < xd.prows; ++row) {
+          for (size_t col = 0; col < xd.cols; ++col) tag[row * xd.pcols + col] = M31::from_u64(row);
+        }
+        witness = {iota(yd.prows), r.slots[y]->data};
+        table = {std::move(tag), x->data};
+      }
+      ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, lp.m_slot, yd.vars(), xd.vars(), 2, what + " argmax"));
+      if constexpr (!R::kProver) {
+        if (index_mle(c.witness_point) != c.witness_evals[0]) return invalid_argument(what + ": false claim on row numbers");
+        ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[y], c.witness_point, c.witness_evals[1], what + " output"));
+        auto tp = std::span<const QM31>(c.table_point);
+        const QM31 mask = prefix_mle(tp.subspan(xd.row_vars()), xd.cols);
+        const QM31 tag = mask * index_mle(tp.first(xd.row_vars())) + (QM31::one() - mask) * no_row;
+        if (tag != c.table_evals[0]) return invalid_argument(what + ": false claim on the row tags");
+        ZKCC_RETURN_IF_ERROR(check_eval(*x, c.table_point, c.table_evals[1], what + " input"));
+      }
+      ZKCC_RETURN_IF_ERROR(range_check(r, lp.range, what + " differences"));
+      z = r.t.draw_qm31s(xd.vars());
+      ZKCC_ASSIGN_OR_RETURN(v, state(r, lp.d_slot, z, what + " differences"));
+      const size_t ins[] = {lp.output, lp.inputs[0]};
+      return sparse(r, lp.map, ins, z, v, what + " differences");
+    }
+  }
+  return internal_error(what + ": unknown gadget");
+}
+
+// A committed tensor's digest: SHA-256 over "zkcc-tensor", rows and columns (u32 LE) and the values
+// (u32 LE), its first 31 bytes as a felt. SHA-256 rather than Poseidon because the committed tensors
+// run to megabytes and SHA-256 hashes them about a hundred times faster; collision resistance is
+// all the binding needs.
+Felt252 committed_digest(const Matrix& m) {
+  static_assert(sizeof(M31) == 4 && std::endian::native == std::endian::little);
+  static constexpr char kTag[] = "zkcc-tensor";
+  Bytes buf(sizeof(kTag) - 1 + 8 + 4 * m.data.size());
+  std::memcpy(buf.data(), kTag, sizeof(kTag) - 1);
+  size_t at = sizeof(kTag) - 1;
+  for (uint64_t v : {uint64_t{m.rows}, uint64_t{m.cols}}) {
+    for (int i = 0; i < 4; ++i) buf[at++] = static_cast<uint8_t>(v >> (8 * i));
+  }
+  std::memcpy(buf.data() + at, m.data.data(), 4 * m.data.size());
+  hash::Sha256Digest d = hash::sha256(buf);
+  return *Felt252::from_bytes_be_var(std::span(d).first(31));
+}
+
+// Absorbs the circuit's shape and every committed tensor before any challenge.
+void bind_commitments(const Plan& p, const Matrix& input, std::span<const Matrix* const> slots, Transcript& t) {
+  std::vector<Felt252> d = {Felt252::from_short_string("zkcc-graph-v1").value(), Felt252::from_u64(p.dims.size()),
+                            Felt252::from_u64(p.slots.size()), committed_digest(input)};
+  for (const Matrix* m : slots) d.push_back(committed_digest(*m));
+  t.mix_felts(d);
+}
+
+template <typename R>
+Status run_protocol(R& r, const ProveProgress& progress) {
+  bind_commitments(r.plan, r.input, r.slots, r.t);
+  r.pending.resize(r.plan.dims.size());
+  const size_t n = r.plan.layers.size();
+  for (size_t l = n; l-- > 0;) {
+    ZKCC_RETURN_IF_ERROR(prove_layer(r, l));
+    if (progress) progress("prove", n - l, n);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Status check_provable(const QuantizedGraph& graph) { return build_plan(graph).status(); }
+
+StatusOr<GraphProof> graph_prove(const QuantizedGraph& graph, const model::Trace& trace, Transcript& transcript,
+                                 const ProveProgress& progress) {
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, build_plan(graph));
+  ZKCC_ASSIGN_OR_RETURN(Witness w, make_witness(graph, plan, trace));
+  if (progress) progress("witness", 0, plan.layers.size());
+  GraphProof proof;
+  Prover r{{graph, plan, transcript, w.values[0], {}, {}}, w, proof};
+  for (const Matrix& m : w.slots) r.slots.push_back(&m);
+  ZKCC_RETURN_IF_ERROR(run_protocol(r, progress));
+  proof.committed = w.slots;
+  return proof;
+}
+
+Status graph_verify(const QuantizedGraph& graph, const IntTensor& input, std::span<const IntTensor> outputs,
+                    const GraphProof& proof, Transcript& transcript) {
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, build_plan(graph));
+  const model::QuantizedValue& in = graph.values[0];
+  if (input.shape != in.shape || input.data.size() != model::element_count(in.shape)) {
+    return invalid_argument("input has shape " + model::shape_string(input.shape) + ", the model takes " +
+                            model::shape_string(in.shape));
+  }
+  for (size_t i = 0; i < input.data.size(); ++i) {
+    if (std::abs(input.data[i]) > in.bound) return out_of_range("input element " + std::to_string(i) + " is out of range");
+  }
+  if (proof.committed.size() != plan.slots.size()) {
+    return invalid_argument("proof commits " + std::to_string(proof.committed.size()) + " tensors, the circuit has " +
+                            std::to_string(plan.slots.size()));
+  }
+  for (size_t k = 0; k < plan.slots.size(); ++k) {
+    const Matrix& m = proof.committed[k];
+    if (m.rows != plan.slots[k].prows || m.cols != plan.slots[k].pcols || m.data.size() != m.rows * m.cols) {
+      return invalid_argument("committed tensor " + std::to_string(k) + " has the wrong shape");
+    }
+  }
+  if (outputs.size() != graph.outputs.size()) return invalid_argument("wrong number of outputs");
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    const size_t v = graph.outputs[o];
+    const Dims& d = plan.dims[v];
+    const Matrix& m = proof.committed[*plan.slot_of[v]];
+    if (outputs[o].shape != graph.values[v].shape || outputs[o].data.size() != d.rows * d.cols) {
+      return invalid_argument("output " + std::to_string(o) + " has the wrong shape");
+    }
+    for (size_t i = 0; i < outputs[o].data.size(); ++i) {
+      if (m.data[d.at(i)] != M31::from_i64(outputs[o].data[i])) {
+        return invalid_argument("output " + std::to_string(o) + " element " + std::to_string(i) +
+                                " is not the one the proof commits to");
+      }
+    }
+  }
+  const Matrix padded_input = pad_matrix(input, plan.dims[0]);
+  Verifier r{{graph, plan, transcript, padded_input, {}, {}}, proof};
+  for (const Matrix& m : proof.committed) r.slots.push_back(&m);
+  ZKCC_RETURN_IF_ERROR(run_protocol(r, {}));
+  if (r.evals != proof.evals.size() || r.sumchecks != proof.sumchecks.size() || r.matmuls != proof.matmuls.size() ||
+      r.logups != proof.logups.size()) {
+    return invalid_argument("proof carries parts the circuit does not use");
+  }
+  return ok_status();
+}
+
+}  // namespace zkcc::proof

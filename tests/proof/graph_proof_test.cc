@@ -1,0 +1,256 @@
+#include "zkcc/proof/graph_proof.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "../model/onnx_builder.h"
+#include "../model/test_util.h"
+#include "zkcc/base/bytes.h"
+#include "zkcc/model/calibration.h"
+#include "zkcc/model/onnx_import.h"
+#include "zkcc/model/quantize.h"
+
+namespace zkcc::proof {
+namespace {
+
+using model::testing::float_tensor;
+using model::testing::ModelBuilder;
+using model::testing::set_attr;
+using model::testing::uniform;
+
+Transcript fresh() { return Transcript(*Felt252::from_short_string("zkcc-graph-test")); }
+
+struct Proved {
+  model::QuantizedGraph graph;
+  model::Trace trace;
+  std::vector<model::IntTensor> outputs;
+  GraphProof proof;
+};
+
+model::QuantizedGraph quantized(std::span<const uint8_t> onnx, std::span<const model::FloatTensor> calibration) {
+  auto g = model::import_onnx(onnx);
+  EXPECT_TRUE(g.ok()) << g.status().to_string();
+  auto cal = calibration.empty() ? model::interval_calibration(*g, 1.0) : *model::calibrate(*g, calibration);
+  auto q = model::quantize(*g, cal);
+  EXPECT_TRUE(q.ok()) << q.status().to_string();
+  return *q;
+}
+
+Proved prove(model::QuantizedGraph graph, const model::FloatTensor& input) {
+  Proved p{std::move(graph), {}, {}, {}};
+  auto run = model::run_quantized(p.graph, input);
+  EXPECT_TRUE(run.ok()) << run.status().to_string();
+  p.trace = run->trace;
+  for (size_t v : p.graph.outputs) p.outputs.push_back(p.trace.values[v]);
+  Transcript t = fresh();
+  auto proof = graph_prove(p.graph, p.trace, t);
+  EXPECT_TRUE(proof.ok()) << proof.status().to_string();
+  if (proof.ok()) p.proof = std::move(*proof);
+  return p;
+}
+
+Status verify(const Proved& p, const GraphProof& proof) {
+  Transcript t = fresh();
+  return graph_verify(p.graph, p.trace.values[0], p.outputs, proof, t);
+}
+
+std::vector<model::FloatTensor> load_set(const std::string& path) {
+  auto text = read_file(path);
+  EXPECT_TRUE(text.ok());
+  auto doc = nlohmann::json::parse(text->begin(), text->end());
+  std::vector<model::FloatTensor> out;
+  for (const auto& row : doc) out.push_back({{1, 64}, row.get<std::vector<double>>()});
+  return out;
+}
+
+Proved digits() {
+  auto onnx = read_file("models/digits/mlp.onnx");
+  EXPECT_TRUE(onnx.ok());
+  auto cal = load_set("models/digits/calibration.json");
+  return prove(quantized(*onnx, cal), cal[3]);
+}
+
+// Conv (padding, 3 channels, non-power-of-two sizes), ReLU, max and average pooling, Add, Gemm.
+ModelBuilder small_cnn() {
+  ModelBuilder b;
+  b.input("x", {1, 3, 6, 6}).output("y");
+  b.initializer("w", {5, 3, 3, 3}, uniform(135, 21)).initializer("bias", {5}, uniform(5, 22, 0.1f));
+  b.initializer("fc", {20, 7}, uniform(140, 23)).initializer("fcb", {7}, uniform(7, 24, 0.1f));
+  b.initializer("shift", {1, 7}, uniform(7, 25, 0.5f));
+  set_attr(b.node("Conv", {"x", "w", "bias"}, {"c"}), "pads", std::vector<int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c"}, {"r"});
+  auto& mp = b.node("MaxPool", {"r"}, {"p"});
+  set_attr(mp, "kernel_shape", std::vector<int64_t>{3, 3});
+  set_attr(mp, "strides", std::vector<int64_t>{3, 3});
+  auto& ap = b.node("AveragePool", {"p"}, {"a"});
+  set_attr(ap, "kernel_shape", std::vector<int64_t>{1, 1});
+  b.node("Flatten", {"a"}, {"f"});
+  b.node("Gemm", {"f", "fc", "fcb"}, {"g"});
+  b.node("Add", {"g", "shift"}, {"s"});
+  b.node("Sigmoid", {"s"}, {"y"});
+  return b;
+}
+
+TEST(GraphProof, DigitsModelProvesAndVerifies) {
+  Proved p = digits();
+  EXPECT_TRUE(verify(p, p.proof).ok()) << verify(p, p.proof).to_string();
+  EXPECT_FALSE(p.proof.committed.empty());
+  EXPECT_FALSE(p.proof.matmuls.empty());
+  EXPECT_FALSE(p.proof.logups.empty());
+}
+
+TEST(GraphProof, SmallCnnProvesAndVerifies) {
+  auto onnx = small_cnn().bytes();
+  Proved p = prove(quantized(onnx, {}), float_tensor({1, 3, 6, 6}, 26));
+  Status s = verify(p, p.proof);
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  EXPECT_FALSE(p.proof.sumchecks.empty());  // the im2col and pooling gathers
+}
+
+TEST(GraphProof, WrongOutputOrInputIsRejected) {
+  Proved p = digits();
+  Proved other = p;
+  other.outputs[0].data[4] += 1;
+  EXPECT_NE(verify(other, p.proof).message().find("is not the one the proof commits to"), std::string::npos);
+  other = p;
+  other.trace.values[0].data[10] += 1;  // another input
+  EXPECT_FALSE(verify(other, p.proof).ok());
+  other = p;
+  other.trace.values[0].data[10] = 10000;  // outside the quantized input's range
+  EXPECT_NE(verify(other, p.proof).message().find("out of range"), std::string::npos);
+}
+
+TEST(GraphProof, ChangedWeightIsRejected) {
+  Proved p = digits();
+  Proved other = p;
+  auto& mm = std::get<model::MatMulLayer>(other.graph.layers[0].op);
+  mm.weight.data[7] += 1;
+  EXPECT_FALSE(verify(other, p.proof).ok());
+  other = p;
+  std::get<model::MatMulLayer>(other.graph.layers[0].op).bias[2] -= 1;
+  EXPECT_FALSE(verify(other, p.proof).ok());
+}
+
+TEST(GraphProof, ChangedTranscriptSeedIsRejected) {
+  Proved p = digits();
+  Transcript t(*Felt252::from_short_string("another statement"));
+  EXPECT_FALSE(graph_verify(p.graph, p.trace.values[0], p.outputs, p.proof, t).ok());
+}
+
+// Every part of the proof matters: a changed committed value, stated value, sumcheck message,
+// product evaluation or lookup value makes the verifier refuse.
+TEST(GraphProof, EveryTamperedPartIsRejected) {
+  auto onnx = small_cnn().bytes();
+  Proved p = prove(quantized(onnx, {}), float_tensor({1, 3, 6, 6}, 27));
+  ASSERT_TRUE(verify(p, p.proof).ok());
+  const QM31 one = QM31::one();
+  size_t checked = 0;
+  for (size_t k = 0; k < p.proof.committed.size(); ++k) {
+    for (size_t i : {size_t{0}, p.proof.committed[k].data.size() / 2, p.proof.committed[k].data.size() - 1}) {
+      GraphProof bad = p.proof;
+      bad.committed[k].data[i] += M31::one();
+      EXPECT_FALSE(verify(p, bad).ok()) << "committed " << k << " entry " << i;
+      ++checked;
+    }
+  }
+  for (size_t i = 0; i < p.proof.evals.size(); ++i) {
+    GraphProof bad = p.proof;
+    bad.evals[i] += one;
+    EXPECT_FALSE(verify(p, bad).ok()) << "eval " << i;
+    ++checked;
+  }
+  for (size_t i = 0; i < p.proof.sumchecks.size(); ++i) {
+    for (size_t r = 0; r < p.proof.sumchecks[i].rounds.size(); ++r) {
+      GraphProof bad = p.proof;
+      bad.sumchecks[i].rounds[r][0] += one;
+      EXPECT_FALSE(verify(p, bad).ok()) << "sumcheck " << i << " round " << r;
+      ++checked;
+    }
+  }
+  for (size_t i = 0; i < p.proof.matmuls.size(); ++i) {
+    GraphProof bad = p.proof;
+    bad.matmuls[i].b_eval += one;
+    EXPECT_FALSE(verify(p, bad).ok()) << "matmul " << i;
+    bad = p.proof;
+    bad.matmuls[i].a_eval += one;
+    EXPECT_FALSE(verify(p, bad).ok()) << "matmul " << i;
+    checked += 2;
+  }
+  for (size_t i = 0; i < p.proof.logups.size(); ++i) {
+    GraphProof bad = p.proof;
+    bad.logups[i].multiplicity_eval += one;
+    EXPECT_FALSE(verify(p, bad).ok()) << "logup " << i;
+    bad = p.proof;
+    bad.logups[i].witness_evals.back() += one;
+    EXPECT_FALSE(verify(p, bad).ok()) << "logup " << i;
+    bad = p.proof;
+    bad.logups[i].table.p_total += one;
+    EXPECT_FALSE(verify(p, bad).ok()) << "logup " << i;
+    checked += 3;
+  }
+  GraphProof bad = p.proof;
+  bad.evals.push_back(one);
+  EXPECT_NE(verify(p, bad).message().find("does not use"), std::string::npos);
+  bad = p.proof;
+  bad.logups.pop_back();
+  EXPECT_FALSE(verify(p, bad).ok());
+  bad = p.proof;
+  bad.committed.pop_back();
+  EXPECT_FALSE(verify(p, bad).ok());
+  EXPECT_GT(checked, 100u);
+}
+
+// A cheating prover that changes one ReLU output (and everything after it) cannot make a proof
+// the verifier accepts: the lookup no longer holds.
+TEST(GraphProof, ForgedActivationCannotBeProved) {
+  Proved p = digits();
+  model::Trace forged = p.trace;
+  size_t relu = 0;
+  for (size_t l = 0; l < p.graph.layers.size(); ++l) {
+    if (std::holds_alternative<model::LookupLayer>(p.graph.layers[l].op)) relu = l + 1;
+  }
+  ASSERT_GT(relu, 0u);
+  forged.values[relu].data[0] += 1;
+  Transcript t = fresh();
+  EXPECT_FALSE(graph_prove(p.graph, forged, t).ok());  // the prover's own consistency check
+}
+
+TEST(GraphProof, SoftmaxIsNotProvableYet) {
+  ModelBuilder b;
+  b.input("x", {1, 4}).output("y");
+  b.initializer("w", {4, 3}, uniform(12, 31));
+  b.node("MatMul", {"x", "w"}, {"h"});
+  b.node("Softmax", {"h"}, {"y"}, "soft");
+  auto onnx = b.bytes();
+  Status s = check_provable(quantized(onnx, {}));
+  EXPECT_NE(s.message().find("row division (Softmax) is not provable yet"), std::string::npos) << s.to_string();
+  EXPECT_NE(s.message().find("node soft"), std::string::npos) << s.to_string();
+}
+
+TEST(GraphProof, BinaryEncodingRoundTripsAndRejectsDamage) {
+  Proved p = digits();
+  Bytes bytes = encode_binary(p.proof);
+  auto back = decode_graph_binary(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(encode_binary(*back), bytes);
+  EXPECT_TRUE(verify(p, *back).ok());
+  for (size_t cut : {size_t{0}, size_t{8}, size_t{9}, size_t{20}, bytes.size() / 2, bytes.size() - 1}) {
+    EXPECT_FALSE(decode_graph_binary(std::span(bytes).first(cut)).ok()) << cut;
+  }
+  Bytes trailing = bytes;
+  trailing.push_back(0);
+  EXPECT_NE(decode_graph_binary(trailing).status().message().find("trailing"), std::string::npos);
+  // Flipped bits either fail to decode or fail to verify.
+  for (size_t i = 9; i < bytes.size(); i += bytes.size() / 97 + 1) {
+    Bytes flipped = bytes;
+    flipped[i] ^= 0x10;
+    auto d = decode_graph_binary(flipped);
+    if (d.ok()) {
+      EXPECT_FALSE(verify(p, *d).ok()) << "byte " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace zkcc::proof
