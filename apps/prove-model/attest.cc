@@ -15,11 +15,9 @@
 #include "zkcc/tee/full_stack.h"
 
 namespace zkcc::cli {
-namespace {
 
 namespace fs = std::filesystem;
 
-// Every certificate in DIR (*.pem bundles and *.der files), to be trusted beside the vendor roots.
 StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir) {
   std::vector<tee::Certificate> out;
   std::error_code ec;
@@ -38,8 +36,6 @@ StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir) {
   if (out.empty()) return invalid_argument("the roots directory " + dir + " holds no certificates");
   return out;
 }
-
-}  // namespace
 
 int verify_bundle(const BundleArgs& a) {
   auto policy = load_policy(a.policy_file);

@@ -52,6 +52,8 @@ struct BundleArgs {
   bool json = false;
 };
 int verify_bundle(const BundleArgs& args);
+// Every certificate in DIR (*.pem bundles, *.der and *.crt files), to be trusted beside the vendor roots.
+StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir);
 
 struct AttestArgs {
   std::string statement;
@@ -65,6 +67,26 @@ struct AttestArgs {
   bool json = false;
 };
 int attest(const AttestArgs& args);
+
+struct ProveArgs {
+  AttestArgs attest;         // level, platform and the simulated platform's settings
+  std::string model;
+  std::string input;
+  std::string calibration;   // a JSON array of inputs; empty: the interval default
+  double input_range = 1.0;  // the interval default's input range
+  std::string job_id, worker = "0x0", sage_amount = "0";
+  std::string out;
+  bool json = false;
+};
+int prove(const ProveArgs& args);
+
+struct VerifyArgs {
+  std::string dir;
+  std::string roots_dir, policy_file, at;
+  std::string model_commitment;  // expected model commitment, or empty
+  bool json = false;
+};
+int verify(const VerifyArgs& args);
 
 // Lists the model's nodes; exits 0 only when every node is supported.
 int inspect_model(const std::string& path, bool json);

@@ -146,6 +146,37 @@ int main(int argc, char** argv) {
   attest->add_option("--root", at.root, "auto: the system root devices are looked up under")->capture_default_str();
   attest->add_option("--out", at.out, "Where to write the evidence bundle (JSON)")->required();
 
+  auto* prove = app.add_subcommand("prove", "Run a model on an input, attest this machine and prove the inference; write a proof directory");
+  zkcc::cli::ProveArgs pr;
+  prove->add_option("--model", pr.model, "The ONNX model")->required();
+  prove->add_option("--input", pr.input, "The input: a JSON array of numbers, row-major in the model input's shape, or {\"input\": [...]}")->required();
+  prove->add_option("--calibration", pr.calibration, "A JSON array of inputs to choose the quantization scales from (default: the interval [-R, R], see --input-range)");
+  prove->add_option("--input-range", pr.input_range, "Without --calibration: the range R of the input's elements")->capture_default_str();
+  prove->add_option("--level", pr.attest.level, "auto (whatever is present), zk-only, tee (CPU or GPU) or full-cc (both)")
+      ->check(CLI::IsMember({"auto", "zk-only", "tee", "full-cc"}))
+      ->capture_default_str();
+  prove->add_option("--platform", pr.attest.platform, "auto (this machine's hardware) or sim (simulated, test keys)")
+      ->check(CLI::IsMember({"auto", "sim"}))
+      ->capture_default_str();
+  prove->add_option("--sim-dir", pr.attest.sim_dir, "sim: the directory holding its keys, with the roots in DIR/roots (default: ./zkcc-sim)");
+  prove->add_option("--sim-cpu", pr.attest.sim_cpu, "sim: the CPU TEE to simulate")
+      ->check(CLI::IsMember({"snp", "tdx", "none"}))
+      ->capture_default_str();
+  prove->add_option("--sim-gpus", pr.attest.sim_gpus, "sim: how many GPUs to simulate")->check(CLI::Range(0u, 16u))->capture_default_str();
+  prove->add_option("--root", pr.attest.root, "auto: the system root devices are looked up under")->capture_default_str();
+  prove->add_option("--job-id", pr.job_id, "The receipt's job id, a felt (default: poseidon_hash(statement, proof_hash))");
+  prove->add_option("--worker", pr.worker, "The worker's Starknet address for the receipt and verify_and_pay")->capture_default_str();
+  prove->add_option("--sage-amount", pr.sage_amount, "verify_and_pay's sage_amount (u256)")->capture_default_str();
+  prove->add_option("--out", pr.out, "The proof directory to write (created if missing)")->required();
+
+  auto* verify = app.add_subcommand("verify", "Verify a proof directory offline: the proof, the evidence, every binding, the receipt and the calldata");
+  zkcc::cli::VerifyArgs vf;
+  verify->add_option("DIR", vf.dir, "The proof directory (from prove)")->required();
+  verify->add_option("--roots", vf.roots_dir, "Also trust the certificates in DIR (a simulated platform's DIR/roots)");
+  verify->add_option("--policy", vf.policy_file, "A policy JSON file to judge the attestation's claims with");
+  verify->add_option("--at", vf.at, "Verification time, RFC 3339 UTC (default: now)");
+  verify->add_option("--model-commitment", vf.model_commitment, "Require this model commitment (prove --json prints it)");
+
   auto* inspect = app.add_subcommand("inspect", "List an ONNX model's layers, shapes and parameters, and whether zkcc can prove each");
   std::string inspect_file;
   inspect->add_option("MODEL", inspect_file, "The ONNX model")->required();
@@ -172,7 +203,7 @@ int main(int argc, char** argv) {
   std::string report_file;
   h_report->add_option("FILE", report_file, "File of raw bytes, or - for standard input")->required();
 
-  for (auto* sub : {detect, selfcheck, verify_ev, fetch, attest, verify_b, inspect, hash, h_pos, h_single, h_many, h_report}) {
+  for (auto* sub : {detect, selfcheck, verify_ev, fetch, attest, prove, verify, verify_b, inspect, hash, h_pos, h_single, h_many, h_report}) {
     sub->add_flag("--json", json, "Print machine-readable JSON");
   }
 
@@ -196,7 +227,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*selfcheck) return self_check(json);
-  ev.json = fc.json = at.json = vb.json = json;
+  ev.json = fc.json = at.json = vb.json = pr.json = vf.json = json;
+  if (*prove) return zkcc::cli::prove(pr);
+  if (*verify) return zkcc::cli::verify(vf);
   if (*attest) return zkcc::cli::attest(at);
   if (*inspect) return zkcc::cli::inspect_model(inspect_file, json);
   if (*verify_b) return zkcc::cli::verify_bundle(vb);

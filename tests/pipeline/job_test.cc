@@ -1,0 +1,265 @@
+#include "zkcc/pipeline/job.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <ctime>
+#include <filesystem>
+#include <set>
+
+#include "../model/onnx_builder.h"
+#include "../model/test_util.h"
+#include "zkcc/model/graph_encoding.h"
+#include "zkcc/model/input_json.h"
+#include "zkcc/tee/sim/attester.h"
+#include "zkcc/tee/sim/platform.h"
+
+namespace zkcc::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using tee::CpuPlatform;
+using tee::SecurityLevel;
+
+std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
+Bytes bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// One simulated platform and the digits model for the whole suite (the platform's RSA keys take a
+// moment to make).
+class JobTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string tmpl = (fs::temp_directory_path() / "zkcc-job-test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    auto p = tee::sim::SimPlatform::open(dir_);
+    ASSERT_TRUE(p.ok()) << p.status().to_string();
+    platform_.emplace(std::move(*p));
+    auto onnx = read_file("models/digits/mlp.onnx");
+    auto cal = read_file("models/digits/calibration.json");
+    ASSERT_TRUE(onnx.ok() && cal.ok());
+    ModelOptions options;
+    options.calibration_json = text(*cal);
+    auto g = load_model(*onnx, options);
+    ASSERT_TRUE(g.ok()) << g.status().to_string();
+    graph_ = std::move(*g);
+    auto input = read_file("models/digits/inputs/heldout_001.json");
+    ASSERT_TRUE(input.ok());
+    auto x = model::parse_input_json(text(*input), graph_.values[0].shape);
+    ASSERT_TRUE(x.ok());
+    input_ = std::move(*x);
+  }
+  static void TearDownTestSuite() {
+    platform_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  static tee::BundleRoots sim_roots() {
+    tee::sim::SimRoots r = platform_->roots();
+    std::vector<tee::Certificate> all = r.amd;
+    all.insert(all.end(), r.intel.begin(), r.intel.end());
+    all.insert(all.end(), r.nvidia.begin(), r.nvidia.end());
+    return tee::roots_with_extra(all);
+  }
+
+  // Proves the digits input at `level` with a simulated CPU (or none) and `gpus` simulated GPUs,
+  // and returns the package's files.
+  static std::map<std::string, Bytes> prove(SecurityLevel level, CpuPlatform cpu, unsigned gpus) {
+    std::unique_ptr<tee::CpuAttester> c;
+    std::unique_ptr<tee::GpuAttester> g;
+    if (cpu != CpuPlatform::kNone) c = *tee::sim::make_cpu_attester(*platform_, cpu);
+    if (gpus > 0) g = *tee::sim::make_gpu_attester(*platform_, gpus);
+    JobOptions options;
+    options.level = level;
+    options.cpu = c.get();
+    options.gpu = g.get();
+    options.now = static_cast<uint64_t>(now());
+    auto p = prove_job(graph_, input_, options);
+    EXPECT_TRUE(p.ok()) << p.status().to_string();
+    return p.ok() ? package_files(*p) : std::map<std::string, Bytes>{};
+  }
+
+  // The names of the failed checks, or the parse error as one entry.
+  static std::set<std::string> failures(const std::map<std::string, Bytes>& files, const tee::BundleRoots& roots) {
+    auto p = parse_package(files);
+    if (!p.ok()) return {"parse: " + p.status().message()};
+    tee::Verdict v = verify_package(*p, roots, nullptr, now());
+    std::set<std::string> failed;
+    for (const auto& c : v.checks) {
+      if (!c.ok) failed.insert(c.name);
+    }
+    return failed;
+  }
+
+  static fs::path dir_;
+  static std::optional<tee::sim::SimPlatform> platform_;
+  static model::QuantizedGraph graph_;
+  static model::FloatTensor input_;
+};
+
+fs::path JobTest::dir_;
+std::optional<tee::sim::SimPlatform> JobTest::platform_;
+model::QuantizedGraph JobTest::graph_;
+model::FloatTensor JobTest::input_;
+
+bool has_prefix(const std::set<std::string>& s, const std::string& prefix) {
+  for (const auto& x : s) {
+    if (x.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+TEST_F(JobTest, EveryLevelProvesAndVerifies) {
+  struct Case {
+    SecurityLevel level;
+    CpuPlatform cpu;
+    unsigned gpus;
+  };
+  for (Case c : {Case{SecurityLevel::kZkOnly, CpuPlatform::kNone, 0}, Case{SecurityLevel::kTee, CpuPlatform::kSevSnp, 0},
+                 Case{SecurityLevel::kTee, CpuPlatform::kNone, 1}, Case{SecurityLevel::kFullCc, CpuPlatform::kSevSnp, 1},
+                 Case{SecurityLevel::kFullCc, CpuPlatform::kTdx, 2}, Case{SecurityLevel::kAuto, CpuPlatform::kTdx, 0}}) {
+    auto files = prove(c.level, c.cpu, c.gpus);
+    ASSERT_EQ(files.size(), std::size(kPackageFiles));
+    EXPECT_EQ(failures(files, sim_roots()), std::set<std::string>{}) << tee::security_level_name(c.level);
+    auto p = parse_package(files);
+    ASSERT_TRUE(p.ok());
+    auto att = tee::bundle_from_json(p->bundle);
+    ASSERT_TRUE(att.ok());
+    EXPECT_EQ(att->gpus.size(), c.gpus);
+    EXPECT_EQ(att->cpu.has_value(), c.cpu != CpuPlatform::kNone);
+    EXPECT_EQ(p->receipt.tee_attestation_hash, att->combined_hash);
+    EXPECT_EQ(p->verify_and_pay.tee_attestation_hash, att->combined_hash);
+    if (c.cpu != CpuPlatform::kNone || c.gpus > 0) {
+      // The production roots never accept the simulated platform.
+      EXPECT_TRUE(has_prefix(failures(files, tee::roots_with_extra({})), "evidence: "));
+    }
+  }
+}
+
+TEST_F(JobTest, AskedLevelThatCannotBeMetFails) {
+  JobOptions options;
+  options.level = SecurityLevel::kFullCc;
+  auto p = prove_job(graph_, input_, options);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("attestation"), std::string::npos) << p.status().to_string();
+}
+
+TEST_F(JobTest, TamperedFilesFailWithTheirReason) {
+  const auto honest = prove(SecurityLevel::kFullCc, CpuPlatform::kSevSnp, 1);
+  ASSERT_EQ(failures(honest, sim_roots()), std::set<std::string>{});
+  auto edit_json = [&](const char* file, auto&& f) {
+    auto files = honest;
+    auto j = nlohmann::json::parse(text(files[file]));
+    f(j);
+    files[file] = bytes(j.dump());
+    return failures(files, sim_roots());
+  };
+
+  // Another input (quantized and given values both changed consistently).
+  auto failed = edit_json("input.json", [](nlohmann::json& j) {
+    j["values"][30] = j["values"][30].get<double>() + 3.0;
+    j["quantized"][30] = j["quantized"][30].get<int64_t>() + 3 * 8;
+  });
+  EXPECT_TRUE(failed.count("input commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
+  EXPECT_FALSE(failed.count("model commitment"));
+
+  // Another output.
+  failed = edit_json("output.json", [](nlohmann::json& j) {
+    j["outputs"][0]["quantized"][2] = j["outputs"][0]["quantized"][2].get<int64_t>() + 1;
+  });
+  EXPECT_TRUE(failed.count("output commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
+
+  // A flipped proof byte.
+  auto files = honest;
+  files["proof.bin"][files["proof.bin"].size() / 2] ^= 0x01;
+  failed = failures(files, sim_roots());
+  EXPECT_TRUE(failed.count("proof") && failed.count("receipt names this proof")) << ::testing::PrintToString(failed);
+
+  // One weight changed in the quantized model.
+  files = honest;
+  auto g = model::decode_graph(files["model.zkq"]);
+  ASSERT_TRUE(g.ok());
+  std::get<model::MatMulLayer>(g->layers[0].op).weight.data[5] += 1;
+  files["model.zkq"] = model::encode_graph(*g);
+  failed = failures(files, sim_roots());
+  EXPECT_TRUE(failed.count("model commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
+
+  // A changed byte in the CPU report of the evidence bundle.
+  failed = edit_json("bundle.json", [](nlohmann::json& j) {
+    std::string report = j["cpu"]["report"];
+    report[100] = report[100] == 'A' ? 'B' : 'A';
+    j["cpu"]["report"] = report;
+  });
+  EXPECT_TRUE(has_prefix(failed, "evidence: ")) << ::testing::PrintToString(failed);
+
+  // Evidence for another statement.
+  auto other = prove(SecurityLevel::kFullCc, CpuPlatform::kSevSnp, 1);
+  files = honest;
+  files["bundle.json"] = other["bundle.json"];
+  failed = failures(files, sim_roots());
+  EXPECT_TRUE(failed.count("proof") && failed.count("receipt names this attestation")) << ::testing::PrintToString(failed);
+
+  // The receipt's hash covers its fields.
+  failed = edit_json("receipt.json", [](nlohmann::json& j) { j["gpu_time_ms"] = 1; });
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_NE(failed.begin()->find("receipt.json"), std::string::npos) << *failed.begin();
+
+  // verify_and_pay's arguments must repeat the commitments.
+  failed = edit_json("calldata.json", [](nlohmann::json& j) { j["verify_and_pay"]["args"]["num_layers"] = 99; });
+  EXPECT_TRUE(failed.count("verify_and_pay arguments")) << ::testing::PrintToString(failed);
+}
+
+TEST_F(JobTest, ExpectedModelIsEnforced) {
+  auto p = parse_package(prove(SecurityLevel::kZkOnly, CpuPlatform::kNone, 0));
+  ASSERT_TRUE(p.ok());
+  const Felt252 model = p->receipt.compute.model_commitment;
+  EXPECT_TRUE(verify_package(*p, sim_roots(), nullptr, now(), model).ok());
+  tee::Verdict v = verify_package(*p, sim_roots(), nullptr, now(), model + Felt252::from_u64(1));
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_EQ(v.first_failure()->name, "model is the expected one");
+}
+
+TEST_F(JobTest, MissingOrMalformedFilesAreNamed) {
+  auto files = prove(SecurityLevel::kZkOnly, CpuPlatform::kNone, 0);
+  auto missing = files;
+  missing.erase("receipt.json");
+  EXPECT_EQ(parse_package(missing).status().message(), "the proof directory has no receipt.json");
+  auto bad = files;
+  bad["output.json"] = bytes("{\"outputs\": 3}");
+  EXPECT_NE(parse_package(bad).status().message().find("output.json"), std::string::npos);
+  bad = files;
+  bad["model.zkq"].resize(10);
+  EXPECT_NE(parse_package(bad).status().message().find("model.zkq"), std::string::npos);
+  bad = files;
+  bad["input.json"] = bytes("{\"shape\": [1, 64], \"shape\": [1, 64]}");
+  EXPECT_NE(parse_package(bad).status().message().find("input.json"), std::string::npos);
+}
+
+TEST(LoadModel, UnsupportedOrUnprovableModelsFailCleanly) {
+  model::testing::ModelBuilder b;
+  b.input("x", {1, 4}).output("y");
+  b.node("Sin", {"x"}, {"y"}, "wave");
+  auto g = load_model(b.bytes(), {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("wave"), std::string::npos) << g.status().to_string();
+
+  model::testing::ModelBuilder s;
+  s.input("x", {1, 4}).output("y");
+  s.initializer("w", {4, 3}, model::testing::uniform(12, 3));
+  s.node("MatMul", {"x", "w"}, {"h"});
+  s.node("Softmax", {"h"}, {"y"}, "soft");
+  g = load_model(s.bytes(), {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("the model cannot be proved"), std::string::npos) << g.status().to_string();
+
+  std::string corrupt = "not an onnx model";
+  EXPECT_FALSE(load_model(bytes(corrupt), {}).ok());
+  ModelOptions bad_cal;
+  bad_cal.calibration_json = "[[1, 2]]";
+  EXPECT_NE(load_model(s.bytes(), bad_cal).status().message().find("calibration"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zkcc::pipeline
