@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end, on this machine with embedded defaults: installs dependencies, builds
 # the release preset, reports the confidential-computing hardware, self-checks the hashing, then
-# attests a statement (on the simulated platform unless ZKCC_PLATFORM=auto) and verifies the
-# evidence bundle offline.
+# proves the bundled digits model on one of its held-out inputs, attested on the simulated
+# platform (or this machine's hardware with ZKCC_PLATFORM=auto), and verifies the proof directory
+# offline: the proof, the evidence, every binding, the receipt and the calldata.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,14 +17,22 @@ echo "== prove-model selfcheck"
 platform=${ZKCC_PLATFORM:-sim}
 out=build/example
 mkdir -p "$out"
-statement=0x$(printf 'zkcc example statement' | sha256sum | cut -c1-62)
-echo "== prove-model attest --platform $platform"
+model=models/digits/mlp.onnx
+input=models/digits/inputs/heldout_000.json
+echo "== prove-model inspect $model"
+"$bin" inspect "$model"
 if [ "$platform" = sim ]; then
-  "$bin" attest --platform sim --sim-dir "$out/sim" --level full-cc --statement "$statement" --out "$out/bundle.json"
-  echo "== prove-model verify-bundle (trusting the simulated roots explicitly)"
-  "$bin" verify-bundle "$out/bundle.json" --roots "$out/sim/roots"
+  echo "== prove-model prove --platform sim (simulated SEV-SNP and H100, test keys)"
+  "$bin" prove --model "$model" --calibration models/digits/calibration.json --input "$input" \
+    --platform sim --sim-dir "$out/sim" --level full-cc --out "$out/proof"
+  echo "== prove-model verify (trusting the simulated roots explicitly)"
+  "$bin" verify "$out/proof" --roots "$out/sim/roots"
 else
-  "$bin" attest --platform auto --level auto --statement "$statement" --out "$out/bundle.json"
-  echo "== prove-model verify-bundle"
-  "$bin" verify-bundle "$out/bundle.json"
+  echo "== prove-model prove --platform auto"
+  "$bin" prove --model "$model" --calibration models/digits/calibration.json --input "$input" \
+    --platform auto --level auto --out "$out/proof"
+  echo "== prove-model verify"
+  "$bin" verify "$out/proof"
 fi
+echo "== the proof directory"
+ls -l "$out/proof"

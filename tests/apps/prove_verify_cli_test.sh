@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The main job through the command line: prove-model prove at every level on the simulated
+# platform, verify, and verify's verdicts on tampered proof directories.
+# Usage: prove_verify_cli_test.sh PROVE_MODEL SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sim=$tmp/sim
+model=$src/models/digits/mlp.onnx
+cal=$src/models/digits/calibration.json
+input=$src/models/digits/inputs/heldout_002.json
+
+check() {  # check NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
+}
+check_rc() {  # check_rc NAME EXPECTED_RC CMD...
+  local name=$1 want=$2
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  check "$name (exit code)" "$want" "$rc"
+  if [ "$rc" != "$want" ]; then cat "$tmp/out" "$tmp/err"; fi
+}
+# failed_check NAME: verify --json's failed checks include NAME.
+failed_check() {
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); bad=[c["name"] for c in d["checks"] if not c["ok"]]; sys.exit(0 if sys.argv[2] in bad else 1)' "$tmp/out" "$1"
+  check "failure named: $1" 0 $?
+}
+prove() {  # prove OUT LEVEL [extra args]
+  local out=$1 level=$2
+  shift 2
+  "$bin" prove --model "$model" --calibration "$cal" --input "$input" --platform sim --sim-dir "$sim" --level "$level" \
+    --out "$out" "$@"
+}
+
+check_rc "prove zk-only" 0 prove "$tmp/zk" zk-only
+check_rc "verify zk-only" 0 "$bin" verify "$tmp/zk"
+grep -q "VERIFIED" "$tmp/out"; check "verified printed" 0 $?
+check_rc "prove tee (SNP)" 0 prove "$tmp/tee" tee --sim-gpus 0
+check_rc "verify tee" 0 "$bin" verify "$tmp/tee" --roots "$sim/roots"
+check_rc "prove full-cc (TDX, 2 GPUs) --json" 0 prove "$tmp/full" full-cc --sim-cpu tdx --sim-gpus 2 --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["level"]=="full-cc" and d["proof_bytes"]>0 and d["outputs"][0]["top1"]==int(sys.argv[2])' \
+  "$tmp/out" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[2])' "$src/models/digits/heldout_labels.json")"
+check "prove --json summary and the right digit" 0 $?
+check_rc "verify full-cc --json" 0 "$bin" verify "$tmp/full" --roots "$sim/roots" --json
+for f in model.zkq input.json output.json proof.bin bundle.json receipt.json calldata.json; do
+  test -s "$tmp/full/$f"; check "wrote $f" 0 $?
+done
+# The simulated platform is never trusted by default.
+check_rc "sim evidence without --roots" 1 "$bin" verify "$tmp/full" --json
+failed_check "evidence: cpu: PCK chain to a trusted root"
+
+# Pinning the model.
+mc=$(
+     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_commitment"])' "$tmp/full/receipt.json")
+check_rc "expected model" 0 "$bin" verify "$tmp/full" --roots "$sim/roots" --model-commitment "$mc"
+check_rc "another expected model" 1 "$bin" verify "$tmp/full" --roots "$sim/roots" --model-commitment 0x1234 --json
+failed_check "model is the expected one"
+
+# Tampering: each edit of the proof directory fails with its reason.
+tamper() {  # tamper NAME PYTHON-EDIT (d: the parsed JSON of FILE) FILE
+  rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t"
+  python3 -c "import json,sys; f=sys.argv[1]; d=json.load(open(f)); $2; json.dump(d, open(f,'w'))" "$tmp/t/$3"
+  check_rc "tampered $1" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
+}
+tamper input "d['quantized'][10]+=1" input.json
+failed_check "input commitment"
+failed_check "proof"
+tamper output "d['outputs'][0]['quantized'][0]+=1; d['outputs'][0]['values'][0]+=d['outputs'][0]['scale']" output.json
+failed_check "output commitment"
+failed_check "proof"
+tamper bundle "d['gpus'][1]['report']=d['gpus'][0]['report']" bundle.json
+failed_check "evidence: GPU-1: report signature"
+rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t"
+python3 -c "import sys; f=sys.argv[1]; b=bytearray(open(f,'rb').read()); b[len(b)//3]^=4; open(f,'wb').write(b)" "$tmp/t/proof.bin"
+check_rc "tampered proof" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
+failed_check "proof"
+rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t"
+python3 -c "import sys; f=sys.argv[1]; b=bytearray(open(f,'rb').read()); b[-200]^=1; open(f,'wb').write(b)" "$tmp/t/model.zkq"
+check_rc "tampered weight" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
+failed_check "model commitment"
+rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/calldata.json"
+check_rc "missing file" 1 "$bin" verify "$tmp/t"
+grep -q "calldata.json" "$tmp/err"; check "missing file named" 0 $?
+
+# Bad input to prove.
+printf '[1, 2, 3]' >"$tmp/short.json"
+check_rc "input of the wrong size" 2 "$bin" prove --model "$model" --input "$tmp/short.json" --level zk-only --out "$tmp/x"
+grep -q "takes 64" "$tmp/err"; check "input size message" 0 $?
+printf 'not onnx' >"$tmp/bad.onnx"
+check_rc "corrupt model" 1 "$bin" prove --model "$tmp/bad.onnx" --input "$input" --level zk-only --out "$tmp/x"
+check_rc "level that cannot be met" 1 "$bin" prove --model "$model" --input "$input" --level full-cc --platform auto --root "$tmp" --out "$tmp/x"
+check_rc "prove --help" 0 "$bin" prove --help
+grep -q -- "--calibration" "$tmp/out"; check "help lists --calibration" 0 $?
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
