@@ -107,7 +107,9 @@ int prove(const ProveArgs& a) {
   options.progress = [&](std::string_view stage, size_t done, size_t total) {
     if (stage == "prove") progress.step("proving", done, total);
   };
-  auto package = pipeline::prove_job(std::move(*graph), *input, options);
+  auto loaded = pipeline::prepare_model(std::move(*graph));
+  if (!loaded.ok()) return fail(loaded.status());
+  auto package = pipeline::prove_job(*loaded, *input, options);
   if (!package.ok()) return fail(package.status());
 
   progress.stage("writing " + a.out);

@@ -33,6 +33,14 @@ StatusOr<model::QuantizedGraph> load_model(std::span<const uint8_t> onnx, const 
   return q;
 }
 
+StatusOr<LoadedModel> prepare_model(model::QuantizedGraph graph) {
+  LoadedModel m;
+  m.graph = std::make_shared<const model::QuantizedGraph>(std::move(graph));
+  ZKCC_ASSIGN_OR_RETURN(m.circuit, proof::GraphCircuit::build(m.graph));
+  m.commitment = model::model_commitment(*m.graph);
+  return m;
+}
+
 StatusOr<std::vector<model::FloatTensor>> parse_input_set(std::string_view json, const model::Shape& shape) {
   auto doc = nlohmann::json::parse(json, nullptr, false);
   if (doc.is_discarded() || !doc.is_array() || doc.empty()) {
@@ -85,7 +93,7 @@ starknet::VerifyAndPayArgs chain_args(const Commitments& c, const Package& p, co
   a.proof_hash = proof_h;
   a.io_commitment = hash::poseidon_hash(c.input, c.output);
   a.weight_commitment = c.model;
-  a.num_layers = static_cast<uint32_t>(p.graph.layers.size());
+  a.num_layers = static_cast<uint32_t>(p.graph->layers.size());
   a.job_id = p.receipt.compute.job_id;
   a.worker = p.receipt.compute.worker_pubkey;
   a.sage_amount = p.verify_and_pay.sage_amount;
@@ -99,15 +107,15 @@ size_t top_class(const model::FloatTensor& t) {
 
 }  // namespace
 
-StatusOr<Package> prove_job(model::QuantizedGraph graph, const model::FloatTensor& input, const JobOptions& options) {
+StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& input, const JobOptions& options) {
   Package p;
-  p.graph = std::move(graph);
+  p.graph = model.graph;
   p.input_values = input;
-  ZKCC_ASSIGN_OR_RETURN(model::QuantizedRun run, model::run_quantized(p.graph, input));
+  ZKCC_ASSIGN_OR_RETURN(model::QuantizedRun run, model::run_quantized(*p.graph, input));
   p.input = run.trace.values[0];
-  for (size_t v : p.graph.outputs) p.outputs.push_back(run.trace.values[v]);
+  for (size_t v : p.graph->outputs) p.outputs.push_back(run.trace.values[v]);
   p.output_values = std::move(run.outputs);
-  const Commitments c = commit(p.graph, p.input, p.outputs);
+  const Commitments c = commit(*p.graph, p.input, p.outputs);
 
   if (options.progress) options.progress("attest", 0, 1);
   auto att = tee::attest(c.statement, options.level, options.cpu, options.gpu);
@@ -116,7 +124,7 @@ StatusOr<Package> prove_job(model::QuantizedGraph graph, const model::FloatTenso
 
   auto start = std::chrono::steady_clock::now();
   proof::Transcript t = proof_transcript(c.statement, att->combined_hash);
-  ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::graph_prove(p.graph, run.trace, t, options.progress));
+  ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::graph_prove(model.circuit, run.trace, t, options.progress));
   p.proof = proof::encode_binary(gp);
   p.prove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   const Felt252 proof_h = proof_hash(p.proof);
@@ -231,14 +239,14 @@ auto in_file(const char* name, F&& f) -> decltype(f()) {
 
 std::map<std::string, Bytes> package_files(const Package& p) {
   std::map<std::string, Bytes> files;
-  files["model.zkq"] = model::encode_graph(p.graph);
+  files["model.zkq"] = model::encode_graph(*p.graph);
   files["input.json"] = text({{"shape", p.input.shape},
-                              {"scale", p.graph.values[0].scale},
+                              {"scale", p.graph->values[0].scale},
                               {"values", p.input_values.data},
                               {"quantized", p.input.data}});
   json outs = json::array();
   for (size_t o = 0; o < p.outputs.size(); ++o) {
-    const model::QuantizedValue& v = p.graph.values[p.graph.outputs[o]];
+    const model::QuantizedValue& v = p.graph->values[p.graph->outputs[o]];
     outs.push_back({{"name", v.name},
                     {"shape", p.outputs[o].shape},
                     {"scale", v.scale},
@@ -263,7 +271,9 @@ StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files) {
     if (!files.count(name)) return not_found("the proof directory has no " + std::string(name));
   }
   Package p;
-  ZKCC_ASSIGN_OR_RETURN(p.graph, in_file("model.zkq", [&] { return model::decode_graph(files.at("model.zkq")); }));
+  ZKCC_ASSIGN_OR_RETURN(model::QuantizedGraph graph,
+                        in_file("model.zkq", [&] { return model::decode_graph(files.at("model.zkq")); }));
+  p.graph = std::make_shared<const model::QuantizedGraph>(std::move(graph));
   auto doc = [&](const char* name) -> StatusOr<json> { return parse_strict_object(view(files.at(name)), name); };
 
   ZKCC_ASSIGN_OR_RETURN(json input, doc("input.json"));
@@ -279,8 +289,8 @@ StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files) {
   ZKCC_ASSIGN_OR_RETURN(json output, doc("output.json"));
   s = [&]() -> Status {
     ZKCC_ASSIGN_OR_RETURN(const json* outs, member(output, "outputs"));
-    if (!outs->is_array() || outs->size() != p.graph.outputs.size()) {
-      return invalid_argument("'outputs' must list the model's " + std::to_string(p.graph.outputs.size()) + " outputs");
+    if (!outs->is_array() || outs->size() != p.graph->outputs.size()) {
+      return invalid_argument("'outputs' must list the model's " + std::to_string(p.graph->outputs.size()) + " outputs");
     }
     for (const json& o : *outs) {
       ZKCC_ASSIGN_OR_RETURN(const json* shape, member(o, "shape"));
@@ -325,7 +335,7 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
                             const std::optional<Felt252>& expected_model) {
   tee::Verdict v;
   v.kind = "zkcc-proof";
-  const Commitments c = commit(p.graph, p.input, p.outputs);
+  const Commitments c = commit(*p.graph, p.input, p.outputs);
   v.claims = {{"model_commitment", c.model.to_hex()},
               {"input_commitment", c.input.to_hex()},
               {"output_commitment", c.output.to_hex()},
@@ -336,12 +346,12 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
     v.add("model is the expected one", c.model == *expected_model,
           "the package's model commitment is " + c.model.to_hex() + ", expected " + expected_model->to_hex());
   }
-  auto quantized = model::quantize_input(p.graph, p.input_values);
+  auto quantized = model::quantize_input(*p.graph, p.input_values);
   v.add("input is the quantized given input", quantized.ok() && quantized->data == p.input.data,
         quantized.ok() ? "input.json's quantized values are not its values' quantization" : quantized.status().message());
   bool outputs_ok = p.output_values.size() == p.outputs.size();
   for (size_t o = 0; outputs_ok && o < p.outputs.size(); ++o) {
-    const double scale = p.graph.values[p.graph.outputs[o]].scale;
+    const double scale = p.graph->values[p.graph->outputs[o]].scale;
     outputs_ok = p.output_values[o].data.size() == p.outputs[o].data.size();
     for (size_t i = 0; outputs_ok && i < p.outputs[o].data.size(); ++i) {
       const double want = static_cast<double>(p.outputs[o].data[i]) * scale;
@@ -369,7 +379,7 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
   Status proof_status = [&]() -> Status {
     ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::decode_graph_binary(p.proof));
     proof::Transcript t = proof_transcript(c.statement, combined);
-    return proof::graph_verify(p.graph, p.input, p.outputs, gp, t);
+    return proof::graph_verify(*p.graph, p.input, p.outputs, gp, t);
   }();
   v.add("proof", proof_status.ok(), proof_status.message());
 

@@ -143,12 +143,19 @@ Status make_table(LayerPlan& lp, int64_t lo, const std::vector<int64_t>& out) {
   return ok_status();
 }
 
+// x mod p for |x| < p, without a division: the weights, constants and activations are all far
+// inside that range (quantization bounds them by (p - 1) / 2), and this runs over every weight.
+M31 small_to_m31(int64_t x) {
+  const int64_t p = M31::kModulus;
+  return x > -p && x < p ? M31::from_canonical(static_cast<uint32_t>(x < 0 ? x + p : x)) : M31::from_i64(x);
+}
+
 Matrix pad_matrix(const IntTensor& t, const Dims& d) {
   Matrix m{d.prows, d.pcols, std::vector<M31>(d.size())};
   for (size_t r = 0; r < d.rows; ++r) {
     const int64_t* in = t.data.data() + r * d.cols;
     M31* out = m.data.data() + r * d.pcols;
-    for (size_t c = 0; c < d.cols; ++c) out[c] = M31::from_i64(in[c]);
+    for (size_t c = 0; c < d.cols; ++c) out[c] = small_to_m31(in[c]);
   }
   return m;
 }
@@ -268,6 +275,12 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
               return invalid_argument("requantization by 2^" + std::to_string(op.shift) + " of values up to " +
                                       std::to_string(bound) + " needs a table of " + std::to_string(qhi - qlo + 1) +
                                       " rows, above 2^" + std::to_string(kMaxTableVars));
+            }
+            // x + h = 2^s q + r must determine q and r: the (qhi - qlo + 1) 2^s integers 2^s q + r
+            // must be distinct modulo p, or a prover could take another residue of x.
+            if (((qhi - qlo + 1) << op.shift) > static_cast<int64_t>(M31::kModulus)) {
+              return invalid_argument("requantization by 2^" + std::to_string(op.shift) + " of values up to " +
+                                      std::to_string(bound) + " is ambiguous modulo p");
             }
             std::vector<int64_t> out(static_cast<size_t>(qhi - qlo + 1));
             for (size_t j = 0; j < out.size(); ++j) out[j] = std::clamp(qlo + static_cast<int64_t>(j), op.lo, op.hi);
@@ -901,11 +914,48 @@ Status run_protocol(R& r, const ProveProgress& progress) {
 
 }  // namespace
 
+struct GraphCircuit::Impl {
+  std::shared_ptr<const QuantizedGraph> graph;
+  Plan plan;
+};
+
+StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph> graph) {
+  if (!graph) return invalid_argument("no graph");
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, build_plan(*graph));
+  GraphCircuit c;
+  c.impl_ = std::make_shared<const Impl>(Impl{std::move(graph), std::move(plan)});
+  return c;
+}
+
+const QuantizedGraph& GraphCircuit::graph() const { return *impl_->graph; }
+
+namespace {
+
+// A circuit over a graph the caller keeps alive for the call.
+StatusOr<GraphCircuit> borrowed(const QuantizedGraph& graph) {
+  return GraphCircuit::build(std::shared_ptr<const QuantizedGraph>(&graph, [](const QuantizedGraph*) {}));
+}
+
+}  // namespace
+
 Status check_provable(const QuantizedGraph& graph) { return build_plan(graph).status(); }
 
 StatusOr<GraphProof> graph_prove(const QuantizedGraph& graph, const model::Trace& trace, Transcript& transcript,
                                  const ProveProgress& progress) {
-  ZKCC_ASSIGN_OR_RETURN(Plan plan, build_plan(graph));
+  ZKCC_ASSIGN_OR_RETURN(GraphCircuit circuit, borrowed(graph));
+  return graph_prove(circuit, trace, transcript, progress);
+}
+
+Status graph_verify(const QuantizedGraph& graph, const IntTensor& input, std::span<const IntTensor> outputs,
+                    const GraphProof& proof, Transcript& transcript) {
+  ZKCC_ASSIGN_OR_RETURN(GraphCircuit circuit, borrowed(graph));
+  return graph_verify(circuit, input, outputs, proof, transcript);
+}
+
+StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const model::Trace& trace, Transcript& transcript,
+                                 const ProveProgress& progress) {
+  const QuantizedGraph& graph = circuit.graph();
+  const Plan& plan = circuit.impl().plan;
   ZKCC_ASSIGN_OR_RETURN(Witness w, make_witness(graph, plan, trace));
   if (progress) progress("witness", 0, plan.layers.size());
   GraphProof proof;
@@ -916,16 +966,19 @@ StatusOr<GraphProof> graph_prove(const QuantizedGraph& graph, const model::Trace
   return proof;
 }
 
-Status graph_verify(const QuantizedGraph& graph, const IntTensor& input, std::span<const IntTensor> outputs,
+Status graph_verify(const GraphCircuit& circuit, const IntTensor& input, std::span<const IntTensor> outputs,
                     const GraphProof& proof, Transcript& transcript) {
-  ZKCC_ASSIGN_OR_RETURN(Plan plan, build_plan(graph));
+  const QuantizedGraph& graph = circuit.graph();
+  const Plan& plan = circuit.impl().plan;
   const model::QuantizedValue& in = graph.values[0];
   if (input.shape != in.shape || input.data.size() != model::element_count(in.shape)) {
     return invalid_argument("input has shape " + model::shape_string(input.shape) + ", the model takes " +
                             model::shape_string(in.shape));
   }
   for (size_t i = 0; i < input.data.size(); ++i) {
-    if (std::abs(input.data[i]) > in.bound) return out_of_range("input element " + std::to_string(i) + " is out of range");
+    if (input.data[i] < -in.bound || input.data[i] > in.bound) {
+      return out_of_range("input element " + std::to_string(i) + " is out of range");
+    }
   }
   if (proof.committed.size() != plan.slots.size()) {
     return invalid_argument("proof commits " + std::to_string(proof.committed.size()) + " tensors, the circuit has " +
@@ -945,7 +998,13 @@ Status graph_verify(const QuantizedGraph& graph, const IntTensor& input, std::sp
     if (outputs[o].shape != graph.values[v].shape || outputs[o].data.size() != d.rows * d.cols) {
       return invalid_argument("output " + std::to_string(o) + " has the wrong shape");
     }
+    // Within the value's bound, an integer is determined by its residue: outside it, a value
+    // congruent to the true one modulo p would pass the comparison below.
+    const int64_t bound = graph.values[v].bound;
     for (size_t i = 0; i < outputs[o].data.size(); ++i) {
+      if (outputs[o].data[i] < -bound || outputs[o].data[i] > bound) {
+        return out_of_range("output " + std::to_string(o) + " element " + std::to_string(i) + " is out of range");
+      }
       if (m.data[d.at(i)] != M31::from_i64(outputs[o].data[i])) {
         return invalid_argument("output " + std::to_string(o) + " element " + std::to_string(i) +
                                 " is not the one the proof commits to");

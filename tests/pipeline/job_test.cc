@@ -43,10 +43,12 @@ class JobTest : public ::testing::Test {
     options.calibration_json = text(*cal);
     auto g = load_model(*onnx, options);
     ASSERT_TRUE(g.ok()) << g.status().to_string();
-    graph_ = std::move(*g);
+    auto m = prepare_model(std::move(*g));
+    ASSERT_TRUE(m.ok()) << m.status().to_string();
+    model_ = std::move(*m);
     auto input = read_file("models/digits/inputs/heldout_001.json");
     ASSERT_TRUE(input.ok());
-    auto x = model::parse_input_json(text(*input), graph_.values[0].shape);
+    auto x = model::parse_input_json(text(*input), model_.graph->values[0].shape);
     ASSERT_TRUE(x.ok());
     input_ = std::move(*x);
   }
@@ -76,7 +78,7 @@ class JobTest : public ::testing::Test {
     options.cpu = c.get();
     options.gpu = g.get();
     options.now = static_cast<uint64_t>(now());
-    auto p = prove_job(graph_, input_, options);
+    auto p = prove_job(model_, input_, options);
     EXPECT_TRUE(p.ok()) << p.status().to_string();
     return p.ok() ? package_files(*p) : std::map<std::string, Bytes>{};
   }
@@ -95,13 +97,13 @@ class JobTest : public ::testing::Test {
 
   static fs::path dir_;
   static std::optional<tee::sim::SimPlatform> platform_;
-  static model::QuantizedGraph graph_;
+  static LoadedModel model_;
   static model::FloatTensor input_;
 };
 
 fs::path JobTest::dir_;
 std::optional<tee::sim::SimPlatform> JobTest::platform_;
-model::QuantizedGraph JobTest::graph_;
+LoadedModel JobTest::model_;
 model::FloatTensor JobTest::input_;
 
 bool has_prefix(const std::set<std::string>& s, const std::string& prefix) {
@@ -141,7 +143,7 @@ TEST_F(JobTest, EveryLevelProvesAndVerifies) {
 TEST_F(JobTest, AskedLevelThatCannotBeMetFails) {
   JobOptions options;
   options.level = SecurityLevel::kFullCc;
-  auto p = prove_job(graph_, input_, options);
+  auto p = prove_job(model_, input_, options);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("attestation"), std::string::npos) << p.status().to_string();
 }

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -53,6 +54,14 @@ struct ModelOptions {
 // Imports, calibrates and quantizes, and checks that the result can be proved.
 StatusOr<model::QuantizedGraph> load_model(std::span<const uint8_t> onnx, const ModelOptions& options);
 
+// A quantized model ready to prove: its circuit is built once and shared by every job on it.
+struct LoadedModel {
+  std::shared_ptr<const model::QuantizedGraph> graph;
+  proof::GraphCircuit circuit;
+  Felt252 commitment;  // model_commitment(*graph)
+};
+StatusOr<LoadedModel> prepare_model(model::QuantizedGraph graph);
+
 // A JSON array of inputs (each flattened row-major, or nested) for calibration.
 StatusOr<std::vector<model::FloatTensor>> parse_input_set(std::string_view json, const model::Shape& shape);
 
@@ -75,7 +84,7 @@ struct JobOptions {
 
 // Everything prove writes and verify reads.
 struct Package {
-  model::QuantizedGraph graph;
+  std::shared_ptr<const model::QuantizedGraph> graph;
   model::FloatTensor input_values;         // the input as given
   model::IntTensor input;                  // quantized
   std::vector<model::IntTensor> outputs;   // quantized
@@ -89,7 +98,7 @@ struct Package {
   double prove_ms = 0;                     // for the summary; not part of any check
 };
 
-StatusOr<Package> prove_job(model::QuantizedGraph graph, const model::FloatTensor& input, const JobOptions& options);
+StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& input, const JobOptions& options);
 
 Felt252 proof_hash(std::span<const uint8_t> proof);
 std::vector<Felt252> proof_felts(std::span<const uint8_t> proof);

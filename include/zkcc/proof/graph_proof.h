@@ -30,6 +30,7 @@
 #define ZKCC_PROOF_GRAPH_PROOF_H_
 
 #include <functional>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -54,15 +55,33 @@ struct GraphProof {
 // Fails, naming the first layer the circuit cannot take, when the graph cannot be proved.
 Status check_provable(const model::QuantizedGraph& graph);
 
+// A graph's circuit, built once (padded weights, tables, the gadgets' layout) and shared by every
+// proof and verification of that graph; cheap to copy.
+class GraphCircuit {
+ public:
+  static StatusOr<GraphCircuit> build(std::shared_ptr<const model::QuantizedGraph> graph);
+  const model::QuantizedGraph& graph() const;
+
+  struct Impl;  // the circuit's layout, private to graph_proof.cc
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::shared_ptr<const Impl> impl_;
+};
+
 // Called after each layer's part of the proof: (stage, layers done, layers in all).
 using ProveProgress = std::function<void(std::string_view stage, size_t done, size_t total)>;
 
 // Proves trace (from model::run on this graph). The caller has bound the statement (graph, input
 // and outputs) into the transcript.
+StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const model::Trace& trace, Transcript& transcript,
+                                 const ProveProgress& progress = {});
 StatusOr<GraphProof> graph_prove(const model::QuantizedGraph& graph, const model::Trace& trace, Transcript& transcript,
                                  const ProveProgress& progress = {});
 
 // Accepts only if the proof shows graph(input) = outputs (one tensor per graph output).
+Status graph_verify(const GraphCircuit& circuit, const model::IntTensor& input,
+                    std::span<const model::IntTensor> outputs, const GraphProof& proof, Transcript& transcript);
 Status graph_verify(const model::QuantizedGraph& graph, const model::IntTensor& input,
                     std::span<const model::IntTensor> outputs, const GraphProof& proof, Transcript& transcript);
 
