@@ -94,6 +94,22 @@ grep -q "takes 64" "$tmp/err"; check "input size message" 0 $?
 printf 'not onnx' >"$tmp/bad.onnx"
 check_rc "corrupt model" 1 "$bin" prove --model "$tmp/bad.onnx" --input "$input" --level zk-only --out "$tmp/x"
 check_rc "level that cannot be met" 1 "$bin" prove --model "$model" --input "$input" --level full-cc --platform auto --root "$tmp" --out "$tmp/x"
+# A model whose every node imports but whose Softmax division is not provable yet.
+/usr/bin/python3 - "$tmp/softmax.onnx" <<'PY'
+import sys, numpy as np, onnx
+from onnx import helper, TensorProto, numpy_helper
+w = numpy_helper.from_array(np.arange(12, dtype=np.float32).reshape(4, 3) / 10, "w")
+g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["h"], name="mm"),
+                       helper.make_node("Softmax", ["h"], ["y"], name="soft")], "g",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], [w])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1])
+PY
+check_rc "inspect an unprovable model" 1 "$bin" inspect "$tmp/softmax.onnx"
+grep -q "provable: no (.*Softmax" "$tmp/out"; check "inspect says why" 0 $?
+printf '[0.1, 0.2, 0.3, 0.4]' >"$tmp/x4.json"
+check_rc "prove an unprovable model" 2 "$bin" prove --model "$tmp/softmax.onnx" --input "$tmp/x4.json" --level zk-only --out "$tmp/x"
+grep -q "cannot be proved" "$tmp/err"; check "prove says why" 0 $?
 check_rc "prove --help" 0 "$bin" prove --help
 grep -q -- "--calibration" "$tmp/out"; check "help lists --calibration" 0 $?
 
