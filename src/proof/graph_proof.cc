@@ -68,7 +68,7 @@ struct RangePlan {
   size_t mult[2] = {0, 0};        // multiplicity slots (only [0] when bits <= 16)
 };
 
-enum class Gadget : uint8_t { kMatMul, kPass, kSparse, kRequant, kLookup, kRowMax };
+enum class Gadget : uint8_t { kMatMul, kPass, kSparse, kRequant, kLookup, kRowMax, kRowDiv };
 
 struct LayerPlan {
   Gadget gadget = Gadget::kPass;
@@ -84,8 +84,11 @@ struct LayerPlan {
   Column tin, tout;
   size_t m_slot = 0;           // kRequant, kLookup, kRowMax
   size_t q_slot = 0, r_slot = 0;  // kRequant
-  RangePlan range;             // kRequant (r), kRowMax (d)
-  size_t d_slot = 0;           // kRowMax
+  RangePlan range;             // kRequant (r), kRowMax (d), kRowDiv (remainder)
+  size_t d_slot = 0;           // kRowMax; kRowDiv: s - 1 - remainder
+  int64_t numerator_scale = 1;  // kRowDiv
+  size_t h_slot = 0, parity_slot = 0, rem_slot = 0;  // kRowDiv: s = 2h + parity
+  RangePlan h_range, parity_range, d_range;          // kRowDiv
 };
 
 struct Plan {
@@ -102,6 +105,9 @@ struct Plan {
 std::string at_layer(const QuantizedGraph& g, size_t l) {
   return "layer " + std::to_string(l) + " (" + model::layer_kind_name(g.layers[l].op) + " of node " + g.layers[l].node + ")";
 }
+
+// Within +-(p - 1) / 2, where integers and their residues correspond.
+bool in_half_range(int64_t v) { return v >= -model::kM31HalfRange && v <= model::kM31HalfRange; }
 
 int64_t floor_div(int64_t a, int64_t b) {  // b > 0
   int64_t q = a / b;
@@ -262,7 +268,9 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
           [&](const model::RequantLayer& op) -> Status {
             ZKCC_RETURN_IF_ERROR(need_inputs(1));
             if (!(in_dims(0) == y)) return invalid_argument("shape mismatch");
-            if (op.shift > kMaxRangeBits || op.lo > op.hi) return invalid_argument("bad shift or clamp");
+            if (op.shift > kMaxRangeBits || op.lo > op.hi || !in_half_range(op.lo) || !in_half_range(op.hi)) {
+              return invalid_argument("bad shift or clamp");
+            }
             lp.gadget = Gadget::kRequant;
             lp.shift = op.shift;
             lp.half = op.shift ? int64_t{1} << (op.shift - 1) : 0;
@@ -297,6 +305,13 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
             ZKCC_RETURN_IF_ERROR(need_inputs(1));
             if (!(in_dims(0) == y)) return invalid_argument("shape mismatch");
             lp.gadget = Gadget::kLookup;
+            if (op.table.empty() || !in_half_range(op.in_min) ||
+                op.in_min > model::kM31HalfRange - static_cast<int64_t>(op.table.size() - 1)) {
+              return invalid_argument("the table's domain is empty or leaves +-(p - 1) / 2");
+            }
+            if (!std::all_of(op.table.begin(), op.table.end(), in_half_range)) {
+              return invalid_argument("a table entry leaves +-(p - 1) / 2");
+            }
             ZKCC_RETURN_IF_ERROR(make_table(lp, op.in_min, op.table));
             lp.m_slot = p.add_slot(row_dims(lp.tin.size()));
             return ok_status();
@@ -323,8 +338,29 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
             lp.map.terms.push_back(std::move(tx));
             return ok_status();
           },
-          [&](const model::RowDivLayer&) -> Status {
-            return invalid_argument("row division (Softmax) is not provable yet");
+          [&](const model::RowDivLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(2));
+            const Dims &e = in_dims(0), &sum = in_dims(1);
+            if (!(e == y) || sum.cols != 1 || sum.rows != e.rows) return invalid_argument("shape mismatch");
+            if (op.numerator_scale <= 0) return invalid_argument("numerator scale is not positive");
+            lp.gadget = Gadget::kRowDiv;
+            lp.numerator_scale = op.numerator_scale;
+            // Every divisor, remainder and half divisor is below the divisor's bound.
+            const auto bits = static_cast<unsigned>(std::bit_width(static_cast<uint64_t>(g.values[layer.inputs[1]].bound)));
+            // The quotient's range, exactly [0, bound]: y s must not wrap around p.
+            const int64_t y_bound = g.values[l + 1].bound;
+            std::vector<int64_t> values(static_cast<size_t>(y_bound + 1));
+            for (size_t j = 0; j < values.size(); ++j) values[j] = static_cast<int64_t>(j);
+            ZKCC_RETURN_IF_ERROR(make_table(lp, 0, values));
+            lp.m_slot = p.add_slot(row_dims(lp.tin.size()));
+            lp.h_slot = p.add_slot(sum);
+            lp.parity_slot = p.add_slot(sum);
+            lp.rem_slot = p.add_slot(y);
+            lp.d_slot = p.add_slot(y);
+            ZKCC_RETURN_IF_ERROR(add_range(p, lp.parity_range, lp.parity_slot, 1));
+            ZKCC_RETURN_IF_ERROR(add_range(p, lp.h_range, lp.h_slot, bits));
+            ZKCC_RETURN_IF_ERROR(add_range(p, lp.range, lp.rem_slot, bits));
+            return add_range(p, lp.d_range, lp.d_slot, bits);
           },
       },
       layer.op);
@@ -339,6 +375,9 @@ StatusOr<Plan> build_plan(const QuantizedGraph& g) {
     for (size_t d : v.shape) {
       if (d == 0) return invalid_argument("value " + v.name + " has a zero dimension");
     }
+    if (v.bound < 0 || v.bound > model::kM31HalfRange) {
+      return invalid_argument("value " + v.name + " has bound " + std::to_string(v.bound) + ", outside [0, (p - 1) / 2]");
+    }
     p.dims.push_back(dims_of(v.shape));
     if (p.dims.back().size() > kMaxPaddedElements) return invalid_argument("value " + v.name + " is too large to prove");
   }
@@ -350,9 +389,9 @@ StatusOr<Plan> build_plan(const QuantizedGraph& g) {
   }
   for (size_t l = 0; l < g.layers.size(); ++l) {
     const auto& op = g.layers[l].op;
-    const bool nonlinear = std::holds_alternative<model::RequantLayer>(op) ||
-                           std::holds_alternative<model::LookupLayer>(op) || std::holds_alternative<model::RowMaxLayer>(op);
-    const bool reads_clear = std::holds_alternative<model::LookupLayer>(op) || std::holds_alternative<model::RowMaxLayer>(op);
+    const bool reads_clear = std::holds_alternative<model::LookupLayer>(op) ||
+                             std::holds_alternative<model::RowMaxLayer>(op) || std::holds_alternative<model::RowDivLayer>(op);
+    const bool nonlinear = reads_clear || std::holds_alternative<model::RequantLayer>(op);
     if (nonlinear) clear[l + 1] = true;
     for (size_t v : g.layers[l].inputs) {
       if (v > l) return invalid_argument(at_layer(g, l) + " reads a later value");
@@ -500,6 +539,38 @@ Status run_layer(const LayerPlan& lp, const Plan& p, Witness& w) {
       ZKCC_RETURN_IF_ERROR(fill_range(lp.range, w));
       break;
     }
+    case Gadget::kRowDiv: {
+      // y = floor((e k + floor(s / 2)) / s) on the real entries; everything is zero on padding.
+      const Matrix &e = *in[0], &sum = *in[1];
+      const Dims& ed = p.dims[lp.inputs[0]];
+      Matrix h = zeros(p.dims[lp.inputs[1]]), parity = h, rem = zeros(yd), d = zeros(yd);
+      for (size_t r = 0; r < sum.data.size(); ++r) {
+        const int64_t sv = sum.data[r].to_signed();
+        if (sv < 0 || (r < ed.rows && sv == 0)) return out_of_range("divisor " + std::to_string(sv) + " in row " + std::to_string(r));
+        h.data[r] = M31::from_i64(sv / 2);
+        parity.data[r] = M31::from_i64(sv % 2);
+      }
+      for (size_t r = 0; r < ed.rows; ++r) {
+        const int64_t sv = sum.data[r].to_signed();
+        for (size_t c = 0; c < ed.cols; ++c) {
+          const size_t i = r * ed.pcols + c;
+          const int64_t t = e.data[i].to_signed() * lp.numerator_scale + sv / 2;
+          const int64_t q = floor_div(t, sv);
+          y.data[i] = M31::from_i64(q);
+          rem.data[i] = M31::from_i64(t - q * sv);
+          d.data[i] = M31::from_i64(sv - 1 - (t - q * sv));
+        }
+      }
+      ZKCC_ASSIGN_OR_RETURN(w.slots[lp.m_slot], count_in_range(y.data, 0, lp.table_rows, lp.tin.size(), "quotient"));
+      w.slots[lp.h_slot] = std::move(h);
+      w.slots[lp.parity_slot] = std::move(parity);
+      w.slots[lp.rem_slot] = std::move(rem);
+      w.slots[lp.d_slot] = std::move(d);
+      for (const RangePlan* rp : {&lp.parity_range, &lp.h_range, &lp.range, &lp.d_range}) {
+        ZKCC_RETURN_IF_ERROR(fill_range(*rp, w));
+      }
+      break;
+    }
   }
   w.values[lp.output] = std::move(y);
   return ok_status();
@@ -554,6 +625,14 @@ QM31 prefix_mle(std::span<const QM31> point, size_t n) {
   std::vector<QM31> eq = eq_table(point);
   QM31 s = QM31::zero();
   for (size_t c = 0; c < n && c < eq.size(); ++c) s += eq[c];
+  return s;
+}
+
+// sum_{x < n} eq(a, x) eq(b, x): the extension at b of x -> eq(a, x) on the first n entries, 0 after.
+QM31 masked_eq(std::span<const QM31> a, std::span<const QM31> b, size_t n) {
+  std::vector<QM31> ea = eq_table(a), eb = eq_table(b);
+  QM31 s = QM31::zero();
+  for (size_t x = 0; x < n && x < ea.size(); ++x) s += ea[x] * eb[x];
   return s;
 }
 
@@ -738,6 +817,98 @@ Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span
   return ok_status();
 }
 
+// Row division, y = floor((e k + h) / s) with s = 2h + parity: on the real entries (mask m),
+//   e k + h - y s - rem = 0   and   s - 1 - rem - d = 0,   with rem, d, h in range, parity a bit,
+// checked as one masked zero-sum sumcheck with a random gamma; s = 2h + parity at a random row.
+template <typename R>
+Status row_division(R& r, const LayerPlan& lp, const std::string& what) {
+  const Dims& ed = r.plan.dims[lp.inputs[0]];
+  const Dims& sd = r.plan.dims[lp.inputs[1]];
+  const Matrix* e = r.clear(lp.inputs[0]);
+  const Matrix* sum = r.clear(lp.inputs[1]);
+  const size_t y = *r.plan.slot_of[lp.output];
+  for (const auto& [rp, name] : {std::pair{&lp.parity_range, " parity"}, {&lp.h_range, " half divisor"},
+                                 {&lp.range, " remainder"}, {&lp.d_range, " remainder bound"}}) {
+    ZKCC_RETURN_IF_ERROR(range_check(r, *rp, what + name));
+  }
+  {
+    std::vector<Column> witness, table;
+    if constexpr (R::kProver) {
+      witness.push_back(r.slots[y]->data);
+      table.push_back(lp.tin);
+    }
+    ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, lp.m_slot, ed.vars(), std::countr_zero(lp.tin.size()),
+                                                1, what + " quotient range"));
+    if constexpr (!R::kProver) {
+      ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[y], c.witness_point, c.witness_evals[0], what + " quotient"));
+      if (evaluate_mle(lp.tin, c.table_point) != c.table_evals[0]) {
+        return invalid_argument(what + ": false claim on the quotient's range table");
+      }
+    }
+  }
+  std::vector<QM31> zr = r.t.draw_qm31s(sd.vars());
+  ZKCC_ASSIGN_OR_RETURN(QM31 h_at, state(r, lp.h_slot, zr, what + " half divisor"));
+  ZKCC_ASSIGN_OR_RETURN(QM31 parity_at, state(r, lp.parity_slot, zr, what + " parity"));
+  if constexpr (!R::kProver) {
+    ZKCC_RETURN_IF_ERROR(check_eval(*sum, zr, h_at + h_at + parity_at, what + ": s = 2h + parity"));
+  }
+
+  std::vector<QM31> z = r.t.draw_qm31s(ed.vars());
+  const QM31 gamma = r.t.draw_qm31();
+  const QM31 k = QM31::from_m31(M31::from_i64(lp.numerator_scale));
+  // Polynomials: 0 eq(z, .) * mask, 1 e, 2 h broadcast, 3 y, 4 s broadcast, 5 rem, 6 d.
+  const SumcheckTerm terms[] = {{k, {0, 1}},           {QM31::one(), {0, 2}},        {-QM31::one(), {0, 3, 4}},
+                                {-(QM31::one() + gamma), {0, 5}}, {gamma, {0, 4}}, {-gamma, {0}},
+                                {-gamma, {0, 6}}};
+  std::vector<QM31> point, evals(7);
+  QM31 final_claim;
+  if constexpr (R::kProver) {
+    std::vector<QM31> eqm = eq_table(z);
+    auto broadcast = [&](const Matrix& rows) {
+      std::vector<QM31> t(ed.size());
+      for (size_t i = 0; i < t.size(); ++i) t[i] = QM31::from_m31(rows.data[i / ed.pcols]);
+      return t;
+    };
+    for (size_t i = 0; i < eqm.size(); ++i) {
+      if (i / ed.pcols >= ed.rows || i % ed.pcols >= ed.cols) eqm[i] = QM31::zero();
+    }
+    std::vector<std::vector<QM31>> polys = {std::move(eqm), lift(e->data), broadcast(*r.slots[lp.h_slot]),
+                                            lift(r.slots[y]->data), broadcast(*sum), lift(r.slots[lp.rem_slot]->data),
+                                            lift(r.slots[lp.d_slot]->data)};
+    ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), terms, r.t));
+    r.out.sumchecks.push_back(std::move(sc.proof));
+    point = std::move(sc.point);
+    evals = std::move(sc.final_evals);
+  } else {
+    ZKCC_ASSIGN_OR_RETURN(const SumcheckProof* proof, r.next(r.in.sumchecks, r.sumchecks, "sumchecks"));
+    auto sc = sumcheck_verify(QM31::zero(), ed.vars(), 3, *proof, r.t);
+    if (!sc.ok()) return sc.status().with_context(what);
+    point = std::move(sc->point);
+    final_claim = sc->final_claim;
+    auto pt = std::span<const QM31>(point);
+    auto zs = std::span<const QM31>(z);
+    evals[0] = masked_eq(zs.first(ed.row_vars()), pt.first(ed.row_vars()), ed.rows) *
+               masked_eq(zs.subspan(ed.row_vars()), pt.subspan(ed.row_vars()), ed.cols);
+  }
+  for (size_t j = 1; j < evals.size(); ++j) {
+    ZKCC_ASSIGN_OR_RETURN(evals[j], send(r, evals[j]));
+  }
+  if constexpr (!R::kProver) {
+    auto pt = std::span<const QM31>(point);
+    auto rows = pt.first(ed.row_vars());
+    ZKCC_RETURN_IF_ERROR(check_eval(*e, pt, evals[1], what + " numerators"));
+    ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[lp.h_slot], rows, evals[2], what + " half divisor"));
+    ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[y], pt, evals[3], what + " output"));
+    ZKCC_RETURN_IF_ERROR(check_eval(*sum, rows, evals[4], what + " divisor"));
+    ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[lp.rem_slot], pt, evals[5], what + " remainder"));
+    ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[lp.d_slot], pt, evals[6], what + " remainder bound"));
+    if (sumcheck_final_claim(evals, terms) != final_claim) {
+      return invalid_argument(what + ": the division does not hold (sumcheck does not close)");
+    }
+  }
+  return ok_status();
+}
+
 template <typename R>
 Status prove_layer(R& r, size_t l) {
   const LayerPlan& lp = r.plan.layers[l];
@@ -870,6 +1041,8 @@ Status prove_layer(R& r, size_t l) {
       const size_t ins[] = {lp.output, lp.inputs[0]};
       return sparse(r, lp.map, ins, z, v, what + " differences");
     }
+    case Gadget::kRowDiv:
+      return row_division(r, lp, what);
   }
   return internal_error(what + ": unknown gadget");
 }

@@ -216,16 +216,37 @@ TEST(GraphProof, ForgedActivationCannotBeProved) {
   EXPECT_FALSE(graph_prove(p.graph, forged, t).ok());  // the prover's own consistency check
 }
 
-TEST(GraphProof, SoftmaxIsNotProvableYet) {
-  ModelBuilder b;
-  b.input("x", {1, 4}).output("y");
-  b.initializer("w", {4, 3}, uniform(12, 31));
-  b.node("MatMul", {"x", "w"}, {"h"});
-  b.node("Softmax", {"h"}, {"y"}, "soft");
-  auto onnx = b.bytes();
-  Status s = check_provable(quantized(onnx, {}));
-  EXPECT_NE(s.message().find("row division (Softmax) is not provable yet"), std::string::npos) << s.to_string();
-  EXPECT_NE(s.message().find("node soft"), std::string::npos) << s.to_string();
+// Softmax over rows of 3 and of 10 classes (two rows): row max, differences, the exp table, the
+// row sum and the rounded division.
+TEST(GraphProof, SoftmaxProvesAndTamperingFails) {
+  for (int64_t classes : {3, 10}) {
+    ModelBuilder b;
+    b.input("x", {2, 4}).output("y");
+    b.initializer("w", {4, classes}, uniform(static_cast<size_t>(4 * classes), 31));
+    b.node("MatMul", {"x", "w"}, {"h"});
+    b.node("Softmax", {"h"}, {"y"}, "soft");
+    auto onnx = b.bytes();
+    Proved p = prove(quantized(onnx, {}), float_tensor({2, 4}, 32));
+    Status s = verify(p, p.proof);
+    EXPECT_TRUE(s.ok()) << s.to_string();
+    for (size_t k = 0; k < p.proof.committed.size(); ++k) {
+      GraphProof bad = p.proof;
+      bad.committed[k].data[0] += M31::one();
+      EXPECT_FALSE(verify(p, bad).ok()) << "committed " << k;
+    }
+    for (size_t i = 0; i < p.proof.evals.size(); ++i) {
+      GraphProof bad = p.proof;
+      bad.evals[i] += QM31::one();
+      EXPECT_FALSE(verify(p, bad).ok()) << "eval " << i;
+    }
+    // Each row of probabilities sums to about qmax (127).
+    const auto& y = p.outputs[0].data;
+    for (size_t row = 0; row < 2; ++row) {
+      int64_t total = 0;
+      for (int64_t c = 0; c < classes; ++c) total += y[row * static_cast<size_t>(classes) + static_cast<size_t>(c)];
+      EXPECT_NEAR(static_cast<double>(total), 127.0, static_cast<double>(classes));
+    }
+  }
 }
 
 TEST(GraphProof, BinaryEncodingRoundTripsAndRejectsDamage) {

@@ -17,9 +17,11 @@
 //   Lookup          (x, y) in the function's table (LogUp)
 //   RowMax          (row, y_row) among the (row, x) pairs of the row's real columns (LogUp), and
 //                   d = y - x >= 0 on the real columns (range check, the identity by a sparse map)
+//   RowDiv          y = floor((e k + h) / s) on the real entries: s = 2h + parity (a bit) at a
+//                   random row; e k + h - y s - rem = 0 and s - 1 - rem - d = 0 with rem, d, h
+//                   range-checked, as one masked zero-sum sumcheck; y in [0, its bound] (LogUp)
 //   range checks    values below 2^16 against the table [0, 2^bits); wider ones split into two
 //                   16-bit limbs first
-// RowDiv (Softmax's division) is not provable yet; check_provable names the layer.
 //
 // Commitments in this version are opened in the clear: the proof carries every committed tensor,
 // and the transcript absorbs their digests (SHA-256) before any challenge, so the proof is sound but neither
