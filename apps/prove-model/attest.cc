@@ -37,22 +37,26 @@ StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir) {
   return out;
 }
 
-int verify_bundle(const BundleArgs& a) {
-  auto policy = load_policy(a.policy_file);
-  if (!policy.ok()) return fail(policy.status());
-  auto at = verification_time(a.at);
-  if (!at.ok()) return fail(at.status());
+StatusOr<Trust> load_trust(const std::string& roots_dir, const std::string& policy_file, const std::string& at) {
+  Trust t;
+  ZKCC_ASSIGN_OR_RETURN(t.policy, load_policy(policy_file));
+  ZKCC_ASSIGN_OR_RETURN(t.at, verification_time(at));
   std::vector<tee::Certificate> extra;
-  if (!a.roots_dir.empty()) {
-    auto roots = load_roots_dir(a.roots_dir);
-    if (!roots.ok()) return fail(roots.status());
-    extra = std::move(*roots);
+  if (!roots_dir.empty()) {
+    ZKCC_ASSIGN_OR_RETURN(extra, load_roots_dir(roots_dir));
   }
+  t.roots = tee::roots_with_extra(extra);
+  return t;
+}
+
+int verify_bundle(const BundleArgs& a) {
+  auto trust = load_trust(a.roots_dir, a.policy_file, a.at);
+  if (!trust.ok()) return fail(trust.status());
   auto bytes = read_file(a.bundle, 64 << 20);
   if (!bytes.ok()) return fail(bytes.status());
   auto doc = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
   if (doc.is_discarded()) return fail(invalid_argument("'" + a.bundle + "' is not JSON"));
-  tee::Verdict v = tee::verify_bundle(doc, tee::roots_with_extra(extra), *policy ? &**policy : nullptr, *at);
+  tee::Verdict v = tee::verify_bundle(doc, trust->roots, trust->policy ? &*trust->policy : nullptr, trust->at);
   if (a.json) {
     std::cout << v.to_json().dump(2) << "\n";
   } else {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "zkcc/base/status.h"
+#include "zkcc/tee/bundle.h"
 #include "zkcc/tee/evidence.h"
 #include "zkcc/tee/policy.h"
 #include "zkcc/tee/x509.h"
@@ -54,6 +55,13 @@ struct BundleArgs {
 int verify_bundle(const BundleArgs& args);
 // Every certificate in DIR (*.pem bundles, *.der and *.crt files), to be trusted beside the vendor roots.
 StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir);
+// What an offline verification trusts: the vendor roots plus --roots, --policy, and the time --at.
+struct Trust {
+  tee::BundleRoots roots;
+  std::optional<tee::Policy> policy;
+  int64_t at = 0;
+};
+StatusOr<Trust> load_trust(const std::string& roots_dir, const std::string& policy_file, const std::string& at);
 
 struct AttestArgs {
   std::string statement;

@@ -160,16 +160,8 @@ int prove(const ProveArgs& a) {
 }
 
 int verify(const VerifyArgs& a) {
-  auto policy = load_policy(a.policy_file);
-  if (!policy.ok()) return fail(policy.status());
-  auto at = verification_time(a.at);
-  if (!at.ok()) return fail(at.status());
-  std::vector<tee::Certificate> extra;
-  if (!a.roots_dir.empty()) {
-    auto roots = load_roots_dir(a.roots_dir);
-    if (!roots.ok()) return fail(roots.status());
-    extra = std::move(*roots);
-  }
+  auto trust = load_trust(a.roots_dir, a.policy_file, a.at);
+  if (!trust.ok()) return fail(trust.status());
   std::optional<Felt252> expected_model;
   if (!a.model_commitment.empty()) {
     auto m = felt_option(a.model_commitment, "--model-commitment");
@@ -184,8 +176,8 @@ int verify(const VerifyArgs& a) {
   }
   auto package = pipeline::parse_package(files);
   if (!package.ok()) return fail(package.status().with_context(a.dir));
-  tee::Verdict v = pipeline::verify_package(*package, tee::roots_with_extra(extra), *policy ? &**policy : nullptr, *at,
-                                            expected_model);
+  tee::Verdict v = pipeline::verify_package(*package, trust->roots, trust->policy ? &*trust->policy : nullptr,
+                                            trust->at, expected_model);
   if (a.json) {
     std::cout << v.to_json().dump(2) << "\n";
   } else {
