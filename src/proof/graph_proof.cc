@@ -349,6 +349,19 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
             const auto bits = static_cast<unsigned>(std::bit_width(static_cast<uint64_t>(g.values[layer.inputs[1]].bound)));
             // The quotient's range, exactly [0, bound]: y s must not wrap around p.
             const int64_t y_bound = g.values[l + 1].bound;
+            // The M31 identity e k + h = y s + rem is the integer one only while both sides stay
+            // below (p - 1) / 2 (e, y >= 0; h, rem < s).
+            const int64_t e_bound = g.values[layer.inputs[0]].bound, s_bound = g.values[layer.inputs[1]].bound;
+            const int64_t half = model::kM31HalfRange;  // every bound is already within it
+            if (s_bound <= 0 || e_bound > (half - s_bound / 2) / op.numerator_scale || y_bound + 1 > half / s_bound) {
+              return invalid_argument("division of values up to " + std::to_string(e_bound) + " x " +
+                                      std::to_string(op.numerator_scale) + " by up to " + std::to_string(s_bound) +
+                                      " could wrap around the field");
+            }
+            if (y_bound >= int64_t{1} << kMaxTableVars) {
+              return invalid_argument("quotients up to " + std::to_string(y_bound) + " need a table above 2^" +
+                                      std::to_string(kMaxTableVars) + " rows");
+            }
             std::vector<int64_t> values(static_cast<size_t>(y_bound + 1));
             for (size_t j = 0; j < values.size(); ++j) values[j] = static_cast<int64_t>(j);
             ZKCC_RETURN_IF_ERROR(make_table(lp, 0, values));

@@ -121,6 +121,35 @@ TEST(GraphProof, WrongOutputOrInputIsRejected) {
   EXPECT_NE(verify(other, p.proof).message().find("out of range"), std::string::npos);
 }
 
+TEST(GraphProof, OutputsOffByAMultipleOfPAreRejected) {
+  Proved p = digits();
+  Proved other = p;
+  other.outputs[0].data[1] += M31::kModulus;  // the same residue in M31
+  EXPECT_NE(verify(other, p.proof).message().find("output"), std::string::npos) << verify(other, p.proof).to_string();
+  other = p;
+  other.trace.values[0].data[0] = INT64_MIN;
+  EXPECT_FALSE(verify(other, p.proof).ok());
+}
+
+// A graph from a file is hostile: bounds, clamps and shifts that would make the circuit ambiguous
+// or huge are refused by name.
+TEST(GraphProof, HostileGraphsAreRefused) {
+  Proved p = digits();
+  model::QuantizedGraph g = p.graph;
+  g.values[1].bound = -5;
+  EXPECT_FALSE(check_provable(g).ok());
+  g = p.graph;
+  for (auto& layer : g.layers) {
+    if (auto* rq = std::get_if<model::RequantLayer>(&layer.op)) {
+      rq->shift = 23;
+      g.values[&layer - g.layers.data()].bound = model::kM31HalfRange;
+    }
+  }
+  Status s = check_provable(g);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("Requant"), std::string::npos) << s.to_string();
+}
+
 TEST(GraphProof, ChangedWeightIsRejected) {
   Proved p = digits();
   Proved other = p;
