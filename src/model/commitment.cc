@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "zkcc/hash/poseidon.h"
+#include "zkcc/hash/sha2.h"
 #include "zkcc/model/graph_encoding.h"
 
 namespace zkcc::model {
@@ -25,9 +26,10 @@ Felt252 short_string(std::string_view s) {
 
 Felt252 model_commitment(const QuantizedGraph& graph) {
   const Bytes encoding = encode_graph(graph);
-  std::vector<Felt252> xs = {short_string("zkcc-model-v1"), Felt252::from_u64(encoding.size())};
-  const std::vector<Felt252> packed = hash::bytes_to_felts(encoding);
-  xs.insert(xs.end(), packed.begin(), packed.end());
+  const hash::Sha256Digest d = hash::sha256(encoding);
+  const Felt252 hi = hash::bytes_to_felts(std::span(d).first(16))[0];
+  const Felt252 lo = hash::bytes_to_felts(std::span(d).subspan(16))[0];
+  const Felt252 xs[] = {short_string("zkcc-model-v2"), Felt252::from_u64(encoding.size()), hi, lo};
   return hash::poseidon_hash_many(xs);
 }
 

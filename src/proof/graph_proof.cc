@@ -68,6 +68,23 @@ struct RangePlan {
   size_t mult[2] = {0, 0};        // multiplicity slots (only [0] when bits <= 16)
 };
 
+// Where a lookup column's values come from.
+struct ColumnRef {
+  enum class Kind : uint8_t { kZero, kSlot, kValue, kIota, kRowTag, kTableIn, kTableOut } kind = Kind::kZero;
+  size_t index = 0;  // the slot, the value (kValue, and kRowTag: the value whose rows are tagged), or the layer
+};
+
+// One lookup: witness rows (two columns, the second possibly zero) in table rows, with the
+// multiplicities in m_slot. Every lookup of a proof runs in one LogUp (batched_lookup).
+struct LookupPlan {
+  size_t witness_rows = 0, table_rows = 0;  // powers of two
+  ColumnRef witness[2], table[2];
+  size_t m_slot = 0;
+};
+
+ColumnRef slot_col(size_t k) { return {ColumnRef::Kind::kSlot, k}; }
+ColumnRef value_col(size_t v) { return {ColumnRef::Kind::kValue, v}; }
+
 enum class Gadget : uint8_t { kMatMul, kPass, kSparse, kRequant, kLookup, kRowMax, kRowDiv };
 
 struct LayerPlan {
@@ -96,6 +113,7 @@ struct Plan {
   std::vector<std::optional<size_t>> slot_of;  // per value: its committed slot
   std::vector<Dims> slots;          // shapes of the committed tensors
   std::vector<LayerPlan> layers;
+  std::vector<LookupPlan> lookups;
   size_t add_slot(const Dims& d) {
     slots.push_back(d);
     return slots.size() - 1;
@@ -118,14 +136,19 @@ Status add_range(Plan& p, RangePlan& r, size_t tensor, unsigned bits) {
   if (bits == 0 || bits > kMaxRangeBits) return invalid_argument("range check of " + std::to_string(bits) + " bits");
   r.bits = bits;
   r.tensor = tensor;
+  auto in_range = [&](size_t t, unsigned b) {
+    const size_t m = p.add_slot(row_dims(size_t{1} << b));
+    p.lookups.push_back({p.slots[t].size(), size_t{1} << b, {slot_col(t), {}}, {{ColumnRef::Kind::kIota, 0}, {}}, m});
+    return m;
+  };
   if (bits <= kLimbBits) {
-    r.mult[0] = p.add_slot(row_dims(size_t{1} << bits));
+    r.mult[0] = in_range(tensor, bits);
     return ok_status();
   }
   r.limb[0] = p.add_slot(p.slots[tensor]);
   r.limb[1] = p.add_slot(p.slots[tensor]);
-  r.mult[0] = p.add_slot(row_dims(size_t{1} << kLimbBits));
-  r.mult[1] = p.add_slot(row_dims(size_t{1} << (bits - kLimbBits)));
+  r.mult[0] = in_range(r.limb[0], kLimbBits);
+  r.mult[1] = in_range(r.limb[1], bits - kLimbBits);
   return ok_status();
 }
 
@@ -295,6 +318,8 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
             ZKCC_RETURN_IF_ERROR(make_table(lp, qlo, out));
             lp.q_slot = p.add_slot(y);
             lp.m_slot = p.add_slot(row_dims(lp.tin.size()));
+            p.lookups.push_back({y.size(), lp.tin.size(), {slot_col(lp.q_slot), slot_col(*p.slot_of[l + 1])},
+                                 {ColumnRef{ColumnRef::Kind::kTableIn, l}, ColumnRef{ColumnRef::Kind::kTableOut, l}}, lp.m_slot});
             if (op.shift > 0) {
               lp.r_slot = p.add_slot(y);
               ZKCC_RETURN_IF_ERROR(add_range(p, lp.range, lp.r_slot, op.shift));
@@ -314,6 +339,8 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
             }
             ZKCC_RETURN_IF_ERROR(make_table(lp, op.in_min, op.table));
             lp.m_slot = p.add_slot(row_dims(lp.tin.size()));
+            p.lookups.push_back({y.size(), lp.tin.size(), {value_col(layer.inputs[0]), slot_col(*p.slot_of[l + 1])},
+                                 {ColumnRef{ColumnRef::Kind::kTableIn, l}, ColumnRef{ColumnRef::Kind::kTableOut, l}}, lp.m_slot});
             return ok_status();
           },
           [&](const model::RowMaxLayer&) -> Status {
@@ -322,6 +349,9 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
             if (y.cols != 1 || y.rows != x.rows) return invalid_argument("shape mismatch");
             lp.gadget = Gadget::kRowMax;
             lp.m_slot = p.add_slot(row_dims(x.size()));
+            // (row, max) is one of the (row, x) pairs; padding columns carry a row number no row has.
+            p.lookups.push_back({y.prows, x.size(), {{ColumnRef::Kind::kIota, 0}, slot_col(*p.slot_of[l + 1])},
+                                 {{ColumnRef::Kind::kRowTag, layer.inputs[0]}, value_col(layer.inputs[0])}, lp.m_slot});
             lp.d_slot = p.add_slot(x);
             const int64_t bound = g.values[layer.inputs[0]].bound;
             ZKCC_RETURN_IF_ERROR(add_range(p, lp.range, lp.d_slot, static_cast<unsigned>(std::bit_width(
@@ -366,6 +396,7 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
             for (size_t j = 0; j < values.size(); ++j) values[j] = static_cast<int64_t>(j);
             ZKCC_RETURN_IF_ERROR(make_table(lp, 0, values));
             lp.m_slot = p.add_slot(row_dims(lp.tin.size()));
+            p.lookups.push_back({y.size(), lp.tin.size(), {slot_col(*p.slot_of[l + 1]), {}}, {ColumnRef{ColumnRef::Kind::kTableIn, l}, {}}, lp.m_slot});
             lp.h_slot = p.add_slot(sum);
             lp.parity_slot = p.add_slot(sum);
             lp.rem_slot = p.add_slot(y);
@@ -725,57 +756,192 @@ Status claim(R& r, size_t value, std::vector<QM31> point, const QM31& v, const s
   return ok_status();
 }
 
-template <typename R>
-StatusOr<LogupClaims> lookup(R& r, std::span<const Column> witness, std::span<const Column> table, size_t m_slot,
-                             size_t witness_vars, size_t table_vars, size_t columns, const std::string& what) {
-  LogupClaims c;
-  if constexpr (R::kProver) {
-    ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, table, r.slots[m_slot]->data, r.t));
-    c = {std::move(lu.witness_point), lu.proof.witness_evals, std::move(lu.table_point), lu.proof.table_evals,
-         lu.proof.multiplicity_eval};
-    r.out.logups.push_back(std::move(lu.proof));
-  } else {
-    ZKCC_ASSIGN_OR_RETURN(const LogupProof* proof, r.next(r.in.logups, r.logups, "lookups"));
-    auto lu = logup_verify(witness_vars, table_vars, columns, *proof, r.t);
-    if (!lu.ok()) return lu.status().with_context(what);
-    c = std::move(*lu);
-    ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[m_slot], c.table_point, c.multiplicity_eval, what + " multiplicities"));
-  }
-  return c;
-}
-
 Column iota(size_t n) {
   Column c(n);
   for (size_t i = 0; i < n; ++i) c[i] = M31::from_u64(i);
   return c;
 }
 
+// Every lookup of the proof as one LogUp over three columns (lookup number, two values): the
+// witnesses side by side, each at an offset aligned to its (power-of-two) size, and the tables
+// likewise; the rows left over on the witness side are (0, 0, 0), a row the table holds once with
+// that many uses. One fraction-sum GKR per side instead of two per lookup: the transcript work
+// (most of a proof's time) falls with the number of lookups. The verifier splits each claim on a
+// combined column into claims on the pieces and checks those against the tensors and tables.
+struct Piece {
+  size_t lookup;  // index into plan.lookups, or SIZE_MAX for the (0, 0, 0) row
+  size_t offset, rows;
+};
+
+// Pieces sorted by size, largest first, so each offset is a multiple of its size.
+std::vector<Piece> layout(const std::vector<LookupPlan>& lookups, bool witness_side, size_t extra_rows,
+                          size_t& total) {
+  std::vector<Piece> pieces;
+  for (size_t i = 0; i < lookups.size(); ++i) {
+    pieces.push_back({i, 0, witness_side ? lookups[i].witness_rows : lookups[i].table_rows});
+  }
+  if (extra_rows > 0) pieces.push_back({SIZE_MAX, 0, extra_rows});
+  std::stable_sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.rows > b.rows; });
+  size_t at = 0;
+  for (Piece& p : pieces) {
+    p.offset = at;
+    at += p.rows;
+  }
+  total = std::bit_ceil(std::max<size_t>(at, 2));
+  return pieces;
+}
+
+// eq(point's first bits, index): the selector of a piece at `index` pieces of its size.
+QM31 eq_index(std::span<const QM31> hi, size_t index) {
+  QM31 e = QM31::one();
+  for (size_t j = 0; j < hi.size(); ++j) {
+    const bool bit = (index >> (hi.size() - 1 - j)) & 1;
+    e *= bit ? hi[j] : QM31::one() - hi[j];
+  }
+  return e;
+}
+
 template <typename R>
-Status range_check(R& r, const RangePlan& rp, const std::string& what) {
-  const Dims& d = r.plan.slots[rp.tensor];
-  if (rp.bits <= kLimbBits) {
-    std::vector<Column> witness, table;
-    if constexpr (R::kProver) {
-      witness.push_back(r.slots[rp.tensor]->data);
-      table.push_back(iota(size_t{1} << rp.bits));
+Column column_values(const R& r, const ColumnRef& c, size_t rows) {
+  switch (c.kind) {
+    case ColumnRef::Kind::kZero:
+      return Column(rows);
+    case ColumnRef::Kind::kSlot:
+      return r.slots[c.index]->data;
+    case ColumnRef::Kind::kValue:
+      return r.clear(c.index)->data;
+    case ColumnRef::Kind::kIota:
+      return iota(rows);
+    case ColumnRef::Kind::kRowTag: {
+      const Dims& xd = r.plan.dims[c.index];
+      Column tag(xd.size(), -M31::one());
+      for (size_t row = 0; row < xd.prows; ++row) {
+        for (size_t col = 0; col < xd.cols; ++col) tag[row * xd.pcols + col] = M31::from_u64(row);
+      }
+      return tag;
     }
-    ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, rp.mult[0], d.vars(), rp.bits, 1, what));
-    if constexpr (!R::kProver) {
-      ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[rp.tensor], c.witness_point, c.witness_evals[0], what));
-      if (index_mle(c.table_point) != c.table_evals[0]) return invalid_argument(what + ": false claim on the range table");
+    case ColumnRef::Kind::kTableIn:
+      return r.plan.layers[c.index].tin;
+    case ColumnRef::Kind::kTableOut:
+      return r.plan.layers[c.index].tout;
+  }
+  return {};
+}
+
+// The extension of a piece's column at `point` (its own variables).
+template <typename R>
+QM31 column_at(const R& r, const ColumnRef& c, std::span<const QM31> point) {
+  switch (c.kind) {
+    case ColumnRef::Kind::kZero:
+      return QM31::zero();
+    case ColumnRef::Kind::kSlot:
+      return evaluate_mle(r.slots[c.index]->data, point);
+    case ColumnRef::Kind::kValue:
+      return evaluate_mle(r.clear(c.index)->data, point);
+    case ColumnRef::Kind::kIota:
+      return index_mle(point);
+    case ColumnRef::Kind::kRowTag: {
+      const Dims& xd = r.plan.dims[c.index];
+      const QM31 mask = prefix_mle(point.subspan(xd.row_vars()), xd.cols);
+      return mask * index_mle(point.first(xd.row_vars())) - (QM31::one() - mask);
     }
+    case ColumnRef::Kind::kTableIn:
+      return evaluate_mle(r.plan.layers[c.index].tin, point);
+    case ColumnRef::Kind::kTableOut:
+      return evaluate_mle(r.plan.layers[c.index].tout, point);
+  }
+  return QM31::zero();
+}
+
+template <typename R>
+Status batched_lookup(R& r) {
+  const std::vector<LookupPlan>& lookups = r.plan.lookups;
+  if (lookups.empty()) return ok_status();
+  size_t used = 0;
+  for (const LookupPlan& lu : lookups) used += lu.witness_rows;
+  size_t w_total = 0, t_total = 0;
+  std::vector<Piece> w_pieces = layout(lookups, true, 0, w_total);
+  const size_t spare = w_total - used;  // (0, 0, 0) witness rows
+  std::vector<Piece> t_pieces = layout(lookups, false, spare > 0 ? 1 : 0, t_total);
+  auto tag = [](const Piece& p) { return p.lookup == SIZE_MAX ? M31::zero() : M31::from_u64(p.lookup + 1); };
+
+  LogupClaims c;
+  if constexpr (R::kProver) {
+    std::vector<Column> witness(3, Column(w_total)), table(3, Column(t_total));
+    Column m(t_total);
+    for (const Piece& p : w_pieces) {
+      std::fill_n(witness[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, tag(p));
+      for (size_t k = 0; k < 2; ++k) {
+        Column v = column_values(r, lookups[p.lookup].witness[k], p.rows);
+        std::copy(v.begin(), v.end(), witness[k + 1].begin() + static_cast<std::ptrdiff_t>(p.offset));
+      }
+    }
+    for (const Piece& p : t_pieces) {
+      std::fill_n(table[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, tag(p));
+      if (p.lookup == SIZE_MAX) {
+        m[p.offset] = M31::from_u64(spare);
+        continue;
+      }
+      for (size_t k = 0; k < 2; ++k) {
+        Column v = column_values(r, lookups[p.lookup].table[k], p.rows);
+        std::copy(v.begin(), v.end(), table[k + 1].begin() + static_cast<std::ptrdiff_t>(p.offset));
+      }
+      const Column& mp = r.slots[lookups[p.lookup].m_slot]->data;
+      std::copy(mp.begin(), mp.end(), m.begin() + static_cast<std::ptrdiff_t>(p.offset));
+    }
+    ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, table, m, r.t));
+    r.out.logups.push_back(std::move(lu.proof));
+    return ok_status();
+  } else {
+    ZKCC_ASSIGN_OR_RETURN(const LogupProof* proof, r.next(r.in.logups, r.logups, "lookups"));
+    auto lu = logup_verify(std::countr_zero(w_total), std::countr_zero(t_total), 3, *proof, r.t);
+    if (!lu.ok()) return lu.status().with_context("lookups");
+    c = std::move(*lu);
+    // Each combined claim is the sum over pieces of selector x the piece's column there.
+    auto split = [&](std::span<const QM31> point, const std::vector<Piece>& pieces, bool witness_side,
+                     std::span<const QM31> claimed, const char* side) -> Status {
+      QM31 want[3] = {QM31::zero(), QM31::zero(), QM31::zero()};
+      for (const Piece& p : pieces) {
+        const size_t lo_vars = static_cast<size_t>(std::countr_zero(p.rows));
+        auto hi = point.first(point.size() - lo_vars);
+        auto lo = point.subspan(point.size() - lo_vars);
+        const QM31 sel = eq_index(hi, p.offset / p.rows);
+        want[0] += sel * tag(p);
+        if (p.lookup == SIZE_MAX) continue;
+        const LookupPlan& lp = lookups[p.lookup];
+        for (size_t k = 0; k < 2; ++k) want[k + 1] += sel * column_at(r, witness_side ? lp.witness[k] : lp.table[k], lo);
+      }
+      for (size_t k = 0; k < 3; ++k) {
+        if (want[k] != claimed[k]) return invalid_argument(std::string("lookups: the ") + side + " columns' claim is false");
+      }
+      return ok_status();
+    };
+    ZKCC_RETURN_IF_ERROR(split(c.witness_point, w_pieces, true, c.witness_evals, "witness"));
+    ZKCC_RETURN_IF_ERROR(split(c.table_point, t_pieces, false, c.table_evals, "table"));
+    QM31 m_want = QM31::zero();
+    auto tp = std::span<const QM31>(c.table_point);
+    for (const Piece& p : t_pieces) {
+      const size_t lo_vars = static_cast<size_t>(std::countr_zero(p.rows));
+      const QM31 sel = eq_index(tp.first(tp.size() - lo_vars), p.offset / p.rows);
+      m_want += p.lookup == SIZE_MAX ? sel * M31::from_u64(spare)
+                                     : sel * evaluate_mle(r.slots[lookups[p.lookup].m_slot]->data, tp.subspan(tp.size() - lo_vars));
+    }
+    if (m_want != c.multiplicity_eval) return invalid_argument("lookups: the multiplicities' claim is false");
     return ok_status();
   }
-  std::vector<QM31> z = r.t.draw_qm31s(d.vars());
+}
+
+template <typename R>
+Status range_check(R& r, const RangePlan& rp, const std::string& what) {
+  // The lookups themselves run in batched_lookup; wide values also need their limbs to add up.
+  if (rp.bits <= kLimbBits) return ok_status();
+  std::vector<QM31> z = r.t.draw_qm31s(r.plan.slots[rp.tensor].vars());
   ZKCC_ASSIGN_OR_RETURN(QM31 l0, state(r, rp.limb[0], z, what + " low limb"));
   ZKCC_ASSIGN_OR_RETURN(QM31 l1, state(r, rp.limb[1], z, what + " high limb"));
   if constexpr (!R::kProver) {
     ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[rp.tensor], z, l0 + l1 * M31::from_u32(1u << kLimbBits), what + " limbs"));
   }
-  RangePlan low{kLimbBits, rp.limb[0], {}, {rp.mult[0], 0}};
-  RangePlan high{rp.bits - kLimbBits, rp.limb[1], {}, {rp.mult[1], 0}};
-  ZKCC_RETURN_IF_ERROR(range_check(r, low, what + " low limb"));
-  return range_check(r, high, what + " high limb");
+  return ok_status();
 }
 
 // Reduces a claim on out = map(inputs) to claims on the inputs.
@@ -843,21 +1009,6 @@ Status row_division(R& r, const LayerPlan& lp, const std::string& what) {
   for (const auto& [rp, name] : {std::pair{&lp.parity_range, " parity"}, {&lp.h_range, " half divisor"},
                                  {&lp.range, " remainder"}, {&lp.d_range, " remainder bound"}}) {
     ZKCC_RETURN_IF_ERROR(range_check(r, *rp, what + name));
-  }
-  {
-    std::vector<Column> witness, table;
-    if constexpr (R::kProver) {
-      witness.push_back(r.slots[y]->data);
-      table.push_back(lp.tin);
-    }
-    ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, lp.m_slot, ed.vars(), std::countr_zero(lp.tin.size()),
-                                                1, what + " quotient range"));
-    if constexpr (!R::kProver) {
-      ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[y], c.witness_point, c.witness_evals[0], what + " quotient"));
-      if (evaluate_mle(lp.tin, c.table_point) != c.table_evals[0]) {
-        return invalid_argument(what + ": false claim on the quotient's range table");
-      }
-    }
   }
   std::vector<QM31> zr = r.t.draw_qm31s(sd.vars());
   ZKCC_ASSIGN_OR_RETURN(QM31 h_at, state(r, lp.h_slot, zr, what + " half divisor"));
@@ -976,22 +1127,6 @@ Status prove_layer(R& r, size_t l) {
     case Gadget::kSparse:
       return sparse(r, lp.map, lp.inputs, z, v, what);
     case Gadget::kRequant: {
-      const size_t y = slot_of(lp.output);
-      std::vector<Column> witness, table;
-      if constexpr (R::kProver) {
-        witness = {r.slots[lp.q_slot]->data, r.slots[y]->data};
-        table = {lp.tin, lp.tout};
-      }
-      ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, lp.m_slot, yd.vars(), std::countr_zero(lp.tin.size()),
-                                                  2, what + " clamp"));
-      if constexpr (!R::kProver) {
-        ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[lp.q_slot], c.witness_point, c.witness_evals[0], what + " quotient"));
-        ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[y], c.witness_point, c.witness_evals[1], what + " output"));
-        if (evaluate_mle(lp.tin, c.table_point) != c.table_evals[0] ||
-            evaluate_mle(lp.tout, c.table_point) != c.table_evals[1]) {
-          return invalid_argument(what + ": false claim on the clamp table");
-        }
-      }
       if (lp.shift > 0) ZKCC_RETURN_IF_ERROR(range_check(r, lp.range, what + " remainder"));
       // x + h = 2^s q + r at a random point leaves the claim on x.
       z = r.t.draw_qm31s(yd.vars());
@@ -1003,51 +1138,10 @@ Status prove_layer(R& r, size_t l) {
       const QM31 x = q * M31::from_u64(uint64_t{1} << lp.shift) + rem - QM31::from_m31(M31::from_i64(lp.half));
       return claim(r, lp.inputs[0], std::move(z), x, what + " input");
     }
-    case Gadget::kLookup: {
-      const Matrix* x = r.clear(lp.inputs[0]);
-      const size_t y = slot_of(lp.output);
-      std::vector<Column> witness, table;
-      if constexpr (R::kProver) {
-        witness = {x->data, r.slots[y]->data};
-        table = {lp.tin, lp.tout};
-      }
-      ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, lp.m_slot, yd.vars(), std::countr_zero(lp.tin.size()),
-                                                  2, what));
-      if constexpr (!R::kProver) {
-        ZKCC_RETURN_IF_ERROR(check_eval(*x, c.witness_point, c.witness_evals[0], what + " input"));
-        ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[y], c.witness_point, c.witness_evals[1], what + " output"));
-        if (evaluate_mle(lp.tin, c.table_point) != c.table_evals[0] ||
-            evaluate_mle(lp.tout, c.table_point) != c.table_evals[1]) {
-          return invalid_argument(what + ": false claim on the function table");
-        }
-      }
-      return ok_status();
-    }
+    case Gadget::kLookup:
+      return ok_status();  // its lookup runs in batched_lookup
     case Gadget::kRowMax: {
-      const Matrix* x = r.clear(lp.inputs[0]);
       const Dims& xd = r.plan.dims[lp.inputs[0]];
-      const size_t y = slot_of(lp.output);
-      // (row, max) must be one of the (row, x) pairs; padding columns carry a row number no row has.
-      const M31 no_row = -M31::one();
-      std::vector<Column> witness, table;
-      if constexpr (R::kProver) {
-        Column tag(xd.size(), no_row);
-        for (size_t row = 0; row < xd.prows; ++row) {
-          for (size_t col = 0; col < xd.cols; ++col) tag[row * xd.pcols + col] = M31::from_u64(row);
-        }
-        witness = {iota(yd.prows), r.slots[y]->data};
-        table = {std::move(tag), x->data};
-      }
-      ZKCC_ASSIGN_OR_RETURN(LogupClaims c, lookup(r, witness, table, lp.m_slot, yd.vars(), xd.vars(), 2, what + " argmax"));
-      if constexpr (!R::kProver) {
-        if (index_mle(c.witness_point) != c.witness_evals[0]) return invalid_argument(what + ": false claim on row numbers");
-        ZKCC_RETURN_IF_ERROR(check_eval(*r.slots[y], c.witness_point, c.witness_evals[1], what + " output"));
-        auto tp = std::span<const QM31>(c.table_point);
-        const QM31 mask = prefix_mle(tp.subspan(xd.row_vars()), xd.cols);
-        const QM31 tag = mask * index_mle(tp.first(xd.row_vars())) + (QM31::one() - mask) * no_row;
-        if (tag != c.table_evals[0]) return invalid_argument(what + ": false claim on the row tags");
-        ZKCC_RETURN_IF_ERROR(check_eval(*x, c.table_point, c.table_evals[1], what + " input"));
-      }
       ZKCC_RETURN_IF_ERROR(range_check(r, lp.range, what + " differences"));
       z = r.t.draw_qm31s(xd.vars());
       ZKCC_ASSIGN_OR_RETURN(v, state(r, lp.d_slot, z, what + " differences"));
@@ -1090,6 +1184,7 @@ template <typename R>
 Status run_protocol(R& r, const ProveProgress& progress) {
   bind_commitments(r.plan, r.input, r.slots, r.t);
   r.pending.resize(r.plan.dims.size());
+  ZKCC_RETURN_IF_ERROR(batched_lookup(r));
   const size_t n = r.plan.layers.size();
   for (size_t l = n; l-- > 0;) {
     ZKCC_RETURN_IF_ERROR(prove_layer(r, l));

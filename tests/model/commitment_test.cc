@@ -8,6 +8,7 @@
 
 #include "quantized_models.h"
 #include "zkcc/hash/poseidon.h"
+#include "zkcc/hash/sha2.h"
 #include "zkcc/model/graph_encoding.h"
 
 namespace zkcc::model {
@@ -24,13 +25,12 @@ TEST(Commitment, ModelCommitmentIsTheFormula) {
   const QuantizedGraph g = all_kinds_graph();
   const Bytes enc = encode_graph(g);
   ASSERT_GT(enc.size(), 31u * 4);  // several packed felts
-  std::vector<Felt252> xs = {short_string("zkcc-model-v1"), felt(enc.size())};
-  // 31 bytes to a felt, big-endian; the last chunk is the integer of its own bytes.
-  for (size_t off = 0; off < enc.size(); off += 31) {
-    Felt252 chunk;
-    for (size_t i = off; i < std::min(off + 31, enc.size()); ++i) chunk = chunk * felt(256) + felt(enc[i]);
-    xs.push_back(chunk);
-  }
+  // SHA-256 of the encoding, its two 16-byte halves as big-endian felts.
+  const hash::Sha256Digest d = hash::sha256(enc);
+  Felt252 hi, lo;
+  for (size_t i = 0; i < 16; ++i) hi = hi * felt(256) + felt(d[i]);
+  for (size_t i = 16; i < 32; ++i) lo = lo * felt(256) + felt(d[i]);
+  std::vector<Felt252> xs = {short_string("zkcc-model-v2"), felt(enc.size()), hi, lo};
   EXPECT_EQ(model_commitment(g), poseidon_hash_many(xs));
 }
 

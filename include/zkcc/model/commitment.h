@@ -1,12 +1,13 @@
 // Poseidon commitments to a quantized model, its input and its outputs, and the statement hash
-// that binds the three (what a proof of inference is about). All use Starknet's
+// that binds the three (what a proof of inference is about). All end in Starknet's
 // poseidon_hash_many, so a Cairo verifier can recompute them; each hashed sequence starts with a
 // domain tag (a Cairo short string) and carries every length, so no two kinds or shapes of data
 // hash the same sequence.
 //
-//   model_commitment(g)      = H(['zkcc-model-v1', n, bytes_to_felts(encode_graph(g))...]),
-//                              n the encoding's byte length, its bytes packed 31 to a felt
-//                              big-endian (hash/poseidon.h)
+//   model_commitment(g)      = H(['zkcc-model-v2', n, hi, lo]), n the byte length of
+//                              encode_graph(g) and hi, lo the two 128-bit halves of its SHA-256
+//                              (big-endian felts): a model runs to tens of megabytes, which SHA-256
+//                              digests in milliseconds where Poseidon over every byte takes seconds
 //   tensor_commitment(tag,t) = H([tag, rank, dims..., count, values...]), count = t.data.size(),
 //                              each int64 value v as the felt v mod p (negative v as p - |v|),
 //                              which is one-to-one since p > 2^64
