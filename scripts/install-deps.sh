@@ -10,6 +10,7 @@ packages=(
   libxml2-dev libxmlsec1-dev libcpp-httplib-dev
   libtss2-dev libtss2-tcti-swtpm0 swtpm swtpm-tools
   libonnx-dev libprotobuf-dev libonnx-testdata
+  libsqlite3-dev libpq-dev postgresql
   python3 nodejs npm
   python3-numpy python3-onnx
 )

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "zkcc/base/status.h"
+#include "zkcc/service/attesters.h"
 #include "zkcc/tee/bundle.h"
 #include "zkcc/tee/evidence.h"
 #include "zkcc/tee/policy.h"
@@ -99,12 +100,8 @@ int verify(const VerifyArgs& args);
 // Lists the model's nodes; exits 0 only when every node is supported.
 int inspect_model(const std::string& path, bool json);
 
-struct Attesters {
-  std::unique_ptr<tee::CpuAttester> cpu;  // null: no CPU TEE
-  std::unique_ptr<tee::GpuAttester> gpu;  // null: no GPU in CC mode
-};
 // The real collectors for what this machine has, or the simulated platform when asked for.
-StatusOr<Attesters> make_attesters(const AttestArgs& args);
+StatusOr<service::Attesters> make_attesters(const AttestArgs& args);
 
 // The cache directory when none is given: $XDG_CACHE_HOME/zkcc/collateral or ~/.cache/...
 std::string default_cache_dir();

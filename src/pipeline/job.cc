@@ -335,6 +335,10 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
                             const std::optional<Felt252>& expected_model) {
   tee::Verdict v;
   v.kind = "zkcc-proof";
+  // A check's detail says what went wrong, so it is kept only when the check fails.
+  auto add = [&v](std::string name, bool ok, std::string detail) {
+    v.add(std::move(name), ok, ok ? "" : std::move(detail));
+  };
   const Commitments c = commit(*p.graph, p.input, p.outputs);
   v.claims = {{"model_commitment", c.model.to_hex()},
               {"input_commitment", c.input.to_hex()},
@@ -343,11 +347,11 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
 
   // The files agree with each other.
   if (expected_model) {
-    v.add("model is the expected one", c.model == *expected_model,
+    add("model is the expected one", c.model == *expected_model,
           "the package's model commitment is " + c.model.to_hex() + ", expected " + expected_model->to_hex());
   }
   auto quantized = model::quantize_input(*p.graph, p.input_values);
-  v.add("input is the quantized given input", quantized.ok() && quantized->data == p.input.data,
+  add("input is the quantized given input", quantized.ok() && quantized->data == p.input.data,
         quantized.ok() ? "input.json's quantized values are not its values' quantization" : quantized.status().message());
   bool outputs_ok = p.output_values.size() == p.outputs.size();
   for (size_t o = 0; outputs_ok && o < p.outputs.size(); ++o) {
@@ -358,19 +362,19 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
       outputs_ok = std::abs(p.output_values[o].data[i] - want) <= 1e-9 * std::max(1.0, std::abs(want));
     }
   }
-  v.add("output values are the dequantized outputs", outputs_ok, "output.json's values differ from quantized x scale");
-  v.add("model commitment", p.receipt.compute.model_commitment == c.model,
+  add("output values are the dequantized outputs", outputs_ok, "output.json's values differ from quantized x scale");
+  add("model commitment", p.receipt.compute.model_commitment == c.model,
         "the model differs from the one the receipt names");
-  v.add("input commitment", p.receipt.compute.input_commitment == c.input,
+  add("input commitment", p.receipt.compute.input_commitment == c.input,
         "the input differs from the one the receipt names");
-  v.add("output commitment", p.receipt.compute.output_commitment == c.output,
+  add("output commitment", p.receipt.compute.output_commitment == c.output,
         "the output differs from the one the receipt names");
-  v.add("statement", p.receipt.statement == c.statement,
+  add("statement", p.receipt.statement == c.statement,
         "the receipt's statement is not the hash of the model, input and output commitments");
 
   // The evidence bundle.
   auto att = tee::bundle_from_json(p.bundle);
-  v.add("bundle is for this statement", att.ok() && att->statement == c.statement,
+  add("bundle is for this statement", att.ok() && att->statement == c.statement,
         att.ok() ? "the bundle attests statement " + att->statement.to_hex() : att.status().message());
   v.merge(tee::verify_bundle(p.bundle, roots, policy, at), "evidence");
   const Felt252 combined = att.ok() ? att->combined_hash : Felt252();
@@ -381,24 +385,24 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
     proof::Transcript t = proof_transcript(c.statement, combined);
     return proof::graph_verify(*p.graph, p.input, p.outputs, gp, t);
   }();
-  v.add("proof", proof_status.ok(), proof_status.message());
+  add("proof", proof_status.ok(), proof_status.message());
 
   // The receipt and the calldata repeat what the checks above established.
   const Felt252 proof_h = proof_hash(p.proof);
-  v.add("receipt names this proof", p.receipt.proof_digest == proof_h, "proof_digest is not proof.bin's hash");
-  v.add("receipt names this attestation",
+  add("receipt names this proof", p.receipt.proof_digest == proof_h, "proof_digest is not proof.bin's hash");
+  add("receipt names this attestation",
         att.ok() && p.receipt.tee_attestation_hash == combined && p.receipt.cpu_tee_report_hash == att->cpu_hash &&
             p.receipt.gpu_tee_report_hash == att->gpu_hash,
         "the receipt's attestation hashes are not the bundle's");
   Package expect = p;
   expect.verify_and_pay = chain_args(c, p, proof_h, combined);
   auto vp_calldata = starknet::verify_and_pay_calldata(expect.verify_and_pay);
-  v.add("verify_and_pay arguments", p.verify_and_pay == expect.verify_and_pay,
+  add("verify_and_pay arguments", p.verify_and_pay == expect.verify_and_pay,
         "calldata.json's arguments differ from the commitments, proof, receipt or attestation");
-  v.add("verify_and_pay calldata", vp_calldata.ok() && *vp_calldata == p.verify_and_pay_calldata,
+  add("verify_and_pay calldata", vp_calldata.ok() && *vp_calldata == p.verify_and_pay_calldata,
         "calldata.json's verify_and_pay felts are not its arguments' encoding");
   auto pc = starknet::proof_calldata(c.statement, combined, proof_felts(p.proof));
-  v.add("proof calldata", pc.ok() && *pc == p.proof_calldata, "calldata.json's proof felts are not proof.bin");
+  add("proof calldata", pc.ok() && *pc == p.proof_calldata, "calldata.json's proof felts are not proof.bin");
   return v;
 }
 

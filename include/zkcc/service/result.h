@@ -1,0 +1,37 @@
+// A job's result as one JSON document (GET /api/v1/jobs/ID/result), which POST /api/v1/verify
+// takes back:
+//   {"job_id", "model_id",
+//    "summary": {"level", "statement", "combined_hash", "model_commitment", "proof_hash",
+//                "receipt_hash", "proof_bytes", "prove_ms", "top1": [class per output]},
+//    "files": {"input.json": {...}, "output.json": {...}, "bundle.json": {...},
+//              "receipt.json": {...}, "calldata.json": {...}, "proof.bin": "<base64>",
+//              "model.zkq": "<base64>" (optional)}}
+// "files" holds the proof directory of pipeline/job.h, the JSON files as JSON values. model.zkq is
+// left out when the model is registered (the store has it under model_id); a document may carry it
+// to be verified by a server that does not know the model. The summary is for people: a verifier
+// reads only "files" (and "model_id", which the model must then match).
+#ifndef ZKCC_SERVICE_RESULT_H_
+#define ZKCC_SERVICE_RESULT_H_
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "zkcc/base/bytes.h"
+#include "zkcc/base/status.h"
+#include "zkcc/pipeline/job.h"
+
+namespace zkcc::service {
+
+nlohmann::json result_document(const std::string& job_id, const std::string& model_id, const pipeline::Package& p);
+
+// The package files of a result document: its JSON files serialised, proof.bin and model.zkq
+// decoded. Without "model.zkq" in the document, `model_graph` (the store's encoding of the model
+// named by "model_id") supplies it; fails when neither has it. Refuses unknown file names, a file
+// of the wrong kind and bad base64, naming the file.
+StatusOr<std::map<std::string, Bytes>> result_files(const nlohmann::json& doc, const Bytes* model_graph);
+
+}  // namespace zkcc::service
+
+#endif  // ZKCC_SERVICE_RESULT_H_

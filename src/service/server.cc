@@ -1,0 +1,885 @@
+#include "zkcc/service/server.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "log.h"
+#include "zkcc/base/json.h"
+#include "zkcc/model/commitment.h"
+#include "zkcc/model/graph_encoding.h"
+#include "zkcc/model/input_json.h"
+#include "zkcc/pipeline/job.h"
+#include "zkcc/service/result.h"
+#include "zkcc/starknet/calldata.h"
+#include "zkcc/tee/bundle.h"
+#include "zkcc/tee/capability.h"
+
+namespace zkcc::service {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using httplib::Request;
+using httplib::Response;
+
+constexpr size_t kMaxModelFileBytes = size_t{1} << 30;
+
+// Responses never throw on bytes that are not UTF-8 (a name or path echoed back): they are replaced.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+void reply(Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(dump(body), "application/json");
+}
+
+void error(Response& res, int status, const std::string& message) { reply(res, status, {{"error", message}}); }
+
+int http_status(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange:
+      return 400;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kUnimplemented:
+      return 422;  // a well-formed model or input this server cannot take
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+void error(Response& res, const Status& s) {
+  const int status = http_status(s);
+  // The server's own failures are logged; the client gets no internals beyond the message.
+  if (status >= 500) log_line("error: " + s.to_string());
+  error(res, status, s.message());
+}
+
+// The media type of a Content-Type header, lowercased, without parameters.
+std::string media_type(const Request& req) {
+  std::string v = req.get_header_value("Content-Type");
+  v = v.substr(0, v.find(';'));
+  std::string out;
+  for (char c : v) {
+    if (c == ' ' || c == '\t') continue;
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return out;
+}
+
+bool is_hex_id(const std::string& s, size_t min_digits, size_t max_digits, bool prefixed) {
+  std::string_view v = s;
+  if (prefixed) {
+    if (!v.starts_with("0x")) return false;
+    v.remove_prefix(2);
+  }
+  return v.size() >= min_digits && v.size() <= max_digits &&
+         std::all_of(v.begin(), v.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+bool is_job_id(const std::string& s) { return is_hex_id(s, 32, 32, false); }
+bool is_model_id(const std::string& s) { return is_hex_id(s, 1, 64, true); }
+
+std::string random_job_id() {
+  uint8_t b[16];
+  if (RAND_bytes(b, sizeof b) != 1) return {};
+  return to_hex(b);
+}
+
+bool printable_name(const std::string& s) {
+  return !s.empty() && s.size() <= 128 && std::all_of(s.begin(), s.end(), [](char c) { return c >= ' ' && c < 0x7f; });
+}
+
+StatusOr<double> input_range_of(const json& v) {
+  if (!v.is_number()) return invalid_argument("'input_range' must be a number");
+  double r = v.get<double>();
+  if (!std::isfinite(r) || r <= 0 || r > 1e6) return invalid_argument("'input_range' must lie in (0, 1e6]");
+  return r;
+}
+
+// `relative` under `base` (already canonical): no absolute path, no "..", and the result, with
+// every symbolic link resolved, still inside `base`.
+StatusOr<fs::path> resolve_under(const fs::path& base, const std::string& relative) {
+  if (base.empty()) return permission_denied("model paths are disabled: the server has no --models-dir");
+  if (relative.empty() || relative.size() > 4096 || relative.find('\0') != std::string::npos) {
+    return invalid_argument("'path' must be a relative path");
+  }
+  fs::path p(relative);
+  if (p.is_absolute() || p.has_root_name() || p.has_root_directory()) {
+    return permission_denied("absolute paths are refused; name a file under the model directory");
+  }
+  for (const fs::path& part : p) {
+    if (part == "..") return permission_denied("'..' is refused in a model path");
+  }
+  std::error_code ec;
+  fs::path full = fs::weakly_canonical(base / p, ec);
+  if (ec) return not_found("no model file '" + relative + "'");
+  auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
+  if (b != base.end()) return permission_denied("'" + relative + "' leads outside the model directory");
+  if (!fs::is_regular_file(full, ec)) return not_found("no model file '" + relative + "'");
+  return full;
+}
+
+std::string text_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+// JSON nested deeper than this is refused before it is parsed: JSON values are copied, compared
+// and serialised recursively, so a deep enough document would exhaust a thread's stack.
+constexpr int kMaxJsonDepth = 64;
+
+Status check_json_depth(std::string_view text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        return invalid_argument("request JSON is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return ok_status();
+}
+
+// The body of a JSON request: an object, without repeated keys or excessive nesting.
+StatusOr<json> json_body(const Request& req) {
+  ZKCC_RETURN_IF_ERROR(check_json_depth(req.body));
+  return parse_strict_object(req.body, "request");
+}
+
+}  // namespace
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return false;
+}
+
+Status parse_listen_address(const std::string& text, std::string* host, int* port) {
+  std::string h, p;
+  if (text.starts_with('[')) {
+    size_t close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return invalid_argument("--listen: expected [IPV6]:PORT");
+    }
+    h = text.substr(1, close - 1);
+    p = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) return invalid_argument("--listen: expected HOST:PORT");
+    h = text.substr(0, colon);
+    p = text.substr(colon + 1);
+  }
+  if (h.empty()) return invalid_argument("--listen: the host is missing");
+  if (p.empty() || p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoi(p) > 65535) {
+    return invalid_argument("--listen: the port must be a number from 0 to 65535");
+  }
+  *host = h;
+  *port = std::stoi(p);
+  return ok_status();
+}
+
+// A few store connections for the HTTP threads, each used by one request at a time.
+class StorePool {
+ public:
+  Status open(const std::string& spec, const std::string& data_dir, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      auto s = std::make_unique<Entry>();
+      ZKCC_ASSIGN_OR_RETURN(s->store, open_store(spec, data_dir));
+      entries_.push_back(std::move(s));
+    }
+    return ok_status();
+  }
+  template <typename F>
+  auto with(F&& f) {
+    Entry& e = *entries_[next_.fetch_add(1, std::memory_order_relaxed) % entries_.size()];
+    std::lock_guard<std::mutex> lock(e.mu);
+    return f(*e.store);
+  }
+
+ private:
+  struct Entry {
+    std::mutex mu;
+    std::unique_ptr<JobStore> store;
+  };
+  std::vector<std::unique_ptr<Entry>> entries_;
+  std::atomic<size_t> next_{0};
+};
+
+// Hardware detection at start and then every interval, never per request.
+class CapabilityMonitor {
+ public:
+  ~CapabilityMonitor() { stop(); }
+  void start(std::string root, std::chrono::seconds interval) {
+    root_ = std::move(root);
+    refresh();
+    thread_ = std::thread([this, interval] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!cv_.wait_for(lock, interval, [&] { return stopping_; })) {
+        lock.unlock();
+        refresh();
+        lock.lock();
+      }
+    });
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::pair<tee::FullStackCapability, int64_t> get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {cap_, detected_ms_};
+  }
+
+ private:
+  void refresh() {
+    tee::DetectOptions o;
+    o.root = root_;
+    o.probe_nvml = root_ == "/";
+    tee::FullStackCapability cap = tee::detect(o);
+    std::lock_guard<std::mutex> lock(mu_);
+    cap_ = std::move(cap);
+    detected_ms_ = now_ms();
+  }
+
+  std::string root_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  tee::FullStackCapability cap_;
+  int64_t detected_ms_ = 0;
+  std::thread thread_;
+};
+
+struct Server::Impl {
+  ServerOptions options;
+  fs::path models_dir;  // canonical, or empty
+  httplib::Server http;
+  std::thread http_thread;
+  int port = 0;
+  int listen_fd = -1;
+  StorePool stores;
+  Metrics metrics;
+  RateLimiter limiter;
+  CapabilityMonitor monitor;
+  tee::BundleRoots roots;
+  std::unique_ptr<WorkerPool> workers;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::mutex stop_mu;
+  bool stopped = false;
+  int given_back = 0;
+  std::mutex shapes_mu;
+  std::map<std::string, model::Shape> input_shapes;  // model id -> input shape, for prove requests
+
+  explicit Impl(ServerOptions o) : options(std::move(o)), limiter(options.rate_per_sec, options.rate_burst) {}
+
+  void routes();
+  void health(const Request& req, Response& res);
+  void register_model(const Request& req, Response& res);
+  void list_models(Response& res);
+  void get_model(const std::string& id, Response& res);
+  void submit(const Request& req, Response& res);
+  void job_status(const std::string& id, Response& res);
+  void job_result(const std::string& id, Response& res);
+  void verify(const Request& req, Response& res);
+  StatusOr<model::Shape> input_shape(const std::string& model_id);
+};
+
+void Server::Impl::routes() {
+  http.set_pre_routing_handler([this](const Request& req, Response& res) {
+    if (!req.path.starts_with("/api/")) return httplib::Server::HandlerResponse::Unhandled;
+    int retry_after = 1;
+    if (!limiter.admit(req.remote_addr, RateLimiter::Clock::now(), &retry_after)) {
+      metrics.rate_limited();
+      res.set_header("Retry-After", std::to_string(retry_after));
+      error(res, 429, "too many requests from " + req.remote_addr + "; retry in " + std::to_string(retry_after) + " s");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!options.tokens.empty() && !options.tokens.allows(req.get_header_value("Authorization"))) {
+      metrics.auth_failure();
+      res.set_header("WWW-Authenticate", "Bearer realm=\"zkcc\"");
+      error(res, 401, req.has_header("Authorization") ? "the token is not valid"
+                                                      : "this API needs an Authorization: Bearer token");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_error_handler(httplib::Server::HandlerWithResponse([](const Request& req, Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    switch (res.status) {
+      case 404:
+        error(res, 404, "no such endpoint: " + req.method + " " + req.path);
+        break;
+      case 413:
+        error(res, 413, "the request body is larger than this server accepts");
+        break;
+      case 414:
+        error(res, 414, "the request URI is too long");
+        break;
+      default:
+        error(res, res.status, res.status < 500 ? "the request is malformed" : "internal error");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http.set_exception_handler([](const Request& req, Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log_line("error: " + req.method + " " + req.path + ": " + what);
+    error(res, 500, "internal error");
+  });
+  http.set_logger([this](const Request&, const Response& res) { metrics.http_response(res.status); });
+
+  http.Get("/health", [this](const Request& req, Response& res) { health(req, res); });
+  http.Get("/metrics", [this](const Request&, Response& res) {
+    std::optional<JobCounts> counts;
+    auto c = stores.with([](JobStore& s) { return s.counts(); });
+    if (c.ok()) counts = *c;
+    double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    res.set_content(metrics.render(counts, uptime), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  http.Post("/api/v1/models", [this](const Request& req, Response& res) { register_model(req, res); });
+  http.Get("/api/v1/models", [this](const Request&, Response& res) { list_models(res); });
+  http.Get(R"(/api/v1/models/([^/]+))", [this](const Request& req, Response& res) { get_model(req.matches[1], res); });
+  http.Post("/api/v1/prove", [this](const Request& req, Response& res) { submit(req, res); });
+  http.Get(R"(/api/v1/jobs/([^/]+))", [this](const Request& req, Response& res) { job_status(req.matches[1], res); });
+  http.Get(R"(/api/v1/jobs/([^/]+)/result)",
+           [this](const Request& req, Response& res) { job_result(req.matches[1], res); });
+  http.Post("/api/v1/verify", [this](const Request& req, Response& res) { verify(req, res); });
+  // The known paths under other methods: 405 with the methods they take.
+  auto not_allowed = [](const char* allow) {
+    return [allow](const Request& req, Response& res) {
+      res.set_header("Allow", allow);
+      error(res, 405, req.method + " is not allowed on " + req.path + " (" + allow + ")");
+    };
+  };
+  for (const char* path : {"/api/v1/prove", "/api/v1/verify"}) {
+    http.Get(path, not_allowed("POST"));
+    http.Put(path, not_allowed("POST"));
+    http.Delete(path, not_allowed("POST"));
+  }
+  for (const char* path : {"/health", "/metrics", R"(/api/v1/jobs/([^/]+))", R"(/api/v1/jobs/([^/]+)/result)",
+                           R"(/api/v1/models/([^/]+))"}) {
+    http.Post(path, not_allowed("GET"));
+    http.Put(path, not_allowed("GET"));
+    http.Delete(path, not_allowed("GET"));
+  }
+  http.Put("/api/v1/models", not_allowed("GET, POST"));
+  http.Delete("/api/v1/models", not_allowed("GET, POST"));
+}
+
+void Server::Impl::health(const Request&, Response& res) {
+  auto [cap, detected_ms] = monitor.get();
+  const bool sim = options.worker.platform.platform == "sim";
+  const bool cpu_tee = cap.cpu.device_available;
+  const bool gpu_tee = cap.gpu.cc_active && cap.gpu.cc_ready && (cap.gpu.nvml_available || cap.gpu.nvattest_available);
+  json levels = {"auto", "zk-only"};
+  if (sim ? (options.worker.platform.sim_cpu != tee::CpuPlatform::kNone || options.worker.platform.sim_gpus > 0)
+          : (cpu_tee || gpu_tee)) {
+    levels.push_back("tee");
+  }
+  if (sim ? (options.worker.platform.sim_cpu != tee::CpuPlatform::kNone && options.worker.platform.sim_gpus > 0)
+          : (cpu_tee && gpu_tee)) {
+    levels.push_back("full-cc");
+  }
+  json h = {{"status", "ok"},
+            {"uptime_secs", static_cast<int64_t>(
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
+            {"version", options.version},
+            {"gpu_available", cap.gpu.device_count > 0},
+            {"tee_available", gpu_tee},
+            {"cpu_tee_available", cpu_tee},
+            {"cpu_platform", tee::cpu_platform_name(cap.cpu.platform)},
+            {"full_stack_cc", cpu_tee && gpu_tee},
+            {"security_level", options.default_level},
+            {"attestation", sim ? "simulated" : "hardware"},
+            {"levels_available", levels},
+            {"detected_at", format_time_ms(detected_ms)},
+            {"workers", workers ? workers->threads() : 0},
+            {"busy_workers", workers ? workers->busy() : 0}};
+  auto counts = stores.with([](JobStore& s) { return s.counts(); });
+  auto models = stores.with([](JobStore& s) { return s.list_models(); });
+  if (counts.ok() && models.ok()) {
+    h["loaded_models"] = models->size();
+    h["queued_jobs"] = counts->queued;
+    h["active_jobs"] = counts->running;
+    reply(res, 200, h);
+    return;
+  }
+  h["status"] = "degraded";
+  h["store_error"] = (counts.ok() ? models.status() : counts.status()).message();
+  h["loaded_models"] = nullptr;
+  h["queued_jobs"] = nullptr;
+  h["active_jobs"] = nullptr;
+  reply(res, 503, h);
+}
+
+void Server::Impl::register_model(const Request& req, Response& res) {
+  const std::string type = media_type(req);
+  pipeline::ModelOptions mo;
+  std::string name;
+  Bytes onnx;
+  if (type == "application/octet-stream") {
+    if (req.body.empty()) return error(res, 400, "the body must be the ONNX model");
+    for (const auto& [key, value] : req.params) {
+      if (key == "input_range") {
+        char* end = nullptr;
+        double r = std::strtod(value.c_str(), &end);
+        auto checked = input_range_of(end == value.c_str() + value.size() && !value.empty() ? json(r) : json("x"));
+        if (!checked.ok()) return error(res, checked.status());
+        mo.input_range = *checked;
+      } else if (key == "name") {
+        if (!printable_name(value)) return error(res, 400, "'name' must be 1 to 128 printable ASCII characters");
+        name = value;
+      } else {
+        return error(res, 400, "unknown query parameter '" + key + "' (input_range, name)");
+      }
+    }
+    onnx.assign(req.body.begin(), req.body.end());
+  } else if (type == "application/json") {
+    auto body = json_body(req);
+    if (!body.ok()) return error(res, body.status());
+    std::string path;
+    for (const auto& [key, value] : body->items()) {
+      if (key == "path" || key == "calibration_path" || key == "name") {
+        if (!value.is_string()) return error(res, 400, "'" + key + "' must be a string");
+      }
+      if (key == "path") {
+        path = value.get<std::string>();
+      } else if (key == "name") {
+        if (!printable_name(value.get<std::string>())) {
+          return error(res, 400, "'name' must be 1 to 128 printable ASCII characters");
+        }
+        name = value.get<std::string>();
+      } else if (key == "calibration") {
+        if (!value.is_array()) return error(res, 400, "'calibration' must be an array of inputs");
+        mo.calibration_json = dump(value);
+      } else if (key == "calibration_path") {
+        auto cal_path = resolve_under(models_dir, value.get<std::string>());
+        if (!cal_path.ok()) return error(res, cal_path.status());
+        auto cal = read_file(cal_path->string(), options.max_body_bytes);
+        if (!cal.ok()) return error(res, cal.status());
+        mo.calibration_json = text_of(*cal);
+      } else if (key == "input_range") {
+        auto r = input_range_of(value);
+        if (!r.ok()) return error(res, r.status());
+        mo.input_range = *r;
+      } else {
+        return error(res, 400, "unknown key '" + key + "' (path, name, calibration, calibration_path, input_range)");
+      }
+    }
+    if (path.empty()) return error(res, 400, "'path' is missing (or send the ONNX file as application/octet-stream)");
+    if (body->contains("calibration") && body->contains("calibration_path")) {
+      return error(res, 400, "give 'calibration' or 'calibration_path', not both");
+    }
+    auto full = resolve_under(models_dir, path);
+    if (!full.ok()) return error(res, full.status());
+    auto bytes = read_file(full->string(), kMaxModelFileBytes);
+    if (!bytes.ok()) return error(res, bytes.status());
+    onnx = std::move(*bytes);
+    if (name.empty()) name = full->filename().string();
+  } else {
+    return error(res, 415, "send the ONNX file as application/octet-stream, or JSON {\"path\": ...}");
+  }
+
+  auto graph = pipeline::load_model(onnx, mo);
+  if (!graph.ok()) {
+    // Whatever the importer refuses is the upload's fault: malformed (400) or unsupported (422).
+    const Status& st = graph.status();
+    return error(res, st.code() == StatusCode::kUnimplemented ? 422 : 400, "model: " + st.message());
+  }
+  const std::string id = model::model_commitment(*graph).to_hex();
+  json outputs = json::array();
+  for (size_t o : graph->outputs) outputs.push_back(graph->values[o].shape);
+  json info = {{"model_id", id},
+               {"commitment", id},
+               {"name", name.empty() ? "model" : name},
+               {"layers", graph->layers.size()},
+               {"input_shape", graph->values[0].shape},
+               {"output_shapes", outputs},
+               {"parameters", model::parameter_count(*graph)},
+               {"activation_bits", graph->activation_bits},
+               {"calibrated", !mo.calibration_json.empty()}};
+  if (mo.calibration_json.empty()) info["input_range"] = mo.input_range;
+
+  auto existing = stores.with([&](JobStore& s) { return s.get_model(id); });
+  if (!existing.ok()) return error(res, existing.status());
+  if (existing->has_value()) {
+    auto stored = json::parse((*existing)->info_json, nullptr, false);
+    if (stored.is_object()) info = stored;
+    info["created_at"] = format_time_ms((*existing)->created_ms);
+    return reply(res, 200, info);
+  }
+  ModelRecord record{id, model::encode_graph(*graph), dump(info), now_ms()};
+  Status s = stores.with([&](JobStore& st) { return st.put_model(record); });
+  if (!s.ok()) return error(res, s);
+  {
+    std::lock_guard<std::mutex> lock(shapes_mu);
+    input_shapes[id] = graph->values[0].shape;
+  }
+  log_line("model " + id + " registered (" + info["name"].get<std::string>() + ", " +
+           std::to_string(graph->layers.size()) + " layers)");
+  info["created_at"] = format_time_ms(record.created_ms);
+  res.set_header("Location", "/api/v1/models/" + id);
+  reply(res, 201, info);
+}
+
+void Server::Impl::list_models(Response& res) {
+  auto models = stores.with([](JobStore& s) { return s.list_models(); });
+  if (!models.ok()) return error(res, models.status());
+  json list = json::array();
+  for (const ModelRecord& m : *models) {
+    json info = json::parse(m.info_json, nullptr, false);
+    if (!info.is_object()) info = {{"model_id", m.id}};
+    info["created_at"] = format_time_ms(m.created_ms);
+    list.push_back(std::move(info));
+  }
+  reply(res, 200, {{"models", list}});
+}
+
+void Server::Impl::get_model(const std::string& id, Response& res) {
+  if (!is_model_id(id)) return error(res, 400, "a model id is a commitment in lowercase 0x hex");
+  auto m = stores.with([&](JobStore& s) { return s.get_model(id); });
+  if (!m.ok()) return error(res, m.status());
+  if (!m->has_value()) return error(res, 404, "no model " + id);
+  json info = json::parse((*m)->info_json, nullptr, false);
+  if (!info.is_object()) info = {{"model_id", id}};
+  info["created_at"] = format_time_ms((*m)->created_ms);
+  reply(res, 200, info);
+}
+
+StatusOr<model::Shape> Server::Impl::input_shape(const std::string& model_id) {
+  {
+    std::lock_guard<std::mutex> lock(shapes_mu);
+    auto it = input_shapes.find(model_id);
+    if (it != input_shapes.end()) return it->second;
+  }
+  auto m = stores.with([&](JobStore& s) { return s.get_model(model_id); });
+  if (!m.ok()) return m.status();
+  if (!m->has_value()) return not_found("no model " + model_id + " (register it with POST /api/v1/models)");
+  ZKCC_ASSIGN_OR_RETURN(model::QuantizedGraph g, model::decode_graph((*m)->graph));
+  std::lock_guard<std::mutex> lock(shapes_mu);
+  if (input_shapes.size() >= 1024) input_shapes.clear();
+  input_shapes[model_id] = g.values[0].shape;
+  return g.values[0].shape;
+}
+
+void Server::Impl::submit(const Request& req, Response& res) {
+  if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
+  auto body = json_body(req);
+  if (!body.ok()) return error(res, body.status());
+  ProveRequest r;
+  r.level = options.default_level;
+  std::string model_id;
+  for (const auto& [key, value] : body->items()) {
+    if (key == "input") {
+      r.input = value;
+      continue;
+    }
+    if (key != "model_id" && key != "level" && key != "worker" && key != "sage_amount") {
+      return error(res, 400, "unknown key '" + key + "' (model_id, input, level, worker, sage_amount)");
+    }
+    if (!value.is_string()) return error(res, 400, "'" + key + "' must be a string");
+    const std::string& v = value.get_ref<const std::string&>();
+    (key == "model_id" ? model_id : key == "level" ? r.level : key == "worker" ? r.worker : r.sage_amount) = v;
+  }
+  if (model_id.empty()) return error(res, 400, "'model_id' is missing");
+  if (r.input.is_null()) return error(res, 400, "'input' is missing");
+  if (!is_model_id(model_id)) return error(res, 400, "'model_id' must be a model commitment in lowercase 0x hex");
+  if (auto level = tee::parse_security_level(r.level); !level.ok()) return error(res, 400, level.status().message());
+  auto worker = Felt252::parse(r.worker);
+  if (!worker.ok()) return error(res, worker.status().with_context("worker"));
+  if (Status s = starknet::check_contract_address(*worker, "worker"); !s.ok()) return error(res, s);
+  if (auto sage = starknet::parse_u256(r.sage_amount); !sage.ok()) {
+    return error(res, sage.status().with_context("sage_amount"));
+  }
+  auto shape = input_shape(model_id);
+  if (!shape.ok()) return error(res, shape.status());
+  if (auto x = model::parse_input_json(dump(r.input), *shape); !x.ok()) {
+    return error(res, x.status().with_context("input"));
+  }
+
+  JobRecord job;
+  job.id = random_job_id();
+  if (job.id.empty()) return error(res, internal_error("no random bytes for a job id"));
+  job.model_id = model_id;
+  job.request_json = prove_request_json(r);
+  job.created_ms = now_ms();
+  Status s = stores.with([&](JobStore& st) { return st.enqueue(job, options.max_queued); });
+  if (s.code() == StatusCode::kUnavailable) {
+    res.set_header("Retry-After", "5");
+    return error(res, 429, "the queue is full (" + std::to_string(options.max_queued) + " jobs); retry later");
+  }
+  if (!s.ok()) return error(res, s);
+  if (workers) workers->notify();
+  res.set_header("Location", "/api/v1/jobs/" + job.id);
+  reply(res, 202, {{"job_id", job.id},
+                   {"status", "queued"},
+                   {"level", r.level},
+                   {"status_url", "/api/v1/jobs/" + job.id},
+                   {"result_url", "/api/v1/jobs/" + job.id + "/result"}});
+}
+
+void Server::Impl::job_status(const std::string& id, Response& res) {
+  if (!is_job_id(id)) return error(res, 400, "a job id is 32 lowercase hex digits");
+  auto job = stores.with([&](JobStore& s) { return s.get_job(id); });
+  if (!job.ok()) return error(res, job.status());
+  if (!job->has_value()) return error(res, 404, "no job " + id);
+  const JobRecord& j = **job;
+  json out = {{"job_id", j.id}, {"model_id", j.model_id}, {"status", job_state_name(j.state)}, {"attempts", j.attempts}};
+  auto request = parse_prove_request(j.request_json);
+  if (request.ok()) out["level"] = request->level;
+  int64_t done = j.progress_done, total = j.progress_total;
+  if (j.state == JobState::kDone && total > 0) done = total;
+  out["progress"] = {{"layers_done", done},
+                     {"layers_total", total},
+                     {"fraction", total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0}};
+  if (j.state == JobState::kRunning) {
+    out["worker"] = j.worker;
+    out["lease_until"] = format_time_ms(j.lease_until_ms);
+  }
+  if (j.state == JobState::kFailed) out["error"] = j.error;
+  json timings = {{"created_at", format_time_ms(j.created_ms)}};
+  if (j.started_ms > 0) {
+    timings["started_at"] = format_time_ms(j.started_ms);
+    timings["queued_ms"] = j.started_ms - j.created_ms;
+  }
+  if (j.finished_ms > 0) {
+    timings["finished_at"] = format_time_ms(j.finished_ms);
+    if (j.started_ms > 0) timings["run_ms"] = j.finished_ms - j.started_ms;
+    timings["total_ms"] = j.finished_ms - j.created_ms;
+  } else if (j.started_ms > 0) {
+    timings["run_ms"] = now_ms() - j.started_ms;
+  }
+  out["timings"] = timings;
+  if (j.state == JobState::kDone) out["result_url"] = "/api/v1/jobs/" + j.id + "/result";
+  reply(res, 200, out);
+}
+
+void Server::Impl::job_result(const std::string& id, Response& res) {
+  if (!is_job_id(id)) return error(res, 400, "a job id is 32 lowercase hex digits");
+  auto job = stores.with([&](JobStore& s) { return s.get_job(id); });
+  if (!job.ok()) return error(res, job.status());
+  if (!job->has_value()) return error(res, 404, "no job " + id);
+  const JobRecord& j = **job;
+  if (j.state == JobState::kFailed) {
+    return reply(res, 409, {{"error", "the job failed: " + j.error}, {"status", "failed"}});
+  }
+  if (j.state != JobState::kDone) {
+    return reply(res, 409, {{"error", "the job is " + std::string(job_state_name(j.state)) + "; no result yet"},
+                            {"status", job_state_name(j.state)}});
+  }
+  auto result = stores.with([&](JobStore& s) { return s.get_result(id); });
+  if (!result.ok()) return error(res, result.status());
+  if (!result->has_value()) return error(res, data_loss("job " + id + " is done but its result is missing"));
+  res.status = 200;
+  res.set_content(text_of(**result), "application/json");
+}
+
+void Server::Impl::verify(const Request& req, Response& res) {
+  if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
+  auto body = json_body(req);
+  if (!body.ok()) return error(res, body.status());
+  // The document: a result or a bundle, bare or under "result" / "bundle" beside "policy" and "at".
+  const json* doc = &*body;
+  std::optional<tee::Policy> policy = options.policy;
+  int64_t at = static_cast<int64_t>(std::time(nullptr));
+  bool wrapped = body->contains("result") || body->contains("bundle");
+  if (wrapped) {
+    if (body->contains("result") && body->contains("bundle")) {
+      return error(res, 400, "give a 'result' or a 'bundle', not both");
+    }
+    for (const auto& [key, value] : body->items()) {
+      if (key == "result" || key == "bundle") {
+        if (!value.is_object()) return error(res, 400, "'" + key + "' must be a JSON object");
+        doc = &value;
+      } else if (key == "policy") {
+        auto p = tee::Policy::from_json(value);
+        if (!p.ok()) return error(res, p.status().with_context("policy"));
+        policy = std::move(*p);
+      } else if (key == "at") {
+        if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+          return error(res, 400, "'at' must be Unix seconds");
+        }
+        at = value.get<int64_t>();
+      } else {
+        return error(res, 400, "unknown key '" + key + "' (result or bundle, policy, at)");
+      }
+    }
+  }
+  const bool is_result = wrapped ? body->contains("result") : doc->contains("files");
+  const bool is_bundle = wrapped ? body->contains("bundle") : doc->contains("combined_hash") && doc->contains("version");
+  if (!is_result && !is_bundle) {
+    return error(res, 400, "expected a job result ({\"files\": ...}) or an evidence bundle ({\"version\", ...})");
+  }
+  const tee::Policy* pp = policy ? &*policy : nullptr;
+  tee::Verdict verdict;
+  if (is_result) {
+    std::optional<Felt252> expected_model;
+    std::optional<Bytes> graph;
+    if (doc->contains("model_id")) {
+      const json& id = (*doc)["model_id"];
+      if (!id.is_string() || !is_model_id(id.get<std::string>())) {
+        return error(res, 400, "'model_id' must be a model commitment in lowercase 0x hex");
+      }
+      auto m = Felt252::parse(id.get<std::string>());
+      if (!m.ok()) return error(res, m.status().with_context("model_id"));
+      expected_model = *m;
+      const json& files = doc->value("files", json::object());
+      if (!files.is_object() || !files.contains("model.zkq")) {
+        auto record = stores.with([&](JobStore& s) { return s.get_model(id.get<std::string>()); });
+        if (!record.ok()) return error(res, record.status());
+        if (record->has_value()) graph = std::move((*record)->graph);
+      }
+    }
+    auto files = result_files(*doc, graph ? &*graph : nullptr);
+    if (!files.ok()) return error(res, files.status());
+    auto package = pipeline::parse_package(*files);
+    if (!package.ok()) return error(res, package.status());
+    verdict = pipeline::verify_package(*package, roots, pp, at, expected_model);
+  } else {
+    verdict = tee::verify_bundle(*doc, roots, pp, at);
+  }
+  metrics.verification(verdict.ok());
+  json failed = json::array();
+  for (const tee::Check& c : verdict.checks) {
+    if (!c.ok) failed.push_back(c.name + (c.detail.empty() ? "" : ": " + c.detail));
+  }
+  reply(res, 200, {{"verified", verdict.ok()},
+                   {"kind", is_result ? "result" : "bundle"},
+                   {"checks", verdict.checks.size()},
+                   {"failed", failed},
+                   {"verdict", verdict.to_json()}});
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { stop(std::chrono::milliseconds(0)); }
+
+const std::string& Server::host() const { return impl_->options.host; }
+int Server::port() const { return impl_->port; }
+
+StatusOr<std::unique_ptr<Server>> Server::start(ServerOptions options) {
+  if (!is_loopback_host(options.host) && options.tokens.empty() && !options.insecure) {
+    return failed_precondition("refusing to serve on " + options.host +
+                               " without an API token (--tokens-file or ZKCC_API_TOKENS); --insecure overrides");
+  }
+  if (options.port < 0 || options.port > 65535) return invalid_argument("the port must be 0 to 65535");
+  ZKCC_RETURN_IF_ERROR(tee::parse_security_level(options.default_level).status());
+  if (options.max_queued < 1) return invalid_argument("the queue must hold at least one job");
+  if (options.http_threads < 1 || options.http_threads > 1024) return invalid_argument("1 to 1024 HTTP threads");
+  if (options.max_body_bytes < 1024) return invalid_argument("the body limit must be at least 1 KiB");
+  if (options.detect_interval.count() < 1) return invalid_argument("the detection interval must be a second or more");
+  ZKCC_RETURN_IF_ERROR(check_platform_options(options.worker.platform));
+
+  auto impl = std::make_unique<Impl>(std::move(options));
+  ServerOptions& o = impl->options;
+  if (!o.models_dir.empty()) {
+    std::error_code ec;
+    impl->models_dir = fs::canonical(o.models_dir, ec);
+    if (ec || !fs::is_directory(impl->models_dir)) {
+      return not_found("the model directory " + o.models_dir + " does not exist");
+    }
+  }
+  ZKCC_RETURN_IF_ERROR(impl->stores.open(o.worker.store, o.worker.data_dir,
+                                         static_cast<size_t>(std::clamp(o.http_threads / 4, 1, 4))));
+  ZKCC_ASSIGN_OR_RETURN(std::vector<tee::Certificate> extra, platform_roots(o.worker.platform));
+  impl->roots = tee::roots_with_extra(extra);
+  impl->monitor.start(o.worker.platform.root, o.detect_interval);
+
+  httplib::Server& http = impl->http;
+  const size_t threads = static_cast<size_t>(o.http_threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(o.max_body_bytes);
+  http.set_read_timeout(30, 0);
+  http.set_write_timeout(30, 0);
+  http.set_keep_alive_timeout(5);
+  http.set_keep_alive_max_count(1000);
+  http.set_tcp_nodelay(true);  // small JSON responses: no waiting on Nagle's algorithm
+  // The listening socket, to lengthen its accept queue after binding: cpp-httplib listens with a
+  // backlog of 5, so a burst of new clients would otherwise wait a second for SYN retransmission.
+  http.set_socket_options([p = impl.get()](socket_t sock) {
+    httplib::default_socket_options(sock);
+    p->listen_fd = sock;
+  });
+  impl->routes();
+  if (o.port == 0) {
+    impl->port = http.bind_to_any_port(o.host);
+  } else {
+    impl->port = http.bind_to_port(o.host, o.port) ? o.port : -1;
+  }
+  if (impl->port > 0 && impl->listen_fd >= 0) ::listen(impl->listen_fd, SOMAXCONN);
+  if (impl->port <= 0) {
+    impl->monitor.stop();
+    return unavailable("cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                       " (address in use, or not an address of this machine)");
+  }
+  if (o.worker.threads > 0) {
+    auto pool = WorkerPool::start(o.worker, &impl->metrics);
+    if (!pool.ok()) {
+      impl->monitor.stop();
+      return pool.status();
+    }
+    impl->workers = std::move(*pool);
+  }
+  impl->http_thread = std::thread([p = impl.get()] { p->http.listen_after_bind(); });
+  // stop() only stops a server that is already listening.
+  for (int i = 0; i < 10000 && !impl->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+int Server::stop(std::chrono::milliseconds grace) {
+  std::lock_guard<std::mutex> lock(impl_->stop_mu);
+  if (impl_->stopped) return impl_->given_back;
+  impl_->stopped = true;
+  impl_->http.stop();
+  if (impl_->http_thread.joinable()) impl_->http_thread.join();
+  impl_->monitor.stop();
+  if (impl_->workers) impl_->given_back = impl_->workers->stop(grace);
+  return impl_->given_back;
+}
+
+}  // namespace zkcc::service

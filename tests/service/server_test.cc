@@ -1,0 +1,782 @@
+// prove-server's HTTP API, driven over loopback: a Server on 127.0.0.1 with an ephemeral port, the
+// simulated platform and a SQLite store in a temporary directory (and, where this machine can run
+// one, a PostgreSQL server started for the test), and an HTTP client.
+#include "zkcc/service/server.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "postgres_fixture.h"
+#include "zkcc/base/bytes.h"
+#include "zkcc/base/json.h"
+
+namespace zkcc::service {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr char kToken[] = "test-token-0123456789abcdef";
+constexpr char kOtherToken[] = "test-token-fedcba9876543210";
+
+std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+std::string file_text(const std::string& path) {
+  auto b = read_file(path);
+  EXPECT_TRUE(b.ok()) << path;
+  return b.ok() ? text(*b) : "";
+}
+
+// The body as JSON; a test fails when it is not an object.
+json body_of(const httplib::Result& r) {
+  if (!r) return json();
+  json j = json::parse(r->body, nullptr, false);
+  EXPECT_TRUE(j.is_object()) << r->status << " " << r->body.substr(0, 200);
+  return j;
+}
+
+// An error response: the status and a JSON object with a non-empty "error".
+void expect_error(const httplib::Result& r, int status, const std::string& what = "") {
+  ASSERT_TRUE(r) << what << ": no response";
+  EXPECT_EQ(r->status, status) << what << ": " << r->body.substr(0, 300);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json") << what;
+  json j = body_of(r);
+  ASSERT_TRUE(j.is_object()) << what;
+  ASSERT_TRUE(j.contains("error") && j["error"].is_string()) << what << ": " << r->body;
+  EXPECT_FALSE(j["error"].get<std::string>().empty()) << what;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string tmpl = (fs::temp_directory_path() / "zkcc-server-test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    root_ = tmpl;
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  void TearDown() override {
+    if (server_) server_->stop(std::chrono::milliseconds(0));
+    server_.reset();
+  }
+
+  // Options for a server on an ephemeral loopback port with its own data directory (the simulated
+  // platform's keys are shared by every test, as they take a moment to make).
+  ServerOptions options(const std::string& name) {
+    ServerOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.version = "test";
+    o.models_dir = "models";
+    o.tokens = *TokenSet::parse(kToken, "test");
+    o.rate_per_sec = 0;
+    o.worker.data_dir = (root_ / name).string();
+    o.worker.platform.platform = "sim";
+    o.worker.platform.sim_dir = (root_ / "sim").string();
+    o.worker.poll_ms = 50;
+    o.worker.heartbeat_ms = 200;
+    o.worker.lease_ms = 2000;
+    return o;
+  }
+
+  void start(ServerOptions o) {
+    auto s = Server::start(std::move(o));
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    server_ = std::move(*s);
+  }
+
+  std::unique_ptr<httplib::Client> client(const std::string& token = kToken) {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    c->set_read_timeout(60, 0);
+    if (!token.empty()) c->set_default_headers({{"Authorization", "Bearer " + token}});
+    return c;
+  }
+
+  // Registers the digits model by path, with its calibration set; returns its id.
+  std::string register_digits(httplib::Client& c) {
+    auto r = c.Post("/api/v1/models", R"({"path": "digits/mlp.onnx", "calibration_path": "digits/calibration.json"})",
+                    "application/json");
+    EXPECT_TRUE(r);
+    if (!r) return "";
+    EXPECT_TRUE(r->status == 201 || r->status == 200) << r->body;
+    return body_of(r).value("model_id", "");
+  }
+
+  std::string submit(httplib::Client& c, const std::string& model_id, const std::string& level,
+                     const std::string& input_file = "models/digits/inputs/heldout_000.json") {
+    json req = {{"model_id", model_id}, {"input", json::parse(file_text(input_file))}, {"level", level}};
+    auto r = c.Post("/api/v1/prove", req.dump(), "application/json");
+    EXPECT_TRUE(r);
+    if (!r) return "";
+    EXPECT_EQ(r->status, 202) << r->body;
+    return body_of(r).value("job_id", "");
+  }
+
+  // Polls the job until it is done or failed (or the time runs out); returns its last status.
+  json wait_for(httplib::Client& c, const std::string& job, std::chrono::seconds limit = std::chrono::seconds(120)) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    json last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = c.Get("/api/v1/jobs/" + job);
+      if (r && r->status == 200) {
+        last = body_of(r);
+        std::string s = last.value("status", "");
+        if (s == "done" || s == "failed") return last;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "job " << job << " did not finish: " << last.dump();
+    return last;
+  }
+
+  static fs::path root_;
+  std::unique_ptr<Server> server_;
+};
+
+fs::path ServerTest::root_;
+
+TEST_F(ServerTest, RegisterProvePollFetchVerify) {
+  start(options("flow"));
+  auto c = client();
+
+  // Health, before anything is registered.
+  auto h = c->Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  json health = body_of(h);
+  for (const char* key : {"status", "uptime_secs", "version", "gpu_available", "tee_available", "cpu_tee_available",
+                          "cpu_platform", "full_stack_cc", "security_level", "loaded_models", "queued_jobs",
+                          "active_jobs"}) {
+    EXPECT_TRUE(health.contains(key)) << key;
+  }
+  EXPECT_EQ(health["status"], "ok");
+  EXPECT_EQ(health["version"], "test");
+  EXPECT_EQ(health["attestation"], "simulated");
+  EXPECT_EQ(health["loaded_models"], 0);
+
+  // Register the model twice: as the ONNX body (interval default) and by path with calibration.
+  std::string onnx = file_text("models/digits/mlp.onnx");
+  auto up = c->Post("/api/v1/models?input_range=1&name=digits", onnx, "application/octet-stream");
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 201) << up->body;
+  json uploaded = body_of(up);
+  EXPECT_EQ(uploaded["name"], "digits");
+  EXPECT_EQ(uploaded["input_shape"], json::array({1, 64}));
+  EXPECT_EQ(uploaded["calibrated"], false);
+  EXPECT_GT(uploaded["layers"].get<int>(), 0);
+  auto again = c->Post("/api/v1/models?input_range=1&name=digits", onnx, "application/octet-stream");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);  // the same model: already registered
+  EXPECT_EQ(body_of(again)["model_id"], uploaded["model_id"]);
+
+  const std::string model_id = register_digits(*c);
+  ASSERT_FALSE(model_id.empty());
+  EXPECT_NE(model_id, uploaded["model_id"]);  // calibration gives other scales, so another model
+  auto list = c->Get("/api/v1/models");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(body_of(list)["models"].size(), 2u);
+  auto one = c->Get("/api/v1/models/" + model_id);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+  EXPECT_EQ(body_of(one)["commitment"], model_id);
+
+  // Prove at full-cc on the simulated platform.
+  const std::string job = submit(*c, model_id, "full-cc");
+  ASSERT_EQ(job.size(), 32u);
+  json status = wait_for(*c, job);
+  ASSERT_EQ(status["status"], "done") << status.dump();
+  EXPECT_EQ(status["level"], "full-cc");
+  EXPECT_EQ(status["attempts"], 1);
+  EXPECT_GT(status["progress"]["layers_total"].get<int>(), 0);
+  EXPECT_EQ(status["progress"]["layers_done"], status["progress"]["layers_total"]);
+  EXPECT_TRUE(status["timings"].contains("run_ms"));
+
+  auto res = c->Get("/api/v1/jobs/" + job + "/result");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  json result = body_of(res);
+  EXPECT_EQ(result["job_id"], job);
+  EXPECT_EQ(result["model_id"], model_id);
+  EXPECT_EQ(result["summary"]["level"], "full-cc");
+  EXPECT_EQ(result["summary"]["top1"], json::array({7}));
+  for (const char* f : {"input.json", "output.json", "bundle.json", "receipt.json", "calldata.json", "proof.bin"}) {
+    EXPECT_TRUE(result["files"].contains(f)) << f;
+  }
+  // The receipt's job id is the job's.
+  EXPECT_EQ(result["files"]["receipt.json"]["job_id"], "0x" + job.substr(job.find_first_not_of('0')));
+
+  // The result verifies: every check, really computed.
+  auto v = c->Post("/api/v1/verify", result.dump(), "application/json");
+  ASSERT_TRUE(v);
+  ASSERT_EQ(v->status, 200) << v->body;
+  json verdict = body_of(v);
+  EXPECT_EQ(verdict["verified"], true) << verdict["failed"].dump();
+  EXPECT_EQ(verdict["kind"], "result");
+  EXPECT_GT(verdict["checks"].get<int>(), 20);
+
+  // So does its evidence bundle alone.
+  auto vb = c->Post("/api/v1/verify", result["files"]["bundle.json"].dump(), "application/json");
+  ASSERT_TRUE(vb);
+  json bverdict = body_of(vb);
+  EXPECT_EQ(bverdict["verified"], true) << bverdict["failed"].dump();
+  EXPECT_EQ(bverdict["kind"], "bundle");
+
+  // A changed output, a changed proof byte and a changed bundle each fail, naming the check.
+  json tampered = result;
+  auto& q = tampered["files"]["output.json"]["outputs"][0]["quantized"];
+  q[0] = q[0].get<int64_t>() + 1;
+  auto vt = c->Post("/api/v1/verify", json{{"result", tampered}}.dump(), "application/json");
+  ASSERT_TRUE(vt);
+  ASSERT_EQ(vt->status, 200) << vt->body;
+  EXPECT_EQ(body_of(vt)["verified"], false);
+  EXPECT_FALSE(body_of(vt)["failed"].empty());
+
+  json tampered_proof = result;
+  Bytes proof = *from_base64(result["files"]["proof.bin"].get<std::string>());
+  proof[proof.size() / 2] ^= 1;
+  tampered_proof["files"]["proof.bin"] = to_base64(proof);
+  auto vp = c->Post("/api/v1/verify", tampered_proof.dump(), "application/json");
+  ASSERT_TRUE(vp);
+  EXPECT_EQ(body_of(vp)["verified"], false);
+
+  json bundle = result["files"]["bundle.json"];
+  bundle["statement"] = "0x2a";
+  auto vbt = c->Post("/api/v1/verify", bundle.dump(), "application/json");
+  ASSERT_TRUE(vbt);
+  EXPECT_EQ(body_of(vbt)["verified"], false);
+
+  // The model named by model_id must be the result's.
+  json other_model = result;
+  other_model["model_id"] = uploaded["model_id"];
+  auto vm = c->Post("/api/v1/verify", other_model.dump(), "application/json");
+  ASSERT_TRUE(vm);
+  EXPECT_EQ(body_of(vm)["verified"], false);
+
+  // A verifier that does not know the model: the result carries model.zkq itself.
+  ServerOptions o2 = options("flow-other");
+  start(std::move(o2));
+  auto c2 = client();
+  auto unknown = c2->Post("/api/v1/verify", result.dump(), "application/json");
+  expect_error(unknown, 404, "verify without the model");
+
+  // Metrics.
+  auto m = c2->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->status, 200);
+  EXPECT_NE(m->body.find("# TYPE zkcc_proving_seconds histogram"), std::string::npos);
+  EXPECT_NE(m->body.find("zkcc_verification_failures_total"), std::string::npos);
+  EXPECT_NE(m->body.find("zkcc_attestation_failures_total"), std::string::npos);
+}
+
+TEST_F(ServerTest, MetricsCountJobsAndVerifications) {
+  start(options("metrics"));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string job = submit(*c, model_id, "tee");
+  ASSERT_EQ(wait_for(*c, job)["status"], "done");
+  auto res = c->Get("/api/v1/jobs/" + job + "/result");
+  ASSERT_TRUE(res);
+  json result = body_of(res);
+  json bad = result["files"]["bundle.json"];
+  bad["combined_hash"] = "0x1";
+  ASSERT_TRUE(c->Post("/api/v1/verify", result.dump(), "application/json"));
+  ASSERT_TRUE(c->Post("/api/v1/verify", bad.dump(), "application/json"));
+  auto m = c->Get("/metrics");
+  ASSERT_TRUE(m);
+  const std::string& t = m->body;
+  EXPECT_NE(t.find("zkcc_jobs{state=\"done\"} 1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("zkcc_jobs{state=\"queued\"} 0\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("zkcc_proving_seconds_count 1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("zkcc_verifications_total 2\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("zkcc_verification_failures_total 1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("zkcc_jobs_finished_total{result=\"done\"} 1\n"), std::string::npos) << t;
+}
+
+TEST_F(ServerTest, LevelIsHonouredExactly) {
+  // A platform with neither a CPU TEE nor a GPU: tee and full-cc cannot be met and fail the job
+  // with the reason; zk-only and auto prove without evidence.
+  ServerOptions o = options("levels");
+  o.worker.platform.sim_cpu = tee::CpuPlatform::kNone;
+  o.worker.platform.sim_gpus = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  for (const char* level : {"tee", "full-cc"}) {
+    const std::string job = submit(*c, model_id, level);
+    json s = wait_for(*c, job);
+    EXPECT_EQ(s["status"], "failed") << level;
+    EXPECT_NE(s.value("error", "").find(level), std::string::npos) << s.dump();
+    auto r = c->Get("/api/v1/jobs/" + job + "/result");
+    expect_error(r, 409, level);
+    EXPECT_EQ(body_of(r)["status"], "failed");
+  }
+  for (const char* level : {"zk-only", "auto"}) {
+    const std::string job = submit(*c, model_id, level);
+    EXPECT_EQ(wait_for(*c, job)["status"], "done") << level;
+    auto r = c->Get("/api/v1/jobs/" + job + "/result");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(body_of(r)["summary"]["level"], level);
+  }
+  auto m = c->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("zkcc_attestation_failures_total 2\n"), std::string::npos) << m->body;
+  auto h = c->Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(body_of(h)["levels_available"], json::array({"auto", "zk-only"}));
+}
+
+TEST_F(ServerTest, AuthFailures) {
+  ServerOptions o = options("auth");
+  o.tokens.add(*TokenSet::parse(kOtherToken, "test"));
+  start(std::move(o));
+  for (const std::string& header : {std::string(""), std::string("Bearer wrong-token-0123456789"),
+                                    std::string("Bearer ") + kToken + "x", std::string("Basic ") + kToken,
+                                    std::string("Bearer"), std::string("Bearer ") + std::string(kToken).substr(1)}) {
+    httplib::Client c("127.0.0.1", server_->port());
+    if (!header.empty()) c.set_default_headers({{"Authorization", header}});
+    for (const char* path : {"/api/v1/models", "/api/v1/jobs/00000000000000000000000000000000"}) {
+      auto r = c.Get(path);
+      expect_error(r, 401, header + " " + path);
+      EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer realm=\"zkcc\"");
+    }
+    auto p = c.Post("/api/v1/prove", "{}", "application/json");
+    expect_error(p, 401, header + " prove");
+  }
+  // Both tokens work, with the scheme in any case; /health and /metrics need none.
+  EXPECT_EQ(client(kToken)->Get("/api/v1/models")->status, 200);
+  EXPECT_EQ(client(kOtherToken)->Get("/api/v1/models")->status, 200);
+  httplib::Client lower("127.0.0.1", server_->port());
+  lower.set_default_headers({{"Authorization", std::string("bearer ") + kToken}});
+  EXPECT_EQ(lower.Get("/api/v1/models")->status, 200);
+  EXPECT_EQ(client("")->Get("/health")->status, 200);
+  EXPECT_EQ(client("")->Get("/metrics")->status, 200);
+  auto m = client("")->Get("/metrics");
+  EXPECT_NE(m->body.find("zkcc_auth_failures_total 18\n"), std::string::npos) << m->body;
+}
+
+TEST_F(ServerTest, RefusesOpenNonLoopbackAddress) {
+  ServerOptions o = options("open");
+  o.host = "0.0.0.0";
+  o.tokens = TokenSet();
+  auto s = Server::start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("token"), std::string::npos);
+  // With a token, or with insecure, it starts.
+  o.insecure = true;
+  o.worker.threads = 0;
+  auto insecure = Server::start(o);
+  ASSERT_TRUE(insecure.ok()) << insecure.status().to_string();
+  (*insecure)->stop();
+  // On loopback without tokens, the API is open.
+  ServerOptions open = options("open-loopback");
+  open.tokens = TokenSet();
+  open.worker.threads = 0;
+  start(std::move(open));
+  EXPECT_EQ(client("")->Get("/api/v1/models")->status, 200);
+}
+
+TEST_F(ServerTest, OversizedAndMalformedBodies) {
+  ServerOptions o = options("malformed");
+  o.max_body_bytes = 64 << 10;
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string input = file_text("models/digits/inputs/heldout_000.json");
+
+  expect_error(c->Post("/api/v1/models", std::string(100 << 10, 'x'), "application/octet-stream"), 413, "big model");
+  expect_error(c->Post("/api/v1/verify", std::string(100 << 10, ' '), "application/json"), 413, "big verify");
+
+  struct Case {
+    const char* path;
+    std::string body;
+    const char* type;
+    int status;
+  };
+  const Case cases[] = {
+      {"/api/v1/prove", "{", "application/json", 400},
+      {"/api/v1/prove", "[]", "application/json", 400},
+      {"/api/v1/prove", "", "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"model_id\": \"0x1\", \"input\": " + input + "}",
+       "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": " + input + "}", "text/plain", 415},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": " + input + "}", "", 415},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": " + input + ", \"x\": 1}", "application/json",
+       400},
+      {"/api/v1/prove", "{\"input\": " + input + "}", "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\"}", "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": 7, \"input\": " + input + "}", "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"../../etc\", \"input\": " + input + "}", "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": [1, 2, 3]}", "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": [[1], [2, 3]]}", "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": \"x\"}", "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": " + input + ", \"level\": \"max\"}",
+       "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": " + input + ", \"worker\": \"0xzz\"}",
+       "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": " + input + ", \"sage_amount\": \"-1\"}",
+       "application/json", 400},
+      {"/api/v1/prove", "{\"model_id\": \"0x1234\", \"input\": " + input + "}", "application/json", 404},
+      {"/api/v1/models", "not onnx at all", "application/octet-stream", 400},
+      {"/api/v1/models", "", "application/octet-stream", 400},
+      {"/api/v1/models", "{}", "application/json", 400},
+      {"/api/v1/models", "{\"path\": 1}", "application/json", 400},
+      {"/api/v1/models", "{\"path\": \"digits/mlp.onnx\", \"input_range\": -1}", "application/json", 400},
+      {"/api/v1/models", "{\"path\": \"digits/mlp.onnx\", \"calibration\": 5}", "application/json", 400},
+      {"/api/v1/models", "{\"path\": \"digits/mlp.onnx\", \"calibration\": [[1, 2]]}", "application/json", 400},
+      {"/api/v1/models", "{\"path\": \"digits/mlp.onnx\", \"extra\": true}", "application/json", 400},
+      {"/api/v1/models", "{\"path\": \"digits/missing.onnx\"}", "application/json", 404},
+      {"/api/v1/models", "{\"path\": \"../CMakeLists.txt\"}", "application/json", 403},
+      {"/api/v1/models", "{\"path\": \"digits/../../CMakeLists.txt\"}", "application/json", 403},
+      {"/api/v1/models", "{\"path\": \"/etc/passwd\"}", "application/json", 403},
+      {"/api/v1/models", "{\"path\": \"digits/calibration.json\"}", "application/json", 400},
+      {"/api/v1/models", "x", "image/png", 415},
+      {"/api/v1/verify", "{\"hello\": 1}", "application/json", 400},
+      {"/api/v1/verify", "{\"files\": 3}", "application/json", 400},
+      {"/api/v1/verify", "{\"files\": {\"evil.sh\": \"\"}}", "application/json", 400},
+      {"/api/v1/verify", "{\"files\": {\"proof.bin\": \"!!\"}, \"model_id\": \"" + model_id + "\"}",
+       "application/json", 400},
+      {"/api/v1/verify", "{\"files\": {}, \"model_id\": \"" + model_id + "\"}", "application/json", 400},
+      {"/api/v1/verify", "{\"result\": {}, \"bundle\": {}}", "application/json", 400},
+      {"/api/v1/verify", "{\"bundle\": {\"version\": 1}, \"at\": \"now\"}", "application/json", 400},
+      {"/api/v1/verify", "{\"bundle\": {\"version\": 1}, \"policy\": 3}", "application/json", 400},
+      {"/api/v1/verify", "{\"bundle\": 3}", "application/json", 400},
+      {"/api/v1/verify", "{\"a\":{\"b\":1,\"b\":2}}", "application/json", 400},
+      {"/api/v1/verify", "{\"combined_hash\": \"0x0\", \"version\": 1}", "text/json", 415},
+  };
+  for (const Case& k : cases) {
+    httplib::Headers headers;
+    auto r = k.type[0] ? c->Post(k.path, k.body, k.type) : c->Post(k.path, headers, k.body, "");
+    expect_error(r, k.status, std::string(k.path) + " " + k.body.substr(0, 120));
+  }
+  // A malformed bundle is verified and fails (it is well-formed JSON), rather than being an error.
+  auto mb = c->Post("/api/v1/verify", "{\"combined_hash\": \"0x0\", \"version\": 1}", "application/json");
+  ASSERT_TRUE(mb);
+  EXPECT_EQ(mb->status, 200);
+  EXPECT_EQ(body_of(mb)["verified"], false);
+
+  // Unknown endpoints and wrong methods.
+  expect_error(c->Get("/api/v1/nothing"), 404, "unknown endpoint");
+  expect_error(c->Get("/nothing"), 404, "unknown endpoint");
+  expect_error(c->Get("/api/v1/prove"), 405, "GET prove");
+  expect_error(c->Delete("/api/v1/models"), 405, "DELETE models");
+  expect_error(c->Post("/health", "", "application/json"), 405, "POST health");
+  // Nothing above crashed the server or queued a job.
+  auto h = c->Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(body_of(h)["queued_jobs"], 0);
+}
+
+TEST_F(ServerTest, DeeplyNestedJsonIsRefused) {
+  ServerOptions o = options("deep");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const size_t n = 1 << 20;  // far beyond what a recursive copy or dump survives
+  const std::string arrays = std::string(n, '[') + std::string(n, ']');
+  std::string objects;
+  for (size_t i = 0; i < n / 8; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(n / 8, '}');
+  expect_error(c->Post("/api/v1/prove", "{\"model_id\": \"" + model_id + "\", \"input\": " + arrays + "}",
+                       "application/json"),
+               400, "deep input");
+  expect_error(c->Post("/api/v1/verify", "{\"files\": " + objects + "}", "application/json"), 400, "deep result");
+  expect_error(c->Post("/api/v1/models", "{\"path\": \"x\", \"calibration\": " + arrays + "}", "application/json"),
+               400, "deep calibration");
+  // Brackets inside strings do not count; 64 levels are fine.
+  std::string nested = std::string(60, '[') + "1" + std::string(60, ']');
+  auto r = c->Post("/api/v1/verify", "{\"bundle\": {\"version\": 1, \"x\": \"" + std::string(1000, '[') + "\", \"y\": " +
+                                         nested + "}}",
+                   "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body.substr(0, 300);
+  EXPECT_EQ(c->Get("/health")->status, 200);
+}
+
+TEST_F(ServerTest, SymlinkOutOfModelDirectoryIsRefused) {
+  fs::path dir = root_ / "models-with-link";
+  fs::create_directories(dir / "inside");
+  fs::copy_file("models/digits/mlp.onnx", dir / "inside" / "mlp.onnx", fs::copy_options::overwrite_existing);
+  fs::path outside = root_ / "outside.onnx";
+  fs::copy_file("models/digits/mlp.onnx", outside, fs::copy_options::overwrite_existing);
+  std::error_code ec;
+  fs::remove(dir / "escape.onnx", ec);
+  fs::remove(dir / "escape-dir", ec);
+  fs::create_symlink(outside, dir / "escape.onnx");
+  fs::create_directory_symlink(root_, dir / "escape-dir");
+  fs::create_symlink(dir / "inside" / "mlp.onnx", dir / "link-inside.onnx");
+  ServerOptions o = options("symlink");
+  o.models_dir = dir.string();
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  expect_error(c->Post("/api/v1/models", R"({"path": "escape.onnx"})", "application/json"), 403, "file link");
+  expect_error(c->Post("/api/v1/models", R"({"path": "escape-dir/outside.onnx"})", "application/json"), 403,
+               "directory link");
+  auto ok = c->Post("/api/v1/models", R"({"path": "inside/mlp.onnx"})", "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 201) << ok->body;
+  auto link = c->Post("/api/v1/models", R"({"path": "link-inside.onnx"})", "application/json");
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->status, 200) << link->body;  // a link that stays inside is fine (and the same model)
+
+  // Without a model directory, paths are refused altogether.
+  ServerOptions none = options("no-models-dir");
+  none.models_dir.clear();
+  none.worker.threads = 0;
+  start(std::move(none));
+  auto c2 = client();
+  expect_error(c2->Post("/api/v1/models", R"({"path": "digits/mlp.onnx"})", "application/json"), 403, "no dir");
+}
+
+TEST_F(ServerTest, UnknownIds) {
+  ServerOptions o = options("unknown");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  expect_error(c->Get("/api/v1/jobs/0123456789abcdef0123456789abcdef"), 404, "unknown job");
+  expect_error(c->Get("/api/v1/jobs/0123456789abcdef0123456789abcdef/result"), 404, "unknown job result");
+  expect_error(c->Get("/api/v1/jobs/not-a-job"), 400, "malformed job id");
+  expect_error(c->Get("/api/v1/jobs/0123456789ABCDEF0123456789ABCDEF"), 400, "upper-case job id");
+  expect_error(c->Get("/api/v1/jobs/%2e%2e%2f%2e%2e%2fetc"), 404, "encoded traversal");
+  expect_error(c->Get("/api/v1/models/0x1234"), 404, "unknown model");
+  expect_error(c->Get("/api/v1/models/1234"), 400, "malformed model id");
+}
+
+TEST_F(ServerTest, QueueFullAndPendingResult) {
+  ServerOptions o = options("queue");
+  o.worker.threads = 0;  // nobody proves: jobs stay queued
+  o.max_queued = 2;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string first = submit(*c, model_id, "auto");
+  submit(*c, model_id, "auto");
+  json req = {{"model_id", model_id}, {"input", json::parse(file_text("models/digits/inputs/heldout_000.json"))}};
+  auto full = c->Post("/api/v1/prove", req.dump(), "application/json");
+  expect_error(full, 429, "queue full");
+  EXPECT_FALSE(full->get_header_value("Retry-After").empty());
+  auto h = c->Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(body_of(h)["queued_jobs"], 2);
+  EXPECT_EQ(body_of(h)["workers"], 0);
+
+  auto s = c->Get("/api/v1/jobs/" + first);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(body_of(s)["status"], "queued");
+  EXPECT_EQ(body_of(s)["level"], "auto");
+  auto r = c->Get("/api/v1/jobs/" + first + "/result");
+  expect_error(r, 409, "pending result");
+  EXPECT_EQ(body_of(r)["status"], "queued");
+
+  // A server with workers on the same store proves what was queued.
+  server_->stop();
+  ServerOptions o2 = options("queue");
+  start(std::move(o2));
+  auto c2 = client();
+  EXPECT_EQ(wait_for(*c2, first)["status"], "done");
+}
+
+TEST_F(ServerTest, AbandonedJobIsRetriedUntilTheAttemptLimit) {
+  // A worker that claims jobs and dies at once (its lease simply runs out), then servers whose
+  // workers find the jobs expired: retried below the attempt limit, failed at it.
+  ServerOptions o = options("abandoned");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string a = submit(*c, model_id, "full-cc");
+  const std::string b = submit(*c, model_id, "full-cc");
+  std::string retried, exhausted;
+  {
+    auto store = open_store("sqlite", (root_ / "abandoned").string());
+    ASSERT_TRUE(store.ok()) << store.status().to_string();
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    // Both jobs claimed, then, their leases run out, one of them claimed again.
+    std::set<std::string> claimed;
+    for (int i = 0; i < 2; ++i) {
+      auto job = (*store)->claim("dead-worker", now, 500, 3);
+      ASSERT_TRUE(job.ok() && job->has_value());
+      claimed.insert((*job)->id);
+    }
+    EXPECT_EQ(claimed, (std::set<std::string>{a, b}));
+    auto again = (*store)->claim("dead-worker", now + 1000, 500, 3);
+    ASSERT_TRUE(again.ok() && again->has_value());
+    exhausted = (*again)->id;
+    EXPECT_EQ((*again)->attempts, 2);
+    retried = exhausted == a ? b : a;
+  }
+  auto s = c->Get("/api/v1/jobs/" + exhausted);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(body_of(s)["status"], "running");
+  EXPECT_EQ(body_of(s)["worker"], "dead-worker");
+  server_->stop();
+  ServerOptions o2 = options("abandoned");
+  o2.worker.max_attempts = 2;
+  start(std::move(o2));
+  auto c2 = client();
+  json first = wait_for(*c2, retried);
+  EXPECT_EQ(first["status"], "done");
+  EXPECT_EQ(first["attempts"], 2);
+  json second = wait_for(*c2, exhausted);
+  EXPECT_EQ(second["status"], "failed");
+  EXPECT_EQ(second["attempts"], 2);
+  EXPECT_NE(second.value("error", "").find("attempt limit"), std::string::npos) << second.dump();
+}
+
+TEST_F(ServerTest, RateLimitPerClient) {
+  ServerOptions o = options("rate");
+  o.rate_per_sec = 0.5;
+  o.rate_burst = 3;
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c->Get("/api/v1/models")->status, 200) << i;
+  auto r = c->Get("/api/v1/models");
+  expect_error(r, 429, "over the rate");
+  EXPECT_EQ(r->get_header_value("Retry-After"), "2");
+  // Health is not rate-limited.
+  EXPECT_EQ(c->Get("/health")->status, 200);
+}
+
+TEST_F(ServerTest, GracefulStopGivesRunningJobBack) {
+  ServerOptions o = options("graceful");
+  o.worker.step_delay_ms = 400;  // a job takes a few seconds
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string job = submit(*c, model_id, "full-cc");
+  // Wait until it runs, then stop with no grace: the job goes back to the queue, attempt not counted.
+  for (int i = 0; i < 200; ++i) {
+    auto s = c->Get("/api/v1/jobs/" + job);
+    if (s && body_of(s)["status"] == "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(server_->stop(std::chrono::milliseconds(0)), 1);
+  server_.reset();
+  ServerOptions o2 = options("graceful");
+  o2.worker.threads = 0;
+  start(std::move(o2));
+  auto c2 = client();
+  auto s = c2->Get("/api/v1/jobs/" + job);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(body_of(s)["status"], "queued");
+  EXPECT_EQ(body_of(s)["attempts"], 0);
+  // A server that waits for its job: stop with grace lets it finish.
+  ServerOptions o3 = options("graceful");
+  o3.worker.step_delay_ms = 100;
+  start(std::move(o3));
+  auto c3 = client();
+  for (int i = 0; i < 200; ++i) {
+    auto st = c3->Get("/api/v1/jobs/" + job);
+    if (st && body_of(st)["status"] != "queued") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(server_->stop(std::chrono::seconds(60)), 0);
+  ServerOptions o4 = options("graceful");
+  o4.worker.threads = 0;
+  start(std::move(o4));
+  auto c4 = client();
+  auto done = c4->Get("/api/v1/jobs/" + job);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(body_of(done)["status"], "done");
+  EXPECT_EQ(body_of(done)["attempts"], 1);
+}
+
+TEST_F(ServerTest, PostgresStore) {
+  auto pg = testing::PostgresServer::start();
+  if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition) {
+    GTEST_SKIP() << pg.status().message();
+  }
+  ASSERT_TRUE(pg.ok()) << pg.status().to_string();
+  auto uri = (*pg)->create_database("server_test");
+  ASSERT_TRUE(uri.ok()) << uri.status().to_string();
+  ServerOptions o = options("postgres");
+  o.worker.store = *uri;
+  o.worker.threads = 2;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string a = submit(*c, model_id, "full-cc");
+  const std::string b = submit(*c, model_id, "zk-only", "models/digits/inputs/heldout_001.json");
+  EXPECT_EQ(wait_for(*c, a)["status"], "done");
+  EXPECT_EQ(wait_for(*c, b)["status"], "done");
+  auto res = c->Get("/api/v1/jobs/" + a + "/result");
+  ASSERT_TRUE(res);
+  auto v = c->Post("/api/v1/verify", res->body, "application/json");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(body_of(v)["verified"], true) << v->body.substr(0, 500);
+  server_->stop();
+  server_.reset();
+}
+
+TEST(TokenSetTest, ParsesAndCompares) {
+  auto t = TokenSet::parse("# tokens\n  aaaaaaaaaaaaaaaa , bbbbbbbbbbbbbbbb\n\ncccccccccccccccc\n", "test");
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  EXPECT_EQ(t->size(), 3u);
+  EXPECT_TRUE(t->allows("Bearer aaaaaaaaaaaaaaaa"));
+  EXPECT_TRUE(t->allows("BEARER cccccccccccccccc"));
+  EXPECT_FALSE(t->allows("Bearer aaaaaaaaaaaaaaa"));
+  EXPECT_FALSE(t->allows("Bearer aaaaaaaaaaaaaaaaa"));
+  EXPECT_FALSE(t->allows("aaaaaaaaaaaaaaaa"));
+  EXPECT_FALSE(t->allows(""));
+  EXPECT_FALSE(TokenSet::parse("short", "test").ok());
+  EXPECT_FALSE(TokenSet::parse("has space inside token", "test").ok());
+  EXPECT_TRUE(TokenSet::parse(" , \n", "test")->empty());
+  EXPECT_FALSE(TokenSet().allows("Bearer aaaaaaaaaaaaaaaa"));
+}
+
+TEST(RateLimiterTest, RefillsAtTheRate) {
+  RateLimiter limiter(2, 2);
+  auto t0 = RateLimiter::Clock::now();
+  int retry = 0;
+  EXPECT_TRUE(limiter.admit("a", t0, &retry));
+  EXPECT_TRUE(limiter.admit("a", t0, &retry));
+  EXPECT_FALSE(limiter.admit("a", t0, &retry));
+  EXPECT_EQ(retry, 1);
+  EXPECT_TRUE(limiter.admit("b", t0, &retry));  // per client
+  EXPECT_TRUE(limiter.admit("a", t0 + std::chrono::milliseconds(500), &retry));
+  EXPECT_FALSE(limiter.admit("a", t0 + std::chrono::milliseconds(500), &retry));
+  RateLimiter off(0, 0);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(off.admit("a", t0, &retry));
+}
+
+TEST(ListenAddressTest, ParsesAndJudgesLoopback) {
+  std::string host;
+  int port = -1;
+  ASSERT_TRUE(parse_listen_address("127.0.0.1:0", &host, &port).ok());
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 0);
+  ASSERT_TRUE(parse_listen_address("[::1]:8080", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 8080);
+  EXPECT_FALSE(parse_listen_address("127.0.0.1", &host, &port).ok());
+  EXPECT_FALSE(parse_listen_address("127.0.0.1:65536", &host, &port).ok());
+  EXPECT_FALSE(parse_listen_address(":80", &host, &port).ok());
+  EXPECT_FALSE(parse_listen_address("::1:80", &host, &port).ok());
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("127.1.2.3"));
+  EXPECT_TRUE(is_loopback_host("::1"));
+  EXPECT_TRUE(is_loopback_host("localhost"));
+  EXPECT_FALSE(is_loopback_host("0.0.0.0"));
+  EXPECT_FALSE(is_loopback_host("::"));
+  EXPECT_FALSE(is_loopback_host("10.0.0.1"));
+  EXPECT_FALSE(is_loopback_host("example.org"));
+}
+
+}  // namespace
+}  // namespace zkcc::service
