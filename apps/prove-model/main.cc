@@ -80,7 +80,8 @@ void print_detect(const zkcc::tee::FullStackCapability& cap) {
   for (const auto& n : c.notes) std::cout << "          " << n << "\n";
   std::cout << "GPU:      NVML " << g.nvml_status << "; " << g.device_count << " device(s)";
   for (const auto& n : g.device_names) std::cout << " [" << n << "]";
-  std::cout << "\n          CC supported: " << (g.cc_supported ? "yes" : "no")
+  std::cout << "\n          CC capable: " << (g.cc_capable ? "yes" : "no")
+            << ", environment: " << (g.cc_supported ? "yes" : "no")
             << ", active: " << (g.cc_active ? "yes" : "no") << ", ready: " << (g.cc_ready ? "yes" : "no")
             << ", nvattest: " << (g.nvattest_available ? "found" : "not found") << "\n";
   std::cout << "Full-stack CC: " << (cap.full_stack() ? "yes" : "no") << "\n";

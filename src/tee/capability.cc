@@ -131,6 +131,11 @@ struct NvmlConfComputeSystemState {
   unsigned cc_feature;
   unsigned dev_tools_mode;
 };
+struct NvmlConfComputeSystemCaps {
+  unsigned cpu_caps;
+  unsigned gpus_caps;
+};
+constexpr unsigned kNvmlCcGpusCapable = 1;
 constexpr unsigned kNvmlCcEnvironmentNone = 0;
 constexpr unsigned kNvmlCcFeatureEnabled = 1;
 constexpr unsigned kNvmlCcReady = 1;
@@ -149,6 +154,7 @@ void detect_nvml(GpuCapability& gpu, const std::string& library) {
   auto name = reinterpret_cast<nvmlReturn_t (*)(nvmlDevice_t, char*, unsigned)>(sym("nvmlDeviceGetName"));
   auto cc_state = reinterpret_cast<nvmlReturn_t (*)(NvmlConfComputeSystemState*)>(sym("nvmlSystemGetConfComputeState"));
   auto cc_ready = reinterpret_cast<nvmlReturn_t (*)(unsigned*)>(sym("nvmlSystemGetConfComputeGpusReadyState"));
+  auto cc_caps = reinterpret_cast<nvmlReturn_t (*)(NvmlConfComputeSystemCaps*)>(sym("nvmlSystemGetConfComputeCapabilities"));
   if (init == nullptr || shutdown == nullptr || count == nullptr) {
     gpu.nvml_status = library + " lacks nvmlInit_v2/nvmlDeviceGetCount_v2";
     ::dlclose(lib);
@@ -175,6 +181,8 @@ void detect_nvml(GpuCapability& gpu, const std::string& library) {
   }
   unsigned ready = 0;
   if (cc_ready != nullptr && cc_ready(&ready) == 0) gpu.cc_ready = ready == kNvmlCcReady;
+  NvmlConfComputeSystemCaps caps{};
+  if (cc_caps != nullptr && cc_caps(&caps) == 0) gpu.cc_capable = caps.gpus_caps == kNvmlCcGpusCapable;
   shutdown();
   ::dlclose(lib);
 }
@@ -237,6 +245,7 @@ std::string capability_to_json(const FullStackCapability& cap) {
               {"nvml_status", cap.gpu.nvml_status},
               {"device_count", cap.gpu.device_count},
               {"device_names", cap.gpu.device_names},
+              {"cc_capable", cap.gpu.cc_capable},
               {"cc_supported", cap.gpu.cc_supported},
               {"cc_active", cap.gpu.cc_active},
               {"cc_ready", cap.gpu.cc_ready},

@@ -126,6 +126,7 @@ TEST(GpuDetection, ReadsCcModeFromNvml) {
   EXPECT_EQ(g.nvml_status, "loaded");
   EXPECT_EQ(g.device_count, 2u);
   EXPECT_EQ(g.device_names.size(), 2u);
+  EXPECT_TRUE(g.cc_capable);
   EXPECT_TRUE(g.cc_supported);
   EXPECT_TRUE(g.cc_active);
   EXPECT_TRUE(g.cc_ready);

@@ -135,6 +135,14 @@ __attribute__((visibility("default"))) int nvmlSystemGetConfComputeState(SystemS
   st->dev_tools_mode = 0;
   return kSuccess;
 }
+// The hardware's CC capability, whatever mode the system runs in: {cpuCaps, gpusCaps}.
+__attribute__((visibility("default"))) int nvmlSystemGetConfComputeCapabilities(unsigned int* caps) {
+  if (state().sessions == 0) return kUninitialized;
+  if (caps == nullptr) return kInvalidArgument;
+  caps[0] = 1;  // AMD SEV
+  caps[1] = 1;  // GPUs CC capable
+  return kSuccess;
+}
 __attribute__((visibility("default"))) int nvmlSystemGetConfComputeGpusReadyState(unsigned int* ready) {
   if (state().sessions == 0) return kUninitialized;
   if (ready == nullptr) return kInvalidArgument;

@@ -30,6 +30,7 @@ struct GpuCapability {
   std::string nvml_status;  // "loaded", or why NVML could not be used
   unsigned device_count = 0;
   std::vector<std::string> device_names;
+  bool cc_capable = false;    // the GPUs can run in CC mode (an H100 or H200, whatever mode they run in)
   bool cc_supported = false;  // the driver reports a CC environment other than "none"
   bool cc_active = false;     // CC feature enabled
   bool cc_ready = false;      // GPUs accept work in CC mode
