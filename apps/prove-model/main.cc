@@ -87,6 +87,29 @@ void print_detect(const zkcc::tee::FullStackCapability& cap) {
   std::cout << "Full-stack CC: " << (cap.full_stack() ? "yes" : "no") << "\n";
 }
 
+// The level, platform and simulated-platform flags that attest and prove share.
+void add_attest_options(CLI::App* sub, zkcc::cli::AttestArgs& a) {
+  sub->add_option("--level", a.level, "auto (whatever is present), zk-only, tee (CPU or GPU) or full-cc (both)")
+      ->check(CLI::IsMember({"auto", "zk-only", "tee", "full-cc"}))
+      ->capture_default_str();
+  sub->add_option("--platform", a.platform, "auto (this machine's hardware) or sim (simulated, test keys)")
+      ->check(CLI::IsMember({"auto", "sim"}))
+      ->capture_default_str();
+  sub->add_option("--sim-dir", a.sim_dir, "sim: the directory holding its keys, with the roots in DIR/roots (default: ./zkcc-sim)");
+  sub->add_option("--sim-cpu", a.sim_cpu, "sim: the CPU TEE to simulate")
+      ->check(CLI::IsMember({"snp", "tdx", "none"}))
+      ->capture_default_str();
+  sub->add_option("--sim-gpus", a.sim_gpus, "sim: how many GPUs to simulate")->check(CLI::Range(0u, 16u))->capture_default_str();
+  sub->add_option("--root", a.root, "auto: the system root devices are looked up under")->capture_default_str();
+}
+
+// What an offline verification trusts: verify and verify-bundle take the same flags.
+void add_trust_options(CLI::App* sub, std::string& roots, std::string& policy, std::string& at) {
+  sub->add_option("--roots", roots, "Also trust the certificates in DIR (a simulated platform's DIR/roots)");
+  sub->add_option("--policy", policy, "A policy JSON file to judge the attestation's claims with");
+  sub->add_option("--at", at, "Verification time, RFC 3339 UTC (default: now)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -133,18 +156,7 @@ int main(int argc, char** argv) {
   auto* attest = app.add_subcommand("attest", "Attest this machine's CPU TEE and GPUs for a statement; write an evidence bundle");
   zkcc::cli::AttestArgs at;
   attest->add_option("--statement", at.statement, "The 32-byte statement: a felt252, 0x hex or decimal")->required();
-  attest->add_option("--level", at.level, "auto (whatever is present), zk-only, tee (CPU or GPU) or full-cc (both)")
-      ->check(CLI::IsMember({"auto", "zk-only", "tee", "full-cc"}))
-      ->capture_default_str();
-  attest->add_option("--platform", at.platform, "auto (this machine's hardware) or sim (simulated, test keys)")
-      ->check(CLI::IsMember({"auto", "sim"}))
-      ->capture_default_str();
-  attest->add_option("--sim-dir", at.sim_dir, "sim: the directory holding its keys, with the roots in DIR/roots (default: ./zkcc-sim)");
-  attest->add_option("--sim-cpu", at.sim_cpu, "sim: the CPU TEE to simulate")
-      ->check(CLI::IsMember({"snp", "tdx", "none"}))
-      ->capture_default_str();
-  attest->add_option("--sim-gpus", at.sim_gpus, "sim: how many GPUs to simulate")->check(CLI::Range(0u, 16u))->capture_default_str();
-  attest->add_option("--root", at.root, "auto: the system root devices are looked up under")->capture_default_str();
+  add_attest_options(attest, at);
   attest->add_option("--out", at.out, "Where to write the evidence bundle (JSON)")->required();
 
   auto* prove = app.add_subcommand("prove", "Run a model on an input, attest this machine and prove the inference; write a proof directory");
@@ -153,18 +165,7 @@ int main(int argc, char** argv) {
   prove->add_option("--input", pr.input, "The input: a JSON array of numbers, row-major in the model input's shape, or {\"input\": [...]}")->required();
   prove->add_option("--calibration", pr.calibration, "A JSON array of inputs to choose the quantization scales from (default: the interval [-R, R], see --input-range)");
   prove->add_option("--input-range", pr.input_range, "Without --calibration: the range R of the input's elements")->capture_default_str();
-  prove->add_option("--level", pr.attest.level, "auto (whatever is present), zk-only, tee (CPU or GPU) or full-cc (both)")
-      ->check(CLI::IsMember({"auto", "zk-only", "tee", "full-cc"}))
-      ->capture_default_str();
-  prove->add_option("--platform", pr.attest.platform, "auto (this machine's hardware) or sim (simulated, test keys)")
-      ->check(CLI::IsMember({"auto", "sim"}))
-      ->capture_default_str();
-  prove->add_option("--sim-dir", pr.attest.sim_dir, "sim: the directory holding its keys, with the roots in DIR/roots (default: ./zkcc-sim)");
-  prove->add_option("--sim-cpu", pr.attest.sim_cpu, "sim: the CPU TEE to simulate")
-      ->check(CLI::IsMember({"snp", "tdx", "none"}))
-      ->capture_default_str();
-  prove->add_option("--sim-gpus", pr.attest.sim_gpus, "sim: how many GPUs to simulate")->check(CLI::Range(0u, 16u))->capture_default_str();
-  prove->add_option("--root", pr.attest.root, "auto: the system root devices are looked up under")->capture_default_str();
+  add_attest_options(prove, pr.attest);
   prove->add_option("--job-id", pr.job_id, "The receipt's job id, a felt (default: poseidon_hash(statement, proof_hash))");
   prove->add_option("--worker", pr.worker, "The worker's Starknet address for the receipt and verify_and_pay")->capture_default_str();
   prove->add_option("--sage-amount", pr.sage_amount, "verify_and_pay's sage_amount (u256)")->capture_default_str();
@@ -173,9 +174,7 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "Verify a proof directory offline: the proof, the evidence, every binding, the receipt and the calldata");
   zkcc::cli::VerifyArgs vf;
   verify->add_option("DIR", vf.dir, "The proof directory (from prove)")->required();
-  verify->add_option("--roots", vf.roots_dir, "Also trust the certificates in DIR (a simulated platform's DIR/roots)");
-  verify->add_option("--policy", vf.policy_file, "A policy JSON file to judge the attestation's claims with");
-  verify->add_option("--at", vf.at, "Verification time, RFC 3339 UTC (default: now)");
+  add_trust_options(verify, vf.roots_dir, vf.policy_file, vf.at);
   verify->add_option("--model-commitment", vf.model_commitment, "Require this model commitment (prove --json prints it)");
 
   auto* inspect = app.add_subcommand("inspect", "List an ONNX model's layers, shapes and parameters, and whether zkcc can prove each");
@@ -185,9 +184,7 @@ int main(int argc, char** argv) {
   auto* verify_b = app.add_subcommand("verify-bundle", "Verify an evidence bundle offline: every platform, binding and hash");
   zkcc::cli::BundleArgs vb;
   verify_b->add_option("BUNDLE", vb.bundle, "The evidence bundle (JSON)")->required();
-  verify_b->add_option("--roots", vb.roots_dir, "Also trust the certificates in DIR (a simulated platform's DIR/roots)");
-  verify_b->add_option("--policy", vb.policy_file, "A policy JSON file to judge the verified claims with");
-  verify_b->add_option("--at", vb.at, "Verification time, RFC 3339 UTC (default: now)");
+  add_trust_options(verify_b, vb.roots_dir, vb.policy_file, vb.at);
 
   auto* hash = app.add_subcommand("hash", "Starknet Poseidon hashes, printed as 0x lowercase hex");
   hash->require_subcommand(1);

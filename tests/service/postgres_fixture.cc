@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "../child_process.h"
 #include "zkcc/base/bytes.h"
 
 namespace zkcc::service::testing {
@@ -141,23 +142,8 @@ StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::start() {
 }
 
 PostgresServer::~PostgresServer() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGINT);  // "fast" shutdown: disconnect clients, stop without waiting for them
-    int status = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  if (!dir_.empty()) {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  // SIGINT is PostgreSQL's "fast" shutdown: disconnect clients, stop without waiting for them.
+  zkcc::testing::stop_child(pid_, SIGINT, std::chrono::seconds(10), dir_);
 }
 
 std::string PostgresServer::conninfo(const std::string& database) const {

@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../child_process.h"
+
 namespace zkcc::tee::azure::testing {
 namespace {
 
@@ -171,25 +173,7 @@ StatusOr<std::unique_ptr<Swtpm>> Swtpm::start() {
   return unavailable(last_error);
 }
 
-Swtpm::~Swtpm() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  if (!dir_.empty()) {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-}
+Swtpm::~Swtpm() { zkcc::testing::stop_child(pid_, SIGTERM, std::chrono::seconds(5), dir_); }
 
 std::string Swtpm::tcti() const { return "swtpm:host=127.0.0.1,port=" + std::to_string(port_); }
 
