@@ -63,30 +63,7 @@ std::string log_tail(const std::string& path) {
 
 // Starts `args` with stdout and stderr to `log`, in `cwd`, as `as`.
 StatusOr<pid_t> spawn(std::vector<std::string> args, const std::string& log, const std::string& cwd, const RunAs& as) {
-  // Everything the child needs is prepared before fork: it only calls async-signal-safe functions.
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return internal_error("cannot create " + log);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log_fd);
-    return internal_error("fork failed");
-  }
-  if (pid == 0) {
-    if (as.drop && (::setgroups(0, nullptr) != 0 || ::setgid(as.gid) != 0 || ::setuid(as.uid) != 0)) ::_exit(126);
-    // Set after setuid, which clears it: the server dies with the test process.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // initdb and postgres look up their own path, which needs a readable working directory.
-    if (::chdir(cwd.c_str()) != 0) ::_exit(125);
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  return pid;
+  return zkcc::testing::spawn_logged(std::move(args), log, {cwd, false, as.drop, as.uid, as.gid});
 }
 
 }  // namespace

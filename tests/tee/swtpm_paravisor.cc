@@ -124,7 +124,6 @@ StatusOr<std::unique_ptr<Swtpm>> Swtpm::start() {
     tpm->port_ = free_port_pair();
     if (tpm->port_ < 0) return unavailable("no free pair of loopback ports for swtpm");
     std::string log = tpm->dir_ + "/swtpm.log";
-    // Everything the child needs is prepared before fork: it only calls async-signal-safe functions.
     std::vector<std::string> args = {binary,
                                      "socket",
                                      "--tpm2",
@@ -136,24 +135,9 @@ StatusOr<std::unique_ptr<Swtpm>> Swtpm::start() {
                                      "type=tcp,port=" + std::to_string(tpm->port_ + 1) + ",bindaddr=127.0.0.1",
                                      "--flags",
                                      "not-need-init,startup-clear"};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (log_fd < 0) return internal_error("cannot create " + log);
-    pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(log_fd);
-      return internal_error("fork failed");
-    }
-    if (pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      ::dup2(log_fd, STDOUT_FILENO);
-      ::dup2(log_fd, STDERR_FILENO);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(log_fd);
+    zkcc::testing::SpawnOptions spawn;
+    spawn.truncate_log = true;
+    ZKCC_ASSIGN_OR_RETURN(pid_t pid, zkcc::testing::spawn_logged(std::move(args), log, spawn));
     tpm->pid_ = pid;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     bool exited = false;
