@@ -117,7 +117,8 @@ int prove(const ProveArgs& a) {
   fs::create_directories(a.out, ec);
   if (ec) return fail(failed_precondition("cannot create " + a.out + ": " + ec.message()));
   size_t total_bytes = 0;
-  for (const auto& [name, bytes] : pipeline::package_files(*package)) {
+  const std::map<std::string, Bytes> files = pipeline::package_files(*package);
+  for (const auto& [name, bytes] : files) {
     std::string path = (fs::path(a.out) / name).string();
     if (Status s = write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
         !s.ok()) {
@@ -154,7 +155,7 @@ int prove(const ProveArgs& a) {
   }
   std::cout << "statement     " << r.statement.to_hex() << "\ncombined_hash " << r.tee_attestation_hash.to_hex()
             << "\nproof         " << package->proof.size() << " bytes in " << static_cast<int64_t>(package->prove_ms)
-            << " ms\nwrote " << pipeline::package_files(*package).size() << " files (" << total_bytes << " bytes) to "
+            << " ms\nwrote " << files.size() << " files (" << total_bytes << " bytes) to "
             << a.out << "\n";
   return 0;
 }

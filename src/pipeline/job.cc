@@ -55,10 +55,9 @@ StatusOr<std::vector<model::FloatTensor>> parse_input_set(std::string_view json,
   return out;
 }
 
-Commitments commit(const model::QuantizedGraph& graph, const model::IntTensor& input,
-                   std::span<const model::IntTensor> outputs) {
+Commitments commit(const Felt252& model_c, const model::IntTensor& input, std::span<const model::IntTensor> outputs) {
   Commitments c;
-  c.model = model::model_commitment(graph);
+  c.model = model_c;
   c.input = model::input_commitment(input);
   c.output = model::output_commitment(outputs);
   c.statement = model::statement_hash(c.model, c.input, c.output);
@@ -86,17 +85,17 @@ proof::Transcript proof_transcript(const Felt252& statement, const Felt252& comb
 
 namespace {
 
-starknet::VerifyAndPayArgs chain_args(const Commitments& c, const Package& p, const Felt252& proof_h,
-                                      const Felt252& combined) {
+starknet::VerifyAndPayArgs chain_args(const Commitments& c, size_t layers, const receipt::ReceiptV2& r,
+                                      const starknet::U256& sage_amount, const Felt252& proof_h, const Felt252& combined) {
   starknet::VerifyAndPayArgs a;
   a.model_id = c.model;
   a.proof_hash = proof_h;
   a.io_commitment = hash::poseidon_hash(c.input, c.output);
   a.weight_commitment = c.model;
-  a.num_layers = static_cast<uint32_t>(p.graph->layers.size());
-  a.job_id = p.receipt.compute.job_id;
-  a.worker = p.receipt.compute.worker_pubkey;
-  a.sage_amount = p.verify_and_pay.sage_amount;
+  a.num_layers = static_cast<uint32_t>(layers);
+  a.job_id = r.compute.job_id;
+  a.worker = r.compute.worker_pubkey;
+  a.sage_amount = sage_amount;
   a.tee_attestation_hash = combined;
   return a;
 }
@@ -115,7 +114,7 @@ StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& 
   p.input = run.trace.values[0];
   for (size_t v : p.graph->outputs) p.outputs.push_back(run.trace.values[v]);
   p.output_values = std::move(run.outputs);
-  const Commitments c = commit(*p.graph, p.input, p.outputs);
+  const Commitments c = commit(model.commitment, p.input, p.outputs);
 
   if (options.progress) options.progress("attest", 0, 1);
   auto att = tee::attest(c.statement, options.level, options.cpu, options.gpu);
@@ -142,8 +141,7 @@ StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& 
   r.statement = c.statement;
   r.proof_digest = proof_h;
 
-  p.verify_and_pay.sage_amount = options.sage_amount;
-  p.verify_and_pay = chain_args(c, p, proof_h, att->combined_hash);
+  p.verify_and_pay = chain_args(c, p.graph->layers.size(), r, options.sage_amount, proof_h, att->combined_hash);
   ZKCC_ASSIGN_OR_RETURN(p.verify_and_pay_calldata, starknet::verify_and_pay_calldata(p.verify_and_pay));
   ZKCC_ASSIGN_OR_RETURN(p.proof_calldata, starknet::proof_calldata(c.statement, att->combined_hash, proof_felts(p.proof)));
   return p;
@@ -339,7 +337,7 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
   auto add = [&v](std::string name, bool ok, std::string detail) {
     v.add(std::move(name), ok, ok ? "" : std::move(detail));
   };
-  const Commitments c = commit(*p.graph, p.input, p.outputs);
+  const Commitments c = commit(model::model_commitment(*p.graph), p.input, p.outputs);
   v.claims = {{"model_commitment", c.model.to_hex()},
               {"input_commitment", c.input.to_hex()},
               {"output_commitment", c.output.to_hex()},
@@ -394,10 +392,10 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
         att.ok() && p.receipt.tee_attestation_hash == combined && p.receipt.cpu_tee_report_hash == att->cpu_hash &&
             p.receipt.gpu_tee_report_hash == att->gpu_hash,
         "the receipt's attestation hashes are not the bundle's");
-  Package expect = p;
-  expect.verify_and_pay = chain_args(c, p, proof_h, combined);
-  auto vp_calldata = starknet::verify_and_pay_calldata(expect.verify_and_pay);
-  add("verify_and_pay arguments", p.verify_and_pay == expect.verify_and_pay,
+  const starknet::VerifyAndPayArgs expected =
+      chain_args(c, p.graph->layers.size(), p.receipt, p.verify_and_pay.sage_amount, proof_h, combined);
+  auto vp_calldata = starknet::verify_and_pay_calldata(expected);
+  add("verify_and_pay arguments", p.verify_and_pay == expected,
         "calldata.json's arguments differ from the commitments, proof, receipt or attestation");
   add("verify_and_pay calldata", vp_calldata.ok() && *vp_calldata == p.verify_and_pay_calldata,
         "calldata.json's verify_and_pay felts are not its arguments' encoding");

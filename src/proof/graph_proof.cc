@@ -756,12 +756,6 @@ Status claim(R& r, size_t value, std::vector<QM31> point, const QM31& v, const s
   return ok_status();
 }
 
-Column iota(size_t n) {
-  Column c(n);
-  for (size_t i = 0; i < n; ++i) c[i] = M31::from_u64(i);
-  return c;
-}
-
 // Every lookup of the proof as one LogUp over three columns (lookup number, two values): the
 // witnesses side by side, each at an offset aligned to its (power-of-two) size, and the tables
 // likewise; the rows left over on the witness side are (0, 0, 0), a row the table holds once with
@@ -801,31 +795,33 @@ QM31 eq_index(std::span<const QM31> hi, size_t index) {
   return e;
 }
 
+// Writes a piece's column into its place in the combined column (already zero).
 template <typename R>
-Column column_values(const R& r, const ColumnRef& c, size_t rows) {
+void write_column(const R& r, const ColumnRef& c, std::span<M31> out) {
+  auto copy = [&](const std::vector<M31>& v) { std::copy(v.begin(), v.end(), out.begin()); };
   switch (c.kind) {
     case ColumnRef::Kind::kZero:
-      return Column(rows);
+      return;
     case ColumnRef::Kind::kSlot:
-      return r.slots[c.index]->data;
+      return copy(r.slots[c.index]->data);
     case ColumnRef::Kind::kValue:
-      return r.clear(c.index)->data;
+      return copy(r.clear(c.index)->data);
     case ColumnRef::Kind::kIota:
-      return iota(rows);
+      for (size_t i = 0; i < out.size(); ++i) out[i] = M31::from_u64(i);
+      return;
     case ColumnRef::Kind::kRowTag: {
       const Dims& xd = r.plan.dims[c.index];
-      Column tag(xd.size(), -M31::one());
+      std::fill(out.begin(), out.end(), -M31::one());
       for (size_t row = 0; row < xd.prows; ++row) {
-        for (size_t col = 0; col < xd.cols; ++col) tag[row * xd.pcols + col] = M31::from_u64(row);
+        std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(row * xd.pcols), xd.cols, M31::from_u64(row));
       }
-      return tag;
+      return;
     }
     case ColumnRef::Kind::kTableIn:
-      return r.plan.layers[c.index].tin;
+      return copy(r.plan.layers[c.index].tin);
     case ColumnRef::Kind::kTableOut:
-      return r.plan.layers[c.index].tout;
+      return copy(r.plan.layers[c.index].tout);
   }
-  return {};
 }
 
 // The extension of a piece's column at `point` (its own variables).
@@ -872,8 +868,7 @@ Status batched_lookup(R& r) {
     for (const Piece& p : w_pieces) {
       std::fill_n(witness[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, tag(p));
       for (size_t k = 0; k < 2; ++k) {
-        Column v = column_values(r, lookups[p.lookup].witness[k], p.rows);
-        std::copy(v.begin(), v.end(), witness[k + 1].begin() + static_cast<std::ptrdiff_t>(p.offset));
+        write_column(r, lookups[p.lookup].witness[k], std::span(witness[k + 1]).subspan(p.offset, p.rows));
       }
     }
     for (const Piece& p : t_pieces) {
@@ -883,8 +878,7 @@ Status batched_lookup(R& r) {
         continue;
       }
       for (size_t k = 0; k < 2; ++k) {
-        Column v = column_values(r, lookups[p.lookup].table[k], p.rows);
-        std::copy(v.begin(), v.end(), table[k + 1].begin() + static_cast<std::ptrdiff_t>(p.offset));
+        write_column(r, lookups[p.lookup].table[k], std::span(table[k + 1]).subspan(p.offset, p.rows));
       }
       const Column& mp = r.slots[lookups[p.lookup].m_slot]->data;
       std::copy(mp.begin(), mp.end(), m.begin() + static_cast<std::ptrdiff_t>(p.offset));

@@ -68,8 +68,8 @@ StatusOr<std::vector<model::FloatTensor>> parse_input_set(std::string_view json,
 struct Commitments {
   Felt252 model, input, output, statement;
 };
-Commitments commit(const model::QuantizedGraph& graph, const model::IntTensor& input,
-                   std::span<const model::IntTensor> outputs);
+// model_c is model_commitment(graph), computed once per model (LoadedModel::commitment).
+Commitments commit(const Felt252& model_c, const model::IntTensor& input, std::span<const model::IntTensor> outputs);
 
 struct JobOptions {
   tee::SecurityLevel level = tee::SecurityLevel::kAuto;

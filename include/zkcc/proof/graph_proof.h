@@ -22,6 +22,8 @@
 //                   range-checked, as one masked zero-sum sumcheck; y in [0, its bound] (LogUp)
 //   range checks    values below 2^16 against the table [0, 2^bits); wider ones split into two
 //                   16-bit limbs first
+// Every lookup above (tables, clamps, row maxima, range checks) runs in one LogUp over tagged
+// columns, so a proof carries a single lookup argument.
 //
 // Commitments in this version are opened in the clear: the proof carries every committed tensor,
 // and the transcript absorbs their digests (SHA-256) before any challenge, so the proof is sound but neither
