@@ -1,0 +1,206 @@
+// Every lookup of the proof as one LogUp over three columns (lookup number, two values): the
+// witnesses side by side, each at an offset aligned to its (power-of-two) size, and the tables
+// likewise; the rows left over on the witness side are (0, 0, 0), a row the table holds once with
+// that many uses. One fraction-sum GKR per side instead of two per lookup: the transcript work
+// falls with the number of lookups. The LogUp leaves a claim on each combined column; the prover
+// states each piece's committed columns at the piece's part of the point, the verifier computes
+// the public ones (tags, tables, row numbers) and checks that the pieces add up, and the stated
+// values become claims on the committed tensors.
+#include "gadgets.h"
+
+#include <algorithm>
+
+namespace zkcc::proof::gadgets {
+namespace {
+
+struct Piece {
+  size_t lookup;  // index into plan.lookups, or SIZE_MAX for the (0, 0, 0) row
+  size_t offset, rows;
+};
+
+// Pieces sorted by size, largest first, so each offset is a multiple of its size.
+std::vector<Piece> layout(const std::vector<LookupPlan>& lookups, bool witness_side, size_t extra_rows,
+                          size_t& total) {
+  std::vector<Piece> pieces;
+  for (size_t i = 0; i < lookups.size(); ++i) {
+    pieces.push_back({i, 0, witness_side ? lookups[i].witness_rows : lookups[i].table_rows});
+  }
+  if (extra_rows > 0) pieces.push_back({SIZE_MAX, 0, extra_rows});
+  std::stable_sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.rows > b.rows; });
+  size_t at = 0;
+  for (Piece& p : pieces) {
+    p.offset = at;
+    at += p.rows;
+  }
+  total = std::bit_ceil(std::max<size_t>(at, 2));
+  return pieces;
+}
+
+// eq(point's first bits, index): the selector of a piece at `index` pieces of its size.
+QM31 eq_index(std::span<const QM31> hi, size_t index) {
+  QM31 e = QM31::one();
+  for (size_t j = 0; j < hi.size(); ++j) {
+    const bool bit = (index >> (hi.size() - 1 - j)) & 1;
+    e *= bit ? hi[j] : QM31::one() - hi[j];
+  }
+  return e;
+}
+
+bool committed(const ColumnRef& c) { return c.kind == ColumnRef::Kind::kSlot || c.kind == ColumnRef::Kind::kValue; }
+
+// Writes a piece's column into its place in the combined column (already zero).
+void write_column(const Prover& r, const ColumnRef& c, std::span<M31> out) {
+  auto copy = [&](const std::vector<M31>& v) { std::copy(v.begin(), v.end(), out.begin()); };
+  switch (c.kind) {
+    case ColumnRef::Kind::kZero:
+      return;
+    case ColumnRef::Kind::kSlot:
+      return copy(r.slots[c.index]->data);
+    case ColumnRef::Kind::kValue:
+      return copy(r.w.values[c.index].data);
+    case ColumnRef::Kind::kIota:
+      for (size_t i = 0; i < out.size(); ++i) out[i] = M31::from_u64(i);
+      return;
+    case ColumnRef::Kind::kRowTag: {
+      const Dims& xd = r.plan.dims[c.index];
+      std::fill(out.begin(), out.end(), -M31::one());
+      for (size_t row = 0; row < xd.prows; ++row) {
+        std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(row * xd.pcols), xd.cols, M31::from_u64(row));
+      }
+      return;
+    }
+    case ColumnRef::Kind::kTableIn:
+      return copy(table_of(r.plan.layers[c.index])->in);
+    case ColumnRef::Kind::kTableOut:
+      return copy(table_of(r.plan.layers[c.index])->out);
+  }
+}
+
+// The extension of a public column at `point` (its own variables).
+QM31 public_column_at(const Plan& plan, const ColumnRef& c, std::span<const QM31> point) {
+  switch (c.kind) {
+    case ColumnRef::Kind::kIota:
+      return index_mle(point);
+    case ColumnRef::Kind::kRowTag: {
+      const Dims& xd = plan.dims[c.index];
+      const QM31 mask = prefix_mle(point.subspan(xd.row_vars()), xd.cols);
+      return mask * index_mle(point.first(xd.row_vars())) - (QM31::one() - mask);
+    }
+    case ColumnRef::Kind::kTableIn:
+      return evaluate_mle(table_of(plan.layers[c.index])->in, point);
+    case ColumnRef::Kind::kTableOut:
+      return evaluate_mle(table_of(plan.layers[c.index])->out, point);
+    default:
+      return QM31::zero();
+  }
+}
+
+// A committed column's value at the piece's point: stated by the prover, then claimed.
+template <typename R>
+StatusOr<QM31> committed_column_at(R& r, const ColumnRef& c, std::span<const QM31> point, const std::string& what) {
+  QM31 honest;
+  if constexpr (R::kProver) {
+    honest = evaluate_mle(c.kind == ColumnRef::Kind::kSlot ? r.slots[c.index]->data : r.w.values[c.index].data, point);
+  }
+  ZKCC_ASSIGN_OR_RETURN(QM31 v, send(r, honest));
+  std::vector<QM31> pt(point.begin(), point.end());
+  Status s = c.kind == ColumnRef::Kind::kSlot ? open(r, c.index, pt, v, what) : claim(r, c.index, std::move(pt), v, what);
+  if (!s.ok()) return s;
+  return v;
+}
+
+// Each combined claim is the sum over pieces of selector x the piece's column there.
+template <typename R>
+Status split(R& r, std::span<const QM31> point, const std::vector<Piece>& pieces, bool witness_side, size_t spare,
+             std::span<const QM31> claimed, const QM31* claimed_m, const char* side) {
+  const std::vector<LookupPlan>& lookups = r.plan.lookups;
+  QM31 want[3] = {QM31::zero(), QM31::zero(), QM31::zero()};
+  QM31 m_want = QM31::zero();
+  for (const Piece& p : pieces) {
+    const size_t lo_vars = static_cast<size_t>(std::countr_zero(p.rows));
+    auto hi = point.first(point.size() - lo_vars);
+    auto lo = point.subspan(point.size() - lo_vars);
+    const QM31 sel = eq_index(hi, p.offset / p.rows);
+    want[0] += sel * (p.lookup == SIZE_MAX ? M31::zero() : M31::from_u64(p.lookup + 1));
+    if (p.lookup == SIZE_MAX) {
+      m_want += sel * M31::from_u64(spare);
+      continue;
+    }
+    const LookupPlan& lp = lookups[p.lookup];
+    const std::string what = std::string("lookup ") + std::to_string(p.lookup) + " " + side;
+    for (size_t k = 0; k < 2; ++k) {
+      const ColumnRef& c = witness_side ? lp.witness[k] : lp.table[k];
+      QM31 v = public_column_at(r.plan, c, lo);
+      if (committed(c)) {
+        ZKCC_ASSIGN_OR_RETURN(v, committed_column_at(r, c, lo, what + " column"));
+      }
+      want[k + 1] += sel * v;
+    }
+    if (!witness_side) {
+      ZKCC_ASSIGN_OR_RETURN(QM31 m, committed_column_at(r, slot_col(lp.m_slot), lo, what + " multiplicities"));
+      m_want += sel * m;
+    }
+  }
+  if constexpr (!R::kProver) {
+    for (size_t k = 0; k < 3; ++k) {
+      if (want[k] != claimed[k]) return invalid_argument(std::string("lookups: the ") + side + " columns' claim is false");
+    }
+    if (claimed_m && m_want != *claimed_m) return invalid_argument("lookups: the multiplicities' claim is false");
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+template <typename R>
+Status batched_lookup(R& r) {
+  const std::vector<LookupPlan>& lookups = r.plan.lookups;
+  if (lookups.empty()) return ok_status();
+  size_t used = 0;
+  for (const LookupPlan& lu : lookups) used += lu.witness_rows;
+  size_t w_total = 0, t_total = 0;
+  std::vector<Piece> w_pieces = layout(lookups, true, 0, w_total);
+  const size_t spare = w_total - used;  // (0, 0, 0) witness rows
+  std::vector<Piece> t_pieces = layout(lookups, false, spare > 0 ? 1 : 0, t_total);
+  auto tag = [](const Piece& p) { return p.lookup == SIZE_MAX ? M31::zero() : M31::from_u64(p.lookup + 1); };
+
+  LogupClaims c;
+  if constexpr (R::kProver) {
+    std::vector<Column> witness(3, Column(w_total)), table(3, Column(t_total));
+    Column m(t_total);
+    for (const Piece& p : w_pieces) {
+      std::fill_n(witness[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, tag(p));
+      for (size_t k = 0; k < 2; ++k) {
+        write_column(r, lookups[p.lookup].witness[k], std::span(witness[k + 1]).subspan(p.offset, p.rows));
+      }
+    }
+    for (const Piece& p : t_pieces) {
+      std::fill_n(table[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, tag(p));
+      if (p.lookup == SIZE_MAX) {
+        m[p.offset] = M31::from_u64(spare);
+        continue;
+      }
+      for (size_t k = 0; k < 2; ++k) {
+        write_column(r, lookups[p.lookup].table[k], std::span(table[k + 1]).subspan(p.offset, p.rows));
+      }
+      const Column& mp = r.slots[lookups[p.lookup].m_slot]->data;
+      std::copy(mp.begin(), mp.end(), m.begin() + static_cast<std::ptrdiff_t>(p.offset));
+    }
+    ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, table, m, r.t));
+    r.out.logups.push_back(std::move(lu.proof));
+    c.witness_point = std::move(lu.witness_point);
+    c.table_point = std::move(lu.table_point);
+  } else {
+    ZKCC_ASSIGN_OR_RETURN(const LogupProof* proof, r.next(r.in.logups, r.logups, "lookups"));
+    auto lu = logup_verify(std::countr_zero(w_total), std::countr_zero(t_total), 3, *proof, r.t);
+    if (!lu.ok()) return lu.status().with_context("lookups");
+    c = std::move(*lu);
+  }
+  ZKCC_RETURN_IF_ERROR(split(r, c.witness_point, w_pieces, true, spare, c.witness_evals, nullptr, "witness"));
+  return split(r, c.table_point, t_pieces, false, spare, c.table_evals, &c.multiplicity_eval, "table");
+}
+
+template Status batched_lookup(Prover&);
+template Status batched_lookup(Verifier&);
+
+}  // namespace zkcc::proof::gadgets

@@ -1,0 +1,128 @@
+// The two roles that run one description of the protocol: every gadget is written once as
+// `template <class R> Status gadget(R&, ...)` and instantiated for the Prover (which computes and
+// sends) and the Verifier (which reads what was sent and checks). Both absorb the same messages
+// and draw the same challenges.
+//
+// Claims on data the verifier does not compute itself go through `open`: the committed tensors
+// (slots), the graph's input and its weights. In this version the verifier holds all of them and
+// checks each claim at once; the claim's source is explicit so a commitment can take its place.
+#ifndef ZKCC_SRC_PROOF_GADGETS_ROLE_H_
+#define ZKCC_SRC_PROOF_GADGETS_ROLE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "circuit.h"
+#include "zkcc/proof/graph_proof.h"
+#include "zkcc/proof/multilinear.h"
+
+namespace zkcc::proof::gadgets {
+
+struct Common {
+  const QuantizedGraph& graph;
+  const Plan& plan;
+  Transcript& t;
+  const Matrix& input;                            // padded
+  std::vector<const Matrix*> slots;               // the committed tensors
+  std::vector<std::optional<EvalClaim>> pending;  // per chained value
+  const Matrix* clear(size_t v) const { return v == 0 ? &input : plan.slot_of[v] ? slots[*plan.slot_of[v]] : nullptr; }
+};
+
+struct Prover : Common {
+  static constexpr bool kProver = true;
+  const Witness& w;
+  GraphProof& out;
+};
+
+struct Verifier : Common {
+  static constexpr bool kProver = false;
+  const GraphProof& in;
+  size_t evals = 0, sumchecks = 0, matmuls = 0, logups = 0;
+  template <typename T>
+  StatusOr<const T*> next(const std::vector<T>& v, size_t& at, const char* what) {
+    if (at >= v.size()) return invalid_argument(std::string("proof ends early: too few ") + what);
+    return &v[at++];
+  }
+};
+
+Status check_eval(std::span<const M31> table, std::span<const QM31> point, const QM31& value, const std::string& what);
+inline Status check_eval(const Matrix& m, std::span<const QM31> point, const QM31& value, const std::string& what) {
+  return check_eval(m.data, point, value, what);
+}
+
+// A value the prover states: sent, absorbed, and (by the verifier) returned for checking.
+template <typename R>
+StatusOr<QM31> send(R& r, const QM31& honest) {
+  QM31 v = honest;
+  if constexpr (R::kProver) {
+    r.out.evals.push_back(v);
+  } else {
+    ZKCC_ASSIGN_OR_RETURN(const QM31* got, r.next(r.in.evals, r.evals, "stated values"));
+    v = *got;
+  }
+  const QM31 sent[] = {v};
+  r.t.mix_qm31s(sent);
+  return v;
+}
+
+// A claim on a committed tensor: the verifier checks it against the commitment.
+template <typename R>
+Status open(R& r, size_t slot, std::span<const QM31> point, const QM31& v, const std::string& what) {
+  if constexpr (!R::kProver) return check_eval(*r.slots[slot], point, v, what);
+  return ok_status();
+}
+
+// The prover states a committed tensor's value at a point; the verifier checks it.
+template <typename R>
+StatusOr<QM31> state(R& r, size_t slot, std::span<const QM31> point, const std::string& what) {
+  QM31 honest;
+  if constexpr (R::kProver) honest = evaluate_mle(r.slots[slot]->data, point);
+  ZKCC_ASSIGN_OR_RETURN(QM31 v, send(r, honest));
+  ZKCC_RETURN_IF_ERROR(open(r, slot, point, v, what));
+  return v;
+}
+
+// A claim on a value: checked at once when it is committed (or the input), else left for its
+// producer (GKR chaining).
+template <typename R>
+Status claim(R& r, size_t value, std::vector<QM31> point, const QM31& v, const std::string& what) {
+  if (value == 0) {
+    if constexpr (!R::kProver) return check_eval(r.input, point, v, what);
+    return ok_status();
+  }
+  if (r.plan.slot_of[value]) return open(r, *r.plan.slot_of[value], point, v, what);
+  if (r.pending[value]) return internal_error(what + ": a second claim on a chained value");
+  r.pending[value] = EvalClaim{std::move(point), v};
+  return ok_status();
+}
+
+// Proves sum_x prod polys(x) over `terms`; the verifier replays it from `claim` and gets back the
+// point and the final claim the factors' values must meet. One helper for every gadget's sumcheck.
+struct SumcheckRun {
+  std::vector<QM31> point;
+  std::vector<QM31> final_evals;  // prover only
+  QM31 final_claim;               // verifier only
+};
+template <typename R>
+StatusOr<SumcheckRun> run_sumcheck(R& r, std::vector<std::vector<QM31>> polys, std::span<const SumcheckTerm> terms,
+                                   const QM31& claim_value, size_t vars, size_t degree, const std::string& what) {
+  SumcheckRun run;
+  if constexpr (R::kProver) {
+    ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), terms, r.t));
+    r.out.sumchecks.push_back(std::move(sc.proof));
+    run.point = std::move(sc.point);
+    run.final_evals = std::move(sc.final_evals);
+  } else {
+    ZKCC_ASSIGN_OR_RETURN(const SumcheckProof* proof, r.next(r.in.sumchecks, r.sumchecks, "sumchecks"));
+    auto sc = sumcheck_verify(claim_value, vars, degree, *proof, r.t);
+    if (!sc.ok()) return sc.status().with_context(what);
+    run.point = std::move(sc->point);
+    run.final_claim = sc->final_claim;
+  }
+  return run;
+}
+
+}  // namespace zkcc::proof::gadgets
+
+#endif  // ZKCC_SRC_PROOF_GADGETS_ROLE_H_

@@ -1,0 +1,142 @@
+// Linear maps with public coefficients. y = x + c continues the claim on y as one on x; any other
+// map out[i] = c[i] + sum coef * x[in] reduces a claim y~(z) = v, for each input, through one
+// degree-2 sumcheck of sum_x G_z(x) X(x) with G_z(x) = sum over the map's entries eq(z, out) coef,
+// an extension the verifier computes from the map.
+#include "gadgets.h"
+
+#include "zkcc/base/overloaded.h"
+
+namespace zkcc::proof::gadgets {
+
+Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, const Dims& y, GadgetPlan& out) {
+  auto need_inputs = [&](size_t n) -> Status {
+    if (in.size() != n) return invalid_argument("takes " + std::to_string(n) + " inputs");
+    return ok_status();
+  };
+  auto sparse_of = [&](std::vector<SparseTerm> terms, std::vector<M31> constant = {}) {
+    out = SparsePlan{Sparse{std::move(terms), std::move(constant)}};
+    return ok_status();
+  };
+  return std::visit(
+      Overloaded{
+          [&](const model::AddConstLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            if (!(*in[0] == y) || op.constant.data.size() != y.rows * y.cols) return invalid_argument("shape mismatch");
+            out = PassPlan{pad_matrix(op.constant, y).data};
+            return ok_status();
+          },
+          [&](const model::MulConstLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            if (!(*in[0] == y) || op.constant.data.size() != y.rows * y.cols) return invalid_argument("shape mismatch");
+            SparseTerm t;
+            for (size_t i = 0; i < op.constant.data.size(); ++i) t.add(y.at(i), y.at(i), M31::from_i64(op.constant.data[i]));
+            return sparse_of({std::move(t)});
+          },
+          [&](const model::ReshapeLayer&) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            const Dims& x = *in[0];
+            if (x.rows * x.cols != y.rows * y.cols) return invalid_argument("reshape changes the element count");
+            if (x == y) {
+              out = PassPlan{};
+              return ok_status();
+            }
+            SparseTerm t;
+            for (size_t i = 0; i < y.rows * y.cols; ++i) t.add(y.at(i), x.at(i), M31::one());
+            return sparse_of({std::move(t)});
+          },
+          [&](const model::GatherLayer& op) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            const Dims& x = *in[0];
+            if (op.index.size() != y.rows * y.cols) return invalid_argument("index does not match the output");
+            SparseTerm t;
+            std::vector<M31> constant;
+            const M31 fill = M31::from_i64(op.fill);
+            if (!fill.is_zero()) constant.assign(y.size(), fill);
+            for (size_t i = 0; i < op.index.size(); ++i) {
+              if (op.index[i] >= static_cast<int64_t>(x.rows * x.cols)) return invalid_argument("index past the input");
+              if (op.index[i] < 0) continue;
+              t.add(y.at(i), x.at(static_cast<size_t>(op.index[i])), M31::one());
+              if (!fill.is_zero()) constant[y.at(i)] = M31::zero();
+            }
+            return sparse_of({std::move(t)}, std::move(constant));
+          },
+          [&](const model::RowSumLayer&) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(1));
+            const Dims& x = *in[0];
+            if (y.cols != 1 || y.rows != x.rows) return invalid_argument("shape mismatch");
+            SparseTerm t;
+            for (size_t i = 0; i < x.rows * x.cols; ++i) t.add(i / x.cols, x.at(i), M31::one());
+            return sparse_of({std::move(t)});
+          },
+          [&](const model::RowSubLayer&) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(2));
+            const Dims &m = *in[0], &x = *in[1];
+            if (!(x == y) || m.cols != 1 || m.rows != x.rows) return invalid_argument("shape mismatch");
+            SparseTerm tm{0, {}, {}, {}}, tx{1, {}, {}, {}};
+            for (size_t i = 0; i < x.rows * x.cols; ++i) {
+              tm.add(y.at(i), i / x.cols, M31::one());
+              tx.add(y.at(i), x.at(i), -M31::one());
+            }
+            return sparse_of({std::move(tm), std::move(tx)});
+          },
+          [&](const auto&) -> Status { return internal_error("not a linear map"); },
+      },
+      layer.op);
+}
+
+template <typename R>
+Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span<const QM31> z, const QM31& v,
+              const std::string& what) {
+  std::vector<QM31> eqz = eq_table(z);
+  std::vector<std::vector<QM31>> g(map.terms.size());
+  std::vector<QM31> sigma(map.terms.size());
+  for (size_t j = 0; j < map.terms.size(); ++j) {
+    const SparseTerm& term = map.terms[j];
+    QM31 honest;
+    if constexpr (R::kProver) {
+      const Matrix& x = r.w.values[inputs[term.input]];
+      g[j].assign(x.data.size(), QM31::zero());
+      for (size_t k = 0; k < term.out.size(); ++k) g[j][term.in[k]] += eqz[term.out[k]] * term.coef[k];
+      honest = dot(g[j], x.data);
+    }
+    ZKCC_ASSIGN_OR_RETURN(sigma[j], send(r, honest));
+  }
+  if constexpr (!R::kProver) {
+    QM31 total = map.constant.empty() ? QM31::zero() : dot(eqz, map.constant);
+    for (const QM31& s : sigma) total += s;
+    if (total != v) return invalid_argument(what + ": the parts do not add up to the claim");
+  }
+  const SumcheckTerm product[] = {{QM31::one(), {0, 1}}};
+  for (size_t j = 0; j < map.terms.size(); ++j) {
+    const SparseTerm& term = map.terms[j];
+    const size_t value = inputs[term.input];
+    std::vector<std::vector<QM31>> polys;
+    if constexpr (R::kProver) polys = {std::move(g[j]), lift(r.w.values[value].data)};
+    ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc,
+                          run_sumcheck(r, std::move(polys), product, sigma[j], r.plan.dims[value].vars(), 2, what));
+    ZKCC_ASSIGN_OR_RETURN(QM31 x_eval, send(r, R::kProver ? sc.final_evals[1] : QM31::zero()));
+    if constexpr (!R::kProver) {
+      std::vector<QM31> eqs = eq_table(sc.point);
+      QM31 g_at = QM31::zero();
+      for (size_t k = 0; k < term.out.size(); ++k) g_at += eqz[term.out[k]] * eqs[term.in[k]] * term.coef[k];
+      if (g_at * x_eval != sc.final_claim) return invalid_argument(what + ": the sumcheck does not close");
+    }
+    ZKCC_RETURN_IF_ERROR(claim(r, value, std::move(sc.point), x_eval, what + " input " + std::to_string(term.input)));
+  }
+  return ok_status();
+}
+
+template <typename R>
+Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, const QM31& v, const std::string& what) {
+  const QM31 c = pp.constant.empty() ? QM31::zero() : evaluate_mle(pp.constant, z);
+  return claim(r, lp.inputs[0], std::move(z), v - c, what + " input");
+}
+
+template Status sparse(Prover&, const Sparse&, std::span<const size_t>, std::span<const QM31>, const QM31&,
+                       const std::string&);
+template Status sparse(Verifier&, const Sparse&, std::span<const size_t>, std::span<const QM31>, const QM31&,
+                       const std::string&);
+template Status pass(Prover&, const LayerPlan&, const PassPlan&, std::vector<QM31>, const QM31&, const std::string&);
+template Status pass(Verifier&, const LayerPlan&, const PassPlan&, std::vector<QM31>, const QM31&, const std::string&);
+
+}  // namespace zkcc::proof::gadgets
