@@ -19,7 +19,7 @@ namespace {
 using namespace gadgets;  // NOLINT: the graph proof is the gadgets' one user
 
 // Builds one layer's gadget; slots for its witnesses are added in a fixed order.
-Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
+Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, ModelData& md, LayerPlan& lp) {
   const model::Layer& layer = g.layers[l];
   lp.inputs = layer.inputs;
   lp.output = l + 1;
@@ -36,7 +36,7 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
           [&](const model::MatMulLayer& op) -> Status {
             ZKCC_RETURN_IF_ERROR(need_inputs(1));
             MatMulPlan mp;
-            ZKCC_RETURN_IF_ERROR(plan_matmul(op, *in[0], y, mp));
+            ZKCC_RETURN_IF_ERROR(plan_matmul(op, *in[0], y, p, md, mp));
             lp.gadget = std::move(mp);
             return ok_status();
           },
@@ -69,12 +69,12 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
             lp.gadget = std::move(dp);
             return ok_status();
           },
-          [&](const auto&) -> Status { return plan_sparse(layer, in, y, lp.gadget); },
+          [&](const auto&) -> Status { return plan_sparse(layer, in, y, p, md, lp.gadget); },
       },
       layer.op);
 }
 
-StatusOr<Plan> build_plan(const QuantizedGraph& g) {
+StatusOr<Plan> build_plan(const QuantizedGraph& g, ModelData& md) {
   if (g.layers.empty()) return invalid_argument("graph has no layers");
   if (g.values.size() != g.layers.size() + 1) return invalid_argument("graph values do not match its layers");
   if (g.outputs.empty()) return invalid_argument("graph has no outputs");
@@ -113,7 +113,7 @@ StatusOr<Plan> build_plan(const QuantizedGraph& g) {
   }
   p.layers.resize(g.layers.size());
   for (size_t l = 0; l < g.layers.size(); ++l) {
-    Status s = plan_layer(g, l, p, p.layers[l]);
+    Status s = plan_layer(g, l, p, md, p.layers[l]);
     if (!s.ok()) return s.with_context(at_layer(g, l));
   }
   return p;
@@ -121,19 +121,19 @@ StatusOr<Plan> build_plan(const QuantizedGraph& g) {
 
 // ---- the prover's witness ----
 
-Status run_layer(const LayerPlan& lp, const Plan& p, Witness& w) {
+Status run_layer(const LayerPlan& lp, const Plan& p, const ModelData& md, Witness& w) {
   std::vector<const Matrix*> in;
   for (size_t v : lp.inputs) in.push_back(&w.values[v]);
   Matrix y = zeros(p.dims[lp.output]);
   ZKCC_RETURN_IF_ERROR(std::visit(
       Overloaded{
           [&](const MatMulPlan& mp) -> Status {
-            matmul_witness(mp, *in[0], y);
+            matmul_witness(mp, md, p.dims[lp.output], *in[0], y);
             return ok_status();
           },
           [&](const PassPlan& pp) -> Status {
             y.data = in[0]->data;
-            if (!pp.constant.empty()) field::m31_add(y.data, pp.constant, y.data);
+            if (pp.constant) field::m31_add(y.data, md.tensors[*pp.constant].data, y.data);
             return ok_status();
           },
           [&](const SparsePlan& sp) -> Status {
@@ -150,7 +150,7 @@ Status run_layer(const LayerPlan& lp, const Plan& p, Witness& w) {
   return ok_status();
 }
 
-StatusOr<Witness> make_witness(const QuantizedGraph& g, const Plan& p, const model::Trace& trace) {
+StatusOr<Witness> make_witness(const QuantizedGraph& g, const Plan& p, const ModelData& md, const model::Trace& trace) {
   if (trace.values.size() != g.values.size()) return invalid_argument("trace does not match the graph");
   for (size_t v = 0; v < g.values.size(); ++v) {
     if (trace.values[v].data.size() != p.dims[v].rows * p.dims[v].cols) {
@@ -162,7 +162,7 @@ StatusOr<Witness> make_witness(const QuantizedGraph& g, const Plan& p, const mod
   w.slots.resize(p.slots.size());
   w.values[0] = pad_matrix(trace.values[0], p.dims[0]);
   for (size_t l = 0; l < p.layers.size(); ++l) {
-    Status s = run_layer(p.layers[l], p, w);
+    Status s = run_layer(p.layers[l], p, md, w);
     if (!s.ok()) return s.with_context(at_layer(g, l));
     if (p.slot_of[l + 1]) w.slots[*p.slot_of[l + 1]] = w.values[l + 1];
   }
@@ -258,13 +258,15 @@ Status run_protocol(R& r, const ProveProgress& progress) {
 struct GraphCircuit::Impl {
   std::shared_ptr<const QuantizedGraph> graph;
   Plan plan;
+  ModelData model;
 };
 
 StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph> graph) {
   if (!graph) return invalid_argument("no graph");
-  ZKCC_ASSIGN_OR_RETURN(Plan plan, build_plan(*graph));
+  ModelData model;
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, build_plan(*graph, model));
   GraphCircuit c;
-  c.impl_ = std::make_shared<const Impl>(Impl{std::move(graph), std::move(plan)});
+  c.impl_ = std::make_shared<const Impl>(Impl{std::move(graph), std::move(plan), std::move(model)});
   return c;
 }
 
@@ -279,7 +281,10 @@ StatusOr<GraphCircuit> borrowed(const QuantizedGraph& graph) {
 
 }  // namespace
 
-Status check_provable(const QuantizedGraph& graph) { return build_plan(graph).status(); }
+Status check_provable(const QuantizedGraph& graph) {
+  ModelData model;
+  return build_plan(graph, model).status();
+}
 
 StatusOr<GraphProof> graph_prove(const QuantizedGraph& graph, const model::Trace& trace, Transcript& transcript,
                                  const ProveProgress& progress) {
@@ -297,10 +302,11 @@ StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const model::Trace
                                  const ProveProgress& progress) {
   const QuantizedGraph& graph = circuit.graph();
   const Plan& plan = circuit.impl().plan;
-  ZKCC_ASSIGN_OR_RETURN(Witness w, make_witness(graph, plan, trace));
+  const ModelData& model = circuit.impl().model;
+  ZKCC_ASSIGN_OR_RETURN(Witness w, make_witness(graph, plan, model, trace));
   if (progress) progress("witness", 0, plan.layers.size());
   GraphProof proof;
-  Prover r{{graph, plan, transcript, w.values[0], {}, {}}, w, proof};
+  Prover r{{graph, plan, transcript, w.values[0], model, {}, {}}, w, proof};
   for (const Matrix& m : w.slots) r.slots.push_back(&m);
   ZKCC_RETURN_IF_ERROR(run_protocol(r, progress));
   proof.committed = w.slots;
@@ -353,7 +359,7 @@ Status graph_verify(const GraphCircuit& circuit, const IntTensor& input, std::sp
     }
   }
   const Matrix padded_input = pad_matrix(input, plan.dims[0]);
-  Verifier r{{graph, plan, transcript, padded_input, {}, {}}, proof};
+  Verifier r{{graph, plan, transcript, padded_input, circuit.impl().model, {}, {}}, proof};
   for (const Matrix& m : proof.committed) r.slots.push_back(&m);
   ZKCC_RETURN_IF_ERROR(run_protocol(r, {}));
   if (r.evals != proof.evals.size() || r.sumchecks != proof.sumchecks.size() || r.matmuls != proof.matmuls.size() ||

@@ -95,11 +95,10 @@ StatusOr<Table> make_table(int64_t lo, const std::vector<int64_t>& out);
 // ---- the gadgets' plans (one file each) ----
 
 struct MatMulPlan {  // product.cc
-  Matrix weight;          // padded
-  std::vector<M31> bias;  // padded (zero when the layer has none)
+  size_t weight = 0, bias = 0;  // model tensors: k x n padded, and 1 x n padded (zero without one)
 };
 struct PassPlan {  // sparse_map.cc: y = x + constant (same padded shape)
-  std::vector<M31> constant;  // empty for zero
+  std::optional<size_t> constant;  // a model tensor; none for zero
 };
 struct SparsePlan {  // sparse_map.cc
   Sparse map;
@@ -136,6 +135,7 @@ struct LayerPlan {
 
 struct Plan {
   std::vector<Dims> dims;                      // per value
+  std::vector<Dims> model_slots;               // shapes of the model's private tensors (weights, biases, constants)
   std::vector<std::optional<size_t>> slot_of;  // per value: its committed slot
   std::vector<Dims> slots;                     // shapes of the committed tensors
   std::vector<LayerPlan> layers;
@@ -144,6 +144,16 @@ struct Plan {
     slots.push_back(d);
     return slots.size() - 1;
   }
+  size_t add_model_slot(const Dims& d) {
+    model_slots.push_back(d);
+    return model_slots.size() - 1;
+  }
+};
+
+// The model's private tensors, padded, in the order of Plan::model_slots: what the prover opens
+// claims on (and, in this version, what the verifier checks them against).
+struct ModelData {
+  std::vector<Matrix> tensors;
 };
 
 // The layer's table, for lookups that name it (kTableIn / kTableOut); null when it has none.

@@ -21,15 +21,16 @@ template <typename R>
 Status range_check(R& r, const RangePlan& rp, const std::string& what);
 
 // product.cc: Y = X W + b (Thaler's product sumcheck).
-Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, MatMulPlan& mp);
-void matmul_witness(const MatMulPlan& mp, const Matrix& x, Matrix& y);
+Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, Plan& p, ModelData& md, MatMulPlan& mp);
+void matmul_witness(const MatMulPlan& mp, const ModelData& md, const Dims& yd, const Matrix& x, Matrix& y);
 template <typename R>
 Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const QM31> z, const QM31& v,
               const std::string& what);
 
 // sparse_map.cc: y = map(inputs), a linear map with public coefficients (Gather, Reshape,
 // MulConst, RowSum, RowSub), and y = x + c.
-Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, const Dims& y, GadgetPlan& out);
+Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, const Dims& y, Plan& p, ModelData& md,
+                   GadgetPlan& out);
 template <typename R>
 Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span<const QM31> z, const QM31& v,
               const std::string& what);

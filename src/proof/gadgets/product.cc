@@ -1,34 +1,41 @@
 // Matrix products Y = X W + b: a claim on Y~(r, c) becomes, through Thaler's product sumcheck
-// over the inner index, a claim on X~(r, s) and one on W~(s, c); the bias is broadcast over every
-// padded row, so it enters as b~(c).
+// over the inner index, a claim on X~(r, s) and one on W~(s, c). The bias is added to the real
+// rows only (so padding carries nothing of the model): it enters as rows~(r) b~(c), rows the mask
+// of the real rows, with b~(c) stated by the prover and claimed on the model.
 #include "gadgets.h"
 
 #include "zkcc/field/m31_vec.h"
 
 namespace zkcc::proof::gadgets {
 
-Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, MatMulPlan& mp) {
+Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, Plan& p, ModelData& md, MatMulPlan& mp) {
   if (op.weight.shape.size() != 2) return invalid_argument("weight is not a matrix");
   const size_t k = op.weight.shape[0], n = op.weight.shape[1];
   if (x.cols != k || y.cols != n || y.rows != x.rows || op.weight.data.size() != k * n) {
     return invalid_argument("the product's input is not rows x " + std::to_string(k));
   }
   if (!op.bias.empty() && op.bias.size() != n) return invalid_argument("bias does not match the weight");
-  mp.weight = pad_matrix(op.weight, dims_of(op.weight.shape));
-  mp.bias.assign(y.pcols, M31::zero());
-  for (size_t j = 0; j < op.bias.size(); ++j) mp.bias[j] = M31::from_i64(op.bias[j]);
+  const Dims wd = dims_of(op.weight.shape);
+  mp.weight = p.add_model_slot(wd);
+  mp.bias = p.add_model_slot(row_dims(y.pcols));
+  md.tensors.push_back(pad_matrix(op.weight, wd));
+  Matrix bias = zeros(row_dims(y.pcols));
+  for (size_t j = 0; j < op.bias.size(); ++j) bias.data[j] = M31::from_i64(op.bias[j]);
+  md.tensors.push_back(std::move(bias));
   return ok_status();
 }
 
-void matmul_witness(const MatMulPlan& mp, const Matrix& x, Matrix& y) {
+void matmul_witness(const MatMulPlan& mp, const ModelData& md, const Dims& yd, const Matrix& x, Matrix& y) {
+  const Matrix& weight = md.tensors[mp.weight];
+  const std::vector<M31>& bias = md.tensors[mp.bias].data;
   std::vector<M31> scaled(y.cols);
   for (size_t i = 0; i < x.rows; ++i) {
     std::span<M31> out = std::span(y.data).subspan(i * y.cols, y.cols);
-    std::copy(mp.bias.begin(), mp.bias.end(), out.begin());
+    if (i < yd.rows) std::copy(bias.begin(), bias.end(), out.begin());
     for (size_t k = 0; k < x.cols; ++k) {
       const M31 xv = x.data[i * x.cols + k];
       if (xv.is_zero()) continue;
-      field::m31_scale(std::span<const M31>(mp.weight.data).subspan(k * y.cols, y.cols), xv, scaled);
+      field::m31_scale(std::span<const M31>(weight.data).subspan(k * y.cols, y.cols), xv, scaled);
       field::m31_add(out, scaled, out);
     }
   }
@@ -41,12 +48,13 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
   const Dims& yd = r.plan.dims[lp.output];
   auto rows = z.first(yd.row_vars());
   auto cols = z.subspan(yd.row_vars());
-  const QM31 product = v - evaluate_mle(mp.bias, cols);
+  ZKCC_ASSIGN_OR_RETURN(QM31 bias, state_model(r, mp.bias, cols, what + " bias"));
+  const QM31 product = v - prefix_mle(rows, yd.rows) * bias;
   std::vector<QM31> inner;
   QM31 a_eval;
   if constexpr (R::kProver) {
     ZKCC_ASSIGN_OR_RETURN(MatmulProverResult m,
-                          matmul_prove(r.w.values[lp.inputs[0]], mp.weight, rows, cols, product, r.t));
+                          matmul_prove(r.w.values[lp.inputs[0]], r.model.tensors[mp.weight], rows, cols, product, r.t));
     inner = std::move(m.inner_point);
     a_eval = m.proof.a_eval;
     r.out.matmuls.push_back(std::move(m.proof));
@@ -54,7 +62,7 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
     ZKCC_ASSIGN_OR_RETURN(const MatmulProof* proof, r.next(r.in.matmuls, r.matmuls, "matrix products"));
     auto red = matmul_verify(xd.pcols, rows, cols, product, *proof, r.t);
     if (!red.ok()) return red.status().with_context(what);
-    ZKCC_RETURN_IF_ERROR(check_eval(mp.weight, red->b.point, red->b.value, what + " weight"));
+    ZKCC_RETURN_IF_ERROR(open_model(r, mp.weight, red->b.point, red->b.value, what + " weight"));
     inner = {red->a.point.begin() + static_cast<std::ptrdiff_t>(rows.size()), red->a.point.end()};
     a_eval = red->a.value;
   }

@@ -24,6 +24,7 @@ struct Common {
   const Plan& plan;
   Transcript& t;
   const Matrix& input;                            // padded
+  const ModelData& model;                         // the model's private tensors
   std::vector<const Matrix*> slots;               // the committed tensors
   std::vector<std::optional<EvalClaim>> pending;  // per chained value
   const Matrix* clear(size_t v) const { return v == 0 ? &input : plan.slot_of[v] ? slots[*plan.slot_of[v]] : nullptr; }
@@ -71,6 +72,23 @@ template <typename R>
 Status open(R& r, size_t slot, std::span<const QM31> point, const QM31& v, const std::string& what) {
   if constexpr (!R::kProver) return check_eval(*r.slots[slot], point, v, what);
   return ok_status();
+}
+
+// A claim on one of the model's private tensors (model_slots).
+template <typename R>
+Status open_model(R& r, size_t tensor, std::span<const QM31> point, const QM31& v, const std::string& what) {
+  if constexpr (!R::kProver) return check_eval(r.model.tensors[tensor], point, v, what);
+  return ok_status();
+}
+
+// The prover states a model tensor's value at a point; it becomes a claim on the model.
+template <typename R>
+StatusOr<QM31> state_model(R& r, size_t tensor, std::span<const QM31> point, const std::string& what) {
+  QM31 honest;
+  if constexpr (R::kProver) honest = evaluate_mle(r.model.tensors[tensor].data, point);
+  ZKCC_ASSIGN_OR_RETURN(QM31 v, send(r, honest));
+  ZKCC_RETURN_IF_ERROR(open_model(r, tensor, point, v, what));
+  return v;
 }
 
 // The prover states a committed tensor's value at a point; the verifier checks it.

@@ -1,4 +1,5 @@
-// Linear maps with public coefficients. y = x + c continues the claim on y as one on x; any other
+// Linear maps with public coefficients. y = x + c (c one of the model's tensors, its value stated
+// by the prover and claimed on the model) continues the claim on y as one on x; any other
 // map out[i] = c[i] + sum coef * x[in] reduces a claim y~(z) = v, for each input, through one
 // degree-2 sumcheck of sum_x G_z(x) X(x) with G_z(x) = sum over the map's entries eq(z, out) coef,
 // an extension the verifier computes from the map.
@@ -8,7 +9,8 @@
 
 namespace zkcc::proof::gadgets {
 
-Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, const Dims& y, GadgetPlan& out) {
+Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, const Dims& y, Plan& p, ModelData& md,
+                   GadgetPlan& out) {
   auto need_inputs = [&](size_t n) -> Status {
     if (in.size() != n) return invalid_argument("takes " + std::to_string(n) + " inputs");
     return ok_status();
@@ -22,7 +24,8 @@ Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, c
           [&](const model::AddConstLayer& op) -> Status {
             ZKCC_RETURN_IF_ERROR(need_inputs(1));
             if (!(*in[0] == y) || op.constant.data.size() != y.rows * y.cols) return invalid_argument("shape mismatch");
-            out = PassPlan{pad_matrix(op.constant, y).data};
+            out = PassPlan{p.add_model_slot(y)};
+            md.tensors.push_back(pad_matrix(op.constant, y));
             return ok_status();
           },
           [&](const model::MulConstLayer& op) -> Status {
@@ -128,7 +131,10 @@ Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span
 
 template <typename R>
 Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, const QM31& v, const std::string& what) {
-  const QM31 c = pp.constant.empty() ? QM31::zero() : evaluate_mle(pp.constant, z);
+  QM31 c = QM31::zero();
+  if (pp.constant) {
+    ZKCC_ASSIGN_OR_RETURN(c, state_model(r, *pp.constant, z, what + " constant"));
+  }
   return claim(r, lp.inputs[0], std::move(z), v - c, what + " input");
 }
 
