@@ -1,0 +1,137 @@
+// A multilinear polynomial commitment: Basefold (eprint 2023/1705) over the Reed-Solomon code of
+// rs_code.h, with Merkle trees of BLAKE2s (merkle.h) and challenges from the Poseidon transcript.
+//
+// A committed table T holds 2^n M31 values: a multilinear polynomial in evaluation form (variable
+// 0 is the most significant index bit, as in multilinear.h). The code's message is T read as
+// univariate coefficients (c_i = T[i]), so a fold (1 - r) c_2j + r c_2j+1 fixes the LAST variable
+// to r, and the opening's sumcheck binds the variables from the last to the first.
+//
+// Opening. Claims sum_x eq(point, x) T[offset + x] = value (one tensor stacked at an aligned
+// offset) are batched with powers of a challenge alpha into one sum over the whole table,
+//   sum_x T(x) E(x) = sum_i alpha^i value_i,  E(x) = sum_i alpha^i [x selects claim i's block]
+//                                                    eq(point_i, x's low bits),
+// proved by a degree-2 sumcheck interleaved with the folds. Transcript order (both sides):
+//   1. the claims as one M31 message: count, then per claim offset, point size, the point's and
+//      the value's coordinates; then alpha is drawn;
+//   2. per fold round: g(0), g(2) of the round polynomial; the fold nonce when fold_pow_bits > 0;
+//      the challenge r; after the last round of every committed layer but the last, that folded
+//      layer's root (mix_root);
+//   3. the final message (2^min(n, log_final_size) QM31 coefficients);
+//   4. the query nonce, then num_queries leaf indices of layer 0.
+// Each committed layer folds fold_arity_log variables (the last one possibly fewer); its leaves
+// are the cosets of 2^fold symbols that fold to one symbol of the next layer. Layer 0's symbols
+// are CM31 (2 words each), later layers' QM31 (4 words each), in the coordinate order of
+// QM31::to_m31s.
+//
+// Proof of work: a nonce such that BLAKE2s-256(digest || nonce) starts with `bits` zero bits,
+// where digest is the transcript digest as 32 big-endian bytes and nonce 8 little-endian bytes;
+// the nonce is then mixed as one felt. With 0 bits the nonce must be 0.
+//
+// The root of a commitment enters the transcript through mix_root, called once by the caller
+// (at commit time, before any challenge that depends on the table is drawn); the PCS itself
+// never mixes layer 0's root.
+#ifndef ZKCC_PROOF_PCS_PCS_H_
+#define ZKCC_PROOF_PCS_PCS_H_
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "zkcc/base/bytes.h"
+#include "zkcc/base/status.h"
+#include "zkcc/field/qm31.h"
+#include "zkcc/proof/pcs/config.h"
+#include "zkcc/proof/pcs/merkle.h"
+#include "zkcc/proof/transcript.h"
+
+namespace zkcc::proof {
+
+using field::CM31;
+
+// sum over x in {0,1}^point.size() of eq(point, x) T[offset + x] = value; offset is a multiple of
+// 2^point.size() and the block lies inside the table.
+struct PcsClaim {
+  size_t offset = 0;
+  std::vector<QM31> point;
+  QM31 value;
+};
+
+// Where tensors of power-of-two sizes go in one stacked table: placed largest first, so every
+// offset is a multiple of its tensor's size. offsets[i] belongs to sizes[i]; the table has
+// 2^log_size values (the total rounded up to a power of two; the tail is zero padding).
+struct PcsStackLayout {
+  std::vector<size_t> offsets;
+  size_t log_size = 0;
+};
+StatusOr<PcsStackLayout> pcs_stack_layout(std::span<const size_t> sizes);
+
+class PcsProverData {
+ public:
+  const Digest& root() const { return tree_.root(); }
+  size_t log_size() const { return log_size_; }
+  std::span<const M31> table() const { return table_; }
+
+ private:
+  friend StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> table);
+  friend struct PcsOpener;
+  PcsProverData(const PcsConfig& config, size_t log_size, std::vector<M31> table, std::vector<CM31> codeword,
+                MerkleTree tree)
+      : config_(config), log_size_(log_size), table_(std::move(table)), codeword_(std::move(codeword)),
+        tree_(std::move(tree)) {}
+
+  PcsConfig config_;
+  size_t log_size_;
+  std::vector<M31> table_;
+  std::vector<CM31> codeword_;  // layer 0, bit-reversed order
+  MerkleTree tree_;
+};
+
+struct PcsLayerOpening {
+  // The opened leaves in increasing index order (each index once), every leaf's words in order.
+  std::vector<uint32_t> values;
+  MerkleOpening merkle;
+  friend bool operator==(const PcsLayerOpening&, const PcsLayerOpening&) = default;
+};
+
+struct PcsProof {
+  std::vector<std::array<QM31, 2>> sumcheck;  // g(0), g(2) per fold round
+  std::vector<uint64_t> fold_nonces;          // one per fold round when fold_pow_bits > 0
+  std::vector<Digest> layer_roots;            // the committed layers after layer 0
+  std::vector<QM31> final_message;            // the fully folded message, as coefficients
+  uint64_t query_nonce = 0;
+  std::vector<PcsLayerOpening> layers;        // one per committed layer, layer 0 first
+  friend bool operator==(const PcsProof&, const PcsProof&) = default;
+};
+
+// Encodes the table (a power of two of values, at most 2^kMaxPcsLogSize) and builds its Merkle
+// tree. Does not touch any transcript: the caller mixes root() with mix_root.
+StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> table);
+
+// Proves all claims at once. `config` must be the one the data was committed with; the claims'
+// values must be right (checked, since a wrong one would only produce a rejected proof).
+StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, std::span<const PcsClaim> claims,
+                            Transcript& transcript);
+
+// Checks a proof of `claims` against the root of a table of 2^log_size values. The config and
+// log_size come from the verifier's own public data; every length in the proof is checked
+// against what they imply.
+Status pcs_verify(const PcsConfig& config, size_t log_size, const Digest& root, std::span<const PcsClaim> claims,
+                  const PcsProof& proof, Transcript& transcript);
+
+// Binary form: "ZKCCPF", version u16 (= 1), kind u8 (= 5), then
+//   u32 n, n x (2 QM31)      sumcheck messages
+//   u32 n, n x u64           fold nonces
+//   u32 n, n x 32 bytes      layer roots
+//   u32 n, n x QM31          final message
+//   u64                      query nonce
+//   u32 n, n x (u32 m, m x u32 words < p; u32 k, k x 32 bytes)   layer openings
+// little endian, a QM31 as its four M31 coordinates. Decoding refuses truncation, trailing bytes,
+// counts larger than the bytes left, non-canonical field elements and more than 64 entries in
+// the per-round and per-layer lists.
+Bytes encode_pcs_proof(const PcsProof& proof);
+StatusOr<PcsProof> decode_pcs_proof(std::span<const uint8_t> bytes);
+
+}  // namespace zkcc::proof
+
+#endif  // ZKCC_PROOF_PCS_PCS_H_

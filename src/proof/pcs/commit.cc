@@ -1,0 +1,45 @@
+// The prover's commitment: encode, hash the cosets of layer 0, build the tree.
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+#include "protocol.h"
+#include "zkcc/proof/pcs/pcs.h"
+#include "zkcc/proof/pcs/rs_code.h"
+
+namespace zkcc::proof {
+
+StatusOr<PcsStackLayout> pcs_stack_layout(std::span<const size_t> sizes) {
+  std::vector<size_t> order(sizes.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  for (size_t s : sizes) {
+    if (s == 0 || (s & (s - 1)) != 0) return invalid_argument("stacked size " + std::to_string(s) + " is not a power of two");
+    if (s > (size_t{1} << kMaxPcsLogSize)) return out_of_range("stacked size " + std::to_string(s) + " is too large");
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  PcsStackLayout out;
+  out.offsets.resize(sizes.size());
+  size_t at = 0;
+  for (size_t i : order) {
+    out.offsets[i] = at;  // a multiple of sizes[i]: every earlier size is a larger power of two
+    at += sizes[i];
+    if (at > (size_t{1} << kMaxPcsLogSize)) return out_of_range("stacked tensors exceed 2^" + std::to_string(kMaxPcsLogSize));
+  }
+  while ((size_t{1} << out.log_size) < at) ++out.log_size;
+  return out;
+}
+
+StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> table) {
+  ZKCC_RETURN_IF_ERROR(config.validate());
+  size_t n = table.size();
+  if (n == 0 || (n & (n - 1)) != 0) return invalid_argument("pcs table size " + std::to_string(n) + " is not a power of two");
+  size_t log_size = 0;
+  while ((size_t{1} << log_size) < n) ++log_size;
+  if (log_size > kMaxPcsLogSize) return out_of_range("pcs table of 2^" + std::to_string(log_size) + " values is too large");
+  pcs_internal::Plan plan = pcs_internal::make_plan(config, log_size);
+  std::vector<CM31> codeword = rs_encode(table, config.log_blowup);
+  ZKCC_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::from_leaf_hashes(pcs_internal::coset_leaf_hashes(codeword, plan.folds[0])));
+  return PcsProverData(config, log_size, std::move(table), std::move(codeword), std::move(tree));
+}
+
+}  // namespace zkcc::proof

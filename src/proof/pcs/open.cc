@@ -1,0 +1,198 @@
+// The prover's opening: batch the claims, run the sumcheck interleaved with the folds, commit the
+// folded layers, grind, and open every layer at the queried cosets.
+#include <algorithm>
+#include <string>
+
+#include "protocol.h"
+#include "zkcc/base/parallel.h"
+#include "zkcc/proof/multilinear.h"
+#include "zkcc/proof/pcs/pcs.h"
+#include "zkcc/proof/pcs/rs_code.h"
+
+namespace zkcc::proof {
+
+using pcs_internal::Plan;
+
+// Reaches into the prover data (its members are private so callers cannot break the invariants).
+struct PcsOpener {
+  static const PcsConfig& config(const PcsProverData& d) { return d.config_; }
+  static std::span<const CM31> codeword(const PcsProverData& d) { return d.codeword_; }
+  static const MerkleTree& tree(const PcsProverData& d) { return d.tree_; }
+};
+
+namespace {
+
+constexpr size_t kParallelMin = size_t{1} << 12;
+
+bool same_shape(const PcsConfig& a, const PcsConfig& b) {
+  const auto& [a0, a1, a2, a3, a4, a5] = a;
+  const auto& [b0, b1, b2, b3, b4, b5] = b;
+  return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3 && a4 == b4 && a5 == b5;
+}
+
+// E = sum_i alpha^i [block of claim i] eq(point_i, .), checking each claim's value on the way.
+StatusOr<std::vector<QM31>> batched_eq(std::span<const M31> table, std::span<const PcsClaim> claims, const QM31& alpha) {
+  std::vector<QM31> e(table.size());
+  QM31 power = QM31::one();
+  for (size_t i = 0; i < claims.size(); ++i) {
+    const PcsClaim& c = claims[i];
+    std::vector<QM31> eq = eq_table(c.point);
+    std::vector<QM31> partial(parallel_chunks(eq.size(), kParallelMin));
+    parallel_for(eq.size(), kParallelMin, [&](size_t chunk, size_t begin, size_t end) {
+      QM31 acc;
+      for (size_t x = begin; x < end; ++x) {
+        acc += eq[x] * table[c.offset + x];
+        e[c.offset + x] += power * eq[x];
+      }
+      partial[chunk] = acc;
+    });
+    QM31 value;
+    for (const QM31& p : partial) value += p;
+    if (!(value == c.value)) return invalid_argument("pcs claim " + std::to_string(i) + " has the wrong value");
+    power *= alpha;
+  }
+  return e;
+}
+
+// g(0) and g(2) of the round polynomial for the last variable of T E.
+std::array<QM31, 2> round_message(const std::vector<QM31>& t, const std::vector<QM31>& e) {
+  size_t half = t.size() / 2;
+  std::vector<std::array<QM31, 2>> partial(parallel_chunks(half, kParallelMin));
+  parallel_for(half, kParallelMin, [&](size_t chunk, size_t begin, size_t end) {
+    QM31 g0, g2;
+    for (size_t j = begin; j < end; ++j) {
+      const QM31 &t0 = t[2 * j], &t1 = t[2 * j + 1], &e0 = e[2 * j], &e1 = e[2 * j + 1];
+      g0 += t0 * e0;
+      g2 += (t1 + t1 - t0) * (e1 + e1 - e0);
+    }
+    partial[chunk] = {g0, g2};
+  });
+  std::array<QM31, 2> g{};
+  for (const auto& p : partial) {
+    g[0] += p[0];
+    g[1] += p[1];
+  }
+  return g;
+}
+
+// Fixes the last variable: out[j] = v[2j] + r (v[2j+1] - v[2j]).
+std::vector<QM31> fix_last(const std::vector<QM31>& v, const QM31& r) {
+  std::vector<QM31> out(v.size() / 2);
+  parallel_for(out.size(), kParallelMin, [&](size_t, size_t begin, size_t end) {
+    for (size_t j = begin; j < end; ++j) out[j] = v[2 * j] + r * (v[2 * j + 1] - v[2 * j]);
+  });
+  return out;
+}
+
+// half_inv_x[u] = 1 / (2 x_u) for the pair u of layer 0's bit-reversed codeword (2^log_codeword
+// symbols): x_u = w^bitrev_{log_codeword - 1}(u). A prefix of it serves every later layer.
+std::vector<CM31> half_inverse_points(size_t log_codeword) {
+  size_t bits = log_codeword - 1;
+  std::vector<CM31> out(size_t{1} << bits);
+  out[0] = CM31::from_m31(pcs_internal::kHalf);
+  CM31 inv_w = cm31_root_of_unity(log_codeword).inverse();
+  for (size_t l = 0; l < bits; ++l) {
+    // Setting bit l of u adds 2^(bits - 1 - l) to bitrev(u).
+    CM31 step = inv_w.pow(size_t{1} << (bits - 1 - l));
+    size_t lo = size_t{1} << l;
+    parallel_for(lo, kParallelMin, [&](size_t, size_t begin, size_t end) {
+      for (size_t u = begin; u < end; ++u) out[lo + u] = out[u] * step;
+    });
+  }
+  return out;
+}
+
+template <class S>
+std::vector<QM31> fold_codeword(std::span<const S> cw, std::span<const CM31> half_inv_x, const QM31& r) {
+  std::vector<QM31> out(cw.size() / 2);
+  parallel_for(out.size(), kParallelMin, [&](size_t, size_t begin, size_t end) {
+    for (size_t u = begin; u < end; ++u) out[u] = pcs_internal::fold_pair(cw[2 * u], cw[2 * u + 1], half_inv_x[u], r);
+  });
+  return out;
+}
+
+template <class S>
+StatusOr<PcsLayerOpening> open_layer(std::span<const S> cw, size_t log_coset, const MerkleTree& tree,
+                                     std::span<const size_t> leaves) {
+  PcsLayerOpening out;
+  for (size_t leaf : leaves) pcs_internal::append_leaf_words(cw, log_coset, leaf, out.values);
+  ZKCC_ASSIGN_OR_RETURN(out.merkle, tree.open(leaves));
+  return out;
+}
+
+}  // namespace
+
+StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, std::span<const PcsClaim> claims,
+                            Transcript& transcript) {
+  if (!same_shape(config, PcsOpener::config(data))) return invalid_argument("pcs_open config differs from the commitment's");
+  const Plan plan = pcs_internal::make_plan(config, data.log_size());
+  ZKCC_RETURN_IF_ERROR(pcs_internal::check_claims(claims, plan.log_size));
+
+  pcs_internal::mix_claims(transcript, claims);
+  QM31 alpha = transcript.draw_qm31();
+  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> e, batched_eq(data.table(), claims, alpha));
+  std::vector<QM31> t = lift(data.table());
+
+  PcsProof proof;
+  std::vector<CM31> half_inv_x = half_inverse_points(plan.log_codeword[0]);
+  std::vector<std::vector<QM31>> layers(plan.layers());  // layers[0] stays empty: layer 0 is CM31
+  std::vector<MerkleTree> trees;
+  std::vector<QM31> scratch;  // a folded codeword between two committed layers
+  std::span<const QM31> current;
+  size_t layer = 0, done = 0;
+  for (size_t round = 0; round < plan.rounds; ++round) {
+    std::array<QM31, 2> g = round_message(t, e);
+    proof.sumcheck.push_back(g);
+    transcript.mix_qm31s(g);
+    if (config.fold_pow_bits > 0) {
+      uint64_t nonce = pcs_internal::pow_grind(transcript.digest(), config.fold_pow_bits);
+      proof.fold_nonces.push_back(nonce);
+      transcript.mix(Felt252::from_u64(nonce));
+    }
+    QM31 r = transcript.draw_qm31();
+    t = fix_last(t, r);
+    e = fix_last(e, r);
+    std::vector<QM31> folded =
+        round == 0 ? fold_codeword(PcsOpener::codeword(data), half_inv_x, r) : fold_codeword(current, half_inv_x, r);
+    if (++done == plan.folds[layer]) {
+      ++layer;
+      done = 0;
+    }
+    if (layer == plan.layers()) break;  // the last round: the final codeword is not committed
+    if (done > 0) {
+      scratch = std::move(folded);
+      current = scratch;
+      continue;
+    }
+    layers[layer] = std::move(folded);
+    current = layers[layer];
+    ZKCC_ASSIGN_OR_RETURN(MerkleTree tree,
+                          MerkleTree::from_leaf_hashes(pcs_internal::coset_leaf_hashes(current, plan.folds[layer])));
+    mix_root(transcript, tree.root());
+    proof.layer_roots.push_back(tree.root());
+    trees.push_back(std::move(tree));
+  }
+  proof.final_message = std::move(t);
+  transcript.mix_qm31s(proof.final_message);
+
+  proof.query_nonce = pcs_internal::pow_grind(transcript.digest(), config.query_pow_bits);
+  transcript.mix(Felt252::from_u64(proof.query_nonce));
+  std::vector<size_t> queries = pcs_internal::draw_queries(transcript, config.num_queries, plan.log_leaves(0));
+
+  size_t shift = 0;
+  for (size_t l = 0; l < plan.layers(); ++l) {
+    if (l > 0) shift += plan.folds[l];
+    std::vector<size_t> leaves;
+    for (size_t q : queries) leaves.push_back(q >> shift);
+    std::sort(leaves.begin(), leaves.end());
+    leaves.erase(std::unique(leaves.begin(), leaves.end()), leaves.end());
+    StatusOr<PcsLayerOpening> opened =
+        l == 0 ? open_layer(PcsOpener::codeword(data), plan.folds[0], PcsOpener::tree(data), leaves)
+               : open_layer(std::span<const QM31>(layers[l]), plan.folds[l], trees[l - 1], leaves);
+    if (!opened.ok()) return opened.status();
+    proof.layers.push_back(std::move(*opened));
+  }
+  return proof;
+}
+
+}  // namespace zkcc::proof

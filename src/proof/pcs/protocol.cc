@@ -1,0 +1,208 @@
+#include "protocol.h"
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+
+#include "zkcc/base/parallel.h"
+#include "zkcc/hash/blake2s.h"
+#include "zkcc/proof/multilinear.h"
+#include "zkcc/proof/pcs/rs_code.h"
+
+namespace zkcc::proof::pcs_internal {
+
+Plan make_plan(const PcsConfig& config, size_t log_size) {
+  Plan p;
+  p.log_size = log_size;
+  p.log_blowup = config.log_blowup;
+  p.log_final = std::min<size_t>(log_size, config.log_final_size);
+  p.rounds = log_size - p.log_final;
+  size_t left = p.rounds;
+  size_t log_cw = log_size + config.log_blowup;
+  do {
+    size_t k = std::min<size_t>(left, config.fold_arity_log);
+    p.folds.push_back(k);
+    p.log_codeword.push_back(log_cw);
+    log_cw -= k;
+    left -= k;
+  } while (left > 0);
+  return p;
+}
+
+Status check_claims(std::span<const PcsClaim> claims, size_t log_size) {
+  if (claims.empty()) return invalid_argument("pcs opening needs at least one claim");
+  if (claims.size() > kMaxPcsClaims) {
+    return invalid_argument("pcs opening has " + std::to_string(claims.size()) + " claims, above the limit " +
+                            std::to_string(kMaxPcsClaims));
+  }
+  for (size_t i = 0; i < claims.size(); ++i) {
+    const PcsClaim& c = claims[i];
+    std::string name = "pcs claim " + std::to_string(i);
+    if (c.point.size() > log_size) return invalid_argument(name + " has more variables than the table");
+    size_t block = size_t{1} << c.point.size();
+    if (c.offset % block != 0) return invalid_argument(name + " has an offset not aligned to its size");
+    if (c.offset >= (size_t{1} << log_size) || (size_t{1} << log_size) - c.offset < block) {
+      return out_of_range(name + " lies outside the table");
+    }
+  }
+  return ok_status();
+}
+
+void mix_claims(Transcript& transcript, std::span<const PcsClaim> claims) {
+  std::vector<M31> msg;
+  msg.push_back(M31::from_canonical(static_cast<uint32_t>(claims.size())));
+  for (const PcsClaim& c : claims) {
+    // Offsets are below 2^kMaxPcsLogSize < p and sizes below 32 (check_claims ran first).
+    msg.push_back(M31::from_canonical(static_cast<uint32_t>(c.offset)));
+    msg.push_back(M31::from_canonical(static_cast<uint32_t>(c.point.size())));
+    for (const QM31& x : c.point) {
+      for (M31 v : x.to_m31s()) msg.push_back(v);
+    }
+    for (M31 v : c.value.to_m31s()) msg.push_back(v);
+  }
+  transcript.mix_m31s(msg);
+}
+
+bool pow_ok(const Felt252& digest, uint64_t nonce, uint32_t bits) {
+  uint8_t in[40];
+  auto d = digest.to_bytes_be();
+  std::copy(d.begin(), d.end(), in);
+  for (int i = 0; i < 8; ++i) in[32 + i] = static_cast<uint8_t>(nonce >> (8 * i));
+  hash::Blake2sDigest h = hash::blake2s(in);
+  uint32_t i = 0;
+  for (; bits >= 8; bits -= 8, ++i) {
+    if (h[i] != 0) return false;
+  }
+  return bits == 0 || (h[i] >> (8 - bits)) == 0;
+}
+
+uint64_t pow_grind(const Felt252& digest, uint32_t bits) {
+  if (bits == 0) return 0;
+  // Batches split among the workers; the smallest passing nonce of the first batch that has one
+  // wins, so the result does not depend on the thread count.
+  constexpr uint64_t kBatch = uint64_t{1} << 14;
+  for (uint64_t base = 0;; base += kBatch) {
+    std::atomic<uint64_t> best{UINT64_MAX};
+    parallel_for(kBatch, 2, [&](size_t, size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        if (pow_ok(digest, base + i, bits)) {
+          uint64_t cur = best.load();
+          while (base + i < cur && !best.compare_exchange_weak(cur, base + i)) {
+          }
+          return;
+        }
+      }
+    });
+    if (best.load() != UINT64_MAX) return best.load();
+  }
+}
+
+std::vector<size_t> draw_queries(Transcript& transcript, size_t count, size_t log_range) {
+  std::vector<size_t> out;
+  out.reserve(count);
+  uint64_t mask = (uint64_t{1} << log_range) - 1;
+  while (out.size() < count) {
+    Felt252::Limbs l = transcript.draw_felt().to_limbs();
+    for (int c = 0; c < 6 && out.size() < count; ++c) out.push_back(static_cast<size_t>((l[c / 2] >> (32 * (c % 2))) & mask));
+  }
+  return out;
+}
+
+namespace {
+
+void put_words(const CM31& c, uint32_t* out) {
+  out[0] = c.a.value();
+  out[1] = c.b.value();
+}
+void put_words(const QM31& q, uint32_t* out) {
+  put_words(q.a, out);
+  put_words(q.b, out + 2);
+}
+
+template <class S>
+std::vector<Digest> leaf_hashes(std::span<const S> codeword, size_t log_coset) {
+  constexpr size_t kWords = sizeof(S) / sizeof(uint32_t);
+  size_t coset = size_t{1} << log_coset;
+  std::vector<Digest> out(codeword.size() >> log_coset);
+  parallel_for(out.size(), 256, [&](size_t, size_t begin, size_t end) {
+    std::vector<uint32_t> row(coset * kWords);
+    for (size_t t = begin; t < end; ++t) {
+      for (size_t s = 0; s < coset; ++s) put_words(codeword[t * coset + s], row.data() + s * kWords);
+      out[t] = merkle_leaf_hash(row);
+    }
+  });
+  return out;
+}
+
+template <class S>
+void leaf_words(std::span<const S> codeword, size_t log_coset, size_t leaf, std::vector<uint32_t>& out) {
+  constexpr size_t kWords = sizeof(S) / sizeof(uint32_t);
+  size_t coset = size_t{1} << log_coset;
+  size_t at = out.size();
+  out.resize(at + coset * kWords);
+  for (size_t s = 0; s < coset; ++s) put_words(codeword[leaf * coset + s], out.data() + at + s * kWords);
+}
+
+}  // namespace
+
+std::vector<Digest> coset_leaf_hashes(std::span<const CM31> codeword, size_t log_coset) {
+  return leaf_hashes(codeword, log_coset);
+}
+std::vector<Digest> coset_leaf_hashes(std::span<const QM31> codeword, size_t log_coset) {
+  return leaf_hashes(codeword, log_coset);
+}
+void append_leaf_words(std::span<const CM31> codeword, size_t log_coset, size_t leaf, std::vector<uint32_t>& out) {
+  leaf_words(codeword, log_coset, leaf, out);
+}
+void append_leaf_words(std::span<const QM31> codeword, size_t log_coset, size_t leaf, std::vector<uint32_t>& out) {
+  leaf_words(codeword, log_coset, leaf, out);
+}
+
+QM31 fold_leaf(std::vector<QM31> symbols, size_t log_codeword, size_t leaf, std::span<const QM31> r) {
+  size_t k = r.size();
+  // Pair u' of fold j sits at x = w_{m-j}^bitrev(u') ... = zeta_j^bitrev_{k-j-1}(u') * base_j with
+  // base_j = w_{m-j}^bitrev_{m-k}(leaf) and zeta_j of order 2^(k-j); base_{j+1} = base_j^2.
+  CM31 inv_base = cm31_root_of_unity(log_codeword).pow(bit_reverse(leaf, log_codeword - k)).inverse();
+  for (size_t j = 0; j < k; ++j) {
+    size_t half = symbols.size() / 2;
+    CM31 inv_zeta = cm31_root_of_unity(k - j).inverse();
+    for (size_t u = 0; u < half; ++u) {
+      CM31 half_inv_x = inv_base * inv_zeta.pow(bit_reverse(u, k - j - 1)) * kHalf;
+      symbols[u] = fold_pair(symbols[2 * u], symbols[2 * u + 1], half_inv_x, r[j]);
+    }
+    symbols.resize(half);
+    inv_base = inv_base.square();
+  }
+  return symbols[0];
+}
+
+QM31 final_claim(std::span<const PcsClaim> claims, const QM31& alpha, size_t log_size, std::span<const QM31> bound,
+                 std::span<const QM31> final_message) {
+  size_t log_final = 0;
+  while ((size_t{1} << log_final) < final_message.size()) ++log_final;
+  QM31 acc, power = QM31::one();
+  std::vector<QM31> q(log_final);
+  for (const PcsClaim& c : claims) {
+    size_t base = log_size - c.point.size();
+    QM31 a = QM31::one();
+    for (size_t j = 0; j < log_size; ++j) {
+      QM31 u = j < base ? ((c.offset >> (log_size - 1 - j)) & 1 ? QM31::one() : QM31::zero()) : c.point[j - base];
+      if (j < log_final) {
+        q[j] = u;
+      } else {
+        a *= u * bound[j] + (QM31::one() - u) * (QM31::one() - bound[j]);
+      }
+    }
+    acc += power * a * evaluate_mle(final_message, q);
+    power *= alpha;
+  }
+  return acc;
+}
+
+QM31 evaluate_final(std::span<const QM31> coefficients, const CM31& x) {
+  QM31 acc;
+  for (size_t i = coefficients.size(); i-- > 0;) acc = acc * x + coefficients[i];
+  return acc;
+}
+
+}  // namespace zkcc::proof::pcs_internal

@@ -1,0 +1,294 @@
+#include "zkcc/proof/pcs/pcs.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+
+#include "zkcc/proof/multilinear.h"
+
+namespace zkcc::proof {
+namespace {
+
+Transcript fresh(const Digest& root) {
+  Transcript t(Felt252::from_u64(0x7063735f74657374));
+  mix_root(t, root);
+  return t;
+}
+
+std::vector<M31> random_table(size_t log_size, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<M31> t(size_t{1} << log_size);
+  for (auto& v : t) v = M31::from_u32(static_cast<uint32_t>(rng()));
+  return t;
+}
+
+QM31 random_qm31(std::mt19937_64& rng) {
+  auto c = [&] { return M31::from_u32(static_cast<uint32_t>(rng())); };
+  return QM31::from_m31s(c(), c(), c(), c());
+}
+
+// An honest claim on the block of 2^vars values at offset.
+PcsClaim claim_on(std::span<const M31> table, size_t offset, size_t vars, std::mt19937_64& rng) {
+  PcsClaim c{offset, {}, {}};
+  for (size_t i = 0; i < vars; ++i) c.point.push_back(random_qm31(rng));
+  c.value = evaluate_mle(table.subspan(offset, size_t{1} << vars), c.point);
+  return c;
+}
+
+struct Opened {
+  PcsConfig config;
+  size_t log_size;
+  Digest root;
+  std::vector<PcsClaim> claims;
+  PcsProof proof;
+};
+
+Opened prove(const PcsConfig& config, std::vector<M31> table, std::vector<PcsClaim> claims) {
+  size_t log_size = *log2_exact(table.size());
+  auto data = pcs_commit(config, std::move(table));
+  EXPECT_TRUE(data.ok()) << data.status().message();
+  Transcript t = fresh(data->root());
+  auto proof = pcs_open(config, *data, claims, t);
+  EXPECT_TRUE(proof.ok()) << proof.status().message();
+  return {config, log_size, data->root(), std::move(claims), *proof};
+}
+
+Status verify(const Opened& o, const PcsProof& proof) {
+  Transcript t = fresh(o.root);
+  return pcs_verify(o.config, o.log_size, o.root, o.claims, proof, t);
+}
+
+// Stacked tensors of 2^9, 2^7, 2^7, 2^4 and 2^0 values with two claims on the first.
+Opened stacked(const PcsConfig& config, uint64_t seed) {
+  std::vector<size_t> sizes = {1 << 7, 1 << 9, 1, 1 << 4, 1 << 7};
+  auto layout = pcs_stack_layout(sizes);
+  EXPECT_TRUE(layout.ok());
+  std::vector<M31> table = random_table(layout->log_size, seed);
+  std::mt19937_64 rng(seed);
+  std::vector<PcsClaim> claims;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    claims.push_back(claim_on(table, layout->offsets[i], *log2_exact(sizes[i]), rng));
+  }
+  claims.push_back(claim_on(table, layout->offsets[1], 9, rng));
+  return prove(config, std::move(table), std::move(claims));
+}
+
+TEST(PcsConfig, StandardHasProvenHundredBitsUpTo2To26) {
+  PcsConfig c = PcsConfig::standard();
+  EXPECT_TRUE(c.validate().ok());
+  for (size_t log = 0; log <= 26; ++log) EXPECT_GE(c.security_bits(log), 100.0) << log;
+  // The query term alone: 125 queries at delta = 3/8 (rate 1/4) plus 20 bits of grinding.
+  EXPECT_LT(c.security_bits(26), 106.0);
+  EXPECT_LT(PcsConfig::for_tests().security_bits(10), 20.0);
+}
+
+TEST(PcsConfig, ValidateRefusesDegenerateParameters) {
+  auto refused = [](auto edit) {
+    PcsConfig c = PcsConfig::standard();
+    edit(c);
+    return !c.validate().ok();
+  };
+  EXPECT_TRUE(refused([](PcsConfig& c) { c.log_blowup = 0; }));  // rate 1
+  EXPECT_TRUE(refused([](PcsConfig& c) { c.num_queries = 0; }));
+  EXPECT_TRUE(refused([](PcsConfig& c) { c.fold_arity_log = 0; }));
+  EXPECT_TRUE(refused([](PcsConfig& c) { c.query_pow_bits = 40; }));
+  EXPECT_TRUE(refused([](PcsConfig& c) { c.log_final_size = 20; }));
+  EXPECT_FALSE(refused([](PcsConfig&) {}));
+  EXPECT_FALSE(pcs_commit(PcsConfig{.log_blowup = 0}, random_table(4, 1)).ok());
+}
+
+TEST(PcsStackLayout, AlignsLargestFirst) {
+  std::vector<size_t> sizes = {4, 16, 1, 8, 4};
+  auto l = pcs_stack_layout(sizes);
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->offsets, (std::vector<size_t>{24, 0, 32, 16, 28}));
+  EXPECT_EQ(l->log_size, 6u);  // 33 values round up to 64
+  for (size_t i = 0; i < sizes.size(); ++i) EXPECT_EQ(l->offsets[i] % sizes[i], 0u);
+  std::vector<size_t> bad = {4, 6};
+  EXPECT_FALSE(pcs_stack_layout(bad).ok());
+}
+
+TEST(Pcs, SingleClaimAccepted) {
+  std::mt19937_64 rng(1);
+  auto table = random_table(10, 1);
+  auto c = claim_on(table, 0, 10, rng);
+  Opened o = prove(PcsConfig::for_tests(), std::move(table), {c});
+  EXPECT_TRUE(verify(o, o.proof).ok()) << verify(o, o.proof).message();
+}
+
+TEST(Pcs, StackedClaimsAccepted) {
+  Opened o = stacked(PcsConfig::for_tests(), 2);
+  Status s = verify(o, o.proof);
+  EXPECT_TRUE(s.ok()) << s.message();
+}
+
+// Tables smaller than the final message (no fold at all) and sizes that leave a partial layer.
+TEST(Pcs, EveryTableSizeAccepted) {
+  for (size_t log = 0; log <= 9; ++log) {
+    std::mt19937_64 rng(log);
+    auto table = random_table(log, log);
+    std::vector<PcsClaim> claims = {claim_on(table, 0, log, rng)};
+    if (log >= 1) claims.push_back(claim_on(table, size_t{1} << (log - 1), log - 1, rng));
+    Opened o = prove(PcsConfig::for_tests(), std::move(table), claims);
+    Status s = verify(o, o.proof);
+    EXPECT_TRUE(s.ok()) << log << ": " << s.message();
+  }
+}
+
+TEST(Pcs, StandardConfigAccepted) {
+  Opened o = stacked(PcsConfig::standard(), 3);
+  EXPECT_TRUE(verify(o, o.proof).ok());
+  EXPECT_EQ(o.proof.fold_nonces.size(), o.proof.sumcheck.size());
+  auto bad = o.proof;
+  bad.query_nonce ^= 1;
+  EXPECT_EQ(verify(o, bad).message(), "pcs query nonce fails the proof of work");
+}
+
+TEST(Pcs, ProverRefusesWrongClaims) {
+  std::mt19937_64 rng(4);
+  auto table = random_table(8, 4);
+  auto data = *pcs_commit(PcsConfig::for_tests(), table);
+  auto c = claim_on(table, 0, 6, rng);
+  c.value += QM31::one();
+  Transcript t = fresh(data.root());
+  EXPECT_EQ(pcs_open(PcsConfig::for_tests(), data, std::vector<PcsClaim>{c}, t).status().message(),
+            "pcs claim 0 has the wrong value");
+  auto misaligned = claim_on(table, 0, 6, rng);
+  misaligned.offset = 32;
+  EXPECT_FALSE(pcs_open(PcsConfig::for_tests(), data, std::vector<PcsClaim>{misaligned}, t).ok());
+  EXPECT_FALSE(pcs_open(PcsConfig::standard(), data, std::vector<PcsClaim>{claim_on(table, 0, 6, rng)}, t).ok());
+}
+
+TEST(Pcs, RejectsWrongClaims) {
+  Opened o = stacked(PcsConfig::for_tests(), 5);
+  for (size_t i = 0; i < o.claims.size(); ++i) {
+    Opened bad = o;
+    bad.claims[i].value += QM31::one();
+    EXPECT_FALSE(verify(bad, o.proof).ok()) << "value of claim " << i;
+    if (!bad.claims[i].point.empty()) {
+      bad = o;
+      bad.claims[i].point[0] += QM31::one();
+      EXPECT_FALSE(verify(bad, o.proof).ok()) << "point of claim " << i;
+    }
+    bad = o;
+    bad.claims[i].offset ^= size_t{1} << bad.claims[i].point.size();
+    EXPECT_FALSE(verify(bad, o.proof).ok()) << "offset of claim " << i;
+  }
+  Opened fewer = o;
+  fewer.claims.pop_back();
+  EXPECT_FALSE(verify(fewer, o.proof).ok());
+}
+
+// Every field of the proof, changed one at a time.
+TEST(Pcs, RejectsEveryMutatedField) {
+  Opened o = stacked(PcsConfig::for_tests(), 6);
+  ASSERT_TRUE(verify(o, o.proof).ok());
+  size_t tried = 0;
+  auto expect_rejected = [&](const std::string& what, const std::function<void(PcsProof&)>& edit) {
+    PcsProof bad = o.proof;
+    edit(bad);
+    ++tried;
+    EXPECT_FALSE(verify(o, bad).ok()) << what;
+  };
+  for (size_t r = 0; r < o.proof.sumcheck.size(); ++r) {
+    for (size_t j = 0; j < 2; ++j) {
+      expect_rejected("sumcheck " + std::to_string(r), [&](PcsProof& p) { p.sumcheck[r][j] += QM31::one(); });
+    }
+  }
+  ASSERT_EQ(o.proof.fold_nonces.size(), o.proof.sumcheck.size());
+  for (size_t r = 0; r < o.proof.fold_nonces.size(); ++r) {
+    // A nonce that still passes the 1-bit grinding changes the challenges.
+    expect_rejected("fold nonce " + std::to_string(r), [&](PcsProof& p) { p.fold_nonces[r] += 2; });
+  }
+  for (size_t l = 0; l < o.proof.layer_roots.size(); ++l) {
+    expect_rejected("layer root " + std::to_string(l), [&](PcsProof& p) { p.layer_roots[l][3] ^= 1; });
+  }
+  for (size_t i = 0; i < o.proof.final_message.size(); ++i) {
+    expect_rejected("final " + std::to_string(i), [&](PcsProof& p) { p.final_message[i] += QM31::one(); });
+  }
+  expect_rejected("query nonce", [&](PcsProof& p) { p.query_nonce += 4; });
+  for (size_t l = 0; l < o.proof.layers.size(); ++l) {
+    for (size_t i = 0; i < o.proof.layers[l].values.size(); ++i) {
+      expect_rejected("value", [&](PcsProof& p) { p.layers[l].values[i] = (p.layers[l].values[i] + 1) % M31::kModulus; });
+    }
+    for (size_t i = 0; i < o.proof.layers[l].merkle.nodes.size(); ++i) {
+      expect_rejected("node", [&](PcsProof& p) { p.layers[l].merkle.nodes[i][0] ^= 1; });
+    }
+  }
+  EXPECT_GT(tried, 100u);
+}
+
+TEST(Pcs, RejectsTruncatedAndExtendedLists) {
+  Opened o = stacked(PcsConfig::for_tests(), 7);
+  std::vector<std::pair<std::string, std::function<void(PcsProof&)>>> edits = {
+      {"sumcheck-", [](PcsProof& p) { p.sumcheck.pop_back(); }},
+      {"sumcheck+", [](PcsProof& p) { p.sumcheck.push_back(p.sumcheck.back()); }},
+      {"nonces-", [](PcsProof& p) { p.fold_nonces.pop_back(); }},
+      {"nonces+", [](PcsProof& p) { p.fold_nonces.push_back(0); }},
+      {"roots-", [](PcsProof& p) { p.layer_roots.pop_back(); }},
+      {"roots+", [](PcsProof& p) { p.layer_roots.push_back({}); }},
+      {"final-", [](PcsProof& p) { p.final_message.pop_back(); }},
+      {"final+", [](PcsProof& p) { p.final_message.push_back({}); }},
+      {"layers-", [](PcsProof& p) { p.layers.pop_back(); }},
+      {"layers+", [](PcsProof& p) { p.layers.push_back(p.layers.back()); }},
+      {"values-", [](PcsProof& p) { p.layers[1].values.pop_back(); }},
+      {"values+", [](PcsProof& p) { p.layers[0].values.push_back(0); }},
+      {"nodes-", [](PcsProof& p) { p.layers[0].merkle.nodes.pop_back(); }},
+      {"nodes+", [](PcsProof& p) { p.layers[1].merkle.nodes.push_back({}); }},
+      {"non-canonical", [](PcsProof& p) { p.layers[0].values[0] = M31::kModulus; }},
+  };
+  ASSERT_GE(o.proof.layers.size(), 2u);
+  for (const auto& [what, edit] : edits) {
+    PcsProof bad = o.proof;
+    edit(bad);
+    EXPECT_FALSE(verify(o, bad).ok()) << what;
+  }
+}
+
+TEST(Pcs, RejectsProofOfAnotherTableOrSize) {
+  Opened a = stacked(PcsConfig::for_tests(), 8);
+  Opened b = stacked(PcsConfig::for_tests(), 9);
+  // b's claims and proof against a's root.
+  Opened mixed = b;
+  mixed.root = a.root;
+  EXPECT_FALSE(verify(mixed, b.proof).ok());
+  // a's proof for b's claims.
+  EXPECT_FALSE(verify(b, a.proof).ok());
+  for (size_t log : {a.log_size - 1, a.log_size + 1}) {
+    Opened resized = a;
+    resized.log_size = log;
+    EXPECT_FALSE(verify(resized, a.proof).ok()) << log;
+  }
+  Opened other_config = a;
+  other_config.config.num_queries += 1;
+  EXPECT_FALSE(verify(other_config, a.proof).ok());
+}
+
+TEST(PcsEncoding, RoundTripsAndRefusesMalformedInput) {
+  Opened o = stacked(PcsConfig::for_tests(), 10);
+  Bytes enc = encode_pcs_proof(o.proof);
+  auto dec = decode_pcs_proof(enc);
+  ASSERT_TRUE(dec.ok()) << dec.status().message();
+  EXPECT_EQ(*dec, o.proof);
+  EXPECT_TRUE(verify(o, *dec).ok());
+  for (size_t n = 0; n < enc.size(); ++n) {
+    EXPECT_FALSE(decode_pcs_proof(std::span<const uint8_t>(enc).first(n)).ok()) << n;
+  }
+  Bytes longer = enc;
+  longer.push_back(0);
+  EXPECT_NE(decode_pcs_proof(longer).status().message().find("trailing"), std::string::npos);
+  Bytes absurd = enc;
+  absurd[9] = 0xff;  // the sumcheck count's low byte
+  absurd[12] = 0x7f;
+  EXPECT_FALSE(decode_pcs_proof(absurd).ok());
+  Bytes non_canonical = enc;
+  for (size_t i = 13; i < 17; ++i) non_canonical[i] = 0xff;  // first sumcheck coordinate = 2^32 - 1
+  EXPECT_FALSE(decode_pcs_proof(non_canonical).ok());
+  Bytes bad_magic = enc;
+  bad_magic[0] = 'X';
+  EXPECT_FALSE(decode_pcs_proof(bad_magic).ok());
+}
+
+}  // namespace
+}  // namespace zkcc::proof
