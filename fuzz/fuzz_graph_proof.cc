@@ -11,6 +11,8 @@
 // the environment the target writes one there at start-up.
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "zkcc/model/run.h"
@@ -47,6 +49,7 @@ struct Fixture {
   IntTensor input{{3, 4}, {127, -127, 5, 0, -3, 64, -90, 17, 100, 100, -1, -50}};
   std::vector<IntTensor> outputs;
   zkcc::Bytes valid;  // an honest proof's encoding
+  std::optional<zkcc::proof::GraphCircuit> circuit;  // built once: it commits to the weights
 };
 
 const Fixture& fixture() {
@@ -55,11 +58,14 @@ const Fixture& fixture() {
     auto trace = zkcc::model::run(x.graph, x.input);
     if (!trace.ok()) __builtin_trap();
     for (size_t v : x.graph.outputs) x.outputs.push_back(trace->values[v]);
+    auto circuit = zkcc::proof::GraphCircuit::build(std::make_shared<const zkcc::model::QuantizedGraph>(x.graph));
+    if (!circuit.ok()) __builtin_trap();
+    x.circuit = *circuit;
     zkcc::proof::Transcript t = fresh();
-    auto proof = zkcc::proof::graph_prove(x.graph, *trace, t);
+    auto proof = zkcc::proof::graph_prove(*x.circuit, *trace, t, {true, {}});
     if (!proof.ok()) __builtin_trap();
     zkcc::proof::Transcript tv = fresh();
-    if (!zkcc::proof::graph_verify(x.graph, x.input, x.outputs, *proof, tv).ok()) __builtin_trap();
+    if (!zkcc::proof::graph_verify(*x.circuit, &x.input, x.outputs, *proof, tv).ok()) __builtin_trap();
     x.valid = zkcc::proof::encode_binary(*proof);
     return x;
   }();
@@ -85,11 +91,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!proof.ok()) return 0;
   if (zkcc::proof::encode_binary(*proof) != zkcc::Bytes(in.begin(), in.end())) __builtin_trap();
   zkcc::proof::Transcript t = fresh();
-  if (!zkcc::proof::graph_verify(f.graph, f.input, f.outputs, *proof, t).ok()) return 0;
+  if (!zkcc::proof::graph_verify(*f.circuit, &f.input, f.outputs, *proof, t).ok()) return 0;
   // An accepted proof must not also pass for another input with the same outputs.
   IntTensor other = f.input;
   other.data[0] -= 1;
   zkcc::proof::Transcript t2 = fresh();
-  if (zkcc::proof::graph_verify(f.graph, other, f.outputs, *proof, t2).ok()) __builtin_trap();
+  if (zkcc::proof::graph_verify(*f.circuit, &other, f.outputs, *proof, t2).ok()) __builtin_trap();
   return 0;
 }

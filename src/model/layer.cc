@@ -36,4 +36,16 @@ size_t parameter_count(const QuantizedGraph& graph) {
   return n;
 }
 
+QuantizedGraph architecture_of(QuantizedGraph graph) {
+  for (Layer& l : graph.layers) {
+    if (auto* m = std::get_if<MatMulLayer>(&l.op)) {
+      m->weight.data.clear();
+      m->bias.clear();
+    }
+    if (auto* a = std::get_if<AddConstLayer>(&l.op)) a->constant.data.clear();
+  }
+  graph.architecture_only = true;
+  return graph;
+}
+
 }  // namespace zkcc::model

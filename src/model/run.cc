@@ -171,6 +171,7 @@ StatusOr<IntTensor> quantize_input(const QuantizedGraph& graph, const FloatTenso
 }
 
 StatusOr<Trace> run(const QuantizedGraph& graph, const IntTensor& input) {
+  if (graph.architecture_only) return failed_precondition("the graph is an architecture without weights: it cannot run");
   if (graph.values.size() != graph.layers.size() + 1) {
     return invalid_argument("graph has " + std::to_string(graph.values.size()) + " values for " +
                             std::to_string(graph.layers.size()) + " layers");

@@ -123,7 +123,7 @@ StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& 
 
   auto start = std::chrono::steady_clock::now();
   proof::Transcript t = proof_transcript(c.statement, att->combined_hash);
-  ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::graph_prove(model.circuit, run.trace, t, options.progress));
+  ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::graph_prove(model.circuit, run.trace, t, {true, options.progress}));
   p.proof = proof::encode_binary(gp);
   p.prove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   const Felt252 proof_h = proof_hash(p.proof);
@@ -381,7 +381,7 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
   Status proof_status = [&]() -> Status {
     ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::decode_graph_binary(p.proof));
     proof::Transcript t = proof_transcript(c.statement, combined);
-    return proof::graph_verify(*p.graph, p.input, p.outputs, gp, t);
+    return proof::graph_verify(*p.graph, &p.input, p.outputs, gp, t);
   }();
   add("proof", proof_status.ok(), proof_status.message());
 

@@ -69,6 +69,7 @@ class Writer {
     u32(static_cast<uint32_t>(items.size()));
     for (const T& x : items) item(x);
   }
+  void raw(std::span<const uint8_t> b) { out_.insert(out_.end(), b.begin(), b.end()); }
   void header(ProofKind kind) {
     out_.insert(out_.end(), std::begin(kMagic), std::end(kMagic));
     u16(kProofEncodingVersion);
@@ -230,6 +231,12 @@ class Reader {
     }
     pos_ = 9;
     return ok_status();
+  }
+  StatusOr<std::span<const uint8_t>> raw(size_t n, const char* what) {
+    ZKCC_RETURN_IF_ERROR(need(n, what));
+    auto out = in_.subspan(pos_, n);
+    pos_ += n;
+    return out;
   }
   Status finish() const {
     if (pos_ != in_.size()) {
@@ -625,11 +632,19 @@ StatusOr<LayeredProof> decode_layered_json(std::string_view text) {
 Bytes encode_binary(const GraphProof& proof) {
   Writer w;
   w.header(ProofKind::kGraph);
-  w.list(proof.committed, [&](const Matrix& m) { w.matrix(m); });
+  w.raw(proof.root);
+  w.list(proof.outputs, [&](const Matrix& m) { w.matrix(m); });
   w.qm31s(proof.evals);
   w.list(proof.sumchecks, [&](const SumcheckProof& p) { w.sumcheck(p); });
   w.list(proof.matmuls, [&](const MatmulProof& p) { w.matmul(p); });
   w.list(proof.logups, [&](const LogupProof& p) { w.logup(p); });
+  for (const std::optional<PcsProof>* o : {&proof.opening, &proof.model_opening}) {
+    w.u8(o->has_value() ? 1 : 0);
+    if (!o->has_value()) continue;
+    Bytes b = encode_pcs_proof(**o);
+    w.u32(static_cast<uint32_t>(b.size()));
+    w.raw(b);
+  }
   return w.take();
 }
 
@@ -637,11 +652,23 @@ StatusOr<GraphProof> decode_graph_binary(std::span<const uint8_t> bytes) {
   Reader r(bytes);
   ZKCC_RETURN_IF_ERROR(r.header(ProofKind::kGraph));
   GraphProof p;
-  ZKCC_ASSIGN_OR_RETURN(p.committed, r.list<Matrix>(12, "committed tensors", [&] { return r.matrix("committed tensor"); }));
+  ZKCC_ASSIGN_OR_RETURN(auto root, r.raw(p.root.size(), "per-proof root"));
+  std::copy(root.begin(), root.end(), p.root.begin());
+  ZKCC_ASSIGN_OR_RETURN(p.outputs, r.list<Matrix>(12, "outputs", [&] { return r.matrix("output"); }));
   ZKCC_ASSIGN_OR_RETURN(p.evals, r.qm31s("stated values"));
   ZKCC_ASSIGN_OR_RETURN(p.sumchecks, r.list<SumcheckProof>(4, "sumchecks", [&] { return r.sumcheck(); }));
   ZKCC_ASSIGN_OR_RETURN(p.matmuls, r.list<MatmulProof>(4 + 2 * kQm31Bytes, "matrix products", [&] { return r.matmul(); }));
   ZKCC_ASSIGN_OR_RETURN(p.logups, r.list<LogupProof>(8, "lookups", [&] { return r.logup(); }));
+  for (std::optional<PcsProof>* o : {&p.opening, &p.model_opening}) {
+    ZKCC_ASSIGN_OR_RETURN(auto flag, r.raw(1, "opening flag"));
+    if (flag[0] > 1) return invalid_argument("opening flag " + std::to_string(flag[0]) + " is neither 0 nor 1");
+    if (flag[0] == 0) continue;
+    ZKCC_ASSIGN_OR_RETURN(size_t n, r.count(1, "opening length"));
+    ZKCC_ASSIGN_OR_RETURN(auto body, r.raw(n, "opening"));
+    auto decoded = decode_pcs_proof(body);
+    if (!decoded.ok()) return decoded.status().with_context("opening");
+    *o = std::move(*decoded);
+  }
   ZKCC_RETURN_IF_ERROR(r.finish());
   return p;
 }

@@ -75,6 +75,7 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, ModelData& md, Lay
 }
 
 StatusOr<Plan> build_plan(const QuantizedGraph& g, ModelData& md) {
+  md.present = !g.architecture_only;
   if (g.layers.empty()) return invalid_argument("graph has no layers");
   if (g.values.size() != g.layers.size() + 1) return invalid_argument("graph values do not match its layers");
   if (g.outputs.empty()) return invalid_argument("graph has no outputs");
@@ -214,11 +215,10 @@ Status prove_layer(R& r, size_t l) {
                     lp.gadget);
 }
 
-// A committed tensor's digest: SHA-256 over "zkcc-tensor", rows and columns (u32 LE) and the values
-// (u32 LE), its first 31 bytes as a felt. SHA-256 rather than Poseidon because the committed tensors
-// run to megabytes and SHA-256 hashes them about a hundred times faster; collision resistance is
-// all the binding needs.
-Felt252 committed_digest(const Matrix& m) {
+// An output's digest: SHA-256 over "zkcc-tensor", rows and columns (u32 LE) and the values (u32
+// LE), its first 31 bytes as a felt. The outputs are public; absorbing them before any challenge
+// binds the proof to them.
+Felt252 output_digest(const Matrix& m) {
   static_assert(sizeof(M31) == 4 && std::endian::native == std::endian::little);
   static constexpr char kTag[] = "zkcc-tensor";
   Bytes buf(sizeof(kTag) - 1 + 8 + 4 * m.data.size());
@@ -232,17 +232,42 @@ Felt252 committed_digest(const Matrix& m) {
   return *Felt252::from_bytes_be_var(std::span(d).first(31));
 }
 
-// Absorbs the circuit's shape and every committed tensor before any challenge.
-void bind_commitments(const Plan& p, const Matrix& input, std::span<const Matrix* const> slots, Transcript& t) {
-  std::vector<Felt252> d = {Felt252::from_short_string("zkcc-graph-v1").value(), Felt252::from_u64(p.dims.size()),
-                            Felt252::from_u64(p.slots.size()), committed_digest(input)};
-  for (const Matrix* m : slots) d.push_back(committed_digest(*m));
-  t.mix_felts(d);
+// Places the per-proof table (the input and every slot but the outputs) and the model table.
+Status lay_out(const QuantizedGraph& g, Plan& p) {
+  p.slot_is_output.assign(p.slots.size(), false);
+  for (size_t v : g.outputs) p.slot_is_output[*p.slot_of[v]] = true;
+  std::vector<size_t> sizes = {p.dims[0].size()};
+  for (size_t k = 0; k < p.slots.size(); ++k) sizes.push_back(p.slot_is_output[k] ? 1 : p.slots[k].size());
+  ZKCC_ASSIGN_OR_RETURN(PcsStackLayout proof, pcs_stack_layout(sizes));
+  p.input_offset = proof.offsets[0];
+  p.proof_offsets.assign(proof.offsets.begin() + 1, proof.offsets.end());
+  p.proof_log_size = proof.log_size;
+  std::vector<size_t> model_sizes;
+  for (const Dims& d : p.model_slots) model_sizes.push_back(d.size());
+  if (model_sizes.empty()) model_sizes.push_back(1);  // a graph without weights commits one zero
+  ZKCC_ASSIGN_OR_RETURN(PcsStackLayout model, pcs_stack_layout(model_sizes));
+  p.model_offsets = model.offsets;
+  p.model_log_size = model.log_size;
+  return ok_status();
+}
+
+std::vector<M31> stack(size_t log_size, std::span<const size_t> offsets, std::span<const Matrix* const> tensors) {
+  std::vector<M31> table(size_t{1} << log_size);
+  for (size_t k = 0; k < tensors.size(); ++k) {
+    if (tensors[k]) std::copy(tensors[k]->data.begin(), tensors[k]->data.end(), table.begin() + static_cast<std::ptrdiff_t>(offsets[k]));
+  }
+  return table;
 }
 
 template <typename R>
-Status run_protocol(R& r, const ProveProgress& progress) {
-  bind_commitments(r.plan, r.input, r.slots, r.t);
+Status run_protocol(R& r, const Digest& model_root, const Digest& root, std::span<const Matrix> outputs,
+                    const ProveProgress& progress) {
+  r.t.mix(Felt252::from_short_string("zkcc-graph-v2").value());
+  mix_root(r.t, model_root);
+  mix_root(r.t, root);
+  std::vector<Felt252> d = {Felt252::from_u64(outputs.size())};
+  for (const Matrix& m : outputs) d.push_back(output_digest(m));
+  r.t.mix_felts(d);
   r.pending.resize(r.plan.dims.size());
   ZKCC_RETURN_IF_ERROR(batched_lookup(r));
   const size_t n = r.plan.layers.size();
@@ -258,19 +283,59 @@ Status run_protocol(R& r, const ProveProgress& progress) {
 struct GraphCircuit::Impl {
   std::shared_ptr<const QuantizedGraph> graph;
   Plan plan;
-  ModelData model;
+  ModelData model;                     // the prover's only
+  std::optional<PcsProverData> model_commitment;  // likewise
+  Digest model_root;
 };
 
-StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph> graph) {
+struct GraphWitness::Impl {
+  Witness w;
+  PcsProverData commitment;
+};
+
+PcsConfig graph_pcs_config() { return PcsConfig::standard(); }
+
+namespace {
+
+StatusOr<std::shared_ptr<GraphCircuit::Impl>> build_impl(std::shared_ptr<const QuantizedGraph> graph) {
   if (!graph) return invalid_argument("no graph");
-  ModelData model;
-  ZKCC_ASSIGN_OR_RETURN(Plan plan, build_plan(*graph, model));
-  GraphCircuit c;
-  c.impl_ = std::make_shared<const Impl>(Impl{std::move(graph), std::move(plan), std::move(model)});
-  return c;
+  auto impl = std::make_shared<GraphCircuit::Impl>();
+  ZKCC_ASSIGN_OR_RETURN(impl->plan, build_plan(*graph, impl->model));
+  ZKCC_RETURN_IF_ERROR(lay_out(*graph, impl->plan));
+  impl->graph = std::move(graph);
+  return impl;
+}
+
+}  // namespace
+
+StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph> graph) {
+  if (graph && graph->architecture_only) return invalid_argument("the graph carries no weights: it cannot be proved");
+  ZKCC_ASSIGN_OR_RETURN(std::shared_ptr<Impl> impl, build_impl(std::move(graph)));
+  const Plan& p = impl->plan;
+  std::vector<const Matrix*> tensors;
+  for (const Matrix& m : impl->model.tensors) tensors.push_back(&m);
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(graph_pcs_config(), stack(p.model_log_size, p.model_offsets, tensors)));
+  impl->model_root = c.root();
+  impl->model_commitment = std::move(c);
+  GraphCircuit circuit;
+  circuit.impl_ = std::move(impl);
+  return circuit;
+}
+
+StatusOr<GraphCircuit> GraphCircuit::build_for_verifier(std::shared_ptr<const QuantizedGraph> architecture,
+                                                        const Digest& model_root) {
+  ZKCC_ASSIGN_OR_RETURN(std::shared_ptr<Impl> impl, build_impl(std::move(architecture)));
+  impl->model.tensors.clear();
+  impl->model_root = model_root;
+  GraphCircuit circuit;
+  circuit.impl_ = std::move(impl);
+  return circuit;
 }
 
 const QuantizedGraph& GraphCircuit::graph() const { return *impl_->graph; }
+const Digest& GraphCircuit::model_root() const { return impl_->model_root; }
+bool GraphCircuit::can_prove() const { return impl_->model_commitment.has_value(); }
+const Digest& GraphWitness::root() const { return impl_->commitment.root(); }
 
 namespace {
 
@@ -279,69 +344,112 @@ StatusOr<GraphCircuit> borrowed(const QuantizedGraph& graph) {
   return GraphCircuit::build(std::shared_ptr<const QuantizedGraph>(&graph, [](const QuantizedGraph*) {}));
 }
 
+// Opens (prover) or checks (verifier) one commitment for every claim made on it.
+Status open_all(const PcsProverData& data, const std::vector<PcsClaim>& claims, std::optional<PcsProof>& out,
+                Transcript& t) {
+  if (claims.empty()) return ok_status();
+  ZKCC_ASSIGN_OR_RETURN(PcsProof proof, pcs_open(graph_pcs_config(), data, claims, t));
+  out = std::move(proof);
+  return ok_status();
+}
+
+Status verify_all(size_t log_size, const Digest& root, const std::vector<PcsClaim>& claims,
+                  const std::optional<PcsProof>& proof, Transcript& t, const char* what) {
+  if (claims.empty() != !proof.has_value()) {
+    return invalid_argument(std::string("the proof ") + (proof ? "carries an unused " : "lacks the ") + what);
+  }
+  if (claims.empty()) return ok_status();
+  Status s = pcs_verify(graph_pcs_config(), log_size, root, claims, *proof, t);
+  return s.ok() ? s : s.with_context(what);
+}
+
 }  // namespace
 
 Status check_provable(const QuantizedGraph& graph) {
   ModelData model;
-  return build_plan(graph, model).status();
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, build_plan(graph, model));
+  return lay_out(graph, plan);
+}
+
+StatusOr<GraphWitness> graph_commit(const GraphCircuit& circuit, const model::Trace& trace) {
+  if (!circuit.can_prove()) return failed_precondition("this circuit holds no weights: it can verify, not prove");
+  const Plan& plan = circuit.impl().plan;
+  ZKCC_ASSIGN_OR_RETURN(Witness w, make_witness(circuit.graph(), plan, circuit.impl().model, trace));
+  std::vector<const Matrix*> tensors = {&w.values[0]};
+  for (size_t k = 0; k < w.slots.size(); ++k) tensors.push_back(plan.slot_is_output[k] ? nullptr : &w.slots[k]);
+  std::vector<size_t> offsets = {plan.input_offset};
+  offsets.insert(offsets.end(), plan.proof_offsets.begin(), plan.proof_offsets.end());
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(graph_pcs_config(), stack(plan.proof_log_size, offsets, tensors)));
+  GraphWitness gw;
+  gw.impl_ = std::make_shared<const GraphWitness::Impl>(GraphWitness::Impl{std::move(w), std::move(c)});
+  return gw;
+}
+
+StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const GraphWitness& witness, Transcript& transcript,
+                                 const GraphProveOptions& options) {
+  if (!circuit.can_prove()) return failed_precondition("this circuit holds no weights: it can verify, not prove");
+  const QuantizedGraph& graph = circuit.graph();
+  const Plan& plan = circuit.impl().plan;
+  const Witness& w = witness.impl().w;
+  if (w.slots.size() != plan.slots.size()) return invalid_argument("the witness is not this circuit's");
+  if (options.progress) options.progress("witness", 0, plan.layers.size());
+  GraphProof proof;
+  proof.root = witness.root();
+  for (size_t v : graph.outputs) proof.outputs.push_back(w.values[v]);
+  Prover r{{graph, plan, transcript, w.values[0], circuit.impl().model, options.public_input, {}, {}, {}, {}}, w, proof};
+  for (const Matrix& m : w.slots) r.slots.push_back(&m);
+  ZKCC_RETURN_IF_ERROR(run_protocol(r, circuit.model_root(), proof.root, proof.outputs, options.progress));
+  ZKCC_RETURN_IF_ERROR(open_all(witness.impl().commitment, r.proof_claims, proof.opening, transcript));
+  ZKCC_RETURN_IF_ERROR(open_all(*circuit.impl().model_commitment, r.model_claims, proof.model_opening, transcript));
+  if (options.progress) options.progress("open", plan.layers.size(), plan.layers.size());
+  return proof;
+}
+
+StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const model::Trace& trace, Transcript& transcript,
+                                 const GraphProveOptions& options) {
+  ZKCC_ASSIGN_OR_RETURN(GraphWitness witness, graph_commit(circuit, trace));
+  return graph_prove(circuit, witness, transcript, options);
 }
 
 StatusOr<GraphProof> graph_prove(const QuantizedGraph& graph, const model::Trace& trace, Transcript& transcript,
-                                 const ProveProgress& progress) {
+                                 const GraphProveOptions& options) {
   ZKCC_ASSIGN_OR_RETURN(GraphCircuit circuit, borrowed(graph));
-  return graph_prove(circuit, trace, transcript, progress);
+  return graph_prove(circuit, trace, transcript, options);
 }
 
-Status graph_verify(const QuantizedGraph& graph, const IntTensor& input, std::span<const IntTensor> outputs,
+Status graph_verify(const QuantizedGraph& graph, const IntTensor* input, std::span<const IntTensor> outputs,
                     const GraphProof& proof, Transcript& transcript) {
   ZKCC_ASSIGN_OR_RETURN(GraphCircuit circuit, borrowed(graph));
   return graph_verify(circuit, input, outputs, proof, transcript);
 }
 
-StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const model::Trace& trace, Transcript& transcript,
-                                 const ProveProgress& progress) {
-  const QuantizedGraph& graph = circuit.graph();
-  const Plan& plan = circuit.impl().plan;
-  const ModelData& model = circuit.impl().model;
-  ZKCC_ASSIGN_OR_RETURN(Witness w, make_witness(graph, plan, model, trace));
-  if (progress) progress("witness", 0, plan.layers.size());
-  GraphProof proof;
-  Prover r{{graph, plan, transcript, w.values[0], model, {}, {}}, w, proof};
-  for (const Matrix& m : w.slots) r.slots.push_back(&m);
-  ZKCC_RETURN_IF_ERROR(run_protocol(r, progress));
-  proof.committed = w.slots;
-  return proof;
-}
-
-Status graph_verify(const GraphCircuit& circuit, const IntTensor& input, std::span<const IntTensor> outputs,
+Status graph_verify(const GraphCircuit& circuit, const IntTensor* input, std::span<const IntTensor> outputs,
                     const GraphProof& proof, Transcript& transcript) {
   const QuantizedGraph& graph = circuit.graph();
   const Plan& plan = circuit.impl().plan;
   const model::QuantizedValue& in = graph.values[0];
-  if (input.shape != in.shape || input.data.size() != model::element_count(in.shape)) {
-    return invalid_argument("input has shape " + model::shape_string(input.shape) + ", the model takes " +
-                            model::shape_string(in.shape));
-  }
-  for (size_t i = 0; i < input.data.size(); ++i) {
-    if (input.data[i] < -in.bound || input.data[i] > in.bound) {
-      return out_of_range("input element " + std::to_string(i) + " is out of range");
+  if (input) {
+    if (input->shape != in.shape || input->data.size() != model::element_count(in.shape)) {
+      return invalid_argument("input has shape " + model::shape_string(input->shape) + ", the model takes " +
+                              model::shape_string(in.shape));
+    }
+    for (size_t i = 0; i < input->data.size(); ++i) {
+      if (input->data[i] < -in.bound || input->data[i] > in.bound) {
+        return out_of_range("input element " + std::to_string(i) + " is out of range");
+      }
     }
   }
-  if (proof.committed.size() != plan.slots.size()) {
-    return invalid_argument("proof commits " + std::to_string(proof.committed.size()) + " tensors, the circuit has " +
-                            std::to_string(plan.slots.size()));
+  if (outputs.size() != graph.outputs.size() || proof.outputs.size() != graph.outputs.size()) {
+    return invalid_argument("wrong number of outputs");
   }
-  for (size_t k = 0; k < plan.slots.size(); ++k) {
-    const Matrix& m = proof.committed[k];
-    if (m.rows != plan.slots[k].prows || m.cols != plan.slots[k].pcols || m.data.size() != m.rows * m.cols) {
-      return invalid_argument("committed tensor " + std::to_string(k) + " has the wrong shape");
-    }
-  }
-  if (outputs.size() != graph.outputs.size()) return invalid_argument("wrong number of outputs");
+  std::vector<const Matrix*> slots(plan.slots.size(), nullptr);
   for (size_t o = 0; o < outputs.size(); ++o) {
     const size_t v = graph.outputs[o];
     const Dims& d = plan.dims[v];
-    const Matrix& m = proof.committed[*plan.slot_of[v]];
+    const Matrix& m = proof.outputs[o];
+    if (m.rows != d.prows || m.cols != d.pcols || m.data.size() != m.rows * m.cols) {
+      return invalid_argument("output " + std::to_string(o) + " in the proof has the wrong shape");
+    }
     if (outputs[o].shape != graph.values[v].shape || outputs[o].data.size() != d.rows * d.cols) {
       return invalid_argument("output " + std::to_string(o) + " has the wrong shape");
     }
@@ -354,19 +462,23 @@ Status graph_verify(const GraphCircuit& circuit, const IntTensor& input, std::sp
       }
       if (m.data[d.at(i)] != M31::from_i64(outputs[o].data[i])) {
         return invalid_argument("output " + std::to_string(o) + " element " + std::to_string(i) +
-                                " is not the one the proof commits to");
+                                " is not the one the proof shows");
       }
     }
+    slots[*plan.slot_of[v]] = &m;
   }
-  const Matrix padded_input = pad_matrix(input, plan.dims[0]);
-  Verifier r{{graph, plan, transcript, padded_input, circuit.impl().model, {}, {}}, proof};
-  for (const Matrix& m : proof.committed) r.slots.push_back(&m);
-  ZKCC_RETURN_IF_ERROR(run_protocol(r, {}));
+  const Matrix padded_input = input ? pad_matrix(*input, plan.dims[0]) : Matrix{};
+  Verifier r{{graph, plan, transcript, padded_input, circuit.impl().model, input != nullptr, std::move(slots), {}, {}, {}},
+             proof};
+  ZKCC_RETURN_IF_ERROR(run_protocol(r, circuit.model_root(), proof.root, proof.outputs, {}));
   if (r.evals != proof.evals.size() || r.sumchecks != proof.sumchecks.size() || r.matmuls != proof.matmuls.size() ||
       r.logups != proof.logups.size()) {
     return invalid_argument("proof carries parts the circuit does not use");
   }
-  return ok_status();
+  ZKCC_RETURN_IF_ERROR(verify_all(plan.proof_log_size, proof.root, r.proof_claims, proof.opening, transcript,
+                                  "opening of the per-proof commitment"));
+  return verify_all(plan.model_log_size, circuit.model_root(), r.model_claims, proof.model_opening, transcript,
+                    "opening of the model commitment");
 }
 
 }  // namespace zkcc::proof

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "../model/onnx_builder.h"
@@ -26,7 +28,19 @@ struct Proved {
   model::Trace trace;
   std::vector<model::IntTensor> outputs;
   GraphProof proof;
+  bool public_input = false;
+  std::optional<GraphCircuit> verifier;  // the architecture and the model commitment's root
 };
+
+// The verifier's circuit for a graph: its architecture and the root of its weights' commitment.
+GraphCircuit verifier_for(const model::QuantizedGraph& graph) {
+  auto prover = GraphCircuit::build(std::make_shared<const model::QuantizedGraph>(graph));
+  EXPECT_TRUE(prover.ok()) << prover.status().to_string();
+  auto arch = std::make_shared<const model::QuantizedGraph>(model::architecture_of(graph));
+  auto v = GraphCircuit::build_for_verifier(arch, prover->model_root());
+  EXPECT_TRUE(v.ok()) << v.status().to_string();
+  return *v;
+}
 
 model::QuantizedGraph quantized(std::span<const uint8_t> onnx, std::span<const model::FloatTensor> calibration) {
   auto g = model::import_onnx(onnx);
@@ -37,22 +51,22 @@ model::QuantizedGraph quantized(std::span<const uint8_t> onnx, std::span<const m
   return *q;
 }
 
-Proved prove(model::QuantizedGraph graph, const model::FloatTensor& input) {
-  Proved p{std::move(graph), {}, {}, {}};
+Proved prove(model::QuantizedGraph graph, const model::FloatTensor& input, bool public_input = false) {
+  Proved p{std::move(graph), {}, {}, {}, public_input, {}};
   auto run = model::run_quantized(p.graph, input);
   EXPECT_TRUE(run.ok()) << run.status().to_string();
   p.trace = run->trace;
   for (size_t v : p.graph.outputs) p.outputs.push_back(p.trace.values[v]);
   Transcript t = fresh();
-  auto proof = graph_prove(p.graph, p.trace, t);
+  auto proof = graph_prove(p.graph, p.trace, t, {public_input, {}});
   EXPECT_TRUE(proof.ok()) << proof.status().to_string();
   if (proof.ok()) p.proof = std::move(*proof);
+  p.verifier = verifier_for(p.graph);
   return p;
 }
 
-Status verify(const Proved& p, const GraphProof& proof) {
-  Transcript t = fresh();
-  return graph_verify(p.graph, p.trace.values[0], p.outputs, proof, t);
+Status verify(const Proved& p, const GraphProof& proof, Transcript t = fresh()) {
+  return graph_verify(*p.verifier, p.public_input ? &p.trace.values[0] : nullptr, p.outputs, proof, t);
 }
 
 std::vector<model::FloatTensor> load_set(const std::string& path) {
@@ -64,11 +78,11 @@ std::vector<model::FloatTensor> load_set(const std::string& path) {
   return out;
 }
 
-Proved digits() {
+Proved digits(bool public_input = false) {
   auto onnx = read_file("models/digits/mlp.onnx");
   EXPECT_TRUE(onnx.ok());
   auto cal = load_set("models/digits/calibration.json");
-  return prove(quantized(*onnx, cal), cal[3]);
+  return prove(quantized(*onnx, cal), cal[3], public_input);
 }
 
 // Conv (padding, 3 channels, non-power-of-two sizes), ReLU, max and average pooling, Add, Gemm.
@@ -95,7 +109,8 @@ ModelBuilder small_cnn() {
 TEST(GraphProof, DigitsModelProvesAndVerifies) {
   Proved p = digits();
   EXPECT_TRUE(verify(p, p.proof).ok()) << verify(p, p.proof).to_string();
-  EXPECT_FALSE(p.proof.committed.empty());
+  EXPECT_TRUE(p.proof.opening.has_value());
+  EXPECT_TRUE(p.proof.model_opening.has_value());
   EXPECT_FALSE(p.proof.matmuls.empty());
   EXPECT_FALSE(p.proof.logups.empty());
 }
@@ -109,10 +124,11 @@ TEST(GraphProof, SmallCnnProvesAndVerifies) {
 }
 
 TEST(GraphProof, WrongOutputOrInputIsRejected) {
-  Proved p = digits();
+  Proved p = digits(true);
+  ASSERT_TRUE(verify(p, p.proof).ok()) << verify(p, p.proof).to_string();
   Proved other = p;
   other.outputs[0].data[4] += 1;
-  EXPECT_NE(verify(other, p.proof).message().find("is not the one the proof commits to"), std::string::npos);
+  EXPECT_NE(verify(other, p.proof).message().find("is not the one the proof shows"), std::string::npos);
   other = p;
   other.trace.values[0].data[10] += 1;  // another input
   EXPECT_FALSE(verify(other, p.proof).ok());
@@ -122,7 +138,7 @@ TEST(GraphProof, WrongOutputOrInputIsRejected) {
 }
 
 TEST(GraphProof, OutputsOffByAMultipleOfPAreRejected) {
-  Proved p = digits();
+  Proved p = digits(true);
   Proved other = p;
   other.outputs[0].data[1] += M31::kModulus;  // the same residue in M31
   EXPECT_NE(verify(other, p.proof).message().find("output"), std::string::npos) << verify(other, p.proof).to_string();
@@ -150,21 +166,78 @@ TEST(GraphProof, HostileGraphsAreRefused) {
   EXPECT_NE(s.message().find("Requant"), std::string::npos) << s.to_string();
 }
 
+// A model with one weight or bias changed has another commitment: the honest proof does not verify
+// against it, and a proof made with the changed model does not verify against the original.
 TEST(GraphProof, ChangedWeightIsRejected) {
   Proved p = digits();
-  Proved other = p;
-  auto& mm = std::get<model::MatMulLayer>(other.graph.layers[0].op);
-  mm.weight.data[7] += 1;
-  EXPECT_FALSE(verify(other, p.proof).ok());
-  other = p;
-  std::get<model::MatMulLayer>(other.graph.layers[0].op).bias[2] -= 1;
-  EXPECT_FALSE(verify(other, p.proof).ok());
+  for (int which = 0; which < 2; ++which) {
+    model::QuantizedGraph changed = p.graph;
+    auto& mm = std::get<model::MatMulLayer>(changed.layers[0].op);
+    if (which == 0) mm.weight.data[7] += 1;
+    else mm.bias[2] -= 1;
+    Proved other = p;
+    other.verifier = verifier_for(changed);
+    EXPECT_NE(other.verifier->model_root(), p.verifier->model_root());
+    EXPECT_FALSE(verify(other, p.proof).ok());
+    // The other model's proof (its own outputs, same input) against the original commitment.
+    auto run = model::run(changed, p.trace.values[0]);
+    ASSERT_TRUE(run.ok());
+    Transcript t = fresh();
+    auto forged = graph_prove(changed, *run, t);
+    ASSERT_TRUE(forged.ok());
+    Proved mixed = p;
+    mixed.outputs.clear();
+    for (size_t v : changed.outputs) mixed.outputs.push_back(run->values[v]);
+    EXPECT_FALSE(verify(mixed, *forged).ok());
+  }
 }
 
 TEST(GraphProof, ChangedTranscriptSeedIsRejected) {
   Proved p = digits();
-  Transcript t(*Felt252::from_short_string("another statement"));
-  EXPECT_FALSE(graph_verify(p.graph, p.trace.values[0], p.outputs, p.proof, t).ok());
+  EXPECT_FALSE(verify(p, p.proof, Transcript(*Felt252::from_short_string("another statement"))).ok());
+}
+
+// With a private input the verifier holds neither the input nor the weights nor any
+// intermediate tensor, and none of their values appears in the proof's bytes.
+TEST(GraphProof, PrivateInputAndWeightsStayOutOfTheProof) {
+  Proved p = digits();
+  ASSERT_TRUE(verify(p, p.proof).ok());
+  Bytes bytes = encode_binary(p.proof);
+  // Runs of zeros are everywhere (padding, lengths): only windows with a nonzero value count.
+  auto contains = [&](std::span<const int64_t> values) {
+    if (std::all_of(values.begin(), values.end(), [](int64_t x) { return x == 0; })) return false;
+    Bytes needle;
+    for (int64_t v : values) {
+      const uint32_t w = M31::from_i64(v).value();
+      for (int i = 0; i < 4; ++i) needle.push_back(static_cast<uint8_t>(w >> (8 * i)));
+    }
+    return std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end()) != bytes.end();
+  };
+  const auto& mm = std::get<model::MatMulLayer>(p.graph.layers[0].op);
+  for (size_t at = 0; at + 6 <= mm.weight.data.size(); at += 97) {
+    EXPECT_FALSE(contains(std::span(mm.weight.data).subspan(at, 6))) << "weights at " << at;
+  }
+  for (size_t at = 0; at + 6 <= p.trace.values[0].data.size(); at += 5) {
+    EXPECT_FALSE(contains(std::span(p.trace.values[0].data).subspan(at, 6))) << "input at " << at;
+  }
+  for (size_t v = 1; v + 1 < p.trace.values.size(); ++v) {
+    const auto& d = p.trace.values[v].data;
+    if (d.size() < 6) continue;
+    EXPECT_FALSE(contains(std::span(d).first(6))) << "value " << v;
+  }
+  // The same proof with another per-proof root (another committed input) is refused.
+  GraphProof bad = p.proof;
+  bad.root[5] ^= 1;
+  EXPECT_FALSE(verify(p, bad).ok());
+}
+
+// A prover cannot claim the proof is about another input than the one it committed to: a proof
+// made for one input does not verify with another public input.
+TEST(GraphProof, OtherInputThanCommittedIsRejected) {
+  Proved p = digits(true);
+  Proved other = p;
+  other.trace.values[0].data[3] = other.trace.values[0].data[3] == 0 ? 1 : 0;
+  EXPECT_FALSE(verify(other, p.proof).ok());
 }
 
 // Every part of the proof matters: a changed committed value, stated value, sumcheck message,
@@ -175,13 +248,41 @@ TEST(GraphProof, EveryTamperedPartIsRejected) {
   ASSERT_TRUE(verify(p, p.proof).ok());
   const QM31 one = QM31::one();
   size_t checked = 0;
-  for (size_t k = 0; k < p.proof.committed.size(); ++k) {
-    for (size_t i : {size_t{0}, p.proof.committed[k].data.size() / 2, p.proof.committed[k].data.size() - 1}) {
+  for (size_t k = 0; k < p.proof.outputs.size(); ++k) {
+    for (size_t i = 0; i < p.proof.outputs[k].data.size(); ++i) {
       GraphProof bad = p.proof;
-      bad.committed[k].data[i] += M31::one();
-      EXPECT_FALSE(verify(p, bad).ok()) << "committed " << k << " entry " << i;
+      bad.outputs[k].data[i] += M31::one();
+      EXPECT_FALSE(verify(p, bad).ok()) << "output " << k << " entry " << i;
       ++checked;
     }
+  }
+  for (size_t i = 0; i < p.proof.root.size(); i += 7) {
+    GraphProof bad = p.proof;
+    bad.root[i] ^= 0x40;
+    EXPECT_FALSE(verify(p, bad).ok()) << "root byte " << i;
+    ++checked;
+  }
+  for (std::optional<PcsProof> GraphProof::*opening : {&GraphProof::opening, &GraphProof::model_opening}) {
+    ASSERT_TRUE((p.proof.*opening).has_value());
+    const PcsProof& o = *(p.proof.*opening);
+    auto tamper = [&](auto&& change, const char* what) {
+      GraphProof bad = p.proof;
+      change(*(bad.*opening));
+      EXPECT_FALSE(verify(p, bad).ok()) << what;
+      ++checked;
+    };
+    for (size_t r = 0; r < o.sumcheck.size(); ++r) tamper([&](PcsProof& b) { b.sumcheck[r][0] += one; }, "pcs sumcheck");
+    tamper([&](PcsProof& b) { b.final_message[0] += one; }, "pcs final message");
+    tamper([&](PcsProof& b) { b.query_nonce ^= 1; }, "pcs query nonce");
+    for (size_t l = 0; l < o.layers.size(); ++l) {
+      tamper([&](PcsProof& b) { b.layers[l].values[0] ^= 1; }, "pcs opened value");
+      if (!o.layers[l].merkle.nodes.empty()) {
+        tamper([&](PcsProof& b) { b.layers[l].merkle.nodes[0][0] ^= 1; }, "pcs merkle node");
+      }
+    }
+    GraphProof bad = p.proof;
+    (bad.*opening).reset();
+    EXPECT_NE(verify(p, bad).message().find("lacks"), std::string::npos);
   }
   for (size_t i = 0; i < p.proof.evals.size(); ++i) {
     GraphProof bad = p.proof;
@@ -225,7 +326,7 @@ TEST(GraphProof, EveryTamperedPartIsRejected) {
   bad.logups.pop_back();
   EXPECT_FALSE(verify(p, bad).ok());
   bad = p.proof;
-  bad.committed.pop_back();
+  bad.outputs.pop_back();
   EXPECT_FALSE(verify(p, bad).ok());
   EXPECT_GT(checked, 100u);
 }
@@ -258,10 +359,10 @@ TEST(GraphProof, SoftmaxProvesAndTamperingFails) {
     Proved p = prove(quantized(onnx, {}), float_tensor({2, 4}, 32));
     Status s = verify(p, p.proof);
     EXPECT_TRUE(s.ok()) << s.to_string();
-    for (size_t k = 0; k < p.proof.committed.size(); ++k) {
+    for (size_t k = 0; k < p.proof.outputs[0].data.size(); ++k) {
       GraphProof bad = p.proof;
-      bad.committed[k].data[0] += M31::one();
-      EXPECT_FALSE(verify(p, bad).ok()) << "committed " << k;
+      bad.outputs[0].data[k] += M31::one();
+      EXPECT_FALSE(verify(p, bad).ok()) << "output entry " << k;
     }
     for (size_t i = 0; i < p.proof.evals.size(); ++i) {
       GraphProof bad = p.proof;

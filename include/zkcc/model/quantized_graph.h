@@ -34,7 +34,14 @@ struct QuantizedGraph {
   std::vector<QuantizedValue> values;
   std::vector<Layer> layers;
   std::vector<size_t> outputs;  // value indices of the ONNX graph outputs, in order
+  // The public architecture only: the private tensors (MatMul weights and biases, AddConst
+  // constants) keep their shapes but carry no data. Such a graph can be verified against a model
+  // commitment, never run or proved.
+  bool architecture_only = false;
 };
+
+// The graph without its private tensors' data (see architecture_only).
+QuantizedGraph architecture_of(QuantizedGraph graph);
 
 // The number of integer parameters (weights, biases, constants and table entries).
 size_t parameter_count(const QuantizedGraph& graph);

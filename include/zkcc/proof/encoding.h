@@ -31,7 +31,9 @@ namespace zkcc::proof {
 
 inline constexpr uint16_t kProofEncodingVersion = 1;
 
-enum class ProofKind : uint8_t { kMatmul = 1, kLogup = 2, kLayered = 3, kGraph = 4 };
+// Kind 4 was the graph proof that carried its committed tensors in the clear; it is no longer
+// read. Kind 5 is a polynomial commitment opening (pcs.h).
+enum class ProofKind : uint8_t { kMatmul = 1, kLogup = 2, kLayered = 3, kGraph = 6 };
 
 Bytes encode_binary(const MatmulProof& proof);
 Bytes encode_binary(const LogupProof& proof);

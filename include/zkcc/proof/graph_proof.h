@@ -25,16 +25,22 @@
 // Every lookup above (tables, clamps, row maxima, range checks) runs in one LogUp over tagged
 // columns, so a proof carries a single lookup argument.
 //
-// Commitments in this version are opened in the clear: the proof carries every committed tensor,
-// and the transcript absorbs their digests (SHA-256) before any challenge, so the proof is sound but neither
-// succinct in those tensors nor hiding. The verifier checks every claim on a committed tensor
-// against it, claims on the input against the input, and claims on weights and constants against
-// the graph. The graph itself is bound by the caller (the statement carries its commitment).
+// Commitments. The model's private tensors (weights, biases, added constants) are stacked in one
+// table committed once per model (the model commitment, pcs.h); the input and every committed
+// tensor but the outputs are stacked in one table committed per proof (its root commits the
+// input). The outputs are public: the proof carries them, padded, in the clear. Claims on the
+// committed tables are collected while the protocol runs and each table is opened once at the
+// end for all of them (one batched Basefold opening per commitment), so the verifier reads no
+// weight, no private input and no intermediate tensor. Transcript order (after the caller's
+// statement and attestation): the tag 'zkcc-graph-v2', the model root, the per-proof root, the
+// outputs' digests; the lookups; the layers from the last to the first; the per-proof opening;
+// the model opening.
 #ifndef ZKCC_PROOF_GRAPH_PROOF_H_
 #define ZKCC_PROOF_GRAPH_PROOF_H_
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -45,26 +51,39 @@
 #include "zkcc/model/run.h"
 #include "zkcc/proof/logup.h"
 #include "zkcc/proof/matmul.h"
+#include "zkcc/proof/pcs/pcs.h"
 
 namespace zkcc::proof {
 
 struct GraphProof {
-  std::vector<Matrix> committed;         // the committed tensors, in the circuit's order
+  Digest root;                           // the per-proof commitment
+  std::vector<Matrix> outputs;           // the graph's outputs, padded, in order
   std::vector<QM31> evals;               // values the prover states, in protocol order
   std::vector<SumcheckProof> sumchecks;  // in protocol order
   std::vector<MatmulProof> matmuls;
   std::vector<LogupProof> logups;
+  std::optional<PcsProof> opening;       // of the per-proof commitment (absent when nothing is claimed on it)
+  std::optional<PcsProof> model_opening;  // of the model commitment (likewise)
 };
+
+// The commitment parameters of graph proofs (both commitments): PcsConfig::standard().
+PcsConfig graph_pcs_config();
 
 // Fails, naming the first layer the circuit cannot take, when the graph cannot be proved.
 Status check_provable(const model::QuantizedGraph& graph);
 
 // A graph's circuit, built once (padded weights, tables, the gadgets' layout) and shared by every
-// proof and verification of that graph; cheap to copy.
+// proof and verification of that graph; cheap to copy. The prover's circuit holds the weights and
+// commits to them when built (the model commitment); the verifier's holds the architecture only
+// (model::QuantizedGraph::architecture_only) and the model commitment's root.
 class GraphCircuit {
  public:
   static StatusOr<GraphCircuit> build(std::shared_ptr<const model::QuantizedGraph> graph);
+  static StatusOr<GraphCircuit> build_for_verifier(std::shared_ptr<const model::QuantizedGraph> architecture,
+                                                   const Digest& model_root);
   const model::QuantizedGraph& graph() const;
+  const Digest& model_root() const;
+  bool can_prove() const;
 
   struct Impl;  // the circuit's layout, private to graph_proof.cc
   const Impl& impl() const { return *impl_; }
@@ -76,22 +95,49 @@ class GraphCircuit {
 // Called after each layer's part of the proof: (stage, layers done, layers in all).
 using ProveProgress = std::function<void(std::string_view stage, size_t done, size_t total)>;
 
-// Proves trace (from model::run on this graph). The caller has bound the statement (graph, input
-// and outputs) into the transcript.
+// The prover's witness for one trace and its per-proof commitment, made before any challenge:
+// root() commits the input (a private input's commitment in the statement).
+class GraphWitness {
+ public:
+  const Digest& root() const;
+  struct Impl;  // private to graph_proof.cc
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  friend StatusOr<GraphWitness> graph_commit(const GraphCircuit&, const model::Trace&);
+  std::shared_ptr<const Impl> impl_;
+};
+
+// Runs the circuit on trace (from model::run on this graph) and commits to it.
+StatusOr<GraphWitness> graph_commit(const GraphCircuit& circuit, const model::Trace& trace);
+
+struct GraphProveOptions {
+  bool public_input = false;  // the verifier holds the input: claims on it are checked directly
+  ProveProgress progress;
+};
+
+// Proves the committed trace. The caller has bound the statement (model commitment, input
+// commitment, outputs) into the transcript.
+StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const GraphWitness& witness, Transcript& transcript,
+                                 const GraphProveOptions& options = {});
+// graph_commit then graph_prove.
 StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const model::Trace& trace, Transcript& transcript,
-                                 const ProveProgress& progress = {});
+                                 const GraphProveOptions& options = {});
 StatusOr<GraphProof> graph_prove(const model::QuantizedGraph& graph, const model::Trace& trace, Transcript& transcript,
-                                 const ProveProgress& progress = {});
+                                 const GraphProveOptions& options = {});
 
-// Accepts only if the proof shows graph(input) = outputs (one tensor per graph output).
-Status graph_verify(const GraphCircuit& circuit, const model::IntTensor& input,
+// Accepts only if the proof shows that the committed model maps the committed input (or `input`,
+// when public) to outputs (one tensor per graph output). With a private input (null), the input
+// is whatever proof.root commits to: the caller checks that root against the statement.
+Status graph_verify(const GraphCircuit& circuit, const model::IntTensor* input,
                     std::span<const model::IntTensor> outputs, const GraphProof& proof, Transcript& transcript);
-Status graph_verify(const model::QuantizedGraph& graph, const model::IntTensor& input,
+Status graph_verify(const model::QuantizedGraph& graph, const model::IntTensor* input,
                     std::span<const model::IntTensor> outputs, const GraphProof& proof, Transcript& transcript);
 
-// Binary encoding: "ZKCCPF", version, kind 4, then the committed tensors (rows, cols as u32 and
-// the values as u32), evals, sumchecks, matrix products and lookups as counted lists in the
-// encoding of proof/encoding.h. The decoder rejects anything malformed.
+// Binary encoding: "ZKCCPF", version, kind 6, then the per-proof root (32 bytes), the outputs
+// (rows, cols as u32 and the values as u32), evals, sumchecks, matrix products and lookups as
+// counted lists in the encoding of proof/encoding.h, then each opening as a presence byte and,
+// when present, a u32 length and its pcs.h encoding. The decoder rejects anything malformed.
 Bytes encode_binary(const GraphProof& proof);
 StatusOr<GraphProof> decode_graph_binary(std::span<const uint8_t> bytes);
 

@@ -17,6 +17,7 @@
 #include "zkcc/model/quantized_graph.h"
 #include "zkcc/proof/logup.h"
 #include "zkcc/proof/matmul.h"
+#include "zkcc/proof/pcs/pcs.h"
 
 namespace zkcc::proof::gadgets {
 
@@ -140,6 +141,15 @@ struct Plan {
   std::vector<Dims> slots;                     // shapes of the committed tensors
   std::vector<LayerPlan> layers;
   std::vector<LookupPlan> lookups;
+  // Where each tensor sits in its commitment's stacked table: the per-proof commitment holds the
+  // input and every slot but the outputs (which the proof carries in the clear); the model
+  // commitment holds the model slots.
+  std::vector<bool> slot_is_output;
+  std::vector<size_t> proof_offsets;  // per slot (unused for outputs)
+  size_t input_offset = 0;
+  size_t proof_log_size = 0;
+  std::vector<size_t> model_offsets;  // per model slot
+  size_t model_log_size = 0;
   size_t add_slot(const Dims& d) {
     slots.push_back(d);
     return slots.size() - 1;
@@ -153,6 +163,7 @@ struct Plan {
 // The model's private tensors, padded, in the order of Plan::model_slots: what the prover opens
 // claims on (and, in this version, what the verifier checks them against).
 struct ModelData {
+  bool present = true;  // false for an architecture (the verifier's circuit)
   std::vector<Matrix> tensors;
 };
 

@@ -11,13 +11,18 @@ namespace zkcc::proof::gadgets {
 Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, Plan& p, ModelData& md, MatMulPlan& mp) {
   if (op.weight.shape.size() != 2) return invalid_argument("weight is not a matrix");
   const size_t k = op.weight.shape[0], n = op.weight.shape[1];
-  if (x.cols != k || y.cols != n || y.rows != x.rows || op.weight.data.size() != k * n) {
+  if (x.cols != k || y.cols != n || y.rows != x.rows) {
     return invalid_argument("the product's input is not rows x " + std::to_string(k));
   }
-  if (!op.bias.empty() && op.bias.size() != n) return invalid_argument("bias does not match the weight");
   const Dims wd = dims_of(op.weight.shape);
   mp.weight = p.add_model_slot(wd);
   mp.bias = p.add_model_slot(row_dims(y.pcols));
+  if (!md.present) {
+    if (!op.weight.data.empty() || !op.bias.empty()) return invalid_argument("an architecture carries a weight");
+    return ok_status();
+  }
+  if (op.weight.data.size() != k * n) return invalid_argument("the weight's data does not match its shape");
+  if (!op.bias.empty() && op.bias.size() != n) return invalid_argument("bias does not match the weight");
   md.tensors.push_back(pad_matrix(op.weight, wd));
   Matrix bias = zeros(row_dims(y.pcols));
   for (size_t j = 0; j < op.bias.size(); ++j) bias.data[j] = M31::from_i64(op.bias[j]);
@@ -57,6 +62,7 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
                           matmul_prove(r.w.values[lp.inputs[0]], r.model.tensors[mp.weight], rows, cols, product, r.t));
     inner = std::move(m.inner_point);
     a_eval = m.proof.a_eval;
+    ZKCC_RETURN_IF_ERROR(open_model(r, mp.weight, concat(inner, cols), m.proof.b_eval, what + " weight"));
     r.out.matmuls.push_back(std::move(m.proof));
   } else {
     ZKCC_ASSIGN_OR_RETURN(const MatmulProof* proof, r.next(r.in.matmuls, r.matmuls, "matrix products"));

@@ -3,9 +3,11 @@
 // sends) and the Verifier (which reads what was sent and checks). Both absorb the same messages
 // and draw the same challenges.
 //
-// Claims on data the verifier does not compute itself go through `open`: the committed tensors
-// (slots), the graph's input and its weights. In this version the verifier holds all of them and
-// checks each claim at once; the claim's source is explicit so a commitment can take its place.
+// Claims on data the verifier does not compute itself go through `open` and `open_model`: claims
+// on the committed tensors and on a private input become claims on the per-proof commitment,
+// claims on the weights claims on the model commitment, and each commitment is opened once at the
+// end for all of its claims. Claims on the outputs (carried in the clear) and on a public input
+// are checked at once.
 #ifndef ZKCC_SRC_PROOF_GADGETS_ROLE_H_
 #define ZKCC_SRC_PROOF_GADGETS_ROLE_H_
 
@@ -25,8 +27,10 @@ struct Common {
   Transcript& t;
   const Matrix& input;                            // padded
   const ModelData& model;                         // the model's private tensors
-  std::vector<const Matrix*> slots;               // the committed tensors
+  bool public_input;
+  std::vector<const Matrix*> slots;               // the committed tensors (the verifier: outputs only)
   std::vector<std::optional<EvalClaim>> pending;  // per chained value
+  std::vector<PcsClaim> proof_claims, model_claims;
   const Matrix* clear(size_t v) const { return v == 0 ? &input : plan.slot_of[v] ? slots[*plan.slot_of[v]] : nullptr; }
 };
 
@@ -67,17 +71,23 @@ StatusOr<QM31> send(R& r, const QM31& honest) {
   return v;
 }
 
-// A claim on a committed tensor: the verifier checks it against the commitment.
+// A claim on a committed tensor: checked against the clear outputs, else left to the opening.
 template <typename R>
 Status open(R& r, size_t slot, std::span<const QM31> point, const QM31& v, const std::string& what) {
-  if constexpr (!R::kProver) return check_eval(*r.slots[slot], point, v, what);
+  if (r.plan.slot_is_output[slot]) {
+    if constexpr (!R::kProver) return check_eval(*r.slots[slot], point, v, what);
+    return ok_status();
+  }
+  if (point.size() != r.plan.slots[slot].vars()) return internal_error(what + ": the point does not fit");
+  r.proof_claims.push_back(PcsClaim{r.plan.proof_offsets[slot], {point.begin(), point.end()}, v});
   return ok_status();
 }
 
 // A claim on one of the model's private tensors (model_slots).
 template <typename R>
 Status open_model(R& r, size_t tensor, std::span<const QM31> point, const QM31& v, const std::string& what) {
-  if constexpr (!R::kProver) return check_eval(r.model.tensors[tensor], point, v, what);
+  if (point.size() != r.plan.model_slots[tensor].vars()) return internal_error(what + ": the point does not fit");
+  r.model_claims.push_back(PcsClaim{r.plan.model_offsets[tensor], {point.begin(), point.end()}, v});
   return ok_status();
 }
 
@@ -106,6 +116,11 @@ StatusOr<QM31> state(R& r, size_t slot, std::span<const QM31> point, const std::
 template <typename R>
 Status claim(R& r, size_t value, std::vector<QM31> point, const QM31& v, const std::string& what) {
   if (value == 0) {
+    if (!r.public_input) {
+      if (point.size() != r.plan.dims[0].vars()) return internal_error(what + ": the point does not fit");
+      r.proof_claims.push_back(PcsClaim{r.plan.input_offset, std::move(point), v});
+      return ok_status();
+    }
     if constexpr (!R::kProver) return check_eval(r.input, point, v, what);
     return ok_status();
   }

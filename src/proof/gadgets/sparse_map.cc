@@ -23,8 +23,14 @@ Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, c
       Overloaded{
           [&](const model::AddConstLayer& op) -> Status {
             ZKCC_RETURN_IF_ERROR(need_inputs(1));
-            if (!(*in[0] == y) || op.constant.data.size() != y.rows * y.cols) return invalid_argument("shape mismatch");
+            if (!(*in[0] == y) || model::element_count(op.constant.shape) != y.rows * y.cols) {
+              return invalid_argument("shape mismatch");
+            }
             out = PassPlan{p.add_model_slot(y)};
+            if (!md.present) {
+              return op.constant.data.empty() ? ok_status() : invalid_argument("an architecture carries a constant");
+            }
+            if (op.constant.data.size() != y.rows * y.cols) return invalid_argument("the constant's data does not match");
             md.tensors.push_back(pad_matrix(op.constant, y));
             return ok_status();
           },
