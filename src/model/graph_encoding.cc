@@ -13,6 +13,7 @@
 
 #include "zkcc/base/byte_reader.h"
 #include "zkcc/base/overloaded.h"
+#include "zkcc/model/bounds.h"
 
 namespace zkcc::model {
 namespace {
@@ -350,6 +351,8 @@ StatusOr<QuantizedGraph> read_graph(Reader& r) {
     return invalid_argument("graph encoding ends at byte " + std::to_string(r.pos()) + " but the input has " +
                             std::to_string(r.pos() + r.left()) + " bytes");
   }
+  Status bounds = check_bounds(g);
+  if (!bounds.ok()) return bounds.with_context("the graph's bounds");
   return g;
 }
 

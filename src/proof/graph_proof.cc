@@ -8,6 +8,7 @@
 #include "zkcc/base/overloaded.h"
 #include "zkcc/field/m31_vec.h"
 #include "zkcc/hash/sha2.h"
+#include "zkcc/model/bounds.h"
 #include "zkcc/proof/multilinear.h"
 
 namespace zkcc::proof {
@@ -105,7 +106,8 @@ struct LayerPlan {
   size_t d_slot = 0;           // kRowMax; kRowDiv: s - 1 - remainder
   int64_t numerator_scale = 1;  // kRowDiv
   size_t h_slot = 0, parity_slot = 0, rem_slot = 0;  // kRowDiv: s = 2h + parity
-  RangePlan h_range, parity_range, d_range;          // kRowDiv
+  size_t s1_slot = 0;                                 // kRowDiv: s - 1 on real rows, s on padding
+  RangePlan h_range, parity_range, d_range, s1_range;  // kRowDiv
 };
 
 struct Plan {
@@ -401,6 +403,8 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
             lp.parity_slot = p.add_slot(sum);
             lp.rem_slot = p.add_slot(y);
             lp.d_slot = p.add_slot(y);
+            lp.s1_slot = p.add_slot(sum);
+            ZKCC_RETURN_IF_ERROR(add_range(p, lp.s1_range, lp.s1_slot, bits));  // s >= 1 on real rows
             ZKCC_RETURN_IF_ERROR(add_range(p, lp.parity_range, lp.parity_slot, 1));
             ZKCC_RETURN_IF_ERROR(add_range(p, lp.h_range, lp.h_slot, bits));
             ZKCC_RETURN_IF_ERROR(add_range(p, lp.range, lp.rem_slot, bits));
@@ -413,6 +417,7 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, LayerPlan& lp) {
 StatusOr<Plan> build_plan(const QuantizedGraph& g) {
   if (g.layers.empty()) return invalid_argument("graph has no layers");
   if (g.values.size() != g.layers.size() + 1) return invalid_argument("graph values do not match its layers");
+  ZKCC_RETURN_IF_ERROR(model::check_bounds(g));  // bounds come from the architecture, not the file
   if (g.outputs.empty()) return invalid_argument("graph has no outputs");
   Plan p;
   for (const auto& v : g.values) {
@@ -587,12 +592,13 @@ Status run_layer(const LayerPlan& lp, const Plan& p, Witness& w) {
       // y = floor((e k + floor(s / 2)) / s) on the real entries; everything is zero on padding.
       const Matrix &e = *in[0], &sum = *in[1];
       const Dims& ed = p.dims[lp.inputs[0]];
-      Matrix h = zeros(p.dims[lp.inputs[1]]), parity = h, rem = zeros(yd), d = zeros(yd);
+      Matrix h = zeros(p.dims[lp.inputs[1]]), parity = h, s1 = h, rem = zeros(yd), d = zeros(yd);
       for (size_t r = 0; r < sum.data.size(); ++r) {
         const int64_t sv = sum.data[r].to_signed();
         if (sv < 0 || (r < ed.rows && sv == 0)) return out_of_range("divisor " + std::to_string(sv) + " in row " + std::to_string(r));
         h.data[r] = M31::from_i64(sv / 2);
         parity.data[r] = M31::from_i64(sv % 2);
+        s1.data[r] = M31::from_i64(r < ed.rows ? sv - 1 : sv);
       }
       for (size_t r = 0; r < ed.rows; ++r) {
         const int64_t sv = sum.data[r].to_signed();
@@ -610,7 +616,8 @@ Status run_layer(const LayerPlan& lp, const Plan& p, Witness& w) {
       w.slots[lp.parity_slot] = std::move(parity);
       w.slots[lp.rem_slot] = std::move(rem);
       w.slots[lp.d_slot] = std::move(d);
-      for (const RangePlan* rp : {&lp.parity_range, &lp.h_range, &lp.range, &lp.d_range}) {
+      w.slots[lp.s1_slot] = std::move(s1);
+      for (const RangePlan* rp : {&lp.s1_range, &lp.parity_range, &lp.h_range, &lp.range, &lp.d_range}) {
         ZKCC_RETURN_IF_ERROR(fill_range(*rp, w));
       }
       break;
@@ -993,6 +1000,8 @@ Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span
 // Row division, y = floor((e k + h) / s) with s = 2h + parity: on the real entries (mask m),
 //   e k + h - y s - rem = 0   and   s - 1 - rem - d = 0,   with rem, d, h in range, parity a bit,
 // checked as one masked zero-sum sumcheck with a random gamma; s = 2h + parity at a random row.
+// A zero divisor would let 2h + parity = p pass: s - 1 (s on padding rows) is range-checked too,
+// and tied to s at the same random row, so s >= 1 on every real row.
 template <typename R>
 Status row_division(R& r, const LayerPlan& lp, const std::string& what) {
   const Dims& ed = r.plan.dims[lp.inputs[0]];
@@ -1000,15 +1009,18 @@ Status row_division(R& r, const LayerPlan& lp, const std::string& what) {
   const Matrix* e = r.clear(lp.inputs[0]);
   const Matrix* sum = r.clear(lp.inputs[1]);
   const size_t y = *r.plan.slot_of[lp.output];
-  for (const auto& [rp, name] : {std::pair{&lp.parity_range, " parity"}, {&lp.h_range, " half divisor"},
+  for (const auto& [rp, name] : {std::pair{&lp.s1_range, " divisor minus one"}, {&lp.parity_range, " parity"},
+                                 {&lp.h_range, " half divisor"},
                                  {&lp.range, " remainder"}, {&lp.d_range, " remainder bound"}}) {
     ZKCC_RETURN_IF_ERROR(range_check(r, *rp, what + name));
   }
   std::vector<QM31> zr = r.t.draw_qm31s(sd.vars());
   ZKCC_ASSIGN_OR_RETURN(QM31 h_at, state(r, lp.h_slot, zr, what + " half divisor"));
   ZKCC_ASSIGN_OR_RETURN(QM31 parity_at, state(r, lp.parity_slot, zr, what + " parity"));
+  ZKCC_ASSIGN_OR_RETURN(QM31 s1_at, state(r, lp.s1_slot, zr, what + " divisor minus one"));
   if constexpr (!R::kProver) {
     ZKCC_RETURN_IF_ERROR(check_eval(*sum, zr, h_at + h_at + parity_at, what + ": s = 2h + parity"));
+    ZKCC_RETURN_IF_ERROR(check_eval(*sum, zr, s1_at + prefix_mle(zr, sd.rows), what + ": s = (s - 1) + 1 on real rows"));
   }
 
   std::vector<QM31> z = r.t.draw_qm31s(ed.vars());

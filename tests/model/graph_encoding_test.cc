@@ -107,7 +107,11 @@ TEST(GraphEncoding, EveryFieldIsEncoded) {
       {"node", [](QuantizedGraph& g) { g.layers[2].node = "mc2"; }},
       {"op_type", [](QuantizedGraph& g) { g.layers[2].op_type = "Mul"; }},
       {"inputs", [](QuantizedGraph& g) { g.layers[8].inputs = {7, 8}; }},
-      {"weight shape", [&](QuantizedGraph& g) { std::get<MatMulLayer>(op(g, 0)).weight.shape = {2, 3}; }},
+      {"weight shape", [&](QuantizedGraph& g) {
+         auto& mm = std::get<MatMulLayer>(op(g, 0));
+         mm.weight.shape = {2, 3};
+         mm.bias.push_back(9);
+       }},
       {"weight", [&](QuantizedGraph& g) { std::get<MatMulLayer>(op(g, 0)).weight.data[4] += 1; }},
       {"bias", [&](QuantizedGraph& g) { std::get<MatMulLayer>(op(g, 0)).bias.clear(); }},
       {"add constant", [&](QuantizedGraph& g) { std::get<AddConstLayer>(op(g, 1)).constant.data[3] = -1; }},
@@ -279,7 +283,11 @@ TEST(GraphEncoding, RefusesMalformedInput) {
   EXPECT_EQ(decode_error(g), "graph encoding has 2 values and 0 layers; a graph has one value more than layers");
   EXPECT_EQ(decode_error(QuantizedGraph{}), "graph encoding has 0 values and 0 layers; a graph has one value more than layers");
   EXPECT_EQ(decode_error(with_layer(ReshapeLayer{}, {1})), "layer 0: input value 1 is not earlier than the layer's output value 1");
-  EXPECT_EQ(decode_error(with_layer(RowSubLayer{}, {0, 0})), "decoded");
+  g = with_layer(RowSubLayer{}, {0, 0});
+  EXPECT_EQ(decode_error(g), "the graph's bounds: value 1 ('y') declares bound 127, but its values reach 254 (bounds "
+                             "derived from the architecture must be declared, within 1073741823)");
+  g.values[1].bound = 254;
+  EXPECT_EQ(decode_error(g), "decoded");
   g = one_value({2});
   g.outputs = {0, 1};
   EXPECT_EQ(decode_error(g), "output 1 is value 1, past the 1 values");

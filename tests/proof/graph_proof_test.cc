@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <numeric>
+
 #include <nlohmann/json.hpp>
 
 #include "../model/onnx_builder.h"
 #include "../model/test_util.h"
 #include "zkcc/base/bytes.h"
 #include "zkcc/model/calibration.h"
+#include "zkcc/model/graph_encoding.h"
 #include "zkcc/model/onnx_import.h"
 #include "zkcc/model/quantize.h"
 
@@ -150,6 +153,57 @@ TEST(GraphProof, HostileGraphsAreRefused) {
   EXPECT_NE(s.message().find("Requant"), std::string::npos) << s.to_string();
 }
 
+// Two weights of the first product changed by da and db with x_a da + x_b db = p, for the input's
+// values x_a and x_b: every accumulator keeps its residue modulo p, so an honest trace satisfies
+// the changed model's relations in M31, while the changed model's integers differ by p. The
+// weights leave int8 and the accumulator leaves its bound: the prover, the verifier and the
+// decoder all refuse the changed model.
+TEST(GraphProof, WeightsThatWrapTheAccumulatorAreRefused) {
+  Proved p = digits();
+  const auto& x = p.trace.values[0].data;
+  const int64_t prime = M31::kModulus;
+  model::QuantizedGraph g = p.graph;
+  auto& mm = std::get<model::MatMulLayer>(g.layers[0].op);
+  const size_t n = mm.weight.shape[1];
+  // Two inputs whose values are coprime, and the solution of x_a da + x_b db = p with 0 <= da < |x_b|.
+  size_t a = 0, b = 0;
+  for (size_t i = 0; i < x.size() && !b; ++i) {
+    for (size_t j = i + 1; j < x.size() && !b; ++j) {
+      if (x[i] != 0 && x[j] != 0 && std::gcd(x[i], x[j]) == 1 && std::abs(x[j]) > 1) a = i, b = j;
+    }
+  }
+  ASSERT_NE(b, 0u);
+  int64_t da = 0;
+  while ((prime - x[a] * da) % x[b] != 0) ++da;
+  const int64_t db = (prime - x[a] * da) / x[b];
+  ASSERT_EQ(x[a] * da + x[b] * db, prime);
+  mm.weight.data[a * n] += da;
+  mm.weight.data[b * n] += db;
+  // The attack's premise: the honest trace still satisfies the changed product modulo p.
+  for (size_t j = 0; j < n; ++j) {
+    int64_t honest = 0, changed = 0;
+    for (size_t k = 0; k < x.size(); ++k) {
+      honest += x[k] * std::get<model::MatMulLayer>(p.graph.layers[0].op).weight.data[k * n + j];
+      changed += x[k] * mm.weight.data[k * n + j];
+    }
+    EXPECT_EQ(((changed - honest) % prime + prime) % prime, 0) << j;
+  }
+  const std::string weight = "weight [" + std::to_string(b) + ", 0] = " + std::to_string(mm.weight.data[b * n]) +
+                             " is outside [-127, 127]";
+  Transcript t = fresh();
+  auto forged = graph_prove(g, p.trace, t);
+  ASSERT_FALSE(forged.ok()) << "the changed model proves the honest outputs";
+  EXPECT_NE(forged.status().message().find(weight), std::string::npos) << forged.status().to_string();
+  Transcript tv = fresh();
+  Status s = graph_verify(g, p.trace.values[0], p.outputs, p.proof, tv);
+  EXPECT_NE(s.message().find(weight), std::string::npos) << s.to_string();
+  auto decoded = model::decode_graph(model::encode_graph(g));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find(weight), std::string::npos) << decoded.status().to_string();
+  // The honest model still proves.
+  EXPECT_TRUE(verify(p, p.proof).ok());
+}
+
 TEST(GraphProof, ChangedWeightIsRejected) {
   Proved p = digits();
   Proved other = p;
@@ -275,6 +329,41 @@ TEST(GraphProof, SoftmaxProvesAndTamperingFails) {
       for (int64_t c = 0; c < classes; ++c) total += y[row * static_cast<size_t>(classes) + static_cast<size_t>(c)];
       EXPECT_NEAR(static_cast<double>(total), 127.0, static_cast<double>(classes));
     }
+  }
+}
+
+// The division's divisor is range-checked as s - 1 on its real rows, so a zero divisor (whose
+// 2h + parity = p would pass the other checks) is refused: the proof commits s - 1, and a proof
+// whose s - 1 column says s = 0 (the residue p - 1) or anything else is rejected.
+TEST(GraphProof, DivisorMinusOneIsRangeChecked) {
+  ModelBuilder b;
+  b.input("x", {3, 4}).output("y");
+  b.initializer("w", {4, 5}, uniform(20, 41));
+  b.node("MatMul", {"x", "w"}, {"h"});
+  b.node("Softmax", {"h"}, {"y"}, "soft");
+  auto onnx = b.bytes();
+  Proved p = prove(quantized(onnx, {}), float_tensor({3, 4}, 42));
+  ASSERT_TRUE(verify(p, p.proof).ok());
+  size_t div = 0;
+  for (size_t l = 0; l < p.graph.layers.size(); ++l) {
+    if (std::holds_alternative<model::RowDivLayer>(p.graph.layers[l].op)) div = l;
+  }
+  const model::IntTensor& s = p.trace.values[p.graph.layers[div].inputs[1]];
+  ASSERT_EQ(s.data.size(), 3u);
+  // The committed column: s - 1 on the three real rows, padded to four.
+  std::optional<size_t> s1;
+  for (size_t k = 0; k < p.proof.committed.size(); ++k) {
+    const Matrix& m = p.proof.committed[k];
+    if (m.data.size() != 4) continue;
+    bool match = true;
+    for (size_t r = 0; r < 3; ++r) match = match && m.data[r] == M31::from_i64(s.data[r] - 1);
+    if (match) s1 = k;
+  }
+  ASSERT_TRUE(s1.has_value()) << "no committed s - 1 column";
+  for (const M31 forged : {M31::from_i64(-1), M31::from_i64(s.data[0])}) {
+    GraphProof bad = p.proof;
+    bad.committed[*s1].data[0] = forged;
+    EXPECT_FALSE(verify(p, bad).ok());
   }
 }
 

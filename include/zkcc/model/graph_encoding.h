@@ -25,9 +25,10 @@
 // tensor data whose length is not its shape's element count, a list of i64 longer than that limit,
 // a scale that is not finite and positive, an error that is NaN or negative, values.size() !=
 // layers.size() + 1, a layer input not defined before the layer's output (layer i defines value
-// i + 1, so its inputs must be <= i), an output index out of range, and trailing bytes. It checks
-// structure only: whether each layer's sizes fit its inputs is run()'s concern (run.h), which
-// checks them too.
+// i + 1, so its inputs must be <= i), an output index out of range, and trailing bytes. It then
+// refuses a graph whose declared bounds are below those its architecture implies, or whose
+// weights or accumulators leave their ranges (bounds.h: check_bounds). Whether each layer's sizes
+// fit its inputs is run()'s concern (run.h), which checks them too.
 #ifndef ZKCC_MODEL_GRAPH_ENCODING_H_
 #define ZKCC_MODEL_GRAPH_ENCODING_H_
 
