@@ -348,6 +348,28 @@ TEST_F(JobTest, MissingOrMalformedFilesAreNamed) {
   EXPECT_NE(parse_package(bad).status().message().find("input.json"), std::string::npos);
 }
 
+TEST(PaymentCommitment, IsTheFormula) {
+  receipt::ComputeReceipt r;
+  r.job_id = Felt252::from_u64(1);
+  r.worker_pubkey = Felt252::from_u64(2);
+  r.prev_receipt_hash = Felt252::from_u64(5);
+  r.gpu_time_ms = 6;
+  r.token_count = 7;
+  r.billing_amount_sage = 8;
+  r.billing_rate_per_sec = 9;
+  r.billing_rate_per_token = 10;
+  r.timestamp = 11;
+  r.sequence_number = 12;
+  r.model_commitment = Felt252::from_u64(99);  // not part of the payment (the statement has it)
+  // poseidonHashMany(['zkcc-payment-v1', 1, ..., 12]) from @scure/starknet 1.1.2.
+  EXPECT_EQ(payment_commitment(r, starknet::U256{3, 4}).to_hex(),
+            "0x692ffafa0c353aa863ffbdc0ab9869aafac67dd6a42ad8013d1a4532d57c62");
+  r.tee_timestamp = 13;  // checked against the timestamp instead
+  EXPECT_EQ(payment_commitment(r, starknet::U256{3, 4}).to_hex(),
+            "0x692ffafa0c353aa863ffbdc0ab9869aafac67dd6a42ad8013d1a4532d57c62");
+  EXPECT_NE(payment_commitment(r, starknet::U256{4, 3}), payment_commitment(r, starknet::U256{3, 4}));
+}
+
 TEST(LoadModel, UnsupportedOrUnprovableModelsFailCleanly) {
   model::testing::ModelBuilder b;
   b.input("x", {1, 4}).output("y");
