@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
   prove->add_option("--calibration", pr.calibration, "A JSON array of inputs to choose the quantization scales from (default: the interval [-R, R], see --input-range)");
   prove->add_option("--input-range", pr.input_range, "Without --calibration: the range R of the input's elements")->capture_default_str();
   add_attest_options(prove, pr.attest);
-  prove->add_option("--job-id", pr.job_id, "The receipt's job id, a felt (default: poseidon_hash(statement, proof_hash))");
+  prove->add_option("--job-id", pr.job_id, "The receipt's job id, a felt (default: a random felt below 2^248)");
   prove->add_option("--worker", pr.worker, "The worker's Starknet address for the receipt and verify_and_pay")->capture_default_str();
   prove->add_option("--sage-amount", pr.sage_amount, "verify_and_pay's sage_amount (u256)")->capture_default_str();
   prove->add_option("--out", pr.out, "The proof directory to write (created if missing)")->required();

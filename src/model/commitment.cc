@@ -52,8 +52,9 @@ Felt252 output_commitment(std::span<const IntTensor> outputs) {
   return hash::poseidon_hash_many(xs);
 }
 
-Felt252 statement_hash(const Felt252& model_c, const Felt252& input_c, const Felt252& output_c) {
-  const Felt252 xs[] = {short_string("zkcc-stmt-v1"), model_c, input_c, output_c};
+Felt252 statement_hash(const Felt252& model_c, const Felt252& input_c, const Felt252& output_c,
+                       const Felt252& payment_c) {
+  const Felt252 xs[] = {short_string("zkcc-stmt-v2"), model_c, input_c, output_c, payment_c};
   return hash::poseidon_hash_many(xs);
 }
 

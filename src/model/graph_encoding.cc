@@ -13,6 +13,7 @@
 
 #include "zkcc/base/byte_reader.h"
 #include "zkcc/base/overloaded.h"
+#include "zkcc/model/bounds.h"
 
 namespace zkcc::model {
 namespace {
@@ -78,18 +79,28 @@ class Writer {
   Bytes out_;
 };
 
-void write_layer(Writer& w, const Layer& layer) {
+void write_layer(Writer& w, const Layer& layer, bool architecture) {
   w.string(layer.node);
   w.string(layer.op_type);
   w.indices(layer.inputs);
   std::visit(Overloaded{
                  [&](const MatMulLayer& op) {
                    w.u8(kMatMul);
+                   if (architecture) {
+                     w.indices(op.weight.shape);
+                     w.u32(op.bias_bits);
+                     return;
+                   }
                    w.tensor(op.weight);
                    w.i64s(op.bias);
                  },
                  [&](const AddConstLayer& op) {
                    w.u8(kAddConst);
+                   if (architecture) {
+                     w.indices(op.constant.shape);
+                     w.u32(op.constant_bits);
+                     return;
+                   }
                    w.tensor(op.constant);
                  },
                  [&](const MulConstLayer& op) {
@@ -237,18 +248,35 @@ StatusOr<QuantizedValue> read_value(Reader& r) {
   return v;
 }
 
-StatusOr<LayerOp> read_op(Reader& r) {
+// A width of an architecture's private tensor: 1 to 30 bits.
+StatusOr<unsigned> read_width(Reader& r, std::string_view field) {
+  ZKCC_ASSIGN_OR_RETURN(uint32_t bits, r.u32(field));
+  if (bits == 0 || bits > 30) return invalid_argument(std::string(field) + " " + std::to_string(bits) + " is outside [1, 30]");
+  return bits;
+}
+
+StatusOr<LayerOp> read_op(Reader& r, bool architecture) {
   const size_t at = r.pos();
   ZKCC_ASSIGN_OR_RETURN(uint8_t tag, r.u8("layer tag"));
   switch (tag) {
     case kMatMul: {
       MatMulLayer op;
+      if (architecture) {
+        ZKCC_ASSIGN_OR_RETURN(op.weight.shape, r.shape("weight"));
+        ZKCC_ASSIGN_OR_RETURN(op.bias_bits, read_width(r, "bias width"));
+        return LayerOp{std::move(op)};
+      }
       ZKCC_ASSIGN_OR_RETURN(op.weight, r.tensor("weight"));
       ZKCC_ASSIGN_OR_RETURN(op.bias, r.i64s("bias"));
       return LayerOp{std::move(op)};
     }
     case kAddConst: {
       AddConstLayer op;
+      if (architecture) {
+        ZKCC_ASSIGN_OR_RETURN(op.constant.shape, r.shape("constant"));
+        ZKCC_ASSIGN_OR_RETURN(op.constant_bits, read_width(r, "constant width"));
+        return LayerOp{std::move(op)};
+      }
       ZKCC_ASSIGN_OR_RETURN(op.constant, r.tensor("constant"));
       return LayerOp{std::move(op)};
     }
@@ -297,7 +325,7 @@ StatusOr<LayerOp> read_op(Reader& r) {
 }
 
 // Layer `index` defines value index + 1, so its inputs are values 0..index.
-StatusOr<Layer> read_layer(Reader& r, size_t index) {
+StatusOr<Layer> read_layer(Reader& r, size_t index, bool architecture) {
   Layer l;
   ZKCC_ASSIGN_OR_RETURN(l.node, r.string("node"));
   ZKCC_ASSIGN_OR_RETURN(l.op_type, r.string("op_type"));
@@ -308,7 +336,7 @@ StatusOr<Layer> read_layer(Reader& r, size_t index) {
                               std::to_string(index + 1));
     }
   }
-  ZKCC_ASSIGN_OR_RETURN(l.op, read_op(r));
+  ZKCC_ASSIGN_OR_RETURN(l.op, read_op(r, architecture));
   return l;
 }
 
@@ -319,6 +347,10 @@ StatusOr<QuantizedGraph> read_graph(Reader& r) {
                             std::to_string(kGraphEncodingVersion) + ")");
   }
   QuantizedGraph g;
+  ZKCC_ASSIGN_OR_RETURN(uint8_t kind, r.u8("kind"));
+  if (kind > 1) return invalid_argument("graph encoding kind " + std::to_string(kind) + " is neither 0 (model) nor 1 (architecture)");
+  g.architecture_only = kind == 1;
+  const bool architecture = g.architecture_only;
   ZKCC_ASSIGN_OR_RETURN(uint32_t bits, r.u32("activation_bits"));
   g.activation_bits = bits;
   ZKCC_ASSIGN_OR_RETURN(g.qmax, r.i64("qmax"));
@@ -335,7 +367,7 @@ StatusOr<QuantizedGraph> read_graph(Reader& r) {
                             " layers; a graph has one value more than layers");
   }
   for (size_t i = 0; i < layers; ++i) {
-    auto l = read_layer(r, i);
+    auto l = read_layer(r, i, architecture);
     if (!l.ok()) return l.status().with_context("layer " + std::to_string(i));
     g.layers.push_back(std::move(l).value());
   }
@@ -350,6 +382,8 @@ StatusOr<QuantizedGraph> read_graph(Reader& r) {
     return invalid_argument("graph encoding ends at byte " + std::to_string(r.pos()) + " but the input has " +
                             std::to_string(r.pos() + r.left()) + " bytes");
   }
+  Status bounds = check_bounds(g);
+  if (!bounds.ok()) return bounds.with_context("the graph's bounds");
   return g;
 }
 
@@ -359,6 +393,7 @@ Bytes encode_graph(const QuantizedGraph& graph) {
   Writer w;
   w.bytes(kMagic);
   w.u16(kGraphEncodingVersion);
+  w.u8(graph.architecture_only ? 1 : 0);
   w.u32(graph.activation_bits);
   w.i64(graph.qmax);
   w.count(graph.values.size());
@@ -370,7 +405,7 @@ Bytes encode_graph(const QuantizedGraph& graph) {
     w.f64(v.error);
   }
   w.count(graph.layers.size());
-  for (const Layer& l : graph.layers) write_layer(w, l);
+  for (const Layer& l : graph.layers) write_layer(w, l, graph.architecture_only);
   w.indices(graph.outputs);
   return w.take();
 }

@@ -36,13 +36,26 @@ size_t parameter_count(const QuantizedGraph& graph) {
   return n;
 }
 
+unsigned signed_width(std::span<const int64_t> values) {
+  unsigned w = 1;
+  for (int64_t v : values) {
+    while (w < 63 && (v < -(int64_t{1} << (w - 1)) || v >= (int64_t{1} << (w - 1)))) ++w;
+  }
+  return w;
+}
+
 QuantizedGraph architecture_of(QuantizedGraph graph) {
+  if (graph.architecture_only) return graph;
   for (Layer& l : graph.layers) {
     if (auto* m = std::get_if<MatMulLayer>(&l.op)) {
+      m->bias_bits = signed_width(m->bias);
       m->weight.data.clear();
       m->bias.clear();
     }
-    if (auto* a = std::get_if<AddConstLayer>(&l.op)) a->constant.data.clear();
+    if (auto* a = std::get_if<AddConstLayer>(&l.op)) {
+      a->constant_bits = signed_width(a->constant.data);
+      a->constant.data.clear();
+    }
   }
   graph.architecture_only = true;
   return graph;

@@ -154,7 +154,9 @@ Status run_layer(const Layer& layer, const std::vector<const IntTensor*>& in, In
 
 }  // namespace
 
-StatusOr<IntTensor> quantize_input(const QuantizedGraph& graph, const FloatTensor& input) {
+namespace {
+
+StatusOr<IntTensor> quantize_input(const QuantizedGraph& graph, const FloatTensor& input, bool exact) {
   if (graph.values.empty()) return invalid_argument("graph has no input");
   const QuantizedValue& in = graph.values[0];
   if (input.shape != in.shape) {
@@ -165,9 +167,25 @@ StatusOr<IntTensor> quantize_input(const QuantizedGraph& graph, const FloatTenso
   const auto qmax = static_cast<double>(graph.qmax);
   for (size_t i = 0; i < input.data.size(); ++i) {
     if (!std::isfinite(input.data[i])) return invalid_argument("input element " + std::to_string(i) + " is not finite");
-    q.data[i] = std::llround(std::clamp(input.data[i] / in.scale, -qmax, qmax));
+    const double x = input.data[i] / in.scale;
+    // Values from qmax + 1/2 on round beyond qmax: clamped, they would stand for another number.
+    if (exact && !(std::abs(x) < qmax + 0.5)) {
+      return out_of_range("input element " + std::to_string(i) + " = " + std::to_string(input.data[i]) +
+                          " is outside the calibrated range +-" + std::to_string(qmax * in.scale));
+    }
+    q.data[i] = std::llround(std::clamp(x, -qmax, qmax));
   }
   return q;
+}
+
+}  // namespace
+
+StatusOr<IntTensor> quantize_input(const QuantizedGraph& graph, const FloatTensor& input) {
+  return quantize_input(graph, input, false);
+}
+
+StatusOr<IntTensor> quantize_input_exact(const QuantizedGraph& graph, const FloatTensor& input) {
+  return quantize_input(graph, input, true);
 }
 
 StatusOr<Trace> run(const QuantizedGraph& graph, const IntTensor& input) {

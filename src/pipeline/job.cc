@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <openssl/rand.h>
+
 #include "zkcc/hash/poseidon.h"
 #include "zkcc/hash/sha2.h"
 #include "zkcc/model/calibration.h"
@@ -55,12 +57,31 @@ StatusOr<std::vector<model::FloatTensor>> parse_input_set(std::string_view json,
   return out;
 }
 
-Commitments commit(const Felt252& model_c, const model::IntTensor& input, std::span<const model::IntTensor> outputs) {
+Felt252 payment_commitment(const receipt::ComputeReceipt& r, const starknet::U256& sage_amount) {
+  const Felt252 xs[] = {*Felt252::from_short_string("zkcc-payment-v1"),
+                        r.job_id,
+                        r.worker_pubkey,
+                        Felt252::from_u128(sage_amount.low),
+                        Felt252::from_u128(sage_amount.high),
+                        r.prev_receipt_hash,
+                        Felt252::from_u64(r.gpu_time_ms),
+                        Felt252::from_u64(r.token_count),
+                        Felt252::from_u64(r.billing_amount_sage),
+                        Felt252::from_u64(r.billing_rate_per_sec),
+                        Felt252::from_u64(r.billing_rate_per_token),
+                        Felt252::from_u64(r.timestamp),
+                        Felt252::from_u64(r.sequence_number)};
+  return hash::poseidon_hash_many(xs);
+}
+
+Commitments commit(const Felt252& model_c, const model::IntTensor& input, std::span<const model::IntTensor> outputs,
+                   const Felt252& payment_c) {
   Commitments c;
   c.model = model_c;
   c.input = model::input_commitment(input);
   c.output = model::output_commitment(outputs);
-  c.statement = model::statement_hash(c.model, c.input, c.output);
+  c.payment = payment_c;
+  c.statement = model::statement_hash(c.model, c.input, c.output, c.payment);
   return c;
 }
 
@@ -100,6 +121,18 @@ starknet::VerifyAndPayArgs chain_args(const Commitments& c, size_t layers, const
   return a;
 }
 
+// A fresh job id: 31 random bytes, a felt below 2^248.
+StatusOr<Felt252> random_job_id() {
+  uint8_t b[31];
+  if (RAND_bytes(b, sizeof b) != 1) return internal_error("the random generator failed to make a job id");
+  return *Felt252::from_bytes_be_var(b);
+}
+
+// The receipt's attestation time: the receipt's time when the bundle carries evidence, else 0.
+uint64_t tee_timestamp(const tee::FullStackAttestation& att, uint64_t timestamp) {
+  return att.cpu || !att.gpus.empty() ? timestamp : 0;
+}
+
 size_t top_class(const model::FloatTensor& t) {
   return static_cast<size_t>(std::max_element(t.data.begin(), t.data.end()) - t.data.begin());
 }
@@ -110,11 +143,27 @@ StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& 
   Package p;
   p.graph = model.graph;
   p.input_values = input;
-  ZKCC_ASSIGN_OR_RETURN(model::QuantizedRun run, model::run_quantized(*p.graph, input));
-  p.input = run.trace.values[0];
-  for (size_t v : p.graph->outputs) p.outputs.push_back(run.trace.values[v]);
-  p.output_values = std::move(run.outputs);
-  const Commitments c = commit(model.commitment, p.input, p.outputs);
+  const auto run_start = std::chrono::steady_clock::now();
+  ZKCC_ASSIGN_OR_RETURN(p.input, model::quantize_input_exact(*p.graph, input));
+  ZKCC_ASSIGN_OR_RETURN(model::Trace trace, model::run(*p.graph, p.input));
+  const auto run_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_start).count();
+  for (size_t v : p.graph->outputs) p.outputs.push_back(trace.values[v]);
+  p.output_values = model::dequantize_outputs(*p.graph, trace);
+
+  // Everything the receipt and verify_and_pay carry that is known now goes into the statement.
+  receipt::ReceiptV2& r = p.receipt;
+  r.compute = options.billing;
+  Felt252 job_id;
+  if (options.job_id) {
+    job_id = *options.job_id;
+  } else {
+    ZKCC_ASSIGN_OR_RETURN(job_id, random_job_id());
+  }
+  r.compute.job_id = job_id;
+  r.compute.worker_pubkey = options.worker;
+  r.compute.gpu_time_ms = static_cast<uint64_t>(run_ms);
+  r.compute.timestamp = options.now;
+  const Commitments c = commit(model.commitment, p.input, p.outputs, payment_commitment(r.compute, options.sage_amount));
 
   if (options.progress) options.progress("attest", 0, 1);
   auto att = tee::attest(c.statement, options.level, options.cpu, options.gpu);
@@ -123,20 +172,15 @@ StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& 
 
   auto start = std::chrono::steady_clock::now();
   proof::Transcript t = proof_transcript(c.statement, att->combined_hash);
-  ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::graph_prove(model.circuit, run.trace, t, {true, options.progress}));
+  ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::graph_prove(model.circuit, trace, t, {true, options.progress}));
   p.proof = proof::encode_binary(gp);
   p.prove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   const Felt252 proof_h = proof_hash(p.proof);
 
-  receipt::ReceiptV2& r = p.receipt;
-  r.compute.job_id = options.job_id ? *options.job_id : hash::poseidon_hash(c.statement, proof_h);
-  r.compute.worker_pubkey = options.worker;
   r.compute.input_commitment = c.input;
   r.compute.output_commitment = c.output;
   r.compute.model_commitment = c.model;
-  r.compute.gpu_time_ms = static_cast<uint64_t>(p.prove_ms);
-  r.compute.tee_timestamp = att->cpu || !att->gpus.empty() ? options.now : 0;
-  r.compute.timestamp = options.now;
+  r.compute.tee_timestamp = tee_timestamp(*att, r.compute.timestamp);
   receipt::set_attestation(r, att->cpu_hash, att->gpu_hash);
   r.statement = c.statement;
   r.proof_digest = proof_h;
@@ -337,10 +381,13 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
   auto add = [&v](std::string name, bool ok, std::string detail) {
     v.add(std::move(name), ok, ok ? "" : std::move(detail));
   };
-  const Commitments c = commit(model::model_commitment(*p.graph), p.input, p.outputs);
+  // The payment fields come from the receipt and the calldata: rewriting any changes the statement.
+  const Commitments c = commit(model::model_commitment(*p.graph), p.input, p.outputs,
+                               payment_commitment(p.receipt.compute, p.verify_and_pay.sage_amount));
   v.claims = {{"model_commitment", c.model.to_hex()},
               {"input_commitment", c.input.to_hex()},
               {"output_commitment", c.output.to_hex()},
+              {"payment_commitment", c.payment.to_hex()},
               {"statement", c.statement.to_hex()}};
 
   // The files agree with each other.
@@ -348,7 +395,7 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
     add("model is the expected one", c.model == *expected_model,
           "the package's model commitment is " + c.model.to_hex() + ", expected " + expected_model->to_hex());
   }
-  auto quantized = model::quantize_input(*p.graph, p.input_values);
+  auto quantized = model::quantize_input_exact(*p.graph, p.input_values);
   add("input is the quantized given input", quantized.ok() && quantized->data == p.input.data,
         quantized.ok() ? "input.json's quantized values are not its values' quantization" : quantized.status().message());
   bool outputs_ok = p.output_values.size() == p.outputs.size();
@@ -368,7 +415,7 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
   add("output commitment", p.receipt.compute.output_commitment == c.output,
         "the output differs from the one the receipt names");
   add("statement", p.receipt.statement == c.statement,
-        "the receipt's statement is not the hash of the model, input and output commitments");
+        "the receipt's statement is not the hash of the model, input, output and payment commitments");
 
   // The evidence bundle.
   auto att = tee::bundle_from_json(p.bundle);
@@ -392,6 +439,9 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
         att.ok() && p.receipt.tee_attestation_hash == combined && p.receipt.cpu_tee_report_hash == att->cpu_hash &&
             p.receipt.gpu_tee_report_hash == att->gpu_hash,
         "the receipt's attestation hashes are not the bundle's");
+  add("receipt's attestation time",
+        att.ok() && p.receipt.compute.tee_timestamp == tee_timestamp(*att, p.receipt.compute.timestamp),
+        "tee_timestamp is not the receipt's timestamp (with evidence) or 0 (without)");
   const starknet::VerifyAndPayArgs expected =
       chain_args(c, p.graph->layers.size(), p.receipt, p.verify_and_pay.sage_amount, proof_h, combined);
   auto vp_calldata = starknet::verify_and_pay_calldata(expected);

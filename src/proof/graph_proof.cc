@@ -11,6 +11,7 @@
 #include "zkcc/base/overloaded.h"
 #include "zkcc/field/m31_vec.h"
 #include "zkcc/hash/sha2.h"
+#include "zkcc/model/bounds.h"
 #include "zkcc/proof/multilinear.h"
 
 namespace zkcc::proof {
@@ -78,6 +79,7 @@ StatusOr<Plan> build_plan(const QuantizedGraph& g, ModelData& md) {
   md.present = !g.architecture_only;
   if (g.layers.empty()) return invalid_argument("graph has no layers");
   if (g.values.size() != g.layers.size() + 1) return invalid_argument("graph values do not match its layers");
+  ZKCC_RETURN_IF_ERROR(model::check_bounds(g));  // bounds come from the architecture, not the file
   if (g.outputs.empty()) return invalid_argument("graph has no outputs");
   Plan p;
   for (const auto& v : g.values) {

@@ -93,7 +93,10 @@ check_rc "input of the wrong size" 2 "$bin" prove --model "$model" --input "$tmp
 grep -q "takes 64" "$tmp/err"; check "input size message" 0 $?
 printf 'not onnx' >"$tmp/bad.onnx"
 check_rc "corrupt model" 1 "$bin" prove --model "$tmp/bad.onnx" --input "$input" --level zk-only --out "$tmp/x"
-check_rc "level that cannot be met" 1 "$bin" prove --model "$model" --input "$input" --level full-cc --platform auto --root "$tmp" --out "$tmp/x"
+check_rc "level that cannot be met" 1 "$bin" prove --model "$model" --calibration "$cal" --input "$input" --level full-cc --platform auto --root "$tmp" --out "$tmp/x"
+# Calibrated on [-1, 1] by default, the digits input (pixels up to 16) would be clamped.
+check_rc "input outside the calibrated range" 2 "$bin" prove --model "$model" --input "$input" --level zk-only --out "$tmp/x"
+grep -q "outside the calibrated range" "$tmp/err"; check "calibrated range message" 0 $?
 # A Softmax classifier: row maximum, the exp table, the row sum and the division, all proved.
 /usr/bin/python3 - "$tmp/softmax.onnx" <<'PY'
 import sys, numpy as np, onnx

@@ -128,13 +128,14 @@ TEST(Commitment, OutputCommitmentIsTheFormula) {
 }
 
 TEST(Commitment, StatementHash) {
-  const Felt252 m = felt(1), i = felt(2), o = felt(3);
-  const Felt252 xs[] = {short_string("zkcc-stmt-v1"), m, i, o};
-  EXPECT_EQ(statement_hash(m, i, o), poseidon_hash_many(xs));
-  EXPECT_EQ(short_string("zkcc-stmt-v1").to_hex(), "0x7a6b63632d73746d742d7631");
-  // Pinned (and matched by @scure/starknet's poseidonHashMany), so the formula cannot drift unnoticed.
-  EXPECT_EQ(statement_hash(m, i, o).to_hex(), "0xa6b5e85c34f187f7cd32aff8b8ed41c595dd7e29f767ad50d91c30519f2c43");
-  EXPECT_NE(statement_hash(m, o, i), statement_hash(m, i, o));
+  const Felt252 m = felt(1), i = felt(2), o = felt(3), pay = felt(4);
+  const Felt252 xs[] = {short_string("zkcc-stmt-v2"), m, i, o, pay};
+  EXPECT_EQ(statement_hash(m, i, o, pay), poseidon_hash_many(xs));
+  EXPECT_EQ(short_string("zkcc-stmt-v2").to_hex(), "0x7a6b63632d73746d742d7632");
+  // Pinned (and matched by @scure/starknet 1.1.2's poseidonHashMany), so the formula cannot drift unnoticed.
+  EXPECT_EQ(statement_hash(m, i, o, pay).to_hex(), "0xa0fb6b4879814113f3e0e8beddd1936ec00f426d8e968c99f2f11f0d3ed430");
+  EXPECT_NE(statement_hash(m, o, i, pay), statement_hash(m, i, o, pay));
+  EXPECT_NE(statement_hash(m, i, o, felt(5)), statement_hash(m, i, o, pay));
 }
 
 // The end-to-end statement of a digits inference changes with any one of its parts.
@@ -144,12 +145,13 @@ TEST(Commitment, DigitsStatement) {
   ASSERT_TRUE(g->ok()) << g->status().to_string();
   const IntTensor x{{1, 64}, std::vector<int64_t>(64, 10)};
   const std::vector<IntTensor> y = {IntTensor{{1, 10}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}};
-  const Felt252 s = statement_hash(model_commitment(**g), input_commitment(x), output_commitment(y));
-  const Felt252 xs[] = {short_string("zkcc-stmt-v1"), model_commitment(**g), input_commitment(x), output_commitment(y)};
+  const Felt252 s = statement_hash(model_commitment(**g), input_commitment(x), output_commitment(y), felt(7));
+  const Felt252 xs[] = {short_string("zkcc-stmt-v2"), model_commitment(**g), input_commitment(x), output_commitment(y),
+                        felt(7)};
   EXPECT_EQ(s, poseidon_hash_many(xs));
   QuantizedGraph other = **g;
   other.values[0].scale *= 2;
-  EXPECT_NE(statement_hash(model_commitment(other), input_commitment(x), output_commitment(y)), s);
+  EXPECT_NE(statement_hash(model_commitment(other), input_commitment(x), output_commitment(y), felt(7)), s);
 }
 
 }  // namespace

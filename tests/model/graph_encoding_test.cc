@@ -76,7 +76,7 @@ TEST(GraphEncoding, Layout) {
   g.outputs = {0};
   const Bytes b = encode_graph(g);
   const Bytes want = {
-      'Z', 'K', 'C', 'C', 'Q', 'G', 1, 0,                      // magic, version
+      'Z', 'K', 'C', 'C', 'Q', 'G', 2, 0, 0,                   // magic, version, kind (a model)
       8, 0, 0, 0, 127, 0, 0, 0, 0, 0, 0, 0,                    // activation_bits, qmax
       1, 0, 0, 0,                                              // one value
       1, 0, 0, 0, 'x', 1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,     // name, shape [3]
@@ -107,7 +107,11 @@ TEST(GraphEncoding, EveryFieldIsEncoded) {
       {"node", [](QuantizedGraph& g) { g.layers[2].node = "mc2"; }},
       {"op_type", [](QuantizedGraph& g) { g.layers[2].op_type = "Mul"; }},
       {"inputs", [](QuantizedGraph& g) { g.layers[8].inputs = {7, 8}; }},
-      {"weight shape", [&](QuantizedGraph& g) { std::get<MatMulLayer>(op(g, 0)).weight.shape = {2, 3}; }},
+      {"weight shape", [&](QuantizedGraph& g) {
+         auto& mm = std::get<MatMulLayer>(op(g, 0));
+         mm.weight.shape = {2, 3};
+         mm.bias.push_back(9);
+       }},
       {"weight", [&](QuantizedGraph& g) { std::get<MatMulLayer>(op(g, 0)).weight.data[4] += 1; }},
       {"bias", [&](QuantizedGraph& g) { std::get<MatMulLayer>(op(g, 0)).bias.clear(); }},
       {"add constant", [&](QuantizedGraph& g) { std::get<AddConstLayer>(op(g, 1)).constant.data[3] = -1; }},
@@ -145,7 +149,7 @@ TEST(GraphEncoding, TruncationAtEveryLengthFails) {
     EXPECT_EQ(g.status().code(), want) << n << ": " << g.status().to_string();
   }
   EXPECT_EQ(decode_graph(std::span(b).first(10)).status().message(),
-            "graph encoding ends at byte 10 inside the activation_bits (4 bytes needed at 8)");
+            "graph encoding ends at byte 10 inside the activation_bits (4 bytes needed at 9)");
   EXPECT_EQ(decode_graph(std::span(b).first(b.size() - 1)).status().message(),
             "graph encoding: the outputs count 2 at byte " + std::to_string(b.size() - 20) +
                 " needs at least 16 bytes, 15 remain");
@@ -223,24 +227,27 @@ TEST(GraphEncoding, RefusesMalformedInput) {
   b[5] = 'F';
   EXPECT_EQ(decode_error(b), "not a zkcc graph encoding (bad magic)");
   b = good;
-  b[6] = 2;
-  EXPECT_EQ(decode_error(b), "graph encoding version 2 is not supported (expected 1)");
+  b[6] = 1;
+  EXPECT_EQ(decode_error(b), "graph encoding version 1 is not supported (expected 2)");
+  b = good;
+  b[8] = 2;
+  EXPECT_EQ(decode_error(b), "graph encoding kind 2 is neither 0 (model) nor 1 (architecture)");
   b = good;
   b.push_back(0);
-  EXPECT_EQ(decode_error(b), "graph encoding ends at byte 81 but the input has 82 bytes");
+  EXPECT_EQ(decode_error(b), "graph encoding ends at byte 82 but the input has 83 bytes");
 
   // Counts beyond what the rest of the input could hold, refused before allocating.
   b = good;
-  put_u32(b, 20, 0xffffffff);
+  put_u32(b, 21, 0xffffffff);
   EXPECT_EQ(decode_error(b),
-            "graph encoding: the values count 4294967295 at byte 20 needs at least 137438953440 bytes, 57 remain");
+            "graph encoding: the values count 4294967295 at byte 21 needs at least 137438953440 bytes, 57 remain");
   b = good;
-  put_u32(b, 24, 0x10000000);
-  EXPECT_EQ(decode_error(b), "value 0: graph encoding: the name length 268435456 at byte 24 needs at least 268435456 "
+  put_u32(b, 25, 0x10000000);
+  EXPECT_EQ(decode_error(b), "value 0: graph encoding: the name length 268435456 at byte 25 needs at least 268435456 "
                              "bytes, 53 remain");
   b = good;
-  put_u32(b, 29, 7);
-  EXPECT_EQ(decode_error(b), "value 0: graph encoding: the shape count 7 at byte 29 needs at least 56 bytes, 48 remain");
+  put_u32(b, 30, 7);
+  EXPECT_EQ(decode_error(b), "value 0: graph encoding: the shape count 7 at byte 30 needs at least 56 bytes, 48 remain");
 
   // Shapes and tensors.
   EXPECT_EQ(decode_error(one_value({2, 0})), "value 0: shape [2, 0] has a zero dimension");
@@ -279,7 +286,11 @@ TEST(GraphEncoding, RefusesMalformedInput) {
   EXPECT_EQ(decode_error(g), "graph encoding has 2 values and 0 layers; a graph has one value more than layers");
   EXPECT_EQ(decode_error(QuantizedGraph{}), "graph encoding has 0 values and 0 layers; a graph has one value more than layers");
   EXPECT_EQ(decode_error(with_layer(ReshapeLayer{}, {1})), "layer 0: input value 1 is not earlier than the layer's output value 1");
-  EXPECT_EQ(decode_error(with_layer(RowSubLayer{}, {0, 0})), "decoded");
+  g = with_layer(RowSubLayer{}, {0, 0});
+  EXPECT_EQ(decode_error(g), "the graph's bounds: value 1 ('y') declares bound 127, but its values reach 254 (bounds "
+                             "derived from the architecture must be declared, within 1073741823)");
+  g.values[1].bound = 254;
+  EXPECT_EQ(decode_error(g), "decoded");
   g = one_value({2});
   g.outputs = {0, 1};
   EXPECT_EQ(decode_error(g), "output 1 is value 1, past the 1 values");

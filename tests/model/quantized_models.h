@@ -72,7 +72,7 @@ inline StatusOr<QuantizedGraph> small_cnn_graph() {
   return import_and_quantize(b.bytes(), set);
 }
 
-// One layer of each kind with distinct values in every field (not meant to be run).
+// One layer of each kind with distinct values in every field (not meant to be run; its bounds hold).
 inline QuantizedGraph all_kinds_graph() {
   QuantizedGraph q;
   q.activation_bits = 7;
@@ -80,11 +80,12 @@ inline QuantizedGraph all_kinds_graph() {
   q.values.push_back({"x", {2, 3}, 0.125, 63, 0.0625});
   auto add = [&](std::string node, std::string op_type, std::vector<size_t> inputs, LayerOp op, Shape shape) {
     q.layers.push_back({std::move(node), std::move(op_type), std::move(inputs), std::move(op)});
+    // Bounds well above what the architecture implies (bounds.h), and distinct.
     q.values.push_back({"v" + std::to_string(q.values.size()), std::move(shape), 0.5 + static_cast<double>(q.values.size()),
-                        100 + static_cast<int64_t>(q.values.size()), 0.01 * static_cast<double>(q.values.size())});
+                        10'000'000 + static_cast<int64_t>(q.values.size()), 0.01 * static_cast<double>(q.values.size())});
   };
   add("mm", "Gemm", {0}, MatMulLayer{IntTensor{{3, 2}, {1, -2, 3, -4, 5, -127}}, {7, -8}}, {2, 2});
-  add("ac", "Add", {1}, AddConstLayer{IntTensor{{2, 2}, {-1, 0, 1, int64_t{1} << 40}}}, {2, 2});
+  add("ac", "Add", {1}, AddConstLayer{IntTensor{{2, 2}, {-1, 0, 1, int64_t{1} << 20}}}, {2, 2});
   add("mc", "AveragePool", {2}, MulConstLayer{IntTensor{{2, 2}, {3, 4, -5, 6}}}, {2, 2});
   add("rq", "Gemm", {3}, RequantLayer{5, -63, 63}, {2, 2});
   add("lk", "Sigmoid", {4}, LookupLayer{"sigmoid", -2, {0, 1, 2, 3, 63}}, {2, 2});

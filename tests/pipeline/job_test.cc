@@ -5,6 +5,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "../model/onnx_builder.h"
@@ -78,6 +79,8 @@ class JobTest : public ::testing::Test {
     options.cpu = c.get();
     options.gpu = g.get();
     options.now = static_cast<uint64_t>(now());
+    options.billing.billing_amount_sage = 25;
+    options.billing.sequence_number = 3;
     auto p = prove_job(model_, input_, options);
     EXPECT_TRUE(p.ok()) << p.status().to_string();
     return p.ok() ? package_files(*p) : std::map<std::string, Bytes>{};
@@ -213,6 +216,112 @@ TEST_F(JobTest, TamperedFilesFailWithTheirReason) {
   EXPECT_TRUE(failed.count("verify_and_pay arguments")) << ::testing::PrintToString(failed);
 }
 
+// A package re-targeted by rewriting what it says about payment and bookkeeping, every file
+// re-serialised consistently (receipt hash, calldata felts), fails. `restate` also rewrites the
+// receipt's statement as the new payment commitment makes it, as an attacker would.
+TEST_F(JobTest, EveryReceiptAndCalldataFieldIsBound) {
+  const auto honest = prove(SecurityLevel::kTee, CpuPlatform::kSevSnp, 0);
+  ASSERT_EQ(failures(honest, sim_roots()), std::set<std::string>{});
+  auto parsed = parse_package(honest);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->receipt.compute.billing_amount_sage, 25u);  // the options' billing fields
+  EXPECT_EQ(parsed->receipt.compute.sequence_number, 3u);
+  const Felt252 one = Felt252::from_u64(1);
+  using Edit = std::function<void(Package&)>;
+  auto retarget = [&](const Edit& edit, bool restate) {
+    auto p = parse_package(honest);
+    EXPECT_TRUE(p.ok());
+    edit(*p);
+    if (restate) {
+      p->receipt.statement = commit(p->receipt.compute.model_commitment, p->input, p->outputs,
+                                    payment_commitment(p->receipt.compute, p->verify_and_pay.sage_amount))
+                                 .statement;
+    }
+    p->verify_and_pay_calldata = *starknet::verify_and_pay_calldata(p->verify_and_pay);
+    return failures(package_files(*p), sim_roots());
+  };
+  struct Case {
+    const char* field;
+    Edit edit;
+    bool restate;
+    const char* check;  // a check that must fail
+  };
+  const std::vector<Case> cases = {
+      // Bound into the statement (payment_c): the proof no longer verifies.
+      {"job_id", [&](Package& p) { p.receipt.compute.job_id += one; p.verify_and_pay.job_id = p.receipt.compute.job_id; }, true, "proof"},
+      {"worker", [&](Package& p) { p.receipt.compute.worker_pubkey += one; p.verify_and_pay.worker = p.receipt.compute.worker_pubkey; }, true, "proof"},
+      {"sage_amount", [](Package& p) { p.verify_and_pay.sage_amount.low += 1000; }, true, "proof"},
+      {"sage_amount high", [](Package& p) { p.verify_and_pay.sage_amount.high += 1; }, true, "proof"},
+      {"prev_receipt_hash", [&](Package& p) { p.receipt.compute.prev_receipt_hash += one; }, true, "proof"},
+      {"gpu_time_ms", [](Package& p) { p.receipt.compute.gpu_time_ms += 3'600'000; }, true, "proof"},
+      {"token_count", [](Package& p) { p.receipt.compute.token_count += 1; }, true, "proof"},
+      {"billing_amount_sage", [](Package& p) { p.receipt.compute.billing_amount_sage += 1; }, true, "proof"},
+      {"billing_rate_per_sec", [](Package& p) { p.receipt.compute.billing_rate_per_sec += 1; }, true, "proof"},
+      {"billing_rate_per_token", [](Package& p) { p.receipt.compute.billing_rate_per_token += 1; }, true, "proof"},
+      {"timestamp", [](Package& p) { p.receipt.compute.timestamp -= 86400; p.receipt.compute.tee_timestamp = p.receipt.compute.timestamp; }, true, "proof"},
+      {"sequence_number", [](Package& p) { p.receipt.compute.sequence_number += 1; }, true, "proof"},
+      // Recomputed by verify from what is bound.
+      {"job_id (statement kept)", [&](Package& p) { p.receipt.compute.job_id += one; p.verify_and_pay.job_id = p.receipt.compute.job_id; }, false, "statement"},
+      {"tee_timestamp", [](Package& p) { p.receipt.compute.tee_timestamp += 1; }, false, "receipt's attestation time"},
+      {"model_commitment", [&](Package& p) { p.receipt.compute.model_commitment += one; }, false, "model commitment"},
+      {"input_commitment", [&](Package& p) { p.receipt.compute.input_commitment += one; }, false, "input commitment"},
+      {"output_commitment", [&](Package& p) { p.receipt.compute.output_commitment += one; }, false, "output commitment"},
+      {"statement", [&](Package& p) { p.receipt.statement += one; }, false, "statement"},
+      {"proof_digest", [&](Package& p) { p.receipt.proof_digest += one; p.verify_and_pay.proof_hash = p.receipt.proof_digest; }, false, "receipt names this proof"},
+      {"attestation hashes", [&](Package& p) { receipt::set_attestation(p.receipt, p.receipt.cpu_tee_report_hash + one, p.receipt.gpu_tee_report_hash); }, false, "receipt names this attestation"},
+      // verify_and_pay's arguments alone.
+      {"model_id", [&](Package& p) { p.verify_and_pay.model_id += one; }, false, "verify_and_pay arguments"},
+      {"proof_hash", [&](Package& p) { p.verify_and_pay.proof_hash += one; }, false, "verify_and_pay arguments"},
+      {"io_commitment", [&](Package& p) { p.verify_and_pay.io_commitment += one; }, false, "verify_and_pay arguments"},
+      {"weight_commitment", [&](Package& p) { p.verify_and_pay.weight_commitment += one; }, false, "verify_and_pay arguments"},
+      {"num_layers", [](Package& p) { p.verify_and_pay.num_layers += 1; }, false, "verify_and_pay arguments"},
+      {"job_id argument", [&](Package& p) { p.verify_and_pay.job_id += one; }, false, "verify_and_pay arguments"},
+      {"worker argument", [&](Package& p) { p.verify_and_pay.worker += one; }, false, "verify_and_pay arguments"},
+      {"tee_attestation_hash argument", [&](Package& p) { p.verify_and_pay.tee_attestation_hash += one; }, false, "verify_and_pay arguments"},
+  };
+  for (const Case& c : cases) {
+    const auto failed = retarget(c.edit, c.restate);
+    EXPECT_TRUE(failed.count(c.check)) << c.field << ": " << ::testing::PrintToString(failed);
+  }
+  // The calldata felts must be the arguments' encoding, and the receipt hash its fields' hash.
+  auto files = honest;
+  auto j = nlohmann::json::parse(text(files["calldata.json"]));
+  j["verify_and_pay"]["calldata"][5] = "0x1";
+  files["calldata.json"] = bytes(j.dump());
+  EXPECT_TRUE(failures(files, sim_roots()).count("verify_and_pay calldata"));
+  files = honest;
+  j = nlohmann::json::parse(text(files["receipt.json"]));
+  j["receipt_hash"] = "0x1";
+  files["receipt.json"] = bytes(j.dump());
+  EXPECT_TRUE(has_prefix(failures(files, sim_roots()), "parse: receipt.json")) << ::testing::PrintToString(failures(files, sim_roots()));
+}
+
+// input.json's float values must be the committed integers' values: finite, inside the calibrated
+// range (nothing clamped) and quantizing to them.
+TEST_F(JobTest, InputValuesAreThoseTheIntegersStandFor) {
+  const auto honest = prove(SecurityLevel::kZkOnly, CpuPlatform::kNone, 0);
+  auto p = parse_package(honest);
+  ASSERT_TRUE(p.ok());
+  const int64_t qmax = p->graph->qmax;
+  size_t at = p->input.data.size();
+  for (size_t i = 0; i < p->input.data.size(); ++i) {
+    if (p->input.data[i] == qmax) at = i;
+  }
+  ASSERT_LT(at, p->input.data.size()) << "the input has no element at the top of its range";
+  for (double v : {1e300, p->graph->values[0].scale * (static_cast<double>(qmax) + 0.5)}) {
+    auto j = nlohmann::json::parse(text(honest.at("input.json")));
+    j["values"][at] = v;  // quantizes (clamped) to the same integer
+    auto files = honest;
+    files["input.json"] = bytes(j.dump());
+    EXPECT_EQ(failures(files, sim_roots()), std::set<std::string>{"input is the quantized given input"}) << v;
+    model::FloatTensor x = input_;
+    x.data[at] = v;
+    auto refused = prove_job(model_, x, JobOptions{});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("outside the calibrated range"), std::string::npos) << refused.status().to_string();
+  }
+}
+
 TEST_F(JobTest, ExpectedModelIsEnforced) {
   auto p = parse_package(prove(SecurityLevel::kZkOnly, CpuPlatform::kNone, 0));
   ASSERT_TRUE(p.ok());
@@ -237,6 +346,28 @@ TEST_F(JobTest, MissingOrMalformedFilesAreNamed) {
   bad = files;
   bad["input.json"] = bytes("{\"shape\": [1, 64], \"shape\": [1, 64]}");
   EXPECT_NE(parse_package(bad).status().message().find("input.json"), std::string::npos);
+}
+
+TEST(PaymentCommitment, IsTheFormula) {
+  receipt::ComputeReceipt r;
+  r.job_id = Felt252::from_u64(1);
+  r.worker_pubkey = Felt252::from_u64(2);
+  r.prev_receipt_hash = Felt252::from_u64(5);
+  r.gpu_time_ms = 6;
+  r.token_count = 7;
+  r.billing_amount_sage = 8;
+  r.billing_rate_per_sec = 9;
+  r.billing_rate_per_token = 10;
+  r.timestamp = 11;
+  r.sequence_number = 12;
+  r.model_commitment = Felt252::from_u64(99);  // not part of the payment (the statement has it)
+  // poseidonHashMany(['zkcc-payment-v1', 1, ..., 12]) from @scure/starknet 1.1.2.
+  EXPECT_EQ(payment_commitment(r, starknet::U256{3, 4}).to_hex(),
+            "0x692ffafa0c353aa863ffbdc0ab9869aafac67dd6a42ad8013d1a4532d57c62");
+  r.tee_timestamp = 13;  // checked against the timestamp instead
+  EXPECT_EQ(payment_commitment(r, starknet::U256{3, 4}).to_hex(),
+            "0x692ffafa0c353aa863ffbdc0ab9869aafac67dd6a42ad8013d1a4532d57c62");
+  EXPECT_NE(payment_commitment(r, starknet::U256{4, 3}), payment_commitment(r, starknet::U256{3, 4}));
 }
 
 TEST(LoadModel, UnsupportedOrUnprovableModelsFailCleanly) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <numeric>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,7 @@
 #include "../model/test_util.h"
 #include "zkcc/base/bytes.h"
 #include "zkcc/model/calibration.h"
+#include "zkcc/model/graph_encoding.h"
 #include "zkcc/model/onnx_import.h"
 #include "zkcc/model/quantize.h"
 
@@ -164,6 +166,57 @@ TEST(GraphProof, HostileGraphsAreRefused) {
   Status s = check_provable(g);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("Requant"), std::string::npos) << s.to_string();
+}
+
+// Two weights of the first product changed by da and db with x_a da + x_b db = p, for the input's
+// values x_a and x_b: every accumulator keeps its residue modulo p, so an honest trace satisfies
+// the changed model's relations in M31, while the changed model's integers differ by p. The
+// weights leave int8 and the accumulator leaves its bound: the prover, the verifier and the
+// decoder all refuse the changed model.
+TEST(GraphProof, WeightsThatWrapTheAccumulatorAreRefused) {
+  Proved p = digits();
+  const auto& x = p.trace.values[0].data;
+  const int64_t prime = M31::kModulus;
+  model::QuantizedGraph g = p.graph;
+  auto& mm = std::get<model::MatMulLayer>(g.layers[0].op);
+  const size_t n = mm.weight.shape[1];
+  // Two inputs whose values are coprime, and the solution of x_a da + x_b db = p with 0 <= da < |x_b|.
+  size_t a = 0, b = 0;
+  for (size_t i = 0; i < x.size() && !b; ++i) {
+    for (size_t j = i + 1; j < x.size() && !b; ++j) {
+      if (x[i] != 0 && x[j] != 0 && std::gcd(x[i], x[j]) == 1 && std::abs(x[j]) > 1) a = i, b = j;
+    }
+  }
+  ASSERT_NE(b, 0u);
+  int64_t da = 0;
+  while ((prime - x[a] * da) % x[b] != 0) ++da;
+  const int64_t db = (prime - x[a] * da) / x[b];
+  ASSERT_EQ(x[a] * da + x[b] * db, prime);
+  mm.weight.data[a * n] += da;
+  mm.weight.data[b * n] += db;
+  // The attack's premise: the honest trace still satisfies the changed product modulo p.
+  for (size_t j = 0; j < n; ++j) {
+    int64_t honest = 0, changed = 0;
+    for (size_t k = 0; k < x.size(); ++k) {
+      honest += x[k] * std::get<model::MatMulLayer>(p.graph.layers[0].op).weight.data[k * n + j];
+      changed += x[k] * mm.weight.data[k * n + j];
+    }
+    EXPECT_EQ(((changed - honest) % prime + prime) % prime, 0) << j;
+  }
+  const std::string weight = "weight [" + std::to_string(b) + ", 0] = " + std::to_string(mm.weight.data[b * n]) +
+                             " is outside [-127, 127]";
+  Transcript t = fresh();
+  auto forged = graph_prove(g, p.trace, t);
+  ASSERT_FALSE(forged.ok()) << "the changed model proves the honest outputs";
+  EXPECT_NE(forged.status().message().find(weight), std::string::npos) << forged.status().to_string();
+  Transcript tv = fresh();
+  Status s = graph_verify(g, &p.trace.values[0], p.outputs, p.proof, tv);
+  EXPECT_NE(s.message().find(weight), std::string::npos) << s.to_string();
+  auto decoded = model::decode_graph(model::encode_graph(g));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find(weight), std::string::npos) << decoded.status().to_string();
+  // The honest model still proves.
+  EXPECT_TRUE(verify(p, p.proof).ok());
 }
 
 // A model with one weight or bias changed has another commitment: the honest proof does not verify

@@ -13,7 +13,8 @@
 //                              which is one-to-one since p > 2^64
 //   input_commitment(t)      = tensor_commitment('zkcc-input-v1', t)
 //   output_commitment(ts)    = H(['zkcc-output-v1', count, tensor_commitment('zkcc-tensor-v1', t)...])
-//   statement_hash(m, i, o)  = H(['zkcc-stmt-v1', m, i, o])
+//   statement_hash(m, i, o, pay) = H(['zkcc-stmt-v2', m, i, o, pay]), pay the commitment to what
+//                              the job is paid for and to whom (pipeline/job.h: payment_commitment)
 #ifndef ZKCC_MODEL_COMMITMENT_H_
 #define ZKCC_MODEL_COMMITMENT_H_
 
@@ -36,7 +37,8 @@ Felt252 input_commitment(const IntTensor& input);
 
 Felt252 output_commitment(std::span<const IntTensor> outputs);
 
-Felt252 statement_hash(const Felt252& model_c, const Felt252& input_c, const Felt252& output_c);
+Felt252 statement_hash(const Felt252& model_c, const Felt252& input_c, const Felt252& output_c,
+                       const Felt252& payment_c);
 
 }  // namespace zkcc::model
 

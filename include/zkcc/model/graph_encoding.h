@@ -7,13 +7,16 @@
 // a u64 (so -0.0 and every NaN payload survive); a string is a u32 byte length then the bytes; a
 // list is a u32 count then its items; a shape is a list of u64 dimensions; a tensor is a shape then
 // a list of i64 (exactly the shape's element count); a value index is a u64.
-//   magic "ZKCCQG" (6 bytes), version u16 (= 1)
+//   magic "ZKCCQG" (6 bytes), version u16 (= 2), kind u8 (0 a model, 1 an architecture:
+//   QuantizedGraph::architecture_only)
 //   activation_bits u32, qmax i64
 //   values: list of { name string, shape, scale f64, bound i64, error f64 }
 //   layers: list of { node string, op_type string, inputs list of u64, tag u8, body }
 //   outputs: list of u64
 // Layer bodies by tag:
 //   1 MatMul    weight tensor, bias list of i64      2 AddConst  constant tensor
+//               (an architecture: the weight's shape and bias_bits u32; the constant's shape and
+//               constant_bits u32, widths in [1, 30])
 //   3 MulConst  constant tensor                       4 Requant   shift u32, lo i64, hi i64
 //   5 Lookup    function string, in_min i64, table list of i64
 //   6 Gather    index list of i64, fill i64           7 Reshape, 8 RowMax, 9 RowSum, 10 RowSub: empty
@@ -25,9 +28,10 @@
 // tensor data whose length is not its shape's element count, a list of i64 longer than that limit,
 // a scale that is not finite and positive, an error that is NaN or negative, values.size() !=
 // layers.size() + 1, a layer input not defined before the layer's output (layer i defines value
-// i + 1, so its inputs must be <= i), an output index out of range, and trailing bytes. It checks
-// structure only: whether each layer's sizes fit its inputs is run()'s concern (run.h), which
-// checks them too.
+// i + 1, so its inputs must be <= i), an output index out of range, and trailing bytes. It then
+// refuses a graph whose declared bounds are below those its architecture implies, or whose
+// weights or accumulators leave their ranges (bounds.h: check_bounds). Whether each layer's sizes
+// fit its inputs is run()'s concern (run.h), which checks them too.
 #ifndef ZKCC_MODEL_GRAPH_ENCODING_H_
 #define ZKCC_MODEL_GRAPH_ENCODING_H_
 
@@ -41,7 +45,7 @@
 
 namespace zkcc::model {
 
-inline constexpr uint16_t kGraphEncodingVersion = 1;
+inline constexpr uint16_t kGraphEncodingVersion = 2;
 // The most elements of any one shape or i64 list (the importer's and quantizer's default limit).
 inline constexpr size_t kMaxEncodedTensorElements = size_t{1} << 28;
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <span>
 #include <vector>
 
 #include "zkcc/model/tensor.h"
@@ -24,15 +25,23 @@ namespace zkcc::model {
 
 // y[r, n] = sum_k x[r, k] w[k, n] + b[n]: x viewed as rows x K, w [K, N] with |w| <= 127 (int8),
 // b [N] or empty, in the accumulator's scale (x's scale times the weight's).
+// bias_bits is part of the public architecture of a graph without its data (architecture_only):
+// every bias lies in [-2^(bias_bits - 1), 2^(bias_bits - 1)). With the data present the width is
+// the data's (signed_width), whatever the field says.
 struct MatMulLayer {
   IntTensor weight;
   std::vector<int64_t> bias;
+  unsigned bias_bits = 1;
 };
 
-// y = x + c, c of x's shape.
+// y = x + c, c of x's shape, every entry in [-2^(constant_bits - 1), 2^(constant_bits - 1)).
 struct AddConstLayer {
   IntTensor constant;
+  unsigned constant_bits = 1;
 };
+
+// The least width w >= 1 with every value in [-2^(w - 1), 2^(w - 1)).
+unsigned signed_width(std::span<const int64_t> values);
 
 // y = x * c elementwise, c of x's shape.
 struct MulConstLayer {

@@ -20,6 +20,9 @@ struct Trace {
 // round(x / scale) (half away from zero), clamped to [-qmax, qmax]; the shape must be the input's
 // and every element finite.
 StatusOr<IntTensor> quantize_input(const QuantizedGraph& graph, const FloatTensor& input);
+// quantize_input, refusing elements that it would clamp (|x / scale| >= qmax + 1/2, beyond the
+// calibrated range): the integers then stand for exactly the given values, up to rounding.
+StatusOr<IntTensor> quantize_input_exact(const QuantizedGraph& graph, const FloatTensor& input);
 
 // Runs every layer. Fails if the input's shape or range is wrong, or (which quantization rules
 // out) a value leaves its bound or a table's domain.

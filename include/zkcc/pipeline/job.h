@@ -9,16 +9,41 @@
 // Commitments and the statement (model/commitment.h):
 //   model_c  = model_commitment(graph)       input_c = input_commitment(quantized input)
 //   output_c = output_commitment(quantized outputs)
-//   statement = poseidon_hash_many(['zkcc-stmt-v1', model_c, input_c, output_c])
+//   payment_c = poseidon_hash_many(['zkcc-payment-v1', job_id, worker, sage_amount.low,
+//               sage_amount.high, prev_receipt_hash, gpu_time_ms, token_count, billing_amount_sage,
+//               billing_rate_per_sec, billing_rate_per_token, timestamp, sequence_number])
+//               (integers as felts of their value; the receipt's fields and verify_and_pay's
+//               sage_amount)
+//   statement = poseidon_hash_many(['zkcc-stmt-v2', model_c, input_c, output_c, payment_c])
 // The proof's transcript starts from the tag 'zkcc-proof-v1' and absorbs the statement and the
 // attestation's combined hash before anything else, so a proof cannot be paired with another
 // attestation or statement. proof_hash = the first 31 bytes of SHA-256(proof.bin) as a felt.
 //
-// verify_and_pay (starknet/calldata.h): model_id = weight_commitment = model_c,
-// io_commitment = poseidon_hash(input_c, output_c), proof_hash, num_layers = the quantized
-// graph's layer count, tee_attestation_hash = combined hash; job_id, worker and sage_amount as
-// the receipt and the options say. The proof's calldata carries proof.bin as felts: its byte
-// length, then bytes_to_felts (31-byte big-endian chunks).
+// Every field of the receipt and of verify_and_pay is either bound into the statement or a
+// function of what is bound, which verify_package recomputes:
+//   bound (payment_c):  job_id, worker_pubkey, sage_amount, prev_receipt_hash, gpu_time_ms,
+//                       token_count, billing_amount_sage, billing_rate_per_sec,
+//                       billing_rate_per_token, timestamp, sequence_number
+//   bound (statement):  model, input and output commitments
+//   recomputed:         statement (from the above); tee_report_hash, cpu/gpu_tee_report_hash and
+//                       tee_attestation_hash (the bundle's, which the transcript absorbs);
+//                       tee_timestamp (= timestamp when the bundle carries evidence, else 0);
+//                       proof_digest (proof.bin's hash); receipt_hash (the receipt's fields);
+//                       verify_and_pay: model_id = weight_commitment = model_c,
+//                       io_commitment = poseidon_hash(input_c, output_c), proof_hash,
+//                       num_layers = the quantized graph's layer count, tee_attestation_hash =
+//                       combined hash, job_id, worker and sage_amount as bound above.
+// So rewriting any of them on an honest package changes the statement (and the proof no longer
+// verifies) or contradicts a recomputed value. What must be known before the statement is fixed
+// is: gpu_time_ms is the time of the exact integer inference (measured before committing; the
+// proving time is Package::prove_ms, for people), and the job id is the caller's, or by default a
+// fresh random felt below 2^248 (a hash of the statement and the proof would be circular now that
+// the statement binds the job id).
+//
+// The input: input_c commits to the quantized input. verify_package also requires input.json's
+// float values to be finite, within the calibrated range (|v| <= qmax * scale, so no value is
+// clamped) and to quantize exactly to the committed integers; so input.json's values, as numbers,
+// are those the statement's integers stand for, up to rounding to the input's scale.
 #ifndef ZKCC_PIPELINE_JOB_H_
 #define ZKCC_PIPELINE_JOB_H_
 
@@ -65,20 +90,28 @@ StatusOr<LoadedModel> prepare_model(model::QuantizedGraph graph);
 // A JSON array of inputs (each flattened row-major, or nested) for calibration.
 StatusOr<std::vector<model::FloatTensor>> parse_input_set(std::string_view json, const model::Shape& shape);
 
+// payment_c above, over a receipt's bound fields and verify_and_pay's sage_amount.
+Felt252 payment_commitment(const receipt::ComputeReceipt& r, const starknet::U256& sage_amount);
+
 struct Commitments {
-  Felt252 model, input, output, statement;
+  Felt252 model, input, output, payment, statement;
 };
 // model_c is model_commitment(graph), computed once per model (LoadedModel::commitment).
-Commitments commit(const Felt252& model_c, const model::IntTensor& input, std::span<const model::IntTensor> outputs);
+Commitments commit(const Felt252& model_c, const model::IntTensor& input, std::span<const model::IntTensor> outputs,
+                   const Felt252& payment_c);
 
 struct JobOptions {
   tee::SecurityLevel level = tee::SecurityLevel::kAuto;
   tee::CpuAttester* cpu = nullptr;  // null: no CPU TEE
   tee::GpuAttester* gpu = nullptr;  // null: no GPU in confidential-computing mode
-  std::optional<Felt252> job_id;    // default: poseidon_hash(statement, proof_hash)
+  std::optional<Felt252> job_id;    // default: a random felt below 2^248
   Felt252 worker;                   // a ContractAddress (below 2^251)
   starknet::U256 sage_amount;
   uint64_t now = 0;                 // Unix seconds for the receipt
+  // The receipt's chain link and billing fields (prev_receipt_hash, token_count,
+  // billing_amount_sage, billing_rate_per_sec, billing_rate_per_token, sequence_number) are taken
+  // from here and bound into the statement like the rest; prove_job fills its other fields.
+  receipt::ComputeReceipt billing;
   proof::ProveProgress progress;
 };
 
@@ -113,8 +146,9 @@ std::map<std::string, Bytes> package_files(const Package& p);
 // Fails, naming the file, when one is missing or malformed.
 StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files);
 
-// Every check, in order: the files agree with each other (commitments, statement), the evidence
-// bundle (platforms, bindings, hashes, policy), the proof, the receipt and the calldata. With
+// Every check, in order: the files agree with each other (the input's values, commitments,
+// statement), the evidence bundle (platforms, bindings, hashes, policy), the proof, the receipt
+// and the calldata. With
 // `expected_model`, the package's model must also be that one.
 tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, const tee::Policy* policy, int64_t at,
                             const std::optional<Felt252>& expected_model = std::nullopt);
