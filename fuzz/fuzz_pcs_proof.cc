@@ -5,10 +5,9 @@
 // crash, hang or allocate without bound, and a proof it accepts must not also pass for a claim
 // with a different value. With ZKCC_PCS_PROOF_SEED=<file> in the environment the target writes an
 // honest proof there at start-up (the natural seed).
-#include <cstdio>
-#include <cstdlib>
 #include <vector>
 
+#include "seed_file.h"
 #include "zkcc/proof/multilinear.h"
 #include "zkcc/proof/pcs/pcs.h"
 
@@ -66,12 +65,7 @@ const Fixture& fixture() {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const Fixture& f = fixture();
-  if (const char* path = std::getenv("ZKCC_PCS_PROOF_SEED")) {
-    std::FILE* out = std::fopen(path, "wb");
-    if (out == nullptr || std::fwrite(f.valid.data(), 1, f.valid.size(), out) != f.valid.size()) __builtin_trap();
-    std::fclose(out);
-  }
+  write_seed_if_requested("ZKCC_PCS_PROOF_SEED", fixture().valid);
   return 0;
 }
 
