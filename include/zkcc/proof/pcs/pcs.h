@@ -127,8 +127,8 @@ Status pcs_verify(const PcsConfig& config, size_t log_size, const Digest& root, 
 //   u64                      query nonce
 //   u32 n, n x (u32 m, m x u32 words < p; u32 k, k x 32 bytes)   layer openings
 // little endian, a QM31 as its four M31 coordinates. Decoding refuses truncation, trailing bytes,
-// counts larger than the bytes left, non-canonical field elements and more than 64 entries in
-// the per-round and per-layer lists.
+// counts larger than the bytes left, non-canonical field elements, more than 64 entries in the
+// per-round and per-layer lists and a final message above 2^16 values.
 Bytes encode_pcs_proof(const PcsProof& proof);
 StatusOr<PcsProof> decode_pcs_proof(std::span<const uint8_t> bytes);
 
