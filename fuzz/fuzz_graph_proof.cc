@@ -9,12 +9,11 @@
 // rows and columns, the clamp table, a range check, a function table, the argmax lookup and a
 // sparse map all appear. A valid proof is the natural seed: with ZKCC_GRAPH_PROOF_SEED=<file> in
 // the environment the target writes one there at start-up.
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include "seed_file.h"
 #include "zkcc/model/run.h"
 #include "zkcc/proof/graph_proof.h"
 
@@ -75,12 +74,7 @@ const Fixture& fixture() {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const Fixture& f = fixture();
-  if (const char* path = std::getenv("ZKCC_GRAPH_PROOF_SEED")) {
-    std::FILE* out = std::fopen(path, "wb");
-    if (out == nullptr || std::fwrite(f.valid.data(), 1, f.valid.size(), out) != f.valid.size()) __builtin_trap();
-    std::fclose(out);
-  }
+  write_seed_if_requested("ZKCC_GRAPH_PROOF_SEED", fixture().valid);
   return 0;
 }
 

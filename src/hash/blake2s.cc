@@ -2,6 +2,11 @@
 
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define ZKCC_B2S_HAVE_X86 1
+#endif
+
 namespace zkcc::hash {
 namespace {
 
@@ -48,7 +53,92 @@ inline uint32_t load32(const uint8_t* p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
 
+#if ZKCC_B2S_HAVE_X86
+// The same rounds with each of the sixteen state words holding eight messages' values.
+#define ZKCC_B2S_ADD(a, b) _mm256_add_epi32(a, b)
+#define ZKCC_B2S_ROT16(x) _mm256_shuffle_epi8(x, rot16)
+#define ZKCC_B2S_ROT8(x) _mm256_shuffle_epi8(x, rot8)
+#define ZKCC_B2S_ROTR(x, n) _mm256_or_si256(_mm256_srli_epi32(x, n), _mm256_slli_epi32(x, 32 - (n)))
+#define ZKCC_B2S_G8(a, b, c, d, x, y)                                \
+  a = ZKCC_B2S_ADD(ZKCC_B2S_ADD(a, b), x);                          \
+  d = ZKCC_B2S_ROT16(_mm256_xor_si256(d, a));                       \
+  c = ZKCC_B2S_ADD(c, d);                                           \
+  b = ZKCC_B2S_ROTR(_mm256_xor_si256(b, c), 12);                    \
+  a = ZKCC_B2S_ADD(ZKCC_B2S_ADD(a, b), y);                          \
+  d = ZKCC_B2S_ROT8(_mm256_xor_si256(d, a));                        \
+  c = ZKCC_B2S_ADD(c, d);                                           \
+  b = ZKCC_B2S_ROTR(_mm256_xor_si256(b, c), 7);
+
+template <int R>
+__attribute__((target("avx2"))) inline void round8(__m256i v[16], const __m256i m[16], __m256i rot16, __m256i rot8) {
+  constexpr const uint8_t* s = kSigma[R];
+  ZKCC_B2S_G8(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
+  ZKCC_B2S_G8(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
+  ZKCC_B2S_G8(v[2], v[6], v[10], v[14], m[s[4]], m[s[5]]);
+  ZKCC_B2S_G8(v[3], v[7], v[11], v[15], m[s[6]], m[s[7]]);
+  ZKCC_B2S_G8(v[0], v[5], v[10], v[15], m[s[8]], m[s[9]]);
+  ZKCC_B2S_G8(v[1], v[6], v[11], v[12], m[s[10]], m[s[11]]);
+  ZKCC_B2S_G8(v[2], v[7], v[8], v[13], m[s[12]], m[s[13]]);
+  ZKCC_B2S_G8(v[3], v[4], v[9], v[14], m[s[14]], m[s[15]]);
+}
+#undef ZKCC_B2S_G8
+#undef ZKCC_B2S_ROTR
+#undef ZKCC_B2S_ROT8
+#undef ZKCC_B2S_ROT16
+#undef ZKCC_B2S_ADD
+
+__attribute__((target("avx2"))) void compress_x8_avx2(Blake2sState h[8], const uint32_t* const m[8], uint64_t counter,
+                                                      bool last) {
+  const __m256i rot16 = _mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5, 10,
+                                         11, 8, 9, 14, 15, 12, 13);
+  const __m256i rot8 = _mm256_setr_epi8(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0, 5, 6, 7, 4, 9,
+                                        10, 11, 8, 13, 14, 15, 12);
+  // Transposed through memory: lane l of word i is message (or state) l's word i.
+  alignas(32) uint32_t t[16][8];
+  __m256i mv[16], v[16];
+  for (int i = 0; i < 16; ++i) {
+    for (int l = 0; l < 8; ++l) t[i][l] = m[l][i];
+    mv[i] = _mm256_load_si256(reinterpret_cast<const __m256i*>(t[i]));
+  }
+  for (int i = 0; i < 8; ++i) {
+    for (int l = 0; l < 8; ++l) t[i][l] = h[l][i];
+    v[i] = _mm256_load_si256(reinterpret_cast<const __m256i*>(t[i]));
+    v[i + 8] = _mm256_set1_epi32(static_cast<int>(kIv[i]));
+  }
+  v[12] = _mm256_xor_si256(v[12], _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(counter))));
+  v[13] = _mm256_xor_si256(v[13], _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(counter >> 32))));
+  if (last) v[14] = _mm256_xor_si256(v[14], _mm256_set1_epi32(-1));
+  round8<0>(v, mv, rot16, rot8);
+  round8<1>(v, mv, rot16, rot8);
+  round8<2>(v, mv, rot16, rot8);
+  round8<3>(v, mv, rot16, rot8);
+  round8<4>(v, mv, rot16, rot8);
+  round8<5>(v, mv, rot16, rot8);
+  round8<6>(v, mv, rot16, rot8);
+  round8<7>(v, mv, rot16, rot8);
+  round8<8>(v, mv, rot16, rot8);
+  round8<9>(v, mv, rot16, rot8);
+  for (int i = 0; i < 8; ++i) {
+    alignas(32) uint32_t out[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(out), _mm256_xor_si256(v[i], v[i + 8]));
+    for (int l = 0; l < 8; ++l) h[l][i] ^= out[l];
+  }
+}
+
+bool have_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#endif
+
 }  // namespace
+
+void blake2s_compress_x8(Blake2sState h[8], const uint32_t* const m[8], uint64_t counter, bool last) {
+#if ZKCC_B2S_HAVE_X86
+  if (have_avx2()) return compress_x8_avx2(h, m, counter, last);
+#endif
+  for (int i = 0; i < 8; ++i) blake2s_compress(h[i], m[i], counter, last);
+}
 
 Blake2sState blake2s_init(const Blake2sPersonal& personal) {
   Blake2sState h = kIv;

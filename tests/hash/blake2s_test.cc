@@ -62,5 +62,22 @@ TEST(Blake2s, WordsAreLittleEndianBytes) {
   }
 }
 
+// The eight-lane compression agrees with eight single ones (each lane its own state and block).
+TEST(Blake2s, EightLanesMatchSingleCompressions) {
+  uint32_t blocks[8][16];
+  const uint32_t* m[8];
+  Blake2sState lanes[8], single[8];
+  for (int l = 0; l < 8; ++l) {
+    for (int i = 0; i < 16; ++i) blocks[l][i] = static_cast<uint32_t>(0x9e3779b9u * uint32_t(16 * l + i + 1));
+    m[l] = blocks[l];
+    lanes[l] = single[l] = blake2s_init({static_cast<uint8_t>(l)});
+  }
+  for (bool last : {false, true}) {
+    blake2s_compress_x8(lanes, m, 64 + (uint64_t{1} << 33), last);
+    for (int l = 0; l < 8; ++l) blake2s_compress(single[l], m[l], 64 + (uint64_t{1} << 33), last);
+    for (int l = 0; l < 8; ++l) EXPECT_EQ(lanes[l], single[l]) << l;
+  }
+}
+
 }  // namespace
 }  // namespace zkcc::hash

@@ -27,6 +27,10 @@ Blake2sState blake2s_init(const Blake2sPersonal& personal = {});
 // bytes) into h. `counter` is the byte count so far including this block; `last` sets f0.
 void blake2s_compress(Blake2sState& h, const uint32_t m[16], uint64_t counter, bool last);
 
+// Eight independent compressions with the same counter and flag, in lockstep on AVX2 when the
+// CPU has it (one at a time otherwise): h[i] absorbs the sixteen words at m[i].
+void blake2s_compress_x8(Blake2sState h[8], const uint32_t* const m[8], uint64_t counter, bool last);
+
 // The 32 little-endian bytes of a chaining value.
 Blake2sDigest blake2s_digest(const Blake2sState& h);
 

@@ -53,13 +53,60 @@ Digest merkle_node_hash(const Digest& left, const Digest& right) {
   return hash::blake2s_digest(h);
 }
 
+void merkle_leaf_hashes(std::span<const uint32_t> rows, size_t width, std::span<Digest> out) {
+  size_t i = 0;
+  for (; i + 8 <= out.size(); i += 8) {
+    hash::Blake2sState h[8];
+    const uint32_t* m[8];
+    for (int l = 0; l < 8; ++l) h[l] = leaf_init();
+    // Full blocks straight from the rows; the last (partial or empty) block zero padded.
+    size_t pos = 0;
+    for (; width - pos > 16; pos += 16) {
+      for (size_t l = 0; l < 8; ++l) m[l] = rows.data() + (i + l) * width + pos;
+      hash::blake2s_compress_x8(h, m, 4 * uint64_t(pos + 16), false);
+    }
+    uint32_t tail[8][16] = {};
+    for (size_t l = 0; l < 8; ++l) {
+      std::copy(rows.begin() + static_cast<ptrdiff_t>((i + l) * width + pos),
+                rows.begin() + static_cast<ptrdiff_t>((i + l + 1) * width), tail[l]);
+      m[l] = tail[l];
+    }
+    hash::blake2s_compress_x8(h, m, 4 * uint64_t(width), true);
+    for (size_t l = 0; l < 8; ++l) out[i + l] = hash::blake2s_digest(h[l]);
+  }
+  for (; i < out.size(); ++i) out[i] = merkle_leaf_hash(rows.subspan(i * width, width));
+}
+
+void merkle_node_hashes(std::span<const Digest> children, std::span<Digest> out) {
+  size_t i = 0;
+  for (; i + 8 <= out.size(); i += 8) {
+    hash::Blake2sState h[8];
+    uint32_t words[8][16];
+    const uint32_t* m[8];
+    for (size_t l = 0; l < 8; ++l) {
+      h[l] = node_init();
+      for (int w = 0; w < 8; ++w) {
+        words[l][w] = load32(children[2 * (i + l)].data() + 4 * w);
+        words[l][8 + w] = load32(children[2 * (i + l) + 1].data() + 4 * w);
+      }
+      m[l] = words[l];
+    }
+    hash::blake2s_compress_x8(h, m, 64, true);
+    for (size_t l = 0; l < 8; ++l) out[i + l] = hash::blake2s_digest(h[l]);
+  }
+  for (; i < out.size(); ++i) out[i] = merkle_node_hash(children[2 * i], children[2 * i + 1]);
+}
+
 StatusOr<MerkleTree> MerkleTree::commit(std::span<const uint32_t> rows, size_t width) {
   if (width == 0 || rows.size() % width != 0) return invalid_argument("merkle rows are not a whole number of rows");
   size_t n = rows.size() / width;
   std::vector<Digest> leaves(n);
-  parallel_for(n, 256, [&](size_t, size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) leaves[i] = merkle_leaf_hash(rows.subspan(i * width, width));
+  parallel_for(n / 8, 64, [&](size_t, size_t begin, size_t end) {
+    merkle_leaf_hashes(rows.subspan(8 * begin * width, 8 * (end - begin) * width), width,
+                       std::span<Digest>(leaves).subspan(8 * begin, 8 * (end - begin)));
   });
+  size_t done = n / 8 * 8;
+  merkle_leaf_hashes(rows.subspan(done * width), width, std::span<Digest>(leaves).subspan(done));
   return from_leaf_hashes(std::move(leaves));
 }
 
@@ -74,7 +121,8 @@ StatusOr<MerkleTree> MerkleTree::from_leaf_hashes(std::vector<Digest> leaves) {
   for (size_t level = n / 2; level >= 1; level /= 2) {
     // Nodes [level, 2 level) from their children [2 level, 4 level).
     parallel_for(level, 1024, [&](size_t, size_t begin, size_t end) {
-      for (size_t i = level + begin; i < level + end; ++i) t.nodes_[i] = merkle_node_hash(t.nodes_[2 * i], t.nodes_[2 * i + 1]);
+      merkle_node_hashes(std::span<const Digest>(t.nodes_).subspan(2 * (level + begin), 2 * (end - begin)),
+                         std::span<Digest>(t.nodes_).subspan(level + begin, end - begin));
     });
   }
   return t;

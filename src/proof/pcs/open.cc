@@ -75,13 +75,13 @@ std::array<QM31, 2> round_message(const std::vector<QM31>& t, const std::vector<
   return g;
 }
 
-// Fixes the last variable: out[j] = v[2j] + r (v[2j+1] - v[2j]).
-std::vector<QM31> fix_last(const std::vector<QM31>& v, const QM31& r) {
-  std::vector<QM31> out(v.size() / 2);
+// Fixes the last variable: out[j] = v[2j] + r (v[2j+1] - v[2j]). `out` is reused from round to
+// round, so after the first round it only shrinks (no allocation, no fresh pages).
+void fix_last(const std::vector<QM31>& v, const QM31& r, std::vector<QM31>& out) {
+  out.resize(v.size() / 2);
   parallel_for(out.size(), kParallelMin, [&](size_t, size_t begin, size_t end) {
     for (size_t j = begin; j < end; ++j) out[j] = v[2 * j] + r * (v[2 * j + 1] - v[2 * j]);
   });
-  return out;
 }
 
 // half_inv_x[u] = 1 / (2 x_u) for the pair u of layer 0's bit-reversed codeword (2^log_codeword
@@ -102,11 +102,27 @@ std::vector<CM31> half_inverse_points(size_t log_codeword) {
   return out;
 }
 
+// Folds each coset of 2^r.size() symbols of a layer's codeword to one symbol with the layer's
+// challenges, in one pass (the intermediate codewords are never stored). Fold j of coset t
+// uses the pair index t 2^(k-j-1) + u, whose 1/(2x) is a prefix entry of half_inv_x.
 template <class S>
-std::vector<QM31> fold_codeword(std::span<const S> cw, std::span<const CM31> half_inv_x, const QM31& r) {
-  std::vector<QM31> out(cw.size() / 2);
-  parallel_for(out.size(), kParallelMin, [&](size_t, size_t begin, size_t end) {
-    for (size_t u = begin; u < end; ++u) out[u] = pcs_internal::fold_pair(cw[2 * u], cw[2 * u + 1], half_inv_x[u], r);
+std::vector<QM31> fold_layer(std::span<const S> cw, std::span<const CM31> half_inv_x, std::span<const QM31> r) {
+  size_t k = r.size(), coset = size_t{1} << k;
+  std::vector<QM31> out(cw.size() >> k);
+  parallel_for(out.size(), kParallelMin / coset + 1, [&](size_t, size_t begin, size_t end) {
+    std::vector<QM31> buf(coset / 2);
+    for (size_t t = begin; t < end; ++t) {
+      const S* in = cw.data() + t * coset;
+      size_t half = coset / 2;
+      for (size_t u = 0; u < half; ++u) buf[u] = pcs_internal::fold_pair(in[2 * u], in[2 * u + 1], half_inv_x[t * half + u], r[0]);
+      for (size_t j = 1; j < k; ++j) {
+        half /= 2;
+        for (size_t u = 0; u < half; ++u) {
+          buf[u] = pcs_internal::fold_pair(buf[2 * u], buf[2 * u + 1], half_inv_x[t * half + u], r[j]);
+        }
+      }
+      out[t] = buf[0];
+    }
   });
   return out;
 }
@@ -137,9 +153,9 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
   std::vector<CM31> half_inv_x = half_inverse_points(plan.log_codeword[0]);
   std::vector<std::vector<QM31>> layers(plan.layers());  // layers[0] stays empty: layer 0 is CM31
   std::vector<MerkleTree> trees;
-  std::vector<QM31> scratch;  // a folded codeword between two committed layers
-  std::span<const QM31> current;
-  size_t layer = 0, done = 0;
+  std::vector<QM31> t_next, e_next;
+  std::vector<QM31> layer_challenges;
+  size_t layer = 0;
   for (size_t round = 0; round < plan.rounds; ++round) {
     std::array<QM31, 2> g = round_message(t, e);
     proof.sumcheck.push_back(g);
@@ -150,24 +166,21 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
       transcript.mix(Felt252::from_u64(nonce));
     }
     QM31 r = transcript.draw_qm31();
-    t = fix_last(t, r);
-    e = fix_last(e, r);
-    std::vector<QM31> folded =
-        round == 0 ? fold_codeword(PcsOpener::codeword(data), half_inv_x, r) : fold_codeword(current, half_inv_x, r);
-    if (++done == plan.folds[layer]) {
-      ++layer;
-      done = 0;
-    }
-    if (layer == plan.layers()) break;  // the last round: the final codeword is not committed
-    if (done > 0) {
-      scratch = std::move(folded);
-      current = scratch;
-      continue;
-    }
-    layers[layer] = std::move(folded);
-    current = layers[layer];
-    ZKCC_ASSIGN_OR_RETURN(MerkleTree tree,
-                          MerkleTree::from_leaf_hashes(pcs_internal::coset_leaf_hashes(current, plan.folds[layer])));
+    fix_last(t, r, t_next);
+    fix_last(e, r, e_next);
+    t.swap(t_next);
+    e.swap(e_next);
+    layer_challenges.push_back(r);
+    if (layer_challenges.size() < plan.folds[layer]) continue;
+    // The layer's folds are all known: fold its codeword into the next layer's, unless this was
+    // the last round (the final codeword is the final message's, never committed).
+    ++layer;
+    if (layer == plan.layers()) break;
+    layers[layer] = layer == 1 ? fold_layer(PcsOpener::codeword(data), half_inv_x, layer_challenges)
+                               : fold_layer(std::span<const QM31>(layers[layer - 1]), half_inv_x, layer_challenges);
+    layer_challenges.clear();
+    ZKCC_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::from_leaf_hashes(pcs_internal::coset_leaf_hashes(
+                                               std::span<const QM31>(layers[layer]), plan.folds[layer])));
     mix_root(transcript, tree.root());
     proof.layer_roots.push_back(tree.root());
     trees.push_back(std::move(tree));

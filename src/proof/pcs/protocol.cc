@@ -63,31 +63,74 @@ void mix_claims(Transcript& transcript, std::span<const PcsClaim> claims) {
   transcript.mix_m31s(msg);
 }
 
-bool pow_ok(const Felt252& digest, uint64_t nonce, uint32_t bits) {
-  uint8_t in[40];
-  auto d = digest.to_bytes_be();
-  std::copy(d.begin(), d.end(), in);
-  for (int i = 0; i < 8; ++i) in[32 + i] = static_cast<uint8_t>(nonce >> (8 * i));
-  hash::Blake2sDigest h = hash::blake2s(in);
-  uint32_t i = 0;
-  for (; bits >= 8; bits -= 8, ++i) {
-    if (h[i] != 0) return false;
+namespace {
+
+// The one block BLAKE2s-256 hashes for a proof of work: the digest's 32 big-endian bytes, the
+// nonce's 8 little-endian bytes, zero padding (40 bytes in all).
+struct PowBlock {
+  explicit PowBlock(const Felt252& digest) {
+    auto d = digest.to_bytes_be();
+    for (int i = 0; i < 8; ++i) {
+      words[i] = uint32_t(d[4 * i]) | uint32_t(d[4 * i + 1]) << 8 | uint32_t(d[4 * i + 2]) << 16 | uint32_t(d[4 * i + 3]) << 24;
+    }
   }
-  return bits == 0 || (h[i] >> (8 - bits)) == 0;
-}
+  bool passes(uint64_t nonce, uint32_t bits) const {
+    uint32_t m[16];
+    std::copy(words, words + 16, m);
+    m[8] = static_cast<uint32_t>(nonce);
+    m[9] = static_cast<uint32_t>(nonce >> 32);
+    hash::Blake2sState h = hash::blake2s_init();
+    hash::blake2s_compress(h, m, 40, true);
+    return leading_zeros_ok(h, bits);
+  }
+  // The smallest of first .. first + 7 that passes, or UINT64_MAX.
+  uint64_t first_passing8(uint64_t first, uint32_t bits) const {
+    uint32_t m[8][16];
+    const uint32_t* mp[8];
+    hash::Blake2sState h[8];
+    for (int l = 0; l < 8; ++l) {
+      std::copy(words, words + 16, m[l]);
+      m[l][8] = static_cast<uint32_t>(first + l);
+      m[l][9] = static_cast<uint32_t>((first + l) >> 32);
+      mp[l] = m[l];
+      h[l] = hash::blake2s_init();
+    }
+    hash::blake2s_compress_x8(h, mp, 40, true);
+    for (int l = 0; l < 8; ++l) {
+      if (leading_zeros_ok(h[l], bits)) return first + l;
+    }
+    return UINT64_MAX;
+  }
+  // The digest's first bytes are h[0]'s low bytes; leading zero bits are read from byte 0's most
+  // significant bit on.
+  static bool leading_zeros_ok(const hash::Blake2sState& h, uint32_t bits) {
+    uint64_t head = 0;
+    for (int i = 0; i < 8; ++i) head = head << 8 | ((h[i / 4] >> (8 * (i % 4))) & 0xff);
+    return bits == 0 || (head >> (64 - bits)) == 0;
+  }
+  uint32_t words[16] = {};
+};
+
+}  // namespace
+
+bool pow_ok(const Felt252& digest, uint64_t nonce, uint32_t bits) { return PowBlock(digest).passes(nonce, bits); }
 
 uint64_t pow_grind(const Felt252& digest, uint32_t bits) {
   if (bits == 0) return 0;
-  // Batches split among the workers; the smallest passing nonce of the first batch that has one
-  // wins, so the result does not depend on the thread count.
-  constexpr uint64_t kBatch = uint64_t{1} << 14;
+  const PowBlock block(digest);
+  // Batches split among the workers, eight nonces per compression step; the smallest passing
+  // nonce of the first batch that has one wins, so the result does not depend on the threads.
+  constexpr uint64_t kBatch = uint64_t{1} << 16;
   for (uint64_t base = 0;; base += kBatch) {
     std::atomic<uint64_t> best{UINT64_MAX};
-    parallel_for(kBatch, 2, [&](size_t, size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) {
-        if (pow_ok(digest, base + i, bits)) {
+    parallel_for(kBatch / 8, 2, [&](size_t, size_t begin, size_t end) {
+      for (size_t g = begin; g < end; ++g) {
+        uint64_t first = base + 8 * g;
+        if (first >= best.load()) return;
+        uint64_t found = block.first_passing8(first, bits);
+        if (found != UINT64_MAX) {
           uint64_t cur = best.load();
-          while (base + i < cur && !best.compare_exchange_weak(cur, base + i)) {
+          while (found < cur && !best.compare_exchange_weak(cur, found)) {
           }
           return;
         }
@@ -122,13 +165,16 @@ void put_words(const QM31& q, uint32_t* out) {
 template <class S>
 std::vector<Digest> leaf_hashes(std::span<const S> codeword, size_t log_coset) {
   constexpr size_t kWords = sizeof(S) / sizeof(uint32_t);
-  size_t coset = size_t{1} << log_coset;
+  size_t coset = size_t{1} << log_coset, width = coset * kWords;
   std::vector<Digest> out(codeword.size() >> log_coset);
-  parallel_for(out.size(), 256, [&](size_t, size_t begin, size_t end) {
-    std::vector<uint32_t> row(coset * kWords);
-    for (size_t t = begin; t < end; ++t) {
-      for (size_t s = 0; s < coset; ++s) put_words(codeword[t * coset + s], row.data() + s * kWords);
-      out[t] = merkle_leaf_hash(row);
+  constexpr size_t kGroup = 64;  // leaves copied into a row buffer at a time
+  parallel_for((out.size() + kGroup - 1) / kGroup, 4, [&](size_t, size_t begin, size_t end) {
+    std::vector<uint32_t> rows(kGroup * width);
+    for (size_t g = begin; g < end; ++g) {
+      size_t first = g * kGroup, count = std::min(kGroup, out.size() - first);
+      for (size_t s = 0; s < count * coset; ++s) put_words(codeword[first * coset + s], rows.data() + s * kWords);
+      merkle_leaf_hashes(std::span<const uint32_t>(rows).first(count * width), width,
+                         std::span<Digest>(out).subspan(first, count));
     }
   });
   return out;

@@ -113,8 +113,20 @@ TEST(Pcs, SingleClaimAccepted) {
   std::mt19937_64 rng(1);
   auto table = random_table(10, 1);
   auto c = claim_on(table, 0, 10, rng);
-  Opened o = prove(PcsConfig::for_tests(), std::move(table), {c});
-  EXPECT_TRUE(verify(o, o.proof).ok()) << verify(o, o.proof).message();
+  auto data = *pcs_commit(PcsConfig::for_tests(), table);
+  Transcript prover = fresh(data.root());
+  auto proof = pcs_open(PcsConfig::for_tests(), data, std::vector<PcsClaim>{c}, prover);
+  ASSERT_TRUE(proof.ok());
+  Transcript verifier = fresh(data.root());
+  Status s = pcs_verify(PcsConfig::for_tests(), 10, data.root(), std::vector<PcsClaim>{c}, *proof, verifier);
+  EXPECT_TRUE(s.ok()) << s.message();
+  // Both sides leave the transcript in the same state, so the caller's protocol can go on.
+  EXPECT_EQ(prover.digest(), verifier.digest());
+  EXPECT_EQ(prover.draw_qm31(), verifier.draw_qm31());
+  Transcript too_large = fresh(data.root());
+  EXPECT_EQ(pcs_verify(PcsConfig::for_tests(), kMaxPcsLogSize + 1, data.root(), std::vector<PcsClaim>{c}, *proof, too_large)
+                .code(),
+            StatusCode::kOutOfRange);
 }
 
 TEST(Pcs, StackedClaimsAccepted) {

@@ -22,8 +22,8 @@ inline constexpr size_t kMaxPcsClaims = size_t{1} << 16;
 struct PcsConfig {
   uint32_t log_blowup = 2;       // rate rho = 2^-log_blowup; at least 1
   uint32_t fold_arity_log = 4;   // variables folded per committed layer (leaf = coset of 2^this)
-  uint32_t num_queries = 125;    // query repetitions
-  uint32_t query_pow_bits = 20;  // grinding before the queries are drawn
+  uint32_t num_queries = 131;    // query repetitions
+  uint32_t query_pow_bits = 16;  // grinding before the queries are drawn
   uint32_t fold_pow_bits = 10;   // grinding before each fold challenge
   uint32_t log_final_size = 8;   // the folded message is sent in the clear at 2^this values
 

@@ -29,6 +29,10 @@ using Digest = std::array<uint8_t, 32>;
 Digest merkle_leaf_hash(std::span<const uint32_t> row);
 // The hash of two children (an inner node).
 Digest merkle_node_hash(const Digest& left, const Digest& right);
+// Many at once (eight in lockstep where the CPU allows): out[i] hashes row i of `rows`
+// (out.size() rows of `width` words), or the children 2i and 2i + 1.
+void merkle_leaf_hashes(std::span<const uint32_t> rows, size_t width, std::span<Digest> out);
+void merkle_node_hashes(std::span<const Digest> children, std::span<Digest> out);
 
 struct MerkleOpening {
   std::vector<Digest> nodes;  // the siblings the verifier cannot recompute, in walk order

@@ -14,8 +14,8 @@
 //   1. the claims as one M31 message: count, then per claim offset, point size, the point's and
 //      the value's coordinates; then alpha is drawn;
 //   2. per fold round: g(0), g(2) of the round polynomial; the fold nonce when fold_pow_bits > 0;
-//      the challenge r; after the last round of every committed layer but the last, that folded
-//      layer's root (mix_root);
+//      the challenge r; and when the round completes a layer's folds and another committed layer
+//      follows, that next layer's root (mix_root);
 //   3. the final message (2^min(n, log_final_size) QM31 coefficients);
 //   4. the query nonce, then num_queries leaf indices of layer 0.
 // Each committed layer folds fold_arity_log variables (the last one possibly fewer); its leaves
@@ -127,8 +127,8 @@ Status pcs_verify(const PcsConfig& config, size_t log_size, const Digest& root, 
 //   u64                      query nonce
 //   u32 n, n x (u32 m, m x u32 words < p; u32 k, k x 32 bytes)   layer openings
 // little endian, a QM31 as its four M31 coordinates. Decoding refuses truncation, trailing bytes,
-// counts larger than the bytes left, non-canonical field elements and more than 64 entries in
-// the per-round and per-layer lists.
+// counts larger than the bytes left, non-canonical field elements, more than 64 entries in the
+// per-round and per-layer lists and a final message above 2^16 values.
 Bytes encode_pcs_proof(const PcsProof& proof);
 StatusOr<PcsProof> decode_pcs_proof(std::span<const uint8_t> bytes);
 
