@@ -1,5 +1,9 @@
 #include "zkcc/proof/fraction_sum.h"
 
+#include <algorithm>
+#include <array>
+
+#include "zkcc/base/parallel.h"
 #include "zkcc/proof/multilinear.h"
 
 namespace zkcc::proof {
@@ -16,12 +20,87 @@ void combine(const std::vector<QM31>& p, const std::vector<QM31>& q, std::vector
   }
 }
 
-std::vector<SumcheckTerm> layer_terms(const QM31& lambda) {
-  // Polynomials: 0 = eq(z, .), 1 = p0, 2 = p1, 3 = q0, 4 = q1.
-  return {{QM31::one(), {0, 1, 4}}, {QM31::one(), {0, 2, 3}}, {lambda, {0, 3, 4}}};
-}
-
 QM31 lerp(const QM31& a, const QM31& b, const QM31& t) { return a + t * (b - a); }
+
+constexpr size_t kParallelThreshold = 1 << 12;
+
+struct LayerResult {
+  SumcheckProof sumcheck;
+  std::vector<QM31> point;
+  QM31 p0, p1, q0, q1;
+};
+
+// The sumcheck of one layer, sum_x eq(z, x) (p0 q1 + p1 q0 + lambda q0 q1) over the halves of the
+// children, with the messages a generic sumcheck_prove over those terms would send but less work: eq(z, x)
+// splits into the bound variables' product (a scalar), eq(z_k, X) (linear, multiplied in at the
+// end) and eq(z_rest, x_rest), so only the quadratic factor is evaluated, at X = 0, 1, 2. When
+// every numerator is one (a LogUp witness's leaves) p0 = p1 = 1 is never stored.
+LayerResult layer_sumcheck(std::span<const QM31> z, std::span<const QM31> cp, std::span<const QM31> cq,
+                           bool ones, const QM31& lambda, Transcript& transcript) {
+  const size_t h = cq.size() / 2;
+  std::vector<QM31> p0, p1;
+  if (!ones) {
+    p0.assign(cp.begin(), cp.begin() + static_cast<std::ptrdiff_t>(h));
+    p1.assign(cp.begin() + static_cast<std::ptrdiff_t>(h), cp.end());
+  }
+  std::vector<QM31> q0(cq.begin(), cq.begin() + static_cast<std::ptrdiff_t>(h));
+  std::vector<QM31> q1(cq.begin() + static_cast<std::ptrdiff_t>(h), cq.end());
+  LayerResult out;
+  QM31 scale = QM31::one();  // eq over the variables bound so far
+  const QM31 one = QM31::one(), two = one + one;
+  for (size_t k = 0; k < z.size(); ++k) {
+    const size_t half = q0.size() / 2;
+    const std::vector<QM31> eq = eq_table(z.subspan(k + 1));
+    using Acc = std::array<QM31, 3>;
+    std::vector<Acc> partial(parallel_chunks(half, kParallelThreshold), Acc{});
+    parallel_for(half, kParallelThreshold, [&](size_t chunk, size_t begin, size_t end) {
+      Acc acc{};
+      for (size_t i = begin; i < end; ++i) {
+        const QM31 a0 = q0[i], a1 = q0[i + half], b0 = q1[i], b1 = q1[i + half];
+        const QM31 a2 = a1 + a1 - a0, b2 = b1 + b1 - b0;
+        QM31 f0, f1, f2;
+        if (ones) {
+          f0 = a0 + b0 + lambda * a0 * b0;
+          f1 = a1 + b1 + lambda * a1 * b1;
+          f2 = a2 + b2 + lambda * a2 * b2;
+        } else {
+          const QM31 c0 = p0[i], c1 = p0[i + half], d0 = p1[i], d1 = p1[i + half];
+          const QM31 c2 = c1 + c1 - c0, d2 = d1 + d1 - d0;
+          f0 = c0 * b0 + a0 * (d0 + lambda * b0);
+          f1 = c1 * b1 + a1 * (d1 + lambda * b1);
+          f2 = c2 * b2 + a2 * (d2 + lambda * b2);
+        }
+        acc[0] += eq[i] * f0;
+        acc[1] += eq[i] * f1;
+        acc[2] += eq[i] * f2;
+      }
+      partial[chunk] = acc;
+    });
+    Acc hx{};
+    for (const Acc& a : partial) {
+      for (size_t x = 0; x < 3; ++x) hx[x] += a[x];
+    }
+    const QM31 h3 = hx[0] - (hx[1] + hx[1] + hx[1]) + (hx[2] + hx[2] + hx[2]);
+    // eq(z_k, X) = 1 - z_k - X + 2 z_k X at X = 0, 2, 3.
+    const QM31 zk = z[k];
+    std::vector<QM31> msg = {scale * (one - zk) * hx[0], scale * (zk + zk + zk - one) * hx[2],
+                             scale * (zk + zk + zk + zk + zk - two) * h3};
+    transcript.mix_qm31s(msg);
+    const QM31 r = transcript.draw_qm31();
+    scale *= one - zk - r + two * zk * r;
+    std::vector<QM31>* polys[] = {&q0, &q1, &p0, &p1};
+    for (std::vector<QM31>* poly : polys) {
+      if (!poly->empty()) fix_first_variable(*poly, r);
+    }
+    out.sumcheck.rounds.push_back(std::move(msg));
+    out.point.push_back(r);
+  }
+  out.p0 = ones ? one : p0[0];
+  out.p1 = ones ? one : p1[0];
+  out.q0 = q0[0];
+  out.q1 = q1[0];
+  return out;
+}
 
 }  // namespace
 
@@ -41,23 +120,13 @@ StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::v
   const QM31 totals[] = {proof.p_total, proof.q_total};
   transcript.mix_qm31s(totals);
 
+  // A LogUp witness has all leaf numerators one: its leaf layer skips them.
+  const bool leaf_ones = std::all_of(ps[0].begin(), ps[0].end(), [](const QM31& v) { return v == QM31::one(); });
   std::vector<QM31> z;  // the claim's point on the current parent layer
   for (size_t l = num_vars; l-- > 0;) {
-    const auto& cp = ps[l];
-    const auto& cq = qs[l];
-    size_t h = cp.size() / 2;
     QM31 lambda = transcript.draw_qm31();
-    std::vector<std::vector<QM31>> polys = {
-        eq_table(z),
-        std::vector<QM31>(cp.begin(), cp.begin() + static_cast<std::ptrdiff_t>(h)),
-        std::vector<QM31>(cp.begin() + static_cast<std::ptrdiff_t>(h), cp.end()),
-        std::vector<QM31>(cq.begin(), cq.begin() + static_cast<std::ptrdiff_t>(h)),
-        std::vector<QM31>(cq.begin() + static_cast<std::ptrdiff_t>(h), cq.end()),
-    };
-    auto terms = layer_terms(lambda);
-    ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), terms, transcript));
-    FractionLayerProof layer{std::move(sc.proof), sc.final_evals[1], sc.final_evals[2], sc.final_evals[3],
-                             sc.final_evals[4]};
+    LayerResult sc = layer_sumcheck(z, ps[l], qs[l], l == 0 && leaf_ones, lambda, transcript);
+    FractionLayerProof layer{std::move(sc.sumcheck), sc.p0, sc.p1, sc.q0, sc.q1};
     const QM31 halves[] = {layer.p0, layer.p1, layer.q0, layer.q1};
     transcript.mix_qm31s(halves);
     QM31 mu = transcript.draw_qm31();

@@ -1,0 +1,362 @@
+// Range proof over a committed table (protocol in table_range.h). Prover and verifier derive the
+// same plan from the public segments: the lookup pieces, their places and tags, and the layout of
+// the auxiliary table.
+#include "zkcc/proof/table_range.h"
+
+#include <algorithm>
+#include <bit>
+#include <numeric>
+#include <string>
+
+#include "zkcc/proof/multilinear.h"
+
+namespace zkcc::proof {
+namespace {
+
+constexpr unsigned kLimbBits = 16;
+constexpr size_t kMaxPack = 4;
+constexpr size_t kNoLimb = SIZE_MAX;
+
+enum class PieceKind { kDirect, kLow, kHigh };
+
+// One block of lookup rows: a segment looked up directly, or one of its limbs.
+struct Piece {
+  size_t segment = 0;
+  PieceKind kind = PieceKind::kDirect;
+  unsigned width = 0;  // bits per looked-up value
+  size_t pack = 1;     // values per row
+  size_t rows = 0;
+  size_t offset = 0;   // in the combined column
+  size_t tag = 0;      // the table piece (index + 1) it is looked up in
+  size_t aux_offset = kNoLimb;  // a limb's place in the aux table
+};
+
+// A (width, pack) table: every tuple of `pack` digits of `width` bits; width 0 is the zero row.
+struct TablePiece {
+  unsigned width = 0;
+  size_t pack = 0;
+  size_t rows = 0;
+  size_t offset = 0;
+  size_t tag = 0;
+};
+
+struct Plan {
+  std::vector<Piece> witness;  // largest first: the order of the stated values
+  size_t w_total = 0, spare = 0;
+  std::vector<TablePiece> table;
+  size_t t_total = 0;
+  size_t columns = 0;  // 1 + the largest pack
+  size_t m_offset = 0;
+  size_t aux_log_size = 0;
+  size_t stated = 0;   // how many values the proof states
+};
+
+size_t pack_for(unsigned bits, size_t size) {
+  size_t pack = bits <= 4 ? 4 : bits <= 8 ? 2 : 1;
+  return std::min(pack, size);
+}
+
+template <typename P>
+size_t place(std::vector<P>& pieces) {
+  std::stable_sort(pieces.begin(), pieces.end(), [](const P& a, const P& b) { return a.rows > b.rows; });
+  size_t at = 0;
+  for (P& p : pieces) {
+    p.offset = at;  // a multiple of p.rows: every earlier size is a larger power of two
+    at += p.rows;
+  }
+  return at;
+}
+
+StatusOr<Plan> make_plan(std::span<const RangeSegment> segments) {
+  Plan plan;
+  std::vector<std::pair<unsigned, size_t>> kinds;  // (width, pack), tag = index + 1
+  auto tag_of = [&](unsigned width, size_t pack) {
+    auto it = std::find(kinds.begin(), kinds.end(), std::make_pair(width, pack));
+    if (it == kinds.end()) it = kinds.insert(kinds.end(), {width, pack});
+    return static_cast<size_t>(it - kinds.begin()) + 1;
+  };
+  for (size_t k = 0; k < segments.size(); ++k) {
+    const RangeSegment& s = segments[k];
+    if (s.bits <= kLimbBits) {
+      const size_t pack = pack_for(s.bits, s.size);
+      plan.witness.push_back({k, PieceKind::kDirect, s.bits, pack, s.size / pack, 0, tag_of(s.bits, pack), kNoLimb});
+    } else {
+      plan.witness.push_back({k, PieceKind::kLow, kLimbBits, 1, s.size, 0, tag_of(kLimbBits, 1), kNoLimb});
+      plan.witness.push_back({k, PieceKind::kHigh, s.bits - kLimbBits, 1, s.size, 0, tag_of(s.bits - kLimbBits, 1), kNoLimb});
+    }
+  }
+  const size_t used = place(plan.witness);
+  plan.w_total = std::bit_ceil(std::max<size_t>(used, 2));
+  plan.spare = plan.w_total - used;
+
+  size_t max_pack = 1;
+  for (size_t t = 0; t < kinds.size(); ++t) {
+    auto [width, pack] = kinds[t];
+    plan.table.push_back({width, pack, size_t{1} << (width * pack), 0, t + 1});
+    max_pack = std::max(max_pack, pack);
+  }
+  if (plan.spare > 0) plan.table.push_back({0, 0, 1, 0, 0});
+  plan.t_total = std::bit_ceil(std::max<size_t>(place(plan.table), 2));
+  plan.columns = 1 + max_pack;
+
+  // The aux table: the multiplicities, then each limb.
+  std::vector<size_t> sizes = {plan.t_total};
+  for (const Piece& p : plan.witness) {
+    if (p.kind != PieceKind::kDirect) sizes.push_back(p.rows);
+    plan.stated += p.pack;
+  }
+  ZKCC_ASSIGN_OR_RETURN(PcsStackLayout aux, pcs_stack_layout(sizes));
+  plan.m_offset = aux.offsets[0];
+  size_t next = 1;
+  for (Piece& p : plan.witness) {
+    if (p.kind != PieceKind::kDirect) p.aux_offset = aux.offsets[next++];
+  }
+  plan.aux_log_size = std::max<size_t>(aux.log_size, 1);
+  return plan;
+}
+
+void mix_statement(Transcript& t, size_t table_log_size, std::span<const RangeSegment> segments) {
+  std::vector<M31> msg = {M31::from_u64(table_log_size), M31::from_u64(segments.size())};
+  for (const RangeSegment& s : segments) {
+    msg.push_back(M31::from_u64(s.offset));
+    msg.push_back(M31::from_u64(s.size));
+    msg.push_back(M31::from_u64(s.bits));
+  }
+  t.mix_m31s(msg);
+}
+
+M31 shift_of(unsigned bits) { return M31::from_u64(uint64_t{1} << (bits - 1)); }
+
+// eq(hi, index): selects the block `index` of a piece's size.
+QM31 eq_index(std::span<const QM31> hi, size_t index) {
+  QM31 e = QM31::one();
+  for (size_t j = 0; j < hi.size(); ++j) {
+    const bool bit = (index >> (hi.size() - 1 - j)) & 1;
+    e *= bit ? hi[j] : QM31::one() - hi[j];
+  }
+  return e;
+}
+
+// The extension of x -> x (as an integer) at a point, most significant coordinate first.
+QM31 index_mle(std::span<const QM31> point) {
+  QM31 v = QM31::zero();
+  for (const QM31& x : point) v = v + v + x;
+  return v;
+}
+
+// A piece's selector at `point` and its own (trailing) coordinates.
+struct Local {
+  QM31 sel;
+  std::span<const QM31> lo;
+};
+Local local(std::span<const QM31> point, size_t offset, size_t rows) {
+  const size_t lo_vars = static_cast<size_t>(std::countr_zero(rows));
+  return {eq_index(point.first(point.size() - lo_vars), offset / rows), point.subspan(point.size() - lo_vars)};
+}
+
+// Checks the LogUp's column claims against the stated values (witness side) and the tables the
+// verifier knows (table side).
+Status check_columns(const Plan& plan, const LogupClaims& c, std::span<const QM31> stated) {
+  std::vector<QM31> want(plan.columns, QM31::zero());
+  size_t at = 0;
+  for (const Piece& p : plan.witness) {
+    const Local l = local(c.witness_point, p.offset, p.rows);
+    want[0] += l.sel * M31::from_u64(p.tag);
+    for (size_t j = 0; j < p.pack; ++j) want[1 + j] += l.sel * stated[at++];
+  }
+  for (size_t k = 0; k < plan.columns; ++k) {
+    if (want[k] != c.witness_evals[k]) {
+      return invalid_argument("table range: the stated values do not match the lookup's witness column " + std::to_string(k));
+    }
+  }
+  std::fill(want.begin(), want.end(), QM31::zero());
+  for (const TablePiece& p : plan.table) {
+    const Local l = local(c.table_point, p.offset, p.rows);
+    want[0] += l.sel * M31::from_u64(p.tag);
+    for (size_t j = 0; j < p.pack; ++j) {
+      // Digit j of a row index holds its bits w j .. w j + w - 1: w coordinates from the end.
+      want[1 + j] += l.sel * index_mle(l.lo.subspan(l.lo.size() - p.width * (j + 1), p.width));
+    }
+  }
+  for (size_t k = 0; k < plan.columns; ++k) {
+    if (want[k] != c.table_evals[k]) {
+      return invalid_argument("table range: the lookup's table column " + std::to_string(k) + " claim is false");
+    }
+  }
+  return ok_status();
+}
+
+struct Claims {
+  std::vector<PcsClaim> table;
+  std::vector<PcsClaim> aux;
+};
+
+// Turns the stated values into claims on the committed data: a packed piece's 2^j column values
+// at its point z are the segment's extension at (z, c) for c < 2^j, folded with r into one claim
+// at (z, r[0..j)); the limbs of a wide segment are claims on the aux table, and their sum at the
+// common point a claim on the segment.
+Claims make_claims(const Plan& plan, std::span<const RangeSegment> segments, const LogupClaims& c,
+                   std::span<const QM31> stated, std::span<const QM31> r) {
+  Claims out;
+  out.aux.push_back({plan.m_offset, c.table_point, c.multiplicity_eval});
+  std::vector<QM31> low(segments.size()), high(segments.size());
+  std::vector<std::vector<QM31>> limb_point(segments.size());
+  size_t at = 0;
+  for (const Piece& p : plan.witness) {
+    const Local l = local(c.witness_point, p.offset, p.rows);
+    const RangeSegment& s = segments[p.segment];
+    if (p.kind == PieceKind::kDirect) {
+      const size_t j = static_cast<size_t>(std::countr_zero(p.pack));
+      auto rj = r.first(j);
+      std::vector<QM31> eq = eq_table(rj);
+      QM31 v = -QM31::from_m31(shift_of(s.bits));
+      for (size_t k = 0; k < p.pack; ++k) v += eq[k] * stated[at + k];
+      std::vector<QM31> point(l.lo.begin(), l.lo.end());
+      point.insert(point.end(), rj.begin(), rj.end());
+      out.table.push_back({s.offset, std::move(point), v});
+    } else {
+      out.aux.push_back({p.aux_offset, std::vector<QM31>(l.lo.begin(), l.lo.end()), stated[at]});
+      (p.kind == PieceKind::kLow ? low : high)[p.segment] = stated[at];
+      limb_point[p.segment].assign(l.lo.begin(), l.lo.end());  // the same for both limbs (same rows)
+    }
+    at += p.pack;
+  }
+  for (size_t k = 0; k < segments.size(); ++k) {
+    if (segments[k].bits <= kLimbBits) continue;
+    QM31 v = low[k] + high[k] * M31::from_u64(uint64_t{1} << kLimbBits) - QM31::from_m31(shift_of(segments[k].bits));
+    out.table.push_back({segments[k].offset, std::move(limb_point[k]), v});
+  }
+  return out;
+}
+
+int64_t as_signed(M31 v) {
+  const uint32_t x = v.value();
+  return x > (M31::kModulus - 1) / 2 ? static_cast<int64_t>(x) - M31::kModulus : static_cast<int64_t>(x);
+}
+
+}  // namespace
+
+Status check_range_segments(size_t table_log_size, std::span<const RangeSegment> segments) {
+  if (table_log_size > kMaxPcsLogSize) return out_of_range("table range: the table is larger than 2^" + std::to_string(kMaxPcsLogSize));
+  if (segments.empty()) return invalid_argument("table range: no segments");
+  if (segments.size() > kMaxRangeSegments) return out_of_range("table range: too many segments");
+  const size_t n = size_t{1} << table_log_size;
+  for (size_t k = 0; k < segments.size(); ++k) {
+    const RangeSegment& s = segments[k];
+    const std::string name = "table range: segment " + std::to_string(k);
+    if (s.bits < 1 || s.bits > kMaxRangeBits) return invalid_argument(name + " has " + std::to_string(s.bits) + " bits (1 to 30)");
+    if (s.size == 0 || !std::has_single_bit(s.size)) return invalid_argument(name + " size is not a power of two");
+    if (s.offset % s.size != 0) return invalid_argument(name + " offset is not a multiple of its size");
+    if (s.size > n || s.offset > n - s.size) return out_of_range(name + " lies outside the table");
+  }
+  std::vector<size_t> order(segments.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return segments[a].offset < segments[b].offset; });
+  for (size_t i = 1; i < order.size(); ++i) {
+    const RangeSegment& a = segments[order[i - 1]];
+    if (a.offset + a.size > segments[order[i]].offset) {
+      return invalid_argument("table range: segments " + std::to_string(order[i - 1]) + " and " + std::to_string(order[i]) +
+                              " overlap");
+    }
+  }
+  return ok_status();
+}
+
+StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsProverData& table,
+                                            std::span<const RangeSegment> segments, Transcript& transcript) {
+  ZKCC_RETURN_IF_ERROR(check_range_segments(table.log_size(), segments));
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(segments));
+  const std::span<const M31> data = table.table();
+
+  // Shifted values, checked; lookup columns, limbs and multiplicities.
+  std::vector<Column> witness(plan.columns, Column(plan.w_total)), lut(plan.columns, Column(plan.t_total));
+  std::vector<uint32_t> counts(plan.t_total);
+  std::vector<M31> aux(size_t{1} << plan.aux_log_size);
+  std::vector<size_t> table_offset(plan.table.size() + 1);
+  for (const TablePiece& p : plan.table) table_offset[p.tag] = p.offset;
+  for (const Piece& p : plan.witness) {
+    const RangeSegment& s = segments[p.segment];
+    const int64_t shift = int64_t{1} << (s.bits - 1);
+    std::fill_n(witness[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, M31::from_u64(p.tag));
+    for (size_t row = 0; row < p.rows; ++row) {
+      uint64_t index = 0;
+      for (size_t j = 0; j < p.pack; ++j) {
+        const size_t at = s.offset + row * p.pack + j;
+        const int64_t v = as_signed(data[at]);
+        const int64_t shifted = v + shift;
+        if (shifted < 0 || shifted >= 2 * shift) {
+          return out_of_range("table range: entry " + std::to_string(at) + " = " + std::to_string(v) + " is outside [" +
+                              std::to_string(-shift) + ", " + std::to_string(shift) + ") of segment " +
+                              std::to_string(p.segment));
+        }
+        uint64_t digit = static_cast<uint64_t>(shifted);
+        if (p.kind == PieceKind::kLow) digit &= (uint64_t{1} << kLimbBits) - 1;
+        if (p.kind == PieceKind::kHigh) digit >>= kLimbBits;
+        witness[1 + j][p.offset + row] = M31::from_u64(digit);
+        if (p.kind != PieceKind::kDirect) aux[p.aux_offset + row] = M31::from_u64(digit);
+        index |= digit << (p.width * j);
+      }
+      ++counts[table_offset[p.tag] + index];
+    }
+  }
+  for (const TablePiece& p : plan.table) {
+    std::fill_n(lut[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, M31::from_u64(p.tag));
+    const uint64_t mask = (uint64_t{1} << p.width) - 1;
+    for (size_t x = 0; x < p.rows; ++x) {
+      for (size_t j = 0; j < p.pack; ++j) lut[1 + j][p.offset + x] = M31::from_u64((x >> (p.width * j)) & mask);
+    }
+    if (p.tag == 0) counts[p.offset] = static_cast<uint32_t>(plan.spare);
+  }
+  Column m(plan.t_total);
+  for (size_t i = 0; i < m.size(); ++i) m[i] = M31::from_u32(counts[i]);
+  std::copy(m.begin(), m.end(), aux.begin() + static_cast<std::ptrdiff_t>(plan.m_offset));
+
+  mix_statement(transcript, table.log_size(), segments);
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData aux_data, pcs_commit(config, std::move(aux)));
+  TableRangeProof proof;
+  proof.aux_root = aux_data.root();
+  mix_root(transcript, proof.aux_root);
+
+  ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, lut, m, transcript));
+  proof.logup = std::move(lu.proof);
+  const LogupClaims c{lu.witness_point, proof.logup.witness_evals, lu.table_point, proof.logup.table_evals,
+                      proof.logup.multiplicity_eval};
+  for (const Piece& p : plan.witness) {
+    const Local l = local(c.witness_point, p.offset, p.rows);
+    for (size_t j = 0; j < p.pack; ++j) {
+      proof.stated.push_back(fold_trailing(std::span<const M31>(witness[1 + j]).subspan(p.offset, p.rows), l.lo)[0]);
+    }
+  }
+  transcript.mix_qm31s(proof.stated);
+  const std::vector<QM31> r = transcript.draw_qm31s(2);
+  Claims claims = make_claims(plan, segments, c, proof.stated, r);
+  ZKCC_ASSIGN_OR_RETURN(proof.table_opening, pcs_open(config, table, claims.table, transcript));
+  ZKCC_ASSIGN_OR_RETURN(proof.aux_opening, pcs_open(config, aux_data, claims.aux, transcript));
+  return proof;
+}
+
+Status verify_table_range(const PcsConfig& config, size_t table_log_size, const Digest& table_root,
+                          std::span<const RangeSegment> segments, const TableRangeProof& proof,
+                          Transcript& transcript) {
+  ZKCC_RETURN_IF_ERROR(check_range_segments(table_log_size, segments));
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(segments));
+  if (proof.stated.size() != plan.stated) {
+    return invalid_argument("table range: the proof states " + std::to_string(proof.stated.size()) + " values, expected " +
+                            std::to_string(plan.stated));
+  }
+  mix_statement(transcript, table_log_size, segments);
+  mix_root(transcript, proof.aux_root);
+  auto lu = logup_verify(static_cast<size_t>(std::countr_zero(plan.w_total)),
+                         static_cast<size_t>(std::countr_zero(plan.t_total)), plan.columns, proof.logup, transcript);
+  if (!lu.ok()) return lu.status().with_context("table range");
+  ZKCC_RETURN_IF_ERROR(check_columns(plan, *lu, proof.stated));
+  transcript.mix_qm31s(proof.stated);
+  const std::vector<QM31> r = transcript.draw_qm31s(2);
+  Claims claims = make_claims(plan, segments, *lu, proof.stated, r);
+  ZKCC_RETURN_IF_ERROR(pcs_verify(config, table_log_size, table_root, claims.table, proof.table_opening, transcript)
+                           .with_context("table range: table opening"));
+  return pcs_verify(config, plan.aux_log_size, proof.aux_root, claims.aux, proof.aux_opening, transcript)
+      .with_context("table range: aux opening");
+}
+
+}  // namespace zkcc::proof
