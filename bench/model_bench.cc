@@ -90,9 +90,7 @@ Status bench(const std::string& model_path, const std::string& calibration_path)
   });
   ZKCC_RETURN_IF_ERROR(status);
   // The verifier holds the architecture and the model commitment's root: no weight, no input.
-  ZKCC_ASSIGN_OR_RETURN(proof::GraphCircuit verifier,
-                        proof::GraphCircuit::build_for_verifier(
-                            std::make_shared<const model::QuantizedGraph>(model::architecture_of(q)), circuit.model_root()));
+  ZKCC_ASSIGN_OR_RETURN(proof::GraphCircuit verifier, proof::GraphCircuit::build_for_verifier(circuit.model_commitment()));
   double verify_ms = mean_ms([&] {
     proof::Transcript tr(seed);
     Status s = proof::graph_verify(verifier, nullptr, outputs, proof, tr);

@@ -85,9 +85,20 @@ struct ProveArgs {
   double input_range = 1.0;  // the interval default's input range
   std::string job_id, worker = "0x0", sage_amount = "0";
   std::string out;
+  bool public_input = false;  // write input.json and let the verifier check against it
   bool json = false;
 };
 int prove(const ProveArgs& args);
+
+// Quantizes a model and commits to its weights once: writes the public commitment (what a
+// verifier registers, model.zkq of every proof directory) and prints the model commitment.
+struct CommitArgs {
+  std::string model, calibration;
+  double input_range = 1.0;
+  std::string out;
+  bool json = false;
+};
+int commit(const CommitArgs& args);
 
 struct VerifyArgs {
   std::string dir;

@@ -170,10 +170,19 @@ int main(int argc, char** argv) {
   prove->add_option("--worker", pr.worker, "The worker's Starknet address for the receipt and verify_and_pay")->capture_default_str();
   prove->add_option("--sage-amount", pr.sage_amount, "verify_and_pay's sage_amount (u256)")->capture_default_str();
   prove->add_option("--out", pr.out, "The proof directory to write (created if missing)")->required();
+  prove->add_flag("--public-input", pr.public_input,
+                  "Reveal the input (input.json) instead of committing to it; by default the input stays private");
+
+  auto* commit = app.add_subcommand("commit", "Quantize a model and commit to its weights once; write the model commitment a verifier registers");
+  zkcc::cli::CommitArgs cm;
+  commit->add_option("--model", cm.model, "The ONNX model")->required();
+  commit->add_option("--calibration", cm.calibration, "A JSON array of inputs to choose the quantization scales from (as for prove)");
+  commit->add_option("--input-range", cm.input_range, "Without --calibration: the range R of the input's elements")->capture_default_str();
+  commit->add_option("--out", cm.out, "Where to write the model commitment (model.zkq: no weight)")->required();
 
   auto* verify = app.add_subcommand("verify", "Verify a proof directory offline: the proof, the evidence, every binding, the receipt and the calldata");
   zkcc::cli::VerifyArgs vf;
-  verify->add_option("DIR", vf.dir, "The proof directory (from prove)")->required();
+  verify->add_option("DIR", vf.dir, "The proof directory (from prove), or a server's job result (JSON)")->required();
   add_trust_options(verify, vf.roots_dir, vf.policy_file, vf.at);
   verify->add_option("--model-commitment", vf.model_commitment, "Require this model commitment (prove --json prints it)");
 
@@ -201,7 +210,7 @@ int main(int argc, char** argv) {
   std::string report_file;
   h_report->add_option("FILE", report_file, "File of raw bytes, or - for standard input")->required();
 
-  for (auto* sub : {detect, selfcheck, verify_ev, fetch, attest, prove, verify, verify_b, inspect, hash, h_pos, h_single, h_many, h_report}) {
+  for (auto* sub : {detect, selfcheck, verify_ev, fetch, attest, prove, commit, verify, verify_b, inspect, hash, h_pos, h_single, h_many, h_report}) {
     sub->add_flag("--json", json, "Print machine-readable JSON");
   }
 
@@ -225,8 +234,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*selfcheck) return self_check(json);
-  ev.json = fc.json = at.json = vb.json = pr.json = vf.json = json;
+  ev.json = fc.json = at.json = vb.json = pr.json = vf.json = cm.json = json;
   if (*prove) return zkcc::cli::prove(pr);
+  if (*commit) return zkcc::cli::commit(cm);
   if (*verify) return zkcc::cli::verify(vf);
   if (*attest) return zkcc::cli::attest(at);
   if (*inspect) return zkcc::cli::inspect_model(inspect_file, json);

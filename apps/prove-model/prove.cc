@@ -2,6 +2,7 @@
 // the offline check of such a directory.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -12,7 +13,9 @@
 #include "cli.h"
 #include "zkcc/base/bytes.h"
 #include "zkcc/model/input_json.h"
+#include "zkcc/model/quantized_graph.h"
 #include "zkcc/pipeline/job.h"
+#include "zkcc/service/result.h"
 #include "zkcc/starknet/calldata.h"
 
 namespace zkcc::cli {
@@ -58,7 +61,51 @@ StatusOr<Felt252> felt_option(const std::string& value, const char* name) {
   return f;
 }
 
+StatusOr<model::QuantizedGraph> load_quantized(const std::string& model, const std::string& calibration,
+                                               double input_range) {
+  auto onnx = read_file(model, size_t{1} << 31);
+  if (!onnx.ok()) return onnx.status();
+  pipeline::ModelOptions model_options;
+  model_options.input_range = input_range;
+  if (!calibration.empty()) {
+    auto cal = read_file(calibration, size_t{1} << 30);
+    if (!cal.ok()) return cal.status();
+    model_options.calibration_json = text_of(*cal);
+  }
+  auto graph = pipeline::load_model(*onnx, model_options);
+  if (!graph.ok()) return graph.status().with_context(model);
+  return graph;
+}
+
+Status write_bytes(const std::string& path, const Bytes& bytes) {
+  return write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
 }  // namespace
+
+int commit(const CommitArgs& a) {
+  Progress progress(a.json);
+  progress.stage("importing and quantizing " + a.model);
+  auto graph = load_quantized(a.model, a.calibration, a.input_range);
+  if (!graph.ok()) return fail(graph.status());
+  progress.stage("committing to the weights and proving their ranges");
+  auto loaded = pipeline::prepare_model(std::move(*graph));
+  if (!loaded.ok()) return fail(loaded.status());
+  const Bytes bytes = proof::encode_model_commitment(loaded->circuit.model_commitment());
+  if (Status s = write_bytes(a.out, bytes); !s.ok()) return fail(s);
+  progress.done();
+  nlohmann::json summary = {{"model_commitment", loaded->commitment.to_hex()},
+                            {"out", a.out},
+                            {"bytes", bytes.size()},
+                            {"parameters", model::parameter_count(*loaded->graph)}};
+  if (a.json) {
+    std::cout << summary.dump(2) << "\n";
+  } else {
+    std::cout << "model commitment " << loaded->commitment.to_hex() << "\nwrote " << a.out << " (" << bytes.size()
+              << " bytes: the architecture, the weights' root and their range proof; no weight)\n";
+  }
+  return 0;
+}
 
 int prove(const ProveArgs& a) {
   Progress progress(a.json);
@@ -77,17 +124,8 @@ int prove(const ProveArgs& a) {
   }
 
   progress.stage("importing and quantizing " + a.model);
-  auto onnx = read_file(a.model, size_t{1} << 31);
-  if (!onnx.ok()) return fail(onnx.status());
-  pipeline::ModelOptions model_options;
-  model_options.input_range = a.input_range;
-  if (!a.calibration.empty()) {
-    auto cal = read_file(a.calibration, size_t{1} << 30);
-    if (!cal.ok()) return fail(cal.status());
-    model_options.calibration_json = text_of(*cal);
-  }
-  auto graph = pipeline::load_model(*onnx, model_options);
-  if (!graph.ok()) return fail(graph.status().with_context(a.model));
+  auto graph = load_quantized(a.model, a.calibration, a.input_range);
+  if (!graph.ok()) return fail(graph.status());
   auto input_text = read_file(a.input, size_t{1} << 30);
   if (!input_text.ok()) return fail(input_text.status());
   auto input = model::parse_input_json(text_of(*input_text), graph->values[0].shape);
@@ -104,9 +142,11 @@ int prove(const ProveArgs& a) {
   options.worker = *worker;
   options.sage_amount = *sage;
   options.now = static_cast<uint64_t>(std::time(nullptr));
+  options.public_input = a.public_input;
   options.progress = [&](std::string_view stage, size_t done, size_t total) {
     if (stage == "prove") progress.step("proving", done, total);
   };
+  progress.stage("committing to the weights");
   auto loaded = pipeline::prepare_model(std::move(*graph));
   if (!loaded.ok()) return fail(loaded.status());
   auto package = pipeline::prove_job(*loaded, *input, options);
@@ -119,12 +159,12 @@ int prove(const ProveArgs& a) {
   size_t total_bytes = 0;
   const std::map<std::string, Bytes> files = pipeline::package_files(*package);
   for (const auto& [name, bytes] : files) {
-    std::string path = (fs::path(a.out) / name).string();
-    if (Status s = write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-        !s.ok()) {
-      return fail(s);
-    }
+    if (Status s = write_bytes((fs::path(a.out) / name).string(), bytes); !s.ok()) return fail(s);
     total_bytes += bytes.size();
+  }
+  // A file of an earlier proof (input.json of a public input) must not sit beside this one.
+  for (const char* name : pipeline::kPackageFiles) {
+    if (!files.count(name)) fs::remove(fs::path(a.out) / name, ec);
   }
   progress.done();
 
@@ -140,6 +180,8 @@ int prove(const ProveArgs& a) {
                             {"statement", r.statement.to_hex()},
                             {"combined_hash", r.tee_attestation_hash.to_hex()},
                             {"model_commitment", r.compute.model_commitment.to_hex()},
+                            {"input", package->public_input ? "public" : "private"},
+                            {"input_commitment", r.compute.input_commitment.to_hex()},
                             {"proof_hash", r.proof_digest.to_hex()},
                             {"receipt_hash", receipt::receipt_hash(r).to_hex()},
                             {"proof_bytes", package->proof.size()},
@@ -170,10 +212,26 @@ int verify(const VerifyArgs& a) {
     expected_model = *m;
   }
   std::map<std::string, Bytes> files;
-  for (const char* name : pipeline::kPackageFiles) {
-    auto bytes = read_file((fs::path(a.dir) / name).string(), size_t{1} << 31);
-    if (!bytes.ok()) return fail(bytes.status());
-    files[name] = std::move(*bytes);
+  std::error_code ec;
+  if (fs::is_regular_file(a.dir, ec)) {
+    // A server's job result (GET /api/v1/jobs/ID/result): the same files in one JSON document.
+    auto text = read_file(a.dir, size_t{1} << 31);
+    if (!text.ok()) return fail(text.status());
+    auto doc = nlohmann::json::parse(text_of(*text), nullptr, false);
+    if (doc.is_discarded()) return fail(invalid_argument(a.dir + " is neither a proof directory nor a JSON result"));
+    auto from_result = service::result_files(doc, nullptr);
+    if (!from_result.ok()) return fail(from_result.status().with_context(a.dir));
+    files = std::move(*from_result);
+  } else {
+    for (const char* name : pipeline::kPackageFiles) {
+      const fs::path path = fs::path(a.dir) / name;
+      const bool required = std::any_of(std::begin(pipeline::kRequiredPackageFiles), std::end(pipeline::kRequiredPackageFiles),
+                                        [&](const char* r) { return std::string_view(r) == name; });
+      if (!required && !fs::exists(path, ec)) continue;  // input.json: only for a public input
+      auto bytes = read_file(path.string(), size_t{1} << 31);
+      if (!bytes.ok()) return fail(bytes.status());
+      files[name] = std::move(*bytes);
+    }
   }
   auto package = pipeline::parse_package(files);
   if (!package.ok()) return fail(package.status().with_context(a.dir));

@@ -24,12 +24,21 @@ Felt252 short_string(std::string_view s) {
 
 }  // namespace
 
-Felt252 model_commitment(const QuantizedGraph& graph) {
-  const Bytes encoding = encode_graph(graph);
+Felt252 model_commitment(const QuantizedGraph& graph, std::span<const uint8_t, 32> weights_root) {
+  const Bytes encoding = encode_graph(architecture_of(graph));
   const hash::Sha256Digest d = hash::sha256(encoding);
-  const Felt252 hi = hash::bytes_to_felts(std::span(d).first(16))[0];
-  const Felt252 lo = hash::bytes_to_felts(std::span(d).subspan(16))[0];
-  const Felt252 xs[] = {short_string("zkcc-model-v2"), Felt252::from_u64(encoding.size()), hi, lo};
+  const Felt252 xs[] = {short_string("zkcc-model-v3"),
+                        hash::bytes_to_felts(weights_root.first(16))[0],
+                        hash::bytes_to_felts(weights_root.subspan(16))[0],
+                        Felt252::from_u64(encoding.size()),
+                        hash::bytes_to_felts(std::span(d).first(16))[0],
+                        hash::bytes_to_felts(std::span(d).subspan(16))[0]};
+  return hash::poseidon_hash_many(xs);
+}
+
+Felt252 committed_input_commitment(std::span<const uint8_t, 32> root) {
+  const Felt252 xs[] = {short_string("zkcc-input-v2"), hash::bytes_to_felts(root.first(16))[0],
+                        hash::bytes_to_felts(root.subspan(16))[0]};
   return hash::poseidon_hash_many(xs);
 }
 

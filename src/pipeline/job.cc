@@ -39,7 +39,7 @@ StatusOr<LoadedModel> prepare_model(model::QuantizedGraph graph) {
   LoadedModel m;
   m.graph = std::make_shared<const model::QuantizedGraph>(std::move(graph));
   ZKCC_ASSIGN_OR_RETURN(m.circuit, proof::GraphCircuit::build(m.graph));
-  m.commitment = model::model_commitment(*m.graph);
+  m.commitment = proof::model_commitment_felt(m.circuit.model_commitment());
   return m;
 }
 
@@ -74,11 +74,11 @@ Felt252 payment_commitment(const receipt::ComputeReceipt& r, const starknet::U25
   return hash::poseidon_hash_many(xs);
 }
 
-Commitments commit(const Felt252& model_c, const model::IntTensor& input, std::span<const model::IntTensor> outputs,
+Commitments commit(const Felt252& model_c, const Felt252& input_c, std::span<const model::IntTensor> outputs,
                    const Felt252& payment_c) {
   Commitments c;
   c.model = model_c;
-  c.input = model::input_commitment(input);
+  c.input = input_c;
   c.output = model::output_commitment(outputs);
   c.payment = payment_c;
   c.statement = model::statement_hash(c.model, c.input, c.output, c.payment);
@@ -141,14 +141,23 @@ size_t top_class(const model::FloatTensor& t) {
 
 StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& input, const JobOptions& options) {
   Package p;
-  p.graph = model.graph;
-  p.input_values = input;
+  p.model = model.circuit.model_commitment();
+  p.graph = p.model.architecture;
+  p.public_input = options.public_input;
   const auto run_start = std::chrono::steady_clock::now();
-  ZKCC_ASSIGN_OR_RETURN(p.input, model::quantize_input_exact(*p.graph, input));
-  ZKCC_ASSIGN_OR_RETURN(model::Trace trace, model::run(*p.graph, p.input));
+  ZKCC_ASSIGN_OR_RETURN(model::IntTensor qinput, model::quantize_input_exact(*model.graph, input));
+  ZKCC_ASSIGN_OR_RETURN(model::Trace trace, model::run(*model.graph, qinput));
   const auto run_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_start).count();
   for (size_t v : p.graph->outputs) p.outputs.push_back(trace.values[v]);
-  p.output_values = model::dequantize_outputs(*p.graph, trace);
+  p.output_values = model::dequantize_outputs(*model.graph, trace);
+  if (options.progress) options.progress("commit", 0, 1);
+  ZKCC_ASSIGN_OR_RETURN(proof::GraphWitness witness, proof::graph_commit(model.circuit, trace));
+  const Felt252 input_c =
+      options.public_input ? model::input_commitment(qinput) : model::committed_input_commitment(witness.root());
+  if (options.public_input) {
+    p.input_values = input;
+    p.input = std::move(qinput);
+  }
 
   // Everything the receipt and verify_and_pay carry that is known now goes into the statement.
   receipt::ReceiptV2& r = p.receipt;
@@ -163,7 +172,7 @@ StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& 
   r.compute.worker_pubkey = options.worker;
   r.compute.gpu_time_ms = static_cast<uint64_t>(run_ms);
   r.compute.timestamp = options.now;
-  const Commitments c = commit(model.commitment, p.input, p.outputs, payment_commitment(r.compute, options.sage_amount));
+  const Commitments c = commit(model.commitment, input_c, p.outputs, payment_commitment(r.compute, options.sage_amount));
 
   if (options.progress) options.progress("attest", 0, 1);
   auto att = tee::attest(c.statement, options.level, options.cpu, options.gpu);
@@ -172,7 +181,8 @@ StatusOr<Package> prove_job(const LoadedModel& model, const model::FloatTensor& 
 
   auto start = std::chrono::steady_clock::now();
   proof::Transcript t = proof_transcript(c.statement, att->combined_hash);
-  ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::graph_prove(model.circuit, trace, t, {true, options.progress}));
+  ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp,
+                        proof::graph_prove(model.circuit, witness, t, {options.public_input, options.progress}));
   p.proof = proof::encode_binary(gp);
   p.prove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   const Felt252 proof_h = proof_hash(p.proof);
@@ -281,11 +291,13 @@ auto in_file(const char* name, F&& f) -> decltype(f()) {
 
 std::map<std::string, Bytes> package_files(const Package& p) {
   std::map<std::string, Bytes> files;
-  files["model.zkq"] = model::encode_graph(*p.graph);
-  files["input.json"] = text({{"shape", p.input.shape},
-                              {"scale", p.graph->values[0].scale},
-                              {"values", p.input_values.data},
-                              {"quantized", p.input.data}});
+  files["model.zkq"] = proof::encode_model_commitment(p.model);
+  if (p.public_input) {
+    files["input.json"] = text({{"shape", p.input.shape},
+                                {"scale", p.graph->values[0].scale},
+                                {"values", p.input_values.data},
+                                {"quantized", p.input.data}});
+  }
   json outs = json::array();
   for (size_t o = 0; o < p.outputs.size(); ++o) {
     const model::QuantizedValue& v = p.graph->values[p.graph->outputs[o]];
@@ -309,24 +321,32 @@ std::map<std::string, Bytes> package_files(const Package& p) {
 }
 
 StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files) {
-  for (const char* name : kPackageFiles) {
+  for (const char* name : kRequiredPackageFiles) {
     if (!files.count(name)) return not_found("the proof directory has no " + std::string(name));
   }
+  for (const auto& [name, bytes] : files) {
+    if (std::none_of(std::begin(kPackageFiles), std::end(kPackageFiles), [&](const char* k) { return name == k; })) {
+      return invalid_argument("the proof directory holds an unknown file " + name);
+    }
+  }
   Package p;
-  ZKCC_ASSIGN_OR_RETURN(model::QuantizedGraph graph,
-                        in_file("model.zkq", [&] { return model::decode_graph(files.at("model.zkq")); }));
-  p.graph = std::make_shared<const model::QuantizedGraph>(std::move(graph));
+  ZKCC_ASSIGN_OR_RETURN(p.model, in_file("model.zkq", [&] { return proof::decode_model_commitment(files.at("model.zkq")); }));
+  p.graph = p.model.architecture;
   auto doc = [&](const char* name) -> StatusOr<json> { return parse_strict_object(view(files.at(name)), name); };
 
-  ZKCC_ASSIGN_OR_RETURN(json input, doc("input.json"));
-  Status s = [&]() -> Status {
-    ZKCC_ASSIGN_OR_RETURN(const json* shape, member(input, "shape"));
-    ZKCC_ASSIGN_OR_RETURN(model::Shape sh, shape_from(*shape));
-    ZKCC_ASSIGN_OR_RETURN(p.input, ints_from(input, sh));
-    ZKCC_ASSIGN_OR_RETURN(p.input_values, floats_from(input, sh));
-    return ok_status();
-  }();
-  if (!s.ok()) return s.with_context("input.json");
+  p.public_input = files.count("input.json") > 0;
+  Status s = ok_status();
+  if (p.public_input) {
+    ZKCC_ASSIGN_OR_RETURN(json input, doc("input.json"));
+    s = [&]() -> Status {
+      ZKCC_ASSIGN_OR_RETURN(const json* shape, member(input, "shape"));
+      ZKCC_ASSIGN_OR_RETURN(model::Shape sh, shape_from(*shape));
+      ZKCC_ASSIGN_OR_RETURN(p.input, ints_from(input, sh));
+      ZKCC_ASSIGN_OR_RETURN(p.input_values, floats_from(input, sh));
+      return ok_status();
+    }();
+    if (!s.ok()) return s.with_context("input.json");
+  }
 
   ZKCC_ASSIGN_OR_RETURN(json output, doc("output.json"));
   s = [&]() -> Status {
@@ -381,11 +401,16 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
   auto add = [&v](std::string name, bool ok, std::string detail) {
     v.add(std::move(name), ok, ok ? "" : std::move(detail));
   };
+  // The proof carries the per-proof root, which commits a private input.
+  auto gp = proof::decode_graph_binary(p.proof);
+  const proof::Digest root = gp.ok() ? gp->root : proof::Digest{};
+  const Felt252 input_c = p.public_input ? model::input_commitment(p.input) : model::committed_input_commitment(root);
   // The payment fields come from the receipt and the calldata: rewriting any changes the statement.
-  const Commitments c = commit(model::model_commitment(*p.graph), p.input, p.outputs,
+  const Commitments c = commit(proof::model_commitment_felt(p.model), input_c, p.outputs,
                                payment_commitment(p.receipt.compute, p.verify_and_pay.sage_amount));
   v.claims = {{"model_commitment", c.model.to_hex()},
               {"input_commitment", c.input.to_hex()},
+              {"input", p.public_input ? "public" : "private"},
               {"output_commitment", c.output.to_hex()},
               {"payment_commitment", c.payment.to_hex()},
               {"statement", c.statement.to_hex()}};
@@ -395,9 +420,13 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
     add("model is the expected one", c.model == *expected_model,
           "the package's model commitment is " + c.model.to_hex() + ", expected " + expected_model->to_hex());
   }
-  auto quantized = model::quantize_input_exact(*p.graph, p.input_values);
-  add("input is the quantized given input", quantized.ok() && quantized->data == p.input.data,
-        quantized.ok() ? "input.json's quantized values are not its values' quantization" : quantized.status().message());
+  auto circuit = proof::GraphCircuit::build_for_verifier(p.model);
+  add("model commitment's parameters are in range", circuit.ok(), circuit.status().message());
+  if (p.public_input) {
+    auto quantized = model::quantize_input_exact(*p.graph, p.input_values);
+    add("input is the quantized given input", quantized.ok() && quantized->data == p.input.data,
+          quantized.ok() ? "input.json's quantized values are not its values' quantization" : quantized.status().message());
+  }
   bool outputs_ok = p.output_values.size() == p.outputs.size();
   for (size_t o = 0; outputs_ok && o < p.outputs.size(); ++o) {
     const double scale = p.graph->values[p.graph->outputs[o]].scale;
@@ -426,9 +455,10 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
 
   // The proof.
   Status proof_status = [&]() -> Status {
-    ZKCC_ASSIGN_OR_RETURN(proof::GraphProof gp, proof::decode_graph_binary(p.proof));
+    if (!gp.ok()) return gp.status();
+    if (!circuit.ok()) return failed_precondition("the model commitment does not hold");
     proof::Transcript t = proof_transcript(c.statement, combined);
-    return proof::graph_verify(*p.graph, &p.input, p.outputs, gp, t);
+    return proof::graph_verify(*circuit, p.public_input ? &p.input : nullptr, p.outputs, *gp, t);
   }();
   add("proof", proof_status.ok(), proof_status.message());
 

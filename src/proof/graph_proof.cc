@@ -8,10 +8,13 @@
 #include <optional>
 
 #include "gadgets/gadgets.h"
+#include "zkcc/base/byte_reader.h"
 #include "zkcc/base/overloaded.h"
 #include "zkcc/field/m31_vec.h"
 #include "zkcc/hash/sha2.h"
 #include "zkcc/model/bounds.h"
+#include "zkcc/model/commitment.h"
+#include "zkcc/model/graph_encoding.h"
 #include "zkcc/proof/multilinear.h"
 
 namespace zkcc::proof {
@@ -285,9 +288,9 @@ Status run_protocol(R& r, const Digest& model_root, const Digest& root, std::spa
 struct GraphCircuit::Impl {
   std::shared_ptr<const QuantizedGraph> graph;
   Plan plan;
-  ModelData model;                     // the prover's only
-  std::optional<PcsProverData> model_commitment;  // likewise
-  Digest model_root;
+  ModelData model;                                // the prover's only
+  std::optional<PcsProverData> model_table;       // likewise
+  ModelCommitment commitment;
 };
 
 struct GraphWitness::Impl {
@@ -296,6 +299,8 @@ struct GraphWitness::Impl {
 };
 
 PcsConfig graph_pcs_config() { return PcsConfig::standard(); }
+
+Felt252 model_commitment_felt(const ModelCommitment& m) { return model::model_commitment(*m.architecture, m.root); }
 
 namespace {
 
@@ -308,6 +313,20 @@ StatusOr<std::shared_ptr<GraphCircuit::Impl>> build_impl(std::shared_ptr<const Q
   return impl;
 }
 
+std::vector<RangeSegment> model_ranges(const Plan& p) {
+  std::vector<RangeSegment> out;
+  for (size_t k = 0; k < p.model_slots.size(); ++k) out.push_back({p.model_offsets[k], p.model_slots[k].size(), p.model_bits[k]});
+  return out;
+}
+
+// The range proof's own transcript, bound to the model it is about.
+Transcript range_transcript(const ModelCommitment& m) {
+  Transcript t(Felt252::from_short_string("zkcc-model-range").value());
+  t.mix(model_commitment_felt(m));
+  mix_root(t, m.root);
+  return t;
+}
+
 }  // namespace
 
 StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph> graph) {
@@ -317,26 +336,92 @@ StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph>
   std::vector<const Matrix*> tensors;
   for (const Matrix& m : impl->model.tensors) tensors.push_back(&m);
   ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(graph_pcs_config(), stack(p.model_log_size, p.model_offsets, tensors)));
-  impl->model_root = c.root();
-  impl->model_commitment = std::move(c);
+  ModelCommitment& mc = impl->commitment;
+  mc.architecture = std::make_shared<const QuantizedGraph>(model::architecture_of(*impl->graph));
+  mc.root = c.root();
+  const std::vector<RangeSegment> ranges = model_ranges(p);
+  Transcript t = range_transcript(mc);
+  auto range = prove_table_range(graph_pcs_config(), c, ranges, t);
+  if (!range.ok()) return range.status().with_context("the model's parameters");
+  mc.range = std::move(*range);
+  impl->model_table = std::move(c);
   GraphCircuit circuit;
   circuit.impl_ = std::move(impl);
   return circuit;
 }
 
-StatusOr<GraphCircuit> GraphCircuit::build_for_verifier(std::shared_ptr<const QuantizedGraph> architecture,
-                                                        const Digest& model_root) {
-  ZKCC_ASSIGN_OR_RETURN(std::shared_ptr<Impl> impl, build_impl(std::move(architecture)));
+StatusOr<GraphCircuit> GraphCircuit::build_for_verifier(const ModelCommitment& commitment) {
+  if (!commitment.architecture || !commitment.architecture->architecture_only) {
+    return invalid_argument("a model commitment holds an architecture without weights");
+  }
+  ZKCC_ASSIGN_OR_RETURN(std::shared_ptr<Impl> impl, build_impl(commitment.architecture));
   impl->model.tensors.clear();
-  impl->model_root = model_root;
+  impl->commitment = commitment;
+  Transcript t = range_transcript(commitment);
+  Status s = verify_table_range(graph_pcs_config(), impl->plan.model_log_size, commitment.root,
+                                model_ranges(impl->plan), commitment.range, t);
+  if (!s.ok()) return s.with_context("the model commitment's range proof");
   GraphCircuit circuit;
   circuit.impl_ = std::move(impl);
   return circuit;
+}
+
+namespace {
+
+constexpr char kModelMagic[6] = {'Z', 'K', 'C', 'C', 'M', 'C'};
+
+void put_u32(Bytes& b, size_t v) {
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+}  // namespace
+
+Bytes encode_model_commitment(const ModelCommitment& m) {
+  Bytes out(std::begin(kModelMagic), std::end(kModelMagic));
+  out.push_back(1);
+  out.push_back(0);
+  for (const Bytes& part : {model::encode_graph(*m.architecture), encode_table_range_proof(m.range)}) {
+    put_u32(out, part.size());
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  out.insert(out.end(), m.root.begin(), m.root.end());
+  return out;
+}
+
+StatusOr<ModelCommitment> decode_model_commitment(std::span<const uint8_t> bytes) {
+  ByteReader r(bytes, "model commitment");
+  ZKCC_RETURN_IF_ERROR(r.need(8, "header"));
+  auto head = r.take(8);
+  if (!std::equal(std::begin(kModelMagic), std::end(kModelMagic), head.begin())) {
+    return invalid_argument("not a zkcc model commitment (bad magic)");
+  }
+  if (head[6] != 1 || head[7] != 0) return invalid_argument("unsupported model commitment version");
+  auto part = [&](const char* what) -> StatusOr<std::span<const uint8_t>> {
+    ZKCC_RETURN_IF_ERROR(r.need(4, what));
+    const uint32_t n = r.u32();
+    ZKCC_RETURN_IF_ERROR(r.need(n, what));
+    return r.take(n);
+  };
+  ModelCommitment m;
+  ZKCC_ASSIGN_OR_RETURN(auto arch, part("architecture"));
+  auto graph = model::decode_graph(arch);
+  if (!graph.ok()) return graph.status().with_context("model commitment");
+  if (!graph->architecture_only) return invalid_argument("the model commitment carries weights, not an architecture");
+  m.architecture = std::make_shared<const QuantizedGraph>(std::move(*graph));
+  ZKCC_ASSIGN_OR_RETURN(auto range, part("range proof"));
+  auto proof = decode_table_range_proof(range);
+  if (!proof.ok()) return proof.status().with_context("model commitment");
+  m.range = std::move(*proof);
+  ZKCC_RETURN_IF_ERROR(r.need(32, "root"));
+  auto root = r.take(32);
+  std::copy(root.begin(), root.end(), m.root.begin());
+  if (r.left() != 0) return invalid_argument(std::to_string(r.left()) + " trailing bytes after the model commitment");
+  return m;
 }
 
 const QuantizedGraph& GraphCircuit::graph() const { return *impl_->graph; }
-const Digest& GraphCircuit::model_root() const { return impl_->model_root; }
-bool GraphCircuit::can_prove() const { return impl_->model_commitment.has_value(); }
+const ModelCommitment& GraphCircuit::model_commitment() const { return impl_->commitment; }
+bool GraphCircuit::can_prove() const { return impl_->model_table.has_value(); }
 const Digest& GraphWitness::root() const { return impl_->commitment.root(); }
 
 namespace {
@@ -402,7 +487,7 @@ StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const GraphWitness
   for (const Matrix& m : w.slots) r.slots.push_back(&m);
   ZKCC_RETURN_IF_ERROR(run_protocol(r, circuit.model_root(), proof.root, proof.outputs, options.progress));
   ZKCC_RETURN_IF_ERROR(open_all(witness.impl().commitment, r.proof_claims, proof.opening, transcript));
-  ZKCC_RETURN_IF_ERROR(open_all(*circuit.impl().model_commitment, r.model_claims, proof.model_opening, transcript));
+  ZKCC_RETURN_IF_ERROR(open_all(*circuit.impl().model_table, r.model_claims, proof.model_opening, transcript));
   if (options.progress) options.progress("open", plan.layers.size(), plan.layers.size());
   return proof;
 }

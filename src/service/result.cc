@@ -20,7 +20,6 @@ bool is_json_file(std::string_view name) { return name.ends_with(".json"); }
 json result_document(const std::string& job_id, const std::string& model_id, const pipeline::Package& p) {
   json files = json::object();
   for (const auto& [name, bytes] : pipeline::package_files(p)) {
-    if (name == "model.zkq") continue;  // the store has it under model_id
     if (is_json_file(name)) {
       files[name] = json::parse(view(bytes));
     } else {
@@ -45,7 +44,7 @@ json result_document(const std::string& job_id, const std::string& model_id, con
   return {{"job_id", job_id}, {"model_id", model_id}, {"summary", summary}, {"files", files}};
 }
 
-StatusOr<std::map<std::string, Bytes>> result_files(const json& doc, const Bytes* model_graph) {
+StatusOr<std::map<std::string, Bytes>> result_files(const json& doc, const Bytes* model_commitment) {
   if (!doc.is_object()) return invalid_argument("a result must be a JSON object");
   auto it = doc.find("files");
   if (it == doc.end() || !it->is_object()) return invalid_argument("a result needs a 'files' object");
@@ -67,12 +66,12 @@ StatusOr<std::map<std::string, Bytes>> result_files(const json& doc, const Bytes
     }
   }
   if (!files.count("model.zkq")) {
-    if (model_graph == nullptr) {
+    if (model_commitment == nullptr) {
       return not_found("the result carries no model.zkq and its model_id names no registered model");
     }
-    files["model.zkq"] = *model_graph;
+    files["model.zkq"] = *model_commitment;
   }
-  for (const char* name : pipeline::kPackageFiles) {
+  for (const char* name : pipeline::kRequiredPackageFiles) {
     if (!files.count(name)) return invalid_argument("files: " + std::string(name) + " is missing");
   }
   return files;

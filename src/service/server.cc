@@ -531,7 +531,10 @@ void Server::Impl::register_model(const Request& req, Response& res) {
     const Status& st = graph.status();
     return error(res, st.code() == StatusCode::kUnimplemented ? 422 : 400, "model: " + st.message());
   }
-  const std::string id = model::model_commitment(*graph).to_hex();
+  // The model's id is its commitment: the weights committed once, with their range proof.
+  auto loaded = pipeline::prepare_model(*graph);
+  if (!loaded.ok()) return error(res, 422, "model: " + loaded.status().message());
+  const std::string id = loaded->commitment.to_hex();
   json outputs = json::array();
   for (size_t o : graph->outputs) outputs.push_back(graph->values[o].shape);
   json info = {{"model_id", id},
@@ -772,7 +775,14 @@ void Server::Impl::verify(const Request& req, Response& res) {
       if (!files.is_object() || !files.contains("model.zkq")) {
         auto record = stores.with([&](JobStore& s) { return s.get_model(id.get<std::string>()); });
         if (!record.ok()) return error(res, record.status());
-        if (record->has_value()) graph = std::move((*record)->graph);
+        if (record->has_value()) {
+          // The registered model's public commitment (no weights leave the server).
+          auto g = model::decode_graph((*record)->graph);
+          if (!g.ok()) return error(res, g.status());
+          auto loaded = pipeline::prepare_model(std::move(*g));
+          if (!loaded.ok()) return error(res, loaded.status());
+          graph = proof::encode_model_commitment(loaded->circuit.model_commitment());
+        }
       }
     }
     auto files = result_files(*doc, graph ? &*graph : nullptr);

@@ -47,9 +47,18 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["level"]==
   "$tmp/out" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[2])' "$src/models/digits/heldout_labels.json")"
 check "prove --json summary and the right digit" 0 $?
 check_rc "verify full-cc --json" 0 "$bin" verify "$tmp/full" --roots "$sim/roots" --json
-for f in model.zkq input.json output.json proof.bin bundle.json receipt.json calldata.json; do
+for f in model.zkq output.json proof.bin bundle.json receipt.json calldata.json; do
   test -s "$tmp/full/$f"; check "wrote $f" 0 $?
 done
+# The input is private by default: no input.json; --public-input writes it.
+test ! -e "$tmp/full/input.json"; check "no input.json for a private input" 0 $?
+check_rc "prove --public-input" 0 prove "$tmp/pub" full-cc --sim-cpu tdx --sim-gpus 2 --public-input
+test -s "$tmp/pub/input.json"; check "input.json for a public input" 0 $?
+check_rc "verify a public input" 0 "$bin" verify "$tmp/pub" --roots "$sim/roots"
+# The model commitment alone, once, before any proof: the same felt the proofs name.
+check_rc "commit" 0 "$bin" commit --model "$model" --calibration "$cal" --out "$tmp/digits.zkq" --json
+committed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_commitment"])' "$tmp/out")
+cmp -s "$tmp/digits.zkq" "$tmp/full/model.zkq"; check "commit writes the proof directory's model.zkq" 0 $?
 # The simulated platform is never trusted by default.
 check_rc "sim evidence without --roots" 1 "$bin" verify "$tmp/full" --json
 failed_check "evidence: cpu: PCK chain to a trusted root"
@@ -57,17 +66,18 @@ failed_check "evidence: cpu: PCK chain to a trusted root"
 # Pinning the model.
 mc=$(
      python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_commitment"])' "$tmp/full/receipt.json")
+test "$mc" = "$committed"; check "commit prints the receipt's model commitment" 0 $?
 check_rc "expected model" 0 "$bin" verify "$tmp/full" --roots "$sim/roots" --model-commitment "$mc"
 check_rc "another expected model" 1 "$bin" verify "$tmp/full" --roots "$sim/roots" --model-commitment 0x1234 --json
 failed_check "model is the expected one"
 
 # Tampering: each edit of the proof directory fails with its reason.
-tamper() {  # tamper NAME PYTHON-EDIT (d: the parsed JSON of FILE) FILE
-  rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t"
+tamper() {  # tamper NAME PYTHON-EDIT (d: the parsed JSON of FILE) FILE [DIR]
+  rm -rf "$tmp/t" && cp -r "${4:-$tmp/full}" "$tmp/t"
   python3 -c "import json,sys; f=sys.argv[1]; d=json.load(open(f)); $2; json.dump(d, open(f,'w'))" "$tmp/t/$3"
   check_rc "tampered $1" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
 }
-tamper input "d['quantized'][10]+=1" input.json
+tamper input "d['quantized'][10]+=1" input.json "$tmp/pub"
 failed_check "input commitment"
 failed_check "proof"
 tamper output "d['outputs'][0]['quantized'][0]+=1; d['outputs'][0]['values'][0]+=d['outputs'][0]['scale']" output.json
@@ -80,9 +90,10 @@ python3 -c "import sys; f=sys.argv[1]; b=bytearray(open(f,'rb').read()); b[len(b
 check_rc "tampered proof" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
 failed_check "proof"
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t"
-python3 -c "import sys; f=sys.argv[1]; b=bytearray(open(f,'rb').read()); b[-200]^=1; open(f,'wb').write(b)" "$tmp/t/model.zkq"
-check_rc "tampered weight" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
+python3 -c "import sys; f=sys.argv[1]; b=bytearray(open(f,'rb').read()); b[-5]^=1; open(f,'wb').write(b)" "$tmp/t/model.zkq"
+check_rc "tampered weights' root" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
 failed_check "model commitment"
+failed_check "proof"
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/calldata.json"
 check_rc "missing file" 1 "$bin" verify "$tmp/t"
 grep -q "calldata.json" "$tmp/err"; check "missing file named" 0 $?

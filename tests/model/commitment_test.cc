@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include <cmath>
 #include <set>
 #include <vector>
@@ -21,62 +23,86 @@ Felt252 short_string(std::string_view s) { return *Felt252::from_short_string(s)
 
 Felt252 felt(uint64_t v) { return Felt252::from_u64(v); }
 
-TEST(Commitment, ModelCommitmentIsTheFormula) {
-  const QuantizedGraph g = all_kinds_graph();
-  const Bytes enc = encode_graph(g);
-  ASSERT_GT(enc.size(), 31u * 4);  // several packed felts
-  // SHA-256 of the encoding, its two 16-byte halves as big-endian felts.
-  const hash::Sha256Digest d = hash::sha256(enc);
-  Felt252 hi, lo;
-  for (size_t i = 0; i < 16; ++i) hi = hi * felt(256) + felt(d[i]);
-  for (size_t i = 16; i < 32; ++i) lo = lo * felt(256) + felt(d[i]);
-  std::vector<Felt252> xs = {short_string("zkcc-model-v2"), felt(enc.size()), hi, lo};
-  EXPECT_EQ(model_commitment(g), poseidon_hash_many(xs));
+// A stand-in for the root of the weights' commitment (proof/graph_proof.h computes the real one).
+std::array<uint8_t, 32> root_of(uint8_t seed) {
+  std::array<uint8_t, 32> r{};
+  for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<uint8_t>(seed + 7 * i);
+  return r;
 }
 
+Felt252 big_endian(std::span<const uint8_t> b) {
+  Felt252 v;
+  for (uint8_t x : b) v = v * felt(256) + felt(x);
+  return v;
+}
+
+TEST(Commitment, ModelCommitmentIsTheFormula) {
+  const QuantizedGraph g = all_kinds_graph();
+  const Bytes enc = encode_graph(architecture_of(g));
+  ASSERT_GT(enc.size(), 31u * 4);  // several packed felts
+  // SHA-256 of the architecture's encoding and the root, each as two 16-byte big-endian felts.
+  const hash::Sha256Digest d = hash::sha256(enc);
+  const auto r = root_of(3);
+  std::vector<Felt252> xs = {short_string("zkcc-model-v3"), big_endian(std::span(r).first(16)),
+                             big_endian(std::span(r).subspan(16)), felt(enc.size()),
+                             big_endian(std::span(d).first(16)), big_endian(std::span(d).subspan(16))};
+  EXPECT_EQ(model_commitment(g, r), poseidon_hash_many(xs));
+  const std::vector<Felt252> in = {short_string("zkcc-input-v2"), big_endian(std::span(r).first(16)),
+                                   big_endian(std::span(r).subspan(16))};
+  EXPECT_EQ(committed_input_commitment(r), poseidon_hash_many(in));
+}
+
+// The weights enter through the root only: the architecture's hash is the same with or without
+// them, and survives encoding.
 TEST(Commitment, ModelCommitmentIsDeterministicAndSurvivesEncoding) {
   auto g = testing::small_cnn_graph();
   ASSERT_TRUE(g.ok()) << g.status().to_string();
-  const Felt252 c = model_commitment(*g);
-  EXPECT_EQ(model_commitment(*g), c);
+  const auto r = root_of(1);
+  const Felt252 c = model_commitment(*g, r);
+  EXPECT_EQ(model_commitment(*g, r), c);
+  EXPECT_EQ(model_commitment(architecture_of(*g), r), c);
   auto again = testing::small_cnn_graph();  // quantization itself is deterministic
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(model_commitment(*again), c);
-  auto back = decode_graph(encode_graph(*g));
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(model_commitment(*back), c);
+  EXPECT_EQ(model_commitment(*again, r), c);
+  auto back = decode_graph(encode_graph(architecture_of(*g)));
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_TRUE(back->architecture_only);
+  EXPECT_EQ(model_commitment(*back, r), c);
+  EXPECT_EQ(encode_graph(*back), encode_graph(architecture_of(*g)));
 }
 
-TEST(Commitment, AnyModelChangeChangesTheCommitment) {
+TEST(Commitment, AnyArchitectureOrRootChangeChangesTheCommitment) {
   auto g = testing::small_cnn_graph();
   ASSERT_TRUE(g.ok()) << g.status().to_string();
-  std::set<Felt252> seen = {model_commitment(*g)};
-  size_t mm = 0;
-  while (!std::holds_alternative<MatMulLayer>(g->layers[mm].op)) ++mm;
-  {
-    QuantizedGraph c = *g;
-    std::get<MatMulLayer>(c.layers[mm].op).weight.data[5] += 1;  // one weight
-    EXPECT_TRUE(seen.insert(model_commitment(c)).second);
-  }
+  const auto r = root_of(1);
+  std::set<Felt252> seen = {model_commitment(*g, r)};
+  EXPECT_TRUE(seen.insert(model_commitment(*g, root_of(2))).second);  // other weights
   {
     QuantizedGraph c = *g;
     c.values[2].scale = std::nextafter(c.values[2].scale, 1e9);  // the last bit of one scale
-    EXPECT_TRUE(seen.insert(model_commitment(c)).second);
+    EXPECT_TRUE(seen.insert(model_commitment(c, r)).second);
   }
   {
     QuantizedGraph c = *g;
     c.values.back().error *= 2;
-    EXPECT_TRUE(seen.insert(model_commitment(c)).second);
+    EXPECT_TRUE(seen.insert(model_commitment(c, r)).second);
   }
   {
     QuantizedGraph c = *g;
     c.layers[0].node += "x";
-    EXPECT_TRUE(seen.insert(model_commitment(c)).second);
+    EXPECT_TRUE(seen.insert(model_commitment(c, r)).second);
   }
   {
     QuantizedGraph c = *g;
     c.qmax -= 1;
-    EXPECT_TRUE(seen.insert(model_commitment(c)).second);
+    EXPECT_TRUE(seen.insert(model_commitment(c, r)).second);
+  }
+  {
+    QuantizedGraph c = architecture_of(*g);  // a wider bias
+    for (Layer& l : c.layers) {
+      if (auto* m = std::get_if<MatMulLayer>(&l.op)) ++m->bias_bits;
+    }
+    EXPECT_TRUE(seen.insert(model_commitment(c, r)).second);
   }
 }
 
@@ -145,13 +171,14 @@ TEST(Commitment, DigitsStatement) {
   ASSERT_TRUE(g->ok()) << g->status().to_string();
   const IntTensor x{{1, 64}, std::vector<int64_t>(64, 10)};
   const std::vector<IntTensor> y = {IntTensor{{1, 10}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}};
-  const Felt252 s = statement_hash(model_commitment(**g), input_commitment(x), output_commitment(y), felt(7));
-  const Felt252 xs[] = {short_string("zkcc-stmt-v2"), model_commitment(**g), input_commitment(x), output_commitment(y),
-                        felt(7)};
+  const auto r = root_of(9);
+  const Felt252 s = statement_hash(model_commitment(**g, r), input_commitment(x), output_commitment(y), felt(7));
+  const Felt252 xs[] = {short_string("zkcc-stmt-v2"), model_commitment(**g, r), input_commitment(x),
+                        output_commitment(y), felt(7)};
   EXPECT_EQ(s, poseidon_hash_many(xs));
   QuantizedGraph other = **g;
   other.values[0].scale *= 2;
-  EXPECT_NE(statement_hash(model_commitment(other), input_commitment(x), output_commitment(y), felt(7)), s);
+  EXPECT_NE(statement_hash(model_commitment(other, r), input_commitment(x), output_commitment(y), felt(7)), s);
 }
 
 }  // namespace

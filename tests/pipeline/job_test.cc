@@ -1,6 +1,8 @@
 #include "zkcc/pipeline/job.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <stdlib.h>
 
 #include <ctime>
@@ -69,7 +71,8 @@ class JobTest : public ::testing::Test {
 
   // Proves the digits input at `level` with a simulated CPU (or none) and `gpus` simulated GPUs,
   // and returns the package's files.
-  static std::map<std::string, Bytes> prove(SecurityLevel level, CpuPlatform cpu, unsigned gpus) {
+  static std::map<std::string, Bytes> prove(SecurityLevel level, CpuPlatform cpu, unsigned gpus,
+                                            bool public_input = false) {
     std::unique_ptr<tee::CpuAttester> c;
     std::unique_ptr<tee::GpuAttester> g;
     if (cpu != CpuPlatform::kNone) c = *tee::sim::make_cpu_attester(*platform_, cpu);
@@ -81,6 +84,7 @@ class JobTest : public ::testing::Test {
     options.now = static_cast<uint64_t>(now());
     options.billing.billing_amount_sage = 25;
     options.billing.sequence_number = 3;
+    options.public_input = public_input;
     auto p = prove_job(model_, input_, options);
     EXPECT_TRUE(p.ok()) << p.status().to_string();
     return p.ok() ? package_files(*p) : std::map<std::string, Bytes>{};
@@ -126,7 +130,7 @@ TEST_F(JobTest, EveryLevelProvesAndVerifies) {
                  Case{SecurityLevel::kTee, CpuPlatform::kNone, 1}, Case{SecurityLevel::kFullCc, CpuPlatform::kSevSnp, 1},
                  Case{SecurityLevel::kFullCc, CpuPlatform::kTdx, 2}, Case{SecurityLevel::kAuto, CpuPlatform::kTdx, 0}}) {
     auto files = prove(c.level, c.cpu, c.gpus);
-    ASSERT_EQ(files.size(), std::size(kPackageFiles));
+    ASSERT_EQ(files.size(), std::size(kRequiredPackageFiles));  // no input.json: the input is private
     EXPECT_EQ(failures(files, sim_roots()), std::set<std::string>{}) << tee::security_level_name(c.level);
     auto p = parse_package(files);
     ASSERT_TRUE(p.ok());
@@ -154,21 +158,29 @@ TEST_F(JobTest, AskedLevelThatCannotBeMetFails) {
 TEST_F(JobTest, TamperedFilesFailWithTheirReason) {
   const auto honest = prove(SecurityLevel::kFullCc, CpuPlatform::kSevSnp, 1);
   ASSERT_EQ(failures(honest, sim_roots()), std::set<std::string>{});
-  auto edit_json = [&](const char* file, auto&& f) {
-    auto files = honest;
+  const auto open_input = prove(SecurityLevel::kFullCc, CpuPlatform::kSevSnp, 1, true);
+  ASSERT_EQ(failures(open_input, sim_roots()), std::set<std::string>{});
+  auto edit_json_of = [&](const std::map<std::string, Bytes>& base, const char* file, auto&& f) {
+    auto files = base;
     auto j = nlohmann::json::parse(text(files[file]));
     f(j);
     files[file] = bytes(j.dump());
     return failures(files, sim_roots());
   };
+  auto edit_json = [&](const char* file, auto&& f) { return edit_json_of(honest, file, f); };
 
-  // Another input (quantized and given values both changed consistently).
-  auto failed = edit_json("input.json", [](nlohmann::json& j) {
+  // Another public input (quantized and given values both changed consistently).
+  auto failed = edit_json_of(open_input, "input.json", [](nlohmann::json& j) {
     j["values"][30] = j["values"][30].get<double>() + 3.0;
     j["quantized"][30] = j["quantized"][30].get<int64_t>() + 3 * 8;
   });
   EXPECT_TRUE(failed.count("input commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
   EXPECT_FALSE(failed.count("model commitment"));
+  // A private input's proof shown with an input.json (someone else's input) is refused too.
+  auto files = honest;
+  files["input.json"] = open_input.at("input.json");
+  failed = failures(files, sim_roots());
+  EXPECT_TRUE(failed.count("input commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
 
   // Another output.
   failed = edit_json("output.json", [](nlohmann::json& j) {
@@ -177,17 +189,27 @@ TEST_F(JobTest, TamperedFilesFailWithTheirReason) {
   EXPECT_TRUE(failed.count("output commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
 
   // A flipped proof byte.
-  auto files = honest;
+  files = honest;
   files["proof.bin"][files["proof.bin"].size() / 2] ^= 0x01;
   failed = failures(files, sim_roots());
   EXPECT_TRUE(failed.count("proof") && failed.count("receipt names this proof")) << ::testing::PrintToString(failed);
 
-  // One weight changed in the quantized model.
+  // Another model commitment: other weights (another root) or another architecture.
   files = honest;
-  auto g = model::decode_graph(files["model.zkq"]);
-  ASSERT_TRUE(g.ok());
-  std::get<model::MatMulLayer>(g->layers[0].op).weight.data[5] += 1;
-  files["model.zkq"] = model::encode_graph(*g);
+  auto m = proof::decode_model_commitment(files["model.zkq"]);
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  proof::ModelCommitment other_weights = *m;
+  other_weights.root[3] ^= 1;
+  files["model.zkq"] = proof::encode_model_commitment(other_weights);
+  failed = failures(files, sim_roots());
+  EXPECT_TRUE(failed.count("model commitment") && failed.count("model commitment's parameters are in range") &&
+              failed.count("proof"))
+      << ::testing::PrintToString(failed);
+  proof::ModelCommitment other_arch = *m;
+  model::QuantizedGraph arch = *m->architecture;
+  arch.values[1].scale *= 2;
+  other_arch.architecture = std::make_shared<const model::QuantizedGraph>(arch);
+  files["model.zkq"] = proof::encode_model_commitment(other_arch);
   failed = failures(files, sim_roots());
   EXPECT_TRUE(failed.count("model commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
 
@@ -233,7 +255,7 @@ TEST_F(JobTest, EveryReceiptAndCalldataFieldIsBound) {
     EXPECT_TRUE(p.ok());
     edit(*p);
     if (restate) {
-      p->receipt.statement = commit(p->receipt.compute.model_commitment, p->input, p->outputs,
+      p->receipt.statement = commit(p->receipt.compute.model_commitment, p->receipt.compute.input_commitment, p->outputs,
                                     payment_commitment(p->receipt.compute, p->verify_and_pay.sage_amount))
                                  .statement;
     }
@@ -299,7 +321,7 @@ TEST_F(JobTest, EveryReceiptAndCalldataFieldIsBound) {
 // input.json's float values must be the committed integers' values: finite, inside the calibrated
 // range (nothing clamped) and quantizing to them.
 TEST_F(JobTest, InputValuesAreThoseTheIntegersStandFor) {
-  const auto honest = prove(SecurityLevel::kZkOnly, CpuPlatform::kNone, 0);
+  const auto honest = prove(SecurityLevel::kZkOnly, CpuPlatform::kNone, 0, true);
   auto p = parse_package(honest);
   ASSERT_TRUE(p.ok());
   const int64_t qmax = p->graph->qmax;
@@ -322,10 +344,61 @@ TEST_F(JobTest, InputValuesAreThoseTheIntegersStandFor) {
   }
 }
 
+// No file of a proof directory carries a weight, the private input or an intermediate value.
+TEST_F(JobTest, PrivatePackageCarriesNoWeightInputOrActivation) {
+  const auto files = prove(SecurityLevel::kFullCc, CpuPlatform::kSevSnp, 1);
+  ASSERT_EQ(failures(files, sim_roots()), std::set<std::string>{});
+  EXPECT_FALSE(files.count("input.json"));
+  auto x = model::quantize_input_exact(*model_.graph, input_);
+  ASSERT_TRUE(x.ok());
+  auto trace = model::run(*model_.graph, *x);
+  ASSERT_TRUE(trace.ok());
+  // Six consecutive values (not all zero) as 32-bit residues and as 64-bit integers.
+  auto found = [&](std::span<const int64_t> values) -> std::string {
+    if (std::all_of(values.begin(), values.end(), [](int64_t v) { return v == 0; })) return "";
+    Bytes u32s, i64s;
+    for (int64_t v : values) {
+      const uint32_t w = field::M31::from_i64(v).value();
+      for (int i = 0; i < 4; ++i) u32s.push_back(static_cast<uint8_t>(w >> (8 * i)));
+      for (int i = 0; i < 8; ++i) i64s.push_back(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * i)));
+    }
+    for (const auto& [name, b] : files) {
+      for (const Bytes* needle : {&u32s, &i64s}) {
+        if (std::search(b.begin(), b.end(), needle->begin(), needle->end()) != b.end()) return name;
+      }
+    }
+    return "";
+  };
+  size_t windows = 0;
+  for (const auto& layer : model_.graph->layers) {
+    if (const auto* mm = std::get_if<model::MatMulLayer>(&layer.op)) {
+      for (size_t at = 0; at + 6 <= mm->weight.data.size(); at += 61, ++windows) {
+        EXPECT_EQ(found(std::span(mm->weight.data).subspan(at, 6)), "") << "weights at " << at;
+      }
+    }
+  }
+  for (size_t v = 0; v + 1 < trace->values.size(); ++v) {  // the input and every intermediate
+    const auto& d = trace->values[v].data;
+    for (size_t at = 0; at + 6 <= d.size(); at += 7, ++windows) {
+      EXPECT_EQ(found(std::span(d).subspan(at, 6)), "") << "value " << v << " at " << at;
+    }
+  }
+  EXPECT_GT(windows, 50u);
+  // The input's float values do not appear as text either.
+  for (const auto& [name, b] : files) {
+    const std::string t = text(b);
+    for (size_t i = 0; i < input_.data.size(); ++i) {
+      if (input_.data[i] == 0) continue;
+      EXPECT_EQ(t.find(nlohmann::json(input_.data[i]).dump()), std::string::npos) << name << " holds input value " << i;
+    }
+  }
+}
+
 TEST_F(JobTest, ExpectedModelIsEnforced) {
   auto p = parse_package(prove(SecurityLevel::kZkOnly, CpuPlatform::kNone, 0));
   ASSERT_TRUE(p.ok());
   const Felt252 model = p->receipt.compute.model_commitment;
+  EXPECT_EQ(model, model_.commitment);  // the registered model's commitment
   EXPECT_TRUE(verify_package(*p, sim_roots(), nullptr, now(), model).ok());
   tee::Verdict v = verify_package(*p, sim_roots(), nullptr, now(), model + Felt252::from_u64(1));
   ASSERT_NE(v.first_failure(), nullptr);

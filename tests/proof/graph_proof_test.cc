@@ -38,8 +38,10 @@ struct Proved {
 GraphCircuit verifier_for(const model::QuantizedGraph& graph) {
   auto prover = GraphCircuit::build(std::make_shared<const model::QuantizedGraph>(graph));
   EXPECT_TRUE(prover.ok()) << prover.status().to_string();
-  auto arch = std::make_shared<const model::QuantizedGraph>(model::architecture_of(graph));
-  auto v = GraphCircuit::build_for_verifier(arch, prover->model_root());
+  // What a verifier receives: the commitment's bytes.
+  auto commitment = decode_model_commitment(encode_model_commitment(prover->model_commitment()));
+  EXPECT_TRUE(commitment.ok()) << commitment.status().to_string();
+  auto v = GraphCircuit::build_for_verifier(*commitment);
   EXPECT_TRUE(v.ok()) << v.status().to_string();
   return *v;
 }

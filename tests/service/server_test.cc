@@ -210,9 +210,12 @@ TEST_F(ServerTest, RegisterProvePollFetchVerify) {
   EXPECT_EQ(result["model_id"], model_id);
   EXPECT_EQ(result["summary"]["level"], "full-cc");
   EXPECT_EQ(result["summary"]["top1"], json::array({7}));
-  for (const char* f : {"input.json", "output.json", "bundle.json", "receipt.json", "calldata.json", "proof.bin"}) {
+  for (const char* f : {"model.zkq", "output.json", "bundle.json", "receipt.json", "calldata.json", "proof.bin"}) {
     EXPECT_TRUE(result["files"].contains(f)) << f;
   }
+  // The input is private: the result carries neither it nor the weights (model.zkq is the model's
+  // commitment).
+  EXPECT_FALSE(result["files"].contains("input.json"));
   // The receipt's job id is the job's.
   EXPECT_EQ(result["files"]["receipt.json"]["job_id"], "0x" + job.substr(job.find_first_not_of('0')));
 
@@ -263,11 +266,17 @@ TEST_F(ServerTest, RegisterProvePollFetchVerify) {
   ASSERT_TRUE(vm);
   EXPECT_EQ(body_of(vm)["verified"], false);
 
-  // A verifier that does not know the model: the result carries model.zkq itself.
+  // A verifier that does not know the model: the result carries the model's commitment, so it
+  // verifies with nothing else; without model.zkq the model must be registered there.
   ServerOptions o2 = options("flow-other");
   start(std::move(o2));
   auto c2 = client();
-  auto unknown = c2->Post("/api/v1/verify", result.dump(), "application/json");
+  auto known = c2->Post("/api/v1/verify", result.dump(), "application/json");
+  ASSERT_TRUE(known);
+  EXPECT_EQ(body_of(known)["verified"], true) << known->body;
+  json bare = result;
+  bare["files"].erase("model.zkq");
+  auto unknown = c2->Post("/api/v1/verify", bare.dump(), "application/json");
   expect_error(unknown, 404, "verify without the model");
 
   // Metrics.

@@ -4,10 +4,16 @@
 // domain tag (a Cairo short string) and carries every length, so no two kinds or shapes of data
 // hash the same sequence.
 //
-//   model_commitment(g)      = H(['zkcc-model-v2', n, hi, lo]), n the byte length of
-//                              encode_graph(g) and hi, lo the two 128-bit halves of its SHA-256
-//                              (big-endian felts): a model runs to tens of megabytes, which SHA-256
-//                              digests in milliseconds where Poseidon over every byte takes seconds
+//   model_commitment(g, r)   = H(['zkcc-model-v3', r_hi, r_lo, n, hi, lo]): r the root of the
+//                              commitment to the model's private tensors (proof/graph_proof.h:
+//                              the weights, biases and added constants, as one committed table),
+//                              n the byte length of the architecture's encoding
+//                              (encode_graph(architecture_of(g))) and hi, lo the two 128-bit halves
+//                              of its SHA-256; r_hi, r_lo the root's halves (big-endian felts). The
+//                              architecture (layer kinds, shapes, scales, tables, widths) is public;
+//                              the weights are only committed
+//   committed_input_commitment(r) = H(['zkcc-input-v2', r_hi, r_lo]): a private input, committed
+//                              with the proof's other private tensors in one table whose root is r
 //   tensor_commitment(tag,t) = H([tag, rank, dims..., count, values...]), count = t.data.size(),
 //                              each int64 value v as the felt v mod p (negative v as p - |v|),
 //                              which is one-to-one since p > 2^64
@@ -18,6 +24,7 @@
 #ifndef ZKCC_MODEL_COMMITMENT_H_
 #define ZKCC_MODEL_COMMITMENT_H_
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -27,7 +34,8 @@
 
 namespace zkcc::model {
 
-Felt252 model_commitment(const QuantizedGraph& graph);
+Felt252 model_commitment(const QuantizedGraph& graph, std::span<const uint8_t, 32> weights_root);
+Felt252 committed_input_commitment(std::span<const uint8_t, 32> root);
 
 // `tag` is a Cairo short string: at most 31 ASCII bytes (anything else is a programming error
 // and aborts).

@@ -7,8 +7,11 @@
 //   verify_package: every check, one Verdict
 //
 // Commitments and the statement (model/commitment.h):
-//   model_c  = model_commitment(graph)       input_c = input_commitment(quantized input)
-//   output_c = output_commitment(quantized outputs)
+//   model_c  = model_commitment(architecture, root of the weights' commitment): the model's weights
+//              are committed once (proof/graph_proof.h ModelCommitment) and never leave the prover
+//   input_c  = committed_input_commitment(the proof's per-proof root) for a private input (the
+//              default), input_commitment(quantized input) for a public one (JobOptions::public_input)
+//   output_c = output_commitment(quantized outputs): the outputs are public
 //   payment_c = poseidon_hash_many(['zkcc-payment-v1', job_id, worker, sage_amount.low,
 //               sage_amount.high, prev_receipt_hash, gpu_time_ms, token_count, billing_amount_sage,
 //               billing_rate_per_sec, billing_rate_per_token, timestamp, sequence_number])
@@ -40,8 +43,8 @@
 // fresh random felt below 2^248 (a hash of the statement and the proof would be circular now that
 // the statement binds the job id).
 //
-// The input: input_c commits to the quantized input. verify_package also requires input.json's
-// float values to be finite, within the calibrated range (|v| <= qmax * scale, so no value is
+// The input: input_c commits to the quantized input. With a public input, verify_package also
+// requires input.json's float values to be finite, within the calibrated range (|v| <= qmax * scale, so no value is
 // clamped) and to quantize exactly to the committed integers; so input.json's values, as numbers,
 // are those the statement's integers stand for, up to rounding to the input's scale.
 #ifndef ZKCC_PIPELINE_JOB_H_
@@ -82,8 +85,8 @@ StatusOr<model::QuantizedGraph> load_model(std::span<const uint8_t> onnx, const 
 // A quantized model ready to prove: its circuit is built once and shared by every job on it.
 struct LoadedModel {
   std::shared_ptr<const model::QuantizedGraph> graph;
-  proof::GraphCircuit circuit;
-  Felt252 commitment;  // model_commitment(*graph)
+  proof::GraphCircuit circuit;  // holds the weights' commitment and its range proof
+  Felt252 commitment;           // model_commitment_felt(circuit.model_commitment())
 };
 StatusOr<LoadedModel> prepare_model(model::QuantizedGraph graph);
 
@@ -96,8 +99,8 @@ Felt252 payment_commitment(const receipt::ComputeReceipt& r, const starknet::U25
 struct Commitments {
   Felt252 model, input, output, payment, statement;
 };
-// model_c is model_commitment(graph), computed once per model (LoadedModel::commitment).
-Commitments commit(const Felt252& model_c, const model::IntTensor& input, std::span<const model::IntTensor> outputs,
+// model_c is computed once per model (LoadedModel::commitment); input_c as above.
+Commitments commit(const Felt252& model_c, const Felt252& input_c, std::span<const model::IntTensor> outputs,
                    const Felt252& payment_c);
 
 struct JobOptions {
@@ -112,14 +115,17 @@ struct JobOptions {
   // billing_amount_sage, billing_rate_per_sec, billing_rate_per_token, sequence_number) are taken
   // from here and bound into the statement like the rest; prove_job fills its other fields.
   receipt::ComputeReceipt billing;
+  bool public_input = false;        // reveal the input (input.json) instead of committing to it
   proof::ProveProgress progress;
 };
 
 // Everything prove writes and verify reads.
 struct Package {
-  std::shared_ptr<const model::QuantizedGraph> graph;
-  model::FloatTensor input_values;         // the input as given
-  model::IntTensor input;                  // quantized
+  std::shared_ptr<const model::QuantizedGraph> graph;  // the architecture only (no weights)
+  proof::ModelCommitment model;            // the architecture, the weights' root and range proof
+  bool public_input = false;
+  model::FloatTensor input_values;         // the input as given (public input only)
+  model::IntTensor input;                  // quantized (public input only)
   std::vector<model::IntTensor> outputs;   // quantized
   Bytes proof;                             // proof/graph_proof.h binary encoding
   nlohmann::json bundle;                   // tee/bundle.h
@@ -137,11 +143,15 @@ Felt252 proof_hash(std::span<const uint8_t> proof);
 std::vector<Felt252> proof_felts(std::span<const uint8_t> proof);
 proof::Transcript proof_transcript(const Felt252& statement, const Felt252& combined_hash);
 
-// The files: model.zkq (model/graph_encoding.h), input.json, output.json, proof.bin, bundle.json,
+// The files: model.zkq (the model commitment: proof/graph_proof.h encode_model_commitment, no
+// weights), input.json (only for a public input), output.json, proof.bin, bundle.json,
 // receipt.json, calldata.json. output.json also carries the dequantized outputs and each output's
-// top class, for people; verify checks them too.
+// top class, for people; verify checks them too. No file carries a weight, a private input or an
+// intermediate value.
 inline constexpr const char* kPackageFiles[] = {"model.zkq",   "input.json",   "output.json", "proof.bin",
                                                  "bundle.json", "receipt.json", "calldata.json"};
+inline constexpr const char* kRequiredPackageFiles[] = {"model.zkq",   "output.json",  "proof.bin",
+                                                         "bundle.json", "receipt.json", "calldata.json"};
 std::map<std::string, Bytes> package_files(const Package& p);
 // Fails, naming the file, when one is missing or malformed.
 StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files);

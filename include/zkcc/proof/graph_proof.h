@@ -52,6 +52,7 @@
 #include "zkcc/proof/logup.h"
 #include "zkcc/proof/matmul.h"
 #include "zkcc/proof/pcs/pcs.h"
+#include "zkcc/proof/table_range.h"
 
 namespace zkcc::proof {
 
@@ -72,17 +73,37 @@ PcsConfig graph_pcs_config();
 // Fails, naming the first layer the circuit cannot take, when the graph cannot be proved.
 Status check_provable(const model::QuantizedGraph& graph);
 
+// The public side of a model's commitment: its architecture (no weights), the root of the
+// commitment to its private tensors, and the proof that every committed parameter lies in its
+// width (weights in [-128, 128), biases and constants in the architecture's widths), on which the
+// soundness of a proof without the weights rests (model/bounds.h). Made once per model; the range
+// proof's transcript starts from 'zkcc-model-range', the root and the model commitment's felt.
+struct ModelCommitment {
+  std::shared_ptr<const model::QuantizedGraph> architecture;  // architecture_only
+  Digest root;
+  TableRangeProof range;
+};
+// model::model_commitment(architecture, root): what statements and registrations name.
+Felt252 model_commitment_felt(const ModelCommitment& m);
+// "ZKCCMC", version u16 (= 1), then the architecture's encoding (model/graph_encoding.h, kind 1)
+// and the range proof's, each as a u32 length and its bytes, and the root (32 bytes). Decoding is
+// strict and checks structure only; build_for_verifier checks the range proof.
+Bytes encode_model_commitment(const ModelCommitment& m);
+StatusOr<ModelCommitment> decode_model_commitment(std::span<const uint8_t> bytes);
+
 // A graph's circuit, built once (padded weights, tables, the gadgets' layout) and shared by every
 // proof and verification of that graph; cheap to copy. The prover's circuit holds the weights and
 // commits to them when built (the model commitment); the verifier's holds the architecture only
 // (model::QuantizedGraph::architecture_only) and the model commitment's root.
 class GraphCircuit {
  public:
+  // Commits to the weights and proves their ranges (seconds for millions of weights).
   static StatusOr<GraphCircuit> build(std::shared_ptr<const model::QuantizedGraph> graph);
-  static StatusOr<GraphCircuit> build_for_verifier(std::shared_ptr<const model::QuantizedGraph> architecture,
-                                                   const Digest& model_root);
+  // Checks the commitment's range proof.
+  static StatusOr<GraphCircuit> build_for_verifier(const ModelCommitment& commitment);
   const model::QuantizedGraph& graph() const;
-  const Digest& model_root() const;
+  const ModelCommitment& model_commitment() const;
+  const Digest& model_root() const { return model_commitment().root; }
   bool can_prove() const;
 
   struct Impl;  // the circuit's layout, private to graph_proof.cc

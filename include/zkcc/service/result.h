@@ -26,11 +26,16 @@ namespace zkcc::service {
 
 nlohmann::json result_document(const std::string& job_id, const std::string& model_id, const pipeline::Package& p);
 
+
+// A job's result: its summary and the proof directory's files (model.zkq is the model commitment,
+// which carries no weight; input.json only for a public input), so a third party can verify it
+// offline with nothing else.
+//
 // The package files of a result document: its JSON files serialised, proof.bin and model.zkq
-// decoded. Without "model.zkq" in the document, `model_graph` (the store's encoding of the model
-// named by "model_id") supplies it; fails when neither has it. Refuses unknown file names, a file
-// of the wrong kind and bad base64, naming the file.
-StatusOr<std::map<std::string, Bytes>> result_files(const nlohmann::json& doc, const Bytes* model_graph);
+// decoded. Without "model.zkq" in the document, `model_commitment` (the encoded commitment of the
+// model named by "model_id") supplies it; fails when neither has it. Refuses unknown file names, a
+// file of the wrong kind and bad base64, naming the file.
+StatusOr<std::map<std::string, Bytes>> result_files(const nlohmann::json& doc, const Bytes* model_commitment);
 
 }  // namespace zkcc::service
 

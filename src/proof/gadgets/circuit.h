@@ -137,6 +137,7 @@ struct LayerPlan {
 struct Plan {
   std::vector<Dims> dims;                      // per value
   std::vector<Dims> model_slots;               // shapes of the model's private tensors (weights, biases, constants)
+  std::vector<unsigned> model_bits;            // per model slot: its entries lie in [-2^(bits - 1), 2^(bits - 1))
   std::vector<std::optional<size_t>> slot_of;  // per value: its committed slot
   std::vector<Dims> slots;                     // shapes of the committed tensors
   std::vector<LayerPlan> layers;
@@ -154,8 +155,9 @@ struct Plan {
     slots.push_back(d);
     return slots.size() - 1;
   }
-  size_t add_model_slot(const Dims& d) {
+  size_t add_model_slot(const Dims& d, unsigned bits) {
     model_slots.push_back(d);
+    model_bits.push_back(bits);
     return model_slots.size() - 1;
   }
 };

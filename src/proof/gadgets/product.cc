@@ -8,6 +8,9 @@
 
 namespace zkcc::proof::gadgets {
 
+// Committed weights are proved to lie in [-128, 128) (model/bounds.h: kWeightRange).
+constexpr unsigned kWeightBits = 8;
+
 Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, Plan& p, ModelData& md, MatMulPlan& mp) {
   if (op.weight.shape.size() != 2) return invalid_argument("weight is not a matrix");
   const size_t k = op.weight.shape[0], n = op.weight.shape[1];
@@ -15,8 +18,8 @@ Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, P
     return invalid_argument("the product's input is not rows x " + std::to_string(k));
   }
   const Dims wd = dims_of(op.weight.shape);
-  mp.weight = p.add_model_slot(wd);
-  mp.bias = p.add_model_slot(row_dims(y.pcols));
+  mp.weight = p.add_model_slot(wd, kWeightBits);
+  mp.bias = p.add_model_slot(row_dims(y.pcols), md.present ? model::signed_width(op.bias) : op.bias_bits);
   if (!md.present) {
     if (!op.weight.data.empty() || !op.bias.empty()) return invalid_argument("an architecture carries a weight");
     return ok_status();

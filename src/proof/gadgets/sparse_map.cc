@@ -26,7 +26,7 @@ Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, c
             if (!(*in[0] == y) || model::element_count(op.constant.shape) != y.rows * y.cols) {
               return invalid_argument("shape mismatch");
             }
-            out = PassPlan{p.add_model_slot(y)};
+            out = PassPlan{p.add_model_slot(y, md.present ? model::signed_width(op.constant.data) : op.constant_bits)};
             if (!md.present) {
               return op.constant.data.empty() ? ok_status() : invalid_argument("an architecture carries a constant");
             }
