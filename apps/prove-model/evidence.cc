@@ -88,7 +88,18 @@ StatusOr<std::optional<tee::Policy>> load_policy(const std::string& path) {
   if (doc.is_discarded()) return invalid_argument("policy file '" + path + "' is not JSON");
   auto p = tee::Policy::from_json(doc);
   if (!p.ok()) return p.status().with_context(path);
+  if (!doc.contains("name")) p->name = "file " + path;
   return std::optional<tee::Policy>(std::move(*p));
+}
+
+StatusOr<tee::Policy> effective_policy(std::optional<tee::Policy> loaded, const std::string& require_level) {
+  tee::Policy p = loaded ? std::move(*loaded) : tee::Policy{};
+  if (!require_level.empty()) {
+    ZKCC_ASSIGN_OR_RETURN(tee::SecurityLevel level, tee::parse_security_level(require_level));
+    if (level == tee::SecurityLevel::kAuto) return invalid_argument("--require-level must be zk-only, tee or full-cc");
+    p.min_level = level;
+  }
+  return p;
 }
 
 StatusOr<int64_t> verification_time(const std::string& text) {
@@ -104,7 +115,9 @@ int fail(const Status& s) {
 int verify_evidence(const EvidenceArgs& a) {
   const std::string& file = a.file;
   std::string kind = a.kind;
-  auto policy = load_policy(a.policy_file);
+  auto loaded = load_policy(a.policy_file);
+  if (!loaded.ok()) return fail(loaded.status());
+  auto policy = effective_policy(std::move(*loaded), a.require_level);
   if (!policy.ok()) return fail(policy.status());
   auto evidence = read_file(file, 64 << 20);
   if (!evidence.ok()) return fail(evidence.status());
@@ -204,12 +217,21 @@ int verify_evidence(const EvidenceArgs& a) {
   } else {
     return fail(invalid_argument("unknown evidence kind '" + kind + "' (snp, gpu, tdx, azure, rim)"));
   }
-  if (*policy) apply_policy(**policy, verdict);
+  // One piece of platform evidence reaches tee; a RIM alone attests nothing.
+  if (kind != "rim") {
+    verdict.level = tee::security_level_name(tee::SecurityLevel::kTee);
+    if (policy->min_level) {
+      bool enough = tee::level_rank(tee::SecurityLevel::kTee) >= tee::level_rank(*policy->min_level);
+      verdict.add("policy: minimum level " + std::string(tee::security_level_name(*policy->min_level)), enough,
+                  enough ? "" : "one piece of evidence reaches only tee");
+    }
+  }
+  if (kind != "rim") apply_policy(*policy, verdict);
   if (a.json) {
     std::cout << verdict.to_json().dump(2) << "\n";
   } else {
     std::cout << verdict.summary();
-    if (*policy) std::cout << "policy: " << (*policy)->summary() << "\n";
+    if (kind != "rim") std::cout << "policy rules: " << policy->summary() << "\n";
   }
   return verdict.ok() ? 0 : kExitFailure;
 }

@@ -62,10 +62,19 @@ check_rc "--help" 0 "$bin" --help
 grep -q "hash" "$tmp/out"; check "help lists hash" 0 $?
 
 snp="$shared/testdata/attestation/sev-snp"
-check_rc "verify-evidence snp" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z
+# go-sev-guest's sample is a debug guest (policy 0xB0000) and trustee's VLEK sample runs at VMPL1:
+# the built-in production policy refuses both, and explicit policies relax exactly that rule.
+echo '{"allow_debug": true}' >"$tmp/debug.json"
+echo '{"vmpl": 1}' >"$tmp/vmpl1.json"
+check_rc "verify-evidence snp debug guest refused by default" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z
+grep -q "failed: policy: debug" "$tmp/out"; check "default policy names the debug rule" 0 $?
+grep -q "policy: built-in production default" "$tmp/out"; check "verdict names the default policy" 0 $?
+check_rc "verify-evidence snp" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
 grep -q "VERIFIED" "$tmp/out"; check "verify-evidence says VERIFIED" 0 $?
-check_rc "verify-evidence --json" 0 "$bin" verify-evidence --json "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2025-06-01T00:00:00Z
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["claims"]["signing_key"]=="vlek"' "$tmp/out"; check "verify-evidence JSON verdict" 0 $?
+check_rc "verify-evidence --require-level full-cc" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json" --require-level full-cc
+grep -q "failed: policy: minimum level full-cc" "$tmp/out"; check "required level named" 0 $?
+check_rc "verify-evidence --json" 0 "$bin" verify-evidence --json "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2025-06-01T00:00:00Z --policy "$tmp/vmpl1.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["claims"]["signing_key"]=="vlek" and d["level"]=="tee" and d["policy"].endswith("vmpl1.json")' "$tmp/out"; check "verify-evidence JSON verdict" 0 $?
 check_rc "verify-evidence expired VLEK" 1 "$bin" verify-evidence "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2026-01-01T00:00:00Z
 grep -q "not valid at the verification time" "$tmp/out"; check "expired VLEK reason" 0 $?
 check_rc "verify-evidence wrong VCEK" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/trustee_milan_vcek.der" --at 2026-01-01T00:00:00Z
@@ -110,7 +119,7 @@ cache="$tmp/cache"
 chip=$(python3 -c 'import sys; print(open(sys.argv[1],"rb").read()[0x1A0:0x1E0].hex())' "$snp/gosevguest_milan_v2_report.bin")
 mkdir -p "$cache/amd/Milan/vcek/$chip"
 cp "$snp/gosevguest_milan_vcek.der" "$cache/amd/Milan/vcek/$chip/4405000000000002.der"
-check_rc "verify-evidence --cache" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
+check_rc "verify-evidence --cache" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
 check_rc "verify-evidence --cache miss" 1 "$bin" verify-evidence "$snp/trustee_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
 grep -q "not in the cache" "$tmp/err"; check "cache miss explained" 0 $?
 check_rc "verify-evidence --product typo" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milano

@@ -194,6 +194,10 @@ StatusOr<Bytes> SimPlatform::snp_report(std::span<const uint8_t, 64> report_data
   return build_snp_report(state_->snp, report_data, guest);
 }
 
+StatusOr<Bytes> SimPlatform::snp_vcek(const SnpVcekOptions& options) const { return build_snp_vcek(state_->snp, options); }
+
+uint64_t SimPlatform::snp_tcb() const { return state_->snp.tcb; }
+
 std::vector<Bytes> SimPlatform::snp_certificates() const {
   return {state_->snp.vcek.cert.der(), state_->snp.ask.cert.der(), state_->snp.ark.cert.der()};
 }

@@ -271,14 +271,19 @@ StatusOr<TdxAuthority> load_tdx(const std::filesystem::path& dir) {
 StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 64> report_data, const TdxGuest& guest) {
   Bytes q;
   // Header: version 4, ECDSA P-256 attestation key, TDX; QE SVN and PCE SVN; QE vendor; user data.
-  put_u16(q, 4);
+  const bool v5 = guest.mr_servicetd.has_value();
+  put_u16(q, v5 ? 5 : 4);
   put_u16(q, 2);
   put_u32(q, 0x81);
   put_u16(q, kQeSvn);
   put_u16(q, a.pck_ext.pce_svn);
   append(q, kQeVendorId);
   q.resize(q.size() + 20, 0);
-  // TD report body (584 bytes).
+  if (v5) {  // body descriptor: type 3 (TDX 1.5), 648 bytes
+    put_u16(q, 3);
+    put_u32(q, 648);
+  }
+  // TD report body (584 bytes, 648 for type 3).
   append(q, kTeeTcbSvn);
   append(q, mr_seam());
   q.resize(q.size() + 48, 0);  // MRSIGNERSEAM: zero for Intel's module
@@ -289,6 +294,10 @@ StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 
   q.resize(q.size() + 3 * 48, 0);  // MRCONFIGID, MROWNER, MROWNERCONFIG
   for (const auto& r : guest.rtmr) append(q, r);
   append(q, report_data);
+  if (v5) {
+    append(q, kTeeTcbSvn);
+    append(q, *guest.mr_servicetd);
+  }
 
   // The quote signature covers the header and the body, all of `q` so far.
   ZKCC_ASSIGN_OR_RETURN(Bytes quote_sig, pki::sign_ecdsa_raw(a.attestation_key, "SHA256", q, 32));

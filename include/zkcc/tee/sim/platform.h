@@ -21,8 +21,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zkcc/base/bytes.h"
@@ -53,6 +55,22 @@ struct SnpGuest {
   // SMT allowed and the must-be-one bit 17; debug (bit 19) and migration agent (bit 18) off.
   uint64_t policy = 0x30000;
   uint32_t vmpl = 0;
+  // What the firmware, not the guest, fills in, settable so tests can build correctly signed
+  // reports that break one layout or consistency rule: PLATFORM_INFO (SMT enabled), CURRENT_TCB
+  // and COMMITTED_TCB (unset: the VCEK's TCB), and single bytes written at offsets below 0x2A0
+  // just before signing.
+  uint64_t platform_info = 1;
+  std::optional<uint64_t> current_tcb, committed_tcb;
+  std::vector<std::pair<size_t, uint8_t>> raw_bytes;
+};
+
+// Another VCEK for the simulated chip's key, for tests of endorsement-key selection and of path
+// rules: its SPLs from `tcb` (Milan layout; unset: the platform's), its hwID `chip_id` (unset: the
+// chip's), signed by the ASK, or by the ARK directly when `signed_by_ark`.
+struct SnpVcekOptions {
+  std::optional<uint64_t> tcb;
+  std::optional<std::array<uint8_t, 64>> chip_id;
+  bool signed_by_ark = false;
 };
 
 // The trust domain a TDX quote describes.
@@ -61,6 +79,9 @@ struct TdxGuest {
   std::array<std::array<uint8_t, 48>, 4> rtmr{};
   uint64_t td_attributes = 0x10000000;  // SEPT_VE_DISABLE; DEBUG (bit 0) off
   uint64_t xfam = 0x61ae7;
+  // When set, the quote is version 5 with a TDX 1.5 body (type 3) carrying this MR_SERVICETD
+  // (TEE_TCB_SVN2 repeats TEE_TCB_SVN); otherwise version 4 with a type 2 body.
+  std::optional<std::array<uint8_t, 48>> mr_servicetd;
 };
 
 class SimPlatform {
@@ -77,6 +98,10 @@ class SimPlatform {
   StatusOr<Bytes> snp_report(std::span<const uint8_t, 64> report_data, const SnpGuest& guest = {}) const;
   // VCEK, ASK and ARK, DER, in that order (as an extended report's certificate table).
   std::vector<Bytes> snp_certificates() const;
+  // A further VCEK certificate (DER) for the same key; see SnpVcekOptions.
+  StatusOr<Bytes> snp_vcek(const SnpVcekOptions& options) const;
+  // The TCB_VERSION the simulated firmware reports (Milan layout).
+  uint64_t snp_tcb() const;
 
   // A version 4 DCAP quote (TD report body type 2) with REPORTDATA = `report_data`, signed by the
   // attestation key, whose QE report the PCK key signs; the PCK chain travels inside as PEM.
