@@ -112,7 +112,12 @@ check_rc "verify-evidence rim bad signature" 1 "$bin" verify-evidence "$shared/t
 grep -q "RIM signature" "$tmp/out"; check "rim failure named" 0 $?
 # A driver RIM of another version than the report's: the RIM verifies, the measurements do not match.
 check_rc "verify-evidence gpu with rim" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem" --rim "$nv/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z --json
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c={x["name"]:x["ok"] for x in d["checks"]}; assert all(v for k,v in c.items() if "measurement " not in k), c; assert not all(c.values())' "$tmp/out"; check "gpu rim: signature ok, measurements differ" 0 $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c={x["name"]:x["ok"] for x in d["checks"]}; assert all(v for k,v in c.items() if "measurement " not in k and "RIM version" not in k), c; assert not c["driver RIM version is the report'"'"'s"] and not c["VBIOS RIM version is the report'"'"'s"], c' "$tmp/out"; check "gpu rim: signature ok, the RIM is for another driver and no VBIOS RIM" 0 $?
+nvjson="$shared/testdata/attestation/nvidia/nvat_hopper_evidence_590.12.json"
+check_rc "verify-evidence gpu evidence JSON --nonce" 1 "$bin" verify-evidence "$nvjson" --nonce "$(printf '%064d' 0)"
+grep -q "failed: GPU-0: nonce is the expected one" "$tmp/out"; check "evidence JSON nonce named" 0 $?
+check_rc "verify-evidence gpu evidence JSON --rim" 1 "$bin" verify-evidence "$nvjson" --rim "$nv/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z
+grep -q "failed: GPU-0: VBIOS RIM version is the report's" "$tmp/out"; check "evidence JSON RIMs judged" 0 $?
 
 # A collateral cache laid out by hand, read offline.
 cache="$tmp/cache"

@@ -78,10 +78,13 @@ Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certif
   return v;
 }
 
-StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view text, const TrustRoots& roots, int64_t at) {
+StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view text, const TrustRoots& roots, int64_t at,
+                                                    const std::optional<std::array<uint8_t, 32>>& expected_nonce) {
   auto doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_array()) return invalid_argument("GPU evidence is not a JSON array");
   std::vector<Verdict> out;
+  std::vector<Bytes> reports;
+  std::vector<std::string> leaves;
   for (size_t i = 0; i < doc.size(); ++i) {
     const auto& g = doc[i];
     std::string where = "GPU evidence entry " + std::to_string(i);
@@ -101,6 +104,22 @@ StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view text, const
     Verdict v = verify_gpu_report(*report, *chain, roots, n, at);
     v.claims["arch"] = g["arch"].get<std::string>();
     v.claims["gpu_index"] = i;
+    if (expected_nonce) {
+      // The report answers the entry's nonce (checked above); that must be the one asked for.
+      bool same = constant_time_equal(n, *expected_nonce);
+      v.add("nonce is the expected one", same, same ? "" : "the entry states nonce " + to_hex(n));
+    }
+    std::string leaf = chain->empty() ? "" : chain->front().sha256_fingerprint();
+    std::string repeat;
+    for (size_t k = 0; k < reports.size(); ++k) {
+      if (reports[k] == *report) repeat = "entry " + std::to_string(i) + " repeats entry " + std::to_string(k) + "'s report";
+      if (repeat.empty() && !leaf.empty() && leaves[k] == leaf) {
+        repeat = "entry " + std::to_string(i) + " is entry " + std::to_string(k) + "'s GPU again (same device certificate)";
+      }
+    }
+    if (!repeat.empty()) v.add("GPU listed once", false, repeat);
+    reports.push_back(*report);
+    leaves.push_back(leaf);
     out.push_back(std::move(v));
   }
   return out;
