@@ -206,8 +206,8 @@ StatusOr<Bytes> SimPlatform::tdx_quote(std::span<const uint8_t, 64> report_data,
   return build_tdx_quote(state_->tdx, report_data, guest);
 }
 
-StatusOr<std::string> SimPlatform::tdx_collateral(int64_t issued_at) const {
-  return build_tdx_collateral(state_->tdx, issued_at);
+StatusOr<std::string> SimPlatform::tdx_collateral(int64_t issued_at, const TdxCollateralOptions& options) const {
+  return build_tdx_collateral(state_->tdx, issued_at, options);
 }
 
 StatusOr<GpuEvidence> SimPlatform::gpu_evidence(unsigned index, std::span<const uint8_t, 32> nonce) const {

@@ -61,7 +61,7 @@ StatusOr<TdxAuthority> create_tdx(int64_t now);
 Status save_tdx(const std::filesystem::path& dir, const TdxAuthority& a);
 StatusOr<TdxAuthority> load_tdx(const std::filesystem::path& dir);
 StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 64> report_data, const TdxGuest& guest);
-StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued_at);
+StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued_at, const TdxCollateralOptions& options);
 
 // ---- NVIDIA: Device Identity CA -> GH100 Identity -> Provisioner ICA -> (per GPU) BROM -> leaf ----
 

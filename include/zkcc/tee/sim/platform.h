@@ -82,6 +82,24 @@ struct TdxGuest {
   // When set, the quote is version 5 with a TDX 1.5 body (type 3) carrying this MR_SERVICETD
   // (TEE_TCB_SVN2 repeats TEE_TCB_SVN); otherwise version 4 with a type 2 body.
   std::optional<std::array<uint8_t, 48>> mr_servicetd;
+  // TEE_TCB_SVN; unset: the simulated module's (SVN 5, loaded by the SEAM loader: byte 1 is 1).
+  std::optional<std::array<uint8_t, 16>> tee_tcb_svn;
+  // The header's QE vendor ID; unset: Intel's.
+  std::optional<std::array<uint8_t, 16>> qe_vendor_id;
+};
+
+// What the simulated TDX collateral states, settable so tests can build correctly signed
+// collateral that breaks one rule: the TCB level's status (also the TDX module level's), TCB
+// Info's id, version, PCEID and number of SGX components, the base TDX module's MRSIGNER (hex;
+// "" = zero, the simulated module's), and QE Identity's id.
+struct TdxCollateralOptions {
+  std::string tcb_status = "UpToDate";
+  std::string tcb_info_id = "TDX";
+  int tcb_info_version = 3;
+  std::string pce_id = "0000";
+  size_t sgx_components = 16;
+  std::string tdx_module_mrsigner;
+  std::string qe_identity_id = "TD_QE";
 };
 
 class SimPlatform {
@@ -110,7 +128,7 @@ class SimPlatform {
   // (Unix seconds): TCB Info and QE Identity dated issued_at .. issued_at + 30 days, each signed
   // over its exact text by the TCB signing key, and empty Root CA and PCK CRLs for the same window.
   // The quotes' TCB is UpToDate under it.
-  StatusOr<std::string> tdx_collateral(int64_t issued_at) const;
+  StatusOr<std::string> tdx_collateral(int64_t issued_at, const TdxCollateralOptions& options = {}) const;
 
   // GPU `index`'s SPDM 1.1 GET_MEASUREMENTS request (carrying `nonce`) and signed response, with its
   // five-certificate chain (leaf first, up to the simulated Device Identity CA). Each GPU has its own
