@@ -6,6 +6,7 @@
 #include "zkcc/hash/poseidon.h"
 #include "zkcc/tee/low_s.h"
 #include "zkcc/tee/nvidia_gpu/report.h"
+#include "zkcc/tee/nvidia_gpu/verify.h"
 #include "zkcc/tee/tdx/quote.h"
 
 namespace zkcc::tee {
@@ -135,6 +136,25 @@ TEST_F(BundleRulesTest, AGpuIsListedOnce) {
   json same = b;
   same["gpus"][1]["index"] = 0;
   EXPECT_FALSE(bundle_from_json(same).ok());
+}
+
+TEST_F(BundleRulesTest, GpuChainMustHaveNvidiasShape) {
+  std::array<uint8_t, 32> nonce{};
+  nonce[0] = 3;
+  auto e = platform_->gpu_evidence(0, nonce);
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  std::vector<Certificate> chain = *Certificate::from_pem_bundle(e->certificate_chain_pem);
+  ASSERT_EQ(chain.size(), 5u);
+  nvidia_gpu::TrustRoots gpu_roots{.nvidia = true, .extra = platform_->roots().nvidia};
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  EXPECT_TRUE(nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now).ok());
+  // The Provisioner ICA reissued with pathLen 0: every signature still links, but the GPU's BROM
+  // CA sits below it.
+  chain[2] = *platform_->nvidia_provisioner_with_path_len(0);
+  Verdict v = nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now);
+  EXPECT_EQ(failures(v), std::set<std::string>{"certificate path is NVIDIA's (basicConstraints, pathLen)"}) << v.summary();
+  chain[2] = *platform_->nvidia_provisioner_with_path_len(1);
+  EXPECT_TRUE(nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now).ok());
 }
 
 }  // namespace

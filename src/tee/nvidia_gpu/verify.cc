@@ -27,6 +27,26 @@ bool contains_fwid(const Bytes& der, const Bytes& fwid) {
   return false;
 }
 
+// NVIDIA's path has a fixed shape: an end-entity leaf (the FMC alias key, no CA), then CAs (BROM,
+// Provisioner ICA, GH100 Identity, Device Identity CA) that may sign certificates, none with a
+// pathLenConstraint below the number of CAs under it. "" when the chain has that shape.
+std::string nvidia_path_shape(std::span<const Certificate> chain) {
+  for (size_t i = 0; i < chain.size(); ++i) {
+    const Certificate& c = chain[i];
+    if (!c.extensions_well_formed()) return c.common_name() + " has malformed basicConstraints or keyUsage";
+    if (i == 0) {
+      if (c.is_ca()) return "the leaf " + c.common_name() + " is a CA";
+      continue;
+    }
+    if (!c.is_ca() || !c.may_sign_certificates()) return c.common_name() + " is not a CA that may sign certificates";
+    auto limit = c.path_len();
+    if (limit && static_cast<size_t>(*limit) < i - 1) {
+      return c.common_name() + " allows " + std::to_string(*limit) + " CA(s) below it; the chain has " + std::to_string(i - 1);
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certificate> chain, const TrustRoots& roots,
@@ -62,6 +82,8 @@ Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certif
   if (roots.nvidia && nvidia_root() != nullptr) trusted.push_back(*nvidia_root());
   trusted.insert(trusted.end(), roots.extra.begin(), roots.extra.end());
   check_chain(chain, trusted, at, v);
+  std::string shape = nvidia_path_shape(chain);
+  v.add("certificate path is NVIDIA's (basicConstraints, pathLen)", shape.empty(), shape);
 
   bool sig = verify_ecdsa_p384_sha384(leaf, bytes.first(r.signed_size), r.signature_r, r.signature_s);
   v.add("report signature", sig, sig ? "ECDSA P-384 / SHA-384 by " + leaf.common_name() : "signature does not verify");

@@ -210,6 +210,10 @@ StatusOr<std::string> SimPlatform::tdx_collateral(int64_t issued_at, const TdxCo
   return build_tdx_collateral(state_->tdx, issued_at, options);
 }
 
+StatusOr<Certificate> SimPlatform::nvidia_provisioner_with_path_len(int path_len) const {
+  return reissue_provisioner(state_->nvidia, path_len);
+}
+
 StatusOr<GpuEvidence> SimPlatform::gpu_evidence(unsigned index, std::span<const uint8_t, 32> nonce) const {
   if (index >= kMaxGpus) {
     return invalid_argument("simulated GPU index " + std::to_string(index) + " is not below " + std::to_string(kMaxGpus));

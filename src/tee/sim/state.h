@@ -80,6 +80,7 @@ StatusOr<GpuIdentity> load_or_create_gpu(const std::filesystem::path& dir, const
                                          int64_t now);
 StatusOr<GpuEvidence> build_gpu_evidence(const NvidiaAuthority& a, const GpuIdentity& gpu, unsigned index,
                                          std::span<const uint8_t, 32> nonce);
+StatusOr<Certificate> reissue_provisioner(const NvidiaAuthority& a, int path_len);
 
 struct SimPlatform::State {
   std::filesystem::path dir;

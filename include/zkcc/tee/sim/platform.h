@@ -134,6 +134,9 @@ class SimPlatform {
   // five-certificate chain (leaf first, up to the simulated Device Identity CA). Each GPU has its own
   // leaf and BROM keys, created in the directory on first use.
   StatusOr<GpuEvidence> gpu_evidence(unsigned index, std::span<const uint8_t, 32> nonce) const;
+  // The Provisioner ICA reissued (same key and name, so the GPUs' BROM certificates still link to
+  // it) with pathLenConstraint `path_len`, for tests of path rules.
+  StatusOr<Certificate> nvidia_provisioner_with_path_len(int path_len) const;
 
  private:
   struct State;  // defined in src/tee/sim
