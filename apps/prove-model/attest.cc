@@ -52,15 +52,18 @@ StatusOr<Trust> load_trust(const std::string& roots_dir, const std::string& poli
 int verify_bundle(const BundleArgs& a) {
   auto trust = load_trust(a.roots_dir, a.policy_file, a.at);
   if (!trust.ok()) return fail(trust.status());
+  auto policy = effective_policy(trust->policy, a.require_level);
+  if (!policy.ok()) return fail(policy.status());
   auto bytes = read_file(a.bundle, 64 << 20);
   if (!bytes.ok()) return fail(bytes.status());
-  auto doc = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
-  if (doc.is_discarded()) return fail(invalid_argument("'" + a.bundle + "' is not JSON"));
-  tee::Verdict v = tee::verify_bundle(doc, trust->roots, trust->policy ? &*trust->policy : nullptr, trust->at);
+  auto doc = tee::parse_bundle(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+  if (!doc.ok()) return fail(doc.status().with_context(a.bundle));
+  tee::Verdict v = tee::verify_bundle(*doc, trust->roots, &*policy, trust->at);
   if (a.json) {
     std::cout << v.to_json().dump(2) << "\n";
   } else {
     std::cout << v.summary();
+    std::cout << "policy rules: " << policy->summary() << "\n";
   }
   return v.ok() ? 0 : kExitFailure;
 }

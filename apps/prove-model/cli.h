@@ -34,13 +34,18 @@ struct EvidenceArgs {
   std::string cache_dir;  // read (verify) or filled (fetch)
   std::string product;    // SEV-SNP reports older than v3 do not name it
   std::vector<std::string> rims;
+  std::string require_level;  // verify-evidence: zk-only, tee or full-cc; empty requires none
   bool json = false;
 };
 
 // Certificates from a PEM bundle or a single DER certificate.
 StatusOr<std::vector<tee::Certificate>> load_certs(const std::string& path);
-// No policy when `path` is empty.
+// No policy when `path` is empty (the verifiers then apply the built-in production policy); a
+// policy file without a "name" is named after its path.
 StatusOr<std::optional<tee::Policy>> load_policy(const std::string& path);
+// The policy to judge with: the file's, or the built-in production policy, with `require_level`
+// (when not empty) as its minimum level.
+StatusOr<tee::Policy> effective_policy(std::optional<tee::Policy> loaded, const std::string& require_level);
 // RFC 3339 UTC, or now when `text` is empty.
 StatusOr<int64_t> verification_time(const std::string& text);
 
@@ -51,6 +56,7 @@ struct BundleArgs {
   std::string roots_dir;  // extra trusted roots (e.g. a simulated platform's DIR/roots)
   std::string policy_file;
   std::string at;
+  std::string require_level;  // zk-only, tee or full-cc; empty requires none beyond the policy's
   bool json = false;
 };
 int verify_bundle(const BundleArgs& args);

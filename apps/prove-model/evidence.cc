@@ -88,7 +88,18 @@ StatusOr<std::optional<tee::Policy>> load_policy(const std::string& path) {
   if (doc.is_discarded()) return invalid_argument("policy file '" + path + "' is not JSON");
   auto p = tee::Policy::from_json(doc);
   if (!p.ok()) return p.status().with_context(path);
+  if (!doc.contains("name")) p->name = "file " + path;
   return std::optional<tee::Policy>(std::move(*p));
+}
+
+StatusOr<tee::Policy> effective_policy(std::optional<tee::Policy> loaded, const std::string& require_level) {
+  tee::Policy p = loaded ? std::move(*loaded) : tee::Policy{};
+  if (!require_level.empty()) {
+    ZKCC_ASSIGN_OR_RETURN(tee::SecurityLevel level, tee::parse_security_level(require_level));
+    if (level == tee::SecurityLevel::kAuto) return invalid_argument("--require-level must be zk-only, tee or full-cc");
+    p.min_level = level;
+  }
+  return p;
 }
 
 StatusOr<int64_t> verification_time(const std::string& text) {
@@ -104,7 +115,9 @@ int fail(const Status& s) {
 int verify_evidence(const EvidenceArgs& a) {
   const std::string& file = a.file;
   std::string kind = a.kind;
-  auto policy = load_policy(a.policy_file);
+  auto loaded = load_policy(a.policy_file);
+  if (!loaded.ok()) return fail(loaded.status());
+  auto policy = effective_policy(std::move(*loaded), a.require_level);
   if (!policy.ok()) return fail(policy.status());
   auto evidence = read_file(file, 64 << 20);
   if (!evidence.ok()) return fail(evidence.status());
@@ -153,12 +166,6 @@ int verify_evidence(const EvidenceArgs& a) {
   tee::Verdict verdict;
   if (kind == "snp") {
     verdict = tee::sev_snp::verify_report(*evidence, certs, tee::sev_snp::TrustRoots{}, *at);
-  } else if (kind == "gpu" && is_json_array(text)) {
-    // NVIDIA's serialized evidence: one report per GPU, each with its chain and nonce.
-    auto gpus = tee::nvidia_gpu::verify_evidence_json(text, tee::nvidia_gpu::TrustRoots{}, *at);
-    if (!gpus.ok()) return fail(gpus.status().with_context(file));
-    verdict.kind = "nvidia-gpu";
-    for (size_t i = 0; i < gpus->size(); ++i) verdict.merge((*gpus)[i], "GPU-" + std::to_string(i));
   } else if (kind == "gpu") {
     std::optional<std::array<uint8_t, 32>> gpu_nonce;
     if (nonce) {
@@ -166,18 +173,49 @@ int verify_evidence(const EvidenceArgs& a) {
       gpu_nonce.emplace();
       std::copy(nonce->begin(), nonce->end(), gpu_nonce->begin());
     }
-    verdict = tee::nvidia_gpu::verify_gpu_report(*evidence, certs, tee::nvidia_gpu::TrustRoots{}, gpu_nonce, *at);
-    // Each RIM given is verified itself, then the report's measurements are compared with it.
-    auto report = tee::nvidia_gpu::parse_gpu_report(*evidence);
+    // Each RIM given is verified itself; the verified ones judge every report below.
+    std::vector<std::pair<std::string, tee::nvidia_gpu::Rim>> rims;
+    tee::Verdict rim_checks;
     for (const auto& rim_file : a.rims) {
       auto xml = read_file(rim_file, 4 << 20);
       if (!xml.ok()) return fail(xml.status());
       std::string_view xml_text(reinterpret_cast<const char*>(xml->data()), xml->size());
       tee::Verdict rim = tee::nvidia_gpu::verify_rim(xml_text, tee::nvidia_gpu::RimTrustRoots{}, *at);
-      verdict.merge(rim, rim_file);
+      rim_checks.merge(rim, rim_file);
       auto parsed = tee::nvidia_gpu::parse_rim(xml_text);
-      if (rim.ok() && parsed.ok() && report.ok()) {
-        verdict.merge(tee::nvidia_gpu::compare_measurements(*report, *parsed), rim_file + " measurements");
+      if (rim.ok() && parsed.ok()) rims.emplace_back(rim_file, std::move(*parsed));
+    }
+    std::vector<std::pair<std::string, Bytes>> reports;  // (verdict prefix, report)
+    if (is_json_array(text)) {
+      // NVIDIA's serialized evidence: one report per GPU, each with its chain and nonce.
+      auto gpus = tee::nvidia_gpu::verify_evidence_json(text, tee::nvidia_gpu::TrustRoots{}, *at, gpu_nonce);
+      if (!gpus.ok()) return fail(gpus.status().with_context(file));
+      verdict.kind = "nvidia-gpu";
+      auto doc = nlohmann::json::parse(text);
+      for (size_t i = 0; i < gpus->size(); ++i) {
+        verdict.merge((*gpus)[i], "GPU-" + std::to_string(i));
+        auto bytes = from_base64(doc[i]["evidence"].get<std::string>());
+        if (bytes.ok()) reports.emplace_back("GPU-" + std::to_string(i) + ": ", std::move(*bytes));
+      }
+    } else {
+      verdict = tee::nvidia_gpu::verify_gpu_report(*evidence, certs, tee::nvidia_gpu::TrustRoots{}, gpu_nonce, *at);
+      reports.emplace_back("", *evidence);
+    }
+    for (const tee::Check& c : rim_checks.checks) verdict.add(c.name, c.ok, c.detail);
+    for (const auto& [key, value] : rim_checks.claims.items()) verdict.claims[key] = value;
+    if (!a.rims.empty()) {
+      std::vector<tee::nvidia_gpu::Rim> parsed;
+      for (const auto& [_, rim] : rims) parsed.push_back(rim);
+      for (const auto& [prefix, bytes] : reports) {
+        auto report = tee::nvidia_gpu::parse_gpu_report(bytes);
+        if (!report.ok()) continue;  // the report's own checks already fail
+        // Both RIMs, of the report's versions, and then the measurements against each.
+        for (const tee::Check& c : tee::nvidia_gpu::check_rim_versions(*report, parsed).checks) verdict.add(prefix + c.name, c.ok, c.detail);
+        for (const auto& [rim_file, rim] : rims) {
+          for (const tee::Check& c : tee::nvidia_gpu::compare_measurements(*report, rim).checks) {
+            verdict.add(prefix + rim_file + " measurements: " + c.name, c.ok, c.detail);
+          }
+        }
       }
     }
   } else if (kind == "rim") {
@@ -204,12 +242,21 @@ int verify_evidence(const EvidenceArgs& a) {
   } else {
     return fail(invalid_argument("unknown evidence kind '" + kind + "' (snp, gpu, tdx, azure, rim)"));
   }
-  if (*policy) apply_policy(**policy, verdict);
+  // One piece of platform evidence reaches tee; a RIM alone attests nothing.
+  if (kind != "rim") {
+    verdict.level = tee::security_level_name(tee::SecurityLevel::kTee);
+    if (policy->min_level) {
+      bool enough = tee::level_rank(tee::SecurityLevel::kTee) >= tee::level_rank(*policy->min_level);
+      verdict.add("policy: minimum level " + std::string(tee::security_level_name(*policy->min_level)), enough,
+                  enough ? "" : "one piece of evidence reaches only tee");
+    }
+  }
+  if (kind != "rim") apply_policy(*policy, verdict);
   if (a.json) {
     std::cout << verdict.to_json().dump(2) << "\n";
   } else {
     std::cout << verdict.summary();
-    if (*policy) std::cout << "policy: " << (*policy)->summary() << "\n";
+    if (kind != "rim") std::cout << "policy rules: " << policy->summary() << "\n";
   }
   return verdict.ok() ? 0 : kExitFailure;
 }

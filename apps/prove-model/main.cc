@@ -142,6 +142,8 @@ int main(int argc, char** argv) {
   verify_ev->add_option("--cache", ev.cache_dir,
                         "A collateral cache (filled by fetch-collateral) to take the VCEK or the TDX collateral from");
   verify_ev->add_option("--rim", ev.rims, "GPU: a driver or VBIOS RIM (XML) to verify and compare the measurements with");
+  verify_ev->add_option("--require-level", ev.require_level, "Fail unless the evidence reaches this level (zk-only, tee, full-cc)")
+      ->check(CLI::IsMember({"zk-only", "tee", "full-cc"}));
   verify_ev->add_option("--product", ev.product, "SEV-SNP product for reports that do not name it (Milan, Genoa, Turin)");
 
   auto* fetch = app.add_subcommand("fetch-collateral",
@@ -194,6 +196,8 @@ int main(int argc, char** argv) {
   zkcc::cli::BundleArgs vb;
   verify_b->add_option("BUNDLE", vb.bundle, "The evidence bundle (JSON)")->required();
   add_trust_options(verify_b, vb.roots_dir, vb.policy_file, vb.at);
+  verify_b->add_option("--require-level", vb.require_level, "Fail unless the bundle's evidence reaches this level (zk-only, tee, full-cc)")
+      ->check(CLI::IsMember({"zk-only", "tee", "full-cc"}));
 
   auto* hash = app.add_subcommand("hash", "Starknet Poseidon hashes, printed as 0x lowercase hex");
   hash->require_subcommand(1);

@@ -1,8 +1,14 @@
 #include "zkcc/tee/bundle.h"
 
+#include <algorithm>
+#include <initializer_list>
+
+#include "zkcc/base/json.h"
+
 #include "zkcc/tee/azure/evidence.h"
 #include "zkcc/tee/azure/hcl.h"
 #include "zkcc/tee/azure/vtpm.h"
+#include "zkcc/tee/low_s.h"
 #include "zkcc/tee/sev_snp/report.h"
 #include "zkcc/tee/tdx/collateral.h"
 #include "zkcc/tee/tdx/quote.h"
@@ -116,6 +122,34 @@ Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<c
   return v;
 }
 
+// Bundles are read strictly: a key the format does not define is refused rather than ignored, so
+// a bundle cannot carry a second meaning beside the one verified.
+Status only_keys(const json& j, std::initializer_list<const char*> known, const std::string& where) {
+  for (const auto& [key, _] : j.items()) {
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+      return invalid_argument(where + " has an unknown key \"" + key + "\"");
+    }
+  }
+  return ok_status();
+}
+
+// The GPUs are distinct devices: no leaf certificate (the device identity) and no report twice.
+std::string repeated_gpu(const std::vector<GpuEvidence>& gpus) {
+  std::vector<std::string> leaves;
+  for (size_t i = 0; i < gpus.size(); ++i) {
+    for (size_t k = 0; k < i; ++k) {
+      if (gpus[k].report == gpus[i].report) return "GPU-" + std::to_string(i) + " repeats GPU-" + std::to_string(k) + "'s report";
+    }
+    auto chain = Certificate::from_pem_bundle(gpus[i].certificate_chain_pem);
+    std::string leaf = chain.ok() && !chain->empty() ? chain->front().sha256_fingerprint() : "";
+    for (size_t k = 0; k < leaves.size(); ++k) {
+      if (!leaf.empty() && leaves[k] == leaf) return "GPU-" + std::to_string(i) + " is GPU-" + std::to_string(k) + " again (same device certificate)";
+    }
+    leaves.push_back(leaf);
+  }
+  return "";
+}
+
 void check_equal(Verdict& v, const std::string& name, const Felt252& got, const Felt252& stated) {
   v.add(name, got == stated, got == stated ? "" : "recomputed " + got.to_hex() + ", the bundle says " + stated.to_hex());
 }
@@ -125,6 +159,7 @@ void check_equal(Verdict& v, const std::string& name, const Felt252& got, const 
 json bundle_to_json(const FullStackAttestation& a) {
   json j = {{"version", kBundleVersion},
             {"level", security_level_name(a.level)},
+            {"level_reached", security_level_name(level_reached(a.cpu.has_value(), !a.gpus.empty()))},
             {"statement", a.statement.to_hex()},
             {"cpu_hash", a.cpu_hash.to_hex()},
             {"gpu_hash", a.gpu_hash.to_hex()},
@@ -152,12 +187,20 @@ json bundle_to_json(const FullStackAttestation& a) {
 
 StatusOr<FullStackAttestation> bundle_from_json(const json& j) {
   if (!j.is_object()) return invalid_argument("bundle is not a JSON object");
+  ZKCC_RETURN_IF_ERROR(only_keys(j, {"version", "level", "level_reached", "statement", "cpu_hash", "gpu_hash", "combined_hash", "cpu", "gpus"}, "bundle"));
   if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != kBundleVersion) {
     return invalid_argument("bundle version is not " + std::to_string(kBundleVersion));
   }
   FullStackAttestation a;
   ZKCC_ASSIGN_OR_RETURN(std::string level, string_field(j, "level", "bundle"));
   ZKCC_ASSIGN_OR_RETURN(a.level, parse_security_level(level));
+  // Optional (older bundles lack it); when present it must name what the evidence reaches.
+  if (j.contains("level_reached")) {
+    ZKCC_ASSIGN_OR_RETURN(std::string reached, string_field(j, "level_reached", "bundle"));
+    ZKCC_ASSIGN_OR_RETURN(SecurityLevel parsed, parse_security_level(reached));
+    if (parsed == SecurityLevel::kAuto) return invalid_argument("bundle \"level_reached\" must be zk-only, tee or full-cc");
+    a.level_reached = parsed;
+  }
   ZKCC_ASSIGN_OR_RETURN(a.statement, felt_field(j, "statement"));
   ZKCC_ASSIGN_OR_RETURN(a.cpu_hash, felt_field(j, "cpu_hash"));
   ZKCC_ASSIGN_OR_RETURN(a.gpu_hash, felt_field(j, "gpu_hash"));
@@ -165,6 +208,7 @@ StatusOr<FullStackAttestation> bundle_from_json(const json& j) {
   if (j.contains("cpu") && !j["cpu"].is_null()) {
     const json& c = j["cpu"];
     if (!c.is_object()) return invalid_argument("bundle \"cpu\" is not an object");
+    ZKCC_RETURN_IF_ERROR(only_keys(c, {"platform", "source", "report", "certificates", "collateral"}, "bundle cpu"));
     CpuEvidence e;
     ZKCC_ASSIGN_OR_RETURN(std::string platform, string_field(c, "platform", "bundle cpu"));
     ZKCC_ASSIGN_OR_RETURN(e.platform, platform_from_name(platform));
@@ -190,8 +234,12 @@ StatusOr<FullStackAttestation> bundle_from_json(const json& j) {
       if (!g.is_object()) return invalid_argument("bundle GPU entry is not an object");
       GpuEvidence e;
       std::string where = "bundle GPU " + std::to_string(a.gpus.size());
+      ZKCC_RETURN_IF_ERROR(only_keys(g, {"index", "name", "source", "report", "certificate_chain"}, where));
       if (!g.contains("index") || !g["index"].is_number_unsigned()) return invalid_argument(where + " has no index");
       e.index = g["index"].get<unsigned>();
+      for (const GpuEvidence& earlier : a.gpus) {
+        if (earlier.index == e.index) return invalid_argument(where + " repeats GPU index " + std::to_string(e.index));
+      }
       if (g.contains("name") && g["name"].is_string()) e.name = g["name"].get<std::string>();
       if (g.contains("source") && g["source"].is_string()) e.source = g["source"].get<std::string>();
       ZKCC_ASSIGN_OR_RETURN(e.report, base64_field(g, "report", where));
@@ -202,6 +250,8 @@ StatusOr<FullStackAttestation> bundle_from_json(const json& j) {
   return a;
 }
 
+StatusOr<json> parse_bundle(std::string_view text) { return parse_strict_object(text, "bundle"); }
+
 BundleRoots roots_with_extra(std::span<const Certificate> extra) {
   BundleRoots r;
   r.snp.extra.assign(extra.begin(), extra.end());
@@ -210,9 +260,15 @@ BundleRoots roots_with_extra(std::span<const Certificate> extra) {
   return r;
 }
 
-Verdict verify_bundle(const json& bundle, const BundleRoots& roots, const Policy* policy, int64_t at) {
+Verdict verify_bundle(const json& bundle, const BundleRoots& roots, const Policy* given, int64_t at) {
+  // Without a policy the built-in production policy judges the claims: VERIFIED means a
+  // production-grade guest unless a policy relaxes that explicitly.
+  const Policy production;
+  const Policy* policy = given != nullptr ? given : &production;
   Verdict v;
   v.kind = "bundle";
+  v.policy = policy->name;
+  v.extra_roots = std::max({roots.snp.extra.size(), roots.tdx.extra.size(), roots.gpu.extra.size()});
   auto parsed = bundle_from_json(bundle);
   v.add("bundle parses", parsed.ok(), parsed.ok() ? "" : parsed.status().message());
   if (!parsed.ok()) return v;
@@ -230,7 +286,30 @@ Verdict verify_bundle(const json& bundle, const BundleRoots& roots, const Policy
   if (a.level == SecurityLevel::kTee && !has_cpu && !has_gpu) unmet = "tee needs CPU or GPU evidence";
   if (a.level == SecurityLevel::kZkOnly && (has_cpu || has_gpu)) unmet = "a zk-only bundle carries evidence";
   v.add("evidence meets the level " + std::string(security_level_name(a.level)), unmet.empty(), unmet);
+  SecurityLevel reached = level_reached(has_cpu, has_gpu);
+  v.level = security_level_name(reached);
+  v.claims["level_reached"] = v.level;
+  if (a.level_reached) {
+    bool same = *a.level_reached == reached;
+    v.add("level_reached is what the evidence reaches", same,
+          same ? "" : "the bundle says " + std::string(security_level_name(*a.level_reached)) + ", the evidence reaches " + v.level);
+  }
+  if (policy->min_level) {
+    bool enough = level_rank(reached) >= level_rank(*policy->min_level);
+    v.add("policy: minimum level " + std::string(security_level_name(*policy->min_level)), enough,
+          enough ? "" : "the evidence reaches only " + v.level);
+  }
+  if (policy->names_cpu_rules()) {
+    v.add("policy: CPU evidence present", has_cpu, has_cpu ? "" : "the policy names CPU rules but the bundle carries no CPU evidence");
+  }
+  if (policy->names_gpu_rules()) {
+    v.add("policy: GPU evidence present", has_gpu, has_gpu ? "" : "the policy names GPU rules but the bundle carries no GPU evidence");
+  }
 
+  if (has_gpu) {
+    std::string repeated = repeated_gpu(a.gpus);
+    v.add("each GPU listed once", repeated.empty(), repeated);
+  }
   auto nonce = gpu_nonce(a.statement);
   for (size_t i = 0; i < a.gpus.size(); ++i) {
     const GpuEvidence& g = a.gpus[i];
@@ -242,9 +321,11 @@ Verdict verify_bundle(const json& bundle, const BundleRoots& roots, const Policy
     } else {
       // The nonce check inside is the binding: the GPU answered this statement.
       gv = nvidia_gpu::verify_gpu_report(g.report, *chain, roots.gpu, nonce, at);
-      if (policy != nullptr && gv.ok()) apply_policy(*policy, gv);
+      if (gv.ok()) apply_policy(*policy, gv);
     }
     v.merge(gv, name);
+    std::string high_s = high_s_signature(g);
+    v.add(name + ": signature in low-S form", high_s.empty(), high_s);
   }
   Felt252 gpu_hash = gpu_hash_of(a.gpus);
   check_equal(v, "gpu_hash recomputed", gpu_hash, a.gpu_hash);
@@ -252,8 +333,10 @@ Verdict verify_bundle(const json& bundle, const BundleRoots& roots, const Policy
   if (a.cpu) {
     auto want = cpu_report_data(gpu_hash, a.statement);
     Verdict cv = verify_cpu(*a.cpu, roots, want, at);
-    if (policy != nullptr && cv.ok()) apply_policy(*policy, cv);
+    if (cv.ok()) apply_policy(*policy, cv);
     v.merge(cv, "cpu");
+    std::string high_s = high_s_signature(*a.cpu);
+    v.add("cpu: signatures in low-S form", high_s.empty(), high_s);
     auto rd = report_data_of(*a.cpu);
     bool low = rd.ok() && rd->size() == 64 && std::equal(want.begin(), want.begin() + 32, rd->begin());
     bool high = rd.ok() && rd->size() == 64 && std::equal(want.begin() + 32, want.end(), rd->begin() + 32);

@@ -6,6 +6,7 @@
 
 #include "zkcc/hash/poseidon.h"
 #include "zkcc/tee/azure/hcl.h"
+#include "zkcc/tee/low_s.h"
 #include "zkcc/tee/tdx/quote.h"
 
 namespace zkcc::tee {
@@ -93,6 +94,22 @@ Felt252 combined_hash(const std::optional<Felt252>& cpu, const std::optional<Fel
   return Felt252::zero();
 }
 
+SecurityLevel level_reached(bool has_cpu, bool has_gpu) {
+  if (has_cpu && has_gpu) return SecurityLevel::kFullCc;
+  if (has_cpu || has_gpu) return SecurityLevel::kTee;
+  return SecurityLevel::kZkOnly;
+}
+
+int level_rank(SecurityLevel level) {
+  switch (level) {
+    case SecurityLevel::kFullCc: return 2;
+    case SecurityLevel::kTee: return 1;
+    case SecurityLevel::kAuto:
+    case SecurityLevel::kZkOnly: break;
+  }
+  return 0;
+}
+
 StatusOr<FullStackAttestation> attest(const Felt252& statement, SecurityLevel level, CpuAttester* cpu, GpuAttester* gpu) {
   FullStackAttestation a;
   a.level = level;
@@ -109,11 +126,14 @@ StatusOr<FullStackAttestation> attest(const Felt252& statement, SecurityLevel le
   if (gpu != nullptr) {
     ZKCC_ASSIGN_OR_RETURN(a.gpus, gpu->attest(gpu_nonce(statement)));
     if (a.gpus.empty()) return failed_precondition("the GPU attester returned no GPUs");
+    // One form per signature, so the evidence has one hash (low_s.h).
+    for (GpuEvidence& g : a.gpus) canonicalize_signatures(g);
     a.gpu_hash = gpu_hash_of(a.gpus);
     gpu_h = a.gpu_hash;
   }
   if (cpu != nullptr) {
     ZKCC_ASSIGN_OR_RETURN(CpuEvidence e, cpu->attest(cpu_report_data(a.gpu_hash, statement)));
+    canonicalize_signatures(e);
     ZKCC_ASSIGN_OR_RETURN(a.cpu_hash, cpu_hash_of(e));
     cpu_h = a.cpu_hash;
     a.cpu = std::move(e);

@@ -169,6 +169,25 @@ bool Certificate::signed_by(const Certificate& issuer) const {
   return ok;
 }
 
+bool Certificate::extensions_well_formed() const { return (X509_get_extension_flags(cert_) & EXFLAG_INVALID) == 0; }
+
+bool Certificate::is_ca() const {
+  uint32_t flags = X509_get_extension_flags(cert_);
+  return (flags & EXFLAG_INVALID) == 0 && (flags & EXFLAG_BCONS) != 0 && (flags & EXFLAG_CA) != 0;
+}
+
+std::optional<long> Certificate::path_len() const {
+  if (!is_ca()) return std::nullopt;
+  long n = X509_get_pathlen(cert_);
+  return n < 0 ? std::nullopt : std::optional<long>(n);
+}
+
+bool Certificate::may_sign_certificates() const {
+  uint32_t flags = X509_get_extension_flags(cert_);
+  if ((flags & EXFLAG_INVALID) != 0) return false;
+  return (flags & EXFLAG_KUSAGE) == 0 || (X509_get_key_usage(cert_) & KU_KEY_CERT_SIGN) != 0;
+}
+
 std::optional<Bytes> Certificate::extension(const std::string& oid) const {
   ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), 1);
   if (obj == nullptr) return std::nullopt;

@@ -62,10 +62,19 @@ check_rc "--help" 0 "$bin" --help
 grep -q "hash" "$tmp/out"; check "help lists hash" 0 $?
 
 snp="$shared/testdata/attestation/sev-snp"
-check_rc "verify-evidence snp" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z
+# go-sev-guest's sample is a debug guest (policy 0xB0000) and trustee's VLEK sample runs at VMPL1:
+# the built-in production policy refuses both, and explicit policies relax exactly that rule.
+echo '{"allow_debug": true}' >"$tmp/debug.json"
+echo '{"vmpl": 1}' >"$tmp/vmpl1.json"
+check_rc "verify-evidence snp debug guest refused by default" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z
+grep -q "failed: policy: debug" "$tmp/out"; check "default policy names the debug rule" 0 $?
+grep -q "policy: built-in production default" "$tmp/out"; check "verdict names the default policy" 0 $?
+check_rc "verify-evidence snp" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
 grep -q "VERIFIED" "$tmp/out"; check "verify-evidence says VERIFIED" 0 $?
-check_rc "verify-evidence --json" 0 "$bin" verify-evidence --json "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2025-06-01T00:00:00Z
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["claims"]["signing_key"]=="vlek"' "$tmp/out"; check "verify-evidence JSON verdict" 0 $?
+check_rc "verify-evidence --require-level full-cc" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json" --require-level full-cc
+grep -q "failed: policy: minimum level full-cc" "$tmp/out"; check "required level named" 0 $?
+check_rc "verify-evidence --json" 0 "$bin" verify-evidence --json "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2025-06-01T00:00:00Z --policy "$tmp/vmpl1.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["claims"]["signing_key"]=="vlek" and d["level"]=="tee" and d["policy"].endswith("vmpl1.json")' "$tmp/out"; check "verify-evidence JSON verdict" 0 $?
 check_rc "verify-evidence expired VLEK" 1 "$bin" verify-evidence "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2026-01-01T00:00:00Z
 grep -q "not valid at the verification time" "$tmp/out"; check "expired VLEK reason" 0 $?
 check_rc "verify-evidence wrong VCEK" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/trustee_milan_vcek.der" --at 2026-01-01T00:00:00Z
@@ -103,14 +112,19 @@ check_rc "verify-evidence rim bad signature" 1 "$bin" verify-evidence "$shared/t
 grep -q "RIM signature" "$tmp/out"; check "rim failure named" 0 $?
 # A driver RIM of another version than the report's: the RIM verifies, the measurements do not match.
 check_rc "verify-evidence gpu with rim" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem" --rim "$nv/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z --json
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c={x["name"]:x["ok"] for x in d["checks"]}; assert all(v for k,v in c.items() if "measurement " not in k), c; assert not all(c.values())' "$tmp/out"; check "gpu rim: signature ok, measurements differ" 0 $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c={x["name"]:x["ok"] for x in d["checks"]}; assert all(v for k,v in c.items() if "measurement " not in k and "RIM version" not in k), c; assert not c["driver RIM version is the report'"'"'s"] and not c["VBIOS RIM version is the report'"'"'s"], c' "$tmp/out"; check "gpu rim: signature ok, the RIM is for another driver and no VBIOS RIM" 0 $?
+nvjson="$shared/testdata/attestation/nvidia/nvat_hopper_evidence_590.12.json"
+check_rc "verify-evidence gpu evidence JSON --nonce" 1 "$bin" verify-evidence "$nvjson" --nonce "$(printf '%064d' 0)"
+grep -q "failed: GPU-0: nonce is the expected one" "$tmp/out"; check "evidence JSON nonce named" 0 $?
+check_rc "verify-evidence gpu evidence JSON --rim" 1 "$bin" verify-evidence "$nvjson" --rim "$nv/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z
+grep -q "failed: GPU-0: VBIOS RIM version is the report's" "$tmp/out"; check "evidence JSON RIMs judged" 0 $?
 
 # A collateral cache laid out by hand, read offline.
 cache="$tmp/cache"
 chip=$(python3 -c 'import sys; print(open(sys.argv[1],"rb").read()[0x1A0:0x1E0].hex())' "$snp/gosevguest_milan_v2_report.bin")
 mkdir -p "$cache/amd/Milan/vcek/$chip"
 cp "$snp/gosevguest_milan_vcek.der" "$cache/amd/Milan/vcek/$chip/4405000000000002.der"
-check_rc "verify-evidence --cache" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
+check_rc "verify-evidence --cache" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
 check_rc "verify-evidence --cache miss" 1 "$bin" verify-evidence "$snp/trustee_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
 grep -q "not in the cache" "$tmp/err"; check "cache miss explained" 0 $?
 check_rc "verify-evidence --product typo" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milano

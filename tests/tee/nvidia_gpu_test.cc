@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "zkcc/tee/nvidia_gpu/rim.h"
+
 namespace zkcc::tee::nvidia_gpu {
 namespace {
 
@@ -142,6 +146,61 @@ TEST(NvidiaGpu, SerializedEvidenceVerifiesPerGpu) {
   EXPECT_FALSE((*changed)[0].ok());
   EXPECT_FALSE(verify_evidence_json("{}", TrustRoots{}, now()).ok());
   EXPECT_FALSE(verify_evidence_json(R"([{"arch":"HOPPER","certificate":"@@@@","evidence":"","nonce":""}])", TrustRoots{}, now()).ok());
+}
+
+std::set<std::string> failed_checks(const Verdict& v) {
+  std::set<std::string> out;
+  for (const Check& c : v.checks) {
+    if (!c.ok) out.insert(c.name);
+  }
+  return out;
+}
+
+std::string evidence_json() {
+  auto b = read_file(dir() + "nvat_hopper_evidence_590.12.json");
+  EXPECT_TRUE(b.ok());
+  return std::string(b->begin(), b->end());
+}
+
+TEST(NvidiaEvidenceJson, ExpectedNonceIsHonoured) {
+  std::string text = evidence_json();
+  auto doc = nlohmann::json::parse(text);
+  std::array<uint8_t, 32> stated{};
+  Bytes n = *from_hex(doc[0]["nonce"].get<std::string>());
+  std::copy(n.begin(), n.end(), stated.begin());
+  auto same = verify_evidence_json(text, TrustRoots{}, now(), stated);
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE((*same)[0].ok()) << (*same)[0].summary();
+  std::array<uint8_t, 32> other = stated;
+  other[31] ^= 1;
+  auto different = verify_evidence_json(text, TrustRoots{}, now(), other);
+  ASSERT_TRUE(different.ok());
+  EXPECT_EQ(failed_checks((*different)[0]), std::set<std::string>{"nonce is the expected one"}) << (*different)[0].summary();
+}
+
+TEST(NvidiaEvidenceJson, TheSameReportTwiceIsOneGpu) {
+  auto doc = nlohmann::json::parse(evidence_json());
+  doc.push_back(doc[0]);
+  auto verdicts = verify_evidence_json(doc.dump(), TrustRoots{}, now());
+  ASSERT_TRUE(verdicts.ok());
+  ASSERT_EQ(verdicts->size(), 2u);
+  EXPECT_TRUE((*verdicts)[0].ok());
+  EXPECT_EQ(failed_checks((*verdicts)[1]), std::set<std::string>{"GPU listed once"}) << (*verdicts)[1].summary();
+}
+
+TEST(NvidiaRim, BothRimsOfTheReportsVersionsAreRequired) {
+  auto report = parse_gpu_report(hex_file("nvtrust_hopper_report_550.90.07.hex"));
+  ASSERT_TRUE(report.ok());
+  Rim driver, vbios, other;
+  driver.meta.colloquial_version = "550.90.07";
+  vbios.meta.colloquial_version = "96.00.9f.00.01";  // letters compared without case
+  other.meta.colloquial_version = "550.144.03";
+  EXPECT_TRUE(check_rim_versions(*report, std::vector<Rim>{driver, vbios}).ok());
+  EXPECT_EQ(failed_checks(check_rim_versions(*report, std::vector<Rim>{driver})),
+            std::set<std::string>{"VBIOS RIM version is the report's"});
+  EXPECT_EQ(failed_checks(check_rim_versions(*report, std::vector<Rim>{other, vbios})),
+            std::set<std::string>{"driver RIM version is the report's"});
+  EXPECT_EQ(failed_checks(check_rim_versions(*report, std::vector<Rim>{})).size(), 2u);
 }
 
 TEST(Base64, DecodesAndRefusesMalformedText) {

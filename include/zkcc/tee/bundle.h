@@ -1,6 +1,8 @@
 // The evidence bundle: one versioned JSON document carrying a full-stack attestation with
 // everything needed to verify it offline (DESIGN.md):
-//   {"version": 1, "level", "statement", "cpu_hash", "gpu_hash", "combined_hash"  (felts as 0x hex),
+//   {"version": 1, "level", "level_reached", "statement", "cpu_hash", "gpu_hash", "combined_hash"
+//    (felts as 0x hex; "level" is the level asked for, auto included, "level_reached" the one the
+//    evidence reaches: zk-only, tee or full-cc),
 //    "cpu": {"platform", "source", "report": base64, "certificates": [base64 DER...],
 //            "collateral": QuoteCollateralV3 object (TDX) or absent}  (absent without CPU evidence),
 //    "gpus": [{"index", "name", "source", "report": base64, "certificate_chain": PEM}...]}
@@ -11,6 +13,7 @@
 #define ZKCC_TEE_BUNDLE_H_
 
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,7 +30,11 @@ namespace zkcc::tee {
 inline constexpr int kBundleVersion = 1;
 
 nlohmann::json bundle_to_json(const FullStackAttestation& a);
+// Refuses keys the format does not define and a GPU index listed twice.
 StatusOr<FullStackAttestation> bundle_from_json(const nlohmann::json& j);
+// A bundle's text, parsed strictly: malformed JSON, a non-object and a repeated key (at any depth)
+// are refused, so that no reader sees a different bundle from the one verified.
+StatusOr<nlohmann::json> parse_bundle(std::string_view text);
 
 struct BundleRoots {
   sev_snp::TrustRoots snp;
@@ -38,6 +45,8 @@ struct BundleRoots {
 // platform; a chain still has to link to one of them cryptographically.
 BundleRoots roots_with_extra(std::span<const Certificate> extra);
 
+// `policy` null judges the claims with the built-in production policy (Policy{}). The verdict
+// carries the level the evidence reached, the policy's name and how many extra roots were trusted.
 Verdict verify_bundle(const nlohmann::json& bundle, const BundleRoots& roots, const Policy* policy, int64_t at);
 
 }  // namespace zkcc::tee

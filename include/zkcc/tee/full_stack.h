@@ -27,6 +27,10 @@ namespace zkcc::tee {
 enum class SecurityLevel { kAuto, kZkOnly, kTee, kFullCc };
 std::string_view security_level_name(SecurityLevel level);
 StatusOr<SecurityLevel> parse_security_level(std::string_view name);
+// The level evidence reaches: full-cc with CPU and GPU evidence, tee with either, else zk-only.
+SecurityLevel level_reached(bool has_cpu, bool has_gpu);
+// zk-only 0 < tee 1 < full-cc 2; auto, which names no level, ranks as zk-only.
+int level_rank(SecurityLevel level);
 
 std::array<uint8_t, 32> gpu_nonce(const Felt252& statement);
 std::array<uint8_t, 64> cpu_report_data(const Felt252& gpu_hash, const Felt252& statement);
@@ -36,7 +40,10 @@ StatusOr<Felt252> cpu_hash_of(const CpuEvidence& cpu);
 Felt252 combined_hash(const std::optional<Felt252>& cpu_hash, const std::optional<Felt252>& gpu_hash);
 
 struct FullStackAttestation {
-  SecurityLevel level = SecurityLevel::kAuto;
+  SecurityLevel level = SecurityLevel::kAuto;  // the level asked for
+  // What a bundle states its evidence reaches (bundles write it from the evidence; older bundles
+  // lack it); verification recomputes it.
+  std::optional<SecurityLevel> level_reached;
   Felt252 statement;
   std::optional<CpuEvidence> cpu;
   std::vector<GpuEvidence> gpus;

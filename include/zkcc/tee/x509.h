@@ -55,6 +55,15 @@ class Certificate {
   // An extension holding a DER IA5String (AMD's product name), if present and well formed.
   std::optional<std::string> extension_ia5(const std::string& oid) const;
 
+  // The X.509 path fields a chain's shape is judged by (RFC 5280 4.2.1.3, 4.2.1.9):
+  // basicConstraints cA (false when the extension is absent), its pathLenConstraint (nullopt when
+  // absent or not a CA), and whether keyUsage is absent or permits keyCertSign.
+  bool is_ca() const;
+  std::optional<long> path_len() const;
+  bool may_sign_certificates() const;
+  // True when the extensions OpenSSL reads (basicConstraints, keyUsage) are well formed.
+  bool extensions_well_formed() const;
+
   X509* raw() const { return cert_; }
 
  private:

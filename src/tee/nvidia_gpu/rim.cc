@@ -17,6 +17,8 @@
 #include <xmlsec/transforms.h>
 #include <xmlsec/xmldsig.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <memory>
 #include <mutex>
@@ -526,6 +528,39 @@ Verdict compare_measurements(const GpuReport& report, const Rim& rim) {
               {"compared", compared},
               {"mismatched_indices", mismatched}};
   if (!skipped.empty()) v.claims["skipped_indices"] = skipped;
+  return v;
+}
+
+}  // namespace zkcc::tee::nvidia_gpu
+
+namespace zkcc::tee::nvidia_gpu {
+
+Verdict check_rim_versions(const GpuReport& report, std::span<const Rim> rims) {
+  Verdict v;
+  v.kind = "nvidia-rim";
+  auto same = [](std::string a, std::string b) {
+    auto lower = [](std::string& s) {
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    };
+    lower(a);
+    lower(b);
+    return !a.empty() && a == b;
+  };
+  std::string given;
+  for (const Rim& rim : rims) given += (given.empty() ? "" : ", ") + rim.meta.colloquial_version;
+  struct Want {
+    const char* check;
+    const char* what;
+    std::optional<std::string> version;
+  };
+  for (const Want& w : {Want{"driver RIM version is the report's", "driver", report.driver_version()},
+                        Want{"VBIOS RIM version is the report's", "VBIOS", report.vbios_version()}}) {
+    bool found = w.version && std::any_of(rims.begin(), rims.end(), [&](const Rim& r) { return same(r.meta.colloquial_version, *w.version); });
+    v.add(w.check, found,
+          found ? *w.version
+                : !w.version ? std::string("the report names no ") + w.what + " version"
+                             : "no RIM for " + std::string(w.what) + " " + *w.version + " among those given (" + given + ")");
+  }
   return v;
 }
 

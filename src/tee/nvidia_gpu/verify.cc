@@ -27,6 +27,26 @@ bool contains_fwid(const Bytes& der, const Bytes& fwid) {
   return false;
 }
 
+// NVIDIA's path has a fixed shape: an end-entity leaf (the FMC alias key, no CA), then CAs (BROM,
+// Provisioner ICA, GH100 Identity, Device Identity CA) that may sign certificates, none with a
+// pathLenConstraint below the number of CAs under it. "" when the chain has that shape.
+std::string nvidia_path_shape(std::span<const Certificate> chain) {
+  for (size_t i = 0; i < chain.size(); ++i) {
+    const Certificate& c = chain[i];
+    if (!c.extensions_well_formed()) return c.common_name() + " has malformed basicConstraints or keyUsage";
+    if (i == 0) {
+      if (c.is_ca()) return "the leaf " + c.common_name() + " is a CA";
+      continue;
+    }
+    if (!c.is_ca() || !c.may_sign_certificates()) return c.common_name() + " is not a CA that may sign certificates";
+    auto limit = c.path_len();
+    if (limit && static_cast<size_t>(*limit) < i - 1) {
+      return c.common_name() + " allows " + std::to_string(*limit) + " CA(s) below it; the chain has " + std::to_string(i - 1);
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certificate> chain, const TrustRoots& roots,
@@ -62,6 +82,8 @@ Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certif
   if (roots.nvidia && nvidia_root() != nullptr) trusted.push_back(*nvidia_root());
   trusted.insert(trusted.end(), roots.extra.begin(), roots.extra.end());
   check_chain(chain, trusted, at, v);
+  std::string shape = nvidia_path_shape(chain);
+  v.add("certificate path is NVIDIA's (basicConstraints, pathLen)", shape.empty(), shape);
 
   bool sig = verify_ecdsa_p384_sha384(leaf, bytes.first(r.signed_size), r.signature_r, r.signature_s);
   v.add("report signature", sig, sig ? "ECDSA P-384 / SHA-384 by " + leaf.common_name() : "signature does not verify");
@@ -78,10 +100,13 @@ Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certif
   return v;
 }
 
-StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view text, const TrustRoots& roots, int64_t at) {
+StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view text, const TrustRoots& roots, int64_t at,
+                                                    const std::optional<std::array<uint8_t, 32>>& expected_nonce) {
   auto doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_array()) return invalid_argument("GPU evidence is not a JSON array");
   std::vector<Verdict> out;
+  std::vector<Bytes> reports;
+  std::vector<std::string> leaves;
   for (size_t i = 0; i < doc.size(); ++i) {
     const auto& g = doc[i];
     std::string where = "GPU evidence entry " + std::to_string(i);
@@ -101,6 +126,22 @@ StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view text, const
     Verdict v = verify_gpu_report(*report, *chain, roots, n, at);
     v.claims["arch"] = g["arch"].get<std::string>();
     v.claims["gpu_index"] = i;
+    if (expected_nonce) {
+      // The report answers the entry's nonce (checked above); that must be the one asked for.
+      bool same = constant_time_equal(n, *expected_nonce);
+      v.add("nonce is the expected one", same, same ? "" : "the entry states nonce " + to_hex(n));
+    }
+    std::string leaf = chain->empty() ? "" : chain->front().sha256_fingerprint();
+    std::string repeat;
+    for (size_t k = 0; k < reports.size(); ++k) {
+      if (reports[k] == *report) repeat = "entry " + std::to_string(i) + " repeats entry " + std::to_string(k) + "'s report";
+      if (repeat.empty() && !leaf.empty() && leaves[k] == leaf) {
+        repeat = "entry " + std::to_string(i) + " is entry " + std::to_string(k) + "'s GPU again (same device certificate)";
+      }
+    }
+    if (!repeat.empty()) v.add("GPU listed once", false, repeat);
+    reports.push_back(*report);
+    leaves.push_back(leaf);
     out.push_back(std::move(v));
   }
   return out;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "zkcc/base/byte_reader.h"
+#include "zkcc/base/bytes.h"
 
 namespace zkcc::tee::sev_snp {
 namespace {
@@ -20,6 +21,14 @@ bool read_component(std::span<const uint8_t> b, size_t off, std::array<uint8_t, 
   }
   for (size_t i = 0; i < 48; ++i) out[47 - i] = b[off + i];
   return true;
+}
+
+// `value` as 0x and `digits` uppercase hex digits.
+std::string hex_value(uint64_t value, int digits) {
+  static const char* kDigits = "0123456789ABCDEF";
+  std::string s = "0x";
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) s += kDigits[(value >> shift) & 0xF];
+  return s;
 }
 
 }  // namespace
@@ -61,6 +70,38 @@ Product Report::product_from_cpuid() const {
   }
   if (cpuid_family == 0x1a && cpuid_model <= 0x1f) return Product::kTurin;
   return Product::kUnknown;
+}
+
+std::vector<FieldRule> field_rules(std::span<const uint8_t> b, const Report& r) {
+  std::vector<FieldRule> rules;
+  rules.push_back({"guest policy bit 17 is one", (r.policy >> 17) & 1 ? "" : "POLICY bit 17 (reserved, must be one) is zero"});
+  uint64_t high = r.policy >> 26;
+  rules.push_back({"guest policy bits 26-63 are zero", high == 0 ? "" : "POLICY " + hex_value(r.policy, 16) + " sets reserved bits"});
+  uint32_t signer = load_le32(b, 0x48);
+  rules.push_back({"signer info bits 5-31 are zero", signer >> 5 == 0 ? "" : "SIGNER_INFO is " + hex_value(signer, 8)});
+  // PLATFORM_INFO: SMT_EN 0, TSME_EN 1, ECC_EN 2, RAPL_DIS 3, CIPHERTEXT_HIDING_EN 4,
+  // ALIAS_CHECK_COMPLETE 5, TIO_EN 7; the rest is reserved.
+  constexpr uint64_t kPlatformInfoDefined = 0xBF;
+  uint64_t reserved_info = r.platform_info & ~kPlatformInfoDefined;
+  rules.push_back({"platform info reserved bits are zero", reserved_info == 0 ? "" : "PLATFORM_INFO sets reserved bits " + hex_value(reserved_info, 16)});
+  // Reserved byte ranges of the signed part, by version: 0x18B (0x188 before version 3) to 0x1A0,
+  // 0x4C-0x4F, 0x1EB, 0x1EF, and 0x1F8 (0x208 from version 5) up to the signature.
+  struct Range {
+    size_t begin, end;
+  };
+  const Range ranges[] = {{0x4C, 0x50}, {r.version >= 3 ? size_t{0x18B} : size_t{0x188}, 0x1A0}, {0x1EB, 0x1EC}, {0x1EF, 0x1F0},
+                          {r.version >= 5 ? size_t{0x208} : size_t{0x1F8}, kSignedSize}};
+  std::string nonzero;
+  for (const Range& range : ranges) {
+    for (size_t i = range.begin; i < range.end; ++i) {
+      if (b[i] != 0) {
+        nonzero += (nonzero.empty() ? "non-zero reserved bytes at " : ", ") + hex_value(i, 3);
+        break;
+      }
+    }
+  }
+  rules.push_back({"reserved fields are zero", nonzero});
+  return rules;
 }
 
 StatusOr<Report> parse_report(std::span<const uint8_t> b) {

@@ -45,6 +45,44 @@ const Certificate* find_issuer(const Certificate& c, std::span<const Certificate
   return nullptr;
 }
 
+uint8_t spl_of(const Tcb& t, std::string_view name) {
+  if (name == "boot loader") return t.boot_loader;
+  if (name == "TEE") return t.tee;
+  if (name == "SNP") return t.snp;
+  if (name == "microcode") return t.microcode;
+  return t.fmc;
+}
+
+// The hwID a VCEK certifies, for its product (64 bytes; 8 on Turin); AMD stores it as the raw
+// extension value, and a DER OCTET STRING wrapping is accepted too.
+std::optional<Bytes> hwid_of(const Certificate& key, Product product) {
+  size_t n = product == Product::kTurin ? 8 : 64;
+  auto hwid = key.extension(kOidHwId);
+  if (hwid && hwid->size() != n) {
+    auto unwrapped = key.extension_octets(kOidHwId);
+    if (unwrapped && unwrapped->size() == n) hwid = unwrapped;
+  }
+  return hwid;
+}
+
+bool hwid_matches(const Certificate& key, const Report& r, Product product) {
+  auto hwid = hwid_of(key, product);
+  return hwid && hwid->size() == (product == Product::kTurin ? 8u : 64u) && std::equal(hwid->begin(), hwid->end(), r.chip_id.begin());
+}
+
+// True when the key's hwID (VCEK) and SPLs are the report's.
+bool describes(const Certificate& key, const Report& r) {
+  Product product = product_of(key);
+  if (r.signing_key != SigningKey::kVlek && !r.mask_chip_key && !hwid_matches(key, r, product)) return false;
+  Tcb t = decode_tcb(r.reported_tcb, product);
+  auto is = [&](const char* oid, uint8_t want) {
+    auto ext = key.extension_integer(oid);
+    return ext && *ext == want;
+  };
+  return is(kOidBlSpl, t.boot_loader) && is(kOidTeeSpl, t.tee) && is(kOidSnpSpl, t.snp) && is(kOidUcodeSpl, t.microcode) &&
+         (product != Product::kTurin || is(kOidFmcSpl, t.fmc));
+}
+
 void add_claims(Verdict& v, const Report& r, Product product) {
   Tcb tcb = decode_tcb(r.reported_tcb, product);
   v.claims = {
@@ -106,13 +144,24 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
   bool vlek = r.signing_key == SigningKey::kVlek;
   v.add("report is signed", r.signing_key != SigningKey::kNone, r.signing_key == SigningKey::kNone ? "SIGNING_KEY is 7 (no key)" : "");
   const char* key_cn = vlek ? "SEV-VLEK" : "SEV-VCEK";
+  // Of several endorsement keys supplied (a cache or a host may hold one per TCB), the one whose
+  // hwID and SPLs describe this report; the first otherwise, so the mismatch is named below.
   const Certificate* key = nullptr;
+  size_t candidates = 0;
   for (const Certificate& c : certs) {
-    if (c.common_name() == key_cn) key = &c;
+    if (c.common_name() != key_cn) continue;
+    ++candidates;
+    if (key == nullptr) key = &c;
+    if (describes(c, r)) {
+      key = &c;
+      break;
+    }
   }
   v.add(std::string("endorsement key present"), key != nullptr,
-        key != nullptr ? std::string(key_cn) : std::string("no certificate with CN=") + key_cn + " was supplied");
+        key != nullptr ? std::string(key_cn) + (candidates > 1 ? " (chosen of " + std::to_string(candidates) + " by hwID and TCB)" : "")
+                       : std::string("no certificate with CN=") + key_cn + " was supplied");
   if (key == nullptr) return v;
+  for (const FieldRule& rule : field_rules(bytes, r)) v.add(rule.name, rule.violation.empty(), rule.violation);
 
   Product product = product_of(*key);
   Product cpuid = r.product_from_cpuid();
@@ -146,6 +195,18 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
   }
   v.add("certificate chain", chain_ok, chain_detail);
   if (chain_ok) {
+    // The path must have AMD's shape, not merely link: an end-entity key under an intermediate CA
+    // (ASK/ASVK) under the self-signed ARK, each CA flagged as one and allowed to sign
+    // certificates. A key signed by the ARK directly links (key <- ARK <- ARK) but is no AMD path.
+    std::string shape;
+    if (key->is_ca()) shape = std::string(key_cn) + " is a CA certificate";
+    if (shape.empty() && inter->signed_by(*inter)) shape = "the " + std::string(key_cn) + " is signed by the self-signed " + inter->common_name() + " directly, not by an ASK/ASVK";
+    for (const Certificate* ca : {inter, root}) {
+      if (shape.empty() && (!ca->is_ca() || !ca->may_sign_certificates())) shape = ca->common_name() + " is not a CA that may sign certificates";
+    }
+    if (shape.empty() && inter->path_len() && *inter->path_len() < 0) shape = inter->common_name() + " has a negative path length";
+    if (shape.empty() && root->path_len() && *root->path_len() < 1) shape = root->common_name() + " allows no intermediate CA";
+    v.add("certificate path is AMD's (CA flags, key usage, issuers)", shape.empty(), shape);
     std::string when;
     bool valid = true;
     for (const Certificate* c : {key, inter, root}) {
@@ -162,18 +223,10 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
 
   // The key's extensions must describe this chip and this TCB.
   if (!vlek) {
-    // AMD stores the hwID as the raw extension value; accept a DER OCTET STRING wrapping too.
-    size_t n = product == Product::kTurin ? 8 : 64;
-    auto hwid = key->extension(kOidHwId);
-    if (hwid && hwid->size() != n) {
-      auto unwrapped = key->extension_octets(kOidHwId);
-      if (unwrapped && unwrapped->size() == n) hwid = unwrapped;
-    }
     if (r.mask_chip_key) {
       v.add("hwID matches CHIP_ID", false, "MASK_CHIP_KEY is set: the report hides CHIP_ID, so the VCEK cannot be matched");
     } else {
-      bool same = hwid && hwid->size() == n && std::equal(hwid->begin(), hwid->end(), r.chip_id.begin());
-      v.add("hwID matches CHIP_ID", same, hwid ? "" : "the VCEK has no hwID extension");
+      v.add("hwID matches CHIP_ID", hwid_matches(*key, r, product), hwid_of(*key, product) ? "" : "the VCEK has no hwID extension");
     }
   }
   Tcb tcb = decode_tcb(r.reported_tcb, product);
@@ -194,6 +247,23 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
           ext ? "certificate " + std::to_string(*ext) + ", report " + std::to_string(s.value)
               : std::string("the certificate has no ") + s.name + " SPL extension");
   }
+  // The firmware cannot run below what it certifies or has committed to: the key's TCB (which
+  // is REPORTED_TCB) and COMMITTED_TCB are each at most CURRENT_TCB, component by component.
+  Tcb current = decode_tcb(r.current_tcb, product);
+  std::string above;
+  for (const Spl& s : spls) {
+    auto ext = key->extension_integer(s.oid);
+    uint8_t cur = spl_of(current, s.name);
+    if (ext && *ext > cur) above += std::string(s.name) + " " + std::to_string(*ext) + " > " + std::to_string(cur) + "; ";
+  }
+  v.add("endorsement key TCB is at most CURRENT_TCB", above.empty(), above);
+  Tcb committed = decode_tcb(r.committed_tcb, product);
+  std::string ahead;
+  for (const Spl& s : spls) {
+    uint8_t com = spl_of(committed, s.name), cur = spl_of(current, s.name);
+    if (com > cur) ahead += std::string(s.name) + " " + std::to_string(com) + " > " + std::to_string(cur) + "; ";
+  }
+  v.add("COMMITTED_TCB is at most CURRENT_TCB", ahead.empty(), ahead);
   return v;
 }
 

@@ -167,6 +167,13 @@ StatusOr<GpuIdentity> load_or_create_gpu(const std::filesystem::path& dir, const
   return GpuIdentity{{brom_key, brom}, {leaf_key, leaf}, std::move(fwid)};
 }
 
+StatusOr<Certificate> reissue_provisioner(const NvidiaAuthority& a, int path_len) {
+  pki::CertSpec spec = ca_spec(a.provisioner.cert.not_before() + kDay, nvidia_name("Simulated NVIDIA GH100 Provisioner ICA 1"));
+  spec.not_after = a.provisioner.cert.not_after();
+  spec.path_len = path_len;
+  return pki::issue(spec, a.provisioner.key, &a.identity.cert, a.identity.key, pki::SigAlg::kEcdsaSha384);
+}
+
 StatusOr<GpuEvidence> build_gpu_evidence(const NvidiaAuthority& a, const GpuIdentity& gpu, unsigned index,
                                          std::span<const uint8_t, 32> nonce) {
   using namespace nvidia_gpu;

@@ -194,6 +194,10 @@ StatusOr<Bytes> SimPlatform::snp_report(std::span<const uint8_t, 64> report_data
   return build_snp_report(state_->snp, report_data, guest);
 }
 
+StatusOr<Bytes> SimPlatform::snp_vcek(const SnpVcekOptions& options) const { return build_snp_vcek(state_->snp, options); }
+
+uint64_t SimPlatform::snp_tcb() const { return state_->snp.tcb; }
+
 std::vector<Bytes> SimPlatform::snp_certificates() const {
   return {state_->snp.vcek.cert.der(), state_->snp.ask.cert.der(), state_->snp.ark.cert.der()};
 }
@@ -202,8 +206,12 @@ StatusOr<Bytes> SimPlatform::tdx_quote(std::span<const uint8_t, 64> report_data,
   return build_tdx_quote(state_->tdx, report_data, guest);
 }
 
-StatusOr<std::string> SimPlatform::tdx_collateral(int64_t issued_at) const {
-  return build_tdx_collateral(state_->tdx, issued_at);
+StatusOr<std::string> SimPlatform::tdx_collateral(int64_t issued_at, const TdxCollateralOptions& options) const {
+  return build_tdx_collateral(state_->tdx, issued_at, options);
+}
+
+StatusOr<Certificate> SimPlatform::nvidia_provisioner_with_path_len(int path_len) const {
+  return reissue_provisioner(state_->nvidia, path_len);
 }
 
 StatusOr<GpuEvidence> SimPlatform::gpu_evidence(unsigned index, std::span<const uint8_t, 32> nonce) const {

@@ -62,7 +62,40 @@ Status read_vcek(SnpAuthority& a) {
   return ok_status();
 }
 
+pki::CertSpec vcek_spec(std::span<const uint8_t> chip_id, uint64_t tcb, int64_t not_before, int64_t not_after) {
+  auto byte = [tcb](int i) { return static_cast<uint8_t>(tcb >> (8 * i)); };
+  pki::CertSpec spec;
+  // The verifier finds the endorsement key by this exact common name.
+  spec.subject = amd_style_name("SEV-VCEK");
+  spec.not_before = not_before;
+  spec.not_after = not_after;
+  // As AMD's KDS issues them: INTEGER SPLs, an IA5String product name, and the hwID as the raw
+  // 64-byte extension value.
+  spec.extensions = {
+      {kOidStructVersion, pki::der_integer(0)},
+      {kOidProductName, pki::der_ia5(kProductName)},
+      {kOidBlSpl, pki::der_integer(byte(0))},
+      {kOidTeeSpl, pki::der_integer(byte(1))},
+      {"1.3.6.1.4.1.3704.1.3.4", pki::der_integer(0)},
+      {"1.3.6.1.4.1.3704.1.3.5", pki::der_integer(0)},
+      {"1.3.6.1.4.1.3704.1.3.6", pki::der_integer(0)},
+      {"1.3.6.1.4.1.3704.1.3.7", pki::der_integer(0)},
+      {kOidSnpSpl, pki::der_integer(byte(6))},
+      {kOidUcodeSpl, pki::der_integer(byte(7))},
+      {kOidHwId, Bytes(chip_id.begin(), chip_id.end())},
+  };
+  return spec;
+}
+
 }  // namespace
+
+StatusOr<Bytes> build_snp_vcek(const SnpAuthority& a, const SnpVcekOptions& o) {
+  std::span<const uint8_t> chip = o.chip_id ? std::span<const uint8_t>(*o.chip_id) : std::span<const uint8_t>(a.chip_id);
+  pki::CertSpec spec = vcek_spec(chip, o.tcb.value_or(a.tcb), a.vcek.cert.not_before(), a.vcek.cert.not_after());
+  const KeyedCert& issuer = o.signed_by_ark ? a.ark : a.ask;
+  ZKCC_ASSIGN_OR_RETURN(Certificate cert, pki::issue(spec, a.vcek.key, &issuer.cert, issuer.key, pki::SigAlg::kRsaPssSha384));
+  return cert.der();
+}
 
 StatusOr<SnpAuthority> create_snp(int64_t now) {
   pki::CertSpec ca;
@@ -84,27 +117,8 @@ StatusOr<SnpAuthority> create_snp(int64_t now) {
 
   ZKCC_ASSIGN_OR_RETURN(pki::Key vcek_key, pki::generate_ec("P-384"));
   ZKCC_ASSIGN_OR_RETURN(Bytes chip_id, pki::random_bytes(64));
-  pki::CertSpec vcek_spec;
-  // The verifier finds the endorsement key by this exact common name.
-  vcek_spec.subject = amd_style_name("SEV-VCEK");
-  vcek_spec.not_before = ca.not_before;
-  vcek_spec.not_after = ca.not_after;
-  // As AMD's KDS issues them: INTEGER SPLs, an IA5String product name, and the hwID as the raw
-  // 64-byte extension value.
-  vcek_spec.extensions = {
-      {kOidStructVersion, pki::der_integer(0)},
-      {kOidProductName, pki::der_ia5(kProductName)},
-      {kOidBlSpl, pki::der_integer(kBlSpl)},
-      {kOidTeeSpl, pki::der_integer(kTeeSpl)},
-      {"1.3.6.1.4.1.3704.1.3.4", pki::der_integer(0)},
-      {"1.3.6.1.4.1.3704.1.3.5", pki::der_integer(0)},
-      {"1.3.6.1.4.1.3704.1.3.6", pki::der_integer(0)},
-      {"1.3.6.1.4.1.3704.1.3.7", pki::der_integer(0)},
-      {kOidSnpSpl, pki::der_integer(kSnpSpl)},
-      {kOidUcodeSpl, pki::der_integer(kUcodeSpl)},
-      {kOidHwId, chip_id},
-  };
-  ZKCC_ASSIGN_OR_RETURN(Certificate vcek, pki::issue(vcek_spec, vcek_key, &ask, ask_key, pki::SigAlg::kRsaPssSha384));
+  pki::CertSpec spec = vcek_spec(chip_id, tcb_of(kBlSpl, kTeeSpl, kSnpSpl, kUcodeSpl), ca.not_before, ca.not_after);
+  ZKCC_ASSIGN_OR_RETURN(Certificate vcek, pki::issue(spec, vcek_key, &ask, ask_key, pki::SigAlg::kRsaPssSha384));
 
   SnpAuthority a{{ark_key, ark}, {ask_key, ask}, {vcek_key, vcek}, {}, 0};
   ZKCC_RETURN_IF_ERROR(read_vcek(a));
@@ -142,8 +156,8 @@ StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t,
   put_le64(r, 0x08, guest.policy);
   put_le32(r, 0x30, guest.vmpl);
   put_le32(r, 0x34, 1);  // SIGNATURE_ALGO: ECDSA P-384 with SHA-384
-  put_le64(r, 0x38, a.tcb);  // CURRENT_TCB
-  put_le64(r, 0x40, 1);      // PLATFORM_INFO: SMT enabled
+  put_le64(r, 0x38, guest.current_tcb.value_or(a.tcb));  // CURRENT_TCB
+  put_le64(r, 0x40, guest.platform_info);
   put_le32(r, 0x48, 0);      // AUTHOR_KEY_EN 0, MASK_CHIP_KEY 0, SIGNING_KEY 0 (VCEK)
   put(r, 0x50, report_data);
   put(r, 0x90, guest.measurement);
@@ -158,7 +172,7 @@ StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t,
   r[0x189] = kCpuidModel;
   r[0x18A] = kCpuidStepping;
   put(r, 0x1A0, a.chip_id);
-  put_le64(r, 0x1E0, a.tcb);  // COMMITTED_TCB
+  put_le64(r, 0x1E0, guest.committed_tcb.value_or(a.tcb));  // COMMITTED_TCB
   r[0x1E8] = kFwBuild;
   r[0x1E9] = kFwMinor;
   r[0x1EA] = kFwMajor;
@@ -166,6 +180,10 @@ StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t,
   r[0x1ED] = kFwMinor;
   r[0x1EE] = kFwMajor;
   put_le64(r, 0x1F0, a.tcb);  // LAUNCH_TCB
+  for (const auto& [offset, value] : guest.raw_bytes) {
+    if (offset >= sev_snp::kSignedSize) return invalid_argument("raw report byte offset " + std::to_string(offset) + " is not in the signed part");
+    r[offset] = value;
+  }
 
   ZKCC_ASSIGN_OR_RETURN(Bytes sig, pki::sign_ecdsa_raw(a.vcek.key, "SHA384",
                                                        std::span<const uint8_t>(r).first(sev_snp::kSignedSize), 48));

@@ -48,6 +48,7 @@ StatusOr<SnpAuthority> create_snp(int64_t now);
 Status save_snp(const std::filesystem::path& dir, const SnpAuthority& a);
 StatusOr<SnpAuthority> load_snp(const std::filesystem::path& dir);
 StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t, 64> report_data, const SnpGuest& guest);
+StatusOr<Bytes> build_snp_vcek(const SnpAuthority& a, const SnpVcekOptions& options);
 
 // ---- TDX: Root -> PCK CA -> PCK, Root -> TCB signing (all P-256), and the QE attestation key ----
 
@@ -60,7 +61,7 @@ StatusOr<TdxAuthority> create_tdx(int64_t now);
 Status save_tdx(const std::filesystem::path& dir, const TdxAuthority& a);
 StatusOr<TdxAuthority> load_tdx(const std::filesystem::path& dir);
 StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 64> report_data, const TdxGuest& guest);
-StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued_at);
+StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued_at, const TdxCollateralOptions& options);
 
 // ---- NVIDIA: Device Identity CA -> GH100 Identity -> Provisioner ICA -> (per GPU) BROM -> leaf ----
 
@@ -79,6 +80,7 @@ StatusOr<GpuIdentity> load_or_create_gpu(const std::filesystem::path& dir, const
                                          int64_t now);
 StatusOr<GpuEvidence> build_gpu_evidence(const NvidiaAuthority& a, const GpuIdentity& gpu, unsigned index,
                                          std::span<const uint8_t, 32> nonce);
+StatusOr<Certificate> reissue_provisioner(const NvidiaAuthority& a, int path_len);
 
 struct SimPlatform::State {
   std::filesystem::path dir;

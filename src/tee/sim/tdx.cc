@@ -138,41 +138,44 @@ ordered_json components(std::span<const uint8_t> svns) {
   return a;
 }
 
-ordered_json up_to_date(ordered_json tcb) {
-  return {{"tcb", std::move(tcb)}, {"tcbDate", kTcbDate}, {"tcbStatus", "UpToDate"}};
+ordered_json tcb_level(ordered_json tcb, const std::string& status = "UpToDate") {
+  return {{"tcb", std::move(tcb)}, {"tcbDate", kTcbDate}, {"tcbStatus", status}};
 }
 
-std::string tcb_info_json(int64_t issued_at) {
+std::string tcb_info_json(int64_t issued_at, const TdxCollateralOptions& o) {
   std::string module_signer = hex_upper(std::array<uint8_t, 48>{});
+  ordered_json sgx = components(kCpuSvn);
+  while (sgx.size() > o.sgx_components) sgx.erase(sgx.size() - 1);
   // Bytes 0 and 1 of the level's TDX components are not compared for a SEAM-loaded module.
   std::array<uint8_t, 16> tdx_components = kTeeTcbSvn;
   tdx_components[1] = 0;
   ordered_json j = {
-      {"id", "TDX"},
-      {"version", 3},
+      {"id", o.tcb_info_id},
+      {"version", o.tcb_info_version},
       {"issueDate", pki::rfc3339(issued_at)},
       {"nextUpdate", pki::rfc3339(issued_at + kCollateralLifetime)},
       {"fmspc", hex_upper(kFmspc)},
-      {"pceId", "0000"},
+      {"pceId", o.pce_id},
       {"tcbType", 0},
       {"tcbEvaluationDataNumber", kTcbEvaluationDataNumber},
-      {"tdxModule", {{"mrsigner", module_signer}, {"attributes", "0000000000000000"}, {"attributesMask", "FFFFFFFFFFFFFFFF"}}},
+      {"tdxModule", {{"mrsigner", o.tdx_module_mrsigner.empty() ? module_signer : o.tdx_module_mrsigner}, {"attributes", "0000000000000000"}, {"attributesMask", "FFFFFFFFFFFFFFFF"}}},
       {"tdxModuleIdentities",
        ordered_json::array({{{"id", "TDX_01"},
                              {"mrsigner", module_signer},
                              {"attributes", "0000000000000000"},
                              {"attributesMask", "FFFFFFFFFFFFFFFF"},
-                             {"tcbLevels", ordered_json::array({up_to_date({{"isvsvn", kTeeTcbSvn[0]}})})}}})},
-      {"tcbLevels", ordered_json::array({up_to_date({{"sgxtcbcomponents", components(kCpuSvn)},
-                                                     {"pcesvn", kPceSvn},
-                                                     {"tdxtcbcomponents", components(tdx_components)}})})},
+                             {"tcbLevels", ordered_json::array({tcb_level({{"isvsvn", kTeeTcbSvn[0]}}, o.tcb_status)})}}})},
+      {"tcbLevels", ordered_json::array({tcb_level({{"sgxtcbcomponents", sgx},
+                                                {"pcesvn", kPceSvn},
+                                                {"tdxtcbcomponents", components(tdx_components)}},
+                                               o.tcb_status)})},
   };
   return j.dump();
 }
 
-std::string qe_identity_json(int64_t issued_at) {
+std::string qe_identity_json(int64_t issued_at, const TdxCollateralOptions& o) {
   ordered_json j = {
-      {"id", "TD_QE"},
+      {"id", o.qe_identity_id},
       {"version", 2},
       {"issueDate", pki::rfc3339(issued_at)},
       {"nextUpdate", pki::rfc3339(issued_at + kCollateralLifetime)},
@@ -183,7 +186,7 @@ std::string qe_identity_json(int64_t issued_at) {
       {"attributesMask", "FBFFFFFFFFFFFFFF0000000000000000"},
       {"mrsigner", hex_upper(qe_mr_signer())},
       {"isvprodid", kQeProdId},
-      {"tcbLevels", ordered_json::array({up_to_date({{"isvsvn", kQeSvn}})})},
+      {"tcbLevels", ordered_json::array({tcb_level({{"isvsvn", kQeSvn}})})},
   };
   return j.dump();
 }
@@ -271,15 +274,20 @@ StatusOr<TdxAuthority> load_tdx(const std::filesystem::path& dir) {
 StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 64> report_data, const TdxGuest& guest) {
   Bytes q;
   // Header: version 4, ECDSA P-256 attestation key, TDX; QE SVN and PCE SVN; QE vendor; user data.
-  put_u16(q, 4);
+  const bool v5 = guest.mr_servicetd.has_value();
+  put_u16(q, v5 ? 5 : 4);
   put_u16(q, 2);
   put_u32(q, 0x81);
   put_u16(q, kQeSvn);
   put_u16(q, a.pck_ext.pce_svn);
-  append(q, kQeVendorId);
+  append(q, guest.qe_vendor_id.value_or(kQeVendorId));
   q.resize(q.size() + 20, 0);
-  // TD report body (584 bytes).
-  append(q, kTeeTcbSvn);
+  if (v5) {  // body descriptor: type 3 (TDX 1.5), 648 bytes
+    put_u16(q, 3);
+    put_u32(q, 648);
+  }
+  // TD report body (584 bytes, 648 for type 3).
+  append(q, guest.tee_tcb_svn.value_or(kTeeTcbSvn));
   append(q, mr_seam());
   q.resize(q.size() + 48, 0);  // MRSIGNERSEAM: zero for Intel's module
   put_u64(q, 0);               // SEAMATTRIBUTES
@@ -289,6 +297,10 @@ StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 
   q.resize(q.size() + 3 * 48, 0);  // MRCONFIGID, MROWNER, MROWNERCONFIG
   for (const auto& r : guest.rtmr) append(q, r);
   append(q, report_data);
+  if (v5) {
+    append(q, kTeeTcbSvn);
+    append(q, *guest.mr_servicetd);
+  }
 
   // The quote signature covers the header and the body, all of `q` so far.
   ZKCC_ASSIGN_OR_RETURN(Bytes quote_sig, pki::sign_ecdsa_raw(a.attestation_key, "SHA256", q, 32));
@@ -323,7 +335,7 @@ StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 
   return q;
 }
 
-StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued_at) {
+StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued_at, const TdxCollateralOptions& options) {
   // RFC 3339 as the collateral writes it has four-digit years.
   constexpr int64_t kLastSecond = 253402300799;  // 9999-12-31T23:59:59Z
   if (issued_at < 0 || issued_at > kLastSecond - kCollateralLifetime) {
@@ -333,8 +345,8 @@ StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued
   uint64_t crl_number = static_cast<uint64_t>(std::max<int64_t>(issued_at, 1));
   ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::empty_crl(a.root.cert, a.root.key, issued_at, next, crl_number));
   ZKCC_ASSIGN_OR_RETURN(Bytes pck_crl, pki::empty_crl(a.pck_ca.cert, a.pck_ca.key, issued_at, next, crl_number));
-  std::string tcb_info = tcb_info_json(issued_at);
-  std::string qe_identity = qe_identity_json(issued_at);
+  std::string tcb_info = tcb_info_json(issued_at, options);
+  std::string qe_identity = qe_identity_json(issued_at, options);
   ZKCC_ASSIGN_OR_RETURN(Bytes tcb_sig, pki::sign_ecdsa_raw(a.tcb_signing.key, "SHA256", text_bytes(tcb_info), 32));
   ZKCC_ASSIGN_OR_RETURN(Bytes qe_sig, pki::sign_ecdsa_raw(a.tcb_signing.key, "SHA256", text_bytes(qe_identity), 32));
   std::string root_pem = pki::certificate_pem(a.root.cert);

@@ -201,6 +201,8 @@ StatusOr<PckExtensions> pck_extensions(const Certificate& pck) {
         if (n == 17 && cval.tag == 0x02) out.pce_svn = static_cast<uint16_t>(der_uint(cval.value));
       }
       have_tcb = true;
+    } else if (arcs == std::vector<uint8_t>{3} && value.tag == 0x04 && value.value.size() == 2) {
+      out.pce_id = std::array<uint8_t, 2>{value.value[0], value.value[1]};
     } else if (arcs == std::vector<uint8_t>{4} && value.tag == 0x04 && value.value.size() == 6) {
       std::copy(value.value.begin(), value.value.end(), out.fmspc.begin());
       have_fmspc = true;
@@ -237,6 +239,29 @@ Verdict verify_quote(std::span<const uint8_t> bytes, const Collateral& c, const 
     return v;
   }
   try {
+    // What the documents are: TDX TCB Info version 3 and the TD QE's identity (the SGX ones differ).
+    bool tcb_kind = tcb.value("id", std::string()) == "TDX" && tcb.contains("version") && tcb["version"] == 3;
+    v.add("TCB Info is TDX version 3", tcb_kind,
+          tcb_kind ? "" : "TCB Info id " + tcb.value("id", std::string("?")) + ", version " + (tcb.contains("version") ? tcb["version"].dump() : "?"));
+    bool qe_kind = qe.value("id", std::string()) == "TD_QE";
+    v.add("QE Identity is TD_QE", qe_kind, qe_kind ? "" : "QE Identity id " + qe.value("id", std::string("?")));
+    // Intel's QE vendor ID (939A7233-F79C-4CA9-940A-0DB3957F0607).
+    static constexpr std::array<uint8_t, 16> kIntelQeVendor = {0x93, 0x9A, 0x72, 0x33, 0xF7, 0x9C, 0x4C, 0xA9,
+                                                               0x94, 0x0A, 0x0D, 0xB3, 0x95, 0x7F, 0x06, 0x07};
+    bool vendor = q.qe_vendor_id == kIntelQeVendor;
+    v.add("QE vendor is Intel", vendor, vendor ? "" : "QE vendor ID " + hex_upper(q.qe_vendor_id));
+    // Every TCB level names all 16 SGX and TDX components: a short array is malformed collateral,
+    // never read past.
+    std::string short_level;
+    for (const auto& level : tcb.at("tcbLevels")) {
+      const auto& t = level.at("tcb");
+      for (const char* name : {"sgxtcbcomponents", "tdxtcbcomponents"}) {
+        if (!t.contains(name) || !t[name].is_array() || t[name].size() != 16) short_level = std::string("a TCB level's ") + name + " is not 16 components";
+      }
+    }
+    v.add("TCB levels have 16 components each", short_level.empty(), short_level);
+    if (!short_level.empty()) return v;
+
     // QE identity.
     auto issue = time_field(qe, "issueDate"), next = time_field(qe, "nextUpdate");
     v.add("QE Identity current", issue.ok() && next.ok() && *issue <= at && at <= *next,
@@ -277,15 +302,34 @@ Verdict verify_quote(std::span<const uint8_t> bytes, const Collateral& c, const 
     bool fmspc = tcb_fmspc.ok() && std::equal(tcb_fmspc->begin(), tcb_fmspc->end(), ext->fmspc.begin(), ext->fmspc.end());
     v.add("FMSPC matches the TCB Info", fmspc, "PCK " + hex_upper(ext->fmspc) + ", TCB Info " + tcb.at("fmspc").get<std::string>());
     v.claims["fmspc"] = hex_upper(ext->fmspc);
+    auto tcb_pce = from_hex(tcb.value("pceId", std::string()));
+    bool pce = ext->pce_id && tcb_pce.ok() && tcb_pce->size() == 2 && std::equal(tcb_pce->begin(), tcb_pce->end(), ext->pce_id->begin());
+    v.add("PCEID matches the TCB Info", pce,
+          "PCK " + (ext->pce_id ? hex_upper(*ext->pce_id) : std::string("(none)")) + ", TCB Info " + tcb.value("pceId", std::string("(none)")));
     const auto& svn = q.body.tee_tcb_svn;
+    if (svn[1] == 0) {
+      // TEE_TCB_SVN[1] = 0: the base TDX module runs (not one the SEAM loader loaded), so its
+      // identity is TCB Info's tdxModule.
+      std::string why;
+      if (!tcb.contains("tdxModule")) {
+        why = "TCB Info has no tdxModule";
+      } else {
+        const auto& m = tcb["tdxModule"];
+        Bytes attrs(8);
+        for (size_t i = 0; i < 8; ++i) attrs[i] = static_cast<uint8_t>(q.body.seam_attributes >> (8 * i));
+        if (hex_upper(q.body.mr_signer_seam) != m.at("mrsigner").get<std::string>()) why = "MRSIGNERSEAM differs from tdxModule's mrsigner";
+        if (why.empty() && !masked_equal(attrs, hex_field(m, "attributes"), hex_field(m, "attributesMask"))) why = "SEAMATTRIBUTES differ from tdxModule's";
+      }
+      v.add("TDX module identity", why.empty(), why);
+    }
     size_t start = svn[1] > 0 ? 2 : 0;
     std::string status = "no matching TCB level";
     json advisories = json::array();
     for (const auto& level : tcb.at("tcbLevels")) {
       const auto& t = level.at("tcb");
       bool ok = t.at("pcesvn").get<uint16_t>() <= ext->pce_svn;
-      for (size_t i = 0; i < 16 && ok; ++i) ok = t.at("sgxtcbcomponents")[i].at("svn").get<uint16_t>() <= ext->cpu_svn_components[i];
-      for (size_t i = start; i < 16 && ok; ++i) ok = t.at("tdxtcbcomponents")[i].at("svn").get<uint16_t>() <= svn[i];
+      for (size_t i = 0; i < 16 && ok; ++i) ok = t.at("sgxtcbcomponents").at(i).at("svn").get<uint16_t>() <= ext->cpu_svn_components[i];
+      for (size_t i = start; i < 16 && ok; ++i) ok = t.at("tdxtcbcomponents").at(i).at("svn").get<uint16_t>() <= svn[i];
       if (ok) {
         status = level.at("tcbStatus").get<std::string>();
         if (level.contains("advisoryIDs")) advisories = level["advisoryIDs"];

@@ -7,6 +7,7 @@
 #define ZKCC_TEE_NVIDIA_GPU_RIM_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,12 @@ Verdict verify_rim(std::string_view xml, const RimTrustRoots& roots, int64_t at)
 // list the mismatched indices. As NVIDIA's verifier does, index 35 is skipped when the report says
 // NVDEC0 is disabled. Meaningful only for a verified report and a verified RIM.
 Verdict compare_measurements(const GpuReport& report, const Rim& rim);
+
+// RIMs given for a report come as a pair, as NVIDIA's verifier uses them: one whose colloquial
+// version is the report's driver version and one whose colloquial version is its VBIOS version
+// (letters compared without case). Checks "driver RIM version is the report's" and "VBIOS RIM
+// version is the report's"; a missing RIM fails its check.
+Verdict check_rim_versions(const GpuReport& report, std::span<const Rim> rims);
 
 }  // namespace zkcc::tee::nvidia_gpu
 

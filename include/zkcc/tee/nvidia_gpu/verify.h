@@ -25,9 +25,13 @@ Verdict verify_gpu_report(std::span<const uint8_t> report, std::span<const Certi
 
 // NVIDIA's serialized evidence (as nvattest and NRAS exchange it): a JSON array with one object per
 // GPU, {"arch", "certificate": base64 of the PEM chain, "evidence": base64 of the report,
-// "nonce": hex}. Each GPU is verified with its own chain and the stated nonce; one verdict per
-// GPU, in order. Fails on malformed JSON, base64 or certificates.
-StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view json, const TrustRoots& roots, int64_t at);
+// "nonce": hex}. Each GPU is verified with its own chain and the stated nonce; with
+// `expected_nonce`, each report must also answer that nonce ("nonce is the expected one"). The
+// same GPU twice (the same report, or the same device certificate) is one GPU: the repeat fails
+// "GPU listed once". One verdict per entry, in order. Fails on malformed JSON, base64 or
+// certificates.
+StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view json, const TrustRoots& roots, int64_t at,
+                                                    const std::optional<std::array<uint8_t, 32>>& expected_nonce = std::nullopt);
 
 }  // namespace zkcc::tee::nvidia_gpu
 

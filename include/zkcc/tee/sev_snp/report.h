@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "zkcc/base/status.h"
 
@@ -75,6 +76,17 @@ struct Report {
   // The product named by the CPUID fields (version >= 3), or kUnknown.
   Product product_from_cpuid() const;
 };
+
+// One must-be-zero or must-be-one rule of the report layout (SEV-SNP ABI specification): its name
+// and, when the report breaks it, what is wrong ("" when it holds).
+struct FieldRule {
+  std::string name;
+  std::string violation;
+};
+// GUEST POLICY bit 17 is one and bits 26-63 are zero; SIGNER_INFO bits 5-31, PLATFORM_INFO's
+// reserved bits (6 and 8-63) and the reserved byte ranges below 0x2A0 are zero. These are judged
+// by the verifier after the signature, so that a signed report that breaks one is named.
+std::vector<FieldRule> field_rules(std::span<const uint8_t> bytes, const Report& report);
 
 // Parses exactly kReportSize bytes; rejects other sizes, unknown versions, an unknown signature
 // algorithm, a signing-key field other than VCEK/VLEK/none, and non-zero bytes where the signature

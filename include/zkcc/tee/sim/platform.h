@@ -21,8 +21,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zkcc/base/bytes.h"
@@ -53,6 +55,22 @@ struct SnpGuest {
   // SMT allowed and the must-be-one bit 17; debug (bit 19) and migration agent (bit 18) off.
   uint64_t policy = 0x30000;
   uint32_t vmpl = 0;
+  // What the firmware, not the guest, fills in, settable so tests can build correctly signed
+  // reports that break one layout or consistency rule: PLATFORM_INFO (SMT enabled), CURRENT_TCB
+  // and COMMITTED_TCB (unset: the VCEK's TCB), and single bytes written at offsets below 0x2A0
+  // just before signing.
+  uint64_t platform_info = 1;
+  std::optional<uint64_t> current_tcb, committed_tcb;
+  std::vector<std::pair<size_t, uint8_t>> raw_bytes;
+};
+
+// Another VCEK for the simulated chip's key, for tests of endorsement-key selection and of path
+// rules: its SPLs from `tcb` (Milan layout; unset: the platform's), its hwID `chip_id` (unset: the
+// chip's), signed by the ASK, or by the ARK directly when `signed_by_ark`.
+struct SnpVcekOptions {
+  std::optional<uint64_t> tcb;
+  std::optional<std::array<uint8_t, 64>> chip_id;
+  bool signed_by_ark = false;
 };
 
 // The trust domain a TDX quote describes.
@@ -61,6 +79,27 @@ struct TdxGuest {
   std::array<std::array<uint8_t, 48>, 4> rtmr{};
   uint64_t td_attributes = 0x10000000;  // SEPT_VE_DISABLE; DEBUG (bit 0) off
   uint64_t xfam = 0x61ae7;
+  // When set, the quote is version 5 with a TDX 1.5 body (type 3) carrying this MR_SERVICETD
+  // (TEE_TCB_SVN2 repeats TEE_TCB_SVN); otherwise version 4 with a type 2 body.
+  std::optional<std::array<uint8_t, 48>> mr_servicetd;
+  // TEE_TCB_SVN; unset: the simulated module's (SVN 5, loaded by the SEAM loader: byte 1 is 1).
+  std::optional<std::array<uint8_t, 16>> tee_tcb_svn;
+  // The header's QE vendor ID; unset: Intel's.
+  std::optional<std::array<uint8_t, 16>> qe_vendor_id;
+};
+
+// What the simulated TDX collateral states, settable so tests can build correctly signed
+// collateral that breaks one rule: the TCB level's status (also the TDX module level's), TCB
+// Info's id, version, PCEID and number of SGX components, the base TDX module's MRSIGNER (hex;
+// "" = zero, the simulated module's), and QE Identity's id.
+struct TdxCollateralOptions {
+  std::string tcb_status = "UpToDate";
+  std::string tcb_info_id = "TDX";
+  int tcb_info_version = 3;
+  std::string pce_id = "0000";
+  size_t sgx_components = 16;
+  std::string tdx_module_mrsigner;
+  std::string qe_identity_id = "TD_QE";
 };
 
 class SimPlatform {
@@ -77,6 +116,10 @@ class SimPlatform {
   StatusOr<Bytes> snp_report(std::span<const uint8_t, 64> report_data, const SnpGuest& guest = {}) const;
   // VCEK, ASK and ARK, DER, in that order (as an extended report's certificate table).
   std::vector<Bytes> snp_certificates() const;
+  // A further VCEK certificate (DER) for the same key; see SnpVcekOptions.
+  StatusOr<Bytes> snp_vcek(const SnpVcekOptions& options) const;
+  // The TCB_VERSION the simulated firmware reports (Milan layout).
+  uint64_t snp_tcb() const;
 
   // A version 4 DCAP quote (TD report body type 2) with REPORTDATA = `report_data`, signed by the
   // attestation key, whose QE report the PCK key signs; the PCK chain travels inside as PEM.
@@ -85,12 +128,15 @@ class SimPlatform {
   // (Unix seconds): TCB Info and QE Identity dated issued_at .. issued_at + 30 days, each signed
   // over its exact text by the TCB signing key, and empty Root CA and PCK CRLs for the same window.
   // The quotes' TCB is UpToDate under it.
-  StatusOr<std::string> tdx_collateral(int64_t issued_at) const;
+  StatusOr<std::string> tdx_collateral(int64_t issued_at, const TdxCollateralOptions& options = {}) const;
 
   // GPU `index`'s SPDM 1.1 GET_MEASUREMENTS request (carrying `nonce`) and signed response, with its
   // five-certificate chain (leaf first, up to the simulated Device Identity CA). Each GPU has its own
   // leaf and BROM keys, created in the directory on first use.
   StatusOr<GpuEvidence> gpu_evidence(unsigned index, std::span<const uint8_t, 32> nonce) const;
+  // The Provisioner ICA reissued (same key and name, so the GPUs' BROM certificates still link to
+  // it) with pathLenConstraint `path_len`, for tests of path rules.
+  StatusOr<Certificate> nvidia_provisioner_with_path_len(int path_len) const;
 
  private:
   struct State;  // defined in src/tee/sim

@@ -12,6 +12,7 @@
 #define ZKCC_TEE_TDX_COLLATERAL_H_
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,7 @@ struct PckExtensions {
   std::array<uint8_t, 16> cpu_svn_components{};
   uint16_t pce_svn = 0;
   std::array<uint8_t, 6> fmspc{};
+  std::optional<std::array<uint8_t, 2>> pce_id;  // PCE-ID (SGX extension arc 3), when present
 };
 StatusOr<PckExtensions> pck_extensions(const Certificate& pck);
 

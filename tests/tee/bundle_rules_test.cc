@@ -1,0 +1,161 @@
+// One attestation, one hash, one reading: the ECDSA twin (r, n - s) of a correctly signed report
+// does not make a second accepted bundle, bundles are parsed strictly, and a GPU is listed once.
+#include "sim_bundle_fixture.h"
+
+#include "zkcc/base/bytes.h"
+#include "zkcc/hash/poseidon.h"
+#include "zkcc/tee/low_s.h"
+#include "zkcc/tee/nvidia_gpu/report.h"
+#include "zkcc/tee/nvidia_gpu/verify.h"
+#include "zkcc/tee/tdx/quote.h"
+
+namespace zkcc::tee {
+namespace {
+
+using BundleRulesTest = SimBundleTest;
+
+// The bundle `b` with its hashes recomputed for evidence edited by `edit`: everything a forger can
+// restate consistently.
+template <typename Edit>
+json restated(const json& b, Edit edit) {
+  FullStackAttestation a = *bundle_from_json(b);
+  edit(a);
+  std::optional<Felt252> cpu, gpu;
+  if (a.cpu) cpu = a.cpu_hash = *cpu_hash_of(*a.cpu);
+  if (!a.gpus.empty()) gpu = a.gpu_hash = gpu_hash_of(a.gpus);
+  a.combined_hash = combined_hash(cpu, gpu);
+  return bundle_to_json(a);
+}
+
+// s -> n - s at `offset`, `width` bytes, little endian when `le`.
+void twin(Bytes& b, size_t offset, EcdsaCurve curve, bool le) {
+  size_t w = curve == EcdsaCurve::kP256 ? 32 : 48;
+  Bytes s(b.begin() + offset, b.begin() + offset + w);
+  if (le) std::reverse(s.begin(), s.end());
+  negate_s(curve, s);
+  if (le) std::reverse(s.begin(), s.end());
+  std::copy(s.begin(), s.end(), b.begin() + offset);
+}
+
+TEST(LowS, NegateAndNormalize) {
+  for (EcdsaCurve c : {EcdsaCurve::kP256, EcdsaCurve::kP384}) {
+    size_t w = c == EcdsaCurve::kP256 ? 32 : 48;
+    Bytes one(w, 0);
+    one.back() = 1;
+    EXPECT_TRUE(is_low_s(c, one));
+    Bytes high = one;
+    negate_s(c, high);  // n - 1
+    EXPECT_FALSE(is_low_s(c, high));
+    make_low_s(c, high);
+    EXPECT_EQ(high, one);
+    Bytes all(w, 0xFF);  // above n: never low
+    EXPECT_FALSE(is_low_s(c, all));
+  }
+}
+
+TEST_F(BundleRulesTest, AttestedEvidenceCarriesLowS) {
+  for (CpuPlatform cpu : {CpuPlatform::kSevSnp, CpuPlatform::kTdx}) {
+    for (int round = 0; round < 4; ++round) {
+      FullStackAttestation a = *bundle_from_json(bundle(cpu, 1));
+      EXPECT_EQ(high_s_signature(*a.cpu), "");
+      EXPECT_EQ(high_s_signature(a.gpus[0]), "");
+    }
+  }
+}
+
+TEST_F(BundleRulesTest, SnpSignatureTwinIsRefused) {
+  json b = bundle(CpuPlatform::kSevSnp, 0);
+  ASSERT_TRUE(verify(b).ok()) << verify(b).summary();
+  json t = restated(b, [](FullStackAttestation& a) { twin(a.cpu->report, 0x2E8, EcdsaCurve::kP384, true); });
+  ASSERT_NE(t["cpu_hash"], b["cpu_hash"]);
+  Verdict v = verify(t);
+  EXPECT_EQ(failures(v), std::set<std::string>{"cpu: signatures in low-S form"}) << v.summary();
+}
+
+TEST_F(BundleRulesTest, TdxSignatureTwinsAreRefused) {
+  json b = bundle(CpuPlatform::kTdx, 0);
+  ASSERT_TRUE(verify(b).ok()) << verify(b).summary();
+  FullStackAttestation a = *bundle_from_json(b);
+  size_t signed_size = tdx::parse_quote(a.cpu->report)->signed_size;
+  // The quote's own signature, then the QE report's (inside the signature data).
+  for (size_t offset : {signed_size + 4 + 32, signed_size + 4 + 64 + 64 + 6 + 384 + 32}) {
+    json t = restated(b, [&](FullStackAttestation& x) { twin(x.cpu->report, offset, EcdsaCurve::kP256, false); });
+    ASSERT_NE(t["cpu_hash"], b["cpu_hash"]);
+    Verdict v = verify(t);
+    EXPECT_EQ(failures(v), std::set<std::string>{"cpu: signatures in low-S form"}) << offset << v.summary();
+  }
+}
+
+TEST_F(BundleRulesTest, GpuSignatureTwinIsRefused) {
+  json b = bundle(CpuPlatform::kNone, 1);
+  ASSERT_TRUE(verify(b).ok()) << verify(b).summary();
+  json t = restated(b, [](FullStackAttestation& a) {
+    size_t at = nvidia_gpu::parse_gpu_report(a.gpus[0].report)->signed_size + 48;
+    twin(a.gpus[0].report, at, EcdsaCurve::kP384, false);
+  });
+  ASSERT_NE(t["gpu_hash"], b["gpu_hash"]);
+  Verdict v = verify(t);
+  EXPECT_EQ(failures(v), std::set<std::string>{"GPU-0: signature in low-S form"}) << v.summary();
+}
+
+TEST_F(BundleRulesTest, BundlesAreParsedStrictly) {
+  json b = bundle(CpuPlatform::kSevSnp, 1);
+  std::string text = b.dump();
+  ASSERT_TRUE(parse_bundle(text).ok());
+  // A repeated key, at the top or inside: a reader keeping the first would see another bundle.
+  std::string twice = text;
+  twice.insert(1, "\"statement\":\"0x1\",");
+  EXPECT_FALSE(parse_bundle(twice).ok());
+  std::string inner = text;
+  inner.insert(inner.find("\"platform\""), "\"platform\":\"tdx\",");
+  EXPECT_FALSE(parse_bundle(inner).ok());
+  // Unknown keys anywhere in the format.
+  for (const char* path : {"", "cpu", "gpu"}) {
+    json u = b;
+    json& at = std::string(path) == "cpu" ? u["cpu"] : std::string(path) == "gpu" ? u["gpus"][0] : u;
+    at["note"] = "x";
+    auto parsed = bundle_from_json(u);
+    ASSERT_FALSE(parsed.ok()) << path;
+    EXPECT_NE(parsed.status().message().find("unknown key \"note\""), std::string::npos) << parsed.status().message();
+    Verdict v = verify(u);
+    EXPECT_EQ(failures(v), std::set<std::string>{"bundle parses"}) << v.summary();
+  }
+}
+
+TEST_F(BundleRulesTest, AGpuIsListedOnce) {
+  json b = bundle(CpuPlatform::kNone, 2);
+  ASSERT_TRUE(verify(b).ok()) << verify(b).summary();
+  // The first GPU's evidence twice, under two indices, with every hash restated.
+  json t = restated(b, [](FullStackAttestation& a) {
+    a.gpus[1] = a.gpus[0];
+    a.gpus[1].index = 1;
+  });
+  Verdict v = verify(t);
+  EXPECT_EQ(failures(v), std::set<std::string>{"each GPU listed once"}) << v.summary();
+  // The same index twice is a malformed bundle.
+  json same = b;
+  same["gpus"][1]["index"] = 0;
+  EXPECT_FALSE(bundle_from_json(same).ok());
+}
+
+TEST_F(BundleRulesTest, GpuChainMustHaveNvidiasShape) {
+  std::array<uint8_t, 32> nonce{};
+  nonce[0] = 3;
+  auto e = platform_->gpu_evidence(0, nonce);
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  std::vector<Certificate> chain = *Certificate::from_pem_bundle(e->certificate_chain_pem);
+  ASSERT_EQ(chain.size(), 5u);
+  nvidia_gpu::TrustRoots gpu_roots{.nvidia = true, .extra = platform_->roots().nvidia};
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  EXPECT_TRUE(nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now).ok());
+  // The Provisioner ICA reissued with pathLen 0: every signature still links, but the GPU's BROM
+  // CA sits below it.
+  chain[2] = *platform_->nvidia_provisioner_with_path_len(0);
+  Verdict v = nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now);
+  EXPECT_EQ(failures(v), std::set<std::string>{"certificate path is NVIDIA's (basicConstraints, pathLen)"}) << v.summary();
+  chain[2] = *platform_->nvidia_provisioner_with_path_len(1);
+  EXPECT_TRUE(nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now).ok());
+}
+
+}  // namespace
+}  // namespace zkcc::tee

@@ -1,0 +1,166 @@
+// SEV-SNP layout, TCB and path rules: each test takes a report the simulated platform signs
+// correctly but that breaks exactly one rule, and expects that rule, and only it, to fail.
+#include "sim_bundle_fixture.h"
+#include "zkcc/tee/sev_snp/verify.h"
+
+namespace zkcc::tee::sev_snp {
+namespace {
+
+bool has_check(const Verdict& v, const std::string& name) {
+  for (const Check& c : v.checks) {
+    if (c.name == name) return true;
+  }
+  return false;
+}
+
+// Milan TCB_VERSION bytes: boot loader 0, TEE 1, SNP 6, microcode 7.
+uint64_t with_byte(uint64_t tcb, int byte, int delta) {
+  uint64_t b = (tcb >> (8 * byte)) & 0xFF;
+  b = static_cast<uint64_t>(static_cast<int>(b) + delta) & 0xFF;
+  return (tcb & ~(uint64_t{0xFF} << (8 * byte))) | b << (8 * byte);
+}
+
+// The simulated platform of the bundle tests, used here for its SEV-SNP reports alone.
+class SnpRulesTest : public SimBundleTest {
+ protected:
+  static std::vector<Certificate> parse(const std::vector<Bytes>& ders) {
+    std::vector<Certificate> out;
+    for (const Bytes& d : ders) out.push_back(*Certificate::from_der(d));
+    return out;
+  }
+  static Bytes report(const sim::SnpGuest& guest = {}) {
+    std::array<uint8_t, 64> data{};
+    data[0] = 7;
+    auto r = platform_->snp_report(data, guest);
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+    return r.ok() ? *r : Bytes();
+  }
+  static Verdict verify(const Bytes& r, const std::vector<Certificate>& certs) {
+    TrustRoots roots{.amd = true, .extra = platform_->roots().amd};
+    return verify_report(r, certs, roots, static_cast<int64_t>(std::time(nullptr)));
+  }
+  static Verdict verify(const Bytes& r) { return verify(r, parse(platform_->snp_certificates())); }
+  static Bytes vcek(const sim::SnpVcekOptions& o) {
+    auto c = platform_->snp_vcek(o);
+    EXPECT_TRUE(c.ok()) << c.status().to_string();
+    return c.ok() ? *c : Bytes();
+  }
+};
+
+TEST_F(SnpRulesTest, HonestReportPassesEveryRule) {
+  Verdict v = verify(report());
+  EXPECT_TRUE(v.ok()) << v.summary();
+  for (const char* rule : {"guest policy bit 17 is one", "guest policy bits 26-63 are zero", "signer info bits 5-31 are zero",
+                           "platform info reserved bits are zero", "reserved fields are zero",
+                           "certificate path is AMD's (CA flags, key usage, issuers)", "endorsement key TCB is at most CURRENT_TCB",
+                           "COMMITTED_TCB is at most CURRENT_TCB"}) {
+    EXPECT_TRUE(has_check(v, rule)) << rule;
+  }
+}
+
+TEST_F(SnpRulesTest, PolicyBit17MustBeOne) {
+  sim::SnpGuest g;
+  g.policy = 0x10000;
+  Verdict v = verify(report(g));
+  EXPECT_EQ(failures(v), std::set<std::string>{"guest policy bit 17 is one"}) << v.summary();
+}
+
+TEST_F(SnpRulesTest, PolicyBits26To63MustBeZero) {
+  for (int bit : {26, 40, 63}) {
+    sim::SnpGuest g;
+    g.policy = 0x30000 | uint64_t{1} << bit;
+    Verdict v = verify(report(g));
+    EXPECT_EQ(failures(v), std::set<std::string>{"guest policy bits 26-63 are zero"}) << bit << v.summary();
+  }
+  sim::SnpGuest defined;
+  defined.policy = 0x30000 | uint64_t{1} << 25;  // PAGE_SWAP_DISABLE is defined
+  EXPECT_TRUE(verify(report(defined)).ok());
+}
+
+TEST_F(SnpRulesTest, SignerInfoReservedBitsMustBeZero) {
+  sim::SnpGuest g;
+  g.raw_bytes = {{0x48, 0x20}};  // bit 5
+  Verdict v = verify(report(g));
+  EXPECT_EQ(failures(v), std::set<std::string>{"signer info bits 5-31 are zero"}) << v.summary();
+  g.raw_bytes = {{0x4B, 0x80}};  // bit 31
+  EXPECT_EQ(failures(verify(report(g))), std::set<std::string>{"signer info bits 5-31 are zero"});
+}
+
+TEST_F(SnpRulesTest, PlatformInfoReservedBitsMustBeZero) {
+  for (uint64_t bit : {uint64_t{1} << 6, uint64_t{1} << 8, uint64_t{1} << 63}) {
+    sim::SnpGuest g;
+    g.platform_info = 1 | bit;
+    Verdict v = verify(report(g));
+    EXPECT_EQ(failures(v), std::set<std::string>{"platform info reserved bits are zero"}) << v.summary();
+  }
+  sim::SnpGuest defined;
+  defined.platform_info = 0xBF;
+  EXPECT_TRUE(verify(report(defined)).ok());
+}
+
+TEST_F(SnpRulesTest, ReservedRangesMustBeZero) {
+  for (size_t offset : {size_t{0x4C}, size_t{0x4F}, size_t{0x18B}, size_t{0x19F}, size_t{0x1EB}, size_t{0x1EF}, size_t{0x1F8},
+                        size_t{0x29F}}) {
+    sim::SnpGuest g;
+    g.raw_bytes = {{offset, 0x01}};
+    Verdict v = verify(report(g));
+    EXPECT_EQ(failures(v), std::set<std::string>{"reserved fields are zero"}) << offset << v.summary();
+  }
+}
+
+TEST_F(SnpRulesTest, EndorsementKeyTcbAboveCurrentIsRefused) {
+  // The firmware reports a CURRENT_TCB below the one its VCEK certifies (and has committed only
+  // to that lower TCB, so that the committed rule holds).
+  for (int byte : {0, 6, 7}) {
+    sim::SnpGuest g;
+    g.current_tcb = with_byte(platform_->snp_tcb(), byte, -1);
+    g.committed_tcb = g.current_tcb;
+    Verdict v = verify(report(g));
+    EXPECT_EQ(failures(v), std::set<std::string>{"endorsement key TCB is at most CURRENT_TCB"}) << byte << v.summary();
+  }
+}
+
+TEST_F(SnpRulesTest, CommittedTcbAboveCurrentIsRefused) {
+  sim::SnpGuest g;
+  g.committed_tcb = with_byte(platform_->snp_tcb(), 7, 1);
+  Verdict v = verify(report(g));
+  EXPECT_EQ(failures(v), std::set<std::string>{"COMMITTED_TCB is at most CURRENT_TCB"}) << v.summary();
+  // A CURRENT_TCB above both is fine: the firmware was updated after the VCEK's TCB.
+  sim::SnpGuest newer;
+  newer.current_tcb = with_byte(platform_->snp_tcb(), 7, 1);
+  EXPECT_TRUE(verify(report(newer)).ok()) << verify(report(newer)).summary();
+}
+
+TEST_F(SnpRulesTest, VcekSignedDirectlyByTheArkIsRefused) {
+  sim::SnpVcekOptions by_ark;
+  by_ark.signed_by_ark = true;
+  Bytes direct = vcek(by_ark);
+  Verdict v = verify(report(), parse({direct}));
+  EXPECT_EQ(failures(v), std::set<std::string>{"certificate path is AMD's (CA flags, key usage, issuers)"}) << v.summary();
+}
+
+TEST_F(SnpRulesTest, TheMatchingVcekIsChosenAmongSeveral) {
+  std::vector<Bytes> chain = platform_->snp_certificates();  // VCEK, ASK, ARK
+  std::array<uint8_t, 64> other_chip{};
+  other_chip.fill(0xAB);
+  sim::SnpVcekOptions chip, tcb;
+  chip.chip_id = other_chip;
+  tcb.tcb = with_byte(platform_->snp_tcb(), 6, -1);
+  Bytes other_chip_vcek = vcek(chip);
+  Bytes older_tcb_vcek = vcek(tcb);
+  // The matching VCEK first and others after it, and the other way round: both verify.
+  std::vector<Bytes> last = chain;
+  last.push_back(other_chip_vcek);
+  last.push_back(older_tcb_vcek);
+  Verdict v = verify(report(), parse(last));
+  EXPECT_TRUE(v.ok()) << v.summary();
+  std::vector<Bytes> first = {older_tcb_vcek, other_chip_vcek};
+  first.insert(first.end(), chain.begin(), chain.end());
+  EXPECT_TRUE(verify(report(), parse(first)).ok()) << verify(report(), parse(first)).summary();
+  // Only non-matching VCEKs: the first is judged, and its mismatch named.
+  Verdict wrong = verify(report(), parse({other_chip_vcek, chain[1]}));
+  EXPECT_EQ(failures(wrong), std::set<std::string>{"hwID matches CHIP_ID"}) << wrong.summary();
+}
+
+}  // namespace
+}  // namespace zkcc::tee::sev_snp
