@@ -111,4 +111,19 @@ std::vector<QM31> lift(std::span<const M31> table) {
   return out;
 }
 
+QM31 eq_index(std::span<const QM31> point, size_t index) {
+  QM31 e = QM31::one();
+  for (size_t j = 0; j < point.size(); ++j) {
+    const bool bit = (index >> (point.size() - 1 - j)) & 1;
+    e *= bit ? point[j] : QM31::one() - point[j];
+  }
+  return e;
+}
+
+QM31 index_mle(std::span<const QM31> point) {
+  QM31 v = QM31::zero();
+  for (const QM31& x : point) v = v + v + x;
+  return v;
+}
+
 }  // namespace zkcc::proof

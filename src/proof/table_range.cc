@@ -127,22 +127,7 @@ void mix_statement(Transcript& t, size_t table_log_size, std::span<const RangeSe
 
 M31 shift_of(unsigned bits) { return M31::from_u64(uint64_t{1} << (bits - 1)); }
 
-// eq(hi, index): selects the block `index` of a piece's size.
-QM31 eq_index(std::span<const QM31> hi, size_t index) {
-  QM31 e = QM31::one();
-  for (size_t j = 0; j < hi.size(); ++j) {
-    const bool bit = (index >> (hi.size() - 1 - j)) & 1;
-    e *= bit ? hi[j] : QM31::one() - hi[j];
-  }
-  return e;
-}
 
-// The extension of x -> x (as an integer) at a point, most significant coordinate first.
-QM31 index_mle(std::span<const QM31> point) {
-  QM31 v = QM31::zero();
-  for (const QM31& x : point) v = v + v + x;
-  return v;
-}
 
 // A piece's selector at `point` and its own (trailing) coordinates.
 struct Local {

@@ -26,6 +26,11 @@ StatusOr<size_t> log2_exact(size_t n);
 std::vector<QM31> eq_table(std::span<const QM31> r);
 // eq(a, b) for two points of the same length.
 QM31 eq_eval(std::span<const QM31> a, std::span<const QM31> b);
+// eq(point, the bits of index): selects the block `index` of a table of 2^point.size() blocks
+// (stacked tensors at aligned offsets).
+QM31 eq_index(std::span<const QM31> point, size_t index);
+// The extension of i -> i (an integer below 2^point.size()) at a point.
+QM31 index_mle(std::span<const QM31> point);
 
 // Fixes variable 0 to r, halving the table.
 void fix_first_variable(std::vector<QM31>& table, const QM31& r);

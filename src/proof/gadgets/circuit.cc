@@ -93,11 +93,6 @@ std::vector<QM31> concat(std::span<const QM31> a, std::span<const QM31> b) {
   return out;
 }
 
-QM31 index_mle(std::span<const QM31> point) {
-  QM31 v = QM31::zero();
-  for (const QM31& x : point) v = v + v + x;
-  return v;
-}
 
 QM31 prefix_mle(std::span<const QM31> point, size_t n) {
   std::vector<QM31> eq = eq_table(point);

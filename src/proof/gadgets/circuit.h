@@ -196,8 +196,6 @@ StatusOr<Matrix> count_in_range(std::span<const M31> witness, int64_t lo, size_t
 void apply_sparse(const Sparse& map, std::span<const Matrix* const> inputs, Matrix& y);
 
 std::vector<QM31> concat(std::span<const QM31> a, std::span<const QM31> b);
-// The extension of i -> i (variable 0 the most significant bit).
-QM31 index_mle(std::span<const QM31> point);
 // sum_{c < n} eq(point, c): the extension of the mask of the first n entries.
 QM31 prefix_mle(std::span<const QM31> point, size_t n);
 // sum_{x < n} eq(a, x) eq(b, x): the extension at b of x -> eq(a, x) on the first n entries, 0 after.

@@ -36,15 +36,6 @@ std::vector<Piece> layout(const std::vector<LookupPlan>& lookups, bool witness_s
   return pieces;
 }
 
-// eq(point's first bits, index): the selector of a piece at `index` pieces of its size.
-QM31 eq_index(std::span<const QM31> hi, size_t index) {
-  QM31 e = QM31::one();
-  for (size_t j = 0; j < hi.size(); ++j) {
-    const bool bit = (index >> (hi.size() - 1 - j)) & 1;
-    e *= bit ? hi[j] : QM31::one() - hi[j];
-  }
-  return e;
-}
 
 bool committed(const ColumnRef& c) { return c.kind == ColumnRef::Kind::kSlot || c.kind == ColumnRef::Kind::kValue; }
 
