@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "zkcc/base/status.h"
+#include "zkcc/model/quantized_graph.h"
 #include "zkcc/service/attesters.h"
 #include "zkcc/tee/bundle.h"
 #include "zkcc/tee/evidence.h"
@@ -114,8 +115,14 @@ struct VerifyArgs {
 };
 int verify(const VerifyArgs& args);
 
-// Lists the model's nodes; exits 0 only when every node is supported.
-int inspect_model(const std::string& path, bool json);
+// Imports, calibrates (a JSON array of inputs in `calibration`, or the interval [-R, R]) and
+// quantizes a model, checking that it can be proved.
+StatusOr<model::QuantizedGraph> load_quantized(const std::string& model, const std::string& calibration,
+                                               double input_range);
+
+// Lists the model's nodes, and whether it can be proved; when it can, the model commitment the
+// options give (what a verifier registers). Exits 0 only when every node is supported.
+int inspect_model(const std::string& path, const std::string& calibration, double input_range, bool json);
 
 // The real collectors for what this machine has, or the simulated platform when asked for.
 StatusOr<service::Attesters> make_attesters(const AttestArgs& args);

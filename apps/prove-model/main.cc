@@ -189,8 +189,11 @@ int main(int argc, char** argv) {
   verify->add_option("--model-commitment", vf.model_commitment, "Require this model commitment (prove --json prints it)");
 
   auto* inspect = app.add_subcommand("inspect", "List an ONNX model's layers, shapes and parameters, and whether zkcc can prove each");
-  std::string inspect_file;
+  std::string inspect_file, inspect_calibration;
+  double inspect_range = 1.0;
   inspect->add_option("MODEL", inspect_file, "The ONNX model")->required();
+  inspect->add_option("--calibration", inspect_calibration, "As for prove: the model commitment depends on the quantization");
+  inspect->add_option("--input-range", inspect_range, "As for prove, without --calibration")->capture_default_str();
 
   auto* verify_b = app.add_subcommand("verify-bundle", "Verify an evidence bundle offline: every platform, binding and hash");
   zkcc::cli::BundleArgs vb;
@@ -243,7 +246,7 @@ int main(int argc, char** argv) {
   if (*commit) return zkcc::cli::commit(cm);
   if (*verify) return zkcc::cli::verify(vf);
   if (*attest) return zkcc::cli::attest(at);
-  if (*inspect) return zkcc::cli::inspect_model(inspect_file, json);
+  if (*inspect) return zkcc::cli::inspect_model(inspect_file, inspect_calibration, inspect_range, json);
   if (*verify_b) return zkcc::cli::verify_bundle(vb);
   if (*verify_ev) return zkcc::cli::verify_evidence(ev);
   if (*fetch) return zkcc::cli::fetch_collateral(fc);

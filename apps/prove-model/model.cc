@@ -1,5 +1,6 @@
 // prove-model inspect: what an ONNX model holds and whether zkcc can prove it.
 #include <iostream>
+#include <optional>
 
 #include "cli.h"
 #include "zkcc/base/bytes.h"
@@ -8,7 +9,7 @@
 
 namespace zkcc::cli {
 
-int inspect_model(const std::string& path, bool json) {
+int inspect_model(const std::string& path, const std::string& calibration, double input_range, bool json) {
   auto bytes = read_file(path, size_t{1} << 30);
   if (!bytes.ok()) return fail(bytes.status());
   auto summary = model::inspect(*bytes);
@@ -17,15 +18,28 @@ int inspect_model(const std::string& path, bool json) {
   for (const auto& n : summary->nodes) all = all && n.supported;
   // Every node may be supported while the quantized graph still holds a layer the proof system
   // cannot take yet; quantizing (with the interval default) tells.
-  Status provable = all ? pipeline::load_model(*bytes, {}).status() : failed_precondition("a node is not supported");
+  Status provable = failed_precondition("a node is not supported");
+  std::optional<Felt252> commitment;
+  if (all) {
+    auto graph = load_quantized(path, calibration, input_range);
+    provable = graph.status();
+    if (graph.ok()) {
+      // The weights' commitment and their range proof, as prove and commit make them.
+      auto loaded = pipeline::prepare_model(std::move(*graph));
+      provable = loaded.status();
+      if (loaded.ok()) commitment = loaded->commitment;
+    }
+  }
   if (json) {
     nlohmann::json j = model::summary_json(*summary);
     j["provable"] = provable.ok();
     if (!provable.ok()) j["provable_error"] = provable.message();
+    if (commitment) j["model_commitment"] = commitment->to_hex();
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << model::summary_text(*summary);
     std::cout << "provable: " << (provable.ok() ? "yes" : "no (" + provable.message() + ")") << "\n";
+    if (commitment) std::cout << "model commitment: " << commitment->to_hex() << "\n";
   }
   return provable.ok() ? 0 : kExitFailure;
 }

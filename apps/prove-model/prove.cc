@@ -61,6 +61,12 @@ StatusOr<Felt252> felt_option(const std::string& value, const char* name) {
   return f;
 }
 
+Status write_bytes(const std::string& path, const Bytes& bytes) {
+  return write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+}  // namespace
+
 StatusOr<model::QuantizedGraph> load_quantized(const std::string& model, const std::string& calibration,
                                                double input_range) {
   auto onnx = read_file(model, size_t{1} << 31);
@@ -76,12 +82,6 @@ StatusOr<model::QuantizedGraph> load_quantized(const std::string& model, const s
   if (!graph.ok()) return graph.status().with_context(model);
   return graph;
 }
-
-Status write_bytes(const std::string& path, const Bytes& bytes) {
-  return write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
-}  // namespace
 
 int commit(const CommitArgs& a) {
   Progress progress(a.json);

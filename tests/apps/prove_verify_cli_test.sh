@@ -59,6 +59,9 @@ check_rc "verify a public input" 0 "$bin" verify "$tmp/pub" --roots "$sim/roots"
 check_rc "commit" 0 "$bin" commit --model "$model" --calibration "$cal" --out "$tmp/digits.zkq" --json
 committed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_commitment"])' "$tmp/out")
 cmp -s "$tmp/digits.zkq" "$tmp/full/model.zkq"; check "commit writes the proof directory's model.zkq" 0 $?
+check_rc "inspect with the calibration" 0 "$bin" inspect "$model" --calibration "$cal" --json
+inspected=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_commitment"])' "$tmp/out")
+test "$inspected" = "$committed"; check "inspect prints the model commitment commit gives" 0 $?
 # The simulated platform is never trusted by default.
 check_rc "sim evidence without --roots" 1 "$bin" verify "$tmp/full" --json
 failed_check "evidence: cpu: PCK chain to a trusted root"

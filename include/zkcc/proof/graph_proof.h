@@ -8,8 +8,9 @@
 // which their producer reduces to claims on its inputs, GKR-style) or committed: the graph's
 // outputs, the outputs of the nonlinear layers (requantization, tables, row maxima), the inputs of
 // tables and row maxima, and anything read more than once. Gadgets per layer:
-//   MatMul          Thaler's product sumcheck; the bias and weight claims are checked from the graph
-//   AddConst, same-shape Reshape     X~(z) = Y~(z) - C~(z)
+//   MatMul          Thaler's product sumcheck, the bias on the real rows; the weight and bias claims
+//                   are opened on the model commitment
+//   AddConst, same-shape Reshape     X~(z) = Y~(z) - C~(z), C~(z) opened on the model commitment
 //   Gather, Reshape, MulConst, RowSum, RowSub   a sparse linear map: for each input, a degree-2
 //                   sumcheck of sum_x G_z(x) X(x) with G_z(x) = sum over entries eq(z, out) coef
 //   Requant         x + h = 2^s q + r with r in [0, 2^s) (range check) and (q, y) in the table of
@@ -17,7 +18,8 @@
 //   Lookup          (x, y) in the function's table (LogUp)
 //   RowMax          (row, y_row) among the (row, x) pairs of the row's real columns (LogUp), and
 //                   d = y - x >= 0 on the real columns (range check, the identity by a sparse map)
-//   RowDiv          y = floor((e k + h) / s) on the real entries: s = 2h + parity (a bit) at a
+//   RowDiv          y = floor((e k + h) / s) on the real entries: s = 2h + parity (a bit) and
+//                   s - 1 >= 0 on the real rows (range check) at a
 //                   random row; e k + h - y s - rem = 0 and s - 1 - rem - d = 0 with rem, d, h
 //                   range-checked, as one masked zero-sum sumcheck; y in [0, its bound] (LogUp)
 //   range checks    values below 2^16 against the table [0, 2^bits); wider ones split into two

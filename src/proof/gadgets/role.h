@@ -31,7 +31,6 @@ struct Common {
   std::vector<const Matrix*> slots;               // the committed tensors (the verifier: outputs only)
   std::vector<std::optional<EvalClaim>> pending;  // per chained value
   std::vector<PcsClaim> proof_claims, model_claims;
-  const Matrix* clear(size_t v) const { return v == 0 ? &input : plan.slot_of[v] ? slots[*plan.slot_of[v]] : nullptr; }
 };
 
 struct Prover : Common {
