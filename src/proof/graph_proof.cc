@@ -298,7 +298,8 @@ struct GraphWitness::Impl {
   PcsProverData commitment;
 };
 
-PcsConfig graph_pcs_config() { return PcsConfig::standard(); }
+PcsConfig model_pcs_config() { return PcsConfig::standard(); }
+PcsConfig proof_pcs_config() { return PcsConfig::compact(); }
 
 Felt252 model_commitment_felt(const ModelCommitment& m) { return model::model_commitment(*m.architecture, m.root); }
 
@@ -335,13 +336,13 @@ StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph>
   const Plan& p = impl->plan;
   std::vector<const Matrix*> tensors;
   for (const Matrix& m : impl->model.tensors) tensors.push_back(&m);
-  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(graph_pcs_config(), stack(p.model_log_size, p.model_offsets, tensors)));
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(model_pcs_config(), stack(p.model_log_size, p.model_offsets, tensors)));
   ModelCommitment& mc = impl->commitment;
   mc.architecture = std::make_shared<const QuantizedGraph>(model::architecture_of(*impl->graph));
   mc.root = c.root();
   const std::vector<RangeSegment> ranges = model_ranges(p);
   Transcript t = range_transcript(mc);
-  auto range = prove_table_range(graph_pcs_config(), c, ranges, t);
+  auto range = prove_table_range(model_pcs_config(), c, ranges, t);
   if (!range.ok()) return range.status().with_context("the model's parameters");
   mc.range = std::move(*range);
   impl->model_table = std::move(c);
@@ -358,7 +359,7 @@ StatusOr<GraphCircuit> GraphCircuit::build_for_verifier(const ModelCommitment& c
   impl->model.tensors.clear();
   impl->commitment = commitment;
   Transcript t = range_transcript(commitment);
-  Status s = verify_table_range(graph_pcs_config(), impl->plan.model_log_size, commitment.root,
+  Status s = verify_table_range(model_pcs_config(), impl->plan.model_log_size, commitment.root,
                                 model_ranges(impl->plan), commitment.range, t);
   if (!s.ok()) return s.with_context("the model commitment's range proof");
   GraphCircuit circuit;
@@ -432,21 +433,21 @@ StatusOr<GraphCircuit> borrowed(const QuantizedGraph& graph) {
 }
 
 // Opens (prover) or checks (verifier) one commitment for every claim made on it.
-Status open_all(const PcsProverData& data, const std::vector<PcsClaim>& claims, std::optional<PcsProof>& out,
-                Transcript& t) {
+Status open_all(const PcsConfig& config, const PcsProverData& data, const std::vector<PcsClaim>& claims,
+                std::optional<PcsProof>& out, Transcript& t) {
   if (claims.empty()) return ok_status();
-  ZKCC_ASSIGN_OR_RETURN(PcsProof proof, pcs_open(graph_pcs_config(), data, claims, t));
+  ZKCC_ASSIGN_OR_RETURN(PcsProof proof, pcs_open(config, data, claims, t));
   out = std::move(proof);
   return ok_status();
 }
 
-Status verify_all(size_t log_size, const Digest& root, const std::vector<PcsClaim>& claims,
+Status verify_all(const PcsConfig& config, size_t log_size, const Digest& root, const std::vector<PcsClaim>& claims,
                   const std::optional<PcsProof>& proof, Transcript& t, const char* what) {
   if (claims.empty() != !proof.has_value()) {
     return invalid_argument(std::string("the proof ") + (proof ? "carries an unused " : "lacks the ") + what);
   }
   if (claims.empty()) return ok_status();
-  Status s = pcs_verify(graph_pcs_config(), log_size, root, claims, *proof, t);
+  Status s = pcs_verify(config, log_size, root, claims, *proof, t);
   return s.ok() ? s : s.with_context(what);
 }
 
@@ -466,7 +467,7 @@ StatusOr<GraphWitness> graph_commit(const GraphCircuit& circuit, const model::Tr
   for (size_t k = 0; k < w.slots.size(); ++k) tensors.push_back(plan.slot_is_output[k] ? nullptr : &w.slots[k]);
   std::vector<size_t> offsets = {plan.input_offset};
   offsets.insert(offsets.end(), plan.proof_offsets.begin(), plan.proof_offsets.end());
-  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(graph_pcs_config(), stack(plan.proof_log_size, offsets, tensors)));
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(proof_pcs_config(), stack(plan.proof_log_size, offsets, tensors)));
   GraphWitness gw;
   gw.impl_ = std::make_shared<const GraphWitness::Impl>(GraphWitness::Impl{std::move(w), std::move(c)});
   return gw;
@@ -486,8 +487,9 @@ StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const GraphWitness
   Prover r{{graph, plan, transcript, w.values[0], circuit.impl().model, options.public_input, {}, {}, {}, {}}, w, proof};
   for (const Matrix& m : w.slots) r.slots.push_back(&m);
   ZKCC_RETURN_IF_ERROR(run_protocol(r, circuit.model_root(), proof.root, proof.outputs, options.progress));
-  ZKCC_RETURN_IF_ERROR(open_all(witness.impl().commitment, r.proof_claims, proof.opening, transcript));
-  ZKCC_RETURN_IF_ERROR(open_all(*circuit.impl().model_table, r.model_claims, proof.model_opening, transcript));
+  ZKCC_RETURN_IF_ERROR(open_all(proof_pcs_config(), witness.impl().commitment, r.proof_claims, proof.opening, transcript));
+  ZKCC_RETURN_IF_ERROR(
+      open_all(model_pcs_config(), *circuit.impl().model_table, r.model_claims, proof.model_opening, transcript));
   if (options.progress) options.progress("open", plan.layers.size(), plan.layers.size());
   return proof;
 }
@@ -562,10 +564,10 @@ Status graph_verify(const GraphCircuit& circuit, const IntTensor* input, std::sp
       r.logups != proof.logups.size()) {
     return invalid_argument("proof carries parts the circuit does not use");
   }
-  ZKCC_RETURN_IF_ERROR(verify_all(plan.proof_log_size, proof.root, r.proof_claims, proof.opening, transcript,
-                                  "opening of the per-proof commitment"));
-  return verify_all(plan.model_log_size, circuit.model_root(), r.model_claims, proof.model_opening, transcript,
-                    "opening of the model commitment");
+  ZKCC_RETURN_IF_ERROR(verify_all(proof_pcs_config(), plan.proof_log_size, proof.root, r.proof_claims, proof.opening,
+                                  transcript, "opening of the per-proof commitment"));
+  return verify_all(model_pcs_config(), plan.model_log_size, circuit.model_root(), r.model_claims, proof.model_opening,
+                    transcript, "opening of the model commitment");
 }
 
 }  // namespace zkcc::proof

@@ -69,8 +69,11 @@ struct GraphProof {
   std::optional<PcsProof> model_opening;  // of the model commitment (likewise)
 };
 
-// The commitment parameters of graph proofs (both commitments): PcsConfig::standard().
-PcsConfig graph_pcs_config();
+// The commitment parameters of graph proofs: PcsConfig::standard() for the model commitment (large,
+// committed once) and PcsConfig::compact() for the per-proof commitment (small: a lower rate
+// costs little to encode and saves queries in every proof).
+PcsConfig model_pcs_config();
+PcsConfig proof_pcs_config();
 
 // Fails, naming the first layer the circuit cannot take, when the graph cannot be proved.
 Status check_provable(const model::QuantizedGraph& graph);

@@ -48,6 +48,11 @@ Status PcsConfig::validate() const {
 
 PcsConfig PcsConfig::standard() { return PcsConfig{}; }
 
+PcsConfig PcsConfig::compact() {
+  return PcsConfig{.log_blowup = 3, .fold_arity_log = 4, .num_queries = 107, .query_pow_bits = 16, .fold_pow_bits = 10,
+                   .log_final_size = 8};
+}
+
 PcsConfig PcsConfig::for_tests() {
   return PcsConfig{.log_blowup = 1, .fold_arity_log = 2, .num_queries = 12, .query_pow_bits = 2, .fold_pow_bits = 1,
                    .log_final_size = 2};

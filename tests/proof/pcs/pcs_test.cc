@@ -78,9 +78,24 @@ TEST(PcsConfig, StandardHasProvenHundredBitsUpTo2To26) {
   PcsConfig c = PcsConfig::standard();
   EXPECT_TRUE(c.validate().ok());
   for (size_t log = 0; log <= 26; ++log) EXPECT_GE(c.security_bits(log), 100.0) << log;
-  // The query term alone: 125 queries at delta = 3/8 (rate 1/4) plus 20 bits of grinding.
+  // The query term alone: 131 queries at delta = 3/8 (rate 1/4) plus 16 bits of grinding.
   EXPECT_LT(c.security_bits(26), 106.0);
   EXPECT_LT(PcsConfig::for_tests().security_bits(10), 20.0);
+  PcsConfig compact = PcsConfig::compact();
+  EXPECT_TRUE(compact.validate().ok());
+  for (size_t log = 0; log <= 26; ++log) EXPECT_GE(compact.security_bits(log), 100.0) << log;
+  EXPECT_LT(compact.security_bits(26), 106.0);
+}
+
+TEST(PcsConfig, CompactOpensAndRefusesAsStandardDoes) {
+  Opened o = stacked(PcsConfig::compact(), 5);
+  EXPECT_TRUE(verify(o, o.proof).ok()) << verify(o, o.proof).to_string();
+  PcsProof bad = o.proof;
+  bad.layers[0].values[3] ^= 1;
+  EXPECT_FALSE(verify(o, bad).ok());
+  Opened standard = o;  // the verifier's config is its own: another one refuses the proof
+  standard.config = PcsConfig::standard();
+  EXPECT_FALSE(verify(standard, o.proof).ok());
 }
 
 TEST(PcsConfig, ValidateRefusesDegenerateParameters) {
