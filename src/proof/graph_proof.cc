@@ -117,6 +117,7 @@ StatusOr<Plan> build_plan(const QuantizedGraph& g, ModelData& md) {
   for (size_t v = 1; v < g.values.size(); ++v) {
     if (clear[v] || reads[v] > 1) p.slot_of[v] = p.add_slot(p.dims[v]);
   }
+  ZKCC_RETURN_IF_ERROR(plan_input_range(g.values[0].bound, p));
   p.layers.resize(g.layers.size());
   for (size_t l = 0; l < g.layers.size(); ++l) {
     Status s = plan_layer(g, l, p, md, p.layers[l]);
@@ -167,6 +168,7 @@ StatusOr<Witness> make_witness(const QuantizedGraph& g, const Plan& p, const Mod
   w.values.resize(g.values.size());
   w.slots.resize(p.slots.size());
   w.values[0] = pad_matrix(trace.values[0], p.dims[0]);
+  ZKCC_RETURN_IF_ERROR(input_range_witness(p.input_range, w.values[0], w));
   for (size_t l = 0; l < p.layers.size(); ++l) {
     Status s = run_layer(p.layers[l], p, md, w);
     if (!s.ok()) return s.with_context(at_layer(g, l));
@@ -280,7 +282,7 @@ Status run_protocol(R& r, const Digest& model_root, const Digest& root, std::spa
     ZKCC_RETURN_IF_ERROR(prove_layer(r, l));
     if (progress) progress("prove", n - l, n);
   }
-  return ok_status();
+  return input_range(r, r.plan.input_range);
 }
 
 }  // namespace

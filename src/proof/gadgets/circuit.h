@@ -134,6 +134,16 @@ struct LayerPlan {
   GadgetPlan gadget;
 };
 
+// The input's range, -bound <= x <= bound on every entry (padding included): lo = x + bound and
+// hi = bound - x are committed and range-checked in [0, 2^bits), 2^bits > 2 bound, and tied to x
+// at a random point. A private input is committed, never seen: without this, an input beyond the
+// bound could make an accumulator wrap around p.
+struct InputRangePlan {
+  int64_t bound = 0;
+  size_t lo_slot = 0, hi_slot = 0;
+  RangePlan lo, hi;
+};
+
 struct Plan {
   std::vector<Dims> dims;                      // per value
   std::vector<Dims> model_slots;               // shapes of the model's private tensors (weights, biases, constants)
@@ -142,6 +152,7 @@ struct Plan {
   std::vector<Dims> slots;                     // shapes of the committed tensors
   std::vector<LayerPlan> layers;
   std::vector<LookupPlan> lookups;
+  InputRangePlan input_range;
   // Where each tensor sits in its commitment's stacked table: the per-proof commitment holds the
   // input and every slot but the outputs (which the proof carries in the clear); the model
   // commitment holds the model slots.

@@ -20,6 +20,12 @@ Status range_witness(const RangePlan& r, Witness& w);
 template <typename R>
 Status range_check(R& r, const RangePlan& rp, const std::string& what);
 
+// range_check.cc: the input within its bound (InputRangePlan).
+Status plan_input_range(int64_t bound, Plan& p);
+Status input_range_witness(const InputRangePlan& ip, const Matrix& x, Witness& w);
+template <typename R>
+Status input_range(R& r, const InputRangePlan& ip);
+
 // product.cc: Y = X W + b (Thaler's product sumcheck).
 Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, Plan& p, ModelData& md, MatMulPlan& mp);
 void matmul_witness(const MatMulPlan& mp, const ModelData& md, const Dims& yd, const Matrix& x, Matrix& y);

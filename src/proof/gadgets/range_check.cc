@@ -55,6 +55,46 @@ Status range_check(R& r, const RangePlan& rp, const std::string& what) {
   return open(r, rp.tensor, z, l0 + l1 * M31::from_u32(1u << kLimbBits), what + " limbs");
 }
 
+Status plan_input_range(int64_t bound, Plan& p) {
+  if (bound < 0 || bound > model::kM31HalfRange) return invalid_argument("the input's bound is outside [0, (p - 1) / 2]");
+  InputRangePlan& ip = p.input_range;
+  ip.bound = bound;
+  const auto bits = static_cast<unsigned>(std::bit_width(static_cast<uint64_t>(2 * bound)));
+  ip.lo_slot = p.add_slot(p.dims[0]);
+  ip.hi_slot = p.add_slot(p.dims[0]);
+  ZKCC_RETURN_IF_ERROR(add_range(p, ip.lo, ip.lo_slot, bits));
+  return add_range(p, ip.hi, ip.hi_slot, bits);
+}
+
+Status input_range_witness(const InputRangePlan& ip, const Matrix& x, Witness& w) {
+  Matrix lo{x.rows, x.cols, std::vector<M31>(x.data.size())}, hi = lo;
+  const M31 b = M31::from_i64(ip.bound);
+  for (size_t i = 0; i < x.data.size(); ++i) {
+    lo.data[i] = x.data[i] + b;
+    hi.data[i] = b - x.data[i];
+  }
+  w.slots[ip.lo_slot] = std::move(lo);
+  w.slots[ip.hi_slot] = std::move(hi);
+  ZKCC_RETURN_IF_ERROR(range_witness(ip.lo, w).with_context("the input is outside its bound"));
+  return range_witness(ip.hi, w).with_context("the input is outside its bound");
+}
+
+template <typename R>
+Status input_range(R& r, const InputRangePlan& ip) {
+  ZKCC_RETURN_IF_ERROR(range_check(r, ip.lo, "input + bound"));
+  ZKCC_RETURN_IF_ERROR(range_check(r, ip.hi, "bound - input"));
+  std::vector<QM31> z = r.t.draw_qm31s(r.plan.dims[0].vars());
+  ZKCC_ASSIGN_OR_RETURN(QM31 lo, state(r, ip.lo_slot, z, "input + bound"));
+  ZKCC_ASSIGN_OR_RETURN(QM31 hi, state(r, ip.hi_slot, z, "bound - input"));
+  const QM31 b = QM31::from_m31(M31::from_i64(ip.bound));
+  if constexpr (!R::kProver) {
+    if (lo + hi != b + b) return invalid_argument("the input's range: (x + bound) + (bound - x) is not 2 bound");
+  }
+  return claim(r, 0, std::move(z), lo - b, "the input's range");
+}
+
+template Status input_range(Prover&, const InputRangePlan&);
+template Status input_range(Verifier&, const InputRangePlan&);
 template Status range_check(Prover&, const RangePlan&, const std::string&);
 template Status range_check(Verifier&, const RangePlan&, const std::string&);
 
