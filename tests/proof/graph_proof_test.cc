@@ -286,6 +286,27 @@ TEST(GraphProof, PrivateInputAndWeightsStayOutOfTheProof) {
   EXPECT_FALSE(verify(p, bad).ok());
 }
 
+// A private input is never seen by the verifier, so its range is proved: an input beyond the
+// quantized input's bound (which could make an accumulator wrap) cannot be proved, and the range
+// check's committed columns are part of the proof's claims.
+TEST(GraphProof, PrivateInputOutsideItsBoundCannotBeProved) {
+  Proved p = digits();
+  model::IntTensor wide = p.trace.values[0];
+  wide.data[5] = p.graph.values[0].bound + 1;
+  auto run = model::run(p.graph, wide);
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  Transcript t = fresh();
+  auto proof = graph_prove(p.graph, *run, t);
+  ASSERT_FALSE(proof.ok());
+  EXPECT_NE(proof.status().message().find("the input is outside its bound"), std::string::npos)
+      << proof.status().to_string();
+  wide.data[5] = -p.graph.values[0].bound - 1;
+  run = model::run(p.graph, wide);
+  ASSERT_TRUE(run.ok());
+  Transcript t2 = fresh();
+  EXPECT_FALSE(graph_prove(p.graph, *run, t2).ok());
+}
+
 // A prover cannot claim the proof is about another input than the one it committed to: a proof
 // made for one input does not verify with another public input.
 TEST(GraphProof, OtherInputThanCommittedIsRejected) {
