@@ -324,7 +324,8 @@ StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files) {
   for (const char* name : kRequiredPackageFiles) {
     if (!files.count(name)) return not_found("the proof directory has no " + std::string(name));
   }
-  for (const auto& [name, bytes] : files) {
+  for (const auto& entry : files) {
+    const std::string& name = entry.first;  // a structured binding cannot be captured by clang 14
     if (std::none_of(std::begin(kPackageFiles), std::end(kPackageFiles), [&](const char* k) { return name == k; })) {
       return invalid_argument("the proof directory holds an unknown file " + name);
     }
