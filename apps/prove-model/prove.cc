@@ -114,28 +114,49 @@ StatusOr<std::map<std::string, Bytes>> read_package_files(const std::string& whe
   return files;
 }
 
-// The verdict for people, with what was proved about what after its first line: the platforms
-// the evidence came from, the model commitment, whether the input was private, the top classes.
-void print_verdict(const tee::Verdict& v, const pipeline::Package* p) {
+// What a proof directory says it proved, beside the verdict's checks: the platforms the evidence
+// came from, the model commitment, whether the input was private, each output's top class.
+struct ProvedFacts {
+  std::optional<std::string> cpu;  // the CPU TEE's name
+  size_t gpus = 0;
+  Felt252 model_commitment;
+  bool public_input = false;
+  std::vector<size_t> top1;
+};
+
+ProvedFacts proved_facts(const pipeline::Package& p) {
+  ProvedFacts f;
+  if (auto att = tee::bundle_from_json(p.bundle); att.ok()) {
+    if (att->cpu) f.cpu = std::string(tee::cpu_platform_name(att->cpu->platform));
+    f.gpus = att->gpus.size();
+  }
+  f.model_commitment = p.receipt.compute.model_commitment;
+  f.public_input = p.public_input;
+  for (const auto& o : p.output_values) {
+    f.top1.push_back(o.data.empty() ? 0 : std::max_element(o.data.begin(), o.data.end()) - o.data.begin());
+  }
+  return f;
+}
+
+nlohmann::json facts_json(const ProvedFacts& f) {
+  return {{"platforms", {{"cpu", f.cpu ? nlohmann::json(*f.cpu) : nlohmann::json(nullptr)}, {"gpus", f.gpus}}},
+          {"top1", f.top1}};
+}
+
+// The verdict for people, with the facts after its first line.
+void print_verdict(const tee::Verdict& v, const std::optional<ProvedFacts>& f) {
   const std::string summary = v.summary();
   const size_t first = summary.find('\n') + 1;  // summary() ends every line with one
   std::cout << summary.substr(0, first);
-  if (p != nullptr) {
-    std::string platforms = "none";
-    if (auto att = tee::bundle_from_json(p->bundle); att.ok()) {
-      std::vector<std::string> parts;
-      if (att->cpu) parts.push_back(std::string(tee::cpu_platform_name(att->cpu->platform)) + " CPU");
-      if (!att->gpus.empty()) parts.push_back(std::to_string(att->gpus.size()) + (att->gpus.size() == 1 ? " GPU" : " GPUs"));
-      if (!parts.empty()) platforms = parts.size() == 1 ? parts[0] : parts[0] + " and " + parts[1];
-    }
+  if (f) {
+    std::vector<std::string> parts;
+    if (f->cpu) parts.push_back(*f->cpu + " CPU");
+    if (f->gpus > 0) parts.push_back(std::to_string(f->gpus) + (f->gpus == 1 ? " GPU" : " GPUs"));
+    const std::string platforms = parts.empty() ? "none" : parts.size() == 1 ? parts[0] : parts[0] + " and " + parts[1];
     std::cout << "  platforms:        " << platforms << "\n"
-              << "  model commitment: " << p->receipt.compute.model_commitment.to_hex() << "\n"
-              << "  input:            " << (p->public_input ? "public (input.json)" : "private (committed, not revealed)") << "\n";
-    for (size_t o = 0; o < p->output_values.size(); ++o) {
-      const auto& d = p->output_values[o].data;
-      if (d.empty()) continue;
-      std::cout << "  output " << o << ":         top class " << (std::max_element(d.begin(), d.end()) - d.begin()) << "\n";
-    }
+              << "  model commitment: " << f->model_commitment.to_hex() << "\n"
+              << "  input:            " << (f->public_input ? "public (input.json)" : "private (committed, not revealed)") << "\n";
+    for (size_t o = 0; o < f->top1.size(); ++o) std::cout << "  output " << o << ":         top class " << f->top1[o] << "\n";
   }
   std::cout << summary.substr(first);
 }
@@ -305,11 +326,15 @@ int verify(const VerifyArgs& a) {
     v.kind = "zkcc-proof";
     v.add("proof directory's files are well-formed", false, package.status().with_context(a.dir).message());
   }
+  std::optional<ProvedFacts> facts;
+  if (package.ok()) facts = proved_facts(*package);
   if (a.json) {
-    std::cout << verdict_json(v).dump(2) << "\n";
+    nlohmann::json j = verdict_json(v);
+    if (facts) j.update(facts_json(*facts));
+    std::cout << j.dump(2) << "\n";
     return verdict_exit(v);
   }
-  print_verdict(v, package.ok() ? &*package : nullptr);
+  print_verdict(v, facts);
   if (a.verbose) print_checks(v);
   return verdict_exit(v);
 }

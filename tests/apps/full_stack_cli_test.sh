@@ -43,6 +43,12 @@ check "no evidence: combined hash 0" 0 $?
 # full-cc cannot be met without a CPU TEE: an error, not a downgrade.
 check_rc "full-cc with only a GPU" 3 "$bin" attest --platform sim --sim-dir "$sim" --sim-cpu none --level full-cc --statement $s1 --out "$tmp/x.json"
 grep -q "full-cc" "$tmp/err"; check "full-cc failure explained" 0 $?
+# No CC hardware for the level asked of --platform auto: the environment, exit 3.
+mkdir -p "$tmp/bare-root"
+check_rc "tee without CC hardware" 3 "$bin" attest $s1 --platform auto --root "$tmp/bare-root" --level tee --out "$tmp/x.json" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["exit_code"]==3 and "tee" in d["error"]' "$tmp/out"
+check "tee without CC hardware: error object" 0 $?
+test ! -e "$tmp/x.json"; check "no bundle written when the level cannot be met" 0 $?
 check_rc "full-cc with both" 0 "$bin" attest --platform sim --sim-dir "$sim" --level full-cc --statement $s2 --out "$tmp/full2.json"
 check_rc "zk-only" 0 "$bin" attest --platform sim --sim-dir "$sim" --level zk-only --statement $s1 --out "$tmp/zk.json"
 check_rc "zk-only verifies" 0 "$bin" verify-bundle "$tmp/zk.json"

@@ -64,6 +64,8 @@ json_is "--json: bad felt error object" 'd["exit_code"]==2 and "argument 2" in d
 grep -q "argument 2" "$tmp/err"; check "--json: message also on stderr" 0 $?
 check_rc "--json: a parse error" 2 "$bin" hash poseidon 1 --json
 json_is "--json: parse error object" 'd["exit_code"]==2 and d["error"]'
+check_rc "--json: verify without its directory" 2 "$bin" verify --json
+json_is "--json: verify's parse error has the verdict fields" 'd["verified"] is False and d["failed"]==[] and d["exit_code"]==2'
 check_rc "--json: a missing file" 2 "$bin" hash report "$tmp/does-not-exist" --json
 json_is "--json: missing file object" 'd["exit_code"]==2 and "does-not-exist" in d["error"]'
 
