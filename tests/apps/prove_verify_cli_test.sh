@@ -92,7 +92,7 @@ test -s "$tmp/pub/input.json"; check "input.json for a public input" 0 $?
 check_rc "verify a public input" 0 "$bin" verify "$tmp/pub" --roots "$sim/roots"
 grep -q "^  input: *public" "$tmp/out"; check "verify says the input is public" 0 $?
 # The model commitment alone, once, before any proof: the same felt the proofs name.
-check_rc "commit" 0 "$bin" commit --model "$model" --calibration "$cal" --out "$tmp/digits.zkq" --json
+check_rc "commit" 0 "$bin" commit "$model" --calibration "$cal" --out "$tmp/digits.zkq" --json
 committed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_commitment"])' "$tmp/out")
 cmp -s "$tmp/digits.zkq" "$tmp/full/model.zkq"; check "commit writes the proof directory's model.zkq" 0 $?
 check_rc "inspect with the calibration" 0 "$bin" inspect "$model" --calibration "$cal" --json
