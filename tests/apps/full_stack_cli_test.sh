@@ -81,6 +81,10 @@ check_rc "roots directory missing, another spelling" 2 "$bin" verify-bundle "$tm
 check_rc "verify-bundle --bundle, --roots SIM-DIR" 0 "$bin" verify-bundle --bundle "$tmp/snp-1.json" --roots "$sim" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verified"] is True and d["failed"]==[]' "$tmp/out"
 check "verify-bundle --json verified" 0 $?
+check_rc "--roots a certificate file" 0 "$bin" verify-bundle "$tmp/snp-0.json" --roots "$sim/roots/amd_ark.pem"
+check_rc "--roots another vendor's root" 1 "$bin" verify-bundle "$tmp/snp-0.json" --roots "$sim/roots/nvidia_root.pem"
+check_rc "--roots a file that is no certificate" 2 "$bin" verify-bundle "$tmp/snp-0.json" --roots "$tmp/snp-0.json"
+grep -q -- "--roots" "$tmp/err"; check "bad --roots file named" 0 $?
 check_rc "attest STATEMENT" 0 "$bin" attest $s1 --platform sim --sim-dir "$sim" --out "$tmp/pos.json"
 check_rc "attest without a statement" 2 "$bin" attest --platform sim --sim-dir "$sim" --out "$tmp/pos.json"
 check_rc "verify-bundle --json missing bundle" 2 "$bin" verify-bundle "$tmp/nope.json" --json
