@@ -18,11 +18,14 @@ namespace zkcc::cli {
 
 namespace fs = std::filesystem;
 
-StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir) {
+namespace {
+
+// Every certificate in DIR (*.pem bundles, *.der and *.crt files), sorted by name.
+StatusOr<std::vector<tee::Certificate>> certificates_in(const fs::path& dir) {
   std::vector<tee::Certificate> out;
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
-  if (ec) return not_found("cannot read the roots directory " + dir + ": " + ec.message());
+  if (ec) return not_found("cannot read the roots directory " + dir.string() + ": " + ec.message());
   std::vector<fs::path> files;
   for (const auto& entry : it) {
     auto ext = entry.path().extension();
@@ -33,8 +36,34 @@ StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir) {
     ZKCC_ASSIGN_OR_RETURN(std::vector<tee::Certificate> certs, load_certs(f.string()));
     for (auto& c : certs) out.push_back(std::move(c));
   }
-  if (out.empty()) return invalid_argument("the roots directory " + dir + " holds no certificates");
   return out;
+}
+
+constexpr const char* kRootsHint = " (--roots takes a certificate file, a folder of certificates, or a simulated "
+                                   "platform's folder, whose roots/ subfolder is read)";
+
+}  // namespace
+
+StatusOr<std::vector<tee::Certificate>> load_roots(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (!fs::exists(st)) return not_found("--roots: " + path + " does not exist" + kRootsHint);
+  if (fs::is_regular_file(st)) {
+    auto certs = load_certs(path);
+    if (!certs.ok()) return certs.status().with_context("--roots");
+    return certs;
+  }
+  if (!fs::is_directory(st)) return invalid_argument("--roots: " + path + " is neither a file nor a folder" + kRootsHint);
+  ZKCC_ASSIGN_OR_RETURN(std::vector<tee::Certificate> certs, certificates_in(path));
+  if (!certs.empty()) return certs;
+  // A simulated platform's folder (prove --sim-dir) keeps its roots one level down.
+  const fs::path sub = fs::path(path) / "roots";
+  if (fs::is_directory(sub, ec)) {
+    ZKCC_ASSIGN_OR_RETURN(certs, certificates_in(sub));
+    if (!certs.empty()) return certs;
+    return invalid_argument("--roots: neither " + path + " nor its roots/ subfolder holds a certificate" + kRootsHint);
+  }
+  return invalid_argument("--roots: " + path + " holds no certificate and no roots/ subfolder" + kRootsHint);
 }
 
 StatusOr<Trust> load_trust(const std::string& roots_dir, const std::string& policy_file, const std::string& at) {
@@ -43,7 +72,7 @@ StatusOr<Trust> load_trust(const std::string& roots_dir, const std::string& poli
   ZKCC_ASSIGN_OR_RETURN(t.at, verification_time(at));
   std::vector<tee::Certificate> extra;
   if (!roots_dir.empty()) {
-    ZKCC_ASSIGN_OR_RETURN(extra, load_roots_dir(roots_dir));
+    ZKCC_ASSIGN_OR_RETURN(extra, load_roots(roots_dir));
   }
   t.roots = tee::roots_with_extra(extra);
   return t;
@@ -60,12 +89,12 @@ int verify_bundle(const BundleArgs& a) {
   if (!doc.ok()) return fail(doc.status().with_context(a.bundle));
   tee::Verdict v = tee::verify_bundle(*doc, trust->roots, &*policy, trust->at);
   if (a.json) {
-    std::cout << v.to_json().dump(2) << "\n";
+    std::cout << verdict_json(v).dump(2) << "\n";
   } else {
     std::cout << v.summary();
     std::cout << "policy rules: " << policy->summary() << "\n";
   }
-  return v.ok() ? 0 : kExitFailure;
+  return verdict_exit(v);
 }
 
 int attest(const AttestArgs& a) {

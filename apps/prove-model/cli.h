@@ -8,21 +8,47 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "zkcc/base/status.h"
 #include "zkcc/model/quantized_graph.h"
 #include "zkcc/service/attesters.h"
 #include "zkcc/tee/bundle.h"
 #include "zkcc/tee/evidence.h"
 #include "zkcc/tee/policy.h"
+#include "zkcc/tee/verdict.h"
 #include "zkcc/tee/x509.h"
 
 namespace zkcc::cli {
 
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitFailure = 1;
+// The exit-code contract (README, "Exit codes"). Every failure that is not a verdict goes
+// through fail(), and exit_code() is the only place a StatusCode becomes an exit code.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRejected = 1;     // a verification failed: the proof or the evidence is wrong
+inline constexpr int kExitUsage = 2;        // bad flags, or an input that is missing, unreadable or malformed
+inline constexpr int kExitEnvironment = 3;  // this machine lacks what was asked for (CC hardware, a device, access)
 
-// Prints the error and returns the exit code: 2 for bad input, 1 for anything else.
+int exit_code(StatusCode code);
+
+// How fail() reports besides the message on standard error: with --json, one JSON object on
+// standard output, {"error", "exit_code"}, and for the verifying commands also "verified": false
+// and "failed", so that a script reads the same fields whether verification ran or not.
+enum class ErrorOutput { kText, kJson, kVerdictJson };
+void set_error_output(ErrorOutput output);
+// The JSON object of a failure, when set_error_output asked for one (fail() calls it; main calls
+// it for the command-line parser's errors, whose message the parser prints itself).
+void print_error_json(const std::string& message, int code);
+// Prints the error and returns its exit code.
 int fail(const Status& s);
+// A usage error: message to standard error (and JSON when asked for), exit 2.
+int usage_error(const std::string& message);
+
+// A verdict as the verifying commands print it with --json: the verdict's own fields, plus
+// "verified" and "failed" ("name: detail" of each failed check), the fields of the server's
+// /api/v1/verify.
+nlohmann::json verdict_json(const tee::Verdict& v);
+// The exit code of a verdict: 0 when it holds, 1 otherwise.
+int verdict_exit(const tee::Verdict& v);
 
 struct EvidenceArgs {
   std::string file;
@@ -61,8 +87,10 @@ struct BundleArgs {
   bool json = false;
 };
 int verify_bundle(const BundleArgs& args);
-// Every certificate in DIR (*.pem bundles, *.der and *.crt files), to be trusted beside the vendor roots.
-StatusOr<std::vector<tee::Certificate>> load_roots_dir(const std::string& dir);
+// The certificates --roots names, to be trusted beside the vendor roots: a certificate file, a
+// folder of them (*.pem bundles, *.der and *.crt files), or a simulated platform's folder, whose
+// roots/ subfolder is taken.
+StatusOr<std::vector<tee::Certificate>> load_roots(const std::string& path);
 // What an offline verification trusts: the vendor roots plus --roots, --policy, and the time --at.
 struct Trust {
   tee::BundleRoots roots;
@@ -92,6 +120,7 @@ struct ProveArgs {
   double input_range = 1.0;  // the interval default's input range
   std::string job_id, worker = "0x0", sage_amount = "0";
   std::string out;
+  bool force = false;         // write into a non-empty --out
   bool public_input = false;  // write input.json and let the verifier check against it
   bool json = false;
 };
@@ -111,6 +140,7 @@ struct VerifyArgs {
   std::string dir;
   std::string roots_dir, policy_file, at;
   std::string model_commitment;  // expected model commitment, or empty
+  bool verbose = false;          // list every check, not only the failed ones
   bool json = false;
 };
 int verify(const VerifyArgs& args);

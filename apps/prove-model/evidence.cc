@@ -107,11 +107,6 @@ StatusOr<int64_t> verification_time(const std::string& text) {
   return tee::parse_rfc3339(text);
 }
 
-int fail(const Status& s) {
-  std::cerr << "prove-model: " << s.message() << "\n";
-  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kOutOfRange ? kExitUsage : kExitFailure;
-}
-
 int verify_evidence(const EvidenceArgs& a) {
   const std::string& file = a.file;
   std::string kind = a.kind;
@@ -253,12 +248,12 @@ int verify_evidence(const EvidenceArgs& a) {
   }
   if (kind != "rim") apply_policy(*policy, verdict);
   if (a.json) {
-    std::cout << verdict.to_json().dump(2) << "\n";
+    std::cout << verdict_json(verdict).dump(2) << "\n";
   } else {
     std::cout << verdict.summary();
     if (kind != "rim") std::cout << "policy rules: " << policy->summary() << "\n";
   }
-  return verdict.ok() ? 0 : kExitFailure;
+  return verdict_exit(verdict);
 }
 
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -65,7 +66,7 @@ int self_check(bool json) {
   }
   if (json) std::cout << nlohmann::json{{"self_check", results}, {"ok", all}}.dump(2) << "\n";
   if (!all) std::cerr << "prove-model: self-check FAILED: this build computes wrong hashes\n";
-  return all ? 0 : zkcc::cli::kExitFailure;
+  return all ? 0 : zkcc::cli::kExitRejected;
 }
 
 void print_detect(const zkcc::tee::FullStackCapability& cap) {
@@ -103,9 +104,19 @@ void add_attest_options(CLI::App* sub, zkcc::cli::AttestArgs& a) {
   sub->add_option("--root", a.root, "auto: the system root devices are looked up under")->capture_default_str();
 }
 
+// The object a command acts on is positional; the flag spelling (`inspect --model M`) is kept as
+// an alias. main checks that one of the two was given.
+void add_object(CLI::App* sub, const std::string& positional, const std::string& flag, std::string& value,
+                const std::string& help) {
+  auto* p = sub->add_option(positional, value, help);
+  auto* f = sub->add_option(flag, value, help + " (the same as " + positional + ")");
+  p->excludes(f);
+}
+
 // What an offline verification trusts: verify and verify-bundle take the same flags.
 void add_trust_options(CLI::App* sub, std::string& roots, std::string& policy, std::string& at) {
-  sub->add_option("--roots", roots, "Also trust the certificates in DIR (a simulated platform's DIR/roots)");
+  sub->add_option("--roots", roots,
+                  "Also trust these certificates: a file, a folder of them, or a simulated platform's folder (its roots/ is read)");
   sub->add_option("--policy", policy, "A policy JSON file to judge the attestation's claims with");
   sub->add_option("--at", at, "Verification time, RFC 3339 UTC (default: now)");
 }
@@ -157,13 +168,13 @@ int main(int argc, char** argv) {
 
   auto* attest = app.add_subcommand("attest", "Attest this machine's CPU TEE and GPUs for a statement; write an evidence bundle");
   zkcc::cli::AttestArgs at;
-  attest->add_option("--statement", at.statement, "The 32-byte statement: a felt252, 0x hex or decimal")->required();
+  add_object(attest, "STATEMENT", "--statement", at.statement, "The 32-byte statement: a felt252, 0x hex or decimal");
   add_attest_options(attest, at);
   attest->add_option("--out", at.out, "Where to write the evidence bundle (JSON)")->required();
 
   auto* prove = app.add_subcommand("prove", "Run a model on an input, attest this machine and prove the inference; write a proof directory");
   zkcc::cli::ProveArgs pr;
-  prove->add_option("--model", pr.model, "The ONNX model")->required();
+  add_object(prove, "MODEL", "--model", pr.model, "The ONNX model");
   prove->add_option("--input", pr.input, "The input: a JSON array of numbers, row-major in the model input's shape, or {\"input\": [...]}")->required();
   prove->add_option("--calibration", pr.calibration, "A JSON array of inputs to choose the quantization scales from (default: the interval [-R, R], see --input-range)");
   prove->add_option("--input-range", pr.input_range, "Without --calibration: the range R of the input's elements")->capture_default_str();
@@ -171,13 +182,14 @@ int main(int argc, char** argv) {
   prove->add_option("--job-id", pr.job_id, "The receipt's job id, a felt (default: a random felt below 2^248)");
   prove->add_option("--worker", pr.worker, "The worker's Starknet address for the receipt and verify_and_pay")->capture_default_str();
   prove->add_option("--sage-amount", pr.sage_amount, "verify_and_pay's sage_amount (u256)")->capture_default_str();
-  prove->add_option("--out", pr.out, "The proof directory to write (created if missing)")->required();
+  prove->add_option("--out", pr.out, "The proof directory to write (created if missing; must be empty without --force)")->required();
+  prove->add_flag("--force", pr.force, "Overwrite the proof files in a non-empty --out");
   prove->add_flag("--public-input", pr.public_input,
                   "Reveal the input (input.json) instead of committing to it; by default the input stays private");
 
   auto* commit = app.add_subcommand("commit", "Quantize a model and commit to its weights once; write the model commitment a verifier registers");
   zkcc::cli::CommitArgs cm;
-  commit->add_option("--model", cm.model, "The ONNX model")->required();
+  add_object(commit, "MODEL", "--model", cm.model, "The ONNX model");
   commit->add_option("--calibration", cm.calibration, "A JSON array of inputs to choose the quantization scales from (as for prove)");
   commit->add_option("--input-range", cm.input_range, "Without --calibration: the range R of the input's elements")->capture_default_str();
   commit->add_option("--out", cm.out, "Where to write the model commitment (model.zkq: no weight)")->required();
@@ -187,17 +199,18 @@ int main(int argc, char** argv) {
   verify->add_option("DIR", vf.dir, "The proof directory (from prove), or a server's job result (JSON)")->required();
   add_trust_options(verify, vf.roots_dir, vf.policy_file, vf.at);
   verify->add_option("--model-commitment", vf.model_commitment, "Require this model commitment (prove --json prints it)");
+  verify->add_flag("-v,--verbose", vf.verbose, "List every check, not only the failed ones");
 
   auto* inspect = app.add_subcommand("inspect", "List an ONNX model's layers, shapes and parameters, and whether zkcc can prove each");
   std::string inspect_file, inspect_calibration;
   double inspect_range = 1.0;
-  inspect->add_option("MODEL", inspect_file, "The ONNX model")->required();
+  add_object(inspect, "MODEL", "--model", inspect_file, "The ONNX model");
   inspect->add_option("--calibration", inspect_calibration, "As for prove: the model commitment depends on the quantization");
   inspect->add_option("--input-range", inspect_range, "As for prove, without --calibration")->capture_default_str();
 
   auto* verify_b = app.add_subcommand("verify-bundle", "Verify an evidence bundle offline: every platform, binding and hash");
   zkcc::cli::BundleArgs vb;
-  verify_b->add_option("BUNDLE", vb.bundle, "The evidence bundle (JSON)")->required();
+  add_object(verify_b, "BUNDLE", "--bundle", vb.bundle, "The evidence bundle (JSON)");
   add_trust_options(verify_b, vb.roots_dir, vb.policy_file, vb.at);
   verify_b->add_option("--require-level", vb.require_level, "Fail unless the bundle's evidence reaches this level (zk-only, tee, full-cc)")
       ->check(CLI::IsMember({"zk-only", "tee", "full-cc"}));
@@ -221,11 +234,36 @@ int main(int argc, char** argv) {
     sub->add_flag("--json", json, "Print machine-readable JSON");
   }
 
+  using zkcc::cli::ErrorOutput;
+  auto error_output = [&](bool as_json) {
+    if (!as_json) return ErrorOutput::kText;
+    return verify->parsed() || verify_b->parsed() || verify_ev->parsed() ? ErrorOutput::kVerdictJson : ErrorOutput::kJson;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11 prints the message; usage errors all exit 2, as in other command-line tools.
-    return app.exit(e) == 0 ? 0 : zkcc::cli::kExitUsage;
+    // CLI11 prints the message; usage errors all exit 2, as in other command-line tools. --json
+    // may not have been parsed yet, so it is looked for among the arguments.
+    if (app.exit(e) == 0) return 0;
+    bool as_json = false;
+    for (int i = 1; i < argc; ++i) as_json = as_json || std::string_view(argv[i]) == "--json";
+    zkcc::cli::set_error_output(error_output(as_json));
+    zkcc::cli::print_error_json(e.what(), zkcc::cli::kExitUsage);
+    return zkcc::cli::kExitUsage;
+  }
+  zkcc::cli::set_error_output(error_output(json));
+  // The object of each command, given positionally or by its flag.
+  struct Needed {
+    CLI::App* sub;
+    const std::string& value;
+    const char* what;
+  };
+  for (const Needed& n : {Needed{attest, at.statement, "attest needs the statement: attest STATEMENT (or --statement STATEMENT)"},
+                          Needed{prove, pr.model, "prove needs the model: prove MODEL.onnx (or --model MODEL.onnx)"},
+                          Needed{commit, cm.model, "commit needs the model: commit MODEL.onnx (or --model MODEL.onnx)"},
+                          Needed{inspect, inspect_file, "inspect needs the model: inspect MODEL.onnx (or --model MODEL.onnx)"},
+                          Needed{verify_b, vb.bundle, "verify-bundle needs the bundle: verify-bundle BUNDLE (or --bundle BUNDLE)"}}) {
+    if (*n.sub && n.value.empty()) return zkcc::cli::usage_error(n.what);
   }
 
   if (*detect) {

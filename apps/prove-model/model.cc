@@ -41,7 +41,7 @@ int inspect_model(const std::string& path, const std::string& calibration, doubl
     std::cout << "provable: " << (provable.ok() ? "yes" : "no (" + provable.message() + ")") << "\n";
     if (commitment) std::cout << "model commitment: " << commitment->to_hex() << "\n";
   }
-  return provable.ok() ? 0 : kExitFailure;
+  return provable.ok() ? 0 : kExitRejected;
 }
 
 }  // namespace zkcc::cli

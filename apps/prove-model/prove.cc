@@ -17,6 +17,7 @@
 #include "zkcc/pipeline/job.h"
 #include "zkcc/service/result.h"
 #include "zkcc/starknet/calldata.h"
+#include "zkcc/tee/capability.h"
 
 namespace zkcc::cli {
 namespace {
@@ -65,6 +66,108 @@ Status write_bytes(const std::string& path, const Bytes& bytes) {
   return write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
+// The proof directory must not silently replace another proof or a user's files: --out is a new
+// or empty folder, or --force says to overwrite.
+Status check_out_dir(const std::string& out, bool force) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(out, ec);
+  if (!fs::exists(st)) return ok_status();
+  if (!fs::is_directory(st)) return Status(StatusCode::kAlreadyExists, "--out " + out + " exists and is not a folder");
+  if (force) return ok_status();
+  fs::directory_iterator it(out, ec);
+  if (ec) return not_found("cannot read --out " + out + ": " + ec.message());
+  if (it != fs::directory_iterator()) {
+    return Status(StatusCode::kAlreadyExists, "--out " + out + " is not empty; pass --force to overwrite the proof files in it");
+  }
+  return ok_status();
+}
+
+// The package's files as read from a proof directory, or from a server's job result
+// (GET /api/v1/jobs/ID/result): the same files in one JSON document.
+StatusOr<std::map<std::string, Bytes>> read_package_files(const std::string& where) {
+  std::map<std::string, Bytes> files;
+  std::error_code ec;
+  if (fs::is_regular_file(where, ec)) {
+    ZKCC_ASSIGN_OR_RETURN(Bytes text, read_file(where, size_t{1} << 31));
+    auto doc = nlohmann::json::parse(text_of(text), nullptr, false);
+    if (doc.is_discarded()) return invalid_argument(where + " is neither a proof directory nor a JSON result");
+    auto from_result = service::result_files(doc, nullptr);
+    if (!from_result.ok()) return from_result.status().with_context(where);
+    files = std::move(*from_result);
+  } else {
+    if (!fs::is_directory(where, ec)) return not_found(where + " does not exist (verify takes a proof directory or a JSON result)");
+    for (const char* name : pipeline::kPackageFiles) {
+      const fs::path path = fs::path(where) / name;
+      const bool required = std::any_of(std::begin(pipeline::kRequiredPackageFiles), std::end(pipeline::kRequiredPackageFiles),
+                                        [&](const char* r) { return std::string_view(r) == name; });
+      if (!required && !fs::exists(path, ec)) continue;  // input.json: only for a public input
+      ZKCC_ASSIGN_OR_RETURN(files[name], read_file(path.string(), size_t{1} << 31));
+    }
+  }
+  // A file that is not JSON at all is malformed input; JSON whose contents do not hold together
+  // is a proof that does not verify (parse_package's errors become a failed check).
+  for (const auto& [name, bytes] : files) {
+    if (name.ends_with(".json") && !nlohmann::json::accept(bytes.begin(), bytes.end())) {
+      return invalid_argument(name + " is not JSON").with_context(where);
+    }
+  }
+  return files;
+}
+
+// What a proof directory says it proved, beside the verdict's checks: the platforms the evidence
+// came from, the model commitment, whether the input was private, each output's top class.
+struct ProvedFacts {
+  std::optional<std::string> cpu;  // the CPU TEE's name
+  size_t gpus = 0;
+  Felt252 model_commitment;
+  bool public_input = false;
+  std::vector<size_t> top1;
+};
+
+ProvedFacts proved_facts(const pipeline::Package& p) {
+  ProvedFacts f;
+  if (auto att = tee::bundle_from_json(p.bundle); att.ok()) {
+    if (att->cpu) f.cpu = std::string(tee::cpu_platform_name(att->cpu->platform));
+    f.gpus = att->gpus.size();
+  }
+  f.model_commitment = p.receipt.compute.model_commitment;
+  f.public_input = p.public_input;
+  for (const auto& o : p.output_values) {
+    f.top1.push_back(o.data.empty() ? 0 : std::max_element(o.data.begin(), o.data.end()) - o.data.begin());
+  }
+  return f;
+}
+
+nlohmann::json facts_json(const ProvedFacts& f) {
+  return {{"platforms", {{"cpu", f.cpu ? nlohmann::json(*f.cpu) : nlohmann::json(nullptr)}, {"gpus", f.gpus}}},
+          {"top1", f.top1}};
+}
+
+// The verdict for people, with the facts after its first line.
+void print_verdict(const tee::Verdict& v, const std::optional<ProvedFacts>& f) {
+  const std::string summary = v.summary();
+  const size_t first = summary.find('\n') + 1;  // summary() ends every line with one
+  std::cout << summary.substr(0, first);
+  if (f) {
+    std::vector<std::string> parts;
+    if (f->cpu) parts.push_back(*f->cpu + " CPU");
+    if (f->gpus > 0) parts.push_back(std::to_string(f->gpus) + (f->gpus == 1 ? " GPU" : " GPUs"));
+    const std::string platforms = parts.empty() ? "none" : parts.size() == 1 ? parts[0] : parts[0] + " and " + parts[1];
+    std::cout << "  platforms:        " << platforms << "\n"
+              << "  model commitment: " << f->model_commitment.to_hex() << "\n"
+              << "  input:            " << (f->public_input ? "public (input.json)" : "private (committed, not revealed)") << "\n";
+    for (size_t o = 0; o < f->top1.size(); ++o) std::cout << "  output " << o << ":         top class " << f->top1[o] << "\n";
+  }
+  std::cout << summary.substr(first);
+}
+
+void print_checks(const tee::Verdict& v) {
+  std::cout << "checks:\n";
+  for (const tee::Check& c : v.checks) {
+    std::cout << (c.ok ? "  ok    " : "  FAIL  ") << c.name << (c.detail.empty() ? "" : ": " + c.detail) << "\n";
+  }
+}
+
 }  // namespace
 
 StatusOr<model::QuantizedGraph> load_quantized(const std::string& model, const std::string& calibration,
@@ -109,6 +212,7 @@ int commit(const CommitArgs& a) {
 
 int prove(const ProveArgs& a) {
   Progress progress(a.json);
+  if (Status s = check_out_dir(a.out, a.force); !s.ok()) return fail(s);
   auto level = tee::parse_security_level(a.attest.level);
   if (!level.ok()) return fail(level.status());
   auto worker = felt_option(a.worker, "--worker");
@@ -211,38 +315,28 @@ int verify(const VerifyArgs& a) {
     if (!m.ok()) return fail(m.status());
     expected_model = *m;
   }
-  std::map<std::string, Bytes> files;
-  std::error_code ec;
-  if (fs::is_regular_file(a.dir, ec)) {
-    // A server's job result (GET /api/v1/jobs/ID/result): the same files in one JSON document.
-    auto text = read_file(a.dir, size_t{1} << 31);
-    if (!text.ok()) return fail(text.status());
-    auto doc = nlohmann::json::parse(text_of(*text), nullptr, false);
-    if (doc.is_discarded()) return fail(invalid_argument(a.dir + " is neither a proof directory nor a JSON result"));
-    auto from_result = service::result_files(doc, nullptr);
-    if (!from_result.ok()) return fail(from_result.status().with_context(a.dir));
-    files = std::move(*from_result);
+  auto files = read_package_files(a.dir);
+  if (!files.ok()) return fail(files.status());
+  auto package = pipeline::parse_package(*files);
+  tee::Verdict v;
+  if (package.ok()) {
+    v = pipeline::verify_package(*package, trust->roots, trust->policy ? &*trust->policy : nullptr, trust->at,
+                                 expected_model);
   } else {
-    for (const char* name : pipeline::kPackageFiles) {
-      const fs::path path = fs::path(a.dir) / name;
-      const bool required = std::any_of(std::begin(pipeline::kRequiredPackageFiles), std::end(pipeline::kRequiredPackageFiles),
-                                        [&](const char* r) { return std::string_view(r) == name; });
-      if (!required && !fs::exists(path, ec)) continue;  // input.json: only for a public input
-      auto bytes = read_file(path.string(), size_t{1} << 31);
-      if (!bytes.ok()) return fail(bytes.status());
-      files[name] = std::move(*bytes);
-    }
+    v.kind = "zkcc-proof";
+    v.add("proof directory's files are well-formed", false, package.status().with_context(a.dir).message());
   }
-  auto package = pipeline::parse_package(files);
-  if (!package.ok()) return fail(package.status().with_context(a.dir));
-  tee::Verdict v = pipeline::verify_package(*package, trust->roots, trust->policy ? &*trust->policy : nullptr,
-                                            trust->at, expected_model);
+  std::optional<ProvedFacts> facts;
+  if (package.ok()) facts = proved_facts(*package);
   if (a.json) {
-    std::cout << v.to_json().dump(2) << "\n";
-  } else {
-    std::cout << v.summary();
+    nlohmann::json j = verdict_json(v);
+    if (facts) j.update(facts_json(*facts));
+    std::cout << j.dump(2) << "\n";
+    return verdict_exit(v);
   }
-  return v.ok() ? 0 : kExitFailure;
+  print_verdict(v, facts);
+  if (a.verbose) print_checks(v);
+  return verdict_exit(v);
 }
 
 }  // namespace zkcc::cli

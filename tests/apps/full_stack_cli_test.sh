@@ -41,8 +41,14 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["cpu_hash"
 check "no evidence: combined hash 0" 0 $?
 
 # full-cc cannot be met without a CPU TEE: an error, not a downgrade.
-check_rc "full-cc with only a GPU" 1 "$bin" attest --platform sim --sim-dir "$sim" --sim-cpu none --level full-cc --statement $s1 --out "$tmp/x.json"
+check_rc "full-cc with only a GPU" 3 "$bin" attest --platform sim --sim-dir "$sim" --sim-cpu none --level full-cc --statement $s1 --out "$tmp/x.json"
 grep -q "full-cc" "$tmp/err"; check "full-cc failure explained" 0 $?
+# No CC hardware for the level asked of --platform auto: the environment, exit 3.
+mkdir -p "$tmp/bare-root"
+check_rc "tee without CC hardware" 3 "$bin" attest $s1 --platform auto --root "$tmp/bare-root" --level tee --out "$tmp/x.json" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["exit_code"]==3 and "tee" in d["error"]' "$tmp/out"
+check "tee without CC hardware: error object" 0 $?
+test ! -e "$tmp/x.json"; check "no bundle written when the level cannot be met" 0 $?
 check_rc "full-cc with both" 0 "$bin" attest --platform sim --sim-dir "$sim" --level full-cc --statement $s2 --out "$tmp/full2.json"
 check_rc "zk-only" 0 "$bin" attest --platform sim --sim-dir "$sim" --level zk-only --statement $s1 --out "$tmp/zk.json"
 check_rc "zk-only verifies" 0 "$bin" verify-bundle "$tmp/zk.json"
@@ -66,10 +72,24 @@ edit "$tmp/none-1.json" "$tmp/bad-level.json" "d['level']='full-cc'"
 check_rc "full-cc bundle with only a GPU" 1 "$bin" verify-bundle "$tmp/bad-level.json" --roots "$sim/roots"
 # Bad input.
 check_rc "bad statement" 2 "$bin" attest --platform sim --sim-dir "$sim" --statement 0xzz --out "$tmp/y.json"
-check_rc "missing bundle" 1 "$bin" verify-bundle "$tmp/nope.json"
+check_rc "missing bundle" 2 "$bin" verify-bundle "$tmp/nope.json"
 echo '{"version": 9}' >"$tmp/v9.json"
 check_rc "unknown bundle version" 1 "$bin" verify-bundle "$tmp/v9.json"
-check_rc "roots directory missing" 1 "$bin" verify-bundle "$tmp/snp-1.json" --roots "$tmp/nothing"
+check_rc "roots directory missing" 2 "$bin" verify-bundle "$tmp/snp-1.json" --roots "$tmp/nothing"
+check_rc "roots directory missing, another spelling" 2 "$bin" verify-bundle "$tmp/snp-1.json" --roots "$tmp/nothing/roots"
+# The object positional, with the old flag kept; --roots takes the simulated platform's folder.
+check_rc "verify-bundle --bundle, --roots SIM-DIR" 0 "$bin" verify-bundle --bundle "$tmp/snp-1.json" --roots "$sim" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verified"] is True and d["failed"]==[]' "$tmp/out"
+check "verify-bundle --json verified" 0 $?
+check_rc "--roots a certificate file" 0 "$bin" verify-bundle "$tmp/snp-0.json" --roots "$sim/roots/amd_ark.pem"
+check_rc "--roots another vendor's root" 1 "$bin" verify-bundle "$tmp/snp-0.json" --roots "$sim/roots/nvidia_root.pem"
+check_rc "--roots a file that is no certificate" 2 "$bin" verify-bundle "$tmp/snp-0.json" --roots "$tmp/snp-0.json"
+grep -q -- "--roots" "$tmp/err"; check "bad --roots file named" 0 $?
+check_rc "attest STATEMENT" 0 "$bin" attest $s1 --platform sim --sim-dir "$sim" --out "$tmp/pos.json"
+check_rc "attest without a statement" 2 "$bin" attest --platform sim --sim-dir "$sim" --out "$tmp/pos.json"
+check_rc "verify-bundle --json missing bundle" 2 "$bin" verify-bundle "$tmp/nope.json" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verified"] is False and d["exit_code"]==2' "$tmp/out"
+check "verify-bundle --json error object" 0 $?
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -48,10 +48,26 @@ check_rc "p is rejected" 2 "$bin" hash poseidon 0x800000000000011000000000000000
 grep -q "not a canonical felt252" "$tmp/err"; check "p message" 0 $?
 check_rc "garbage rejected" 2 "$bin" hash many 1 zz
 grep -q "argument 2" "$tmp/err"; check "garbage message names argument" 0 $?
-check_rc "missing file" 1 "$bin" hash report "$tmp/does-not-exist"
+check_rc "missing file" 2 "$bin" hash report "$tmp/does-not-exist"
 grep -q "does-not-exist" "$tmp/err"; check "missing file message" 0 $?
 check_rc "poseidon needs two args" 2 "$bin" hash poseidon 1
 check_rc "no subcommand" 2 "$bin"
+
+# --json prints exactly one JSON object on stdout, failures included; the message stays on stderr.
+# json_is NAME PYTHON-CONDITION (on d, the one object on stdout)
+json_is() {
+  python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read()); sys.exit(0 if eval(sys.argv[2]) else 1)' "$tmp/out" "$2"
+  check "$1" 0 $?
+}
+check_rc "--json: a bad felt" 2 "$bin" hash many 1 zz --json
+json_is "--json: bad felt error object" 'd["exit_code"]==2 and "argument 2" in d["error"] and "verified" not in d'
+grep -q "argument 2" "$tmp/err"; check "--json: message also on stderr" 0 $?
+check_rc "--json: a parse error" 2 "$bin" hash poseidon 1 --json
+json_is "--json: parse error object" 'd["exit_code"]==2 and d["error"]'
+check_rc "--json: verify without its directory" 2 "$bin" verify --json
+json_is "--json: verify's parse error has the verdict fields" 'd["verified"] is False and d["failed"]==[] and d["exit_code"]==2'
+check_rc "--json: a missing file" 2 "$bin" hash report "$tmp/does-not-exist" --json
+json_is "--json: missing file object" 'd["exit_code"]==2 and "does-not-exist" in d["error"]'
 
 check_rc "selfcheck" 0 "$bin" selfcheck
 check_rc "detect" 0 "$bin" detect
@@ -125,7 +141,7 @@ chip=$(python3 -c 'import sys; print(open(sys.argv[1],"rb").read()[0x1A0:0x1E0].
 mkdir -p "$cache/amd/Milan/vcek/$chip"
 cp "$snp/gosevguest_milan_vcek.der" "$cache/amd/Milan/vcek/$chip/4405000000000002.der"
 check_rc "verify-evidence --cache" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
-check_rc "verify-evidence --cache miss" 1 "$bin" verify-evidence "$snp/trustee_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
+check_rc "verify-evidence --cache miss" 2 "$bin" verify-evidence "$snp/trustee_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
 grep -q "not in the cache" "$tmp/err"; check "cache miss explained" 0 $?
 check_rc "verify-evidence --product typo" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milano
 check_rc "fetch-collateral needs input" 2 "$bin" fetch-collateral --cache "$cache"
@@ -140,14 +156,31 @@ check_rc "verify-evidence policy rejects" 1 "$bin" verify-evidence "$snp/gosevgu
 grep -q "policy: VMPL" "$tmp/out"; check "policy failure named" 0 $?
 echo '{"vmpll": 3}' >"$tmp/typo.json"
 check_rc "verify-evidence bad policy" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --policy "$tmp/typo.json"
+# The verifying commands: "verified" and "failed" whether the checks ran or not.
+check_rc "verify-evidence --json verified" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json" --json
+json_is "verify-evidence --json: verified, nothing failed" 'd["verified"] is True and d["failed"]==[] and d["ok"] is True'
+check_rc "verify-evidence --json rejected" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/strict.json" --json
+json_is "verify-evidence --json: failed checks named" 'd["verified"] is False and any(f.startswith("policy: VMPL") for f in d["failed"])'
+check_rc "verify-evidence --json missing file" 2 "$bin" verify-evidence "$tmp/nope.bin" --json
+json_is "verify-evidence --json: error object" 'd["verified"] is False and d["failed"]==[] and d["exit_code"]==2 and "nope.bin" in d["error"]'
+check_rc "verify-evidence --json bad flag" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --kind nope --json
+json_is "verify-evidence --json: usage error object" 'd["verified"] is False and d["exit_code"]==2'
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
 check_rc "inspect digits" 0 "$bin" inspect "$src/models/digits/mlp.onnx"
 grep -q "parameters: 2410" "$tmp/out"; check "inspect counts parameters" 0 $?
 check_rc "inspect --json" 0 "$bin" inspect --json "$src/models/digits/mlp.onnx"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [n["op_type"] for n in d["nodes"]]==["Gemm","Relu","Gemm"]' "$tmp/out"; check "inspect JSON nodes" 0 $?
-check_rc "inspect a non-model" 1 "$bin" inspect "$src/README.md"
+check_rc "inspect a non-model" 2 "$bin" inspect "$src/README.md"
 grep -q "not a valid protobuf" "$tmp/err"; check "inspect corrupt explained" 0 $?
+check_rc "inspect a non-model --json" 2 "$bin" inspect "$src/README.md" --json
+json_is "inspect --json error object" 'd["exit_code"]==2 and "protobuf" in d["error"]'
+# The object positional, the flag kept as an alias; one of them, not both.
+check_rc "inspect --model" 0 "$bin" inspect --model "$src/models/digits/mlp.onnx"
+grep -q "parameters: 2410" "$tmp/out"; check "inspect --model reads the model" 0 $?
+check_rc "inspect without a model" 2 "$bin" inspect
+grep -q "inspect MODEL.onnx (or --model MODEL.onnx)" "$tmp/err"; check "inspect names both spellings" 0 $?
+check_rc "inspect with both spellings" 2 "$bin" inspect "$src/models/digits/mlp.onnx" --model "$src/models/digits/mlp.onnx"
 
 check_rc "--version" 0 "$bin" --version
 grep -q "zkcc" "$tmp/out"; check "version names zkcc" 0 $?

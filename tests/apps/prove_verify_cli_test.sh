@@ -30,6 +30,11 @@ failed_check() {
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); bad=[c["name"] for c in d["checks"] if not c["ok"]]; sys.exit(0 if sys.argv[2] in bad else 1)' "$tmp/out" "$1"
   check "failure named: $1" 0 $?
 }
+# json_is NAME PYTHON-CONDITION (on d, the one JSON object on stdout)
+json_is() {
+  python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read()); sys.exit(0 if eval(sys.argv[2]) else 1)' "$tmp/out" "$2"
+  check "$1" 0 $?
+}
 prove() {  # prove OUT LEVEL [extra args]
   local out=$1 level=$2
   shift 2
@@ -40,6 +45,17 @@ prove() {  # prove OUT LEVEL [extra args]
 check_rc "prove zk-only" 0 prove "$tmp/zk" zk-only
 check_rc "verify zk-only" 0 "$bin" verify "$tmp/zk"
 grep -q "VERIFIED" "$tmp/out"; check "verified printed" 0 $?
+grep -q "^zkcc-proof: VERIFIED at level zk-only" "$tmp/out" && grep -q "^  platforms: *none$" "$tmp/out"
+check "verify prints the level and no platform" 0 $?
+# prove never writes over a proof or a user's files unless told to.
+check_rc "prove into a non-empty --out" 2 prove "$tmp/zk" zk-only
+grep -q -- "--force" "$tmp/err"; check "non-empty --out names --force" 0 $?
+check_rc "prove --force" 0 prove "$tmp/zk" zk-only --force
+check_rc "verify after --force" 0 "$bin" verify "$tmp/zk"
+: >"$tmp/afile"
+check_rc "prove --out a file" 2 prove "$tmp/afile" zk-only --force
+# The model positional, as for inspect and commit.
+check_rc "prove MODEL" 0 "$bin" prove "$model" --calibration "$cal" --input "$input" --level zk-only --out "$tmp/zk2"
 check_rc "prove tee (SNP)" 0 prove "$tmp/tee" tee --sim-gpus 0
 check_rc "verify tee" 0 "$bin" verify "$tmp/tee" --roots "$sim/roots"
 check_rc "prove full-cc (TDX, 2 GPUs) --json" 0 prove "$tmp/full" full-cc --sim-cpu tdx --sim-gpus 2 --json
@@ -47,6 +63,25 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["level"]==
   "$tmp/out" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[2])' "$src/models/digits/heldout_labels.json")"
 check "prove --json summary and the right digit" 0 $?
 check_rc "verify full-cc --json" 0 "$bin" verify "$tmp/full" --roots "$sim/roots" --json
+json_is "verify --json: verified, platforms, top class" 'd["verified"] is True and d["failed"]==[] and d["level"]=="full-cc" and d["platforms"]=={"cpu": "tdx", "gpus": 2} and d["top1"]==[json.load(open(sys.argv[1].rsplit("/",1)[0]+"/full/output.json"))["outputs"][0]["top1"]]'
+# --roots takes the simulated platform's folder as well as its roots/.
+check_rc "verify --roots SIM-DIR" 0 "$bin" verify "$tmp/full" --roots "$sim"
+grep -q "^zkcc-proof: VERIFIED at level full-cc" "$tmp/out" && grep -q "^  platforms: *tdx CPU and 2 GPUs$" "$tmp/out"
+check "verify prints the level and platforms" 0 $?
+grep -q "^  input: *private" "$tmp/out"; check "verify says the input is private" 0 $?
+grep -q "^  model commitment: *0x" "$tmp/out"; check "verify prints the model commitment" 0 $?
+want_top1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outputs"][0]["top1"])' "$tmp/full/output.json")
+grep -q "^  output 0: *top class $want_top1\$" "$tmp/out"; check "verify prints the top class" 0 $?
+grep -q "^  ok " "$tmp/out"; check "no check listed without --verbose" 1 $?
+check_rc "verify --verbose" 0 "$bin" verify "$tmp/full" --roots "$sim" --verbose
+grep -q "^  ok    proof$" "$tmp/out"; check "--verbose lists every check" 0 $?
+check_rc "verify --roots missing" 2 "$bin" verify "$tmp/full" --roots "$tmp/nothing"
+grep -q "roots/ subfolder" "$tmp/err"; check "bad --roots explains what it takes" 0 $?
+mkdir -p "$tmp/empty-roots"
+check_rc "verify --roots without certificates" 2 "$bin" verify "$tmp/full" --roots "$tmp/empty-roots" --json
+json_is "bad --roots: error object" 'd["verified"] is False and d["exit_code"]==2 and "roots/" in d["error"]'
+check_rc "verify a missing directory --json" 2 "$bin" verify "$tmp/nothing" --json
+json_is "missing directory: error object" 'd["verified"] is False and d["failed"]==[] and "nothing" in d["error"]'
 for f in model.zkq output.json proof.bin bundle.json receipt.json calldata.json; do
   test -s "$tmp/full/$f"; check "wrote $f" 0 $?
 done
@@ -55,8 +90,9 @@ test ! -e "$tmp/full/input.json"; check "no input.json for a private input" 0 $?
 check_rc "prove --public-input" 0 prove "$tmp/pub" full-cc --sim-cpu tdx --sim-gpus 2 --public-input
 test -s "$tmp/pub/input.json"; check "input.json for a public input" 0 $?
 check_rc "verify a public input" 0 "$bin" verify "$tmp/pub" --roots "$sim/roots"
+grep -q "^  input: *public" "$tmp/out"; check "verify says the input is public" 0 $?
 # The model commitment alone, once, before any proof: the same felt the proofs name.
-check_rc "commit" 0 "$bin" commit --model "$model" --calibration "$cal" --out "$tmp/digits.zkq" --json
+check_rc "commit" 0 "$bin" commit "$model" --calibration "$cal" --out "$tmp/digits.zkq" --json
 committed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_commitment"])' "$tmp/out")
 cmp -s "$tmp/digits.zkq" "$tmp/full/model.zkq"; check "commit writes the proof directory's model.zkq" 0 $?
 check_rc "inspect with the calibration" 0 "$bin" inspect "$model" --calibration "$cal" --json
@@ -88,6 +124,15 @@ failed_check "output commitment"
 failed_check "proof"
 tamper bundle "d['gpus'][1]['report']=d['gpus'][0]['report']" bundle.json
 failed_check "evidence: GPU-1: report signature"
+json_is "tampered: verified false, failures listed" 'd["verified"] is False and any(f.startswith("evidence: GPU-1: report signature") for f in d["failed"])'
+"$bin" verify "$tmp/t" --roots "$sim/roots" >"$tmp/out" 2>&1
+grep -q "^  failed: evidence: GPU-1: report signature" "$tmp/out"; check "verify prints the failed check by name" 0 $?
+# output.json edited so that it no longer holds together: a failed verification, not bad input.
+tamper "output's top class" "o=d['outputs'][0]; o['top1']=(o['top1']+1)%len(o['values'])" output.json
+failed_check "proof directory's files are well-formed"
+rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && echo 'not json' >"$tmp/t/output.json"
+check_rc "output.json that is not JSON" 2 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
+json_is "not JSON: error object" 'd["verified"] is False and "output.json is not JSON" in d["error"]'
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t"
 python3 -c "import sys; f=sys.argv[1]; b=bytearray(open(f,'rb').read()); b[len(b)//3]^=4; open(f,'wb').write(b)" "$tmp/t/proof.bin"
 check_rc "tampered proof" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
@@ -98,7 +143,7 @@ check_rc "tampered weights' root" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" 
 failed_check "model commitment"
 failed_check "proof"
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/calldata.json"
-check_rc "missing file" 1 "$bin" verify "$tmp/t"
+check_rc "missing file" 2 "$bin" verify "$tmp/t"
 grep -q "calldata.json" "$tmp/err"; check "missing file named" 0 $?
 
 # Bad input to prove.
@@ -106,8 +151,12 @@ printf '[1, 2, 3]' >"$tmp/short.json"
 check_rc "input of the wrong size" 2 "$bin" prove --model "$model" --input "$tmp/short.json" --level zk-only --out "$tmp/x"
 grep -q "takes 64" "$tmp/err"; check "input size message" 0 $?
 printf 'not onnx' >"$tmp/bad.onnx"
-check_rc "corrupt model" 1 "$bin" prove --model "$tmp/bad.onnx" --input "$input" --level zk-only --out "$tmp/x"
-check_rc "level that cannot be met" 1 "$bin" prove --model "$model" --calibration "$cal" --input "$input" --level full-cc --platform auto --root "$tmp" --out "$tmp/x"
+check_rc "corrupt model" 2 "$bin" prove --model "$tmp/bad.onnx" --input "$input" --level zk-only --out "$tmp/x"
+check_rc "level that cannot be met" 3 "$bin" prove --model "$model" --calibration "$cal" --input "$input" --level full-cc --platform auto --root "$tmp" --out "$tmp/x"
+grep -q "full-cc" "$tmp/err"; check "unmet level explained" 0 $?
+check_rc "level that cannot be met --json" 3 "$bin" prove "$model" --calibration "$cal" --input "$input" --level tee --platform auto --root "$tmp" --out "$tmp/x" --json
+json_is "unmet level: error object" 'd["exit_code"]==3 and "tee" in d["error"] and "verified" not in d'
+test ! -e "$tmp/x"; check "nothing written when the level cannot be met" 0 $?
 # Calibrated on [-1, 1] by default, the digits input (pixels up to 16) would be clamped.
 check_rc "input outside the calibrated range" 2 "$bin" prove --model "$model" --input "$input" --level zk-only --out "$tmp/x"
 grep -q "outside the calibrated range" "$tmp/err"; check "calibrated range message" 0 $?
