@@ -24,13 +24,13 @@ echo "== prove-model inspect $model"
 if [ "$platform" = sim ]; then
   echo "== prove-model prove --platform sim (simulated SEV-SNP and H100, test keys)"
   "$bin" prove --model "$model" --calibration models/digits/calibration.json --input "$input" \
-    --platform sim --sim-dir "$out/sim" --level full-cc --out "$out/proof"
+    --platform sim --sim-dir "$out/sim" --level full-cc --out "$out/proof" --force
   echo "== prove-model verify (trusting the simulated roots explicitly)"
   "$bin" verify "$out/proof" --roots "$out/sim/roots"
 else
   echo "== prove-model prove --platform auto"
   "$bin" prove --model "$model" --calibration models/digits/calibration.json --input "$input" \
-    --platform auto --level auto --out "$out/proof"
+    --platform auto --level auto --out "$out/proof" --force
   echo "== prove-model verify"
   "$bin" verify "$out/proof"
 fi

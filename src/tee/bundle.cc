@@ -125,7 +125,8 @@ Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<c
 // Bundles are read strictly: a key the format does not define is refused rather than ignored, so
 // a bundle cannot carry a second meaning beside the one verified.
 Status only_keys(const json& j, std::initializer_list<const char*> known, const std::string& where) {
-  for (const auto& [key, _] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();  // a structured binding cannot be captured by clang 14
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
       return invalid_argument(where + " has an unknown key \"" + key + "\"");
     }
