@@ -161,7 +161,9 @@ class SqlJobStore final : public JobStore {
       ZKCC_RETURN_IF_ERROR(conn_->lock_queue());
       ZKCC_ASSIGN_OR_RETURN(SqlResult n, run(*conn_, "SELECT count(*) FROM jobs WHERE state = 'queued'"));
       int64_t queued = n.rows.empty() ? 0 : n.rows[0].integer(0);
-      if (queued >= max_queued) return unavailable("queue full (" + std::to_string(queued) + " queued)");
+      if (queued >= max_queued) {
+        return failed_precondition("queue full (" + std::to_string(queued) + " queued)");
+      }
       // The foreign key would refuse it too, but with a message naming neither the job nor the model.
       ZKCC_ASSIGN_OR_RETURN(SqlResult model, run(*conn_, "SELECT 1 FROM models WHERE id = $1", job.model_id));
       if (model.rows.empty()) {

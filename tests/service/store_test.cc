@@ -431,7 +431,8 @@ TEST_P(StoreTest, QueueFull) {
   ASSERT_TRUE(store_->enqueue(job("a", 1), 2).ok());
   ASSERT_TRUE(store_->enqueue(job("b", 2), 2).ok());
   Status full = store_->enqueue(job("c", 3), 2);
-  EXPECT_EQ(full.code(), StatusCode::kUnavailable);
+  // Not kUnavailable: that means the store cannot be reached (503), a full queue is the client's 429.
+  EXPECT_EQ(full.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(full.message(), "queue full (2 queued)");
   EXPECT_FALSE(store_->get_job("c")->has_value());
   // Running jobs do not count against the queue.

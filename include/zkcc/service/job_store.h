@@ -62,8 +62,9 @@ class JobStore {
   virtual StatusOr<std::vector<ModelRecord>> list_models() = 0;  // graph left empty
 
   // Adds a queued job (id, model_id, request_json and created_ms set by the caller). Fails with
-  // kUnavailable when `max_queued` jobs are already queued, kNotFound when the model is not stored,
-  // kAlreadyExists when the id is taken.
+  // kFailedPrecondition when `max_queued` jobs are already queued, kNotFound when the model is not
+  // stored, kAlreadyExists when the id is taken; kUnavailable, as every call here, only when the
+  // store cannot be reached (worth retrying later).
   virtual Status enqueue(const JobRecord& job, int64_t max_queued) = 0;
   // The oldest queued job, or a running one whose lease has expired, now leased to `worker` until
   // now + lease_ms (attempts + 1). Expired jobs at their attempt limit are failed instead.
