@@ -275,7 +275,8 @@ struct Registration {
   std::condition_variable cv;
   bool done = false;
   int status = 0;
-  std::string body, location;
+  std::string body;
+  httplib::Headers headers;  // Location, Retry-After
 };
 
 }  // namespace
@@ -411,7 +412,6 @@ struct Server::Impl {
   std::map<std::string, model::Shape> input_shapes;  // model id -> input shape, for prove requests
   std::mutex registrations_mu;
   std::map<std::string, std::shared_ptr<Registration>> registrations;  // in progress, by registration_key
-  std::mutex store_model_mu;  // a model's lookup and insertion, as one step
 
   explicit Impl(ServerOptions o) : options(std::move(o)), limiter(options.rate_per_sec, options.rate_burst) {}
 
@@ -692,7 +692,9 @@ void Server::Impl::register_once(const std::string& key, const Bytes& onnx, cons
     r->cv.wait(lock, [&] { return r->done; });
     res.status = r->status == 201 ? 200 : r->status;
     res.set_content(r->body, "application/json");
-    if (!r->location.empty() && res.status == 200) res.set_header("Location", r->location);
+    for (const auto& [header, value] : r->headers) {
+      if (header != "Content-Type" && header != "Content-Length") res.set_header(header, value);
+    }
     return;
   }
   // Published however register_graph ends (an exception included), so no waiter is left waiting.
@@ -707,7 +709,7 @@ void Server::Impl::register_once(const std::string& key, const Bytes& onnx, cons
         r.done = true;
         r.status = res.status > 0 ? res.status : 500;
         r.body = res.status > 0 ? res.body : dump({{"error", "internal error"}});
-        r.location = res.get_header_value("Location");
+        r.headers = res.headers;
       }
       r.cv.notify_all();
       std::lock_guard<std::mutex> lock(impl->registrations_mu);
@@ -742,22 +744,29 @@ void Server::Impl::register_graph(const Bytes& onnx, const pipeline::ModelOption
                {"calibrated", !mo.calibration_json.empty()}};
   if (mo.calibration_json.empty()) info["input_range"] = mo.input_range;
 
-  // One lookup-and-insert at a time, so that two uploads of one model by different routes (bytes
-  // and path) still give one 201.
-  std::lock_guard<std::mutex> lock(store_model_mu);
-  auto existing = stores.with([&](JobStore& s) { return s.get_model(id); });
-  if (!existing.ok()) return error(res, existing.status());
-  if (existing->has_value()) {
+  // Registered already (200, with what was stored)? Asked before the insert, which costs the
+  // graph's encoding, and again when the insert finds the model there: uploads of one model by
+  // other routes (bytes and path) or by other servers on the store can race it.
+  auto answer_stored = [&]() -> bool {
+    auto existing = stores.with([&](JobStore& s) { return s.get_model(id); });
+    if (!existing.ok()) {
+      error(res, existing.status());
+      return true;
+    }
+    if (!existing->has_value()) return false;
     auto stored = json::parse((*existing)->info_json, nullptr, false);
     if (stored.is_object()) info = stored;
     info["created_at"] = format_time_ms((*existing)->created_ms);
-    return reply(res, 200, info);
-  }
+    reply(res, 200, info);
+    return true;
+  };
+  if (answer_stored()) return;
   ModelRecord record{id, model::encode_graph(*graph), dump(info), now_ms()};
-  Status s = stores.with([&](JobStore& st) { return st.put_model(record); });
-  if (!s.ok()) return error(res, s);
+  auto inserted = stores.with([&](JobStore& st) { return st.put_model(record); });
+  if (!inserted.ok()) return error(res, inserted.status());
+  if (!*inserted && answer_stored()) return;
   {
-    std::lock_guard<std::mutex> shapes_lock(shapes_mu);
+    std::lock_guard<std::mutex> lock(shapes_mu);
     input_shapes[id] = graph->values[0].shape;
   }
   log_line("model " + id + " registered (" + info["name"].get<std::string>() + ", " +

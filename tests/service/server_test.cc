@@ -809,7 +809,7 @@ TEST_F(ServerTest, KnownPathsAnswer405WithAllow) {
   expect_error(c->Options("/api/v1/models/0x1/more"), 404, "OPTIONS nothing");
 }
 
-TEST_F(ServerTest, ChunkedBodiesAreLimitedWhileRead) {
+TEST_F(ServerTest, ChunkedAndCompressedBodiesAreLimitedWhileRead) {
   ServerOptions o = options("chunked");
   o.max_body_bytes = 64 << 10;
   o.worker.threads = 0;
@@ -831,6 +831,10 @@ TEST_F(ServerTest, ChunkedBodiesAreLimitedWhileRead) {
   };
   expect_error(c->Post("/api/v1/verify", chunked(1 << 20), "application/json"), 413, "chunked verify");
   expect_error(c->Post("/api/v1/models", chunked(1 << 20), "application/octet-stream"), 413, "chunked model");
+  // A compressed body is counted as it inflates: 1 MiB of spaces is a few KiB of gzip.
+  auto gzip = client();
+  gzip->set_compress(true);
+  expect_error(gzip->Post("/api/v1/verify", std::string(1 << 20, ' '), "application/json"), 413, "gzip verify");
   // Unauthenticated, it is drained and refused; the connection stays in step for the next request.
   auto anonymous = client("");
   anonymous->set_keep_alive(true);

@@ -56,8 +56,9 @@ class JobStore {
  public:
   virtual ~JobStore() = default;
 
-  // Idempotent: the same id with the same graph is fine; with another graph, kAlreadyExists.
-  virtual Status put_model(const ModelRecord& m) = 0;
+  // Idempotent: the same id with the same graph is fine; with another graph, kAlreadyExists. True
+  // when this call stored it, false when it was stored already (by anyone, in any process).
+  virtual StatusOr<bool> put_model(const ModelRecord& m) = 0;
   virtual StatusOr<std::optional<ModelRecord>> get_model(const std::string& id) = 0;
   virtual StatusOr<std::vector<ModelRecord>> list_models() = 0;  // graph left empty
 
