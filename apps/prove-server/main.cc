@@ -112,14 +112,14 @@ int main(int argc, char** argv) {
   o.http_threads = http_threads;
   o.detect_interval = std::chrono::seconds(detect_secs);
   if (const char* env = std::getenv("ZKCC_API_TOKENS"); env != nullptr) {
-    auto t = zkcc::service::TokenSet::parse(env, "ZKCC_API_TOKENS");
+    // Set but yielding no token (empty, only commas, a '#' comment) is a mistake, not a wish for an open API.
+    auto t = zkcc::service::TokenSet::parse_required(env, "ZKCC_API_TOKENS");
     if (!t.ok()) return fail(t.status());
     o.tokens.add(*t);
   }
   if (!tokens_file.empty()) {
     auto t = zkcc::service::TokenSet::load_file(tokens_file);
     if (!t.ok()) return fail(t.status());
-    if (t->empty()) return fail(zkcc::invalid_argument(tokens_file + " holds no token"));
     o.tokens.add(*t);
   }
   if (!policy_file.empty()) {

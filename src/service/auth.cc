@@ -64,9 +64,17 @@ StatusOr<TokenSet> TokenSet::parse(std::string_view text, std::string_view what)
   return out;
 }
 
+StatusOr<TokenSet> TokenSet::parse_required(std::string_view text, std::string_view what) {
+  ZKCC_ASSIGN_OR_RETURN(TokenSet out, parse(text, what));
+  if (out.empty()) {
+    return invalid_argument(std::string(what) + " holds no token (it is empty, or only separators and '#' comments)");
+  }
+  return out;
+}
+
 StatusOr<TokenSet> TokenSet::load_file(const std::string& path) {
   ZKCC_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, size_t{1} << 20));
-  return parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
+  return parse_required(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
 }
 
 void TokenSet::add(const TokenSet& other) {

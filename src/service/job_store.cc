@@ -118,21 +118,24 @@ class SqlJobStore final : public JobStore {
  public:
   explicit SqlJobStore(std::unique_ptr<SqlConn> conn) : conn_(std::move(conn)) {}
 
-  Status put_model(const ModelRecord& m) override {
+  StatusOr<bool> put_model(const ModelRecord& m) override {
     if (m.id.empty()) return invalid_argument("model id is empty");
     std::lock_guard<std::mutex> lock(mu_);
-    return in_transaction(*conn_, [&]() -> Status {
+    bool inserted = false;
+    ZKCC_RETURN_IF_ERROR(in_transaction(*conn_, [&]() -> Status {
       ZKCC_ASSIGN_OR_RETURN(SqlResult ins,
                             run(*conn_,
                                 "INSERT INTO models (id, graph, info_json, created_ms) VALUES ($1, $2, $3, $4) "
                                 "ON CONFLICT (id) DO NOTHING",
                                 m.id, m.graph, m.info_json, m.created_ms));
-      if (ins.changed == 1) return ok_status();
+      inserted = ins.changed == 1;
+      if (inserted) return ok_status();
       // Already there: fine when it is the same graph (the id commits to it, so it should be).
       ZKCC_ASSIGN_OR_RETURN(SqlResult old, run(*conn_, "SELECT graph FROM models WHERE id = $1", m.id));
       if (!old.rows.empty() && old.rows[0].blob(0) == m.graph) return ok_status();
       return Status(StatusCode::kAlreadyExists, "model " + m.id + " is already stored with a different graph");
-    });
+    }));
+    return inserted;
   }
 
   StatusOr<std::optional<ModelRecord>> get_model(const std::string& id) override {
@@ -161,7 +164,9 @@ class SqlJobStore final : public JobStore {
       ZKCC_RETURN_IF_ERROR(conn_->lock_queue());
       ZKCC_ASSIGN_OR_RETURN(SqlResult n, run(*conn_, "SELECT count(*) FROM jobs WHERE state = 'queued'"));
       int64_t queued = n.rows.empty() ? 0 : n.rows[0].integer(0);
-      if (queued >= max_queued) return unavailable("queue full (" + std::to_string(queued) + " queued)");
+      if (queued >= max_queued) {
+        return failed_precondition("queue full (" + std::to_string(queued) + " queued)");
+      }
       // The foreign key would refuse it too, but with a message naming neither the job nor the model.
       ZKCC_ASSIGN_OR_RETURN(SqlResult model, run(*conn_, "SELECT 1 FROM models WHERE id = $1", job.model_id));
       if (model.rows.empty()) {

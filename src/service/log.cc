@@ -22,8 +22,12 @@ std::string format_time_ms(int64_t unix_ms) {
 }
 
 void log_line(const std::string& message) {
-  // One write per line, so lines from several threads do not interleave.
+  // One write per line, so lines from several threads do not interleave; and one line per
+  // message: line breaks in it (libpq's messages have them, a client's text may) become spaces.
   std::string line = format_time_ms(now_ms()) + " " + message + "\n";
+  for (size_t i = 0; i + 1 < line.size(); ++i) {
+    if (line[i] == '\n' || line[i] == '\r') line[i] = ' ';
+  }
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

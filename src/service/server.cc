@@ -5,12 +5,17 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <bit>
+#include <cctype>
 #include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <span>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -20,6 +25,7 @@
 
 #include "log.h"
 #include "zkcc/base/json.h"
+#include "zkcc/hash/sha2.h"
 #include "zkcc/model/commitment.h"
 #include "zkcc/model/graph_encoding.h"
 #include "zkcc/model/input_json.h"
@@ -70,11 +76,20 @@ int http_status(const Status& s) {
   }
 }
 
+// Seconds a client is told to wait before retrying when the job store cannot be reached.
+constexpr int kStoreRetrySecs = 5;
+
 void error(Response& res, const Status& s) {
   const int status = http_status(s);
-  // The server's own failures are logged; the client gets no internals beyond the message.
-  if (status >= 500) log_line("error: " + s.to_string());
-  error(res, status, s.message());
+  if (status < 500) return error(res, status, s.message());
+  // The server's own failures are logged in full; their messages name files, hosts and
+  // statements, so the client gets only what kind of failure it was.
+  log_line("error: " + s.to_string());
+  if (status == 503) {
+    res.set_header("Retry-After", std::to_string(kStoreRetrySecs));
+    return error(res, 503, "the job store is unavailable; retry later");
+  }
+  error(res, status, "internal error");
 }
 
 // The media type of a Content-Type header, lowercased, without parameters.
@@ -99,7 +114,54 @@ bool is_hex_id(const std::string& s, size_t min_digits, size_t max_digits, bool 
          std::all_of(v.begin(), v.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 bool is_job_id(const std::string& s) { return is_hex_id(s, 32, 32, false); }
-bool is_model_id(const std::string& s) { return is_hex_id(s, 1, 64, true); }
+
+// A model id as a client may spell it: "0x" (or "0X") and 1 to 64 hex digits of either case,
+// leading zeros allowed. Every spelling of one felt is one model, so ids are compared in the
+// canonical form Felt252::to_hex gives (lowercase, no leading zeros), the form the store keys by.
+StatusOr<std::string> canonical_model_id(std::string_view s, std::string_view what) {
+  const bool hex = s.size() >= 3 && s.size() <= 66 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
+                   std::all_of(s.begin() + 2, s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  if (!hex) return invalid_argument(std::string(what) + " must be a model commitment in 0x hex");
+  auto felt = Felt252::from_hex(s);
+  if (!felt.ok()) return invalid_argument(std::string(what) + " is not a felt: " + felt.status().message());
+  return felt->to_hex();
+}
+
+// The methods a known path takes ("Allow"), or nullptr for a path the server does not serve.
+// cpp-httplib answers HEAD wherever it answers GET.
+const char* allowed_methods(std::string_view path) {
+  auto one_segment = [](std::string_view rest) { return !rest.empty() && rest.find('/') == std::string_view::npos; };
+  if (path == "/health" || path == "/metrics") return "GET, HEAD";
+  if (path == "/api/v1/models") return "GET, HEAD, POST";
+  if (path == "/api/v1/prove" || path == "/api/v1/verify") return "POST";
+  if (path.starts_with("/api/v1/models/") && one_segment(path.substr(15))) return "GET, HEAD";
+  if (path.starts_with("/api/v1/jobs/")) {
+    std::string_view rest = path.substr(13);
+    if (rest.ends_with("/result")) rest.remove_suffix(7);
+    if (one_segment(rest)) return "GET, HEAD";
+  }
+  return nullptr;
+}
+
+bool method_allowed(const std::string& method, const char* allow) {
+  std::string_view list = allow;
+  while (!list.empty()) {
+    size_t comma = list.find(", ");
+    if (list.substr(0, comma) == method) return true;
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 2);
+  }
+  return false;
+}
+
+void not_allowed(const Request& req, Response& res, const char* allow) {
+  res.set_header("Allow", allow);
+  error(res, 405, req.method + " is not allowed on " + req.path + " (" + allow + ")");
+}
+
+// Methods whose body cpp-httplib reads before a handler runs.
+bool has_body(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
 
 std::string random_job_id() {
   uint8_t b[16];
@@ -173,10 +235,49 @@ Status check_json_depth(std::string_view text) {
 }
 
 // The body of a JSON request: an object, without repeated keys or excessive nesting.
-StatusOr<json> json_body(const Request& req) {
-  ZKCC_RETURN_IF_ERROR(check_json_depth(req.body));
-  return parse_strict_object(req.body, "request");
+StatusOr<json> json_body(const std::string& body) {
+  ZKCC_RETURN_IF_ERROR(check_json_depth(body));
+  return parse_strict_object(body, "request");
 }
+
+enum class BodyRead { kOk, kTooLarge, kBroken };
+
+// Reads a request's body into *body, keeping at most `limit` bytes. cpp-httplib 0.11 limits only
+// bodies that declare a Content-Length (set_payload_max_length); a chunked body, one without a
+// length, and a compressed one once inflated reach the handler unbounded, so the limit is counted
+// here as the bytes arrive. A longer body is read to its end and dropped rather than left
+// unread, so the connection stays in step with the client (the next bytes are its next request).
+BodyRead read_body(const Request& req, Response& res, const httplib::ContentReader& reader, size_t limit,
+                   std::string* body) {
+  bool over = false;
+  auto receive = [&](const char* data, size_t n) {
+    if (over || n > limit - body->size()) {
+      over = true;
+      body->clear();
+      body->shrink_to_fit();
+    } else {
+      body->append(data, n);
+    }
+    return true;
+  };
+  bool ok = req.is_multipart_form_data()
+                ? reader([](const httplib::MultipartFormData&) { return true; }, receive)
+                : reader(receive);
+  // A Content-Length over the limit is refused (and skipped) by cpp-httplib itself, with 413.
+  if (!ok) return res.status == 413 ? BodyRead::kTooLarge : BodyRead::kBroken;
+  return over ? BodyRead::kTooLarge : BodyRead::kOk;
+}
+
+// A registration in progress, keyed by what determines the model (the ONNX bytes and how they are
+// quantized): requests for the same model wait for the first one and give its answer.
+struct Registration {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  int status = 0;
+  std::string body;
+  httplib::Headers headers;  // Location, Retry-After
+};
 
 }  // namespace
 
@@ -309,42 +410,86 @@ struct Server::Impl {
   int given_back = 0;
   std::mutex shapes_mu;
   std::map<std::string, model::Shape> input_shapes;  // model id -> input shape, for prove requests
+  std::mutex registrations_mu;
+  std::map<std::string, std::shared_ptr<Registration>> registrations;  // in progress, by registration_key
 
   explicit Impl(ServerOptions o) : options(std::move(o)), limiter(options.rate_per_sec, options.rate_burst) {}
 
   void routes();
+  bool admit(const Request& req, Response& res);
+  void with_body(const Request& req, Response& res, const httplib::ContentReader& reader);
   void health(const Request& req, Response& res);
-  void register_model(const Request& req, Response& res);
+  void register_model(const Request& req, const std::string& body, Response& res);
+  void register_once(const std::string& key, const Bytes& onnx, const pipeline::ModelOptions& mo,
+                     const std::string& name, Response& res);
+  void register_graph(const Bytes& onnx, const pipeline::ModelOptions& mo, const std::string& name, Response& res);
   void list_models(Response& res);
   void get_model(const std::string& id, Response& res);
-  void submit(const Request& req, Response& res);
+  void submit(const Request& req, const std::string& body, Response& res);
   void job_status(const std::string& id, Response& res);
   void job_result(const std::string& id, Response& res);
-  void verify(const Request& req, Response& res);
+  void verify(const Request& req, const std::string& body, Response& res);
   StatusOr<model::Shape> input_shape(const std::string& model_id);
 };
 
+// Rate limit and token, for /api/: false with the response set when the request is refused.
+bool Server::Impl::admit(const Request& req, Response& res) {
+  if (!req.path.starts_with("/api/")) return true;
+  int retry_after = 1;
+  if (!limiter.admit(req.remote_addr, RateLimiter::Clock::now(), &retry_after)) {
+    metrics.rate_limited();
+    res.set_header("Retry-After", std::to_string(retry_after));
+    error(res, 429, "too many requests from " + req.remote_addr + "; retry in " + std::to_string(retry_after) + " s");
+    return false;
+  }
+  if (!options.tokens.empty() && !options.tokens.allows(req.get_header_value("Authorization"))) {
+    metrics.auth_failure();
+    res.set_header("WWW-Authenticate", "Bearer realm=\"zkcc\"");
+    error(res, 401, req.has_header("Authorization") ? "the token is not valid"
+                                                    : "this API needs an Authorization: Bearer token");
+    return false;
+  }
+  return true;
+}
+
+// Every request with a body: refused ones have their body drained unread, admitted ones have it
+// read within --max-body, then the route.
+void Server::Impl::with_body(const Request& req, Response& res, const httplib::ContentReader& reader) {
+  const bool admitted = admit(req, res);
+  const int refusal = res.status;
+  std::string body;
+  BodyRead read = read_body(req, res, reader, admitted ? options.max_body_bytes : 0, &body);
+  if (!admitted) {
+    res.status = refusal;  // a failed read sets its own status
+    return;
+  }
+  if (read == BodyRead::kTooLarge) return error(res, 413, "the request body is larger than this server accepts");
+  if (read == BodyRead::kBroken) return error(res, 400, "the request body could not be read");
+  if (req.method == "POST") {
+    if (req.path == "/api/v1/models") return register_model(req, body, res);
+    if (req.path == "/api/v1/prove") return submit(req, body, res);
+    if (req.path == "/api/v1/verify") return verify(req, body, res);
+  }
+  const char* allow = allowed_methods(req.path);
+  if (allow == nullptr) return error(res, 404, "no such endpoint: " + req.method + " " + req.path);
+  not_allowed(req, res, allow);
+}
+
 void Server::Impl::routes() {
+  // Requests with a body are guarded in with_body, once their body can be drained; the guard must
+  // not answer before the body is read, or its bytes would be taken for the next request.
   http.set_pre_routing_handler([this](const Request& req, Response& res) {
-    if (!req.path.starts_with("/api/")) return httplib::Server::HandlerResponse::Unhandled;
-    int retry_after = 1;
-    if (!limiter.admit(req.remote_addr, RateLimiter::Clock::now(), &retry_after)) {
-      metrics.rate_limited();
-      res.set_header("Retry-After", std::to_string(retry_after));
-      error(res, 429, "too many requests from " + req.remote_addr + "; retry in " + std::to_string(retry_after) + " s");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (!options.tokens.empty() && !options.tokens.allows(req.get_header_value("Authorization"))) {
-      metrics.auth_failure();
-      res.set_header("WWW-Authenticate", "Bearer realm=\"zkcc\"");
-      error(res, 401, req.has_header("Authorization") ? "the token is not valid"
-                                                      : "this API needs an Authorization: Bearer token");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
+    if (has_body(req.method) || admit(req, res)) return httplib::Server::HandlerResponse::Unhandled;
+    return httplib::Server::HandlerResponse::Handled;
   });
   http.set_error_handler(httplib::Server::HandlerWithResponse([](const Request& req, Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    // A known path under a method it does not take: 405 with the methods it does.
+    const char* allow = allowed_methods(req.path);
+    if ((res.status == 404 || res.status == 400) && allow != nullptr && !method_allowed(req.method, allow)) {
+      not_allowed(req, res, allow);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     switch (res.status) {
       case 404:
         error(res, 404, "no such endpoint: " + req.method + " " + req.path);
@@ -381,34 +526,20 @@ void Server::Impl::routes() {
     double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     res.set_content(metrics.render(counts, uptime), "text/plain; version=0.0.4; charset=utf-8");
   });
-  http.Post("/api/v1/models", [this](const Request& req, Response& res) { register_model(req, res); });
   http.Get("/api/v1/models", [this](const Request&, Response& res) { list_models(res); });
   http.Get(R"(/api/v1/models/([^/]+))", [this](const Request& req, Response& res) { get_model(req.matches[1], res); });
-  http.Post("/api/v1/prove", [this](const Request& req, Response& res) { submit(req, res); });
   http.Get(R"(/api/v1/jobs/([^/]+))", [this](const Request& req, Response& res) { job_status(req.matches[1], res); });
   http.Get(R"(/api/v1/jobs/([^/]+)/result)",
            [this](const Request& req, Response& res) { job_result(req.matches[1], res); });
-  http.Post("/api/v1/verify", [this](const Request& req, Response& res) { verify(req, res); });
-  // The known paths under other methods: 405 with the methods they take.
-  auto not_allowed = [](const char* allow) {
-    return [allow](const Request& req, Response& res) {
-      res.set_header("Allow", allow);
-      error(res, 405, req.method + " is not allowed on " + req.path + " (" + allow + ")");
-    };
+  // Every method with a body, on every path, goes through with_body (the POST endpoints, and 404
+  // or 405 for the rest); methods without one fall to the error handler's 404 or 405.
+  auto body_handler = [this](const Request& req, Response& res, const httplib::ContentReader& reader) {
+    with_body(req, res, reader);
   };
-  for (const char* path : {"/api/v1/prove", "/api/v1/verify"}) {
-    http.Get(path, not_allowed("POST"));
-    http.Put(path, not_allowed("POST"));
-    http.Delete(path, not_allowed("POST"));
-  }
-  for (const char* path : {"/health", "/metrics", R"(/api/v1/jobs/([^/]+))", R"(/api/v1/jobs/([^/]+)/result)",
-                           R"(/api/v1/models/([^/]+))"}) {
-    http.Post(path, not_allowed("GET"));
-    http.Put(path, not_allowed("GET"));
-    http.Delete(path, not_allowed("GET"));
-  }
-  http.Put("/api/v1/models", not_allowed("GET, POST"));
-  http.Delete("/api/v1/models", not_allowed("GET, POST"));
+  http.Post(".*", body_handler);
+  http.Put(".*", body_handler);
+  http.Patch(".*", body_handler);
+  http.Delete(".*", body_handler);
 }
 
 void Server::Impl::health(const Request&, Response& res) {
@@ -449,21 +580,24 @@ void Server::Impl::health(const Request&, Response& res) {
     reply(res, 200, h);
     return;
   }
+  // The store's own message names its file or server: logged, never shown to an unauthenticated client.
+  log_line("health: the job store cannot be read: " + (counts.ok() ? models.status() : counts.status()).to_string());
   h["status"] = "degraded";
-  h["store_error"] = (counts.ok() ? models.status() : counts.status()).message();
+  h["store_error"] = "the job store cannot be read";
+  res.set_header("Retry-After", std::to_string(kStoreRetrySecs));
   h["loaded_models"] = nullptr;
   h["queued_jobs"] = nullptr;
   h["active_jobs"] = nullptr;
   reply(res, 503, h);
 }
 
-void Server::Impl::register_model(const Request& req, Response& res) {
+void Server::Impl::register_model(const Request& req, const std::string& request_body, Response& res) {
   const std::string type = media_type(req);
   pipeline::ModelOptions mo;
   std::string name;
   Bytes onnx;
   if (type == "application/octet-stream") {
-    if (req.body.empty()) return error(res, 400, "the body must be the ONNX model");
+    if (request_body.empty()) return error(res, 400, "the body must be the ONNX model");
     for (const auto& [key, value] : req.params) {
       if (key == "input_range") {
         char* end = nullptr;
@@ -478,9 +612,9 @@ void Server::Impl::register_model(const Request& req, Response& res) {
         return error(res, 400, "unknown query parameter '" + key + "' (input_range, name)");
       }
     }
-    onnx.assign(req.body.begin(), req.body.end());
+    onnx.assign(request_body.begin(), request_body.end());
   } else if (type == "application/json") {
-    auto body = json_body(req);
+    auto body = json_body(request_body);
     if (!body.ok()) return error(res, body.status());
     std::string path;
     for (const auto& [key, value] : body->items()) {
@@ -525,6 +659,68 @@ void Server::Impl::register_model(const Request& req, Response& res) {
     return error(res, 415, "send the ONNX file as application/octet-stream, or JSON {\"path\": ...}");
   }
 
+  // What determines the model: the ONNX bytes and the quantization options, each length-prefixed.
+  Bytes key_input;
+  auto append = [&](std::span<const uint8_t> part) {
+    for (int i = 0; i < 8; ++i) key_input.push_back(static_cast<uint8_t>(uint64_t{part.size()} >> (8 * i)));
+    key_input.insert(key_input.end(), part.begin(), part.end());
+  };
+  const auto range = std::bit_cast<std::array<uint8_t, sizeof(double)>>(mo.input_range);
+  append(onnx);
+  append({reinterpret_cast<const uint8_t*>(mo.calibration_json.data()), mo.calibration_json.size()});
+  append(range);
+  const hash::Sha256Digest key = hash::sha256(key_input);
+  key_input = Bytes();
+  register_once(to_hex(key), onnx, mo, name, res);
+}
+
+// The first request for a model registers it; requests for the same model arriving meanwhile wait
+// for it and give its answer (200 where it gave 201: the model is registered by then).
+void Server::Impl::register_once(const std::string& key, const Bytes& onnx, const pipeline::ModelOptions& mo,
+                                 const std::string& name, Response& res) {
+  std::shared_ptr<Registration> r;
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(registrations_mu);
+    auto [it, inserted] = registrations.try_emplace(key);
+    if (inserted) it->second = std::make_shared<Registration>();
+    r = it->second;
+    first = inserted;
+  }
+  if (!first) {
+    std::unique_lock<std::mutex> lock(r->mu);
+    r->cv.wait(lock, [&] { return r->done; });
+    res.status = r->status == 201 ? 200 : r->status;
+    res.set_content(r->body, "application/json");
+    for (const auto& [header, value] : r->headers) {
+      if (header != "Content-Type" && header != "Content-Length") res.set_header(header, value);
+    }
+    return;
+  }
+  // Published however register_graph ends (an exception included), so no waiter is left waiting.
+  struct Publish {
+    Impl* impl;
+    const std::string& key;
+    Registration& r;
+    Response& res;
+    ~Publish() {
+      {
+        std::lock_guard<std::mutex> lock(r.mu);
+        r.done = true;
+        r.status = res.status > 0 ? res.status : 500;
+        r.body = res.status > 0 ? res.body : dump({{"error", "internal error"}});
+        r.headers = res.headers;
+      }
+      r.cv.notify_all();
+      std::lock_guard<std::mutex> lock(impl->registrations_mu);
+      impl->registrations.erase(key);
+    }
+  } publish{this, key, *r, res};
+  register_graph(onnx, mo, name, res);
+}
+
+void Server::Impl::register_graph(const Bytes& onnx, const pipeline::ModelOptions& mo, const std::string& name,
+                                  Response& res) {
   auto graph = pipeline::load_model(onnx, mo);
   if (!graph.ok()) {
     // Whatever the importer refuses is the upload's fault: malformed (400) or unsupported (422).
@@ -548,17 +744,27 @@ void Server::Impl::register_model(const Request& req, Response& res) {
                {"calibrated", !mo.calibration_json.empty()}};
   if (mo.calibration_json.empty()) info["input_range"] = mo.input_range;
 
-  auto existing = stores.with([&](JobStore& s) { return s.get_model(id); });
-  if (!existing.ok()) return error(res, existing.status());
-  if (existing->has_value()) {
+  // Registered already (200, with what was stored)? Asked before the insert, which costs the
+  // graph's encoding, and again when the insert finds the model there: uploads of one model by
+  // other routes (bytes and path) or by other servers on the store can race it.
+  auto answer_stored = [&]() -> bool {
+    auto existing = stores.with([&](JobStore& s) { return s.get_model(id); });
+    if (!existing.ok()) {
+      error(res, existing.status());
+      return true;
+    }
+    if (!existing->has_value()) return false;
     auto stored = json::parse((*existing)->info_json, nullptr, false);
     if (stored.is_object()) info = stored;
     info["created_at"] = format_time_ms((*existing)->created_ms);
-    return reply(res, 200, info);
-  }
+    reply(res, 200, info);
+    return true;
+  };
+  if (answer_stored()) return;
   ModelRecord record{id, model::encode_graph(*graph), dump(info), now_ms()};
-  Status s = stores.with([&](JobStore& st) { return st.put_model(record); });
-  if (!s.ok()) return error(res, s);
+  auto inserted = stores.with([&](JobStore& st) { return st.put_model(record); });
+  if (!inserted.ok()) return error(res, inserted.status());
+  if (!*inserted && answer_stored()) return;
   {
     std::lock_guard<std::mutex> lock(shapes_mu);
     input_shapes[id] = graph->values[0].shape;
@@ -583,8 +789,10 @@ void Server::Impl::list_models(Response& res) {
   reply(res, 200, {{"models", list}});
 }
 
-void Server::Impl::get_model(const std::string& id, Response& res) {
-  if (!is_model_id(id)) return error(res, 400, "a model id is a commitment in lowercase 0x hex");
+void Server::Impl::get_model(const std::string& spelled, Response& res) {
+  auto canonical = canonical_model_id(spelled, "a model id");
+  if (!canonical.ok()) return error(res, canonical.status());
+  const std::string& id = *canonical;
   auto m = stores.with([&](JobStore& s) { return s.get_model(id); });
   if (!m.ok()) return error(res, m.status());
   if (!m->has_value()) return error(res, 404, "no model " + id);
@@ -610,9 +818,9 @@ StatusOr<model::Shape> Server::Impl::input_shape(const std::string& model_id) {
   return g.values[0].shape;
 }
 
-void Server::Impl::submit(const Request& req, Response& res) {
+void Server::Impl::submit(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
-  auto body = json_body(req);
+  auto body = json_body(request_body);
   if (!body.ok()) return error(res, body.status());
   ProveRequest r;
   r.level = options.default_level;
@@ -631,7 +839,9 @@ void Server::Impl::submit(const Request& req, Response& res) {
   }
   if (model_id.empty()) return error(res, 400, "'model_id' is missing");
   if (r.input.is_null()) return error(res, 400, "'input' is missing");
-  if (!is_model_id(model_id)) return error(res, 400, "'model_id' must be a model commitment in lowercase 0x hex");
+  auto canonical = canonical_model_id(model_id, "'model_id'");
+  if (!canonical.ok()) return error(res, canonical.status());
+  model_id = *canonical;
   if (auto level = tee::parse_security_level(r.level); !level.ok()) return error(res, 400, level.status().message());
   auto worker = Felt252::parse(r.worker);
   if (!worker.ok()) return error(res, worker.status().with_context("worker"));
@@ -652,7 +862,7 @@ void Server::Impl::submit(const Request& req, Response& res) {
   job.request_json = prove_request_json(r);
   job.created_ms = now_ms();
   Status s = stores.with([&](JobStore& st) { return st.enqueue(job, options.max_queued); });
-  if (s.code() == StatusCode::kUnavailable) {
+  if (s.code() == StatusCode::kFailedPrecondition) {  // the queue is full (an unreachable store is 503)
     res.set_header("Retry-After", "5");
     return error(res, 429, "the queue is full (" + std::to_string(options.max_queued) + " jobs); retry later");
   }
@@ -722,9 +932,9 @@ void Server::Impl::job_result(const std::string& id, Response& res) {
   res.set_content(text_of(**result), "application/json");
 }
 
-void Server::Impl::verify(const Request& req, Response& res) {
+void Server::Impl::verify(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
-  auto body = json_body(req);
+  auto body = json_body(request_body);
   if (!body.ok()) return error(res, body.status());
   // The document: a result or a bundle, bare or under "result" / "bundle" beside "policy" and "at".
   const json* doc = &*body;
@@ -764,16 +974,14 @@ void Server::Impl::verify(const Request& req, Response& res) {
     std::optional<Felt252> expected_model;
     std::optional<Bytes> graph;
     if (doc->contains("model_id")) {
-      const json& id = (*doc)["model_id"];
-      if (!id.is_string() || !is_model_id(id.get<std::string>())) {
-        return error(res, 400, "'model_id' must be a model commitment in lowercase 0x hex");
-      }
-      auto m = Felt252::parse(id.get<std::string>());
-      if (!m.ok()) return error(res, m.status().with_context("model_id"));
-      expected_model = *m;
+      const json& spelled = (*doc)["model_id"];
+      if (!spelled.is_string()) return error(res, 400, "'model_id' must be a model commitment in 0x hex");
+      auto id = canonical_model_id(spelled.get_ref<const std::string&>(), "'model_id'");
+      if (!id.ok()) return error(res, id.status());
+      expected_model = *Felt252::from_hex(*id);
       const json& files = doc->value("files", json::object());
       if (!files.is_object() || !files.contains("model.zkq")) {
-        auto record = stores.with([&](JobStore& s) { return s.get_model(id.get<std::string>()); });
+        auto record = stores.with([&](JobStore& s) { return s.get_model(*id); });
         if (!record.ok()) return error(res, record.status());
         if (record->has_value()) {
           // The registered model's public commitment (no weights leave the server).
@@ -787,9 +995,16 @@ void Server::Impl::verify(const Request& req, Response& res) {
     }
     auto files = result_files(*doc, graph ? &*graph : nullptr);
     if (!files.ok()) return error(res, files.status());
+    // Every file is there and decodes: a package that still does not parse (a receipt whose
+    // receipt_hash is not its fields' hash, a proof that does not decode) is an edited result,
+    // which is not verified, rather than a malformed request.
     auto package = pipeline::parse_package(*files);
-    if (!package.ok()) return error(res, package.status());
-    verdict = pipeline::verify_package(*package, roots, pp, at, expected_model);
+    if (package.ok()) {
+      verdict = pipeline::verify_package(*package, roots, pp, at, expected_model);
+    } else {
+      verdict.kind = "package";
+      verdict.add("package", false, package.status().message());
+    }
   } else {
     verdict = tee::verify_bundle(*doc, roots, pp, at);
   }

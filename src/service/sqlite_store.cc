@@ -79,11 +79,16 @@ class SqliteConn final : public SqlConn {
     return rc == SQLITE_OK ? ok_status() : error(rc, std::string(sql) + " failed");
   }
 
-  // Busy (another process held the write lock past the timeout) is worth retrying; the rest is not.
+  // Busy (another process held the write lock past the timeout) and a file that cannot be read,
+  // written or opened (a failing or full disk, a lost mount) are outages worth retrying; the rest
+  // is not.
   Status error(int rc, const std::string& what) const {
     std::string message = "SQLite database " + path_ + ": " + what + ": " + sqlite3_errmsg(db_);
     int primary = rc & 0xff;
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return unavailable(message);
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+        primary == SQLITE_CANTOPEN) {
+      return unavailable(message);
+    }
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return data_loss(message);
     return internal_error(message);
   }

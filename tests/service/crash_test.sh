@@ -160,6 +160,17 @@ verify_job() {
 
 case "$mode" in
   sqlite)
+    # ZKCC_API_TOKENS set to something that yields no token (empty, separators only, a '#' comment)
+    # is refused at start (exit 2), never taken as "no tokens" and served open.
+    for tokens in "" " , ," "#test-token-0123456789abcdef"; do
+      code=0
+      ZKCC_API_TOKENS=$tokens timeout 20 "$server_bin" --listen 127.0.0.1:0 --data "$tmp/data" --platform sim \
+        >"$tmp/tokens.out" 2>"$tmp/tokens.log" || code=$?
+      [[ $code == 2 ]] || fail "ZKCC_API_TOKENS='$tokens': exit status $code, not 2 (a refusal to start)"
+      grep -q 'ZKCC_API_TOKENS holds no token' "$tmp/tokens.log" || fail "ZKCC_API_TOKENS='$tokens': no reason given"
+      if grep -q listening "$tmp/tokens.out"; then fail "ZKCC_API_TOKENS='$tokens': the server listened"; fi
+    done
+
     # Each step of a proof takes 1.5 s, so the job is certainly running when the server dies.
     ZKCC_TEST_JOB_DELAY_MS=1500 start_server server1
     register_digits

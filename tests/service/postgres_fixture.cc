@@ -123,6 +123,11 @@ PostgresServer::~PostgresServer() {
   zkcc::testing::stop_child(pid_, SIGINT, std::chrono::seconds(10), dir_);
 }
 
+void PostgresServer::stop() {
+  zkcc::testing::stop_child(pid_, SIGINT, std::chrono::seconds(10), "");
+  pid_ = -1;
+}
+
 std::string PostgresServer::conninfo(const std::string& database) const {
   return "host=" + dir_ + " port=" + std::to_string(kPort) + " user=zkcc dbname=" + database;
 }

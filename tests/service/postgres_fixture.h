@@ -26,6 +26,10 @@ class PostgresServer {
   StatusOr<std::string> create_database(const std::string& name);
   // Runs one statement as the superuser in `database`, ignoring any rows.
   Status execute(const std::string& database, const std::string& sql);
+  // Stops the server (its files stay until destruction): clients see the database go away.
+  void stop();
+  // The directory holding the cluster and its socket.
+  const std::string& dir() const { return dir_; }
 
  private:
   PostgresServer() = default;

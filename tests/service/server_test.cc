@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -301,14 +304,25 @@ TEST_F(ServerTest, MetricsCountJobsAndVerifications) {
   bad["combined_hash"] = "0x1";
   ASSERT_TRUE(c->Post("/api/v1/verify", result.dump(), "application/json"));
   ASSERT_TRUE(c->Post("/api/v1/verify", bad.dump(), "application/json"));
+  // An edited receipt (its job id, or its hash) is a result that does not verify, not a bad request.
+  for (const char* field : {"job_id", "receipt_hash"}) {
+    json edited = result;
+    edited["files"]["receipt.json"][field] = "0x2a";
+    auto v = c->Post("/api/v1/verify", edited.dump(), "application/json");
+    ASSERT_TRUE(v);
+    ASSERT_EQ(v->status, 200) << field << ": " << v->body.substr(0, 300);
+    EXPECT_EQ(body_of(v)["verified"], false) << field;
+    ASSERT_FALSE(body_of(v)["failed"].empty()) << field;
+    EXPECT_NE(body_of(v)["failed"][0].get<std::string>().find("receipt_hash"), std::string::npos) << v->body;
+  }
   auto m = c->Get("/metrics");
   ASSERT_TRUE(m);
   const std::string& t = m->body;
   EXPECT_NE(t.find("zkcc_jobs{state=\"done\"} 1\n"), std::string::npos) << t;
   EXPECT_NE(t.find("zkcc_jobs{state=\"queued\"} 0\n"), std::string::npos) << t;
   EXPECT_NE(t.find("zkcc_proving_seconds_count 1\n"), std::string::npos) << t;
-  EXPECT_NE(t.find("zkcc_verifications_total 2\n"), std::string::npos) << t;
-  EXPECT_NE(t.find("zkcc_verification_failures_total 1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("zkcc_verifications_total 4\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("zkcc_verification_failures_total 3\n"), std::string::npos) << t;
   EXPECT_NE(t.find("zkcc_jobs_finished_total{result=\"done\"} 1\n"), std::string::npos) << t;
 }
 
@@ -706,6 +720,210 @@ TEST_F(ServerTest, GracefulStopGivesRunningJobBack) {
   EXPECT_EQ(body_of(done)["attempts"], 1);
 }
 
+TEST_F(ServerTest, ConcurrentRegistrationsOfOneModelGiveOne201) {
+  ServerOptions o = options("concurrent-register");
+  o.worker.threads = 0;
+  start(std::move(o));
+  const std::string onnx = file_text("models/digits/mlp.onnx");
+  constexpr int kClients = 4;
+  std::vector<int> statuses(kClients, 0);
+  std::vector<std::string> ids(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto c = client();
+      auto r = c->Post("/api/v1/models?name=digits", onnx, "application/octet-stream");
+      if (!r) return;
+      statuses[i] = r->status;
+      json j = json::parse(r->body, nullptr, false);
+      if (j.is_object()) ids[i] = j.value("model_id", "");
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 1) << json(statuses).dump();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), kClients - 1) << json(statuses).dump();
+  ASSERT_FALSE(ids[0].empty());
+  for (const std::string& id : ids) EXPECT_EQ(id, ids[0]);
+  auto list = client()->Get("/api/v1/models");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(body_of(list)["models"].size(), 1u);
+}
+
+TEST_F(ServerTest, ModelIdSpellingsNameOneModel) {
+  ServerOptions o = options("spellings");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string id = register_digits(*c);
+  ASSERT_GT(id.size(), 2u);
+  std::string digits = id.substr(2), upper = digits;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string padded = "0x" + std::string(64 - digits.size(), '0') + digits;
+  const json input = json::parse(file_text("models/digits/inputs/heldout_000.json"));
+  for (const std::string& spelled : {"0X" + upper, "0x" + upper, padded, "0x0" + digits}) {
+    auto m = c->Get("/api/v1/models/" + spelled);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->status, 200) << spelled << ": " << m->body;
+    EXPECT_EQ(body_of(m)["model_id"], id) << spelled;
+    auto p = c->Post("/api/v1/prove", json{{"model_id", spelled}, {"input", input}}.dump(), "application/json");
+    ASSERT_TRUE(p);
+    ASSERT_EQ(p->status, 202) << spelled << ": " << p->body;
+    auto s = c->Get("/api/v1/jobs/" + body_of(p)["job_id"].get<std::string>());
+    ASSERT_TRUE(s);
+    EXPECT_EQ(body_of(s)["model_id"], id) << spelled;  // stored in the canonical form
+  }
+  // Not a felt in hex: 400, never 404.
+  for (const std::string& bad : {std::string("1234"), std::string("0x"), std::string("0xzz"), "0x" + std::string(65, '1'),
+                                 "0x" + std::string(64, 'f'), std::string("x0x12")}) {
+    expect_error(c->Get("/api/v1/models/" + bad), 400, "model id " + bad);
+  }
+}
+
+TEST_F(ServerTest, KnownPathsAnswer405WithAllow) {
+  ServerOptions o = options("methods");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string job = "/api/v1/jobs/0123456789abcdef0123456789abcdef";
+  auto check = [&](const httplib::Result& r, const std::string& method, const std::string& path, const char* allow) {
+    expect_error(r, 405, method + " " + path);
+    if (!r) return;
+    EXPECT_EQ(r->get_header_value("Allow"), allow) << method << " " << path;
+  };
+  check(c->Patch("/api/v1/models", "{}", "application/json"), "PATCH", "/api/v1/models", "GET, HEAD, POST");
+  check(c->Options("/api/v1/prove"), "OPTIONS", "/api/v1/prove", "POST");
+  check(c->Get("/api/v1/verify"), "GET", "/api/v1/verify", "POST");
+  check(c->Put("/api/v1/verify", "{}", "application/json"), "PUT", "/api/v1/verify", "POST");
+  check(c->Patch(job, "{}", "application/json"), "PATCH", job, "GET, HEAD");
+  check(c->Delete(job + "/result"), "DELETE", job + "/result", "GET, HEAD");
+  check(c->Options("/health"), "OPTIONS", "/health", "GET, HEAD");
+  check(c->Post("/metrics", "", "application/json"), "POST", "/metrics", "GET, HEAD");
+  check(c->Patch("/api/v1/models/0x1", "{}", "application/json"), "PATCH", "/api/v1/models/0x1", "GET, HEAD");
+  httplib::Request trace;
+  trace.method = "TRACE";
+  trace.path = "/api/v1/models";
+  trace.set_header("Authorization", std::string("Bearer ") + kToken);
+  check(c->send(trace), "TRACE", "/api/v1/models", "GET, HEAD, POST");
+  // Unknown paths stay 404 whatever the method.
+  expect_error(c->Patch("/api/v1/nothing", "{}", "application/json"), 404, "PATCH nothing");
+  expect_error(c->Options("/api/v1/models/0x1/more"), 404, "OPTIONS nothing");
+}
+
+TEST_F(ServerTest, ChunkedAndCompressedBodiesAreLimitedWhileRead) {
+  ServerOptions o = options("chunked");
+  o.max_body_bytes = 64 << 10;
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  c->set_keep_alive(true);
+  // A chunked body (no Content-Length) of 1 MiB: refused with 413 once over the limit.
+  const std::string chunk(16 << 10, ' ');
+  auto chunked = [&](size_t total) {
+    return [&chunk, total, sent = size_t{0}](size_t, httplib::DataSink& sink) mutable {
+      if (sent >= total) {
+        sink.done();
+        return true;
+      }
+      sink.write(chunk.data(), chunk.size());
+      sent += chunk.size();
+      return true;
+    };
+  };
+  expect_error(c->Post("/api/v1/verify", chunked(1 << 20), "application/json"), 413, "chunked verify");
+  expect_error(c->Post("/api/v1/models", chunked(1 << 20), "application/octet-stream"), 413, "chunked model");
+  // A compressed body is counted as it inflates: 1 MiB of spaces is a few KiB of gzip.
+  auto gzip = client();
+  gzip->set_compress(true);
+  expect_error(gzip->Post("/api/v1/verify", std::string(1 << 20, ' '), "application/json"), 413, "gzip verify");
+  // Unauthenticated, it is drained and refused; the connection stays in step for the next request.
+  auto anonymous = client("");
+  anonymous->set_keep_alive(true);
+  expect_error(anonymous->Post("/api/v1/verify", chunked(1 << 20), "application/json"), 401, "chunked anonymous");
+  EXPECT_EQ(anonymous->Get("/health")->status, 200);
+  // Within the limit, a chunked body is served.
+  size_t sent = 0;
+  const std::string small = "{\"bundle\": {\"version\": 1}}";
+  auto r = c->Post(
+      "/api/v1/verify",
+      [&](size_t, httplib::DataSink& sink) {
+        if (sent == small.size()) {
+          sink.done();
+          return true;
+        }
+        sink.write(small.data(), small.size());
+        sent = small.size();
+        return true;
+      },
+      "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(body_of(r)["verified"], false);
+  EXPECT_EQ(c->Get("/health")->status, 200);
+}
+
+TEST_F(ServerTest, InputRangeMustBePositiveAndFinite) {
+  ServerOptions o = options("input-range");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string onnx = file_text("models/digits/mlp.onnx");
+  for (const char* r : {"0", "-1", "nan", "inf", "-inf", "1e400", "", "1x"}) {
+    auto res = c->Post(std::string("/api/v1/models?input_range=") + r, onnx, "application/octet-stream");
+    expect_error(res, 400, std::string("input_range=") + r);
+    EXPECT_NE(body_of(res).value("error", "").find("'input_range' must"), std::string::npos) << r;
+  }
+  for (const char* r : {"0", "-0.5", "1e400", "\"1\"", "null"}) {
+    auto res = c->Post("/api/v1/models", std::string("{\"path\": \"digits/mlp.onnx\", \"input_range\": ") + r + "}",
+                       "application/json");
+    expect_error(res, 400, std::string("JSON input_range ") + r);
+  }
+}
+
+TEST_F(ServerTest, StoreOutageIs503WithRetryAfter) {
+  auto pg = testing::PostgresServer::start();
+  if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition) {
+    GTEST_SKIP() << pg.status().message();
+  }
+  ASSERT_TRUE(pg.ok()) << pg.status().to_string();
+  auto uri = (*pg)->create_database("outage");
+  ASSERT_TRUE(uri.ok()) << uri.status().to_string();
+  ServerOptions o = options("outage");
+  o.worker.store = *uri;
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string job = submit(*c, model_id, "auto");
+  (*pg)->stop();
+
+  auto no_internals = [&](const httplib::Result& r, const std::string& what) {
+    ASSERT_TRUE(r) << what;
+    EXPECT_EQ(r->body.find((*pg)->dir()), std::string::npos) << what << ": " << r->body;
+    EXPECT_EQ(r->body.find("PGSQL"), std::string::npos) << what << ": " << r->body;
+    EXPECT_EQ(r->body.find("postgres"), std::string::npos) << what << ": " << r->body;
+  };
+  json req = {{"model_id", model_id}, {"input", json::parse(file_text("models/digits/inputs/heldout_000.json"))}};
+  auto p = c->Post("/api/v1/prove", req.dump(), "application/json");
+  expect_error(p, 503, "prove in an outage");
+  EXPECT_FALSE(p->get_header_value("Retry-After").empty());
+  no_internals(p, "prove");
+  for (const std::string& path : {"/api/v1/jobs/" + job, "/api/v1/jobs/" + job + "/result", std::string("/api/v1/models"),
+                                  "/api/v1/models/" + model_id}) {
+    auto r = c->Get(path);
+    expect_error(r, 503, path);
+    EXPECT_FALSE(r->get_header_value("Retry-After").empty()) << path;
+    no_internals(r, path);
+  }
+  auto h = client("")->Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 503);
+  EXPECT_EQ(body_of(h)["status"], "degraded");
+  EXPECT_TRUE(body_of(h)["store_error"].is_string());
+  no_internals(h, "health");
+  server_->stop();
+  server_.reset();
+}
+
 TEST_F(ServerTest, PostgresStore) {
   auto pg = testing::PostgresServer::start();
   if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition) {
@@ -746,6 +964,13 @@ TEST(TokenSetTest, ParsesAndCompares) {
   EXPECT_FALSE(TokenSet::parse("short", "test").ok());
   EXPECT_FALSE(TokenSet::parse("has space inside token", "test").ok());
   EXPECT_TRUE(TokenSet::parse(" , \n", "test")->empty());
+  // Where tokens are required (ZKCC_API_TOKENS, a tokens file), text without one is refused.
+  for (const char* none : {"", " , ,", "\n\n", "#aaaaaaaaaaaaaaaa", "# a comment\n , \n"}) {
+    auto r = TokenSet::parse_required(none, "ZKCC_API_TOKENS");
+    ASSERT_FALSE(r.ok()) << none;
+    EXPECT_NE(r.status().message().find("ZKCC_API_TOKENS holds no token"), std::string::npos) << r.status().message();
+  }
+  EXPECT_EQ(TokenSet::parse_required("aaaaaaaaaaaaaaaa,", "test")->size(), 1u);
   EXPECT_FALSE(TokenSet().allows("Bearer aaaaaaaaaaaaaaaa"));
 }
 

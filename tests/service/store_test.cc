@@ -140,17 +140,21 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
 
 TEST_P(StoreTest, ModelsPutGetList) {
   ASSERT_TRUE(store_->put_model(model("0xbb", 30)).ok());
-  ASSERT_TRUE(store_->put_model(model("0xaa", 20)).ok());
-  // Idempotent: the same model again changes nothing.
+  auto first = store_->put_model(model("0xaa", 20));
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  EXPECT_TRUE(*first);  // stored by this call
+  // Idempotent: the same model again changes nothing, and says it was there already.
   ModelRecord again = model("0xaa", 99);
   again.info_json = "{}";
-  ASSERT_TRUE(store_->put_model(again).ok());
+  auto second = store_->put_model(again);
+  ASSERT_TRUE(second.ok()) << second.status().to_string();
+  EXPECT_FALSE(*second);
   ModelRecord other = model("0xaa", 20);
   other.graph = {1, 2, 3};
-  Status clash = store_->put_model(other);
+  Status clash = store_->put_model(other).status();
   EXPECT_EQ(clash.code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(clash.message(), "model 0xaa is already stored with a different graph");
-  EXPECT_EQ(store_->put_model(model("", 1)).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->put_model(model("", 1)).status().code(), StatusCode::kInvalidArgument);
 
   auto got = store_->get_model("0xaa");
   ASSERT_TRUE(got.ok()) << got.status().to_string();
@@ -431,7 +435,8 @@ TEST_P(StoreTest, QueueFull) {
   ASSERT_TRUE(store_->enqueue(job("a", 1), 2).ok());
   ASSERT_TRUE(store_->enqueue(job("b", 2), 2).ok());
   Status full = store_->enqueue(job("c", 3), 2);
-  EXPECT_EQ(full.code(), StatusCode::kUnavailable);
+  // Not kUnavailable: that means the store cannot be reached (503), a full queue is the client's 429.
+  EXPECT_EQ(full.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(full.message(), "queue full (2 queued)");
   EXPECT_FALSE(store_->get_job("c")->has_value());
   // Running jobs do not count against the queue.

@@ -30,7 +30,10 @@ class TokenSet {
   // entries and lines starting with '#' are skipped, spaces around a token are trimmed. Refuses a
   // token shorter than kMinTokenLength or holding a character outside printable ASCII.
   static StatusOr<TokenSet> parse(std::string_view text, std::string_view what);
-  // parse() of the file's contents (at most 1 MiB).
+  // parse(), refusing text that yields no token (empty, only separators, only '#' comments): a
+  // configured but mistyped token source must stop the server, never leave the API open.
+  static StatusOr<TokenSet> parse_required(std::string_view text, std::string_view what);
+  // parse_required() of the file's contents (at most 1 MiB).
   static StatusOr<TokenSet> load_file(const std::string& path);
 
   void add(const TokenSet& other);

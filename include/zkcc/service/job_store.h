@@ -56,14 +56,16 @@ class JobStore {
  public:
   virtual ~JobStore() = default;
 
-  // Idempotent: the same id with the same graph is fine; with another graph, kAlreadyExists.
-  virtual Status put_model(const ModelRecord& m) = 0;
+  // Idempotent: the same id with the same graph is fine; with another graph, kAlreadyExists. True
+  // when this call stored it, false when it was stored already (by anyone, in any process).
+  virtual StatusOr<bool> put_model(const ModelRecord& m) = 0;
   virtual StatusOr<std::optional<ModelRecord>> get_model(const std::string& id) = 0;
   virtual StatusOr<std::vector<ModelRecord>> list_models() = 0;  // graph left empty
 
   // Adds a queued job (id, model_id, request_json and created_ms set by the caller). Fails with
-  // kUnavailable when `max_queued` jobs are already queued, kNotFound when the model is not stored,
-  // kAlreadyExists when the id is taken.
+  // kFailedPrecondition when `max_queued` jobs are already queued, kNotFound when the model is not
+  // stored, kAlreadyExists when the id is taken; kUnavailable, as every call here, only when the
+  // store cannot be reached (worth retrying later).
   virtual Status enqueue(const JobRecord& job, int64_t max_queued) = 0;
   // The oldest queued job, or a running one whose lease has expired, now leased to `worker` until
   // now + lease_ms (attempts + 1). Expired jobs at their attempt limit are failed instead.
