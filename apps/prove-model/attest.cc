@@ -83,7 +83,7 @@ int verify_bundle(const BundleArgs& a) {
   if (!trust.ok()) return fail(trust.status());
   auto policy = effective_policy(trust->policy, a.require_level);
   if (!policy.ok()) return fail(policy.status());
-  auto bytes = read_file(a.bundle, 64 << 20);
+  auto bytes = read_regular_file(a.bundle, 64 << 20);
   if (!bytes.ok()) return fail(bytes.status());
   auto doc = tee::parse_bundle(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
   if (!doc.ok()) return fail(doc.status().with_context(a.bundle));

@@ -88,20 +88,23 @@ StatusOr<std::map<std::string, Bytes>> read_package_files(const std::string& whe
   std::map<std::string, Bytes> files;
   std::error_code ec;
   if (fs::is_regular_file(where, ec)) {
-    ZKCC_ASSIGN_OR_RETURN(Bytes text, read_file(where, size_t{1} << 31));
+    ZKCC_ASSIGN_OR_RETURN(Bytes text, read_regular_file(where, pipeline::kMaxPackageFileBytes));
     auto doc = nlohmann::json::parse(text_of(text), nullptr, false);
     if (doc.is_discarded()) return invalid_argument(where + " is neither a proof directory nor a JSON result");
     auto from_result = service::result_files(doc, nullptr);
     if (!from_result.ok()) return from_result.status().with_context(where);
     files = std::move(*from_result);
   } else {
-    if (!fs::is_directory(where, ec)) return not_found(where + " does not exist (verify takes a proof directory or a JSON result)");
+    if (!fs::is_directory(where, ec)) {
+      if (fs::exists(where, ec)) return invalid_argument(where + " is neither a regular file nor a directory");
+      return not_found(where + " does not exist (verify takes a proof directory or a JSON result)");
+    }
     for (const char* name : pipeline::kPackageFiles) {
       const fs::path path = fs::path(where) / name;
       const bool required = std::any_of(std::begin(pipeline::kRequiredPackageFiles), std::end(pipeline::kRequiredPackageFiles),
                                         [&](const char* r) { return std::string_view(r) == name; });
       if (!required && !fs::exists(path, ec)) continue;  // input.json: only for a public input
-      ZKCC_ASSIGN_OR_RETURN(files[name], read_file(path.string(), size_t{1} << 31));
+      ZKCC_ASSIGN_OR_RETURN(files[name], read_regular_file(path.string(), pipeline::kMaxPackageFileBytes));
     }
   }
   // A file that is not JSON at all is malformed input; JSON whose contents do not hold together

@@ -116,6 +116,43 @@ bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b)
   return diff == 0;
 }
 
+StatusOr<Bytes> read_regular_file(const std::string& path, size_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then judges what was opened.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    std::string m = "cannot open '" + path + "': " + std::strerror(err);
+    if (err == ENOENT) return not_found(m);
+    if (err == EACCES) return permission_denied(m);
+    return unavailable(m);
+  }
+  struct Fd {
+    int fd;
+    ~Fd() { ::close(fd); }
+  } owned{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return unavailable("cannot stat '" + path + "': " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) {
+    const char* kind = S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                       : S_ISDIR(st.st_mode)                                     ? "a directory"
+                                                                                 : "not a regular file";
+    return invalid_argument("'" + path + "' is " + kind + ", not a regular file");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return out_of_range("'" + path + "' is larger than the limit of " + std::to_string(max_bytes) + " bytes");
+  }
+  Bytes out(static_cast<size_t>(st.st_size));
+  size_t at = 0;
+  while (at < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + at, out.size() - at);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) return data_loss("read error on '" + path + "': " + std::strerror(errno));
+    if (n == 0) return data_loss("'" + path + "' shrank while it was read");
+    at += static_cast<size_t>(n);
+  }
+  return out;
+}
+
 StatusOr<Bytes> read_file(const std::string& path, size_t max_bytes) {
   struct Closer {
     void operator()(FILE* f) const { std::fclose(f); }

@@ -145,6 +145,15 @@ failed_check "proof"
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/calldata.json"
 check_rc "missing file" 2 "$bin" verify "$tmp/t"
 grep -q "calldata.json" "$tmp/err"; check "missing file named" 0 $?
+# Hostile files: a FIFO would block a reader forever and /dev/zero never ends; both are refused
+# before a byte is read (timeout guards the test itself).
+rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/receipt.json" && mkfifo "$tmp/t/receipt.json"
+check_rc "a FIFO in the proof directory" 2 timeout 20 "$bin" verify "$tmp/t"
+grep -q "FIFO" "$tmp/err"; check "FIFO named" 0 $?
+rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/proof.bin" && ln -s /dev/zero "$tmp/t/proof.bin"
+check_rc "a device in the proof directory" 2 timeout 20 "$bin" verify "$tmp/t"
+grep -q "a device" "$tmp/err"; check "device named" 0 $?
+check_rc "a bundle that is a device" 2 timeout 20 "$bin" verify-bundle /dev/zero
 
 # Bad input to prove.
 printf '[1, 2, 3]' >"$tmp/short.json"

@@ -38,6 +38,11 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
 // Reads a whole file ("-" reads standard input), refusing files larger than max_bytes.
 StatusOr<Bytes> read_file(const std::string& path, size_t max_bytes = size_t{1} << 30);
 
+// Reads a whole regular file (following symlinks), refusing anything else before reading a byte:
+// a FIFO (which would block), a device (/dev/zero never ends), a directory, and a file larger
+// than max_bytes. For files that arrive from someone else (proofs, bundles, results).
+StatusOr<Bytes> read_regular_file(const std::string& path, size_t max_bytes);
+
 }  // namespace zkcc
 
 #endif  // ZKCC_BASE_BYTES_H_

@@ -150,6 +150,8 @@ proof::Transcript proof_transcript(const Felt252& statement, const Felt252& comb
 // intermediate value.
 inline constexpr const char* kPackageFiles[] = {"model.zkq",   "input.json",   "output.json", "proof.bin",
                                                  "bundle.json", "receipt.json", "calldata.json"};
+// The most bytes `verify` reads from any one file of a proof directory (or a result document).
+inline constexpr size_t kMaxPackageFileBytes = size_t{256} << 20;
 inline constexpr const char* kRequiredPackageFiles[] = {"model.zkq",   "output.json",  "proof.bin",
                                                          "bundle.json", "receipt.json", "calldata.json"};
 std::map<std::string, Bytes> package_files(const Package& p);
