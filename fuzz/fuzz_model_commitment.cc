@@ -1,4 +1,4 @@
-// The model commitment decoder (model.zkq of a proof directory: an architecture, the weights' root
+// The model commitment decoder (model_commitment.bin of a proof directory: an architecture, the weights' root
 // and their range proof) and the verifier's check of it, on hostile bytes. A commitment that
 // decodes is handed to GraphCircuit::build_for_verifier, which parses the architecture into a
 // circuit and verifies the range proof; neither may crash, hang or allocate without bound, and a

@@ -121,13 +121,13 @@ struct ProveArgs {
   std::string job_id, worker = "0x0", sage_amount = "0";
   std::string out;
   bool force = false;         // write into a non-empty --out
-  bool public_input = false;  // write input.json and let the verifier check against it
+  bool public_input = false;  // write public_input.json and let the verifier check against it
   bool json = false;
 };
 int prove(const ProveArgs& args);
 
 // Quantizes a model and commits to its weights once: writes the public commitment (what a
-// verifier registers, model.zkq of every proof directory) and prints the model commitment.
+// verifier registers, model_commitment.bin of every proof directory) and prints the model commitment.
 struct CommitArgs {
   std::string model, calibration;
   double input_range = 1.0;

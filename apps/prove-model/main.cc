@@ -185,14 +185,14 @@ int main(int argc, char** argv) {
   prove->add_option("--out", pr.out, "The proof directory to write (created if missing; must be empty without --force)")->required();
   prove->add_flag("--force", pr.force, "Overwrite the proof files in a non-empty --out");
   prove->add_flag("--public-input", pr.public_input,
-                  "Reveal the input (input.json) instead of committing to it; by default the input stays private");
+                  "Reveal the input (public_input.json) instead of committing to it; by default the input stays private");
 
   auto* commit = app.add_subcommand("commit", "Quantize a model and commit to its weights once; write the model commitment a verifier registers");
   zkcc::cli::CommitArgs cm;
   add_object(commit, "MODEL", "--model", cm.model, "The ONNX model");
   commit->add_option("--calibration", cm.calibration, "A JSON array of inputs to choose the quantization scales from (as for prove)");
   commit->add_option("--input-range", cm.input_range, "Without --calibration: the range R of the input's elements")->capture_default_str();
-  commit->add_option("--out", cm.out, "Where to write the model commitment (model.zkq: no weight)")->required();
+  commit->add_option("--out", cm.out, "Where to write the model commitment (model_commitment.bin: no weight)")->required();
 
   auto* verify = app.add_subcommand("verify", "Verify a proof directory offline: the proof, the evidence, every binding, the receipt and the calldata");
   zkcc::cli::VerifyArgs vf;

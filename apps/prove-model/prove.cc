@@ -103,7 +103,7 @@ StatusOr<std::map<std::string, Bytes>> read_package_files(const std::string& whe
       const fs::path path = fs::path(where) / name;
       const bool required = std::any_of(std::begin(pipeline::kRequiredPackageFiles), std::end(pipeline::kRequiredPackageFiles),
                                         [&](const char* r) { return std::string_view(r) == name; });
-      if (!required && !fs::exists(path, ec)) continue;  // input.json: only for a public input
+      if (!required && !fs::exists(path, ec)) continue;  // public_input.json: only for a public input
       ZKCC_ASSIGN_OR_RETURN(files[name], read_regular_file(path.string(), pipeline::kMaxPackageFileBytes));
     }
   }
@@ -158,7 +158,7 @@ void print_verdict(const tee::Verdict& v, const std::optional<ProvedFacts>& f) {
     const std::string platforms = parts.empty() ? "none" : parts.size() == 1 ? parts[0] : parts[0] + " and " + parts[1];
     std::cout << "  platforms:        " << platforms << "\n"
               << "  model commitment: " << f->model_commitment.to_hex() << "\n"
-              << "  input:            " << (f->public_input ? "public (input.json)" : "private (committed, not revealed)") << "\n";
+              << "  input:            " << (f->public_input ? "public (public_input.json)" : "private (committed, not revealed)") << "\n";
     for (size_t o = 0; o < f->top1.size(); ++o) std::cout << "  output " << o << ":         top class " << f->top1[o] << "\n";
   }
   std::cout << summary.substr(first);
@@ -269,7 +269,7 @@ int prove(const ProveArgs& a) {
     if (Status s = write_bytes((fs::path(a.out) / name).string(), bytes); !s.ok()) return fail(s);
     total_bytes += bytes.size();
   }
-  // A file of an earlier proof (input.json of a public input) must not sit beside this one.
+  // A file of an earlier proof (public_input.json of a public input) must not sit beside this one.
   for (const char* name : pipeline::kPackageFiles) {
     if (!files.count(name)) fs::remove(fs::path(a.out) / name, ec);
   }

@@ -291,9 +291,9 @@ auto in_file(const char* name, F&& f) -> decltype(f()) {
 
 std::map<std::string, Bytes> package_files(const Package& p) {
   std::map<std::string, Bytes> files;
-  files["model.zkq"] = proof::encode_model_commitment(p.model);
+  files["model_commitment.bin"] = proof::encode_model_commitment(p.model);
   if (p.public_input) {
-    files["input.json"] = text({{"shape", p.input.shape},
+    files["public_input.json"] = text({{"shape", p.input.shape},
                                 {"scale", p.graph->values[0].scale},
                                 {"values", p.input_values.data},
                                 {"quantized", p.input.data}});
@@ -331,14 +331,14 @@ StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files) {
     }
   }
   Package p;
-  ZKCC_ASSIGN_OR_RETURN(p.model, in_file("model.zkq", [&] { return proof::decode_model_commitment(files.at("model.zkq")); }));
+  ZKCC_ASSIGN_OR_RETURN(p.model, in_file("model_commitment.bin", [&] { return proof::decode_model_commitment(files.at("model_commitment.bin")); }));
   p.graph = p.model.architecture;
   auto doc = [&](const char* name) -> StatusOr<json> { return parse_strict_object(view(files.at(name)), name); };
 
-  p.public_input = files.count("input.json") > 0;
+  p.public_input = files.count("public_input.json") > 0;
   Status s = ok_status();
   if (p.public_input) {
-    ZKCC_ASSIGN_OR_RETURN(json input, doc("input.json"));
+    ZKCC_ASSIGN_OR_RETURN(json input, doc("public_input.json"));
     s = [&]() -> Status {
       ZKCC_ASSIGN_OR_RETURN(const json* shape, member(input, "shape"));
       ZKCC_ASSIGN_OR_RETURN(model::Shape sh, shape_from(*shape));
@@ -346,7 +346,7 @@ StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files) {
       ZKCC_ASSIGN_OR_RETURN(p.input_values, floats_from(input, sh));
       return ok_status();
     }();
-    if (!s.ok()) return s.with_context("input.json");
+    if (!s.ok()) return s.with_context("public_input.json");
   }
 
   ZKCC_ASSIGN_OR_RETURN(json output, doc("output.json"));
@@ -426,7 +426,7 @@ tee::Verdict verify_package(const Package& p, const tee::BundleRoots& roots, con
   if (p.public_input) {
     auto quantized = model::quantize_input_exact(*p.graph, p.input_values);
     add("input is the quantized given input", quantized.ok() && quantized->data == p.input.data,
-          quantized.ok() ? "input.json's quantized values are not its values' quantization" : quantized.status().message());
+          quantized.ok() ? "public_input.json's quantized values are not its values' quantization" : quantized.status().message());
   }
   bool outputs_ok = p.output_values.size() == p.outputs.size();
   for (size_t o = 0; outputs_ok && o < p.outputs.size(); ++o) {

@@ -65,11 +65,11 @@ StatusOr<std::map<std::string, Bytes>> result_files(const json& doc, const Bytes
       files[name] = std::move(*bytes);
     }
   }
-  if (!files.count("model.zkq")) {
+  if (!files.count("model_commitment.bin")) {
     if (model_commitment == nullptr) {
-      return not_found("the result carries no model.zkq and its model_id names no registered model");
+      return not_found("the result carries no model_commitment.bin and its model_id names no registered model");
     }
-    files["model.zkq"] = *model_commitment;
+    files["model_commitment.bin"] = *model_commitment;
   }
   for (const char* name : pipeline::kRequiredPackageFiles) {
     if (!files.count(name)) return invalid_argument("files: " + std::string(name) + " is missing");

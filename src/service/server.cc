@@ -980,7 +980,7 @@ void Server::Impl::verify(const Request& req, const std::string& request_body, R
       if (!id.ok()) return error(res, id.status());
       expected_model = *Felt252::from_hex(*id);
       const json& files = doc->value("files", json::object());
-      if (!files.is_object() || !files.contains("model.zkq")) {
+      if (!files.is_object() || !files.contains("model_commitment.bin")) {
         auto record = stores.with([&](JobStore& s) { return s.get_model(*id); });
         if (!record.ok()) return error(res, record.status());
         if (record->has_value()) {

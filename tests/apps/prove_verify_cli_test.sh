@@ -82,19 +82,19 @@ check_rc "verify --roots without certificates" 2 "$bin" verify "$tmp/full" --roo
 json_is "bad --roots: error object" 'd["verified"] is False and d["exit_code"]==2 and "roots/" in d["error"]'
 check_rc "verify a missing directory --json" 2 "$bin" verify "$tmp/nothing" --json
 json_is "missing directory: error object" 'd["verified"] is False and d["failed"]==[] and "nothing" in d["error"]'
-for f in model.zkq output.json proof.bin bundle.json receipt.json calldata.json; do
+for f in model_commitment.bin output.json proof.bin bundle.json receipt.json calldata.json; do
   test -s "$tmp/full/$f"; check "wrote $f" 0 $?
 done
-# The input is private by default: no input.json; --public-input writes it.
-test ! -e "$tmp/full/input.json"; check "no input.json for a private input" 0 $?
+# The input is private by default: no public_input.json; --public-input writes it.
+test ! -e "$tmp/full/public_input.json"; check "no public_input.json for a private input" 0 $?
 check_rc "prove --public-input" 0 prove "$tmp/pub" full-cc --sim-cpu tdx --sim-gpus 2 --public-input
-test -s "$tmp/pub/input.json"; check "input.json for a public input" 0 $?
+test -s "$tmp/pub/public_input.json"; check "public_input.json for a public input" 0 $?
 check_rc "verify a public input" 0 "$bin" verify "$tmp/pub" --roots "$sim/roots"
 grep -q "^  input: *public" "$tmp/out"; check "verify says the input is public" 0 $?
 # The model commitment alone, once, before any proof: the same felt the proofs name.
 check_rc "commit" 0 "$bin" commit "$model" --calibration "$cal" --out "$tmp/digits.zkq" --json
 committed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_commitment"])' "$tmp/out")
-cmp -s "$tmp/digits.zkq" "$tmp/full/model.zkq"; check "commit writes the proof directory's model.zkq" 0 $?
+cmp -s "$tmp/digits.zkq" "$tmp/full/model_commitment.bin"; check "commit writes the proof directory's model_commitment.bin" 0 $?
 check_rc "inspect with the calibration" 0 "$bin" inspect "$model" --calibration "$cal" --json
 inspected=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_commitment"])' "$tmp/out")
 test "$inspected" = "$committed"; check "inspect prints the model commitment commit gives" 0 $?
@@ -116,7 +116,7 @@ tamper() {  # tamper NAME PYTHON-EDIT (d: the parsed JSON of FILE) FILE [DIR]
   python3 -c "import json,sys; f=sys.argv[1]; d=json.load(open(f)); $2; json.dump(d, open(f,'w'))" "$tmp/t/$3"
   check_rc "tampered $1" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
 }
-tamper input "d['quantized'][10]+=1" input.json "$tmp/pub"
+tamper input "d['quantized'][10]+=1" public_input.json "$tmp/pub"
 failed_check "input commitment"
 failed_check "proof"
 tamper output "d['outputs'][0]['quantized'][0]+=1; d['outputs'][0]['values'][0]+=d['outputs'][0]['scale']" output.json
@@ -138,7 +138,7 @@ python3 -c "import sys; f=sys.argv[1]; b=bytearray(open(f,'rb').read()); b[len(b
 check_rc "tampered proof" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
 failed_check "proof"
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t"
-python3 -c "import sys; f=sys.argv[1]; b=bytearray(open(f,'rb').read()); b[-5]^=1; open(f,'wb').write(b)" "$tmp/t/model.zkq"
+python3 -c "import sys; f=sys.argv[1]; b=bytearray(open(f,'rb').read()); b[-5]^=1; open(f,'wb').write(b)" "$tmp/t/model_commitment.bin"
 check_rc "tampered weights' root" 1 "$bin" verify "$tmp/t" --roots "$sim/roots" --json
 failed_check "model commitment"
 failed_check "proof"

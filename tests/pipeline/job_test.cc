@@ -130,7 +130,7 @@ TEST_F(JobTest, EveryLevelProvesAndVerifies) {
                  Case{SecurityLevel::kTee, CpuPlatform::kNone, 1}, Case{SecurityLevel::kFullCc, CpuPlatform::kSevSnp, 1},
                  Case{SecurityLevel::kFullCc, CpuPlatform::kTdx, 2}, Case{SecurityLevel::kAuto, CpuPlatform::kTdx, 0}}) {
     auto files = prove(c.level, c.cpu, c.gpus);
-    ASSERT_EQ(files.size(), std::size(kRequiredPackageFiles));  // no input.json: the input is private
+    ASSERT_EQ(files.size(), std::size(kRequiredPackageFiles));  // no public_input.json: the input is private
     EXPECT_EQ(failures(files, sim_roots()), std::set<std::string>{}) << tee::security_level_name(c.level);
     auto p = parse_package(files);
     ASSERT_TRUE(p.ok());
@@ -170,15 +170,15 @@ TEST_F(JobTest, TamperedFilesFailWithTheirReason) {
   auto edit_json = [&](const char* file, auto&& f) { return edit_json_of(honest, file, f); };
 
   // Another public input (quantized and given values both changed consistently).
-  auto failed = edit_json_of(open_input, "input.json", [](nlohmann::json& j) {
+  auto failed = edit_json_of(open_input, "public_input.json", [](nlohmann::json& j) {
     j["values"][30] = j["values"][30].get<double>() + 3.0;
     j["quantized"][30] = j["quantized"][30].get<int64_t>() + 3 * 8;
   });
   EXPECT_TRUE(failed.count("input commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
   EXPECT_FALSE(failed.count("model commitment"));
-  // A private input's proof shown with an input.json (someone else's input) is refused too.
+  // A private input's proof shown with an public_input.json (someone else's input) is refused too.
   auto files = honest;
-  files["input.json"] = open_input.at("input.json");
+  files["public_input.json"] = open_input.at("public_input.json");
   failed = failures(files, sim_roots());
   EXPECT_TRUE(failed.count("input commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
 
@@ -196,11 +196,11 @@ TEST_F(JobTest, TamperedFilesFailWithTheirReason) {
 
   // Another model commitment: other weights (another root) or another architecture.
   files = honest;
-  auto m = proof::decode_model_commitment(files["model.zkq"]);
+  auto m = proof::decode_model_commitment(files["model_commitment.bin"]);
   ASSERT_TRUE(m.ok()) << m.status().to_string();
   proof::ModelCommitment other_weights = *m;
   other_weights.root[3] ^= 1;
-  files["model.zkq"] = proof::encode_model_commitment(other_weights);
+  files["model_commitment.bin"] = proof::encode_model_commitment(other_weights);
   failed = failures(files, sim_roots());
   EXPECT_TRUE(failed.count("model commitment") && failed.count("model commitment's parameters are in range") &&
               failed.count("proof"))
@@ -209,7 +209,7 @@ TEST_F(JobTest, TamperedFilesFailWithTheirReason) {
   model::QuantizedGraph arch = *m->architecture;
   arch.values[1].scale *= 2;
   other_arch.architecture = std::make_shared<const model::QuantizedGraph>(arch);
-  files["model.zkq"] = proof::encode_model_commitment(other_arch);
+  files["model_commitment.bin"] = proof::encode_model_commitment(other_arch);
   failed = failures(files, sim_roots());
   EXPECT_TRUE(failed.count("model commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
 
@@ -318,7 +318,7 @@ TEST_F(JobTest, EveryReceiptAndCalldataFieldIsBound) {
   EXPECT_TRUE(has_prefix(failures(files, sim_roots()), "parse: receipt.json")) << ::testing::PrintToString(failures(files, sim_roots()));
 }
 
-// input.json's float values must be the committed integers' values: finite, inside the calibrated
+// public_input.json's float values must be the committed integers' values: finite, inside the calibrated
 // range (nothing clamped) and quantizing to them.
 TEST_F(JobTest, InputValuesAreThoseTheIntegersStandFor) {
   const auto honest = prove(SecurityLevel::kZkOnly, CpuPlatform::kNone, 0, true);
@@ -331,10 +331,10 @@ TEST_F(JobTest, InputValuesAreThoseTheIntegersStandFor) {
   }
   ASSERT_LT(at, p->input.data.size()) << "the input has no element at the top of its range";
   for (double v : {1e300, p->graph->values[0].scale * (static_cast<double>(qmax) + 0.5)}) {
-    auto j = nlohmann::json::parse(text(honest.at("input.json")));
+    auto j = nlohmann::json::parse(text(honest.at("public_input.json")));
     j["values"][at] = v;  // quantizes (clamped) to the same integer
     auto files = honest;
-    files["input.json"] = bytes(j.dump());
+    files["public_input.json"] = bytes(j.dump());
     EXPECT_EQ(failures(files, sim_roots()), std::set<std::string>{"input is the quantized given input"}) << v;
     model::FloatTensor x = input_;
     x.data[at] = v;
@@ -348,7 +348,7 @@ TEST_F(JobTest, InputValuesAreThoseTheIntegersStandFor) {
 TEST_F(JobTest, PrivatePackageCarriesNoWeightInputOrActivation) {
   const auto files = prove(SecurityLevel::kFullCc, CpuPlatform::kSevSnp, 1);
   ASSERT_EQ(failures(files, sim_roots()), std::set<std::string>{});
-  EXPECT_FALSE(files.count("input.json"));
+  EXPECT_FALSE(files.count("public_input.json"));
   auto x = model::quantize_input_exact(*model_.graph, input_);
   ASSERT_TRUE(x.ok());
   auto trace = model::run(*model_.graph, *x);
@@ -414,11 +414,11 @@ TEST_F(JobTest, MissingOrMalformedFilesAreNamed) {
   bad["output.json"] = bytes("{\"outputs\": 3}");
   EXPECT_NE(parse_package(bad).status().message().find("output.json"), std::string::npos);
   bad = files;
-  bad["model.zkq"].resize(10);
-  EXPECT_NE(parse_package(bad).status().message().find("model.zkq"), std::string::npos);
+  bad["model_commitment.bin"].resize(10);
+  EXPECT_NE(parse_package(bad).status().message().find("model_commitment.bin"), std::string::npos);
   bad = files;
-  bad["input.json"] = bytes("{\"shape\": [1, 64], \"shape\": [1, 64]}");
-  EXPECT_NE(parse_package(bad).status().message().find("input.json"), std::string::npos);
+  bad["public_input.json"] = bytes("{\"shape\": [1, 64], \"shape\": [1, 64]}");
+  EXPECT_NE(parse_package(bad).status().message().find("public_input.json"), std::string::npos);
 }
 
 TEST(PaymentCommitment, IsTheFormula) {

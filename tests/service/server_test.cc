@@ -213,12 +213,12 @@ TEST_F(ServerTest, RegisterProvePollFetchVerify) {
   EXPECT_EQ(result["model_id"], model_id);
   EXPECT_EQ(result["summary"]["level"], "full-cc");
   EXPECT_EQ(result["summary"]["top1"], json::array({7}));
-  for (const char* f : {"model.zkq", "output.json", "bundle.json", "receipt.json", "calldata.json", "proof.bin"}) {
+  for (const char* f : {"model_commitment.bin", "output.json", "bundle.json", "receipt.json", "calldata.json", "proof.bin"}) {
     EXPECT_TRUE(result["files"].contains(f)) << f;
   }
-  // The input is private: the result carries neither it nor the weights (model.zkq is the model's
+  // The input is private: the result carries neither it nor the weights (model_commitment.bin is the model's
   // commitment).
-  EXPECT_FALSE(result["files"].contains("input.json"));
+  EXPECT_FALSE(result["files"].contains("public_input.json"));
   // The receipt's job id is the job's.
   EXPECT_EQ(result["files"]["receipt.json"]["job_id"], "0x" + job.substr(job.find_first_not_of('0')));
 
@@ -270,7 +270,7 @@ TEST_F(ServerTest, RegisterProvePollFetchVerify) {
   EXPECT_EQ(body_of(vm)["verified"], false);
 
   // A verifier that does not know the model: the result carries the model's commitment, so it
-  // verifies with nothing else; without model.zkq the model must be registered there.
+  // verifies with nothing else; without model_commitment.bin the model must be registered there.
   ServerOptions o2 = options("flow-other");
   start(std::move(o2));
   auto c2 = client();
@@ -278,7 +278,7 @@ TEST_F(ServerTest, RegisterProvePollFetchVerify) {
   ASSERT_TRUE(known);
   EXPECT_EQ(body_of(known)["verified"], true) << known->body;
   json bare = result;
-  bare["files"].erase("model.zkq");
+  bare["files"].erase("model_commitment.bin");
   auto unknown = c2->Post("/api/v1/verify", bare.dump(), "application/json");
   expect_error(unknown, 404, "verify without the model");
 

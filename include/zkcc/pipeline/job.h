@@ -44,8 +44,8 @@
 // the statement binds the job id).
 //
 // The input: input_c commits to the quantized input. With a public input, verify_package also
-// requires input.json's float values to be finite, within the calibrated range (|v| <= qmax * scale, so no value is
-// clamped) and to quantize exactly to the committed integers; so input.json's values, as numbers,
+// requires public_input.json's float values to be finite, within the calibrated range (|v| <= qmax * scale, so no value is
+// clamped) and to quantize exactly to the committed integers; so public_input.json's values, as numbers,
 // are those the statement's integers stand for, up to rounding to the input's scale.
 #ifndef ZKCC_PIPELINE_JOB_H_
 #define ZKCC_PIPELINE_JOB_H_
@@ -115,7 +115,7 @@ struct JobOptions {
   // billing_amount_sage, billing_rate_per_sec, billing_rate_per_token, sequence_number) are taken
   // from here and bound into the statement like the rest; prove_job fills its other fields.
   receipt::ComputeReceipt billing;
-  bool public_input = false;        // reveal the input (input.json) instead of committing to it
+  bool public_input = false;        // reveal the input (public_input.json) instead of committing to it
   proof::ProveProgress progress;
 };
 
@@ -143,16 +143,16 @@ Felt252 proof_hash(std::span<const uint8_t> proof);
 std::vector<Felt252> proof_felts(std::span<const uint8_t> proof);
 proof::Transcript proof_transcript(const Felt252& statement, const Felt252& combined_hash);
 
-// The files: model.zkq (the model commitment: proof/graph_proof.h encode_model_commitment, no
-// weights), input.json (only for a public input), output.json, proof.bin, bundle.json,
+// The files: model_commitment.bin (the model commitment: proof/graph_proof.h encode_model_commitment, no
+// weights), public_input.json (only for a public input), output.json, proof.bin, bundle.json,
 // receipt.json, calldata.json. output.json also carries the dequantized outputs and each output's
 // top class, for people; verify checks them too. No file carries a weight, a private input or an
 // intermediate value.
-inline constexpr const char* kPackageFiles[] = {"model.zkq",   "input.json",   "output.json", "proof.bin",
+inline constexpr const char* kPackageFiles[] = {"model_commitment.bin",   "public_input.json",   "output.json", "proof.bin",
                                                  "bundle.json", "receipt.json", "calldata.json"};
 // The most bytes `verify` reads from any one file of a proof directory (or a result document).
 inline constexpr size_t kMaxPackageFileBytes = size_t{256} << 20;
-inline constexpr const char* kRequiredPackageFiles[] = {"model.zkq",   "output.json",  "proof.bin",
+inline constexpr const char* kRequiredPackageFiles[] = {"model_commitment.bin",   "output.json",  "proof.bin",
                                                          "bundle.json", "receipt.json", "calldata.json"};
 std::map<std::string, Bytes> package_files(const Package& p);
 // Fails, naming the file, when one is missing or malformed.

@@ -3,12 +3,10 @@
 //   {"job_id", "model_id",
 //    "summary": {"level", "statement", "combined_hash", "model_commitment", "proof_hash",
 //                "receipt_hash", "proof_bytes", "prove_ms", "top1": [class per output]},
-//    "files": {"input.json": {...}, "output.json": {...}, "bundle.json": {...},
-//              "receipt.json": {...}, "calldata.json": {...}, "proof.bin": "<base64>",
-//              "model.zkq": "<base64>" (optional)}}
-// "files" holds the proof directory of pipeline/job.h, the JSON files as JSON values. model.zkq is
-// left out when the model is registered (the store has it under model_id); a document may carry it
-// to be verified by a server that does not know the model. The summary is for people: a verifier
+//    "files": {"model_commitment.bin": "<base64>", "output.json": {...}, "bundle.json": {...},
+//              "receipt.json": {...}, "calldata.json": {...}, "proof.bin": "<base64>"}}
+// "files" holds the proof directory of pipeline/job.h, the JSON files as JSON values
+// (public_input.json only for a public input). The summary is for people: a verifier
 // reads only "files" (and "model_id", which the model must then match).
 #ifndef ZKCC_SERVICE_RESULT_H_
 #define ZKCC_SERVICE_RESULT_H_
@@ -27,12 +25,12 @@ namespace zkcc::service {
 nlohmann::json result_document(const std::string& job_id, const std::string& model_id, const pipeline::Package& p);
 
 
-// A job's result: its summary and the proof directory's files (model.zkq is the model commitment,
-// which carries no weight; input.json only for a public input), so a third party can verify it
+// A job's result: its summary and the proof directory's files (model_commitment.bin is the model commitment,
+// which carries no weight; public_input.json only for a public input), so a third party can verify it
 // offline with nothing else.
 //
-// The package files of a result document: its JSON files serialised, proof.bin and model.zkq
-// decoded. Without "model.zkq" in the document, `model_commitment` (the encoded commitment of the
+// The package files of a result document: its JSON files serialised, proof.bin and model_commitment.bin
+// decoded. Without "model_commitment.bin" in the document, `model_commitment` (the encoded commitment of the
 // model named by "model_id") supplies it; fails when neither has it. Refuses unknown file names, a
 // file of the wrong kind and bad base64, naming the file.
 StatusOr<std::map<std::string, Bytes>> result_files(const nlohmann::json& doc, const Bytes* model_commitment);
