@@ -245,16 +245,19 @@ Status lay_out(const QuantizedGraph& g, Plan& p) {
   for (size_t v : g.outputs) p.slot_is_output[*p.slot_of[v]] = true;
   std::vector<size_t> sizes = {p.dims[0].size()};
   for (size_t k = 0; k < p.slots.size(); ++k) sizes.push_back(p.slot_is_output[k] ? 1 : p.slots[k].size());
+  sizes.push_back(pcs_blinding_size(proof_pcs_config()));
   ZKCC_ASSIGN_OR_RETURN(PcsStackLayout proof, pcs_stack_layout(sizes));
   p.input_offset = proof.offsets[0];
-  p.proof_offsets.assign(proof.offsets.begin() + 1, proof.offsets.end());
+  p.proof_offsets.assign(proof.offsets.begin() + 1, proof.offsets.end() - 1);
   p.proof_log_size = proof.log_size;
+  p.proof_blinding = PcsBlinding{proof.offsets.back(), sizes.back(), std::nullopt};
   std::vector<size_t> model_sizes;
   for (const Dims& d : p.model_slots) model_sizes.push_back(d.size());
-  if (model_sizes.empty()) model_sizes.push_back(1);  // a graph without weights commits one zero
+  model_sizes.push_back(pcs_blinding_size(model_pcs_config(), kModelOpeningBudget));
   ZKCC_ASSIGN_OR_RETURN(PcsStackLayout model, pcs_stack_layout(model_sizes));
-  p.model_offsets = model.offsets;
+  p.model_offsets.assign(model.offsets.begin(), model.offsets.end() - 1);
   p.model_log_size = model.log_size;
+  p.model_blinding = PcsBlinding{model.offsets.back(), model_sizes.back(), std::nullopt};
   return ok_status();
 }
 
@@ -300,8 +303,8 @@ struct GraphWitness::Impl {
   PcsProverData commitment;
 };
 
-PcsConfig model_pcs_config() { return PcsConfig::standard(); }
-PcsConfig proof_pcs_config() { return PcsConfig::compact(); }
+PcsConfig model_pcs_config() { return PcsConfig::standard().with_hiding(); }
+PcsConfig proof_pcs_config() { return PcsConfig::compact().with_hiding(); }
 
 Felt252 model_commitment_felt(const ModelCommitment& m) { return model::model_commitment(*m.architecture, m.root); }
 
@@ -322,6 +325,31 @@ std::vector<RangeSegment> model_ranges(const Plan& p) {
   return out;
 }
 
+// The model commitment is a function of the model (the same weights give the same commitment, so
+// it can be registered before any proof): its randomness is ChaCha20 under SHA-256 of a tag and
+// the stacked weights. It hides the weights from whoever cannot guess them (docs/soundness.md).
+std::array<uint8_t, 32> model_blinding_seed(std::span<const M31> table) {
+  static_assert(sizeof(M31) == 4 && std::endian::native == std::endian::little);
+  static constexpr char kTag[] = "zkcc-model-blinding-v1";
+  Bytes buf(sizeof(kTag) - 1 + 4 * table.size());
+  std::memcpy(buf.data(), kTag, sizeof(kTag) - 1);
+  std::memcpy(buf.data() + sizeof(kTag) - 1, table.data(), 4 * table.size());
+  hash::Sha256Digest d = hash::sha256(buf);
+  std::array<uint8_t, 32> seed;
+  std::copy(d.begin(), d.end(), seed.begin());
+  return seed;
+}
+// The range proof's randomness, from the model's seed.
+std::array<uint8_t, 32> range_blinding_seed(const std::array<uint8_t, 32>& model_seed) {
+  static constexpr char kTag[] = "zkcc-model-range-blinding-v1";
+  Bytes buf(kTag, kTag + sizeof(kTag) - 1);
+  buf.insert(buf.end(), model_seed.begin(), model_seed.end());
+  hash::Sha256Digest d = hash::sha256(buf);
+  std::array<uint8_t, 32> seed;
+  std::copy(d.begin(), d.end(), seed.begin());
+  return seed;
+}
+
 // The range proof's own transcript, bound to the model it is about.
 Transcript range_transcript(const ModelCommitment& m) {
   Transcript t(Felt252::from_short_string("zkcc-model-range").value());
@@ -338,13 +366,16 @@ StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph>
   const Plan& p = impl->plan;
   std::vector<const Matrix*> tensors;
   for (const Matrix& m : impl->model.tensors) tensors.push_back(&m);
-  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(model_pcs_config(), stack(p.model_log_size, p.model_offsets, tensors)));
+  std::vector<M31> table = stack(p.model_log_size, p.model_offsets, tensors);
+  PcsBlinding blinding = p.model_blinding;
+  blinding.seed = model_blinding_seed(table);
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(model_pcs_config(), std::move(table), blinding));
   ModelCommitment& mc = impl->commitment;
   mc.architecture = std::make_shared<const QuantizedGraph>(model::architecture_of(*impl->graph));
   mc.root = c.root();
   const std::vector<RangeSegment> ranges = model_ranges(p);
   Transcript t = range_transcript(mc);
-  auto range = prove_table_range(model_pcs_config(), c, ranges, t);
+  auto range = prove_table_range(model_pcs_config(), c, ranges, t, range_blinding_seed(*blinding.seed));
   if (!range.ok()) return range.status().with_context("the model's parameters");
   mc.range = std::move(*range);
   impl->model_table = std::move(c);
@@ -469,7 +500,8 @@ StatusOr<GraphWitness> graph_commit(const GraphCircuit& circuit, const model::Tr
   for (size_t k = 0; k < w.slots.size(); ++k) tensors.push_back(plan.slot_is_output[k] ? nullptr : &w.slots[k]);
   std::vector<size_t> offsets = {plan.input_offset};
   offsets.insert(offsets.end(), plan.proof_offsets.begin(), plan.proof_offsets.end());
-  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(proof_pcs_config(), stack(plan.proof_log_size, offsets, tensors)));
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData c,
+                        pcs_commit(proof_pcs_config(), stack(plan.proof_log_size, offsets, tensors), plan.proof_blinding));
   GraphWitness gw;
   gw.impl_ = std::make_shared<const GraphWitness::Impl>(GraphWitness::Impl{std::move(w), std::move(c)});
   return gw;

@@ -48,6 +48,7 @@ struct Plan {
   size_t columns = 0;  // 1 + the largest pack
   size_t m_offset = 0;
   size_t aux_log_size = 0;
+  PcsBlinding aux_blinding;  // a hiding config's blinding segment of the aux table
   size_t stated = 0;   // how many values the proof states
 };
 
@@ -67,7 +68,7 @@ size_t place(std::vector<P>& pieces) {
   return at;
 }
 
-StatusOr<Plan> make_plan(std::span<const RangeSegment> segments) {
+StatusOr<Plan> make_plan(const PcsConfig& config, std::span<const RangeSegment> segments) {
   Plan plan;
   std::vector<std::pair<unsigned, size_t>> kinds;  // (width, pack), tag = index + 1
   auto tag_of = [&](unsigned width, size_t pack) {
@@ -105,7 +106,9 @@ StatusOr<Plan> make_plan(std::span<const RangeSegment> segments) {
     if (p.kind != PieceKind::kDirect) sizes.push_back(p.rows);
     plan.stated += p.pack;
   }
+  if (config.hiding) sizes.push_back(pcs_blinding_size(config));
   ZKCC_ASSIGN_OR_RETURN(PcsStackLayout aux, pcs_stack_layout(sizes));
+  if (config.hiding) plan.aux_blinding = PcsBlinding{aux.offsets.back(), sizes.back(), std::nullopt};
   plan.m_offset = aux.offsets[0];
   size_t next = 1;
   for (Piece& p : plan.witness) {
@@ -248,9 +251,10 @@ Status check_range_segments(size_t table_log_size, std::span<const RangeSegment>
 }
 
 StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsProverData& table,
-                                            std::span<const RangeSegment> segments, Transcript& transcript) {
+                                            std::span<const RangeSegment> segments, Transcript& transcript,
+                                            const std::optional<std::array<uint8_t, 32>>& aux_seed) {
   ZKCC_RETURN_IF_ERROR(check_range_segments(table.log_size(), segments));
-  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(segments));
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(config, segments));
   const std::span<const M31> data = table.table();
 
   // Shifted values, checked; lookup columns, limbs and multiplicities.
@@ -297,7 +301,9 @@ StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsPr
   std::copy(m.begin(), m.end(), aux.begin() + static_cast<std::ptrdiff_t>(plan.m_offset));
 
   mix_statement(transcript, table.log_size(), segments);
-  ZKCC_ASSIGN_OR_RETURN(PcsProverData aux_data, pcs_commit(config, std::move(aux)));
+  PcsBlinding aux_blinding = plan.aux_blinding;
+  if (config.hiding) aux_blinding.seed = aux_seed;
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData aux_data, pcs_commit(config, std::move(aux), aux_blinding));
   TableRangeProof proof;
   proof.aux_root = aux_data.root();
   mix_root(transcript, proof.aux_root);
@@ -324,7 +330,7 @@ Status verify_table_range(const PcsConfig& config, size_t table_log_size, const 
                           std::span<const RangeSegment> segments, const TableRangeProof& proof,
                           Transcript& transcript) {
   ZKCC_RETURN_IF_ERROR(check_range_segments(table_log_size, segments));
-  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(segments));
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(config, segments));
   if (proof.stated.size() != plan.stated) {
     return invalid_argument("table range: the proof states " + std::to_string(proof.stated.size()) + " values, expected " +
                             std::to_string(plan.stated));

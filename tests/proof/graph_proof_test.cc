@@ -286,6 +286,32 @@ TEST(GraphProof, PrivateInputAndWeightsStayOutOfTheProof) {
   EXPECT_FALSE(verify(p, bad).ok());
 }
 
+// Both commitments are hiding and the per-proof one draws fresh randomness: two proofs of one
+// statement (model, input, outputs, transcript) differ in every part a commitment touches, and
+// both verify.
+TEST(GraphProof, TwoProofsOfOneStatementDiffer) {
+  Proved a = digits();
+  Proved b = digits();
+  ASSERT_TRUE(verify(a, a.proof).ok());
+  ASSERT_TRUE(verify(b, b.proof).ok());
+  ASSERT_EQ(a.proof.outputs.size(), b.proof.outputs.size());
+  for (size_t i = 0; i < a.proof.outputs.size(); ++i) EXPECT_EQ(a.proof.outputs[i].data, b.proof.outputs[i].data);
+  EXPECT_NE(a.proof.root, b.proof.root);
+  EXPECT_NE(a.proof.evals, b.proof.evals);
+  ASSERT_TRUE(a.proof.opening && b.proof.opening && a.proof.model_opening && b.proof.model_opening);
+  EXPECT_NE(a.proof.opening->masks, b.proof.opening->masks);
+  EXPECT_NE(a.proof.opening->final_message, b.proof.opening->final_message);
+  EXPECT_NE(a.proof.model_opening->final_message, b.proof.model_opening->final_message);
+  EXPECT_EQ(a.proof.opening->masks.size(), b.proof.opening->masks.size());
+  // The model commitment itself is a function of the model: both proofs name the same one.
+  EXPECT_EQ(a.verifier->model_root(), b.verifier->model_root());
+  EXPECT_EQ(encode_model_commitment(a.verifier->model_commitment()), encode_model_commitment(b.verifier->model_commitment()));
+  // Each proof is bound to its own per-proof commitment.
+  GraphProof mixed = a.proof;
+  mixed.opening = b.proof.opening;
+  EXPECT_FALSE(verify(a, mixed).ok());
+}
+
 // A private input is never seen by the verifier, so its range is proved: an input beyond the
 // quantized input's bound (which could make an accumulator wrap) cannot be proved, and the range
 // check's committed columns are part of the proof's claims.
@@ -342,6 +368,9 @@ TEST(GraphProof, EveryTamperedPartIsRejected) {
       EXPECT_FALSE(verify(p, bad).ok()) << what;
       ++checked;
     };
+    ASSERT_FALSE(o.masks.empty());  // both commitments are hiding
+    for (size_t m = 0; m < o.masks.size(); ++m) tamper([&](PcsProof& b) { b.masks[m] += one; }, "pcs mask");
+    tamper([&](PcsProof& b) { b.masks.pop_back(); }, "pcs masks count");
     for (size_t r = 0; r < o.sumcheck.size(); ++r) tamper([&](PcsProof& b) { b.sumcheck[r][0] += one; }, "pcs sumcheck");
     tamper([&](PcsProof& b) { b.final_message[0] += one; }, "pcs final message");
     tamper([&](PcsProof& b) { b.query_nonce ^= 1; }, "pcs query nonce");

@@ -69,11 +69,15 @@ struct GraphProof {
   std::optional<PcsProof> model_opening;  // of the model commitment (likewise)
 };
 
-// The commitment parameters of graph proofs: PcsConfig::standard() for the model commitment (large,
-// committed once) and PcsConfig::compact() for the per-proof commitment (small: a lower rate
-// costs little to encode and saves queries in every proof).
+// The commitment parameters of graph proofs, both hiding: PcsConfig::standard() for the model
+// commitment (large, committed once) and PcsConfig::compact() for the per-proof commitment
+// (small: a lower rate costs little to encode and saves queries in every proof). The per-proof
+// commitment draws fresh randomness for every proof, so two proofs of one statement differ.
 PcsConfig model_pcs_config();
 PcsConfig proof_pcs_config();
+// The openings of one model commitment (its range proof and one per graph proof) whose queries
+// its blinding segment hides completely (docs/soundness.md, "Zero knowledge").
+inline constexpr size_t kModelOpeningBudget = 64;
 
 // Fails, naming the first layer the circuit cannot take, when the graph cannot be proved.
 Status check_provable(const model::QuantizedGraph& graph);

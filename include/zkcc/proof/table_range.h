@@ -32,7 +32,9 @@
 #ifndef ZKCC_PROOF_TABLE_RANGE_H_
 #define ZKCC_PROOF_TABLE_RANGE_H_
 
+#include <array>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -70,9 +72,11 @@ struct TableRangeProof {
 Status check_range_segments(size_t table_log_size, std::span<const RangeSegment> segments);
 
 // Fails with the first out-of-range entry (its index and value) when the table breaks a segment's
-// range. `config` must be the one the table was committed with.
+// range. `config` must be the one the table was committed with. With a hiding config the aux
+// table is hiding too, its randomness from `aux_seed` (PcsBlinding::seed) when given.
 StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsProverData& table,
-                                            std::span<const RangeSegment> segments, Transcript& transcript);
+                                            std::span<const RangeSegment> segments, Transcript& transcript,
+                                            const std::optional<std::array<uint8_t, 32>>& aux_seed = std::nullopt);
 
 // The config, table size, root and segments come from the verifier's own public data.
 Status verify_table_range(const PcsConfig& config, size_t table_log_size, const Digest& table_root,

@@ -162,6 +162,8 @@ struct Plan {
   size_t proof_log_size = 0;
   std::vector<size_t> model_offsets;  // per model slot
   size_t model_log_size = 0;
+  // The hiding commitments' blinding segments (pcs.h); the model's is fixed by the model (seed).
+  PcsBlinding proof_blinding, model_blinding;
   size_t add_slot(const Dims& d) {
     slots.push_back(d);
     return slots.size() - 1;

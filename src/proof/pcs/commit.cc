@@ -29,17 +29,46 @@ StatusOr<PcsStackLayout> pcs_stack_layout(std::span<const size_t> sizes) {
   return out;
 }
 
-StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> table) {
+StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> table, const PcsBlinding& blinding) {
   ZKCC_RETURN_IF_ERROR(config.validate());
   size_t n = table.size();
   if (n == 0 || (n & (n - 1)) != 0) return invalid_argument("pcs table size " + std::to_string(n) + " is not a power of two");
   size_t log_size = 0;
   while ((size_t{1} << log_size) < n) ++log_size;
-  if (log_size > kMaxPcsLogSize) return out_of_range("pcs table of 2^" + std::to_string(log_size) + " values is too large");
-  pcs_internal::Plan plan = pcs_internal::make_plan(config, log_size);
-  std::vector<CM31> codeword = rs_encode(table, config.log_blowup);
+  const size_t log_committed = log_size + (config.hiding ? 1 : 0);
+  if (log_committed > kMaxPcsLogSize) return out_of_range("pcs table of 2^" + std::to_string(log_size) + " values is too large");
+
+  std::vector<M31> mask;
+  std::span<const M31> committed = table;
+  std::vector<M31> interleaved;
+  if (config.hiding) {
+    // The first fold must mix in the mask before anything is sent in the clear.
+    if (log_committed <= config.log_final_size) {
+      return invalid_argument("a hiding pcs table needs more than 2^" + std::to_string(config.log_final_size - 1) + " values");
+    }
+    const size_t b = blinding.size;
+    if (b < pcs_blinding_size(config) || (b & (b - 1)) != 0 || blinding.offset % b != 0 || blinding.offset >= n ||
+        n - blinding.offset < b) {
+      return invalid_argument("a hiding pcs table needs an aligned blinding segment of a power of two, at least " +
+                              std::to_string(pcs_blinding_size(config)) + " values, inside the table");
+    }
+    mask.resize(n);
+    ZKCC_RETURN_IF_ERROR(pcs_internal::fill_random(blinding.seed, std::span<M31>(table).subspan(blinding.offset, b), mask));
+    interleaved.resize(2 * n);
+    for (size_t i = 0; i < n; ++i) {
+      interleaved[2 * i] = table[i];
+      interleaved[2 * i + 1] = mask[i];
+    }
+    committed = interleaved;
+  } else if (blinding.size != 0 || blinding.seed) {
+    return invalid_argument("a blinding segment is only for a hiding pcs config");
+  }
+  pcs_internal::Plan plan = pcs_internal::make_plan(config, log_committed);
+  std::vector<CM31> codeword = rs_encode(committed, config.log_blowup);
+  interleaved = {};
   ZKCC_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::from_leaf_hashes(pcs_internal::coset_leaf_hashes(codeword, plan.folds[0])));
-  return PcsProverData(config, log_size, std::move(table), std::move(codeword), std::move(tree));
+  PcsBlinding kept{blinding.offset, blinding.size, std::nullopt};  // the seed is not kept
+  return PcsProverData(config, log_size, std::move(table), std::move(mask), kept, std::move(codeword), std::move(tree));
 }
 
 }  // namespace zkcc::proof

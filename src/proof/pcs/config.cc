@@ -11,9 +11,11 @@ const double kLog2Field = 4 * std::log2(2147483647.0);
 
 double PcsConfig::security_bits(size_t log_size) const {
   // Every field appears once below: a new field must be analysed before this compiles cleanly.
-  const auto& [blowup, arity, queries, qpow, fpow, final_size] = *this;
+  const auto& [blowup, arity, queries, qpow, fpow, final_size, hide] = *this;
   (void)arity;  // the proven bound treats an arity-2^k fold as k binary folds on virtual words
-  double n = static_cast<double>(log_size);
+  // A hiding commitment is a plain one of twice the size, and its claims are one random linear
+  // combination of the data's and the mask's (1 / |F|, below the batching term counted here).
+  double n = static_cast<double>(log_size) + (hide ? 1 : 0);
   double rounds = log_size > final_size ? n - final_size : 0.0;
   double log_domain = n + blowup;
   // Batching the claims with powers of alpha: (claims - 1) / |F|.

@@ -18,6 +18,8 @@ struct PcsOpener {
   static const PcsConfig& config(const PcsProverData& d) { return d.config_; }
   static std::span<const CM31> codeword(const PcsProverData& d) { return d.codeword_; }
   static const MerkleTree& tree(const PcsProverData& d) { return d.tree_; }
+  static std::span<const M31> mask(const PcsProverData& d) { return d.mask_; }
+  static const PcsBlinding& blinding(const PcsProverData& d) { return d.blinding_; }
 };
 
 namespace {
@@ -25,9 +27,9 @@ namespace {
 constexpr size_t kParallelMin = size_t{1} << 12;
 
 bool same_shape(const PcsConfig& a, const PcsConfig& b) {
-  const auto& [a0, a1, a2, a3, a4, a5] = a;
-  const auto& [b0, b1, b2, b3, b4, b5] = b;
-  return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3 && a4 == b4 && a5 == b5;
+  const auto& [a0, a1, a2, a3, a4, a5, a6] = a;
+  const auto& [b0, b1, b2, b3, b4, b5, b6] = b;
+  return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3 && a4 == b4 && a5 == b5 && a6 == b6;
 }
 
 // E = sum_i alpha^i [block of claim i] eq(point_i, .), checking each claim's value on the way.
@@ -136,20 +138,53 @@ StatusOr<PcsLayerOpening> open_layer(std::span<const S> cw, size_t log_coset, co
   return out;
 }
 
+// The mask's value at each claim (hiding), after checking no claim reads the blinding segment.
+StatusOr<std::vector<QM31>> mask_values(const PcsProverData& data, std::span<const PcsClaim> claims) {
+  const PcsBlinding& b = PcsOpener::blinding(data);
+  std::vector<QM31> out;
+  for (size_t i = 0; i < claims.size(); ++i) {
+    const PcsClaim& c = claims[i];
+    size_t end = c.offset + (size_t{1} << c.point.size());
+    if (c.offset < b.offset + b.size && b.offset < end) {
+      return invalid_argument("pcs claim " + std::to_string(i) + " reads the blinding segment");
+    }
+    out.push_back(evaluate_mle(PcsOpener::mask(data).subspan(c.offset, end - c.offset), c.point));
+  }
+  return out;
+}
+
 }  // namespace
 
-StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, std::span<const PcsClaim> claims,
+StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, std::span<const PcsClaim> data_claims,
                             Transcript& transcript) {
   if (!same_shape(config, PcsOpener::config(data))) return invalid_argument("pcs_open config differs from the commitment's");
-  const Plan plan = pcs_internal::make_plan(config, data.log_size());
-  ZKCC_RETURN_IF_ERROR(pcs_internal::check_claims(claims, plan.log_size));
+  ZKCC_RETURN_IF_ERROR(pcs_internal::check_claims(data_claims, data.log_size()));
+  PcsProof proof;
+  std::span<const PcsClaim> claims = data_claims;
+  std::span<const M31> table = data.table();
+  std::vector<PcsClaim> w_claims;
+  std::vector<M31> w_table;
+  if (config.hiding) {
+    ZKCC_ASSIGN_OR_RETURN(proof.masks, mask_values(data, data_claims));
+    transcript.mix_qm31s(proof.masks);
+    QM31 rho = transcript.draw_qm31();
+    w_claims = pcs_internal::hiding_claims(data_claims, proof.masks, rho);
+    claims = w_claims;
+    w_table.resize(2 * table.size());
+    for (size_t i = 0; i < table.size(); ++i) {
+      w_table[2 * i] = table[i];
+      w_table[2 * i + 1] = PcsOpener::mask(data)[i];
+    }
+    table = w_table;
+  }
+  const Plan plan = pcs_internal::make_plan(config, data.log_size() + (config.hiding ? 1 : 0));
 
   pcs_internal::mix_claims(transcript, claims);
   QM31 alpha = transcript.draw_qm31();
-  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> e, batched_eq(data.table(), claims, alpha));
-  std::vector<QM31> t = lift(data.table());
+  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> e, batched_eq(table, claims, alpha));
+  std::vector<QM31> t = lift(table);
+  w_table = {};
 
-  PcsProof proof;
   std::vector<CM31> half_inv_x = half_inverse_points(plan.log_codeword[0]);
   std::vector<std::vector<QM31>> layers(plan.layers());  // layers[0] stays empty: layer 0 is CM31
   std::vector<MerkleTree> trees;

@@ -10,6 +10,8 @@ namespace {
 
 constexpr uint8_t kMagic[6] = {'Z', 'K', 'C', 'C', 'P', 'F'};
 constexpr uint8_t kPcsKind = 5;
+// Version 2 added the masks of hiding openings.
+constexpr uint16_t kPcsVersion = 2;
 // Per-round and per-layer lists: far above any valid proof (at most kMaxPcsLogSize rounds).
 constexpr size_t kMaxListEntries = 64;
 
@@ -71,9 +73,11 @@ StatusOr<std::vector<Digest>> read_digests(ByteReader& r, size_t max, std::strin
 
 Bytes encode_pcs_proof(const PcsProof& proof) {
   Bytes out(kMagic, kMagic + 6);
-  out.push_back(static_cast<uint8_t>(kProofEncodingVersion));
-  out.push_back(static_cast<uint8_t>(kProofEncodingVersion >> 8));
+  out.push_back(static_cast<uint8_t>(kPcsVersion));
+  out.push_back(static_cast<uint8_t>(kPcsVersion >> 8));
   out.push_back(kPcsKind);
+  put_u32(out, static_cast<uint32_t>(proof.masks.size()));
+  for (const QM31& q : proof.masks) put_qm31(out, q);
   put_u32(out, static_cast<uint32_t>(proof.sumcheck.size()));
   for (const auto& g : proof.sumcheck) {
     put_qm31(out, g[0]);
@@ -99,10 +103,15 @@ StatusOr<PcsProof> decode_pcs_proof(std::span<const uint8_t> bytes) {
   ZKCC_RETURN_IF_ERROR(r.need(9, "header"));
   auto magic = r.take(6);
   if (!std::equal(magic.begin(), magic.end(), kMagic)) return invalid_argument("pcs proof: bad magic");
-  if (r.u16() != kProofEncodingVersion) return invalid_argument("pcs proof: unsupported version");
+  if (r.u16() != kPcsVersion) return invalid_argument("pcs proof: unsupported version");
   if (r.u8() != kPcsKind) return invalid_argument("pcs proof: not a polynomial commitment proof");
 
   PcsProof p;
+  ZKCC_ASSIGN_OR_RETURN(size_t masks, read_count(r, 16, kMaxPcsClaims, "masks"));
+  p.masks.resize(masks);
+  for (QM31& q : p.masks) {
+    ZKCC_ASSIGN_OR_RETURN(q, read_qm31(r, "masks"));
+  }
   ZKCC_ASSIGN_OR_RETURN(size_t rounds, read_count(r, 32, kMaxListEntries, "sumcheck messages"));
   p.sumcheck.resize(rounds);
   for (auto& g : p.sumcheck) {

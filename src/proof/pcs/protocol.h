@@ -3,7 +3,9 @@
 #ifndef ZKCC_SRC_PROOF_PCS_PROTOCOL_H_
 #define ZKCC_SRC_PROOF_PCS_PROTOCOL_H_
 
+#include <array>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -71,6 +73,14 @@ QM31 fold_leaf(std::vector<QM31> symbols, size_t log_codeword, size_t leaf, std:
 // q_i over the rest.
 QM31 final_claim(std::span<const PcsClaim> claims, const QM31& alpha, size_t log_size, std::span<const QM31> bound,
                  std::span<const QM31> final_message);
+
+// Hiding commitments (pcs.h): fills `first` then `second` with uniform M31 values, from ChaCha20
+// under the seed, or under a fresh one from the system's generator.
+Status fill_random(const std::optional<std::array<uint8_t, 32>>& seed, std::span<M31> first, std::span<M31> second);
+// The claims on the interleaved table W that stand for `claims` on the data, given the masks'
+// values and the challenge rho: offset 2 offset_i, point (point_i, rho), value
+// (1 - rho) value_i + rho mask_i.
+std::vector<PcsClaim> hiding_claims(std::span<const PcsClaim> claims, std::span<const QM31> masks, const QM31& rho);
 
 // The final message's polynomial at a CM31 point.
 QM31 evaluate_final(std::span<const QM31> coefficients, const CM31& x);

@@ -36,11 +36,21 @@ std::vector<QM31> leaf_symbols(std::span<const uint32_t> words, size_t layer, si
 
 }  // namespace
 
-Status pcs_verify(const PcsConfig& config, size_t log_size, const Digest& root, std::span<const PcsClaim> claims,
+Status pcs_verify(const PcsConfig& config, size_t data_log_size, const Digest& root, std::span<const PcsClaim> data_claims,
                   const PcsProof& proof, Transcript& transcript) {
   ZKCC_RETURN_IF_ERROR(config.validate());
-  if (log_size > kMaxPcsLogSize) return out_of_range("pcs table of 2^" + std::to_string(log_size) + " values is too large");
-  ZKCC_RETURN_IF_ERROR(pcs_internal::check_claims(claims, log_size));
+  const size_t log_size = data_log_size + (config.hiding ? 1 : 0);
+  if (log_size > kMaxPcsLogSize) return out_of_range("pcs table of 2^" + std::to_string(data_log_size) + " values is too large");
+  ZKCC_RETURN_IF_ERROR(pcs_internal::check_claims(data_claims, data_log_size));
+  std::span<const PcsClaim> claims = data_claims;
+  std::vector<PcsClaim> w_claims;
+  ZKCC_RETURN_IF_ERROR(expect_count("masks", proof.masks.size(), config.hiding ? data_claims.size() : 0));
+  if (config.hiding) {
+    transcript.mix_qm31s(proof.masks);
+    QM31 rho = transcript.draw_qm31();
+    w_claims = pcs_internal::hiding_claims(data_claims, proof.masks, rho);
+    claims = w_claims;
+  }
   const Plan plan = pcs_internal::make_plan(config, log_size);
 
   ZKCC_RETURN_IF_ERROR(expect_count("sumcheck rounds", proof.sumcheck.size(), plan.rounds));

@@ -26,6 +26,10 @@ struct PcsConfig {
   uint32_t query_pow_bits = 16;  // grinding before the queries are drawn
   uint32_t fold_pow_bits = 10;   // grinding before each fold challenge
   uint32_t log_final_size = 8;   // the folded message is sent in the clear at 2^this values
+  // A hiding commitment (hiding.h in pcs.h's terms): the committed table interleaves the data
+  // with a random mask, and openings reveal nothing of the data beyond the claims. Both sides
+  // take it from their own config: a proof never says whether it is hiding.
+  bool hiding = false;
 
   // The proven soundness, in bits, of an opening of a table of 2^log_size values with up to
   // kMaxPcsClaims claims: -log2 of the sum of the error terms (docs/soundness.md).
@@ -40,6 +44,13 @@ struct PcsConfig {
   static PcsConfig compact();
   // Small and fast, for tests only (a few bits: never for real proofs).
   static PcsConfig for_tests();
+
+  // The same parameters with hiding on.
+  PcsConfig with_hiding() const {
+    PcsConfig c = *this;
+    c.hiding = true;
+    return c;
+  }
 };
 
 }  // namespace zkcc::proof

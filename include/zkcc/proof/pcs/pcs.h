@@ -30,11 +30,24 @@
 // The root of a commitment enters the transcript through mix_root, called once by the caller
 // (at commit time, before any challenge that depends on the table is drawn); the PCS itself
 // never mixes layer 0's root.
+//
+// Hiding (config.hiding). The committed table is W = (D[0], H[0], D[1], H[1], ...): the data D
+// (2^n values, what claims speak of) interleaved with a uniformly random mask H, so W's last
+// variable selects the mask. An opening first sends, per claim, the mask's value mu_i at the
+// claim's point; then a challenge rho is drawn and the plain opening of W proves the claims
+//   sum_x eq((point_i, rho), (x, b)) W[2 offset_i + 2x + b] = (1 - rho) value_i + rho mu_i,
+// which for a random rho binds value_i to D and mu_i to H (a degree-1 identity in rho). The
+// first fold fixes the mask variable, so every later message is a function of
+// G = (1 - r) D + r H: uniform given the claims, whatever D is. The opened cosets of W's own
+// codeword show D's code at a few points; a blinding segment of D (pcs_blinding_size values,
+// filled with randomness at commit time, never claimed on) makes those uniform too. The argument
+// and the budget of openings are in docs/soundness.md ("Zero knowledge").
 #ifndef ZKCC_PROOF_PCS_PCS_H_
 #define ZKCC_PROOF_PCS_PCS_H_
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -66,24 +79,42 @@ struct PcsStackLayout {
 };
 StatusOr<PcsStackLayout> pcs_stack_layout(std::span<const size_t> sizes);
 
+// The randomness of a hiding commitment. The blinding segment [offset, offset + size) of the
+// table is overwritten with random values; size is a power of two (at least pcs_blinding_size
+// for the openings the commitment will see) and offset a multiple of it. With a seed the
+// randomness (segment and mask) is ChaCha20's stream under it, so the commitment is a function
+// of (table, seed); without one the seed is drawn from the system's generator.
+struct PcsBlinding {
+  size_t offset = 0;
+  size_t size = 0;
+  std::optional<std::array<uint8_t, 32>> seed;
+};
+// The blinding segment that keeps `openings` openings of a table from revealing any of its
+// data: 2^(fold_arity_log - 1) num_queries random values per opening, rounded up to a power of two.
+size_t pcs_blinding_size(const PcsConfig& config, size_t openings = 1);
+
 class PcsProverData {
  public:
   const Digest& root() const { return tree_.root(); }
-  size_t log_size() const { return log_size_; }
-  std::span<const M31> table() const { return table_; }
+  size_t log_size() const { return log_size_; }       // of the data (claims' table)
+  std::span<const M31> table() const { return table_; }  // the data, blinding segment included
+  bool hiding() const { return !mask_.empty(); }
 
  private:
-  friend StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> table);
+  friend StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> table,
+                                            const PcsBlinding& blinding);
   friend struct PcsOpener;
-  PcsProverData(const PcsConfig& config, size_t log_size, std::vector<M31> table, std::vector<CM31> codeword,
-                MerkleTree tree)
-      : config_(config), log_size_(log_size), table_(std::move(table)), codeword_(std::move(codeword)),
-        tree_(std::move(tree)) {}
+  PcsProverData(const PcsConfig& config, size_t log_size, std::vector<M31> table, std::vector<M31> mask,
+                PcsBlinding blinding, std::vector<CM31> codeword, MerkleTree tree)
+      : config_(config), log_size_(log_size), table_(std::move(table)), mask_(std::move(mask)),
+        blinding_(std::move(blinding)), codeword_(std::move(codeword)), tree_(std::move(tree)) {}
 
   PcsConfig config_;
   size_t log_size_;
   std::vector<M31> table_;
-  std::vector<CM31> codeword_;  // layer 0, bit-reversed order
+  std::vector<M31> mask_;       // hiding only: H
+  PcsBlinding blinding_;        // hiding only: the segment no claim may touch
+  std::vector<CM31> codeword_;  // layer 0 (of W when hiding), bit-reversed order
   MerkleTree tree_;
 };
 
@@ -95,6 +126,7 @@ struct PcsLayerOpening {
 };
 
 struct PcsProof {
+  std::vector<QM31> masks;                    // hiding only: the mask's value per claim
   std::vector<std::array<QM31, 2>> sumcheck;  // g(0), g(2) per fold round
   std::vector<uint64_t> fold_nonces;          // one per fold round when fold_pow_bits > 0
   std::vector<Digest> layer_roots;            // the committed layers after layer 0
@@ -104,12 +136,14 @@ struct PcsProof {
   friend bool operator==(const PcsProof&, const PcsProof&) = default;
 };
 
-// Encodes the table (a power of two of values, at most 2^kMaxPcsLogSize) and builds its Merkle
-// tree. Does not touch any transcript: the caller mixes root() with mix_root.
-StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> table);
+// Encodes the table (a power of two of values, at most 2^kMaxPcsLogSize; with hiding, at most
+// half that, more than 2^(log_final_size - 1) values, and a blinding segment) and builds its
+// Merkle tree. Does not touch any transcript: the caller mixes root() with mix_root.
+StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> table, const PcsBlinding& blinding = {});
 
 // Proves all claims at once. `config` must be the one the data was committed with; the claims'
-// values must be right (checked, since a wrong one would only produce a rejected proof).
+// values must be right (checked, since a wrong one would only produce a rejected proof), and
+// with hiding no claim may touch the blinding segment.
 StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, std::span<const PcsClaim> claims,
                             Transcript& transcript);
 
@@ -119,7 +153,8 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
 Status pcs_verify(const PcsConfig& config, size_t log_size, const Digest& root, std::span<const PcsClaim> claims,
                   const PcsProof& proof, Transcript& transcript);
 
-// Binary form: "ZKCCPF", version u16 (= 1), kind u8 (= 5), then
+// Binary form: "ZKCCPF", version u16 (= 2), kind u8 (= 5), then
+//   u32 n, n x QM31          masks
 //   u32 n, n x (2 QM31)      sumcheck messages
 //   u32 n, n x u64           fold nonces
 //   u32 n, n x 32 bytes      layer roots
@@ -128,7 +163,8 @@ Status pcs_verify(const PcsConfig& config, size_t log_size, const Digest& root, 
 //   u32 n, n x (u32 m, m x u32 words < p; u32 k, k x 32 bytes)   layer openings
 // little endian, a QM31 as its four M31 coordinates. Decoding refuses truncation, trailing bytes,
 // counts larger than the bytes left, non-canonical field elements, more than 64 entries in the
-// per-round and per-layer lists and a final message above 2^16 values.
+// per-round and per-layer lists, more masks than kMaxPcsClaims and a final message above 2^16
+// values.
 Bytes encode_pcs_proof(const PcsProof& proof);
 StatusOr<PcsProof> decode_pcs_proof(std::span<const uint8_t> bytes);
 
