@@ -1,7 +1,8 @@
 // The polynomial-commitment proof decoder and verifier on hostile proofs: the input is decoded as
 // a binary PcsProof; one that decodes must re-encode to exactly the input (the encoding is
-// canonical) and is then verified against a fixed commitment (a 2^8 table at
-// PcsConfig::for_tests(), two stacked claims) with a fresh transcript. The verifier must never
+// canonical) and is then verified against a fixed hiding commitment (a 2^8 table at
+// PcsConfig::for_tests() with hiding, a seeded blinding segment, two stacked claims) with a fresh
+// transcript. The verifier must never
 // crash, hang or allocate without bound, and a proof it accepts must not also pass for a claim
 // with a different value. With ZKCC_PCS_PROOF_SEED=<file> in the environment the target writes an
 // honest proof there at start-up (the natural seed).
@@ -18,6 +19,7 @@ using zkcc::field::M31;
 using zkcc::field::QM31;
 
 constexpr size_t kLogSize = 8;
+const proof::PcsConfig kConfig = proof::PcsConfig::for_tests().with_hiding();
 
 proof::Transcript fresh(const proof::Digest& root) {
   proof::Transcript t(*zkcc::Felt252::from_short_string("zkcc-fuzz-pcs"));
@@ -43,19 +45,20 @@ const Fixture& fixture() {
       }
       return p;
     };
-    x.claims.push_back({0, point(kLogSize, 5), {}});
+    x.claims.push_back({0, point(kLogSize - 1, 5), {}});
     x.claims.push_back({128, point(6, 9), {}});
     for (auto& c : x.claims) {
       c.value = proof::evaluate_mle(std::span<const M31>(table).subspan(c.offset, size_t{1} << c.point.size()), c.point);
     }
-    auto data = proof::pcs_commit(proof::PcsConfig::for_tests(), table);
+    const size_t b = proof::pcs_blinding_size(kConfig);
+    auto data = proof::pcs_commit(kConfig, table, proof::PcsBlinding{table.size() - b, b, std::array<uint8_t, 32>{7}});
     if (!data.ok()) __builtin_trap();
     x.root = data->root();
     proof::Transcript t = fresh(x.root);
-    auto pf = proof::pcs_open(proof::PcsConfig::for_tests(), *data, x.claims, t);
+    auto pf = proof::pcs_open(kConfig, *data, x.claims, t);
     if (!pf.ok()) __builtin_trap();
     proof::Transcript tv = fresh(x.root);
-    if (!proof::pcs_verify(proof::PcsConfig::for_tests(), kLogSize, x.root, x.claims, *pf, tv).ok()) __builtin_trap();
+    if (!proof::pcs_verify(kConfig, kLogSize, x.root, x.claims, *pf, tv).ok()) __builtin_trap();
     x.valid = proof::encode_pcs_proof(*pf);
     return x;
   }();
@@ -76,11 +79,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!pf.ok()) return 0;
   if (proof::encode_pcs_proof(*pf) != zkcc::Bytes(in.begin(), in.end())) __builtin_trap();
   proof::Transcript t = fresh(f.root);
-  if (!proof::pcs_verify(proof::PcsConfig::for_tests(), kLogSize, f.root, f.claims, *pf, t).ok()) return 0;
+  if (!proof::pcs_verify(kConfig, kLogSize, f.root, f.claims, *pf, t).ok()) return 0;
   // An accepted proof must not also pass for a claim with another value.
   std::vector<proof::PcsClaim> other = f.claims;
   other[1].value += QM31::one();
   proof::Transcript t2 = fresh(f.root);
-  if (proof::pcs_verify(proof::PcsConfig::for_tests(), kLogSize, f.root, other, *pf, t2).ok()) __builtin_trap();
+  if (proof::pcs_verify(kConfig, kLogSize, f.root, other, *pf, t2).ok()) __builtin_trap();
   return 0;
 }

@@ -325,6 +325,13 @@ std::vector<RangeSegment> model_ranges(const Plan& p) {
   return out;
 }
 
+std::array<uint8_t, 32> sha256_seed(std::span<const uint8_t> bytes) {
+  hash::Sha256Digest d = hash::sha256(bytes);
+  std::array<uint8_t, 32> seed;
+  std::copy(d.begin(), d.end(), seed.begin());
+  return seed;
+}
+
 // The model commitment is a function of the model (the same weights give the same commitment, so
 // it can be registered before any proof): its randomness is ChaCha20 under SHA-256 of a tag and
 // the stacked weights. It hides the weights from whoever cannot guess them (docs/soundness.md).
@@ -334,20 +341,14 @@ std::array<uint8_t, 32> model_blinding_seed(std::span<const M31> table) {
   Bytes buf(sizeof(kTag) - 1 + 4 * table.size());
   std::memcpy(buf.data(), kTag, sizeof(kTag) - 1);
   std::memcpy(buf.data() + sizeof(kTag) - 1, table.data(), 4 * table.size());
-  hash::Sha256Digest d = hash::sha256(buf);
-  std::array<uint8_t, 32> seed;
-  std::copy(d.begin(), d.end(), seed.begin());
-  return seed;
+  return sha256_seed(buf);
 }
 // The range proof's randomness, from the model's seed.
 std::array<uint8_t, 32> range_blinding_seed(const std::array<uint8_t, 32>& model_seed) {
   static constexpr char kTag[] = "zkcc-model-range-blinding-v1";
   Bytes buf(kTag, kTag + sizeof(kTag) - 1);
   buf.insert(buf.end(), model_seed.begin(), model_seed.end());
-  hash::Sha256Digest d = hash::sha256(buf);
-  std::array<uint8_t, 32> seed;
-  std::copy(d.begin(), d.end(), seed.begin());
-  return seed;
+  return sha256_seed(buf);
 }
 
 // The range proof's own transcript, bound to the model it is about.

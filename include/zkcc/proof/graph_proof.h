@@ -33,7 +33,9 @@
 // input). The outputs are public: the proof carries them, padded, in the clear. Claims on the
 // committed tables are collected while the protocol runs and each table is opened once at the
 // end for all of them (one batched Basefold opening per commitment), so the verifier reads no
-// weight, no private input and no intermediate tensor. Transcript order (after the caller's
+// weight, no private input and no intermediate tensor. Both commitments are hiding (pcs.h): an
+// opening reveals nothing beyond its claims; the per-proof one is fresh for every proof, the
+// model's randomness is a function of the model (so its commitment is too). Transcript order (after the caller's
 // statement and attestation): the tag 'zkcc-graph-v2', the model root, the per-proof root, the
 // outputs' digests; the lookups; the layers from the last to the first; the per-proof opening;
 // the model opening.

@@ -77,6 +77,40 @@ std::array<QM31, 2> round_message(const std::vector<QM31>& t, const std::vector<
   return g;
 }
 
+// The first round of a hiding opening, on W = (D, H) interleaved with weight E(x) eq(rho, b):
+// g(0) = (1 - rho) sum E D and g(2) = (3 rho - 1) sum E (2H - D).
+std::array<QM31, 2> mask_round_message(std::span<const M31> d, std::span<const M31> h, const std::vector<QM31>& e,
+                                       const QM31& rho) {
+  std::vector<std::array<QM31, 2>> partial(parallel_chunks(d.size(), kParallelMin));
+  parallel_for(d.size(), kParallelMin, [&](size_t chunk, size_t begin, size_t end) {
+    QM31 s0, s2;
+    for (size_t i = begin; i < end; ++i) {
+      s0 += e[i] * d[i];
+      s2 += e[i] * (h[i] + h[i] - d[i]);
+    }
+    partial[chunk] = {s0, s2};
+  });
+  QM31 s0, s2;
+  for (const auto& p : partial) {
+    s0 += p[0];
+    s2 += p[1];
+  }
+  const QM31 three = QM31::from_m31s(M31::from_u32(3), M31::zero(), M31::zero(), M31::zero());
+  return {(QM31::one() - rho) * s0, (three * rho - QM31::one()) * s2};
+}
+
+// Binds b to r: t = (1 - r) D + r H and e scaled by eq(rho, r).
+void bind_mask(std::span<const M31> d, std::span<const M31> h, const QM31& r, const QM31& eq_rho_r,
+               std::vector<QM31>& t, std::vector<QM31>& e) {
+  t.resize(d.size());
+  parallel_for(d.size(), kParallelMin, [&](size_t, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      t[i] = r * (h[i] - d[i]) + QM31::from_m31(d[i]);
+      e[i] *= eq_rho_r;
+    }
+  });
+}
+
 // Fixes the last variable: out[j] = v[2j] + r (v[2j+1] - v[2j]). `out` is reused from round to
 // round, so after the first round it only shrinks (no allocation, no fresh pages).
 void fix_last(const std::vector<QM31>& v, const QM31& r, std::vector<QM31>& out) {
@@ -163,27 +197,23 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
   std::span<const PcsClaim> claims = data_claims;
   std::span<const M31> table = data.table();
   std::vector<PcsClaim> w_claims;
-  std::vector<M31> w_table;
+  QM31 rho;
   if (config.hiding) {
     ZKCC_ASSIGN_OR_RETURN(proof.masks, mask_values(data, data_claims));
     transcript.mix_qm31s(proof.masks);
-    QM31 rho = transcript.draw_qm31();
+    rho = transcript.draw_qm31();
     w_claims = pcs_internal::hiding_claims(data_claims, proof.masks, rho);
     claims = w_claims;
-    w_table.resize(2 * table.size());
-    for (size_t i = 0; i < table.size(); ++i) {
-      w_table[2 * i] = table[i];
-      w_table[2 * i + 1] = PcsOpener::mask(data)[i];
-    }
-    table = w_table;
   }
   const Plan plan = pcs_internal::make_plan(config, data.log_size() + (config.hiding ? 1 : 0));
 
   pcs_internal::mix_claims(transcript, claims);
   QM31 alpha = transcript.draw_qm31();
-  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> e, batched_eq(table, claims, alpha));
-  std::vector<QM31> t = lift(table);
-  w_table = {};
+  // With hiding, W's weight is E(x) eq(rho, b), E being the data claims' (same powers of alpha):
+  // the first round, which binds b, runs on D and H directly, so nothing of W's size is built.
+  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> e, batched_eq(table, data_claims, alpha));
+  std::vector<QM31> t;
+  if (!config.hiding) t = lift(table);
 
   std::vector<CM31> half_inv_x = half_inverse_points(plan.log_codeword[0]);
   std::vector<std::vector<QM31>> layers(plan.layers());  // layers[0] stays empty: layer 0 is CM31
@@ -192,7 +222,8 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
   std::vector<QM31> layer_challenges;
   size_t layer = 0;
   for (size_t round = 0; round < plan.rounds; ++round) {
-    std::array<QM31, 2> g = round_message(t, e);
+    const bool mask_round = config.hiding && round == 0;
+    std::array<QM31, 2> g = mask_round ? mask_round_message(table, PcsOpener::mask(data), e, rho) : round_message(t, e);
     proof.sumcheck.push_back(g);
     transcript.mix_qm31s(g);
     if (config.fold_pow_bits > 0) {
@@ -201,10 +232,14 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
       transcript.mix(Felt252::from_u64(nonce));
     }
     QM31 r = transcript.draw_qm31();
-    fix_last(t, r, t_next);
-    fix_last(e, r, e_next);
-    t.swap(t_next);
-    e.swap(e_next);
+    if (mask_round) {
+      bind_mask(table, PcsOpener::mask(data), r, (QM31::one() - rho) * (QM31::one() - r) + rho * r, t, e);
+    } else {
+      fix_last(t, r, t_next);
+      fix_last(e, r, e_next);
+      t.swap(t_next);
+      e.swap(e_next);
+    }
     layer_challenges.push_back(r);
     if (layer_challenges.size() < plan.folds[layer]) continue;
     // The layer's folds are all known: fold its codeword into the next layer's, unless this was
