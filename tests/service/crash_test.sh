@@ -12,7 +12,7 @@
 #     `prove-server --worker` processes on it. The worker holding the job is killed with SIGKILL
 #     mid-job; the other one takes the job over and finishes it, and the result verifies.
 #
-# Exits 77 (skipped) when PostgreSQL is not installed.
+# Exits 77 (skipped) when PostgreSQL is not installed, unless CI=true or ZKCC_REQUIRE_POSTGRES=1.
 set -euo pipefail
 
 mode=${1:?usage: crash_test.sh sqlite|postgres PROVE_SERVER SOURCE_DIR}
@@ -206,6 +206,8 @@ case "$mode" in
       [[ -x "$d/initdb" && -x "$d/pg_ctl" ]] && pg_bin=$d
     done
     if [[ -z "$pg_bin" ]]; then
+      # Under CI (CI=true) or ZKCC_REQUIRE_POSTGRES=1 a missing PostgreSQL is a failure.
+      [[ "${CI:-}" == true || "${ZKCC_REQUIRE_POSTGRES:-}" == 1 ]] && fail "PostgreSQL is not installed (/usr/lib/postgresql/*/bin)"
       echo "SKIP: PostgreSQL is not installed (/usr/lib/postgresql/*/bin)"
       exit 77
     fi

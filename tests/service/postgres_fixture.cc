@@ -21,6 +21,15 @@
 #include "zkcc/base/bytes.h"
 
 namespace zkcc::service::testing {
+
+bool postgres_required() {
+  auto is = [](const char* name, std::string_view want) {
+    const char* v = std::getenv(name);
+    return v != nullptr && std::string_view(v) == want;
+  };
+  return is("CI", "true") || is("ZKCC_REQUIRE_POSTGRES", "1");
+}
+
 namespace {
 
 namespace fs = std::filesystem;

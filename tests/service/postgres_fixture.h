@@ -13,10 +13,15 @@
 
 namespace zkcc::service::testing {
 
+// True under continuous integration (CI=true) or ZKCC_REQUIRE_POSTGRES=1: a machine that cannot
+// run PostgreSQL then fails the PostgreSQL tests instead of skipping them.
+bool postgres_required();
+
 class PostgresServer {
  public:
   // kFailedPrecondition when this machine cannot run one (no binaries, or root without an
-  // unprivileged user to run as): callers skip. Any other error is a real failure.
+  // unprivileged user to run as): callers skip, unless postgres_required(). Any other error is a
+  // real failure.
   static StatusOr<std::unique_ptr<PostgresServer>> start();
   ~PostgresServer();
   PostgresServer(const PostgresServer&) = delete;
