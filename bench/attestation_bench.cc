@@ -17,7 +17,7 @@ namespace {
 
 using namespace zkcc::tee;
 
-std::string data(const std::string& rel) { return std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/" + rel; }
+std::string data(const std::string& rel) { return std::string(ZKCC_TEST_DATA) + "/attestation/" + rel; }
 zkcc::Bytes load(const std::string& rel) { return *zkcc::read_file(data(rel)); }
 std::vector<Certificate> pem(const std::string& rel) {
   zkcc::Bytes b = load(rel);

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
 cpu=${2:-0}
-data=../shared/testdata/attestation/tdx
+data=tests/data/attestation/tdx
 quote=$data/dcapqvl_quote_v4.bin
 collateral=$data/dcapqvl_quote_v4_collateral.json
 at=$(date -u -d 2025-06-20T00:00:00Z +%s)  # inside the collateral's validity window

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for a set number of executions, seeded
-# with the real samples in ../shared/testdata. Usage: scripts/fuzz.sh [EXECUTIONS] [TARGET...]
+# with the real samples in tests/data. Usage: scripts/fuzz.sh [EXECUTIONS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1000000}
@@ -16,7 +16,7 @@ targets=("$@")
                                      fuzz_proof_decoders fuzz_felt_and_serde fuzz_certificates fuzz_ccel
                                      fuzz_azure_evidence fuzz_pcs_body fuzz_rim fuzz_onnx_import
                                      fuzz_model_encoding fuzz_graph_proof)
-data=../shared/testdata/attestation
+data=tests/data/attestation
 work=build/fuzz/corpus
 for t in "${targets[@]}"; do
   corpus="$work/$t"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Drives the prove-model binary as a user would: outputs, JSON, exit codes, error messages.
-# Usage: prove_model_cli_test.sh PROVE_MODEL SHARED_DIR
+# Usage: prove_model_cli_test.sh PROVE_MODEL TEST_DATA_DIR
 set -uo pipefail
 bin=$1
-shared=$2
+data=$2
 pass=0
 fail=0
 tmp=$(mktemp -d)
@@ -25,8 +25,8 @@ check "hash many 1 2 3 4" 0x26e3ad8b876e02bc8a4fc43dad40a8f81a6384083cabffa190bc
 check "hash many (empty)" 0x2272be0f580fd156823304800919530eaa97430e972d7213ee13f4fbf7a5dbc "$("$bin" hash many)"
 check "hash many --json" '{"hash":"0x26e3ad8b876e02bc8a4fc43dad40a8f81a6384083cabffa190bcf40d512ae1d"}' "$("$bin" hash many --json 1 2 3 4)"
 
-# report_hash over files and stdin, against the shared vectors (first case with its bytes).
-vec="$shared/testdata/poseidon/starknet_poseidon_vectors.json"
+# report_hash over files and stdin, against the published vectors (first case with its bytes).
+vec="$data/poseidon/starknet_poseidon_vectors.json"
 if command -v python3 >/dev/null; then
   python3 - "$vec" "$tmp" <<'PY'
 import json, sys
@@ -77,7 +77,7 @@ check "detect --json parses" 0 $?
 check_rc "--help" 0 "$bin" --help
 grep -q "hash" "$tmp/out"; check "help lists hash" 0 $?
 
-snp="$shared/testdata/attestation/sev-snp"
+snp="$data/attestation/sev-snp"
 # go-sev-guest's sample is a debug guest (policy 0xB0000) and trustee's VLEK sample runs at VMPL1:
 # the built-in production policy refuses both, and explicit policies relax exactly that rule.
 echo '{"allow_debug": true}' >"$tmp/debug.json"
@@ -98,7 +98,7 @@ check_rc "verify-evidence unknown kind" 2 "$bin" verify-evidence "$snp/gosevgues
 check_rc "verify-evidence bad time" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --at yesterday
 check_rc "verify-evidence bad certs" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_v2_report.bin"
 
-nv="$shared/testdata/attestation/nvidia"
+nv="$data/attestation/nvidia"
 check_rc "verify-evidence gpu (hex)" 0 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem"
 grep -q "nvidia-gpu: VERIFIED" "$tmp/out"; check "gpu VERIFIED" 0 $?
 nonce=$(head -c 72 "$nv/nvtrust_hopper_report_550.90.07.hex" | tail -c 64)
@@ -106,14 +106,14 @@ check_rc "verify-evidence gpu nonce" 0 "$bin" verify-evidence "$nv/nvtrust_hoppe
 check_rc "verify-evidence gpu wrong nonce" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem" --nonce "$(printf '%064d' 0)"
 check_rc "verify-evidence gpu wrong chain" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvat_hopper_cert_chain_580.pem"
 
-tdx="$shared/testdata/attestation/tdx"
+tdx="$data/attestation/tdx"
 check_rc "verify-evidence tdx" 0 "$bin" verify-evidence "$tdx/dcapqvl_quote_v4.bin" --collateral "$tdx/dcapqvl_quote_v4_collateral.json" --at 2025-06-20T00:00:00Z --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["claims"]["tcb_status"]=="UpToDate"' "$tmp/out"; check "tdx UpToDate" 0 $?
 check_rc "verify-evidence tdx outdated" 1 "$bin" verify-evidence "$tdx/dcapqvl_quote_v5_outdated.bin" --collateral "$tdx/dcapqvl_quote_v5_outdated_collateral.json" --at 2026-03-01T00:00:00Z
 grep -q "no matching TCB level" "$tmp/out"; check "tdx outdated reason" 0 $?
 check_rc "verify-evidence tdx without collateral" 1 "$bin" verify-evidence "$tdx/dcapqvl_quote_v4.bin" --at 2025-06-20T00:00:00Z
 
-az="$shared/testdata/attestation/azure"
+az="$data/attestation/azure"
 check_rc "verify-evidence azure snp" 0 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v2.json" --at 2026-01-01T00:00:00Z --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["kind"]=="azure-snp-vtpm" and len(d["claims"]["pcrs"])==24' "$tmp/out"; check "azure snp verdict" 0 $?
 check_rc "verify-evidence azure wrong nonce" 1 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v2.json" --nonce 00 --at 2026-01-01T00:00:00Z
@@ -121,15 +121,15 @@ grep -q "TPM quote nonce" "$tmp/out"; check "azure nonce failure named" 0 $?
 check_rc "verify-evidence azure tdx needs collateral" 1 "$bin" verify-evidence --kind azure "$az/trustee_az_tdx_evidence_v1.json" --at 2026-01-01T00:00:00Z
 grep -q "REJECTED" "$tmp/out" && grep -q "no --collateral" "$tmp/out"; check "azure tdx without collateral explained" 0 $?
 check_rc "verify-evidence bare HCL report" 0 "$bin" verify-evidence "$az/trustee_az_snp_milan_hcl_report.bin" --certs "$az/trustee_az_snp_milan_vcek_ask_ark.pem" --at 2026-01-01T00:00:00Z
-check_rc "verify-evidence gpu evidence JSON" 0 "$bin" verify-evidence "$shared/testdata/attestation/nvidia/nvat_hopper_evidence_590.12.json" --json
+check_rc "verify-evidence gpu evidence JSON" 0 "$bin" verify-evidence "$data/attestation/nvidia/nvat_hopper_evidence_590.12.json" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and "GPU-0" in d["claims"]' "$tmp/out"; check "gpu evidence JSON verdict" 0 $?
-check_rc "verify-evidence rim" 0 "$bin" verify-evidence "$shared/testdata/attestation/nvidia/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z
-check_rc "verify-evidence rim bad signature" 1 "$bin" verify-evidence "$shared/testdata/attestation/nvidia/nvat_rim_driver_incorrect_signature.xml" --at 2025-06-01T00:00:00Z
+check_rc "verify-evidence rim" 0 "$bin" verify-evidence "$data/attestation/nvidia/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z
+check_rc "verify-evidence rim bad signature" 1 "$bin" verify-evidence "$data/attestation/nvidia/nvat_rim_driver_incorrect_signature.xml" --at 2025-06-01T00:00:00Z
 grep -q "RIM signature" "$tmp/out"; check "rim failure named" 0 $?
 # A driver RIM of another version than the report's: the RIM verifies, the measurements do not match.
 check_rc "verify-evidence gpu with rim" 1 "$bin" verify-evidence "$nv/nvtrust_hopper_report_550.90.07.hex" --certs "$nv/nvtrust_hopper_cert_chain.pem" --rim "$nv/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c={x["name"]:x["ok"] for x in d["checks"]}; assert all(v for k,v in c.items() if "measurement " not in k and "RIM version" not in k), c; assert not c["driver RIM version is the report'"'"'s"] and not c["VBIOS RIM version is the report'"'"'s"], c' "$tmp/out"; check "gpu rim: signature ok, the RIM is for another driver and no VBIOS RIM" 0 $?
-nvjson="$shared/testdata/attestation/nvidia/nvat_hopper_evidence_590.12.json"
+nvjson="$data/attestation/nvidia/nvat_hopper_evidence_590.12.json"
 check_rc "verify-evidence gpu evidence JSON --nonce" 1 "$bin" verify-evidence "$nvjson" --nonce "$(printf '%064d' 0)"
 grep -q "failed: GPU-0: nonce is the expected one" "$tmp/out"; check "evidence JSON nonce named" 0 $?
 check_rc "verify-evidence gpu evidence JSON --rim" 1 "$bin" verify-evidence "$nvjson" --rim "$nv/nvat_rim_NV_GPU_DRIVER_GH100_550.144.03.xml" --at 2025-06-01T00:00:00Z

@@ -1,4 +1,4 @@
-// Every vector in ../shared/testdata/poseidon (computed by an independent implementation).
+// Every vector in tests/data/poseidon (computed by an independent implementation).
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -12,7 +12,7 @@ namespace zkcc::hash {
 namespace {
 
 const nlohmann::json& vectors() {
-  static const nlohmann::json v = testing::load_shared_json("testdata/poseidon/starknet_poseidon_vectors.json");
+  static const nlohmann::json v = testing::load_test_json("poseidon/starknet_poseidon_vectors.json");
   return v;
 }
 

@@ -1,4 +1,4 @@
-// Loads JSON files from the shared test data beside the checkout.
+// Loads JSON files from the test data in tests/data.
 #ifndef ZKCC_TESTS_HASH_TEST_DATA_H_
 #define ZKCC_TESTS_HASH_TEST_DATA_H_
 
@@ -11,11 +11,11 @@
 
 namespace zkcc::testing {
 
-inline std::string shared_path(const std::string& rel) { return std::string(ZKCC_SHARED_DIR) + "/" + rel; }
+inline std::string test_data_path(const std::string& rel) { return std::string(ZKCC_TEST_DATA) + "/" + rel; }
 
-inline nlohmann::json load_shared_json(const std::string& rel) {
-  std::ifstream in(shared_path(rel));
-  EXPECT_TRUE(in.good()) << "missing shared test data " << shared_path(rel);
+inline nlohmann::json load_test_json(const std::string& rel) {
+  std::ifstream in(test_data_path(rel));
+  EXPECT_TRUE(in.good()) << "missing test data " << test_data_path(rel);
   std::stringstream ss;
   ss << in.rdbuf();
   return nlohmann::json::parse(ss.str());

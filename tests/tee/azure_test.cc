@@ -9,7 +9,7 @@ namespace zkcc::tee::azure {
 namespace {
 
 Bytes load(const std::string& name) {
-  auto b = read_file(std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/azure/" + name);
+  auto b = read_file(std::string(ZKCC_TEST_DATA) + "/attestation/azure/" + name);
   EXPECT_TRUE(b.ok()) << name;
   return b.ok() ? *b : Bytes{};
 }

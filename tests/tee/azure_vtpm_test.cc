@@ -35,7 +35,7 @@ using testing::Paravisor;
 using testing::Swtpm;
 
 Bytes sample(const std::string& name) {
-  auto b = read_file(std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/azure/" + name);
+  auto b = read_file(std::string(ZKCC_TEST_DATA) + "/attestation/azure/" + name);
   EXPECT_TRUE(b.ok()) << name << ": " << b.status().to_string();
   return b.ok() ? *b : Bytes();
 }

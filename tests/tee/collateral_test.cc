@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Bytes data(const std::string& path) {
-  auto b = read_file(std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/" + path);
+  auto b = read_file(std::string(ZKCC_TEST_DATA) + "/attestation/" + path);
   EXPECT_TRUE(b.ok()) << path;
   return b.ok() ? *b : Bytes{};
 }

@@ -76,7 +76,7 @@ extern "C" int rmdir(const char* path) noexcept {
 namespace zkcc::tee::collect {
 namespace {
 
-std::string shared(const std::string& rel) { return std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/" + rel; }
+std::string shared(const std::string& rel) { return std::string(ZKCC_TEST_DATA) + "/attestation/" + rel; }
 
 Bytes load(const std::string& rel) {
   auto b = read_file(shared(rel));

@@ -10,7 +10,7 @@
 namespace zkcc::tee::nvidia_gpu {
 namespace {
 
-std::string dir() { return std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/nvidia/"; }
+std::string dir() { return std::string(ZKCC_TEST_DATA) + "/attestation/nvidia/"; }
 
 std::string text_file(const std::string& name) {
   auto b = read_file(dir() + name);

@@ -9,7 +9,7 @@ namespace zkcc::tee {
 namespace {
 
 Verdict snp_verdict() {
-  std::string dir = std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/sev-snp/";
+  std::string dir = std::string(ZKCC_TEST_DATA) + "/attestation/sev-snp/";
   Bytes report = *read_file(dir + "gosevguest_milan_v2_report.bin");
   std::vector<Certificate> certs = {*Certificate::from_der(*read_file(dir + "gosevguest_milan_vcek.der"))};
   Verdict v = sev_snp::verify_report(report, certs, sev_snp::TrustRoots{}, *parse_rfc3339("2026-01-01T00:00:00Z"));

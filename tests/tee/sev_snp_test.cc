@@ -8,7 +8,7 @@
 namespace zkcc::tee::sev_snp {
 namespace {
 
-std::string dir() { return std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/sev-snp/"; }
+std::string dir() { return std::string(ZKCC_TEST_DATA) + "/attestation/sev-snp/"; }
 
 Bytes load(const std::string& name) {
   auto b = read_file(dir() + name);

@@ -10,7 +10,7 @@ namespace zkcc::tee::tdx {
 namespace {
 
 Bytes load(const std::string& rel) {
-  auto b = read_file(std::string(ZKCC_SHARED_DIR) + "/testdata/attestation/" + rel);
+  auto b = read_file(std::string(ZKCC_TEST_DATA) + "/attestation/" + rel);
   EXPECT_TRUE(b.ok()) << rel;
   return b.ok() ? *b : Bytes{};
 }
