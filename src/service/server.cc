@@ -980,7 +980,9 @@ void Server::Impl::list_jobs(const Request& req, Response& res) {
   auto query = parse_job_list_query(req.params);
   if (!query.ok()) {
     json body = {{"error", query.status().message()}};
-    if (req.has_param("state")) body["allowed_states"] = job_state_names();
+    if (req.has_param("state") && !parse_job_state(req.get_param_value("state"))) {
+      body["allowed_states"] = job_state_names();
+    }
     return reply(res, 400, body);
   }
   auto page = stores.with([&](JobStore& s) { return s.list_jobs(*query); });

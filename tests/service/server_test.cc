@@ -737,6 +737,9 @@ TEST_F(ServerTest, ListsJobsFilteredAndPaged) {
             (json{"queued", "running", "done", "failed", "cancelled"}));
   EXPECT_NE(body_of(bad_state).value("error", "").find("queued, running, done, failed, cancelled"),
             std::string::npos);
+  auto bad_limit = c->Get("/api/v1/jobs?state=queued&limit=0");
+  expect_error(bad_limit, 400, "bad limit beside a good state");
+  EXPECT_FALSE(body_of(bad_limit).contains("allowed_states"));
   for (const char* query : {"state=", "state=Queued", "limit=0", "limit=501", "limit=abc", "limit=-1", "limit=+5",
                             "limit=%205", "limit=", "limit=99999999999999999999", "offset=-1", "offset=x",
                             "offset=1e3", "offset=1.5", "offset=", "offset=99999999999999999999",
