@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -22,12 +23,13 @@ std::string_view job_state_name(JobState s) {
     case JobState::kRunning: return "running";
     case JobState::kDone: return "done";
     case JobState::kFailed: return "failed";
+    case JobState::kCancelled: return "cancelled";
   }
   return "unknown";
 }
 
 std::optional<JobState> parse_job_state(std::string_view name) {
-  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kDone, JobState::kFailed}) {
+  for (JobState s : kAllJobStates) {
     if (job_state_name(s) == name) return s;
   }
   return std::nullopt;
@@ -75,8 +77,12 @@ Status in_transaction(SqlConn& conn, Body&& body) {
   return s;
 }
 
+// The job columns in job_from_row's order; kJobListColumns reads '' for request_json.
 constexpr char kJobColumns[] =
     "id, model_id, request_json, state, attempts, worker, lease_until_ms, created_ms, started_ms, finished_ms, "
+    "progress_done, progress_total, error";
+constexpr char kJobListColumns[] =
+    "id, model_id, CAST('' AS TEXT), state, attempts, worker, lease_until_ms, created_ms, started_ms, finished_ms, "
     "progress_done, progress_total, error";
 
 StatusOr<JobRecord> job_from_row(const SqlRow& r) {
@@ -280,6 +286,56 @@ class SqlJobStore final : public JobStore {
     });
   }
 
+  StatusOr<JobRecord> cancel(const std::string& id, int64_t now_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::optional<JobRecord> cancelled;
+    ZKCC_RETURN_IF_ERROR(in_transaction(*conn_, [&]() -> Status {
+      // The state test in the WHERE clause makes this atomic against a claim or a completion: in
+      // PostgreSQL the row lock makes the second writer re-read the row, in SQLite writers take turns.
+      ZKCC_ASSIGN_OR_RETURN(SqlResult r,
+                            run(*conn_,
+                                std::string("UPDATE jobs SET state = 'cancelled', finished_ms = $2, lease_until_ms = 0 "
+                                            "WHERE id = $1 AND state IN ('queued', 'running') RETURNING ") +
+                                    kJobColumns,
+                                id, now_ms));
+      if (!r.rows.empty()) {
+        ZKCC_ASSIGN_OR_RETURN(JobRecord job, job_from_row(r.rows[0]));
+        cancelled = std::move(job);
+        return ok_status();
+      }
+      ZKCC_ASSIGN_OR_RETURN(SqlResult old, run(*conn_, "SELECT state FROM jobs WHERE id = $1", id));
+      if (old.rows.empty()) return not_found("no job " + id);
+      return failed_precondition("job " + id + " is " + old.rows[0].text(0) + "; only a queued or running job can be cancelled");
+    }));
+    return std::move(*cancelled);
+  }
+
+  StatusOr<JobPage> list_jobs(const JobListQuery& q) override {
+    if (q.offset < 0) return invalid_argument("the offset must not be negative, not " + std::to_string(q.offset));
+    if (q.limit < 1 || q.limit > kMaxJobListLimit) {
+      return invalid_argument("the limit must lie in 1.." + std::to_string(kMaxJobListLimit) + ", not " +
+                              std::to_string(q.limit));
+    }
+    // One row beyond the page says whether another page follows.
+    const int64_t fetch = q.limit + 1;
+    const std::string select = std::string("SELECT ") + kJobListColumns + " FROM jobs ";
+    const std::string order = "ORDER BY created_ms DESC, id DESC LIMIT $1 OFFSET $2";
+    std::lock_guard<std::mutex> lock(mu_);
+    StatusOr<SqlResult> r = q.state ? run(*conn_, select + "WHERE state = $3 " + order, fetch, q.offset,
+                                          std::string(job_state_name(*q.state)))
+                                    : run(*conn_, select + order, fetch, q.offset);
+    if (!r.ok()) return r.status();
+    JobPage page;
+    page.more = static_cast<int64_t>(r->rows.size()) > q.limit;
+    const size_t n = std::min(r->rows.size(), static_cast<size_t>(q.limit));
+    page.jobs.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      ZKCC_ASSIGN_OR_RETURN(JobRecord job, job_from_row(r->rows[i]));
+      page.jobs.push_back(std::move(job));
+    }
+    return page;
+  }
+
   StatusOr<std::optional<JobRecord>> get_job(const std::string& id) override {
     std::lock_guard<std::mutex> lock(mu_);
     ZKCC_ASSIGN_OR_RETURN(SqlResult r,
@@ -309,6 +365,7 @@ class SqlJobStore final : public JobStore {
         case JobState::kRunning: c.running = n; break;
         case JobState::kDone: c.done = n; break;
         case JobState::kFailed: c.failed = n; break;
+        case JobState::kCancelled: c.cancelled = n; break;
       }
     }
     return c;

@@ -62,7 +62,8 @@ std::string Metrics::render(const std::optional<JobCounts>& jobs, double uptime_
     out << "zkcc_jobs{state=\"queued\"} " << jobs->queued << '\n'
         << "zkcc_jobs{state=\"running\"} " << jobs->running << '\n'
         << "zkcc_jobs{state=\"done\"} " << jobs->done << '\n'
-        << "zkcc_jobs{state=\"failed\"} " << jobs->failed << '\n';
+        << "zkcc_jobs{state=\"failed\"} " << jobs->failed << '\n'
+        << "zkcc_jobs{state=\"cancelled\"} " << jobs->cancelled << '\n';
   }
   header(out, "zkcc_jobs_finished_total", "counter", "Jobs this process's workers finished, by result.");
   out << "zkcc_jobs_finished_total{result=\"done\"} " << jobs_done_.load() << '\n'

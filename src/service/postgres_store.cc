@@ -33,6 +33,8 @@ constexpr const char* kSchema[] = {
     " created_ms BIGINT NOT NULL, started_ms BIGINT NOT NULL, finished_ms BIGINT NOT NULL,"
     " progress_done BIGINT NOT NULL, progress_total BIGINT NOT NULL, error TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, created_ms, id)",
+    // The job listing's order (newest first), so a page reads only its rows.
+    "CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_ms, id)",
     "CREATE TABLE IF NOT EXISTS results ("
     " job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE, result BYTEA NOT NULL)",
 };

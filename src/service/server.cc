@@ -44,6 +44,8 @@ using httplib::Request;
 using httplib::Response;
 
 constexpr size_t kMaxModelFileBytes = size_t{1} << 30;
+// Deeper than any real listing goes; it keeps offset arithmetic far from overflow.
+constexpr int64_t kMaxJobListOffset = int64_t{1} << 40;
 
 // Responses never throw on bytes that are not UTF-8 (a name or path echoed back): they are replaced.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -115,6 +117,49 @@ bool is_hex_id(const std::string& s, size_t min_digits, size_t max_digits, bool 
 }
 bool is_job_id(const std::string& s) { return is_hex_id(s, 32, 32, false); }
 
+json job_state_names() {
+  json names = json::array();
+  for (JobState s : kAllJobStates) names.push_back(job_state_name(s));
+  return names;
+}
+
+// A query parameter that is a decimal integer in [min, max]: digits only, no sign or spaces.
+StatusOr<int64_t> integer_param(const std::string& name, const std::string& text, int64_t min, int64_t max) {
+  const std::string range = " must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  if (text.empty() || text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return invalid_argument("'" + name + "'" + range);
+  }
+  const int64_t v = std::stoll(text);  // at most 18 digits: no overflow
+  if (v < min || v > max) return invalid_argument("'" + name + "'" + range + ", not " + text);
+  return v;
+}
+
+// GET /api/v1/jobs's query: state, limit and offset, each at most once; nothing else.
+StatusOr<JobListQuery> parse_job_list_query(const httplib::Params& params) {
+  JobListQuery q;
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    const auto& [key, value] = *it;
+    if (params.count(key) > 1) return invalid_argument("query parameter '" + key + "' is given more than once");
+    if (key == "state") {
+      std::optional<JobState> state = parse_job_state(value);
+      if (!state) {
+        std::string allowed;
+        for (JobState s : kAllJobStates) allowed += (allowed.empty() ? "" : ", ") + std::string(job_state_name(s));
+        return invalid_argument("unknown state '" + value + "': expected one of " + allowed);
+      }
+      q.state = state;
+    } else if (key == "limit") {
+      ZKCC_ASSIGN_OR_RETURN(q.limit, integer_param(key, value, 1, kMaxJobListLimit));
+    } else if (key == "offset") {
+      ZKCC_ASSIGN_OR_RETURN(q.offset, integer_param(key, value, 0, kMaxJobListOffset));
+    } else {
+      return invalid_argument("unknown query parameter '" + key + "' (state, limit, offset)");
+    }
+  }
+  return q;
+}
+
 // A model id as a client may spell it: "0x" (or "0X") and 1 to 64 hex digits of either case,
 // leading zeros allowed. Every spelling of one felt is one model, so ids are compared in the
 // canonical form Felt252::to_hex gives (lowercase, no leading zeros), the form the store keys by.
@@ -135,10 +180,11 @@ const char* allowed_methods(std::string_view path) {
   if (path == "/api/v1/models") return "GET, HEAD, POST";
   if (path == "/api/v1/prove" || path == "/api/v1/verify") return "POST";
   if (path.starts_with("/api/v1/models/") && one_segment(path.substr(15))) return "GET, HEAD";
+  if (path == "/api/v1/jobs") return "GET, HEAD";
   if (path.starts_with("/api/v1/jobs/")) {
     std::string_view rest = path.substr(13);
-    if (rest.ends_with("/result")) rest.remove_suffix(7);
-    if (one_segment(rest)) return "GET, HEAD";
+    if (one_segment(rest)) return "GET, HEAD, DELETE";
+    if (rest.ends_with("/result") && one_segment(rest.substr(0, rest.size() - 7))) return "GET, HEAD";
   }
   return nullptr;
 }
@@ -427,6 +473,8 @@ struct Server::Impl {
   void get_model(const std::string& id, Response& res);
   void submit(const Request& req, const std::string& body, Response& res);
   void job_status(const std::string& id, Response& res);
+  void list_jobs(const Request& req, Response& res);
+  void cancel_job(const std::string& id, Response& res);
   void job_result(const std::string& id, Response& res);
   void verify(const Request& req, const std::string& body, Response& res);
   StatusOr<model::Shape> input_shape(const std::string& model_id);
@@ -469,6 +517,10 @@ void Server::Impl::with_body(const Request& req, Response& res, const httplib::C
     if (req.path == "/api/v1/models") return register_model(req, body, res);
     if (req.path == "/api/v1/prove") return submit(req, body, res);
     if (req.path == "/api/v1/verify") return verify(req, body, res);
+  }
+  if (req.method == "DELETE" && req.path.starts_with("/api/v1/jobs/")) {
+    std::string id = req.path.substr(13);
+    if (!id.empty() && id.find('/') == std::string::npos) return cancel_job(id, res);
   }
   const char* allow = allowed_methods(req.path);
   if (allow == nullptr) return error(res, 404, "no such endpoint: " + req.method + " " + req.path);
@@ -528,6 +580,7 @@ void Server::Impl::routes() {
   });
   http.Get("/api/v1/models", [this](const Request&, Response& res) { list_models(res); });
   http.Get(R"(/api/v1/models/([^/]+))", [this](const Request& req, Response& res) { get_model(req.matches[1], res); });
+  http.Get("/api/v1/jobs", [this](const Request& req, Response& res) { list_jobs(req, res); });
   http.Get(R"(/api/v1/jobs/([^/]+))", [this](const Request& req, Response& res) { job_status(req.matches[1], res); });
   http.Get(R"(/api/v1/jobs/([^/]+)/result)",
            [this](const Request& req, Response& res) { job_result(req.matches[1], res); });
@@ -876,15 +929,16 @@ void Server::Impl::submit(const Request& req, const std::string& request_body, R
                    {"result_url", "/api/v1/jobs/" + job.id + "/result"}});
 }
 
-void Server::Impl::job_status(const std::string& id, Response& res) {
-  if (!is_job_id(id)) return error(res, 400, "a job id is 32 lowercase hex digits");
-  auto job = stores.with([&](JobStore& s) { return s.get_job(id); });
-  if (!job.ok()) return error(res, job.status());
-  if (!job->has_value()) return error(res, 404, "no job " + id);
-  const JobRecord& j = **job;
+namespace {
+
+// A job's status document (GET /api/v1/jobs/ID, and each job of the listing, whose records carry
+// no request and so no level).
+json job_document(const JobRecord& j) {
   json out = {{"job_id", j.id}, {"model_id", j.model_id}, {"status", job_state_name(j.state)}, {"attempts", j.attempts}};
-  auto request = parse_prove_request(j.request_json);
-  if (request.ok()) out["level"] = request->level;
+  if (!j.request_json.empty()) {
+    auto request = parse_prove_request(j.request_json);
+    if (request.ok()) out["level"] = request->level;
+  }
   int64_t done = j.progress_done, total = j.progress_total;
   if (j.state == JobState::kDone && total > 0) done = total;
   out["progress"] = {{"layers_done", done},
@@ -909,7 +963,54 @@ void Server::Impl::job_status(const std::string& id, Response& res) {
   }
   out["timings"] = timings;
   if (j.state == JobState::kDone) out["result_url"] = "/api/v1/jobs/" + j.id + "/result";
-  reply(res, 200, out);
+  return out;
+}
+
+}  // namespace
+
+void Server::Impl::job_status(const std::string& id, Response& res) {
+  if (!is_job_id(id)) return error(res, 400, "a job id is 32 lowercase hex digits");
+  auto job = stores.with([&](JobStore& s) { return s.get_job(id); });
+  if (!job.ok()) return error(res, job.status());
+  if (!job->has_value()) return error(res, 404, "no job " + id);
+  reply(res, 200, job_document(**job));
+}
+
+void Server::Impl::list_jobs(const Request& req, Response& res) {
+  auto query = parse_job_list_query(req.params);
+  if (!query.ok()) {
+    json body = {{"error", query.status().message()}};
+    if (req.has_param("state") && !parse_job_state(req.get_param_value("state"))) {
+      body["allowed_states"] = job_state_names();
+    }
+    return reply(res, 400, body);
+  }
+  auto page = stores.with([&](JobStore& s) { return s.list_jobs(*query); });
+  if (!page.ok()) return error(res, page.status());
+  json jobs = json::array();
+  for (const JobRecord& j : page->jobs) jobs.push_back(job_document(j));
+  const int64_t next = query->offset + static_cast<int64_t>(page->jobs.size());
+  reply(res, 200, {{"jobs", std::move(jobs)},
+                   {"order", "newest_first"},
+                   {"state", query->state ? json(job_state_name(*query->state)) : json(nullptr)},
+                   {"offset", query->offset},
+                   {"limit", query->limit},
+                   {"next_offset", page->more ? json(next) : json(nullptr)}});
+}
+
+void Server::Impl::cancel_job(const std::string& id, Response& res) {
+  if (!is_job_id(id)) return error(res, 400, "a job id is 32 lowercase hex digits");
+  // A running job's worker finds out at its next heartbeat, wherever it runs, and stops.
+  auto job = stores.with([&](JobStore& s) { return s.cancel(id, now_ms()); });
+  if (job.ok()) {
+    log_line("job " + id + ": cancelled");
+    return reply(res, 200, job_document(*job));
+  }
+  if (job.status().code() != StatusCode::kFailedPrecondition) return error(res, job.status());
+  json body = {{"error", job.status().message()}};
+  auto now = stores.with([&](JobStore& s) { return s.get_job(id); });
+  if (now.ok() && now->has_value()) body["status"] = job_state_name((*now)->state);
+  reply(res, 409, body);
 }
 
 void Server::Impl::job_result(const std::string& id, Response& res) {
@@ -920,6 +1021,9 @@ void Server::Impl::job_result(const std::string& id, Response& res) {
   const JobRecord& j = **job;
   if (j.state == JobState::kFailed) {
     return reply(res, 409, {{"error", "the job failed: " + j.error}, {"status", "failed"}});
+  }
+  if (j.state == JobState::kCancelled) {
+    return reply(res, 409, {{"error", "the job was cancelled; it has no result"}, {"status", "cancelled"}});
   }
   if (j.state != JobState::kDone) {
     return reply(res, 409, {{"error", "the job is " + std::string(job_state_name(j.state)) + "; no result yet"},

@@ -24,6 +24,8 @@ constexpr const char* kSchema[] = {
     " created_ms INTEGER NOT NULL, started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL,"
     " progress_done INTEGER NOT NULL, progress_total INTEGER NOT NULL, error TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, created_ms, id)",
+    // The job listing's order (newest first), so a page reads only its rows.
+    "CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_ms, id)",
     "CREATE TABLE IF NOT EXISTS results ("
     " job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE, result BLOB NOT NULL)",
 };

@@ -19,6 +19,11 @@ namespace {
 
 using nlohmann::json;
 
+// Thrown from the proof's progress callback to stop a proof whose job this worker no longer holds
+// (cancelled, or its lease lost): the prover reports progress but offers no other way to stop it,
+// and it holds its resources by RAII, so unwinding through it is safe.
+struct JobAbandoned {};
+
 std::string default_name() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
@@ -39,6 +44,7 @@ struct WorkerPool::Slot {
   std::thread thread;
   std::string job;                     // the job being proved (pool mu_), empty when idle
   std::atomic<bool> given_back{false};  // the pool gave the job back to the queue
+  std::atomic<bool> abandoned{false};   // the store refused a heartbeat: the job is no longer ours
   std::atomic<int64_t> done{0}, total{0};
 };
 
@@ -170,6 +176,7 @@ void WorkerPool::process(Slot& slot, const JobRecord& job) {
     slot.job = job.id;
     slot.given_back = false;
   }
+  slot.abandoned = false;
   slot.done = 0;
   slot.total = 0;
   log_line("job " + job.id + ": claimed by " + slot.id + " (attempt " + std::to_string(job.attempts) + ")");
@@ -183,10 +190,17 @@ void WorkerPool::process(Slot& slot, const JobRecord& job) {
     std::unique_lock<std::mutex> lock(hb_mu);
     while (!hb_cv.wait_for(lock, std::chrono::milliseconds(options_.heartbeat_ms), [&] { return finished; })) {
       lock.unlock();
-      if (!slot.given_back) {
+      if (!slot.given_back && !slot.abandoned) {
         std::lock_guard<std::mutex> store_lock(slot.store_mu);
         Status s = slot.store->heartbeat(job.id, slot.id, now_ms(), options_.lease_ms, slot.done, slot.total);
-        if (!s.ok()) log_line("job " + job.id + ": heartbeat failed: " + s.to_string());
+        if (s.code() == StatusCode::kFailedPrecondition) {
+          // Cancelled, or the lease ran out and another worker took the job: either way no result
+          // of ours would be accepted, so the proof stops at its next progress report.
+          slot.abandoned = true;
+          log_line("job " + job.id + ": abandoned by " + slot.id + ": " + s.message());
+        } else if (!s.ok()) {
+          log_line("job " + job.id + ": heartbeat failed: " + s.to_string());
+        }
       }
       lock.lock();
     }
@@ -196,6 +210,8 @@ void WorkerPool::process(Slot& slot, const JobRecord& job) {
   StatusOr<std::string> result = internal_error("not proved");
   try {
     result = prove(slot, job, &attesting);
+  } catch (const JobAbandoned&) {
+    result = failed_precondition("abandoned");
   } catch (const std::exception& e) {
     // The library reports failures as Status; this is only a last line (memory exhausted, say),
     // so one job's failure does not take the worker down.
@@ -209,7 +225,7 @@ void WorkerPool::process(Slot& slot, const JobRecord& job) {
   heartbeat.join();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  if (!slot.given_back) {
+  if (!slot.given_back && !slot.abandoned) {
     // Record the outcome; a store that is briefly unreachable gets a few more tries (after which
     // the lease runs out and the job is proved again elsewhere).
     Status s;
@@ -237,6 +253,8 @@ void WorkerPool::process(Slot& slot, const JobRecord& job) {
     } else {
       log_line("job " + job.id + ": outcome not recorded: " + s.to_string());
     }
+  } else if (slot.abandoned) {
+    log_line("job " + job.id + ": " + slot.id + " stopped after " + std::to_string(secs) + " s; nothing recorded");
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -311,6 +329,7 @@ StatusOr<std::string> WorkerPool::prove(Slot& slot, const JobRecord& job, bool* 
       slot.total = static_cast<int64_t>(total);
     }
     if (options_.step_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.step_delay_ms));
+    if (slot.abandoned) throw JobAbandoned{};
   };
   ZKCC_ASSIGN_OR_RETURN(pipeline::Package package, pipeline::prove_job(m->loaded, *input, o));
   return result_document(job.id, job.model_id, package).dump();

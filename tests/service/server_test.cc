@@ -368,13 +368,15 @@ TEST_F(ServerTest, AuthFailures) {
                                     std::string("Bearer"), std::string("Bearer ") + std::string(kToken).substr(1)}) {
     httplib::Client c("127.0.0.1", server_->port());
     if (!header.empty()) c.set_default_headers({{"Authorization", header}});
-    for (const char* path : {"/api/v1/models", "/api/v1/jobs/00000000000000000000000000000000"}) {
+    for (const char* path : {"/api/v1/models", "/api/v1/jobs", "/api/v1/jobs?state=queued&limit=5",
+                             "/api/v1/jobs/00000000000000000000000000000000"}) {
       auto r = c.Get(path);
       expect_error(r, 401, header + " " + path);
       EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer realm=\"zkcc\"");
     }
     auto p = c.Post("/api/v1/prove", "{}", "application/json");
     expect_error(p, 401, header + " prove");
+    expect_error(c.Delete("/api/v1/jobs/00000000000000000000000000000000"), 401, header + " cancel");
   }
   // Both tokens work, with the scheme in any case; /health and /metrics need none.
   EXPECT_EQ(client(kToken)->Get("/api/v1/models")->status, 200);
@@ -385,7 +387,7 @@ TEST_F(ServerTest, AuthFailures) {
   EXPECT_EQ(client("")->Get("/health")->status, 200);
   EXPECT_EQ(client("")->Get("/metrics")->status, 200);
   auto m = client("")->Get("/metrics");
-  EXPECT_NE(m->body.find("zkcc_auth_failures_total 18\n"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("zkcc_auth_failures_total 36\n"), std::string::npos) << m->body;
 }
 
 TEST_F(ServerTest, RefusesOpenNonLoopbackAddress) {
@@ -661,6 +663,189 @@ TEST_F(ServerTest, AbandonedJobIsRetriedUntilTheAttemptLimit) {
   EXPECT_NE(second.value("error", "").find("attempt limit"), std::string::npos) << second.dump();
 }
 
+// The ids of a listing's jobs, in order.
+std::vector<std::string> listed_ids(const json& listing) {
+  std::vector<std::string> out;
+  if (!listing.contains("jobs") || !listing["jobs"].is_array()) return {"(no jobs array)"};
+  for (const json& j : listing["jobs"]) out.push_back(j.value("job_id", ""));
+  return out;
+}
+
+TEST_F(ServerTest, ListsJobsFilteredAndPaged) {
+  ServerOptions o = options("list");
+  o.worker.threads = 0;  // nobody proves: jobs stay queued
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  std::vector<std::string> jobs;
+  for (int i = 0; i < 3; ++i) {
+    jobs.push_back(submit(*c, model_id, "auto"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // distinct creation times
+  }
+  ASSERT_EQ(c->Delete("/api/v1/jobs/" + jobs[1])->status, 200);
+
+  auto all = c->Get("/api/v1/jobs");
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->status, 200) << all->body;
+  json list = body_of(all);
+  EXPECT_EQ(listed_ids(list), (std::vector<std::string>{jobs[2], jobs[1], jobs[0]}));  // newest first
+  EXPECT_EQ(list["order"], "newest_first");
+  EXPECT_EQ(list["limit"], 50);
+  EXPECT_EQ(list["offset"], 0);
+  EXPECT_TRUE(list["next_offset"].is_null());
+  EXPECT_TRUE(list["state"].is_null());
+  const json& newest = list["jobs"][0];
+  EXPECT_EQ(newest["model_id"], model_id);
+  EXPECT_EQ(newest["status"], "queued");
+  EXPECT_EQ(newest["attempts"], 0);
+  EXPECT_TRUE(newest["timings"].contains("created_at")) << newest.dump();
+  EXPECT_TRUE(newest.contains("progress")) << newest.dump();
+  EXPECT_EQ(list["jobs"][1]["status"], "cancelled");
+
+  auto queued = c->Get("/api/v1/jobs?state=queued");
+  ASSERT_TRUE(queued);
+  EXPECT_EQ(queued->status, 200);
+  EXPECT_EQ(listed_ids(body_of(queued)), (std::vector<std::string>{jobs[2], jobs[0]}));
+  EXPECT_EQ(body_of(queued)["state"], "queued");
+  auto cancelled = c->Get("/api/v1/jobs?state=cancelled");
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(listed_ids(body_of(cancelled)), std::vector<std::string>{jobs[1]});
+  auto done = c->Get("/api/v1/jobs?state=done");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 200);
+  EXPECT_TRUE(listed_ids(body_of(done)).empty());
+
+  auto page1 = c->Get("/api/v1/jobs?limit=2");
+  ASSERT_TRUE(page1);
+  EXPECT_EQ(listed_ids(body_of(page1)), (std::vector<std::string>{jobs[2], jobs[1]}));
+  EXPECT_EQ(body_of(page1)["next_offset"], 2);
+  auto page2 = c->Get("/api/v1/jobs?limit=2&offset=2");
+  ASSERT_TRUE(page2);
+  EXPECT_EQ(listed_ids(body_of(page2)), std::vector<std::string>{jobs[0]});
+  EXPECT_TRUE(body_of(page2)["next_offset"].is_null());
+  auto filtered_page = c->Get("/api/v1/jobs?state=queued&limit=1&offset=1");
+  ASSERT_TRUE(filtered_page);
+  EXPECT_EQ(listed_ids(body_of(filtered_page)), std::vector<std::string>{jobs[0]});
+  auto max = c->Get("/api/v1/jobs?limit=500&offset=0");
+  ASSERT_TRUE(max);
+  EXPECT_EQ(max->status, 200);
+
+  // An unknown state names the ones there are.
+  auto bad_state = c->Get("/api/v1/jobs?state=finished");
+  expect_error(bad_state, 400, "unknown state");
+  EXPECT_EQ(body_of(bad_state)["allowed_states"],
+            (json{"queued", "running", "done", "failed", "cancelled"}));
+  EXPECT_NE(body_of(bad_state).value("error", "").find("queued, running, done, failed, cancelled"),
+            std::string::npos);
+  auto bad_limit = c->Get("/api/v1/jobs?state=queued&limit=0");
+  expect_error(bad_limit, 400, "bad limit beside a good state");
+  EXPECT_FALSE(body_of(bad_limit).contains("allowed_states"));
+  for (const char* query : {"state=", "state=Queued", "limit=0", "limit=501", "limit=abc", "limit=-1", "limit=+5",
+                            "limit=%205", "limit=", "limit=99999999999999999999", "offset=-1", "offset=x",
+                            "offset=1e3", "offset=1.5", "offset=", "offset=99999999999999999999",
+                            "limit=5&limit=6", "page=2", "cursor=abc"}) {
+    expect_error(c->Get(std::string("/api/v1/jobs?") + query), 400, query);
+  }
+}
+
+TEST_F(ServerTest, CancelsQueuedJobsAndRefusesFinishedOnes) {
+  ServerOptions o = options("cancel");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string first = submit(*c, model_id, "auto");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::string second = submit(*c, model_id, "auto");
+
+  auto del = c->Delete("/api/v1/jobs/" + first);
+  ASSERT_TRUE(del);
+  ASSERT_EQ(del->status, 200) << del->body;
+  EXPECT_EQ(body_of(del)["job_id"], first);
+  EXPECT_EQ(body_of(del)["status"], "cancelled");
+  EXPECT_TRUE(body_of(del)["timings"].contains("finished_at")) << del->body;
+  auto s = c->Get("/api/v1/jobs/" + first);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(body_of(s)["status"], "cancelled");
+  auto r = c->Get("/api/v1/jobs/" + first + "/result");
+  expect_error(r, 409, "cancelled result");
+  EXPECT_EQ(body_of(r)["status"], "cancelled");
+
+  auto again = c->Delete("/api/v1/jobs/" + first);
+  expect_error(again, 409, "cancelled twice");
+  EXPECT_EQ(body_of(again)["status"], "cancelled");
+  expect_error(c->Delete("/api/v1/jobs/0123456789abcdef0123456789abcdef"), 404, "cancel unknown");
+  expect_error(c->Delete("/api/v1/jobs/not-a-job"), 400, "cancel malformed");
+
+  // Workers prove the other job and never the cancelled one; a finished job cannot be cancelled.
+  server_->stop();
+  start(options("cancel"));
+  auto c2 = client();
+  EXPECT_EQ(wait_for(*c2, second)["status"], "done");
+  auto late = c2->Delete("/api/v1/jobs/" + second);
+  expect_error(late, 409, "cancel done");
+  EXPECT_EQ(body_of(late)["status"], "done");
+  EXPECT_EQ(c2->Get("/api/v1/jobs/" + second + "/result")->status, 200);
+  auto still = c2->Get("/api/v1/jobs/" + first);
+  ASSERT_TRUE(still);
+  EXPECT_EQ(body_of(still)["status"], "cancelled");
+  EXPECT_EQ(body_of(still)["attempts"], 0);
+  auto m = c2->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("zkcc_jobs{state=\"cancelled\"} 1\n"), std::string::npos) << m->body;
+}
+
+TEST_F(ServerTest, CancellingARunningJobStopsItsWorker) {
+  ServerOptions o = options("cancel-running");
+  // Each step of the proof takes seconds, so a proof left to finish would take far longer than
+  // the worker needs to notice the cancellation (its next heartbeat, then its next step).
+  o.worker.step_delay_ms = 3000;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string job = submit(*c, model_id, "full-cc");
+  bool running = false;
+  for (int i = 0; i < 500 && !running; ++i) {
+    auto s = c->Get("/api/v1/jobs/" + job);
+    running = s && body_of(s)["status"] == "running";
+    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(running);
+  auto del = c->Delete("/api/v1/jobs/" + job);
+  ASSERT_TRUE(del);
+  ASSERT_EQ(del->status, 200) << del->body;
+  EXPECT_EQ(body_of(del)["status"], "cancelled");
+
+  // The worker gives up the job: idle again well before the proof could have ended.
+  int busy = -1;
+  for (int i = 0; i < 200 && busy != 0; ++i) {
+    auto h = c->Get("/health");
+    busy = h && h->status == 200 ? body_of(h).value("busy_workers", -1) : -1;
+    if (busy != 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(busy, 0);
+  auto s = c->Get("/api/v1/jobs/" + job);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(body_of(s)["status"], "cancelled");
+  EXPECT_EQ(body_of(s)["attempts"], 1);
+  expect_error(c->Get("/api/v1/jobs/" + job + "/result"), 409, "cancelled result");
+  auto m = c->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("zkcc_jobs_finished_total{result=\"done\"} 0\n"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("zkcc_jobs_finished_total{result=\"failed\"} 0\n"), std::string::npos) << m->body;
+  // Nothing was written for it, and nothing was given back to the queue on stopping.
+  EXPECT_EQ(server_->stop(std::chrono::milliseconds(0)), 0);
+  server_.reset();
+  auto store = open_store("sqlite", (root_ / "cancel-running").string());
+  ASSERT_TRUE(store.ok()) << store.status().to_string();
+  auto result = (*store)->get_result(job);
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  EXPECT_FALSE(result->has_value());
+  auto record = (*store)->get_job(job);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->state, JobState::kCancelled);
+}
+
 TEST_F(ServerTest, RateLimitPerClient) {
   ServerOptions o = options("rate");
   o.rate_per_sec = 0.5;
@@ -794,7 +979,9 @@ TEST_F(ServerTest, KnownPathsAnswer405WithAllow) {
   check(c->Options("/api/v1/prove"), "OPTIONS", "/api/v1/prove", "POST");
   check(c->Get("/api/v1/verify"), "GET", "/api/v1/verify", "POST");
   check(c->Put("/api/v1/verify", "{}", "application/json"), "PUT", "/api/v1/verify", "POST");
-  check(c->Patch(job, "{}", "application/json"), "PATCH", job, "GET, HEAD");
+  check(c->Patch(job, "{}", "application/json"), "PATCH", job, "GET, HEAD, DELETE");
+  check(c->Post("/api/v1/jobs", "{}", "application/json"), "POST", "/api/v1/jobs", "GET, HEAD");
+  check(c->Delete("/api/v1/jobs"), "DELETE", "/api/v1/jobs", "GET, HEAD");
   check(c->Delete(job + "/result"), "DELETE", job + "/result", "GET, HEAD");
   check(c->Options("/health"), "OPTIONS", "/health", "GET, HEAD");
   check(c->Post("/metrics", "", "application/json"), "POST", "/metrics", "GET, HEAD");

@@ -514,6 +514,154 @@ TEST_P(StoreTest, ValuesAreNeverSql) {
   EXPECT_EQ(claim("w'1", 10)->worker, "w'1");
 }
 
+// The ids of a page, in order.
+std::vector<std::string> ids(const JobPage& page) {
+  std::vector<std::string> out;
+  for (const JobRecord& j : page.jobs) out.push_back(j.id);
+  return out;
+}
+
+TEST_P(StoreTest, ListsNewestFirstInPages) {
+  for (int i = 0; i < 5; ++i) enqueue("j" + std::to_string(i), 10 + i);
+  enqueue("k4", 14);  // the same time as j4: the id breaks the tie (descending)
+  auto all = store_->list_jobs({});
+  ASSERT_TRUE(all.ok()) << all.status().to_string();
+  EXPECT_EQ(ids(*all), (std::vector<std::string>{"k4", "j4", "j3", "j2", "j1", "j0"}));
+  EXPECT_FALSE(all->more);
+  // Listings leave out the request (it holds the input) but carry the rest.
+  EXPECT_EQ(all->jobs[0].request_json, "");
+  EXPECT_EQ(all->jobs[0].model_id, kModel);
+  EXPECT_EQ(all->jobs[0].created_ms, 14);
+  EXPECT_EQ(all->jobs[0].state, JobState::kQueued);
+
+  JobListQuery q;
+  q.limit = 2;
+  auto first = store_->list_jobs(q);
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  EXPECT_EQ(ids(*first), (std::vector<std::string>{"k4", "j4"}));
+  EXPECT_TRUE(first->more);
+  q.offset = 4;
+  auto last = store_->list_jobs(q);
+  ASSERT_TRUE(last.ok()) << last.status().to_string();
+  EXPECT_EQ(ids(*last), (std::vector<std::string>{"j1", "j0"}));
+  EXPECT_FALSE(last->more);  // exactly at the end
+  q.offset = 6;
+  auto beyond = store_->list_jobs(q);
+  ASSERT_TRUE(beyond.ok()) << beyond.status().to_string();
+  EXPECT_TRUE(beyond->jobs.empty());
+  EXPECT_FALSE(beyond->more);
+}
+
+TEST_P(StoreTest, ListFiltersByState) {
+  for (int i = 0; i < 5; ++i) enqueue("j" + std::to_string(i), i);
+  ASSERT_TRUE(claim("w", 100).has_value());  // j0
+  ASSERT_TRUE(claim("w", 100).has_value());  // j1
+  ASSERT_TRUE(claim("w", 100).has_value());  // j2
+  ASSERT_TRUE(store_->complete("j0", "w", 200, Bytes{1}).ok());
+  ASSERT_TRUE(store_->fail("j1", "w", 200, "bad").ok());
+  ASSERT_TRUE(store_->cancel("j4", 300).ok());
+  auto list = [&](JobState state, int64_t offset = 0, int64_t limit = 50) {
+    JobListQuery q;
+    q.state = state;
+    q.offset = offset;
+    q.limit = limit;
+    auto page = store_->list_jobs(q);
+    EXPECT_TRUE(page.ok()) << page.status().to_string();
+    return page.ok() ? ids(*page) : std::vector<std::string>{"(error)"};
+  };
+  EXPECT_EQ(list(JobState::kDone), std::vector<std::string>{"j0"});
+  EXPECT_EQ(list(JobState::kFailed), std::vector<std::string>{"j1"});
+  EXPECT_EQ(list(JobState::kRunning), std::vector<std::string>{"j2"});
+  EXPECT_EQ(list(JobState::kQueued), std::vector<std::string>{"j3"});
+  EXPECT_EQ(list(JobState::kCancelled), std::vector<std::string>{"j4"});
+  auto failed = store_->list_jobs({JobState::kFailed, 0, 1});
+  ASSERT_TRUE(failed.ok());
+  ASSERT_EQ(failed->jobs.size(), 1u);
+  EXPECT_EQ(failed->jobs[0].error, "bad");
+  EXPECT_FALSE(failed->more);
+  EXPECT_TRUE(list(JobState::kDone, 1).empty());
+}
+
+TEST_P(StoreTest, ListRejectsBadPages) {
+  EXPECT_EQ(store_->list_jobs({std::nullopt, -1, 10}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->list_jobs({std::nullopt, 0, 0}).status().code(), StatusCode::kInvalidArgument);
+  auto over = store_->list_jobs({std::nullopt, 0, kMaxJobListLimit + 1});
+  EXPECT_EQ(over.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(over.status().message(), "the limit must lie in 1..500, not 501");
+  EXPECT_TRUE(store_->list_jobs({std::nullopt, 0, kMaxJobListLimit}).ok());
+}
+
+TEST_P(StoreTest, CancelQueuedJobIsNeverClaimed) {
+  enqueue("a", 1);
+  enqueue("b", 2);
+  auto c = store_->cancel("a", 500);
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->id, "a");
+  EXPECT_EQ(c->state, JobState::kCancelled);
+  EXPECT_EQ(c->finished_ms, 500);
+  EXPECT_EQ(get("a").state, JobState::kCancelled);
+  auto next = claim("w", 1000);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->id, "b");  // the older job is passed over
+  ASSERT_TRUE(store_->complete("b", "w", 1100, Bytes{1}).ok());
+  EXPECT_FALSE(claim("w", 1000000).has_value());
+  // It no longer counts against the queue's limit.
+  EXPECT_TRUE(store_->enqueue(job("c", 3), 1).ok());
+}
+
+TEST_P(StoreTest, CancelRunningJobTakesTheLeaseAway) {
+  enqueue("j", 1);
+  ASSERT_TRUE(claim("w1", 1000).has_value());
+  ASSERT_TRUE(store_->heartbeat("j", "w1", 1100, kLease, 2, 9).ok());
+  auto c = store_->cancel("j", 1200);
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->state, JobState::kCancelled);
+  EXPECT_EQ(c->progress_done, 2);  // the progress it had, for the record
+  EXPECT_EQ(c->lease_until_ms, 0);
+  // The worker holding it can neither renew, complete, fail nor release it.
+  Status hb = store_->heartbeat("j", "w1", 1300, kLease, 3, 9);
+  EXPECT_EQ(hb.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(hb.message(), "job j is not held by worker w1 (it is cancelled)");
+  EXPECT_EQ(store_->complete("j", "w1", 1400, Bytes{7}).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->fail("j", "w1", 1400, "x").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->release("j", "w1").code(), StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(store_->get_result("j")->has_value());
+  JobRecord j = get("j");
+  EXPECT_EQ(j.state, JobState::kCancelled);
+  EXPECT_EQ(j.finished_ms, 1200);
+  // Its lease having been taken, it is not claimed as an expired job either.
+  EXPECT_FALSE(claim("w2", 1000000).has_value());
+  auto counts = store_->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->cancelled, 1);
+  EXPECT_EQ(counts->running, 0);
+}
+
+TEST_P(StoreTest, CancelRefusesFinishedAndUnknownJobs) {
+  enqueue("done", 1);
+  enqueue("failed", 2);
+  enqueue("twice", 3);
+  ASSERT_TRUE(claim("w", 100).has_value());
+  ASSERT_TRUE(claim("w", 100).has_value());
+  ASSERT_TRUE(store_->complete("done", "w", 200, Bytes{1}).ok());
+  ASSERT_TRUE(store_->fail("failed", "w", 200, "bad").ok());
+  ASSERT_TRUE(store_->cancel("twice", 300).ok());
+  auto done = store_->cancel("done", 400);
+  EXPECT_EQ(done.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(done.status().message(), "job done is done; only a queued or running job can be cancelled");
+  EXPECT_EQ(store_->cancel("failed", 400).status().code(), StatusCode::kFailedPrecondition);
+  auto again = store_->cancel("twice", 400);
+  EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(again.status().message(), "job twice is cancelled; only a queued or running job can be cancelled");
+  EXPECT_EQ(store_->cancel("nothing", 400).status().code(), StatusCode::kNotFound);
+  // Refusals change nothing.
+  EXPECT_EQ(get("done").state, JobState::kDone);
+  EXPECT_EQ(get("done").finished_ms, 200);
+  EXPECT_TRUE(store_->get_result("done")->has_value());
+  EXPECT_EQ(get("failed").error, "bad");
+  EXPECT_EQ(get("twice").finished_ms, 300);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
 
 using PostgresStoreTest = StoreTest;
@@ -572,9 +720,8 @@ TEST(OpenStore, UnreachablePostgresIsUnavailable) {
 }
 
 TEST(JobState, NamesRoundTrip) {
-  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kDone, JobState::kFailed}) {
-    EXPECT_EQ(parse_job_state(job_state_name(s)), s);
-  }
+  for (JobState s : kAllJobStates) EXPECT_EQ(parse_job_state(job_state_name(s)), s);
+  EXPECT_EQ(job_state_name(JobState::kCancelled), "cancelled");
   EXPECT_EQ(job_state_name(JobState::kRunning), "running");
   EXPECT_FALSE(parse_job_state("Running").has_value());
   EXPECT_FALSE(parse_job_state("").has_value());

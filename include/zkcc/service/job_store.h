@@ -7,6 +7,10 @@
 // it fails with that reason. Claims never hand one job to two live workers (SQLite: one writer
 // transaction at a time; PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED).
 //
+// A queued or running job can be cancelled: it is never claimed again, and the worker holding it
+// loses its lease at once (its heartbeat, completion and failure are refused), so it abandons the
+// job without a result.
+//
 // Times are Unix milliseconds, passed in by the caller so tests can move the clock.
 #ifndef ZKCC_SERVICE_JOB_STORE_H_
 #define ZKCC_SERVICE_JOB_STORE_H_
@@ -23,9 +27,11 @@
 
 namespace zkcc::service {
 
-enum class JobState { kQueued, kRunning, kDone, kFailed };
-std::string_view job_state_name(JobState s);  // "queued", "running", "done", "failed"
+enum class JobState { kQueued, kRunning, kDone, kFailed, kCancelled };
+std::string_view job_state_name(JobState s);  // "queued", "running", "done", "failed", "cancelled"
 std::optional<JobState> parse_job_state(std::string_view name);  // the inverse; nullopt for others
+inline constexpr JobState kAllJobStates[] = {JobState::kQueued, JobState::kRunning, JobState::kDone,
+                                              JobState::kFailed, JobState::kCancelled};
 
 // A registered model: the quantized graph (model/graph_encoding.h bytes), ready for any worker.
 struct ModelRecord {
@@ -48,8 +54,22 @@ struct JobRecord {
   std::string error;         // kFailed: why
 };
 
+// A page of the job listing: newest first (created_ms, then id, both descending), optionally only
+// the jobs in one state.
+struct JobListQuery {
+  std::optional<JobState> state;
+  int64_t offset = 0;  // jobs skipped, >= 0
+  int64_t limit = 50;  // jobs returned at most, 1..kMaxJobListLimit
+};
+inline constexpr int64_t kMaxJobListLimit = 500;
+
+struct JobPage {
+  std::vector<JobRecord> jobs;  // request_json left empty: it holds the input, which may be large
+  bool more = false;            // whether jobs follow this page
+};
+
 struct JobCounts {
-  int64_t queued = 0, running = 0, done = 0, failed = 0;
+  int64_t queued = 0, running = 0, done = 0, failed = 0, cancelled = 0;
 };
 
 class JobStore {
@@ -81,7 +101,13 @@ class JobStore {
   // Gives a held job back to the queue (graceful shutdown), not counting the attempt.
   virtual Status release(const std::string& id, const std::string& worker) = 0;
 
+  // Cancels a queued or running job (finished_ms = now) and returns it as it now is. kNotFound
+  // for an unknown id; kFailedPrecondition when the job is done, failed or cancelled already.
+  virtual StatusOr<JobRecord> cancel(const std::string& id, int64_t now_ms) = 0;
+
   virtual StatusOr<std::optional<JobRecord>> get_job(const std::string& id) = 0;
+  // One page of jobs (see JobListQuery); kInvalidArgument for an offset or limit out of range.
+  virtual StatusOr<JobPage> list_jobs(const JobListQuery& query) = 0;
   virtual StatusOr<std::optional<Bytes>> get_result(const std::string& id) = 0;
   virtual StatusOr<JobCounts> counts() = 0;
 };

@@ -7,7 +7,9 @@
 //   POST /api/v1/models              register an ONNX model (the body, or a path under models_dir)
 //   GET  /api/v1/models[/ID]
 //   POST /api/v1/prove               queue a job: 202 {job_id}; 429 when the queue is full
+//   GET  /api/v1/jobs                the jobs, newest first (?state=, limit=, offset=)
 //   GET  /api/v1/jobs/ID             state, progress, timings
+//   DELETE /api/v1/jobs/ID           cancel a queued or running job; 409 once finished
 //   GET  /api/v1/jobs/ID/result      the result document (service/result.h); 409 until done
 //   POST /api/v1/verify              a result document or an evidence bundle: the verdict
 //

@@ -1,6 +1,8 @@
 // The workers that prove queued jobs: each thread claims a job from the job store with a lease,
 // renews the lease with heartbeats (carrying the proof's progress) from a separate thread while it
-// proves, and stores the result or the reason for failure. prove-server runs a pool of them beside
+// proves, and stores the result or the reason for failure. A worker whose heartbeat is refused (the
+// job was cancelled, or its lease ran out and another worker took it) stops the proof at its next
+// step and records nothing. prove-server runs a pool of them beside
 // its HTTP API; `prove-server --worker` runs only the pool, on a store shared with other machines.
 //
 // A job's request (the request_json a JobRecord carries) is
