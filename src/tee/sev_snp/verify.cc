@@ -17,11 +17,18 @@ constexpr const char* kOidUcodeSpl = "1.3.6.1.4.1.3704.1.3.8";
 constexpr const char* kOidFmcSpl = "1.3.6.1.4.1.3704.1.3.9";
 constexpr const char* kOidHwId = "1.3.6.1.4.1.3704.1.4";
 
-const std::vector<Certificate>& compiled_in() {
-  static const std::vector<Certificate> certs = [] {
-    std::vector<Certificate> out;
+struct Loaded {
+  Product product;
+  AmdRole role;
+  Certificate cert;
+};
+
+// The compiled-in authorities whose DER matches its pinned fingerprint.
+const std::vector<Loaded>& compiled_in() {
+  static const std::vector<Loaded> certs = [] {
+    std::vector<Loaded> out;
     for (const AmdAuthority& a : amd_authorities()) {
-      if (auto cert = pinned_certificate(a.pem, a.sha256)) out.push_back(std::move(*cert));
+      if (auto cert = pinned_certificate(a.pem, a.sha256)) out.push_back({a.product, a.role, std::move(*cert)});
     }
     return out;
   }();
@@ -123,6 +130,17 @@ void add_claims(Verdict& v, const Report& r, Product product) {
 
 }  // namespace
 
+std::vector<Certificate> amd_chain(Product product, SigningKey kind) {
+  if (product == Product::kUnknown || kind == SigningKey::kNone) return {};
+  std::vector<Certificate> out;
+  for (AmdRole role : {kind == SigningKey::kVlek ? AmdRole::kAsvk : AmdRole::kAsk, AmdRole::kArk}) {
+    for (const Loaded& l : compiled_in()) {
+      if (l.product == product && l.role == role) out.push_back(l.cert);
+    }
+  }
+  return out;
+}
+
 Product product_of(const Certificate& key) {
   auto name = key.extension_ia5(kOidProductName);
   if (!name) return Product::kUnknown;
@@ -171,9 +189,11 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
             (r.version >= 3 ? std::string(", report CPUID: ") + std::string(product_name(cpuid)) : std::string()));
   add_claims(v, r, product);
 
-  // Chain: key <- intermediate (ASK or ASVK) <- root (ARK), the root trusted by fingerprint.
+  // Chain: key <- intermediate (ASK or ASVK) <- root (ARK), the root trusted by fingerprint. Of
+  // the compiled-in authorities only the key's product's, for its kind, are candidates.
+  std::vector<Certificate> amd = roots.amd ? amd_chain(product, r.signing_key) : std::vector<Certificate>{};
   std::vector<Certificate> pool(certs.begin(), certs.end());
-  if (roots.amd) pool.insert(pool.end(), compiled_in().begin(), compiled_in().end());
+  pool.insert(pool.end(), amd.begin(), amd.end());
   pool.insert(pool.end(), roots.extra.begin(), roots.extra.end());
   const Certificate* inter = find_issuer(*key, pool);
   const Certificate* root = inter != nullptr ? find_issuer(*inter, pool) : nullptr;
@@ -186,6 +206,12 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
   std::string chain_detail;
   if (inter == nullptr) {
     chain_detail = "no supplied or known authority signed the " + std::string(key_cn);
+    std::string role = vlek ? "ASVK" : "ASK";
+    if (roots.amd && amd.size() == 2) {
+      chain_detail += " (nor did " + std::string(product_name(product)) + "'s compiled-in " + role + ", " + amd[0].common_name() + ")";
+    } else if (roots.amd) {
+      chain_detail += " (no " + role + " is compiled in for product " + std::string(product_name(product)) + ")";
+    }
   } else if (root == nullptr) {
     chain_detail = "no root signed " + inter->common_name();
   } else if (!trusted(*root)) {

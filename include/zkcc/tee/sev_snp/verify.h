@@ -27,6 +27,12 @@ struct TrustRoots {
 Verdict verify_report(std::span<const uint8_t> report, std::span<const Certificate> certs, const TrustRoots& roots,
                       int64_t at);
 
+// AMD's compiled-in authorities over `product`'s endorsement keys of `kind`: the intermediate that
+// signs them (the ASK, CN SEV-<product>, for a VCEK; the ASVK, CN SEV-VLEK-<product>, for a VLEK),
+// then the ARK. These are the only compiled-in certificates verify_report chains such a key to.
+// Empty for Product::kUnknown and SigningKey::kNone.
+std::vector<Certificate> amd_chain(Product product, SigningKey kind);
+
 // The product a VCEK/VLEK names in its productName extension ("Milan-B0" -> Milan), or kUnknown.
 Product product_of(const Certificate& endorsement_key);
 
