@@ -86,6 +86,9 @@ void print_detect(const zkcc::tee::FullStackCapability& cap) {
             << ", active: " << (g.cc_active ? "yes" : "no") << ", ready: " << (g.cc_ready ? "yes" : "no")
             << ", nvattest: " << (g.nvattest_available ? "found" : "not found") << "\n";
   std::cout << "Full-stack CC: " << (cap.full_stack() ? "yes" : "no") << "\n";
+  zkcc::tee::LevelAdvice advice = zkcc::tee::recommend_level(cap);
+  std::cout << "recommended level: " << advice.level << " (prove --level " << advice.level << ")\n"
+            << "          " << advice.reason << "\n";
 }
 
 // The level, platform and simulated-platform flags that attest and prove share.
