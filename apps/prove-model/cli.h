@@ -157,6 +157,11 @@ int inspect_model(const std::string& path, const std::string& calibration, doubl
 // The real collectors for what this machine has, or the simulated platform when asked for.
 StatusOr<service::Attesters> make_attesters(const AttestArgs& args);
 
+// Known answers this build must reproduce: Poseidon vectors, M31/QM31/Felt252 arithmetic, a small
+// proof (accepted, and rejected once tampered with) and the compiled-in vendor certificates. Each
+// check is printed by name; exits kExitRejected when one fails.
+int self_check(bool json);
+
 // The cache directory when none is given: $XDG_CACHE_HOME/zkcc/collateral or ~/.cache/...
 std::string default_cache_dir();
 
