@@ -23,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "log.h"
+#include "zkcc/service/log.h"
 #include "zkcc/base/json.h"
 #include "zkcc/hash/sha2.h"
 #include "zkcc/model/commitment.h"
