@@ -14,9 +14,11 @@
 
 #include "zkcc/base/bytes.h"
 #include "zkcc/base/json.h"
+#include "zkcc/base/terminal.h"
 #include "zkcc/service/log.h"
 #include "zkcc/service/server.h"
 #include "zkcc/service/worker.h"
+#include "zkcc/tee/sim/platform.h"
 
 namespace {
 
@@ -166,6 +168,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   const auto grace = std::chrono::milliseconds(static_cast<int64_t>(grace_secs * 1000));
+
+  // Creating the simulated platform's keys takes seconds before the first line of output: say so
+  // to a person at a terminal (logs and scripts see nothing extra).
+  if (platform == "sim" && zkcc::stderr_is_terminal() && !zkcc::tee::sim::SimPlatform::is_created(w.platform.sim_dir)) {
+    log_line("generating simulated platform keys in " + w.platform.sim_dir + " (first run)...");
+  }
 
   if (worker_only) {
     if (workers < 1) return fail(zkcc::invalid_argument("--worker needs at least one worker thread"));
