@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "progress.h"
 #include "zkcc/base/bytes.h"
 #include "zkcc/field/felt252.h"
 #include "zkcc/tee/bundle.h"
@@ -102,9 +103,13 @@ int attest(const AttestArgs& a) {
   if (!statement.ok()) return fail(statement.status().with_context("--statement"));
   auto level = tee::parse_security_level(a.level);
   if (!level.ok()) return fail(level.status());
+  Progress progress(a.json);
+  const std::string first_run = first_run_note(a);
+  progress.stage(first_run.empty() ? "attesting" : "attesting: " + first_run);
   auto attesters = make_attesters(a);
-  if (!attesters.ok()) return fail(attesters.status());
-  auto result = tee::attest(*statement, *level, attesters->cpu.get(), attesters->gpu.get());
+  StatusOr<tee::FullStackAttestation> result = attesters.ok() ? tee::attest(*statement, *level, attesters->cpu.get(), attesters->gpu.get())
+                                                      : StatusOr<tee::FullStackAttestation>(attesters.status());
+  progress.done();  // before any message, which would otherwise follow the note on its line
   if (!result.ok()) return fail(result.status());
   nlohmann::json bundle = tee::bundle_to_json(*result);
   if (Status s = write_file_atomic(a.out, bundle.dump(2) + "\n"); !s.ok()) return fail(s);

@@ -156,6 +156,14 @@ int inspect_model(const std::string& path, const std::string& calibration, doubl
 
 // The real collectors for what this machine has, or the simulated platform when asked for.
 StatusOr<service::Attesters> make_attesters(const AttestArgs& args);
+// What make_attesters is about to spend seconds on, for a person to be told: creating the
+// simulated platform's keys on its first use; "" when it only loads them or uses no platform.
+std::string first_run_note(const AttestArgs& args);
+
+// Known answers this build must reproduce: Poseidon vectors, M31/QM31/Felt252 arithmetic, a small
+// proof (accepted, and rejected once tampered with) and the compiled-in vendor certificates. Each
+// check is printed by name; exits kExitRejected when one fails.
+int self_check(bool json);
 
 // The cache directory when none is given: $XDG_CACHE_HOME/zkcc/collateral or ~/.cache/...
 std::string default_cache_dir();

@@ -39,36 +39,6 @@ void print_felt(const Felt252& f, bool json) {
   }
 }
 
-// Hashes a vector pinned in the Starknet ecosystem and the published Poseidon fixed points, so a
-// broken build or a miscompiled field is caught before any proof is made.
-int self_check(bool json) {
-  struct Case {
-    const char* name;
-    Felt252 got;
-    const char* want;
-  };
-  std::vector<Felt252> four = {Felt252::from_u64(1), Felt252::from_u64(2), Felt252::from_u64(3), Felt252::from_u64(4)};
-  Case cases[] = {
-      {"poseidon_hash(1, 2)", zkcc::hash::poseidon_hash(four[0], four[1]),
-       "0x5d44a3decb2b2e0cc71071f7b802f45dd792d064f0fc7316c46514f70f9891a"},
-      {"poseidon_hash_many([])", zkcc::hash::poseidon_hash_many({}),
-       "0x2272be0f580fd156823304800919530eaa97430e972d7213ee13f4fbf7a5dbc"},
-      {"poseidon_hash_many([1, 2, 3, 4])", zkcc::hash::poseidon_hash_many(four),
-       "0x26e3ad8b876e02bc8a4fc43dad40a8f81a6384083cabffa190bcf40d512ae1d"},
-  };
-  bool all = true;
-  nlohmann::json results = nlohmann::json::array();
-  for (const Case& c : cases) {
-    bool ok = c.got.to_hex() == c.want;
-    all = all && ok;
-    results.push_back({{"name", c.name}, {"got", c.got.to_hex()}, {"want", c.want}, {"ok", ok}});
-    if (!json) std::cout << (ok ? "ok    " : "FAIL  ") << c.name << " = " << c.got.to_hex() << "\n";
-  }
-  if (json) std::cout << nlohmann::json{{"self_check", results}, {"ok", all}}.dump(2) << "\n";
-  if (!all) std::cerr << "prove-model: self-check FAILED: this build computes wrong hashes\n";
-  return all ? 0 : zkcc::cli::kExitRejected;
-}
-
 void print_detect(const zkcc::tee::FullStackCapability& cap) {
   const auto& c = cap.cpu;
   const auto& g = cap.gpu;
@@ -86,6 +56,9 @@ void print_detect(const zkcc::tee::FullStackCapability& cap) {
             << ", active: " << (g.cc_active ? "yes" : "no") << ", ready: " << (g.cc_ready ? "yes" : "no")
             << ", nvattest: " << (g.nvattest_available ? "found" : "not found") << "\n";
   std::cout << "Full-stack CC: " << (cap.full_stack() ? "yes" : "no") << "\n";
+  zkcc::tee::LevelAdvice advice = zkcc::tee::recommend_level(cap);
+  std::cout << "recommended level: " << advice.level << " (prove --level " << advice.level << ")\n"
+            << "          " << advice.reason << "\n";
 }
 
 // The level, platform and simulated-platform flags that attest and prove share.
@@ -136,7 +109,7 @@ int main(int argc, char** argv) {
   detect->add_option("--root", root, "System root to inspect (for testing against a prepared tree)")
       ->capture_default_str();
 
-  auto* selfcheck = app.add_subcommand("selfcheck", "Hash known vectors and compare with published answers");
+  auto* selfcheck = app.add_subcommand("selfcheck", "Check known answers: hashes, field arithmetic, a small proof and the compiled-in vendor roots");
 
   auto* verify_ev = app.add_subcommand("verify-evidence", "Verify one piece of attestation evidence offline");
   zkcc::cli::EvidenceArgs ev;
@@ -278,7 +251,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (*selfcheck) return self_check(json);
+  if (*selfcheck) return zkcc::cli::self_check(json);
   ev.json = fc.json = at.json = vb.json = pr.json = vf.json = cm.json = json;
   if (*prove) return zkcc::cli::prove(pr);
   if (*commit) return zkcc::cli::commit(cm);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "progress.h"
 #include "zkcc/base/bytes.h"
 #include "zkcc/model/input_json.h"
 #include "zkcc/model/quantized_graph.h"
@@ -23,36 +24,6 @@ namespace zkcc::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// One line on standard error, redrawn in place; only when standard error is a terminal.
-class Progress {
- public:
-  explicit Progress(bool quiet) : on_(!quiet && isatty(STDERR_FILENO)) {}
-  ~Progress() { done(); }
-  void stage(std::string_view what) {
-    if (!on_) return;
-    std::fprintf(stderr, "\r\033[K%.*s...", static_cast<int>(what.size()), what.data());
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void step(std::string_view what, size_t done, size_t total) {
-    if (!on_ || total == 0) return;
-    constexpr size_t kWidth = 30;
-    const size_t filled = done * kWidth / total;
-    std::fprintf(stderr, "\r\033[K%-8.*s [%s%s] %zu/%zu layers", static_cast<int>(what.size()), what.data(),
-                 std::string(filled, '#').c_str(), std::string(kWidth - filled, ' ').c_str(), done, total);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void done() {
-    if (drawn_) std::fprintf(stderr, "\r\033[K");
-    drawn_ = false;
-  }
-
- private:
-  bool on_;
-  bool drawn_ = false;
-};
 
 std::string text_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
@@ -238,7 +209,8 @@ int prove(const ProveArgs& a) {
   auto input = model::parse_input_json(text_of(*input_text), graph->values[0].shape);
   if (!input.ok()) return fail(input.status().with_context(a.input));
 
-  progress.stage("attesting");
+  const std::string first_run = first_run_note(a.attest);
+  progress.stage(first_run.empty() ? "attesting" : "attesting: " + first_run);
   auto attesters = make_attesters(a.attest);
   if (!attesters.ok()) return fail(attesters.status());
   pipeline::JobOptions options;

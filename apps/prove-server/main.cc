@@ -14,8 +14,11 @@
 
 #include "zkcc/base/bytes.h"
 #include "zkcc/base/json.h"
+#include "zkcc/base/terminal.h"
+#include "zkcc/service/log.h"
 #include "zkcc/service/server.h"
 #include "zkcc/service/worker.h"
+#include "zkcc/tee/sim/platform.h"
 
 namespace {
 
@@ -27,8 +30,11 @@ using zkcc::StatusOr;
 constexpr int kExitUsage = 2;
 constexpr int kExitFailure = 1;
 
+// Every line on standard error is a log line, with its UTC timestamp (docs/api.md).
+using zkcc::service::log_line;
+
 int fail(const Status& s) {
-  std::cerr << "prove-server: " << s.message() << "\n";
+  log_line("error: " + s.message());
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kOutOfRange ? kExitUsage : kExitFailure;
 }
 
@@ -163,6 +169,12 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   const auto grace = std::chrono::milliseconds(static_cast<int64_t>(grace_secs * 1000));
 
+  // Creating the simulated platform's keys takes seconds before the first line of output: say so
+  // to a person at a terminal (logs and scripts see nothing extra).
+  if (platform == "sim" && zkcc::stderr_is_terminal() && !zkcc::tee::sim::SimPlatform::is_created(w.platform.sim_dir)) {
+    log_line("generating simulated platform keys in " + w.platform.sim_dir + " (first run)...");
+  }
+
   if (worker_only) {
     if (workers < 1) return fail(zkcc::invalid_argument("--worker needs at least one worker thread"));
     auto pool = zkcc::service::WorkerPool::start(w, nullptr);
@@ -170,11 +182,11 @@ int main(int argc, char** argv) {
     std::cout << "prove-server worker " << (*pool)->name() << ": " << workers << " thread(s) on the "
               << store_label(store) << " store, platform " << platform << std::endl;
     int sig = wait_for_signal(stop_signals);
-    std::cerr << "prove-server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ": stopping\n";
+    log_line(std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopping");
     int given = (*pool)->stop(grace);
     if (given > 0) {
       // Their proofs cannot be interrupted; the jobs are back in the queue, so leave now.
-      std::cerr << "prove-server: " << given << " job(s) given back to the queue\n";
+      log_line(std::to_string(given) + " job(s) given back to the queue");
       std::fflush(nullptr);
       std::_Exit(0);
     }
@@ -186,13 +198,13 @@ int main(int argc, char** argv) {
   const std::string& host = (*server)->host();
   std::cout << "prove-server listening on http://" << (host.find(':') != std::string::npos ? "[" + host + "]" : host)
             << ":" << (*server)->port() << std::endl;
-  std::cerr << "prove-server: " << store_label(store) << " store, platform " << platform << ", " << workers
-            << " worker thread(s)" << std::endl;
+  log_line("started: " + store_label(store) + " store, platform " + platform + ", " + std::to_string(workers) +
+           " worker thread(s)");
   int sig = wait_for_signal(stop_signals);
-  std::cerr << "prove-server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ": stopping\n";
+  log_line(std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopping");
   int given = (*server)->stop(grace);
   if (given > 0) {
-    std::cerr << "prove-server: " << given << " job(s) given back to the queue\n";
+    log_line(std::to_string(given) + " job(s) given back to the queue");
     std::fflush(nullptr);
     std::_Exit(0);
   }

@@ -1,4 +1,4 @@
-#include "log.h"
+#include "zkcc/service/log.h"
 
 #include <chrono>
 #include <cstdio>

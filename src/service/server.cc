@@ -23,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "log.h"
+#include "zkcc/service/log.h"
 #include "zkcc/base/json.h"
 #include "zkcc/hash/sha2.h"
 #include "zkcc/model/commitment.h"
@@ -598,8 +598,8 @@ void Server::Impl::routes() {
 void Server::Impl::health(const Request&, Response& res) {
   auto [cap, detected_ms] = monitor.get();
   const bool sim = options.worker.platform.platform == "sim";
-  const bool cpu_tee = cap.cpu.device_available;
-  const bool gpu_tee = cap.gpu.cc_active && cap.gpu.cc_ready && (cap.gpu.nvml_available || cap.gpu.nvattest_available);
+  const bool cpu_tee = tee::cpu_tee_usable(cap);
+  const bool gpu_tee = tee::gpu_tee_usable(cap);
   json levels = {"auto", "zk-only"};
   if (sim ? (options.worker.platform.sim_cpu != tee::CpuPlatform::kNone || options.worker.platform.sim_gpus > 0)
           : (cpu_tee || gpu_tee)) {

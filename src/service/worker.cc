@@ -6,7 +6,7 @@
 #include <ctime>
 #include <exception>
 
-#include "log.h"
+#include "zkcc/service/log.h"
 #include "zkcc/base/json.h"
 #include "zkcc/model/graph_encoding.h"
 #include "zkcc/model/input_json.h"

@@ -234,6 +234,29 @@ FullStackCapability detect(const DetectOptions& options) {
   return cap;
 }
 
+bool cpu_tee_usable(const FullStackCapability& cap) { return cap.cpu.device_available; }
+
+bool gpu_tee_usable(const FullStackCapability& cap) {
+  return cap.gpu.cc_active && cap.gpu.cc_ready && (cap.gpu.nvml_available || cap.gpu.nvattest_available);
+}
+
+LevelAdvice recommend_level(const FullStackCapability& cap) {
+  const bool cpu = cpu_tee_usable(cap);
+  const bool gpu = gpu_tee_usable(cap);
+  const std::string cpu_name(cpu_platform_name(cap.cpu.platform));
+  if (cpu && gpu) return {"full-cc", "the CPU TEE (" + cpu_name + ") and the GPUs in CC mode can both attest"};
+  // Why the side that cannot attest does not, so that the reason says what to fix.
+  std::string gpu_why = !cap.gpu.cc_active   ? "no GPU in CC mode"
+                        : !cap.gpu.cc_ready  ? "the GPUs are in CC mode but not ready"
+                                             : "no GPU evidence collector (NVML or nvattest)";
+  std::string cpu_why = cap.cpu.platform == CpuPlatform::kNone ? "no CPU TEE"
+                        : "the CPU TEE (" + cpu_name + ") has no usable device" +
+                              (cap.cpu.device.empty() ? std::string() : " (" + cap.cpu.device + ")");
+  if (cpu) return {"tee", "the CPU TEE (" + cpu_name + ") can attest; " + gpu_why};
+  if (gpu) return {"tee", "the GPUs in CC mode can attest; " + cpu_why};
+  return {"zk-only", cpu_why + " and " + gpu_why + ": the proof is the only guarantee"};
+}
+
 std::string capability_to_json(const FullStackCapability& cap) {
   nlohmann::json j;
   j["cpu"] = {{"platform", cpu_platform_name(cap.cpu.platform)},
@@ -251,6 +274,9 @@ std::string capability_to_json(const FullStackCapability& cap) {
               {"cc_ready", cap.gpu.cc_ready},
               {"nvattest_available", cap.gpu.nvattest_available}};
   j["full_stack_cc"] = cap.full_stack();
+  LevelAdvice advice = recommend_level(cap);
+  j["recommended_level"] = advice.level;
+  j["recommended_level_reason"] = advice.reason;
   return j.dump(2);
 }
 

@@ -110,6 +110,44 @@ TEST_F(FakeRoot, JsonCarriesEveryField) {
   EXPECT_EQ(j["gpu"]["cc_active"], false);
   EXPECT_EQ(j["gpu"]["nvml_status"], "not probed");
   EXPECT_EQ(j["full_stack_cc"], false);
+  EXPECT_EQ(j["recommended_level"], "tee");
+  EXPECT_NE(j["recommended_level_reason"].get<std::string>().find("sev-snp"), std::string::npos);
+}
+
+// The advice follows scripts/setup_cc.sh: both sides full-cc, one side tee, neither zk-only; and
+// the reason names what is missing.
+TEST(RecommendLevel, FollowsWhatCanAttest) {
+  FullStackCapability cap;
+  LevelAdvice a = recommend_level(cap);
+  EXPECT_EQ(a.level, "zk-only");
+  EXPECT_NE(a.reason.find("no CPU TEE"), std::string::npos) << a.reason;
+  EXPECT_NE(a.reason.find("no GPU in CC mode"), std::string::npos) << a.reason;
+
+  cap.cpu.platform = CpuPlatform::kTdx;
+  cap.cpu.device = "/dev/tdx_guest";
+  a = recommend_level(cap);  // the platform without an openable device attests nothing
+  EXPECT_EQ(a.level, "zk-only");
+  EXPECT_NE(a.reason.find("no usable device (/dev/tdx_guest)"), std::string::npos) << a.reason;
+
+  cap.cpu.device_available = true;
+  a = recommend_level(cap);
+  EXPECT_EQ(a.level, "tee");
+  EXPECT_NE(a.reason.find("tdx"), std::string::npos) << a.reason;
+
+  cap.gpu.cc_active = true;  // CC mode on but not ready: the GPUs do not count yet
+  a = recommend_level(cap);
+  EXPECT_EQ(a.level, "tee");
+  EXPECT_NE(a.reason.find("not ready"), std::string::npos) << a.reason;
+
+  cap.gpu.cc_ready = true;  // ready, but nothing to collect the evidence with
+  EXPECT_EQ(recommend_level(cap).level, "tee");
+  cap.gpu.nvml_available = true;
+  EXPECT_EQ(recommend_level(cap).level, "full-cc");
+
+  cap.cpu.device_available = false;
+  a = recommend_level(cap);
+  EXPECT_EQ(a.level, "tee");
+  EXPECT_NE(a.reason.find("GPUs in CC mode can attest"), std::string::npos) << a.reason;
 }
 
 // GPU detection through the production dlopen path, against a stand-in NVML library.

@@ -51,7 +51,21 @@ struct DetectOptions {
 
 FullStackCapability detect(const DetectOptions& options = {});
 
-// A JSON object with every field above.
+// Whether each side can attest now: the CPU TEE's device is there and openable; the GPUs are in
+// CC mode, ready, with a collector (NVML or nvattest). The server's /health reads the same.
+bool cpu_tee_usable(const FullStackCapability& cap);
+bool gpu_tee_usable(const FullStackCapability& cap);
+
+// The --level to prove with on this machine, as scripts/setup_cc.sh advises: full-cc when both
+// sides attest, tee when one does, zk-only otherwise; the reason is one line for people.
+struct LevelAdvice {
+  std::string level;  // "zk-only", "tee" or "full-cc"
+  std::string reason;
+};
+LevelAdvice recommend_level(const FullStackCapability& cap);
+
+// A JSON object with every field above, and recommend_level's as recommended_level and
+// recommended_level_reason.
 std::string capability_to_json(const FullStackCapability& cap);
 
 }  // namespace zkcc::tee

@@ -25,29 +25,11 @@
 #include <optional>
 #include <set>
 
+#include "nvidia_roots.h"
 #include "zkcc/tee/chain.h"
 
 namespace zkcc::tee::nvidia_gpu {
 namespace {
-
-// NVIDIA's CoRIM signing Root CA: the root of every RIM signing chain, compiled in and pinned by
-// the SHA-256 of its DER encoding.
-constexpr const char* kCorimRootSha256 = "12977b5115acb0381179279fffeb5a8c4d264971ebb32298023a465fa41df5d1";
-constexpr const char* kCorimRootPem = R"(-----BEGIN CERTIFICATE-----
-MIICKTCCAbCgAwIBAgIQRdrjoA5QN73fh1N17LXicDAKBggqhkjOPQQDAzBFMQsw
-CQYDVQQGEwJVUzEPMA0GA1UECgwGTlZJRElBMSUwIwYDVQQDDBxOVklESUEgQ29S
-SU0gc2lnbmluZyBSb290IENBMCAXDTIzMDMxNjE1MzczNFoYDzIwNTMwMzA4MTUz
-NzM0WjBFMQswCQYDVQQGEwJVUzEPMA0GA1UECgwGTlZJRElBMSUwIwYDVQQDDBxO
-VklESUEgQ29SSU0gc2lnbmluZyBSb290IENBMHYwEAYHKoZIzj0CAQYFK4EEACID
-YgAEuECyi9vNM+Iw2lfUzyBldHAwaC1HF7TCgp12QcEyUTm3Tagxwr48d55+K2VI
-lWYIDk7NlAIQdcV/Ff7euGLI+Qauj93HsSI4WX298PpW54RTgz9tC+Q684caR/BX
-WEeZo2MwYTAdBgNVHQ4EFgQUpaXrOPK4ZDAk08DBskn594zeZjAwHwYDVR0jBBgw
-FoAUpaXrOPK4ZDAk08DBskn594zeZjAwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8B
-Af8EBAMCAQYwCgYIKoZIzj0EAwMDZwAwZAIwHGDyscDP6ihHqRvZlI3eqZ4YkvjE
-1duaN84tAHRVgxVMvNrp5Tnom3idHYGW/dskAjATvjIx6VzHm/4e2GiZAyZEIUBD
-OKPzp5ei/A0iUZpdvngenDwV8Qa/wGdiTmJ7Bp4=
------END CERTIFICATE-----
-)";
 
 constexpr const char* kSwidNs = "http://standards.iso.org/iso/19770/-2/2015/schema.xsd";
 constexpr const char* kTcgRimNs =

@@ -135,6 +135,11 @@ StatusOr<SimRoots> load_roots(const std::filesystem::path& dir) {
   return r;
 }
 
+bool SimPlatform::is_created(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return !dir.empty() && std::filesystem::exists(dir / kManifest, ec);
+}
+
 StatusOr<SimPlatform> SimPlatform::open(const std::filesystem::path& dir) {
   if (dir.empty()) return invalid_argument("the simulated platform needs a directory");
   using std::filesystem::perms;

@@ -107,6 +107,9 @@ class SimPlatform {
   // Creates the keys and chains in `dir` on first use, or loads them (checking that every key
   // matches its certificate and every chain links) when `dir` already holds a platform.
   static StatusOr<SimPlatform> open(const std::filesystem::path& dir);
+  // Whether `dir` already holds a complete platform, so that open() only loads it (creating the
+  // keys takes seconds; callers tell a person at a terminal when that is about to happen).
+  static bool is_created(const std::filesystem::path& dir);
 
   const std::filesystem::path& dir() const;
   SimRoots roots() const;

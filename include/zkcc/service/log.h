@@ -1,6 +1,6 @@
 // One line per event on standard error, with a UTC timestamp; and the time helpers the service shares.
-#ifndef ZKCC_SRC_SERVICE_LOG_H_
-#define ZKCC_SRC_SERVICE_LOG_H_
+#ifndef ZKCC_SERVICE_LOG_H_
+#define ZKCC_SERVICE_LOG_H_
 
 #include <cstdint>
 #include <string>
@@ -14,4 +14,4 @@ void log_line(const std::string& message);
 
 }  // namespace zkcc::service
 
-#endif  // ZKCC_SRC_SERVICE_LOG_H_
+#endif  // ZKCC_SERVICE_LOG_H_
