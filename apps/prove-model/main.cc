@@ -16,6 +16,7 @@
 #include "zkcc/hash/poseidon.h"
 #include "zkcc/tee/capability.h"
 #include "cli.h"
+#include "../version.h"
 
 namespace {
 
@@ -100,7 +101,7 @@ int main(int argc, char** argv) {
   CLI::App app{"zkcc prove-model: zero-knowledge proofs of quantized neural-network inference, attested by "
                "confidential-computing hardware"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("prove-model (zkcc) ") + ZKCC_VERSION);
+  app.set_version_flag("--version", zkcc::apps::version_line("prove-model"));
   bool json = false;
   app.add_flag("--json", json, "Print machine-readable JSON");
 

@@ -1,5 +1,5 @@
 // prove-server: the proving service (docs/api.md). Serves the HTTP API with a pool of workers in
-// the same process, or, with --worker, runs only workers on a shared job store.
+// the same process, or, with --worker-only, runs only workers on a shared job store.
 #include <CLI/CLI.hpp>
 
 #include <signal.h>
@@ -19,6 +19,7 @@
 #include "zkcc/service/server.h"
 #include "zkcc/service/worker.h"
 #include "zkcc/tee/sim/platform.h"
+#include "../version.h"
 
 namespace {
 
@@ -63,11 +64,11 @@ int wait_for_signal(const sigset_t& set) {
 
 int main(int argc, char** argv) {
   CLI::App app{"prove-server: a proving service over HTTP, with attestation and a persistent job store"};
-  app.set_version_flag("--version", std::string(ZKCC_VERSION));
+  app.set_version_flag("--version", zkcc::apps::version_line("prove-server"));
   std::string listen = "127.0.0.1:8080", data_dir = "zkcc-data", store = "sqlite", platform = "auto";
   std::string sim_dir, sim_cpu = "snp", tokens_file, models_dir, policy_file, level = "auto", root = "/";
   unsigned sim_gpus = 1;
-  bool worker_only = false, insecure = false;
+  bool worker_only = false, worker_deprecated = false, insecure = false;
   int workers = 1, http_threads = 16, max_attempts = 3, max_queued = 256;
   double rate = 20, burst = 40, lease_secs = 30, heartbeat_secs = 5, grace_secs = 30;
   int64_t detect_secs = 60;
@@ -82,7 +83,9 @@ int main(int argc, char** argv) {
   app.add_option("--sim-cpu", sim_cpu, "the simulated CPU TEE")->check(CLI::IsMember({"snp", "tdx", "none"}))->capture_default_str();
   app.add_option("--sim-gpus", sim_gpus, "simulated GPUs")->capture_default_str();
   app.add_option("--root", root, "system root for hardware detection")->capture_default_str();
-  app.add_flag("--worker", worker_only, "run only workers (no HTTP) on the store, e.g. a shared PostgreSQL store");
+  app.add_flag("--worker-only", worker_only, "run only workers (no HTTP) on the store, e.g. a shared PostgreSQL store");
+  // The old name of --worker-only, kept working for existing scripts; an empty group hides it from --help.
+  app.add_flag("--worker", worker_deprecated, "deprecated: --worker-only")->group("");
   app.add_option("--workers", workers, "worker threads in this process")->capture_default_str();
   app.add_option("--tokens-file", tokens_file, "API tokens, comma- or newline-separated (also ZKCC_API_TOKENS)");
   app.add_flag("--insecure", insecure, "serve without tokens on a non-loopback address");
@@ -104,6 +107,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--detect-interval", detect_secs, "seconds between hardware detections")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (worker_deprecated) {
+    log_line("note: --worker is deprecated, use --worker-only");
+    worker_only = true;
+  }
 
   zkcc::service::ServerOptions o;
   o.version = ZKCC_VERSION;
@@ -176,7 +183,7 @@ int main(int argc, char** argv) {
   }
 
   if (worker_only) {
-    if (workers < 1) return fail(zkcc::invalid_argument("--worker needs at least one worker thread"));
+    if (workers < 1) return fail(zkcc::invalid_argument("--worker-only needs at least one worker thread (--workers N, N >= 1)"));
     auto pool = zkcc::service::WorkerPool::start(w, nullptr);
     if (!pool.ok()) return fail(pool.status());
     std::cout << "prove-server worker " << (*pool)->name() << ": " << workers << " thread(s) on the "

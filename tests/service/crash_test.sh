@@ -9,7 +9,7 @@
 #   crash_test.sh postgres PROVE_SERVER SOURCE_DIR
 #     A PostgreSQL server started here in a temporary directory (Debian's initdb and pg_ctl, run as
 #     "nobody" under root, since PostgreSQL refuses root); an API-only server and two
-#     `prove-server --worker` processes on it. The worker holding the job is killed with SIGKILL
+#     `prove-server --worker-only` processes on it. The worker holding the job is killed with SIGKILL
 #     mid-job; the other one takes the job over and finishes it, and the result verifies.
 #
 # Exits 77 (skipped) when PostgreSQL is not installed, unless CI=true or ZKCC_REQUIRE_POSTGRES=1.
@@ -80,11 +80,11 @@ start_server() {
   fail "$name did not print its address"
 }
 
-# start_worker NAME ARGS...: a `prove-server --worker` process; sets $worker_pid.
+# start_worker NAME ARGS...: a `prove-server --worker-only` process; sets $worker_pid.
 start_worker() {
   local name=$1
   shift
-  "$server_bin" --worker --data "$tmp/data" --platform sim --lease-secs 3 --heartbeat-secs 1 "$@" \
+  "$server_bin" --worker-only --data "$tmp/data" --platform sim --lease-secs 3 --heartbeat-secs 1 "$@" \
     >"$tmp/$name.out" 2>"$tmp/$name.log" &
   worker_pid=$!
   pids+=("$worker_pid")

@@ -1,6 +1,6 @@
 // prove-server's HTTP API (docs/api.md, docs/openapi.yaml) over the job store, with a pool of
 // workers in the same process (WorkerPool; none with workers = 0, when separate
-// `prove-server --worker` processes prove).
+// `prove-server --worker-only` processes prove).
 //
 //   GET  /health                     detection (at start and on a timer), store and queue state
 //   GET  /metrics                    Prometheus text

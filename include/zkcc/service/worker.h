@@ -3,7 +3,7 @@
 // proves, and stores the result or the reason for failure. A worker whose heartbeat is refused (the
 // job was cancelled, or its lease ran out and another worker took it) stops the proof at its next
 // step and records nothing. prove-server runs a pool of them beside
-// its HTTP API; `prove-server --worker` runs only the pool, on a store shared with other machines.
+// its HTTP API; `prove-server --worker-only` runs only the pool, on a store shared with other machines.
 //
 // A job's request (the request_json a JobRecord carries) is
 //   {"input": <input JSON, model/input_json.h>, "level": "auto"|"zk-only"|"tee"|"full-cc",
