@@ -20,10 +20,12 @@ int inspect_model(const std::string& path, const std::string& calibration, doubl
   // cannot take yet; quantizing (with the interval default) tells.
   Status provable = failed_precondition("a node is not supported");
   std::optional<Felt252> commitment;
+  nlohmann::json quantized_counts;
   if (all) {
     auto graph = load_quantized(path, calibration, input_range);
     provable = graph.status();
     if (graph.ok()) {
+      quantized_counts = model::quantized_counts_json(*graph);
       // The weights' commitment and their range proof, as prove and commit make them.
       auto loaded = pipeline::prepare_model(std::move(*graph));
       provable = loaded.status();
@@ -32,6 +34,7 @@ int inspect_model(const std::string& path, const std::string& calibration, doubl
   }
   if (json) {
     nlohmann::json j = model::summary_json(*summary);
+    if (!quantized_counts.is_null()) j.update(quantized_counts);
     j["provable"] = provable.ok();
     if (!provable.ok()) j["provable_error"] = provable.message();
     if (commitment) j["model_commitment"] = commitment->to_hex();

@@ -1,5 +1,6 @@
 #include "zkcc/model/inspect.h"
 
+#include <charconv>
 #include <cstdio>
 #include <set>
 
@@ -103,20 +104,45 @@ std::string summary_text(const ModelSummary& s) {
   return out;
 }
 
+nlohmann::json onnx_counts_json(const ModelSummary& s) {
+  return {{"onnx_nodes", s.nodes.size()}, {"onnx_parameters", s.parameter_count}};
+}
+
+nlohmann::json quantized_counts_json(const QuantizedGraph& graph) {
+  return {{"quantized_layers", graph.layers.size()}, {"committed_parameters", parameter_count(graph)}};
+}
+
 nlohmann::json summary_json(const ModelSummary& s) {
-  auto tensor = [](const TensorSummary& t) {
-    return nlohmann::json{{"name", t.name}, {"element_type", t.element_type}, {"dims", t.dims}};
+  // A dimension is an integer; a symbolic one keeps its name, an unknown one is null.
+  auto dims = [](const std::vector<std::string>& ds) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const std::string& d : ds) {
+      int64_t v = 0;
+      auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), v);
+      if (ec == std::errc() && end == d.data() + d.size()) {
+        out.push_back(v);
+      } else if (d == "?") {
+        out.push_back(nullptr);
+      } else {
+        out.push_back(d);
+      }
+    }
+    return out;
   };
-  nlohmann::json j = {{"ir_version", s.ir_version}, {"opset", s.opset},        {"producer", s.producer},
-                      {"inputs", nlohmann::json::array()}, {"outputs", nlohmann::json::array()},
-                      {"nodes", nlohmann::json::array()}, {"parameter_count", s.parameter_count},
+  auto tensor = [&](const TensorSummary& t) {
+    return nlohmann::json{{"name", t.name}, {"element_type", t.element_type}, {"dims", dims(t.dims)}};
+  };
+  nlohmann::json j = {{"ir_version", s.ir_version},        {"opset", s.opset},
+                      {"producer", s.producer},            {"inputs", nlohmann::json::array()},
+                      {"outputs", nlohmann::json::array()}, {"nodes", nlohmann::json::array()},
                       {"supported", s.supported}};
+  j.update(onnx_counts_json(s));
   if (!s.supported) j["error"] = s.error;
   for (const auto& t : s.inputs) j["inputs"].push_back(tensor(t));
   for (const auto& t : s.outputs) j["outputs"].push_back(tensor(t));
   for (const auto& n : s.nodes) {
     nlohmann::json node = {{"name", n.name}, {"op_type", n.op_type}, {"output_shapes", n.output_shapes},
-                           {"parameter_count", n.parameter_count}, {"supported", n.supported}};
+                           {"onnx_parameters", n.parameter_count}, {"supported", n.supported}};
     if (!n.reason.empty()) node["reason"] = n.reason;
     j["nodes"].push_back(std::move(node));
   }

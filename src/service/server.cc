@@ -29,6 +29,7 @@
 #include "zkcc/model/commitment.h"
 #include "zkcc/model/graph_encoding.h"
 #include "zkcc/model/input_json.h"
+#include "zkcc/model/inspect.h"
 #include "zkcc/pipeline/job.h"
 #include "zkcc/service/result.h"
 #include "zkcc/starknet/calldata.h"
@@ -789,12 +790,16 @@ void Server::Impl::register_graph(const Bytes& onnx, const pipeline::ModelOption
   json info = {{"model_id", id},
                {"commitment", id},
                {"name", name.empty() ? "model" : name},
-               {"layers", graph->layers.size()},
                {"input_shape", graph->values[0].shape},
                {"output_shapes", outputs},
-               {"parameters", model::parameter_count(*graph)},
                {"activation_bits", graph->activation_bits},
                {"calibrated", !mo.calibration_json.empty()}};
+  // The counts by the names `prove-model inspect --json` gives them (zkcc/model/inspect.h).
+  if (auto summary = model::inspect(onnx); summary.ok()) info.update(model::onnx_counts_json(*summary));
+  info.update(model::quantized_counts_json(*graph));
+  // Their former names, kept for existing clients.
+  info["layers"] = info["quantized_layers"];
+  info["parameters"] = info["committed_parameters"];
   if (mo.calibration_json.empty()) info["input_range"] = mo.input_range;
 
   // Registered already (200, with what was stored)? Asked before the insert, which costs the

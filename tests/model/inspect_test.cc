@@ -46,6 +46,12 @@ TEST(Inspect, SupportedModel) {
   EXPECT_EQ(j["nodes"].size(), 4u);
   EXPECT_EQ(j["nodes"][3]["output_shapes"][0], (std::vector<size_t>{1, 3}));
   EXPECT_EQ(j["supported"], true);
+  // Shapes are integers; the counts are named for the ONNX side.
+  EXPECT_EQ(j["inputs"][0]["dims"], nlohmann::json::parse("[1, 1, 6, 6]"));
+  EXPECT_EQ(j["onnx_nodes"], 4u);
+  EXPECT_EQ(j["onnx_parameters"], 42u);
+  EXPECT_EQ(j["nodes"][0]["onnx_parameters"], 18u);
+  EXPECT_FALSE(j.contains("parameter_count"));
 }
 
 TEST(Inspect, ListsEveryNodeBeyondAnUnsupportedOne) {
@@ -104,6 +110,7 @@ TEST(Inspect, DynamicInput) {
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE(s->supported);
   EXPECT_EQ(s->inputs[0].dims, (std::vector<std::string>{"N", "4"}));
+  EXPECT_EQ(summary_json(*s)["inputs"][0]["dims"], nlohmann::json::parse(R"(["N", 4])"));
   EXPECT_NE(s->error.find("dynamic dimension 'N'"), std::string::npos);
   ASSERT_EQ(s->nodes.size(), 1u);
   EXPECT_TRUE(s->nodes[0].output_shapes.empty());

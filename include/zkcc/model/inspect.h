@@ -14,6 +14,7 @@
 
 #include "zkcc/base/status.h"
 #include "zkcc/model/onnx_import.h"
+#include "zkcc/model/quantized_graph.h"
 
 namespace zkcc::model {
 
@@ -27,7 +28,7 @@ struct NodeSummary {
   std::string name;  // may be empty
   std::string op_type;
   std::vector<Shape> output_shapes;  // empty when unknown (after an unsupported node)
-  size_t parameter_count = 0;        // elements of the constant inputs
+  size_t parameter_count = 0;        // elements of the constant inputs (onnx_parameters in JSON)
   bool supported = false;
   std::string reason;  // why not, when not supported
 };
@@ -46,6 +47,16 @@ struct ModelSummary {
 
 // Fails only when the bytes are not a ModelProto at all (or exceed the limits).
 StatusOr<ModelSummary> inspect(std::span<const uint8_t> bytes, const ImportLimits& limits = {});
+
+// The counts `prove-model inspect --json` and the server's model description both give, under the
+// same names, so that the two can be compared:
+//   onnx_nodes            nodes of the ONNX graph
+//   onnx_parameters       elements of the ONNX initializers and Constant nodes, as stored
+//   quantized_layers      layers of zkcc's quantized graph (what the proof proves, one by one)
+//   committed_parameters  integers the model commitment binds: weights, biases, constants and
+//                         lookup-table entries, without the zero padding to powers of two
+nlohmann::json onnx_counts_json(const ModelSummary& summary);
+nlohmann::json quantized_counts_json(const QuantizedGraph& graph);
 
 // A table for people, one node a line.
 std::string summary_text(const ModelSummary& summary);
