@@ -24,9 +24,9 @@ bool check_chain(std::span<const Certificate> chain, std::span<const Certificate
   if (!chain_ok) return false;
   std::string expired;
   for (const Certificate& c : chain) {
-    if (!c.valid_at(at)) expired += c.common_name() + " is not valid at the verification time; ";
+    if (!c.valid_at(at)) expired += c.validity_problem(at) + "; ";
   }
-  if (!anchor->valid_at(at)) expired += anchor->common_name() + " is not valid at the verification time; ";
+  if (!anchor->valid_at(at)) expired += anchor->validity_problem(at) + "; ";
   v.add("certificates valid at the verification time", expired.empty(), expired);
   return expired.empty();
 }

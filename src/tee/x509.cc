@@ -130,6 +130,25 @@ bool Certificate::valid_at(int64_t t) const { return not_before() <= t && t <= n
 
 namespace {
 
+std::string utc_time(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(unix_seconds) + " (Unix seconds)";
+  char buf[32];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return n == 0 ? std::to_string(unix_seconds) + " (Unix seconds)" : std::string(buf, n);
+}
+
+}  // namespace
+
+std::string Certificate::validity_problem(int64_t t) const {
+  if (valid_at(t)) return "";
+  return common_name() + (t < not_before() ? " is not yet valid" : " has expired") + " at the verification time " +
+         utc_time(t) + ": valid from " + utc_time(not_before()) + " to " + utc_time(not_after());
+}
+
+namespace {
+
 // Memoized signature links: SHA-256(child DER) || SHA-256(issuer DER) -> verified. Bounded: the
 // whole cache is dropped when it fills (verifiers see few distinct chains).
 struct SignatureCache {

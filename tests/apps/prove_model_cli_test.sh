@@ -92,7 +92,12 @@ grep -q "failed: policy: minimum level full-cc" "$tmp/out"; check "required leve
 check_rc "verify-evidence --json" 0 "$bin" verify-evidence --json "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2025-06-01T00:00:00Z --policy "$tmp/vmpl1.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["claims"]["signing_key"]=="vlek" and d["level"]=="tee" and d["policy"].endswith("vmpl1.json")' "$tmp/out"; check "verify-evidence JSON verdict" 0 $?
 check_rc "verify-evidence expired VLEK" 1 "$bin" verify-evidence "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2026-01-01T00:00:00Z
-grep -q "not valid at the verification time" "$tmp/out"; check "expired VLEK reason" 0 $?
+grep -q "SEV-VLEK has expired at the verification time 2026-01-01T00:00:00Z: valid from .* to 2025-12-10T" "$tmp/out"
+check "expired VLEK reason: its window and the time used" 0 $?
+# Without its VCEK the report cannot be checked: the verdict says where the VCEK comes from.
+check_rc "verify-evidence without the VCEK" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
+grep -q "failed: endorsement key present: no certificate with CN=SEV-VCEK was supplied: give it with --certs FILE, point --cache DIR at a collateral cache that holds it, or fetch it there first with \`prove-model fetch-collateral\`" "$tmp/out"
+check "missing VCEK points to --certs, --cache and fetch-collateral" 0 $?
 check_rc "verify-evidence wrong VCEK" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/trustee_milan_vcek.der" --at 2026-01-01T00:00:00Z
 check_rc "verify-evidence unknown kind" 2 "$bin" verify-evidence "$snp/gosevguest_milan_vcek.der"
 check_rc "verify-evidence bad time" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --at yesterday

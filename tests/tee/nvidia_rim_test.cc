@@ -283,6 +283,31 @@ Rim rim_matching(const GpuReport& report) {
   return rim;
 }
 
+TEST(NvidiaRim, ARimForAnotherDriverNamesBothVersions) {
+  auto report = parse_gpu_report(report_bytes());
+  ASSERT_TRUE(report.ok());
+  auto rim = parse_rim(text_file(kRim));
+  ASSERT_TRUE(rim.ok()) << rim.status().to_string();
+  ASSERT_EQ(report->driver_version(), "550.90.07");
+  ASSERT_EQ(rim->meta.colloquial_version, "550.144.03");
+  Verdict v = check_rim_versions(*report, std::vector<Rim>{*rim});
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_EQ(v.first_failure()->name, "driver RIM version is the report's");
+  // Which version is the evidence's and which the RIM's, and what to supply instead.
+  EXPECT_NE(v.first_failure()->detail.find("the evidence's driver version is 550.90.07 but the RIMs given are for 550.144.03"),
+            std::string::npos)
+      << v.first_failure()->detail;
+  EXPECT_NE(v.first_failure()->detail.find("supply the driver RIM for 550.90.07"), std::string::npos)
+      << v.first_failure()->detail;
+  Rim matching = *rim;
+  matching.meta.colloquial_version = "550.90.07";
+  for (const Check& c : check_rim_versions(*report, std::vector<Rim>{matching}).checks) {
+    if (c.name == "driver RIM version is the report's") {
+      EXPECT_TRUE(c.ok) << c.detail;
+    }
+  }
+}
+
 TEST(NvidiaRim, MeasurementsAreComparedByIndex) {
   auto report = parse_gpu_report(report_bytes());
   ASSERT_TRUE(report.ok());

@@ -116,8 +116,29 @@ TEST(SevSnp, TimeOutsideTheValidityWindowIsRejected) {
   Verdict late = verify_report(report, s.certs, TrustRoots{}, at("2026-01-01T00:00:00Z"));
   EXPECT_FALSE(late.ok());
   EXPECT_EQ(late.first_failure()->name, "certificates valid at the verification time");
+  // The detail names the certificate, the time used and its validity window.
+  const std::string& l = late.first_failure()->detail;
+  EXPECT_NE(l.find("SEV-VLEK has expired at the verification time 2026-01-01T00:00:00Z: valid from "), std::string::npos) << l;
+  EXPECT_NE(l.find(" to 2025-12-10T"), std::string::npos) << l;
   Verdict early = verify_report(load(samples()[0].report), samples()[0].certs, TrustRoots{}, at("2020-01-01T00:00:00Z"));
   EXPECT_FALSE(early.ok());
+  ASSERT_NE(early.first_failure(), nullptr);
+  EXPECT_EQ(early.first_failure()->name, "certificates valid at the verification time");
+  const std::string& e = early.first_failure()->detail;
+  EXPECT_NE(e.find("SEV-VCEK is not yet valid at the verification time 2020-01-01T00:00:00Z: valid from "), std::string::npos) << e;
+  // The honest time passes the same check.
+  EXPECT_TRUE(verify_report(load(samples()[0].report), samples()[0].certs, TrustRoots{}, samples()[0].time).ok());
+}
+
+TEST(SevSnp, AMissingVcekSaysWhereToGetIt) {
+  Verdict v = verify_report(load("gosevguest_milan_v2_report.bin"), {}, TrustRoots{}, samples()[0].time);
+  EXPECT_FALSE(v.ok());
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_EQ(v.first_failure()->name, "endorsement key present");
+  const std::string& d = v.first_failure()->detail;
+  for (const char* hint : {"no certificate with CN=SEV-VCEK was supplied", "--certs", "--cache", "prove-model fetch-collateral"}) {
+    EXPECT_NE(d.find(hint), std::string::npos) << hint << " in: " << d;
+  }
 }
 
 TEST(SevSnp, UntrustedRootsAreRejected) {

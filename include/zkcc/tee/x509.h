@@ -41,6 +41,9 @@ class Certificate {
   bool valid_at(int64_t unix_seconds) const;
   int64_t not_before() const;
   int64_t not_after() const;
+  // Empty when valid at t; otherwise what is wrong, to act on: "CN has expired (or is not yet
+  // valid) at the verification time T: valid from A to B", times in UTC (RFC 3339).
+  std::string validity_problem(int64_t unix_seconds) const;
   // True when `issuer`'s key verifies this certificate's signature (any algorithm OpenSSL knows,
   // RSASSA-PSS included) and this certificate names it as issuer. Results are memoized in a
   // process-wide cache keyed by both certificates' SHA-256, so a warm verifier skips repeated

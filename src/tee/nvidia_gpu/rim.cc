@@ -541,7 +541,9 @@ Verdict check_rim_versions(const GpuReport& report, std::span<const Rim> rims) {
     v.add(w.check, found,
           found ? *w.version
                 : !w.version ? std::string("the report names no ") + w.what + " version"
-                             : "no RIM for " + std::string(w.what) + " " + *w.version + " among those given (" + given + ")");
+                             : "the evidence's " + std::string(w.what) + " version is " + *w.version +
+                                   " but the RIMs given are for " + (given.empty() ? std::string("no version") : given) +
+                                   ": supply the " + w.what + " RIM for " + *w.version + " (--rim, or `prove-model fetch-collateral --rim`)");
   }
   return v;
 }

@@ -177,7 +177,9 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
   }
   v.add(std::string("endorsement key present"), key != nullptr,
         key != nullptr ? std::string(key_cn) + (candidates > 1 ? " (chosen of " + std::to_string(candidates) + " by hwID and TCB)" : "")
-                       : std::string("no certificate with CN=") + key_cn + " was supplied");
+                       : std::string("no certificate with CN=") + key_cn + " was supplied: give it with --certs FILE, " +
+                             "point --cache DIR at a collateral cache that holds it, or fetch it there first with " +
+                             "`prove-model fetch-collateral`");
   if (key == nullptr) return v;
   for (const FieldRule& rule : field_rules(bytes, r)) v.add(rule.name, rule.violation.empty(), rule.violation);
 
@@ -238,7 +240,7 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
     for (const Certificate* c : {key, inter, root}) {
       if (!c->valid_at(at)) {
         valid = false;
-        when += c->common_name() + " is not valid at the verification time; ";
+        when += c->validity_problem(at) + "; ";
       }
     }
     v.add("certificates valid at the verification time", valid, when);

@@ -120,7 +120,9 @@ std::string check_signed_json(const std::string& text, const Bytes& sig, const s
                  std::any_of(roots.extra.begin(), roots.extra.end(),
                              [&](const Certificate& e) { return e.sha256_fingerprint() == root.sha256_fingerprint(); });
   if (!trusted || !signer.signed_by(root) || !root.signed_by(root)) return "the issuer chain does not lead to a trusted root";
-  if (!signer.valid_at(at) || !root.valid_at(at)) return "the signing certificate is not valid at the verification time";
+  for (const Certificate* c : {&signer, &root}) {
+    if (!c->valid_at(at)) return "the signing certificate " + c->validity_problem(at);
+  }
   if (sig.size() != 64) return "the signature is not 64 bytes";
   auto msg = std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   if (!verify_ecdsa_p256_sha256(signer, msg, std::span<const uint8_t, 32>(sig.data(), 32),

@@ -85,7 +85,7 @@ Verdict verify_quote_signatures(std::span<const uint8_t> bytes, const TrustRoots
                                                                  : pck.common_name() + " <- " + inter.common_name() + " <- " + root.common_name());
   std::string expired;
   for (const Certificate* c : {&pck, &inter, &root}) {
-    if (!c->valid_at(at)) expired += c->common_name() + " is not valid at the verification time; ";
+    if (!c->valid_at(at)) expired += c->validity_problem(at) + "; ";
   }
   v.add("certificates valid at the verification time", expired.empty(), expired);
 
