@@ -128,8 +128,12 @@ void apply_policy(const Policy& p, Verdict& v) {
     v.add("policy: debug", p.allow_debug || !debug, debug ? "the guest permits debugging" : "");
   }
   if (snp) {
-    if (p.vmpl) {
-      uint32_t vmpl = c.value("vmpl", uint32_t{999});
+    if (p.vmpl && !c.contains("vmpl")) {
+      // The claims come from a verified report only: nothing to compare before that.
+      v.add("policy: VMPL", false, "the report's VMPL is unknown (the report was not verified), policy VMPL " +
+                                       std::to_string(*p.vmpl));
+    } else if (p.vmpl) {
+      uint32_t vmpl = c.value("vmpl", uint32_t{0});
       v.add("policy: VMPL", vmpl == *p.vmpl, "report VMPL " + std::to_string(vmpl) + ", policy VMPL " + std::to_string(*p.vmpl));
     }
     if (!p.allow_smt) v.add("policy: SMT", !c.value("smt_allowed", true), "");

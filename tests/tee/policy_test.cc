@@ -60,6 +60,14 @@ TEST(Policy, EachRuleJudgesItsClaim) {
   EXPECT_FALSE(find(bad, "policy: measurement allowed")->ok);
   EXPECT_FALSE(find(bad, "policy: VMPL")->ok);
   EXPECT_FALSE(find(bad, "policy: SMT")->ok);
+
+  // A report that did not verify carries no claims: the VMPL rule says so instead of inventing one.
+  Verdict unverified = base;
+  unverified.claims = nlohmann::json::object();
+  apply_policy(p, unverified);
+  ASSERT_NE(find(unverified, "policy: VMPL"), nullptr);
+  EXPECT_FALSE(find(unverified, "policy: VMPL")->ok);
+  EXPECT_NE(find(unverified, "policy: VMPL")->detail.find("unknown"), std::string::npos);
 }
 
 TEST(Policy, JsonRoundTripAndUnknownFields) {
