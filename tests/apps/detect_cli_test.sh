@@ -5,20 +5,7 @@
 # Usage: detect_cli_test.sh PROVE_MODEL
 set -uo pipefail
 bin=$1
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
-}
-check_rc() {  # check_rc NAME EXPECTED_RC CMD...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  check "$name (exit code)" "$want" "$?"
-}
+source "$(dirname "$0")/lib.sh"
 json_field() {  # json_field KEY: the field of the one object on stdout
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$tmp/out" "$1"
 }
@@ -55,5 +42,4 @@ check_rc "detect tdx without driver --json" 0 "$bin" detect --root "$tdx" --json
 check "tdx without driver: recommended_level" "zk-only" "$(json_field recommended_level)"
 json_field recommended_level_reason | grep -q "tdx) has no usable device"; check "tdx without driver: reason" 0 $?
 
-echo "detect CLI: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "detect CLI"

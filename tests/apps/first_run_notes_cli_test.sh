@@ -7,14 +7,7 @@
 set -uo pipefail
 model=$1
 server=$2
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
-}
+source "$(dirname "$0")/lib.sh"
 note="generating simulated platform keys"
 
 # Not a terminal: a first attest writes its bundle and says nothing on standard error.
@@ -49,5 +42,4 @@ else
   echo "script(1) not installed: the terminal cases are not run"
 fi
 
-echo "first-run notes: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "first-run notes"

@@ -8,19 +8,7 @@ set -uo pipefail
 model_bin=$1
 server_bin=$2
 src=$3
-pass=0
-fail=0
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
-}
+source "$(dirname "$0")/lib.sh"
 
 py=""
 for p in python3 /usr/bin/python3; do
@@ -89,5 +77,4 @@ check "comparisons made" 16 "$(wc -l <"$tmp/compare")"
 kill -TERM "$pid"
 wait "$pid"
 pid=""
-echo "inspect counts: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "inspect counts"

@@ -6,19 +6,7 @@
 set -uo pipefail
 bin=$1
 src=$2
-pass=0
-fail=0
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
-}
+source "$(dirname "$0")/lib.sh"
 stamp='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z '
 all_stamped() {  # all_stamped FILE: every line starts with the timestamp, and there is one at least
   [ -s "$1" ] && ! grep -Evq "$stamp" "$1"
@@ -51,5 +39,4 @@ check "a missing policy file exits 1" 1 $?
 grep -Eq "${stamp}error: .*no-such-policy.json" "$tmp/err"; check "start-up error stamped" 0 $?
 all_stamped "$tmp/err"; check "every error line stamped" 0 $?
 
-echo "prove-server log: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "prove-server log"

@@ -6,19 +6,7 @@
 set -uo pipefail
 model_bin=$1
 server_bin=$2
-pass=0
-fail=0
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
-}
+source "$(dirname "$0")/lib.sh"
 
 model_version=$("$model_bin" --version)
 server_version=$("$server_bin" --version)
@@ -55,5 +43,4 @@ check "--worker: deprecation note" 1 "$(grep -c 'note: --worker is deprecated, u
 check "--worker-only --workers 0 exits 2" 2 $?
 check "--worker-only --workers 0 says why" 1 "$(grep -c 'error: --worker-only needs at least one worker thread' "$tmp/err")"
 
-echo "prove-server options: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "prove-server options"

@@ -6,20 +6,7 @@
 set -uo pipefail
 bin=$1
 src=$2
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
-}
-check_rc() {  # check_rc NAME EXPECTED_RC CMD...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  check "$name (exit code)" "$want" "$?"
-}
+source "$(dirname "$0")/lib.sh"
 
 check_rc "selfcheck" 0 "$bin" selfcheck
 for group in hash field proof root; do
@@ -85,5 +72,4 @@ check_rc "selfcheck --json with an altered root" 1 "$tmp/bad-prove-model" selfch
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); bad=[c["name"] for c in d["self_check"] if not c["ok"]]; assert d["ok"] is False and "root: Intel SGX Root CA SHA-256" in bad, bad' "$tmp/out"
 check "JSON names the failed check" 0 $?
 
-echo "selfcheck CLI: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "selfcheck CLI"

@@ -1,0 +1,26 @@
+# Shared by the CLI test scripts (sourced, after `set -uo pipefail` and reading their arguments):
+# a scratch directory $tmp removed on exit with any background server $pid, pass/fail counters,
+# check and check_rc, and finish to print the tally and set the exit status.
+pass=0
+fail=0
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+check() {  # check NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
+}
+check_rc() {  # check_rc NAME EXPECTED_RC CMD...: stdout in $tmp/out, stderr in $tmp/err
+  local name=$1 want=$2
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  check "$name (exit code)" "$want" "$?"
+}
+finish() {  # finish NAME
+  echo "$1: $pass passed, $fail failed"
+  [ "$fail" -eq 0 ]
+}
