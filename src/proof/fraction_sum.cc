@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "zkcc/base/parallel.h"
 #include "zkcc/proof/multilinear.h"
+#include "zkcc/proof/sumcheck_mask.h"
 
 namespace zkcc::proof {
 namespace {
@@ -36,7 +38,7 @@ struct LayerResult {
 // end) and eq(z_rest, x_rest), so only the quadratic factor is evaluated, at X = 0, 1, 2. When
 // every numerator is one (a LogUp witness's leaves) p0 = p1 = 1 is never stored.
 LayerResult layer_sumcheck(std::span<const QM31> z, std::span<const QM31> cp, std::span<const QM31> cq,
-                           bool ones, const QM31& lambda, Transcript& transcript) {
+                           bool ones, const QM31& lambda, const SumcheckMask* mask, Transcript& transcript) {
   const size_t h = cq.size() / 2;
   std::vector<QM31> p0, p1;
   if (!ones) {
@@ -48,6 +50,8 @@ LayerResult layer_sumcheck(std::span<const QM31> z, std::span<const QM31> cp, st
   LayerResult out;
   QM31 scale = QM31::one();  // eq over the variables bound so far
   const QM31 one = QM31::one(), two = one + one;
+  std::optional<SumcheckMaskRounds> masked;
+  if (mask) masked.emplace(*mask, z.size());
   for (size_t k = 0; k < z.size(); ++k) {
     const size_t half = q0.size() / 2;
     const std::vector<QM31> eq = eq_table(z.subspan(k + 1));
@@ -85,8 +89,15 @@ LayerResult layer_sumcheck(std::span<const QM31> z, std::span<const QM31> cp, st
     const QM31 zk = z[k];
     std::vector<QM31> msg = {scale * (one - zk) * hx[0], scale * (zk + zk + zk - one) * hx[2],
                              scale * (zk + zk + zk + zk + zk - two) * h3};
+    if (masked) {
+      const QM31 three = two + one;
+      msg[0] += masked->at(QM31::zero());
+      msg[1] += masked->at(two);
+      msg[2] += masked->at(three);
+    }
     transcript.mix_qm31s(msg);
     const QM31 r = transcript.draw_qm31();
+    if (masked) masked->bind(r);
     scale *= one - zk - r + two * zk * r;
     std::vector<QM31>* polys[] = {&q0, &q1, &p0, &p1};
     for (std::vector<QM31>* poly : polys) {
@@ -105,7 +116,7 @@ LayerResult layer_sumcheck(std::span<const QM31> z, std::span<const QM31> cp, st
 }  // namespace
 
 StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::vector<QM31> q,
-                                                     Transcript& transcript) {
+                                                     Transcript& transcript, SumcheckMasks* masks) {
   if (p.size() != q.size()) return invalid_argument("fraction sum: numerators and denominators differ in length");
   ZKCC_ASSIGN_OR_RETURN(size_t num_vars, log2_exact(p.size()));
   // All layers, leaves first.
@@ -125,7 +136,10 @@ StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::v
   std::vector<QM31> z;  // the claim's point on the current parent layer
   for (size_t l = num_vars; l-- > 0;) {
     QM31 lambda = transcript.draw_qm31();
-    LayerResult sc = layer_sumcheck(z, ps[l], qs[l], l == 0 && leaf_ones, lambda, transcript);
+    if (masks) ZKCC_RETURN_IF_ERROR(masks->begin(z.size(), 3, QM31::zero(), transcript).status());
+    LayerResult sc =
+        layer_sumcheck(z, ps[l], qs[l], l == 0 && leaf_ones, lambda, masks ? masks->mask() : nullptr, transcript);
+    if (masks) ZKCC_RETURN_IF_ERROR(masks->end(sc.point, QM31::zero(), transcript).status());
     FractionLayerProof layer{std::move(sc.sumcheck), sc.p0, sc.p1, sc.q0, sc.q1};
     const QM31 halves[] = {layer.p0, layer.p1, layer.q0, layer.q1};
     transcript.mix_qm31s(halves);
@@ -139,7 +153,7 @@ StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::v
 }
 
 StatusOr<FractionLeafClaim> fraction_sum_verify(size_t num_vars, const FractionSumProof& proof,
-                                                Transcript& transcript) {
+                                                Transcript& transcript, SumcheckMasks* masks) {
   if (proof.layers.size() != num_vars) {
     return invalid_argument("fraction sum proof has " + std::to_string(proof.layers.size()) + " layers, expected " +
                             std::to_string(num_vars));
@@ -151,11 +165,18 @@ StatusOr<FractionLeafClaim> fraction_sum_verify(size_t num_vars, const FractionS
   for (size_t k = 0; k < num_vars; ++k) {
     const FractionLayerProof& layer = proof.layers[k];
     QM31 lambda = transcript.draw_qm31();
-    ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc,
-                          sumcheck_verify(claim_p + lambda * claim_q, z.size(), 3, layer.sumcheck, transcript));
+    QM31 claim = claim_p + lambda * claim_q;
+    if (masks) {
+    ZKCC_ASSIGN_OR_RETURN(claim, masks->begin(z.size(), 3, claim, transcript));
+  }
+    ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(claim, z.size(), 3, layer.sumcheck, transcript));
+    QM31 final_claim = sc.final_claim;
+    if (masks) {
+    ZKCC_ASSIGN_OR_RETURN(final_claim, masks->end(sc.point, final_claim, transcript));
+  }
     QM31 e = eq_eval(z, sc.point);
     QM31 expect = e * (layer.p0 * layer.q1 + layer.p1 * layer.q0 + lambda * layer.q0 * layer.q1);
-    if (expect != sc.final_claim) {
+    if (expect != final_claim) {
       return invalid_argument("fraction sum: layer " + std::to_string(k) + " does not close its sumcheck");
     }
     const QM31 halves[] = {layer.p0, layer.p1, layer.q0, layer.q1};

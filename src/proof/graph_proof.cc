@@ -239,16 +239,45 @@ Felt252 output_digest(const Matrix& m) {
   return *Felt252::from_bytes_be_var(std::span(d).first(31));
 }
 
-// Places the per-proof table (the input and every slot but the outputs) and the model table.
+// The pool words of every sumcheck the protocol may run (a value nothing reads skips its layer's).
+size_t mask_words(const Plan& p) {
+  size_t words = lookup_mask_words(p);
+  for (const LayerPlan& lp : p.layers) {
+    auto sparse_words = [&](const Sparse& map, std::span<const size_t> inputs) {
+      for (const SparseTerm& t : map.terms) words += sumcheck_mask_words(p.dims[inputs[t.input]].vars(), 2);
+    };
+    std::visit(Overloaded{
+                   [&](const MatMulPlan&) {
+                     words += sumcheck_mask_words(static_cast<size_t>(std::countr_zero(p.dims[lp.inputs[0]].pcols)), 2);
+                   },
+                   [&](const SparsePlan& sp) { sparse_words(sp.map, lp.inputs); },
+                   [&](const RowMaxPlan& mp) {
+                     const size_t ins[] = {lp.output, lp.inputs[0]};
+                     sparse_words(mp.map, ins);
+                   },
+                   [&](const RowDivPlan&) { words += sumcheck_mask_words(p.dims[lp.inputs[0]].vars(), 3); },
+                   [](const auto&) {},
+               },
+               lp.gadget);
+  }
+  return words;
+}
+
+// Places the per-proof table (the input, every slot but the outputs, the sumchecks' masks) and
+// the model table.
 Status lay_out(const QuantizedGraph& g, Plan& p) {
   p.slot_is_output.assign(p.slots.size(), false);
   for (size_t v : g.outputs) p.slot_is_output[*p.slot_of[v]] = true;
   std::vector<size_t> sizes = {p.dims[0].size()};
   for (size_t k = 0; k < p.slots.size(); ++k) sizes.push_back(p.slot_is_output[k] ? 1 : p.slots[k].size());
+  const size_t words = mask_words(p);
+  p.mask_size = words == 0 ? 0 : std::bit_ceil(words);
+  if (p.mask_size > 0) sizes.push_back(p.mask_size);
   sizes.push_back(pcs_blinding_size(proof_pcs_config()));
   ZKCC_ASSIGN_OR_RETURN(PcsStackLayout proof, pcs_stack_layout(sizes));
   p.input_offset = proof.offsets[0];
-  p.proof_offsets.assign(proof.offsets.begin() + 1, proof.offsets.end() - 1);
+  p.proof_offsets.assign(proof.offsets.begin() + 1, proof.offsets.begin() + 1 + static_cast<std::ptrdiff_t>(p.slots.size()));
+  if (p.mask_size > 0) p.mask_offset = proof.offsets[1 + p.slots.size()];
   p.proof_log_size = proof.log_size;
   p.proof_blinding = PcsBlinding{proof.offsets.back(), sizes.back(), std::nullopt};
   std::vector<size_t> model_sizes;
@@ -272,7 +301,7 @@ std::vector<M31> stack(size_t log_size, std::span<const size_t> offsets, std::sp
 template <typename R>
 Status run_protocol(R& r, const Digest& model_root, const Digest& root, std::span<const Matrix> outputs,
                     const ProveProgress& progress) {
-  r.t.mix(Felt252::from_short_string("zkcc-graph-v2").value());
+  r.t.mix(Felt252::from_short_string("zkcc-graph-v3").value());
   mix_root(r.t, model_root);
   mix_root(r.t, root);
   std::vector<Felt252> d = {Felt252::from_u64(outputs.size())};
@@ -285,7 +314,11 @@ Status run_protocol(R& r, const Digest& model_root, const Digest& root, std::spa
     ZKCC_RETURN_IF_ERROR(prove_layer(r, l));
     if (progress) progress("prove", n - l, n);
   }
-  return input_range(r, r.plan.input_range);
+  ZKCC_RETURN_IF_ERROR(input_range(r, r.plan.input_range));
+  // Every mask's value at its sumcheck's point, as one claim on the per-proof commitment.
+  const QM31 beta = r.t.draw_qm31();
+  if (auto c = r.masks.pool_claim(r.plan.mask_offset, r.plan.mask_size, beta)) r.proof_claims.push_back(std::move(*c));
+  return ok_status();
 }
 
 }  // namespace
@@ -501,8 +534,9 @@ StatusOr<GraphWitness> graph_commit(const GraphCircuit& circuit, const model::Tr
   for (size_t k = 0; k < w.slots.size(); ++k) tensors.push_back(plan.slot_is_output[k] ? nullptr : &w.slots[k]);
   std::vector<size_t> offsets = {plan.input_offset};
   offsets.insert(offsets.end(), plan.proof_offsets.begin(), plan.proof_offsets.end());
-  ZKCC_ASSIGN_OR_RETURN(PcsProverData c,
-                        pcs_commit(proof_pcs_config(), stack(plan.proof_log_size, offsets, tensors), plan.proof_blinding));
+  std::vector<M31> table = stack(plan.proof_log_size, offsets, tensors);
+  ZKCC_RETURN_IF_ERROR(pcs_random_words(std::span<M31>(table).subspan(plan.mask_offset, plan.mask_size)));
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(proof_pcs_config(), std::move(table), plan.proof_blinding));
   GraphWitness gw;
   gw.impl_ = std::make_shared<const GraphWitness::Impl>(GraphWitness::Impl{std::move(w), std::move(c)});
   return gw;
@@ -519,8 +553,10 @@ StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const GraphWitness
   GraphProof proof;
   proof.root = witness.root();
   for (size_t v : graph.outputs) proof.outputs.push_back(w.values[v]);
-  Prover r{{graph, plan, transcript, w.values[0], circuit.impl().model, options.public_input, {}, {}, {}, {}}, w, proof};
+  Prover r{{graph, plan, transcript, w.values[0], circuit.impl().model, options.public_input, {}, {}, {}, {}, {}}, w, proof};
   for (const Matrix& m : w.slots) r.slots.push_back(&m);
+  r.masks = SumcheckMasks::for_prover(witness.impl().commitment.table().subspan(plan.mask_offset, plan.mask_size),
+                                      proof.evals);
   ZKCC_RETURN_IF_ERROR(run_protocol(r, circuit.model_root(), proof.root, proof.outputs, options.progress));
   ZKCC_RETURN_IF_ERROR(open_all(proof_pcs_config(), witness.impl().commitment, r.proof_claims, proof.opening, transcript));
   ZKCC_RETURN_IF_ERROR(
@@ -592,8 +628,9 @@ Status graph_verify(const GraphCircuit& circuit, const IntTensor* input, std::sp
     slots[*plan.slot_of[v]] = &m;
   }
   const Matrix padded_input = input ? pad_matrix(*input, plan.dims[0]) : Matrix{};
-  Verifier r{{graph, plan, transcript, padded_input, circuit.impl().model, input != nullptr, std::move(slots), {}, {}, {}},
+  Verifier r{{graph, plan, transcript, padded_input, circuit.impl().model, input != nullptr, std::move(slots), {}, {}, {}, {}},
              proof};
+  r.masks = SumcheckMasks::for_verifier(plan.mask_size, proof.evals, r.evals);
   ZKCC_RETURN_IF_ERROR(run_protocol(r, circuit.model_root(), proof.root, proof.outputs, {}));
   if (r.evals != proof.evals.size() || r.sumchecks != proof.sumchecks.size() || r.matmuls != proof.matmuls.size() ||
       r.logups != proof.logups.size()) {

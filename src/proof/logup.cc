@@ -75,7 +75,8 @@ StatusOr<Column> logup_multiplicities(std::span<const Column> witness, std::span
 }
 
 StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::span<const Column> table,
-                                        const Column& multiplicities, Transcript& transcript) {
+                                        const Column& multiplicities, Transcript& transcript,
+                                        SumcheckMasks* masks) {
   ZKCC_RETURN_IF_ERROR(check_columns(witness, "witness"));
   ZKCC_RETURN_IF_ERROR(check_columns(table, "table"));
   if (witness.size() != table.size()) return invalid_argument("lookup witness and table have different column counts");
@@ -86,13 +87,13 @@ StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::sp
   LogupProof proof;
   std::vector<QM31> ones(witness[0].size(), QM31::one());
   ZKCC_ASSIGN_OR_RETURN(FractionSumProverResult w,
-                        fraction_sum_prove(std::move(ones), denominators(witness, alpha, beta), transcript));
+                        fraction_sum_prove(std::move(ones), denominators(witness, alpha, beta), transcript, masks));
   proof.witness = std::move(w.proof);
   for (const Column& c : witness) proof.witness_evals.push_back(evaluate_mle(c, w.point));
   transcript.mix_qm31s(proof.witness_evals);
 
   ZKCC_ASSIGN_OR_RETURN(FractionSumProverResult t,
-                        fraction_sum_prove(lift(multiplicities), denominators(table, alpha, beta), transcript));
+                        fraction_sum_prove(lift(multiplicities), denominators(table, alpha, beta), transcript, masks));
   proof.table = std::move(t.proof);
   for (const Column& c : table) proof.table_evals.push_back(evaluate_mle(c, t.point));
   proof.multiplicity_eval = evaluate_mle(multiplicities, t.point);
@@ -103,14 +104,14 @@ StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::sp
 }
 
 StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_t num_columns,
-                                   const LogupProof& proof, Transcript& transcript) {
+                                   const LogupProof& proof, Transcript& transcript, SumcheckMasks* masks) {
   if (proof.witness_evals.size() != num_columns || proof.table_evals.size() != num_columns) {
     return invalid_argument("lookup proof carries the wrong number of column evaluations");
   }
   QM31 alpha = transcript.draw_qm31();
   QM31 beta = transcript.draw_qm31();
 
-  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim w, fraction_sum_verify(witness_vars, proof.witness, transcript));
+  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim w, fraction_sum_verify(witness_vars, proof.witness, transcript, masks));
   // Witness leaves are 1 / (alpha - w_i): p~ is the constant 1.
   if (w.p != QM31::one()) return invalid_argument("lookup: witness numerators are not all one");
   if (w.q != combine(proof.witness_evals, alpha, beta)) {
@@ -118,7 +119,7 @@ StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_
   }
   transcript.mix_qm31s(proof.witness_evals);
 
-  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim t, fraction_sum_verify(table_vars, proof.table, transcript));
+  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim t, fraction_sum_verify(table_vars, proof.table, transcript, masks));
   if (t.p != proof.multiplicity_eval) return invalid_argument("lookup: table numerators do not match m~");
   if (t.q != combine(proof.table_evals, alpha, beta)) {
     return invalid_argument("lookup: table denominators do not match the stated column evaluations");

@@ -3,6 +3,7 @@
 #include "zkcc/base/parallel.h"
 #include "zkcc/field/m31_vec.h"
 #include "zkcc/proof/multilinear.h"
+#include "zkcc/proof/sumcheck_mask.h"
 
 namespace zkcc::proof {
 namespace {
@@ -61,7 +62,8 @@ std::vector<QM31> fold_rows(const Matrix& a, std::span<const QM31> r) {
 std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c) { return fold_trailing(b.data, c); }
 
 StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
-                                   std::span<const QM31> c, const QM31& value, Transcript& transcript) {
+                                   std::span<const QM31> c, const QM31& value, Transcript& transcript,
+                                   SumcheckMasks* masks) {
   if (a.cols != b.rows) {
     return invalid_argument("matmul: A is " + std::to_string(a.rows) + " x " + std::to_string(a.cols) + " but B is " +
                             std::to_string(b.rows) + " x " + std::to_string(b.cols));
@@ -73,7 +75,11 @@ StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std:
   transcript.mix_qm31s(claim);
   std::vector<std::vector<QM31>> polys = {fold_rows(a, r), fold_cols(b, c)};
   const SumcheckTerm term[] = {{QM31::one(), {0, 1}}};
-  ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), term, transcript));
+  ZKCC_ASSIGN_OR_RETURN(size_t inner_vars, log2_exact(a.cols));
+  if (masks) ZKCC_RETURN_IF_ERROR(masks->begin(inner_vars, 2, QM31::zero(), transcript).status());
+  ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc,
+                        sumcheck_prove(std::move(polys), term, transcript, masks ? masks->mask() : nullptr));
+  if (masks) ZKCC_RETURN_IF_ERROR(masks->end(sc.point, QM31::zero(), transcript).status());
   MatmulProof proof{std::move(sc.proof), sc.final_evals[0], sc.final_evals[1]};
   const QM31 evals[] = {proof.a_eval, proof.b_eval};
   transcript.mix_qm31s(evals);
@@ -81,12 +87,21 @@ StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std:
 }
 
 StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r, std::span<const QM31> c,
-                                      const QM31& value, const MatmulProof& proof, Transcript& transcript) {
+                                      const QM31& value, const MatmulProof& proof, Transcript& transcript,
+                                      SumcheckMasks* masks) {
   ZKCC_ASSIGN_OR_RETURN(size_t inner_vars, log2_exact(inner_dim));
   const QM31 claim[] = {value};
   transcript.mix_qm31s(claim);
-  ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(value, inner_vars, 2, proof.sumcheck, transcript));
-  if (proof.a_eval * proof.b_eval != sc.final_claim) {
+  QM31 start = value;
+  if (masks) {
+    ZKCC_ASSIGN_OR_RETURN(start, masks->begin(inner_vars, 2, start, transcript));
+  }
+  ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(start, inner_vars, 2, proof.sumcheck, transcript));
+  QM31 final_claim = sc.final_claim;
+  if (masks) {
+    ZKCC_ASSIGN_OR_RETURN(final_claim, masks->end(sc.point, final_claim, transcript));
+  }
+  if (proof.a_eval * proof.b_eval != final_claim) {
     return invalid_argument("matmul: A~(r, s) * B~(s, c) does not match the sumcheck's final claim");
   }
   const QM31 evals[] = {proof.a_eval, proof.b_eval};

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "zkcc/base/parallel.h"
 #include "zkcc/proof/multilinear.h"
+#include "zkcc/proof/sumcheck_mask.h"
 
 namespace zkcc::proof {
 namespace {
@@ -81,7 +83,8 @@ QM31 interpolate_at(std::span<const QM31> values, const QM31& r) {
 }
 
 StatusOr<SumcheckProverResult> sumcheck_prove(std::vector<std::vector<QM31>> polys,
-                                              std::span<const SumcheckTerm> terms, Transcript& transcript) {
+                                              std::span<const SumcheckTerm> terms, Transcript& transcript,
+                                              const SumcheckMask* mask) {
   ZKCC_RETURN_IF_ERROR(check_terms(terms, polys.size()));
   if (polys.empty()) return invalid_argument("sumcheck needs at least one polynomial");
   ZKCC_ASSIGN_OR_RETURN(size_t num_vars, log2_exact(polys[0].size()));
@@ -89,6 +92,11 @@ StatusOr<SumcheckProverResult> sumcheck_prove(std::vector<std::vector<QM31>> pol
     if (p.size() != polys[0].size()) return invalid_argument("sumcheck polynomials differ in size");
   }
   size_t degree = sumcheck_degree(terms);
+  if (mask && (mask->degree != degree || mask->coeffs.size() != num_vars * (degree + 1))) {
+    return invalid_argument("sumcheck mask does not fit the sumcheck");
+  }
+  std::optional<SumcheckMaskRounds> masked;
+  if (mask) masked.emplace(*mask, num_vars);
   SumcheckProverResult out;
   out.proof.rounds.reserve(num_vars);
   for (size_t round = 0; round < num_vars; ++round) {
@@ -125,11 +133,15 @@ StatusOr<SumcheckProverResult> sumcheck_prove(std::vector<std::vector<QM31>> pol
         g[x] += terms[t].coeff * total;
       }
     }
+    if (masked) {
+      for (size_t x = 0; x <= degree; ++x) g[x] += masked->at(QM31::from_m31(M31::from_u32(static_cast<uint32_t>(x))));
+    }
     std::vector<QM31> msg;
     msg.push_back(g[0]);
     for (size_t x = 2; x <= degree; ++x) msg.push_back(g[x]);
     transcript.mix_qm31s(msg);
     QM31 r = transcript.draw_qm31();
+    if (masked) masked->bind(r);
     bool big = polys[0].size() >= 2 * kParallelThreshold;
     parallel_for(polys.size(), big ? 2 : SIZE_MAX, [&](size_t, size_t begin, size_t end) {
       for (size_t j = begin; j < end; ++j) fix_first_variable(polys[j], r);

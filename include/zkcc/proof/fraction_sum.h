@@ -41,14 +41,17 @@ struct FractionSumProverResult {
   std::vector<QM31> point;  // where the verifier's leaf claim will be
 };
 
-// p and q must have the same power-of-two length.
+class SumcheckMasks;  // sumcheck_mask.h
+
+// p and q must have the same power-of-two length. With masks, every layer's sumcheck is masked
+// (sumcheck_mask.h).
 StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::vector<QM31> q,
-                                                     Transcript& transcript);
+                                                     Transcript& transcript, SumcheckMasks* masks = nullptr);
 
 // Replays the layers and returns the claim left on the leaves (the caller checks it) together with
 // the totals the proof states (the caller checks what they must be).
 StatusOr<FractionLeafClaim> fraction_sum_verify(size_t num_vars, const FractionSumProof& proof,
-                                                Transcript& transcript);
+                                                Transcript& transcript, SumcheckMasks* masks = nullptr);
 
 }  // namespace zkcc::proof
 

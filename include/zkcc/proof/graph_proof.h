@@ -35,10 +35,13 @@
 // end for all of them (one batched Basefold opening per commitment), so the verifier reads no
 // weight, no private input and no intermediate tensor. Both commitments are hiding (pcs.h): an
 // opening reveals nothing beyond its claims; the per-proof one is fresh for every proof, the
-// model's randomness is a function of the model (so its commitment is too). Transcript order (after the caller's
-// statement and attestation): the tag 'zkcc-graph-v2', the model root, the per-proof root, the
-// outputs' digests; the lookups; the layers from the last to the first; the per-proof opening;
-// the model opening.
+// model's randomness is a function of the model (so its commitment is too). Every sumcheck is
+// masked (sumcheck_mask.h) with random words from the per-proof commitment; the masks' sums and
+// values are stated values, and their values one weighted claim on that commitment.
+// Transcript order (after the caller's statement and attestation): the tag 'zkcc-graph-v3', the
+// model root, the per-proof root, the outputs' digests; the lookups; the layers from the last to
+// the first; the input's range; beta for the masks' claim; the per-proof opening; the model
+// opening.
 #ifndef ZKCC_PROOF_GRAPH_PROOF_H_
 #define ZKCC_PROOF_GRAPH_PROOF_H_
 

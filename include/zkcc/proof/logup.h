@@ -49,11 +49,13 @@ struct LogupProverResult {
   std::vector<QM31> table_point;    // where the table and multiplicity claims are
 };
 
+// With masks, both fraction sums' sumchecks are masked (sumcheck_mask.h).
 StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::span<const Column> table,
-                                        const Column& multiplicities, Transcript& transcript);
+                                        const Column& multiplicities, Transcript& transcript,
+                                        SumcheckMasks* masks = nullptr);
 
 StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_t num_columns,
-                                   const LogupProof& proof, Transcript& transcript);
+                                   const LogupProof& proof, Transcript& transcript, SumcheckMasks* masks = nullptr);
 
 }  // namespace zkcc::proof
 

@@ -50,8 +50,12 @@ struct MatmulProverResult {
 };
 
 // Proves C~(r, c) = value for C = A B. The claim's value is mixed into the transcript first.
+class SumcheckMasks;  // sumcheck_mask.h
+
+// With masks, the product's sumcheck is masked (sumcheck_mask.h).
 StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
-                                   std::span<const QM31> c, const QM31& value, Transcript& transcript);
+                                   std::span<const QM31> c, const QM31& value, Transcript& transcript,
+                                   SumcheckMasks* masks = nullptr);
 
 struct MatmulReduced {
   EvalClaim a;  // point = r || s
@@ -60,7 +64,8 @@ struct MatmulReduced {
 
 // Checks the sumcheck and that a_eval * b_eval closes it; returns the claims left on A and B.
 StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r, std::span<const QM31> c,
-                                      const QM31& value, const MatmulProof& proof, Transcript& transcript);
+                                      const QM31& value, const MatmulProof& proof, Transcript& transcript,
+                                      SumcheckMasks* masks = nullptr);
 
 // Several products sharing the inner dimension k, proved with one sumcheck: with a random gamma,
 //   sum_t gamma^t C_t~(r_t, c_t) = sum_x sum_t gamma^t A_t~(r_t, x) B_t~(x, c_t).

@@ -42,10 +42,15 @@ size_t sumcheck_degree(std::span<const SumcheckTerm> terms);
 // The sum the terms take over the hypercube (the honest claim).
 QM31 sumcheck_sum(std::span<const std::vector<QM31>> polys, std::span<const SumcheckTerm> terms);
 
+struct SumcheckMask;  // sumcheck_mask.h
+
 // Proves `claim` (which the caller has already bound into the transcript, or not, consistently
 // with the verifier). All tables must have the same power-of-two size; terms must be well formed.
+// With a mask (of the terms' degree), the rounds are those of the polynomial plus mask->rho times
+// the mask (sumcheck_mask.h); final_evals stay the polynomials' own.
 StatusOr<SumcheckProverResult> sumcheck_prove(std::vector<std::vector<QM31>> polys,
-                                              std::span<const SumcheckTerm> terms, Transcript& transcript);
+                                              std::span<const SumcheckTerm> terms, Transcript& transcript,
+                                              const SumcheckMask* mask = nullptr);
 
 struct SumcheckVerifierResult {
   std::vector<QM31> point;

@@ -162,6 +162,9 @@ struct Plan {
   size_t proof_log_size = 0;
   std::vector<size_t> model_offsets;  // per model slot
   size_t model_log_size = 0;
+  // The sumchecks' masks (sumcheck_mask.h): random words in the per-proof commitment, enough for
+  // every sumcheck the protocol may run; none when it runs none.
+  size_t mask_offset = 0, mask_size = 0;
   // The hiding commitments' blinding segments (pcs.h); the model's is fixed by the model (seed).
   PcsBlinding proof_blinding, model_blinding;
   size_t add_slot(const Dims& d) {

@@ -71,6 +71,8 @@ Status row_div(R& r, const LayerPlan& lp, const RowDivPlan& dp, const std::strin
 // lookup.cc: every lookup of the proof in one LogUp over tagged columns.
 template <typename R>
 Status batched_lookup(R& r);
+// The pool words its masked sumchecks take (sumcheck_mask.h).
+size_t lookup_mask_words(const Plan& p);
 
 }  // namespace zkcc::proof::gadgets
 

@@ -36,6 +36,21 @@ std::vector<Piece> layout(const std::vector<LookupPlan>& lookups, bool witness_s
   return pieces;
 }
 
+// Both sides' pieces; the witness side's spare rows are (0, 0, 0), one table row with that count.
+struct Sides {
+  std::vector<Piece> w_pieces, t_pieces;
+  size_t w_total = 0, t_total = 0, spare = 0;
+};
+Sides sides(const std::vector<LookupPlan>& lookups) {
+  Sides s;
+  size_t used = 0;
+  for (const LookupPlan& lu : lookups) used += lu.witness_rows;
+  s.w_pieces = layout(lookups, true, 0, s.w_total);
+  s.spare = s.w_total - used;
+  s.t_pieces = layout(lookups, false, s.spare > 0 ? 1 : 0, s.t_total);
+  return s;
+}
+
 
 bool committed(const ColumnRef& c) { return c.kind == ColumnRef::Kind::kSlot || c.kind == ColumnRef::Kind::kValue; }
 
@@ -147,12 +162,7 @@ template <typename R>
 Status batched_lookup(R& r) {
   const std::vector<LookupPlan>& lookups = r.plan.lookups;
   if (lookups.empty()) return ok_status();
-  size_t used = 0;
-  for (const LookupPlan& lu : lookups) used += lu.witness_rows;
-  size_t w_total = 0, t_total = 0;
-  std::vector<Piece> w_pieces = layout(lookups, true, 0, w_total);
-  const size_t spare = w_total - used;  // (0, 0, 0) witness rows
-  std::vector<Piece> t_pieces = layout(lookups, false, spare > 0 ? 1 : 0, t_total);
+  const auto [w_pieces, t_pieces, w_total, t_total, spare] = sides(lookups);
   auto tag = [](const Piece& p) { return p.lookup == SIZE_MAX ? M31::zero() : M31::from_u64(p.lookup + 1); };
 
   LogupClaims c;
@@ -177,18 +187,29 @@ Status batched_lookup(R& r) {
       const Column& mp = r.slots[lookups[p.lookup].m_slot]->data;
       std::copy(mp.begin(), mp.end(), m.begin() + static_cast<std::ptrdiff_t>(p.offset));
     }
-    ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, table, m, r.t));
+    ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, table, m, r.t, &r.masks));
     r.out.logups.push_back(std::move(lu.proof));
     c.witness_point = std::move(lu.witness_point);
     c.table_point = std::move(lu.table_point);
   } else {
     ZKCC_ASSIGN_OR_RETURN(const LogupProof* proof, r.next(r.in.logups, r.logups, "lookups"));
-    auto lu = logup_verify(std::countr_zero(w_total), std::countr_zero(t_total), 3, *proof, r.t);
+    auto lu = logup_verify(std::countr_zero(w_total), std::countr_zero(t_total), 3, *proof, r.t, &r.masks);
     if (!lu.ok()) return lu.status().with_context("lookups");
     c = std::move(*lu);
   }
   ZKCC_RETURN_IF_ERROR(split(r, c.witness_point, w_pieces, true, spare, c.witness_evals, nullptr, "witness"));
   return split(r, c.table_point, t_pieces, false, spare, c.table_evals, &c.multiplicity_eval, "table");
+}
+
+size_t lookup_mask_words(const Plan& p) {
+  if (p.lookups.empty()) return 0;
+  const Sides s = sides(p.lookups);
+  size_t words = 0;
+  for (size_t total : {s.w_total, s.t_total}) {
+    // A fraction sum over 2^n leaves runs sumchecks over 0, 1, ..., n - 1 variables.
+    for (size_t k = 1; k < static_cast<size_t>(std::countr_zero(total)); ++k) words += sumcheck_mask_words(k, 3);
+  }
+  return words;
 }
 
 template Status batched_lookup(Prover&);

@@ -62,14 +62,15 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
   QM31 a_eval;
   if constexpr (R::kProver) {
     ZKCC_ASSIGN_OR_RETURN(MatmulProverResult m,
-                          matmul_prove(r.w.values[lp.inputs[0]], r.model.tensors[mp.weight], rows, cols, product, r.t));
+                          matmul_prove(r.w.values[lp.inputs[0]], r.model.tensors[mp.weight], rows, cols, product, r.t,
+                                       &r.masks));
     inner = std::move(m.inner_point);
     a_eval = m.proof.a_eval;
     ZKCC_RETURN_IF_ERROR(open_model(r, mp.weight, concat(inner, cols), m.proof.b_eval, what + " weight"));
     r.out.matmuls.push_back(std::move(m.proof));
   } else {
     ZKCC_ASSIGN_OR_RETURN(const MatmulProof* proof, r.next(r.in.matmuls, r.matmuls, "matrix products"));
-    auto red = matmul_verify(xd.pcols, rows, cols, product, *proof, r.t);
+    auto red = matmul_verify(xd.pcols, rows, cols, product, *proof, r.t, &r.masks);
     if (!red.ok()) return red.status().with_context(what);
     ZKCC_RETURN_IF_ERROR(open_model(r, mp.weight, red->b.point, red->b.value, what + " weight"));
     inner = {red->a.point.begin() + static_cast<std::ptrdiff_t>(rows.size()), red->a.point.end()};

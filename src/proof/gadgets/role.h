@@ -18,6 +18,7 @@
 #include "circuit.h"
 #include "zkcc/proof/graph_proof.h"
 #include "zkcc/proof/multilinear.h"
+#include "zkcc/proof/sumcheck_mask.h"
 
 namespace zkcc::proof::gadgets {
 
@@ -31,6 +32,7 @@ struct Common {
   std::vector<const Matrix*> slots;               // the committed tensors (the verifier: outputs only)
   std::vector<std::optional<EvalClaim>> pending;  // per chained value
   std::vector<PcsClaim> proof_claims, model_claims;
+  SumcheckMasks masks;                            // every sumcheck's, from the per-proof commitment
 };
 
 struct Prover : Common {
@@ -140,18 +142,21 @@ template <typename R>
 StatusOr<SumcheckRun> run_sumcheck(R& r, std::vector<std::vector<QM31>> polys, std::span<const SumcheckTerm> terms,
                                    const QM31& claim_value, size_t vars, size_t degree, const std::string& what) {
   SumcheckRun run;
+  ZKCC_ASSIGN_OR_RETURN(const QM31 masked_claim, r.masks.begin(vars, degree, claim_value, r.t));
+  QM31 final_claim;
   if constexpr (R::kProver) {
-    ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), terms, r.t));
+    ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), terms, r.t, r.masks.mask()));
     r.out.sumchecks.push_back(std::move(sc.proof));
     run.point = std::move(sc.point);
     run.final_evals = std::move(sc.final_evals);
   } else {
     ZKCC_ASSIGN_OR_RETURN(const SumcheckProof* proof, r.next(r.in.sumchecks, r.sumchecks, "sumchecks"));
-    auto sc = sumcheck_verify(claim_value, vars, degree, *proof, r.t);
+    auto sc = sumcheck_verify(masked_claim, vars, degree, *proof, r.t);
     if (!sc.ok()) return sc.status().with_context(what);
     run.point = std::move(sc->point);
-    run.final_claim = sc->final_claim;
+    final_claim = sc->final_claim;
   }
+  ZKCC_ASSIGN_OR_RETURN(run.final_claim, r.masks.end(run.point, final_claim, r.t));
   return run;
 }
 

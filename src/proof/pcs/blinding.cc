@@ -21,6 +21,8 @@ size_t pcs_blinding_size(const PcsConfig& config, size_t openings) {
   return size;
 }
 
+Status pcs_random_words(std::span<M31> out) { return pcs_internal::fill_random(std::nullopt, out, {}); }
+
 namespace pcs_internal {
 
 Status fill_random(const std::optional<std::array<uint8_t, 32>>& seed, std::span<M31> first, std::span<M31> second) {
@@ -72,8 +74,17 @@ std::vector<PcsClaim> hiding_claims(std::span<const PcsClaim> claims, std::span<
   out.reserve(claims.size());
   const QM31 keep = QM31::one() - rho;
   for (size_t i = 0; i < claims.size(); ++i) {
-    PcsClaim c{2 * claims[i].offset, claims[i].point, keep * claims[i].value + rho * masks[i]};
-    c.point.push_back(rho);
+    PcsClaim c(2 * claims[i].offset, claims[i].point, keep * claims[i].value + rho * masks[i]);
+    if (claims[i].weights.empty()) {
+      c.point.push_back(rho);
+    } else {
+      // W[2 x + b] weighs (1 - rho) w on the data and rho w on the mask, as eq(rho, b) does.
+      c.weights.reserve(2 * claims[i].weights.size());
+      for (const QM31& w : claims[i].weights) {
+        c.weights.push_back(keep * w);
+        c.weights.push_back(rho * w);
+      }
+    }
     out.push_back(std::move(c));
   }
   return out;

@@ -38,7 +38,7 @@ StatusOr<std::vector<QM31>> batched_eq(std::span<const M31> table, std::span<con
   QM31 power = QM31::one();
   for (size_t i = 0; i < claims.size(); ++i) {
     const PcsClaim& c = claims[i];
-    std::vector<QM31> eq = eq_table(c.point);
+    std::vector<QM31> eq = c.weights.empty() ? eq_table(c.point) : c.weights;
     std::vector<QM31> partial(parallel_chunks(eq.size(), kParallelMin));
     parallel_for(eq.size(), kParallelMin, [&](size_t chunk, size_t begin, size_t end) {
       QM31 acc;
@@ -178,11 +178,18 @@ StatusOr<std::vector<QM31>> mask_values(const PcsProverData& data, std::span<con
   std::vector<QM31> out;
   for (size_t i = 0; i < claims.size(); ++i) {
     const PcsClaim& c = claims[i];
-    size_t end = c.offset + (size_t{1} << c.point.size());
+    size_t end = c.offset + c.block_size();
     if (c.offset < b.offset + b.size && b.offset < end) {
       return invalid_argument("pcs claim " + std::to_string(i) + " reads the blinding segment");
     }
-    out.push_back(evaluate_mle(PcsOpener::mask(data).subspan(c.offset, end - c.offset), c.point));
+    std::span<const M31> h = PcsOpener::mask(data).subspan(c.offset, end - c.offset);
+    if (c.weights.empty()) {
+      out.push_back(evaluate_mle(h, c.point));
+    } else {
+      QM31 v;
+      for (size_t j = 0; j < h.size(); ++j) v += c.weights[j] * h[j];
+      out.push_back(v);
+    }
   }
   return out;
 }

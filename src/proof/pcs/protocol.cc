@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <string>
 
 #include "zkcc/base/parallel.h"
@@ -39,7 +40,12 @@ Status check_claims(std::span<const PcsClaim> claims, size_t log_size) {
     const PcsClaim& c = claims[i];
     std::string name = "pcs claim " + std::to_string(i);
     if (c.point.size() > log_size) return invalid_argument(name + " has more variables than the table");
-    size_t block = size_t{1} << c.point.size();
+    if (!c.weights.empty()) {
+      if (!c.point.empty()) return invalid_argument(name + " has both a point and weights");
+      if (!std::has_single_bit(c.weights.size())) return invalid_argument(name + " has weights not a power of two long");
+      if (c.weights.size() > (size_t{1} << log_size)) return invalid_argument(name + " has more weights than the table");
+    }
+    size_t block = c.block_size();
     if (c.offset % block != 0) return invalid_argument(name + " has an offset not aligned to its size");
     if (c.offset >= (size_t{1} << log_size) || (size_t{1} << log_size) - c.offset < block) {
       return out_of_range(name + " lies outside the table");
@@ -52,11 +58,27 @@ void mix_claims(Transcript& transcript, std::span<const PcsClaim> claims) {
   std::vector<M31> msg;
   msg.push_back(M31::from_canonical(static_cast<uint32_t>(claims.size())));
   for (const PcsClaim& c : claims) {
-    // Offsets are below 2^kMaxPcsLogSize < p and sizes below 32 (check_claims ran first).
+    // Offsets are below 2^kMaxPcsLogSize < p and sizes below 32 (check_claims ran first); a
+    // weighted claim is marked by 64 + log2 of its size and bound by a BLAKE2s digest of its
+    // weights (thousands of them: cheaper than absorbing them one by one).
     msg.push_back(M31::from_canonical(static_cast<uint32_t>(c.offset)));
-    msg.push_back(M31::from_canonical(static_cast<uint32_t>(c.point.size())));
-    for (const QM31& x : c.point) {
-      for (M31 v : x.to_m31s()) msg.push_back(v);
+    if (c.weights.empty()) {
+      msg.push_back(M31::from_canonical(static_cast<uint32_t>(c.point.size())));
+      for (const QM31& x : c.point) {
+        for (M31 v : x.to_m31s()) msg.push_back(v);
+      }
+    } else {
+      msg.push_back(M31::from_canonical(64 + static_cast<uint32_t>(std::countr_zero(c.weights.size()))));
+      std::vector<uint32_t> words;
+      words.reserve(4 * c.weights.size());
+      for (const QM31& w : c.weights) {
+        for (M31 v : w.to_m31s()) words.push_back(v.value());
+      }
+      hash::Blake2sDigest d = hash::blake2s_words(hash::blake2s_init(), words);
+      for (size_t k = 0; k < d.size(); k += 4) {
+        uint32_t word = uint32_t(d[k]) | uint32_t(d[k + 1]) << 8 | uint32_t(d[k + 2]) << 16 | uint32_t(d[k + 3] & 0x3f) << 24;
+        msg.push_back(M31::from_canonical(word));  // 30 bits of each word: 240 bits in all
+      }
     }
     for (M31 v : c.value.to_m31s()) msg.push_back(v);
   }
@@ -222,6 +244,36 @@ QM31 fold_leaf(std::vector<QM31> symbols, size_t log_codeword, size_t leaf, std:
   return symbols[0];
 }
 
+namespace {
+
+// A weighted claim's part of the final claim: its weights' multilinear extension, with the bound
+// variables (the low ones) at `bound` and the final message's (the high ones) summed against it.
+// The weights are folded over the bound variables they span, from the lowest; the block's offset
+// bits among the bound variables give an eq factor; what is left of the weights multiplies the
+// final message's entries at the block's place.
+QM31 weighted_final_claim(const PcsClaim& c, size_t log_size, size_t log_final, std::span<const QM31> bound,
+                          std::span<const QM31> final_message) {
+  const size_t m = static_cast<size_t>(std::countr_zero(c.weights.size()));
+  const size_t s = log_size - log_final;  // bound variables
+  std::vector<QM31> w = c.weights;
+  for (size_t j = log_size; j-- > log_size - std::min(m, s);) {
+    const QM31& b = bound[j];
+    for (size_t k = 0; k < w.size() / 2; ++k) w[k] = w[2 * k] + b * (w[2 * k + 1] - w[2 * k]);
+    w.resize(w.size() / 2);
+  }
+  QM31 a = QM31::one();
+  for (size_t j = log_final; j + m < log_size; ++j) {
+    const bool bit = (c.offset >> (log_size - 1 - j)) & 1;
+    a *= bit ? bound[j] : QM31::one() - bound[j];
+  }
+  QM31 sum;
+  const size_t first = c.offset >> s;
+  for (size_t y = 0; y < w.size(); ++y) sum += w[y] * final_message[first + y];
+  return a * sum;
+}
+
+}  // namespace
+
 QM31 final_claim(std::span<const PcsClaim> claims, const QM31& alpha, size_t log_size, std::span<const QM31> bound,
                  std::span<const QM31> final_message) {
   size_t log_final = 0;
@@ -229,6 +281,11 @@ QM31 final_claim(std::span<const PcsClaim> claims, const QM31& alpha, size_t log
   QM31 acc, power = QM31::one();
   std::vector<QM31> q(log_final);
   for (const PcsClaim& c : claims) {
+    if (!c.weights.empty()) {
+      acc += power * weighted_final_claim(c, log_size, log_final, bound, final_message);
+      power *= alpha;
+      continue;
+    }
     size_t base = log_size - c.point.size();
     QM31 a = QM31::one();
     for (size_t j = 0; j < log_size; ++j) {

@@ -317,5 +317,59 @@ TEST(PcsEncoding, RoundTripsAndRefusesMalformedInput) {
   EXPECT_FALSE(decode_pcs_proof(bad_magic).ok());
 }
 
+
+// Weighted claims (sum_j w_j T[offset + j]), alone and beside point claims, on blocks inside the
+// bound variables (4 values) and spanning the final message (the whole table), plain and hiding.
+TEST(Pcs, WeightedClaimsOpenAndRefuseTampering) {
+  const size_t log_size = 8;
+  const std::vector<M31> table = random_table(log_size, 21);
+  std::mt19937_64 rng(22);
+  auto weighted = [&](size_t offset, size_t size) {
+    std::vector<QM31> w(size);
+    QM31 v;
+    for (size_t j = 0; j < size; ++j) {
+      w[j] = random_qm31(rng);
+      v += w[j] * table[offset + j];
+    }
+    return PcsClaim::weighted(offset, std::move(w), v);
+  };
+  for (const PcsConfig& config : {PcsConfig::for_tests(), PcsConfig::for_tests().with_hiding()}) {
+    const size_t data_log = config.hiding ? log_size - 1 : log_size;  // the hiding table keeps a blinding half
+    std::vector<M31> data(table.begin(), table.begin() + (ptrdiff_t{1} << data_log));
+    PcsBlinding blinding;
+    if (config.hiding) blinding = PcsBlinding{size_t{1} << (data_log - 1), size_t{1} << (data_log - 1), std::nullopt};
+    const size_t usable = config.hiding ? size_t{1} << (data_log - 1) : size_t{1} << data_log;
+    std::vector<PcsClaim> claims = {weighted(4, 4), claim_on(table, 16, 3, rng), weighted(0, usable), weighted(8, 8)};
+    auto committed = pcs_commit(config, data, blinding);
+    ASSERT_TRUE(committed.ok()) << committed.status().message();
+    Transcript tp = fresh(committed->root());
+    auto proof = pcs_open(config, *committed, claims, tp);
+    ASSERT_TRUE(proof.ok()) << proof.status().message();
+    auto check = [&](std::span<const PcsClaim> cs) {
+      Transcript tv = fresh(committed->root());
+      return pcs_verify(config, data_log, committed->root(), cs, *proof, tv);
+    };
+    EXPECT_TRUE(check(claims).ok()) << check(claims).to_string();
+    for (size_t i : {0, 2, 3}) {
+      std::vector<PcsClaim> bad = claims;
+      bad[i].value += QM31::one();
+      EXPECT_FALSE(check(bad).ok()) << i;
+      bad = claims;
+      bad[i].weights[1] += QM31::one();  // the verifier's own weights differ from the prover's
+      EXPECT_FALSE(check(bad).ok()) << i;
+    }
+    // A point and weights at once, weights not a power of two long, or past the table: refused.
+    std::vector<PcsClaim> bad = claims;
+    bad[0].point.push_back(QM31::one());
+    EXPECT_FALSE(check(bad).ok());
+    bad = claims;
+    bad[0].weights.pop_back();
+    EXPECT_FALSE(check(bad).ok());
+    bad = claims;
+    bad[3].offset = (size_t{1} << data_log) - 4;
+    EXPECT_FALSE(check(bad).ok());
+  }
+}
+
 }  // namespace
 }  // namespace zkcc::proof

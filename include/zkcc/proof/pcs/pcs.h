@@ -49,6 +49,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "zkcc/base/bytes.h"
@@ -62,12 +63,25 @@ namespace zkcc::proof {
 
 using field::CM31;
 
-// sum over x in {0,1}^point.size() of eq(point, x) T[offset + x] = value; offset is a multiple of
-// 2^point.size() and the block lies inside the table.
+// A claim on the table T. With a point: sum over x in {0,1}^point.size() of eq(point, x)
+// T[offset + x] = value. With weights instead (point empty): sum_j weights[j] T[offset + j] = value,
+// for linear functionals the verifier computes itself (it costs the verifier one pass over them).
+// The block (2^point.size() or weights.size() values, a power of two) lies inside the table and
+// offset is a multiple of its size.
 struct PcsClaim {
+  PcsClaim() = default;
+  PcsClaim(size_t offset_, std::vector<QM31> point_, const QM31& value_)
+      : offset(offset_), point(std::move(point_)), value(value_) {}
+  static PcsClaim weighted(size_t offset, std::vector<QM31> weights, const QM31& value) {
+    PcsClaim c(offset, {}, value);
+    c.weights = std::move(weights);
+    return c;
+  }
   size_t offset = 0;
   std::vector<QM31> point;
   QM31 value;
+  std::vector<QM31> weights;
+  size_t block_size() const { return weights.empty() ? size_t{1} << point.size() : weights.size(); }
 };
 
 // Where tensors of power-of-two sizes go in one stacked table: placed largest first, so every
@@ -89,6 +103,9 @@ struct PcsBlinding {
   size_t size = 0;
   std::optional<std::array<uint8_t, 32>> seed;
 };
+// Uniform M31 values, from ChaCha20 under a fresh key from the system's generator.
+Status pcs_random_words(std::span<M31> out);
+
 // The blinding segment that keeps `openings` openings of a table from revealing any of its
 // data: 2^(fold_arity_log - 1) num_queries random values per opening, rounded up to a power of two.
 size_t pcs_blinding_size(const PcsConfig& config, size_t openings = 1);

@@ -1,0 +1,107 @@
+// Zero-knowledge sumchecks (Libra: Xie, Zhang, Zhang, Papamanthou, Song, CRYPTO 2019, section 4.1).
+//
+// Before any challenge the prover commits to a pool of random words. A masked sumcheck over n
+// variables of degree d takes the next 4 n (d + 1) of them as the mask
+//   g(x) = g_0(x_0) + ... + g_(n-1)(x_(n-1)),  each g_i of degree d with QM31 coefficients,
+// the prover states G, the sum of g over the hypercube, a random rho is drawn, and the sumcheck runs
+// on f + rho g from claim + rho G. Round i then carries rho 2^(n-i-1) g_i(X) on top of f's part:
+// a uniformly random polynomial of degree d with the one sum the verifier checks, so the rounds
+// show nothing of f. At the end the prover states g(point), the verifier takes rho g(point) off the
+// final claim (what f's factors must give), and g(point) becomes a claim on the committed pool;
+// every masked sumcheck of a proof adds to one weighted claim (pool_claim).
+//
+// Soundness: g is committed before rho and the rounds' challenges, so a false claim on f stays
+// false for f + rho g except for one rho (probability 1 / |QM31|), and the opening binds g(point).
+#ifndef ZKCC_PROOF_SUMCHECK_MASK_H_
+#define ZKCC_PROOF_SUMCHECK_MASK_H_
+
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "zkcc/base/status.h"
+#include "zkcc/field/qm31.h"
+#include "zkcc/proof/pcs/pcs.h"
+#include "zkcc/proof/transcript.h"
+
+namespace zkcc::proof {
+
+// Words of the pool one masked sumcheck takes.
+inline size_t sumcheck_mask_words(size_t vars, size_t degree) { return 4 * vars * (degree + 1); }
+
+struct SumcheckMask {
+  size_t degree = 0;
+  std::vector<QM31> coeffs;  // vars x (degree + 1): coeffs[i (degree + 1) + k] multiplies x_i^k
+  QM31 rho;                  // g's weight in the masked sumcheck
+};
+
+// rho g's part of each round's message, round after round (the prover's side).
+class SumcheckMaskRounds {
+ public:
+  SumcheckMaskRounds(const SumcheckMask& mask, size_t vars);
+  // rho times the sum of g over the variables after the current one, at X for the current one.
+  QM31 at(const QM31& x) const;
+  // Binds the current variable to r and moves to the next.
+  void bind(const QM31& r);
+
+ private:
+  const SumcheckMask& mask_;
+  size_t vars_, round_ = 0;
+  QM31 bound_;                // sum of g_j(r_j) over the bound variables
+  std::vector<QM31> suffix_;  // suffix_[i] = sum over j >= i of g_j(0) + g_j(1)
+};
+
+// The value of g_i (coefficients c, lowest first) at x.
+QM31 mask_poly_at(std::span<const QM31> c, const QM31& x);
+
+// The masks of one proof, in protocol order, and the values the prover states for them: the
+// prover appends to `stated`, the verifier reads from it at `*cursor` (the proof's stated values,
+// shared with the rest of the protocol).
+class SumcheckMasks {
+ public:
+  SumcheckMasks() = default;  // no masks: only sumchecks of no variables may run
+  static SumcheckMasks for_prover(std::span<const M31> pool, std::vector<QM31>& stated);
+  static SumcheckMasks for_verifier(size_t pool_words, std::span<const QM31> stated, size_t& cursor);
+
+  // Starts a masked sumcheck of `vars` variables and degree `degree` on `claim`: takes the next
+  // mask, the prover states G, rho is drawn. Returns the claim to run, claim + rho G. A sumcheck
+  // of no variables has no rounds to hide and is not masked.
+  StatusOr<QM31> begin(size_t vars, size_t degree, const QM31& claim, Transcript& t);
+  // The prover's mask for the sumcheck begun (null when it is not masked).
+  const SumcheckMask* mask() const { return current_ ? &*current_ : nullptr; }
+  // Ends it at its point: the prover states g(point). Returns final_claim - rho g(point), the value
+  // the factors must give.
+  StatusOr<QM31> end(std::span<const QM31> point, const QM31& final_claim, Transcript& t);
+
+  size_t words_used() const { return used_; }
+  // The claim every g(point) makes on the pool, placed at `offset` in a block of `block` words (a
+  // power of two at least words_used()): sum_s beta^s g_s(point_s) as one weighted claim. None
+  // when no sumcheck was masked.
+  std::optional<PcsClaim> pool_claim(size_t offset, size_t block, const QM31& beta) const;
+
+ private:
+  StatusOr<QM31> state(const QM31& honest);
+
+  bool prover_ = false;
+  std::span<const M31> pool_;
+  size_t pool_words_ = 0;
+  std::vector<QM31>* out_ = nullptr;
+  std::span<const QM31> in_;
+  size_t* cursor_ = nullptr;
+  size_t used_ = 0;
+  struct Done {
+    size_t at, vars, degree;
+    std::vector<QM31> point;
+    QM31 value;
+  };
+  std::vector<Done> done_;
+  // The sumcheck begun.
+  std::optional<SumcheckMask> current_;
+  size_t current_at_ = 0, current_vars_ = 0, current_degree_ = 0;
+  QM31 current_rho_;
+  bool open_ = false;
+};
+
+}  // namespace zkcc::proof
+
+#endif  // ZKCC_PROOF_SUMCHECK_MASK_H_

@@ -1,0 +1,158 @@
+#include "zkcc/proof/sumcheck_mask.h"
+
+#include <string>
+
+namespace zkcc::proof {
+namespace {
+
+M31 pow2(size_t k) { return M31::from_u32(uint32_t{1} << k); }  // k <= 30
+
+// The QM31 coefficients of the mask at word `at` of the pool.
+std::vector<QM31> read_coeffs(std::span<const M31> pool, size_t at, size_t count) {
+  std::vector<QM31> out(count);
+  for (size_t c = 0; c < count; ++c) {
+    const M31* w = pool.data() + at + 4 * c;
+    out[c] = QM31::from_m31s(w[0], w[1], w[2], w[3]);
+  }
+  return out;
+}
+
+}  // namespace
+
+QM31 mask_poly_at(std::span<const QM31> c, const QM31& x) {
+  QM31 acc;
+  for (size_t k = c.size(); k-- > 0;) acc = acc * x + c[k];
+  return acc;
+}
+
+SumcheckMaskRounds::SumcheckMaskRounds(const SumcheckMask& mask, size_t vars)
+    : mask_(mask), vars_(vars), suffix_(vars + 1) {
+  const size_t width = mask.degree + 1;
+  for (size_t i = vars; i-- > 0;) {
+    std::span<const QM31> c(mask.coeffs.data() + i * width, width);
+    suffix_[i] = suffix_[i + 1] + mask_poly_at(c, QM31::zero()) + mask_poly_at(c, QM31::one());
+  }
+}
+
+QM31 SumcheckMaskRounds::at(const QM31& x) const {
+  const size_t width = mask_.degree + 1;
+  std::span<const QM31> c(mask_.coeffs.data() + round_ * width, width);
+  const size_t free = vars_ - round_ - 1;  // variables still summed over after this one
+  QM31 v = (bound_ + mask_poly_at(c, x)) * pow2(free);
+  if (free > 0) v += suffix_[round_ + 1] * pow2(free - 1);
+  return mask_.rho * v;
+}
+
+void SumcheckMaskRounds::bind(const QM31& r) {
+  const size_t width = mask_.degree + 1;
+  bound_ += mask_poly_at(std::span<const QM31>(mask_.coeffs.data() + round_ * width, width), r);
+  ++round_;
+}
+
+SumcheckMasks SumcheckMasks::for_prover(std::span<const M31> pool, std::vector<QM31>& stated) {
+  SumcheckMasks m;
+  m.prover_ = true;
+  m.pool_ = pool;
+  m.pool_words_ = pool.size();
+  m.out_ = &stated;
+  return m;
+}
+
+SumcheckMasks SumcheckMasks::for_verifier(size_t pool_words, std::span<const QM31> stated, size_t& cursor) {
+  SumcheckMasks m;
+  m.pool_words_ = pool_words;
+  m.in_ = stated;
+  m.cursor_ = &cursor;
+  return m;
+}
+
+StatusOr<QM31> SumcheckMasks::state(const QM31& honest) {
+  if (prover_) {
+    out_->push_back(honest);
+    return honest;
+  }
+  if (*cursor_ >= in_.size()) return invalid_argument("proof ends early: too few stated values");
+  return in_[(*cursor_)++];
+}
+
+StatusOr<QM31> SumcheckMasks::begin(size_t vars, size_t degree, const QM31& claim, Transcript& t) {
+  if (open_) return internal_error("a masked sumcheck begins before the last one ended");
+  open_ = true;
+  current_.reset();
+  current_vars_ = vars;
+  current_degree_ = degree;
+  if (vars == 0) return claim;
+  if (vars > 30) return invalid_argument("a masked sumcheck has more than 30 variables");
+  const size_t words = sumcheck_mask_words(vars, degree);
+  if (words > pool_words_ - used_) {
+    return invalid_argument("the proof runs more sumchecks than its circuit has masks for");
+  }
+  current_at_ = used_;
+  used_ += words;
+  std::optional<SumcheckMask> mask;
+  QM31 sum;
+  if (prover_) {
+    mask = SumcheckMask{degree, read_coeffs(pool_, current_at_, vars * (degree + 1)), QM31::zero()};
+    SumcheckMaskRounds rounds(*mask, vars);
+    QM31 total;
+    for (size_t i = 0; i < vars; ++i) {
+      std::span<const QM31> c(mask->coeffs.data() + i * (degree + 1), degree + 1);
+      total += mask_poly_at(c, QM31::zero()) + mask_poly_at(c, QM31::one());
+    }
+    sum = total * pow2(vars - 1);
+  }
+  ZKCC_ASSIGN_OR_RETURN(QM31 stated_sum, state(sum));
+  const QM31 msg[] = {stated_sum};
+  t.mix_qm31s(msg);
+  current_rho_ = t.draw_qm31();
+  if (mask) {
+    mask->rho = current_rho_;
+    current_ = std::move(mask);
+  }
+  return claim + current_rho_ * stated_sum;
+}
+
+StatusOr<QM31> SumcheckMasks::end(std::span<const QM31> point, const QM31& final_claim, Transcript& t) {
+  if (!open_) return internal_error("a masked sumcheck ends without beginning");
+  open_ = false;
+  if (current_vars_ == 0) return final_claim;
+  if (point.size() != current_vars_) return internal_error("a masked sumcheck ends at a point of the wrong size");
+  QM31 honest;
+  if (current_) {
+    const size_t width = current_degree_ + 1;
+    for (size_t i = 0; i < current_vars_; ++i) {
+      honest += mask_poly_at(std::span<const QM31>(current_->coeffs.data() + i * width, width), point[i]);
+    }
+  }
+  current_.reset();
+  ZKCC_ASSIGN_OR_RETURN(QM31 value, state(honest));
+  const QM31 msg[] = {value};
+  t.mix_qm31s(msg);
+  done_.push_back(Done{current_at_, current_vars_, current_degree_, {point.begin(), point.end()}, value});
+  return final_claim - current_rho_ * value;
+}
+
+std::optional<PcsClaim> SumcheckMasks::pool_claim(size_t offset, size_t block, const QM31& beta) const {
+  if (done_.empty()) return std::nullopt;
+  PcsClaim c = PcsClaim::weighted(offset, std::vector<QM31>(block), QM31::zero());
+  const QM31 basis[4] = {QM31::from_m31s(M31::one(), M31::zero(), M31::zero(), M31::zero()),
+                         QM31::from_m31s(M31::zero(), M31::one(), M31::zero(), M31::zero()),
+                         QM31::from_m31s(M31::zero(), M31::zero(), M31::one(), M31::zero()),
+                         QM31::from_m31s(M31::zero(), M31::zero(), M31::zero(), M31::one())};
+  QM31 power = QM31::one();
+  for (const Done& d : done_) {
+    size_t w = d.at;
+    for (size_t i = 0; i < d.vars; ++i) {
+      QM31 x_k = power;  // beta^s r_i^k
+      for (size_t k = 0; k <= d.degree; ++k) {
+        for (const QM31& e : basis) c.weights[w++] += x_k * e;
+        x_k *= d.point[i];
+      }
+    }
+    c.value += power * d.value;
+    power *= beta;
+  }
+  return c;
+}
+
+}  // namespace zkcc::proof

@@ -1,0 +1,225 @@
+// Masked sumchecks (sumcheck_mask.h): honest runs verify and leave a true claim on the pool, the
+// rounds change with the mask while the polynomials' values do not, and every tampered message or
+// stated mask value is caught (by the sumcheck or by the claim on the pool).
+#include "zkcc/proof/sumcheck_mask.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "zkcc/proof/fraction_sum.h"
+#include "zkcc/proof/matmul.h"
+#include "zkcc/proof/multilinear.h"
+#include "zkcc/proof/sumcheck.h"
+
+namespace zkcc::proof {
+namespace {
+
+QM31 random_qm31(std::mt19937_64& rng) {
+  return QM31::from_m31s(M31::from_u64(rng()), M31::from_u64(rng()), M31::from_u64(rng()), M31::from_u64(rng()));
+}
+
+std::vector<M31> random_pool(uint64_t seed, size_t n) {
+  std::mt19937_64 rng(seed);
+  std::vector<M31> pool(n);
+  for (M31& w : pool) w = M31::from_u64(rng());
+  return pool;
+}
+
+Transcript fresh() { return Transcript(*Felt252::from_short_string("zkcc-mask-test")); }
+
+// Whether a claim on the pool holds (what the per-proof opening checks in a graph proof).
+bool holds(const PcsClaim& c, std::span<const M31> pool) {
+  QM31 v;
+  for (size_t j = 0; j < c.weights.size(); ++j) v += c.weights[j] * pool[c.offset + j];
+  return v == c.value;
+}
+
+constexpr size_t kPool = 1024;
+
+struct Case {
+  std::vector<std::vector<QM31>> polys;
+  std::vector<SumcheckTerm> terms;
+  QM31 claim;
+};
+
+Case make_case(uint64_t seed, size_t vars) {
+  std::mt19937_64 rng(seed);
+  Case c;
+  for (int p = 0; p < 3; ++p) {
+    std::vector<QM31> t(size_t{1} << vars);
+    for (QM31& v : t) v = random_qm31(rng);
+    c.polys.push_back(std::move(t));
+  }
+  c.terms = {{random_qm31(rng), {0, 1, 2}}, {random_qm31(rng), {1}}};
+  c.claim = sumcheck_sum(c.polys, c.terms);
+  return c;
+}
+
+struct Proved {
+  SumcheckProof proof, second;
+  std::vector<QM31> stated;
+  std::vector<QM31> final_evals;
+};
+
+// Two masked sumchecks in a row on one transcript (so the pool's segments follow one another).
+Proved prove(const Case& c, std::span<const M31> pool) {
+  Proved out;
+  Transcript t = fresh();
+  SumcheckMasks masks = SumcheckMasks::for_prover(pool, out.stated);
+  for (int run = 0; run < 2; ++run) {
+    const size_t vars = *log2_exact(c.polys[0].size());
+    EXPECT_TRUE(masks.begin(vars, 3, QM31::zero(), t).ok());
+    auto sc = sumcheck_prove(c.polys, c.terms, t, masks.mask());
+    EXPECT_TRUE(sc.ok());
+    EXPECT_TRUE(masks.end(sc->point, QM31::zero(), t).ok());
+    (run == 0 ? out.proof : out.second) = sc->proof;
+    out.final_evals = sc->final_evals;
+  }
+  return out;
+}
+
+// The verifier's side; returns the claim on the pool, or the failure.
+StatusOr<PcsClaim> verify(const Case& c, const SumcheckProof& proof, const SumcheckProof& second,
+                          std::span<const QM31> stated) {
+  Transcript t = fresh();
+  size_t cursor = 0;
+  SumcheckMasks masks = SumcheckMasks::for_verifier(kPool, stated, cursor);
+  const size_t vars = *log2_exact(c.polys[0].size());
+  for (int run = 0; run < 2; ++run) {
+    ZKCC_ASSIGN_OR_RETURN(QM31 start, masks.begin(vars, 3, c.claim, t));
+    ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(start, vars, 3, run == 0 ? proof : second, t));
+    ZKCC_ASSIGN_OR_RETURN(QM31 final_claim, masks.end(sc.point, sc.final_claim, t));
+    std::vector<QM31> evals;
+    for (const auto& p : c.polys) evals.push_back(evaluate_mle(p, sc.point));
+    if (sumcheck_final_claim(evals, c.terms) != final_claim) return invalid_argument("the sumcheck does not close");
+  }
+  if (cursor != stated.size()) return invalid_argument("unused stated values");
+  std::optional<PcsClaim> claim = masks.pool_claim(0, kPool, QM31::from_m31(M31::from_u32(7)));
+  if (!claim) return internal_error("no claim on the pool");
+  return *claim;
+}
+
+TEST(SumcheckMask, HonestRunsVerifyAndClaimTheTruthOnThePool) {
+  const std::vector<M31> pool = random_pool(1, kPool);
+  for (size_t vars : {1, 2, 5}) {
+    const Case c = make_case(10 + vars, vars);
+    const Proved p = prove(c, pool);
+    ASSERT_EQ(p.stated.size(), 4u);  // G and g(point), twice
+    auto claim = verify(c, p.proof, p.second, p.stated);
+    ASSERT_TRUE(claim.ok()) << claim.status().message();
+    EXPECT_EQ(claim->weights.size(), kPool);
+    EXPECT_EQ(claim->point.size(), 0u);
+    EXPECT_TRUE(holds(*claim, pool));
+    // Another pool: the same statement, other rounds; the polynomials' values are unchanged.
+    const std::vector<M31> other = random_pool(2, kPool);
+    const Proved q = prove(c, other);
+    EXPECT_NE(p.proof.rounds, q.proof.rounds);
+    EXPECT_NE(p.stated, q.stated);
+    auto claim_q = verify(c, q.proof, q.second, q.stated);
+    ASSERT_TRUE(claim_q.ok());
+    EXPECT_TRUE(holds(*claim_q, other));
+    EXPECT_FALSE(holds(*claim_q, pool));  // the claim is on the pool the prover committed
+  }
+}
+
+// Within one sumcheck the rounds' mask parts are independent uniform polynomials: with the
+// polynomial's own part fixed, every round's first value changes with the mask.
+TEST(SumcheckMask, EveryRoundCarriesTheMask) {
+  const Case c = make_case(3, 4);
+  const Proved a = prove(c, random_pool(5, kPool));
+  const Proved b = prove(c, random_pool(6, kPool));
+  ASSERT_EQ(a.proof.rounds.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    for (size_t k = 0; k < a.proof.rounds[i].size(); ++k) EXPECT_NE(a.proof.rounds[i][k], b.proof.rounds[i][k]) << i;
+  }
+}
+
+TEST(SumcheckMask, TamperingIsCaught) {
+  const std::vector<M31> pool = random_pool(1, kPool);
+  const Case c = make_case(4, 3);
+  const Proved p = prove(c, pool);
+  const QM31 delta = QM31::from_m31s(M31::one(), M31::zero(), M31::zero(), M31::zero());
+  // A stated mask sum or value off: the sumcheck no longer closes, or the pool claim is false.
+  for (size_t i = 0; i < p.stated.size(); ++i) {
+    std::vector<QM31> bad = p.stated;
+    bad[i] += delta;
+    auto claim = verify(c, p.proof, p.second, bad);
+    EXPECT_TRUE(!claim.ok() || !holds(*claim, pool)) << "stated value " << i;
+  }
+  // A round value off.
+  for (size_t r = 0; r < p.proof.rounds.size(); ++r) {
+    SumcheckProof bad = p.proof;
+    bad.rounds[r][0] += delta;
+    auto claim = verify(c, bad, p.second, p.stated);
+    EXPECT_TRUE(!claim.ok() || !holds(*claim, pool)) << "round " << r;
+  }
+  // A false claim on the polynomials.
+  Case wrong = c;
+  wrong.claim += delta;
+  auto claim = verify(wrong, p.proof, p.second, p.stated);
+  EXPECT_TRUE(!claim.ok() || !holds(*claim, pool));
+  // Too few stated values, or a pool too small for the sumchecks.
+  EXPECT_FALSE(verify(c, p.proof, p.second, std::span<const QM31>(p.stated).first(3)).ok());
+  Transcript t = fresh();
+  size_t cursor = 0;
+  SumcheckMasks small = SumcheckMasks::for_verifier(sumcheck_mask_words(3, 3) - 1, p.stated, cursor);
+  EXPECT_FALSE(small.begin(3, 3, c.claim, t).ok());
+}
+
+TEST(SumcheckMask, ProductsAndFractionSumsRunMasked) {
+  std::mt19937_64 rng(9);
+  const std::vector<M31> pool = random_pool(3, kPool);
+  // A product: a 4 x 8 times 8 x 2 matrix product's sumcheck.
+  std::vector<M31> ad(32), bd(16);
+  for (M31& v : ad) v = M31::from_u64(rng() % 1000);
+  for (M31& v : bd) v = M31::from_u64(rng() % 1000);
+  const Matrix a{4, 8, ad}, b{8, 2, bd};
+  const std::vector<QM31> r = {random_qm31(rng), random_qm31(rng)}, col = {random_qm31(rng)};
+  Matrix prod{4, 2, std::vector<M31>(8)};
+  for (size_t i = 0; i < 4; ++i) {
+    for (size_t j = 0; j < 2; ++j) {
+      for (size_t k = 0; k < 8; ++k) prod.data[i * 2 + j] += ad[i * 8 + k] * bd[k * 2 + j];
+    }
+  }
+  std::vector<QM31> point = r;
+  point.push_back(col[0]);
+  const QM31 value = evaluate_mle(prod.data, point);
+  std::vector<QM31> stated;
+  Transcript tp = fresh();
+  SumcheckMasks pm = SumcheckMasks::for_prover(pool, stated);
+  auto proved = matmul_prove(a, b, r, col, value, tp, &pm);
+  ASSERT_TRUE(proved.ok());
+  // Fraction sums: sum of 1 / q over 16 leaves.
+  std::vector<QM31> ones(16, QM31::one()), q(16);
+  for (QM31& v : q) v = random_qm31(rng);
+  auto fs = fraction_sum_prove(ones, q, tp, &pm);
+  ASSERT_TRUE(fs.ok());
+  EXPECT_EQ(stated.size(), 2 * (1 + 3));  // the product, then the layers over 1, 2, 3 variables
+
+  auto check = [&](const std::vector<QM31>& sent, const MatmulProof& mp) -> StatusOr<PcsClaim> {
+    Transcript tv = fresh();
+    size_t cursor = 0;
+    SumcheckMasks vm = SumcheckMasks::for_verifier(kPool, sent, cursor);
+    ZKCC_RETURN_IF_ERROR(matmul_verify(8, r, col, value, mp, tv, &vm).status());
+    ZKCC_RETURN_IF_ERROR(fraction_sum_verify(4, fs->proof, tv, &vm).status());
+    if (cursor != sent.size()) return invalid_argument("unused stated values");
+    return *vm.pool_claim(0, kPool, QM31::one());
+  };
+  auto claim = check(stated, proved->proof);
+  ASSERT_TRUE(claim.ok()) << claim.status().message();
+  EXPECT_TRUE(holds(*claim, pool));
+  // Unmasked verification of a masked proof fails.
+  Transcript tv = fresh();
+  EXPECT_FALSE(matmul_verify(8, r, col, value, proved->proof, tv).ok());
+  // Each stated value tampered.
+  for (size_t i = 0; i < stated.size(); ++i) {
+    std::vector<QM31> bad = stated;
+    bad[i] += QM31::one();
+    auto c = check(bad, proved->proof);
+    EXPECT_TRUE(!c.ok() || !holds(*c, pool)) << i;
+  }
+}
+
+}  // namespace
+}  // namespace zkcc::proof
