@@ -8,7 +8,9 @@
 #include <numeric>
 #include <string>
 
+#include "zkcc/hash/sha2.h"
 #include "zkcc/proof/multilinear.h"
+#include "zkcc/proof/sumcheck_mask.h"
 
 namespace zkcc::proof {
 namespace {
@@ -49,6 +51,7 @@ struct Plan {
   size_t m_offset = 0;
   size_t aux_log_size = 0;
   PcsBlinding aux_blinding;  // a hiding config's blinding segment of the aux table
+  size_t mask_offset = 0, mask_size = 0;  // a hiding config's sumcheck masks in the aux table
   size_t stated = 0;   // how many values the proof states
 };
 
@@ -106,9 +109,17 @@ StatusOr<Plan> make_plan(const PcsConfig& config, std::span<const RangeSegment> 
     if (p.kind != PieceKind::kDirect) sizes.push_back(p.rows);
     plan.stated += p.pack;
   }
-  if (config.hiding) sizes.push_back(pcs_blinding_size(config));
+  if (config.hiding) {
+    plan.mask_size = std::bit_ceil(fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(plan.w_total))) +
+                                   fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(plan.t_total))));
+    sizes.push_back(plan.mask_size);
+    sizes.push_back(pcs_blinding_size(config));
+  }
   ZKCC_ASSIGN_OR_RETURN(PcsStackLayout aux, pcs_stack_layout(sizes));
-  if (config.hiding) plan.aux_blinding = PcsBlinding{aux.offsets.back(), sizes.back(), std::nullopt};
+  if (config.hiding) {
+    plan.aux_blinding = PcsBlinding{aux.offsets.back(), sizes.back(), std::nullopt};
+    plan.mask_offset = aux.offsets[aux.offsets.size() - 2];
+  }
   plan.m_offset = aux.offsets[0];
   size_t next = 1;
   for (Piece& p : plan.witness) {
@@ -250,6 +261,27 @@ Status check_range_segments(size_t table_log_size, std::span<const RangeSegment>
   return ok_status();
 }
 
+namespace {
+
+// The sumcheck masks' randomness under a seed: independent of the blinding's, which uses the seed itself.
+std::array<uint8_t, 32> mask_seed(const std::array<uint8_t, 32>& aux_seed) {
+  static constexpr char kTag[] = "zkcc-range-masks-v1";
+  Bytes buf(kTag, kTag + sizeof(kTag) - 1);
+  buf.insert(buf.end(), aux_seed.begin(), aux_seed.end());
+  const hash::Sha256Digest d = hash::sha256(buf);
+  std::array<uint8_t, 32> out;
+  std::copy(d.begin(), d.end(), out.begin());
+  return out;
+}
+
+// Every mask's value at its sumcheck's point, as one claim on the aux table.
+void claim_masks(const Plan& plan, const SumcheckMasks& masks, Transcript& transcript, Claims& claims) {
+  const QM31 beta = transcript.draw_qm31();
+  if (auto c = masks.pool_claim(plan.mask_offset, plan.mask_size, beta)) claims.aux.push_back(std::move(*c));
+}
+
+}  // namespace
+
 StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsProverData& table,
                                             std::span<const RangeSegment> segments, Transcript& transcript,
                                             const std::optional<std::array<uint8_t, 32>>& aux_seed) {
@@ -302,13 +334,19 @@ StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsPr
 
   mix_statement(transcript, table.log_size(), segments);
   PcsBlinding aux_blinding = plan.aux_blinding;
-  if (config.hiding) aux_blinding.seed = aux_seed;
+  if (config.hiding) {
+    aux_blinding.seed = aux_seed;
+    ZKCC_RETURN_IF_ERROR(pcs_random_words(std::span<M31>(aux).subspan(plan.mask_offset, plan.mask_size),
+                                          aux_seed ? std::optional(mask_seed(*aux_seed)) : std::nullopt));
+  }
   ZKCC_ASSIGN_OR_RETURN(PcsProverData aux_data, pcs_commit(config, std::move(aux), aux_blinding));
   TableRangeProof proof;
   proof.aux_root = aux_data.root();
   mix_root(transcript, proof.aux_root);
 
-  ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, lut, m, transcript));
+  SumcheckMasks masks = SumcheckMasks::for_prover(aux_data.table().subspan(plan.mask_offset, plan.mask_size), proof.masks);
+  ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu,
+                        logup_prove(witness, lut, m, transcript, config.hiding ? &masks : nullptr));
   proof.logup = std::move(lu.proof);
   const LogupClaims c{lu.witness_point, proof.logup.witness_evals, lu.table_point, proof.logup.table_evals,
                       proof.logup.multiplicity_eval};
@@ -321,6 +359,7 @@ StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsPr
   transcript.mix_qm31s(proof.stated);
   const std::vector<QM31> r = transcript.draw_qm31s(2);
   Claims claims = make_claims(plan, segments, c, proof.stated, r);
+  if (config.hiding) claim_masks(plan, masks, transcript, claims);
   ZKCC_ASSIGN_OR_RETURN(proof.table_opening, pcs_open(config, table, claims.table, transcript));
   ZKCC_ASSIGN_OR_RETURN(proof.aux_opening, pcs_open(config, aux_data, claims.aux, transcript));
   return proof;
@@ -337,13 +376,18 @@ Status verify_table_range(const PcsConfig& config, size_t table_log_size, const 
   }
   mix_statement(transcript, table_log_size, segments);
   mix_root(transcript, proof.aux_root);
+  size_t cursor = 0;
+  SumcheckMasks masks = SumcheckMasks::for_verifier(plan.mask_size, proof.masks, cursor);
   auto lu = logup_verify(static_cast<size_t>(std::countr_zero(plan.w_total)),
-                         static_cast<size_t>(std::countr_zero(plan.t_total)), plan.columns, proof.logup, transcript);
+                         static_cast<size_t>(std::countr_zero(plan.t_total)), plan.columns, proof.logup, transcript,
+                         config.hiding ? &masks : nullptr);
   if (!lu.ok()) return lu.status().with_context("table range");
+  if (cursor != proof.masks.size()) return invalid_argument("table range: the proof carries unused mask values");
   ZKCC_RETURN_IF_ERROR(check_columns(plan, *lu, proof.stated));
   transcript.mix_qm31s(proof.stated);
   const std::vector<QM31> r = transcript.draw_qm31s(2);
   Claims claims = make_claims(plan, segments, *lu, proof.stated, r);
+  if (config.hiding) claim_masks(plan, masks, transcript, claims);
   ZKCC_RETURN_IF_ERROR(pcs_verify(config, table_log_size, table_root, claims.table, proof.table_opening, transcript)
                            .with_context("table range: table opening"));
   return pcs_verify(config, plan.aux_log_size, proof.aux_root, claims.aux, proof.aux_opening, transcript)

@@ -38,6 +38,25 @@ StatusOr<std::span<const uint8_t>> read_blob(ByteReader& r, std::string_view fie
   return r.take(n);
 }
 
+StatusOr<std::vector<QM31>> read_qm31s(ByteReader& r, std::string_view field) {
+  ZKCC_ASSIGN_OR_RETURN(size_t n, read_count(r, 16, field));
+  std::vector<QM31> out(n);
+  for (QM31& q : out) {
+    uint32_t c[4];
+    for (uint32_t& x : c) {
+      const size_t at = r.pos();
+      x = r.u32();  // read_count checked the bytes
+      if (x >= M31::kModulus) {
+        return invalid_argument("table range proof: non-canonical M31 " + std::to_string(x) + " at byte " +
+                                std::to_string(at) + " in the " + std::string(field));
+      }
+    }
+    q = QM31::from_m31s(M31::from_canonical(c[0]), M31::from_canonical(c[1]), M31::from_canonical(c[2]),
+                        M31::from_canonical(c[3]));
+  }
+  return out;
+}
+
 }  // namespace
 
 Bytes encode_table_range_proof(const TableRangeProof& proof) {
@@ -47,9 +66,11 @@ Bytes encode_table_range_proof(const TableRangeProof& proof) {
   out.push_back(kTableRangeKind);
   out.insert(out.end(), proof.aux_root.begin(), proof.aux_root.end());
   put_blob(out, encode_binary(proof.logup));
-  put_u32(out, static_cast<uint32_t>(proof.stated.size()));
-  for (const QM31& q : proof.stated) {
-    for (M31 c : q.to_m31s()) put_u32(out, c.value());
+  for (const std::vector<QM31>* list : {&proof.stated, &proof.masks}) {
+    put_u32(out, static_cast<uint32_t>(list->size()));
+    for (const QM31& q : *list) {
+      for (M31 c : q.to_m31s()) put_u32(out, c.value());
+    }
   }
   put_blob(out, encode_pcs_proof(proof.table_opening));
   put_blob(out, encode_pcs_proof(proof.aux_opening));
@@ -71,21 +92,8 @@ StatusOr<TableRangeProof> decode_table_range_proof(std::span<const uint8_t> byte
   auto lu = decode_logup_binary(logup);
   if (!lu.ok()) return lu.status().with_context("table range proof: lookup proof");
   p.logup = std::move(*lu);
-  ZKCC_ASSIGN_OR_RETURN(size_t n, read_count(r, 16, "stated values"));
-  p.stated.resize(n);
-  for (QM31& q : p.stated) {
-    uint32_t c[4];
-    for (uint32_t& x : c) {
-      const size_t at = r.pos();
-      x = r.u32();  // read_count checked the bytes
-      if (x >= M31::kModulus) {
-        return invalid_argument("table range proof: non-canonical M31 " + std::to_string(x) + " at byte " +
-                                std::to_string(at) + " in the stated values");
-      }
-    }
-    q = QM31::from_m31s(M31::from_canonical(c[0]), M31::from_canonical(c[1]), M31::from_canonical(c[2]),
-                        M31::from_canonical(c[3]));
-  }
+  ZKCC_ASSIGN_OR_RETURN(p.stated, read_qm31s(r, "stated values"));
+  ZKCC_ASSIGN_OR_RETURN(p.masks, read_qm31s(r, "masks' values"));
   for (PcsProof* opening : {&p.table_opening, &p.aux_opening}) {
     const char* field = opening == &p.table_opening ? "table opening" : "aux opening";
     ZKCC_ASSIGN_OR_RETURN(auto blob, read_blob(r, field));

@@ -260,5 +260,54 @@ TEST(TableRangeTest, StandardConfigAcceptsAndRejects) {
   EXPECT_FALSE(verify(p, p.proof, other->root(), p.model.segments).ok());
 }
 
+// With a hiding config every sumcheck of the lookup is masked: the masks' values are in the proof,
+// each one tampered (or one dropped or added) is rejected, and under a seed the proof is a function
+// of the table.
+TEST(TableRangeTest, HidingProofMasksItsSumchecksAndRefusesTamperedMasks) {
+  const PcsConfig config = PcsConfig::for_tests().with_hiding();
+  std::vector<std::pair<size_t, unsigned>> tensors = kTensors;
+  const size_t blinding = pcs_blinding_size(config);
+  Model m = make_model(tensors, 0, 9);
+  // The blinding segment goes after the tensors, in a table of twice the size.
+  const size_t data = size_t{1} << m.log_size;
+  m.table.resize(2 * data);
+  m.log_size += 1;
+  ASSERT_LE(blinding, data);
+  const PcsBlinding b{data, blinding, std::nullopt};
+  auto committed = pcs_commit(config, m.table, b);
+  ASSERT_TRUE(committed.ok()) << committed.status().to_string();
+  const std::array<uint8_t, 32> seed{7};
+  auto run = [&] {
+    Transcript t = fresh(committed->root());
+    return prove_table_range(config, *committed, m.segments, t, seed);
+  };
+  auto proof = run();
+  ASSERT_TRUE(proof.ok()) << proof.status().to_string();
+  Proved p{config, m, std::move(*committed), *proof};
+  EXPECT_TRUE(verify(p, p.proof).ok()) << verify(p, p.proof).to_string();
+  ASSERT_FALSE(p.proof.masks.empty());
+  EXPECT_EQ(p.proof.masks.size() % 2, 0u);  // a sum and a value per masked sumcheck
+  for (size_t i = 0; i < p.proof.masks.size(); ++i) {
+    TableRangeProof bad = p.proof;
+    bump(bad.masks[i]);
+    EXPECT_FALSE(verify(p, bad).ok()) << "mask value " << i;
+  }
+  TableRangeProof fewer = p.proof;
+  fewer.masks.pop_back();
+  EXPECT_FALSE(verify(p, fewer).ok());
+  TableRangeProof more = p.proof;
+  more.masks.push_back(QM31::one());
+  EXPECT_FALSE(verify(p, more).ok());
+  // The encoding carries the masks; a seed makes the proof a function of the table.
+  auto back = decode_table_range_proof(encode_table_range_proof(p.proof));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->masks, p.proof.masks);
+  EXPECT_TRUE(verify(p, *back).ok());
+  Transcript t = fresh(p.data.root());
+  auto again = prove_table_range(config, p.data, m.segments, t, seed);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(encode_table_range_proof(*again), encode_table_range_proof(p.proof));
+}
+
 }  // namespace
 }  // namespace zkcc::proof

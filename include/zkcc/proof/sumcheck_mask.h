@@ -28,6 +28,13 @@ namespace zkcc::proof {
 
 // Words of the pool one masked sumcheck takes.
 inline size_t sumcheck_mask_words(size_t vars, size_t degree) { return 4 * vars * (degree + 1); }
+// Words a masked fraction sum over 2^vars leaves takes: its layers' sumchecks run over 1, ..., vars
+// - 1 variables (the root's, over none, is not masked), each of degree 3.
+inline size_t fraction_sum_mask_words(size_t vars) {
+  size_t words = 0;
+  for (size_t k = 1; k < vars; ++k) words += sumcheck_mask_words(k, 3);
+  return words;
+}
 
 struct SumcheckMask {
   size_t degree = 0;

@@ -22,10 +22,12 @@
 //   1. the statement as one M31 message: 2^table_log_size's log, the segment count, then each
 //      segment's offset, size and bits;
 //   2. the auxiliary root (mix_root);
-//   3. the LogUp (logup.h);
+//   3. the LogUp (logup.h), its sumchecks masked with a hiding config (sumcheck_mask.h: the masks
+//      are random words of the auxiliary table);
 //   4. the stated values (one M31 message of QM31s); then two QM31 challenges r that reduce each
 //      packed piece's 2^j column claims to one claim on its segment at (piece point, r[0..j));
-//   5. the opening of the table, then the opening of the auxiliary table.
+//   5. with a hiding config, beta for the masks' claim on the auxiliary table;
+//   6. the opening of the table, then the opening of the auxiliary table.
 // The verifier computes the tags, the digit tables' extensions and the shifts itself; each claim
 // on a witness column becomes a claim on the committed data (affine in the table's segment, or a
 // limb), and all of them are proved by one batched pcs_open per commitment.
@@ -63,6 +65,7 @@ struct TableRangeProof {
   Digest aux_root;              // multiplicities and limbs
   LogupProof logup;
   std::vector<QM31> stated;     // per witness piece, in piece order, each used column at its point
+  std::vector<QM31> masks;      // hiding only: each masked sumcheck's mask sum and value (sumcheck_mask.h)
   PcsProof table_opening;
   PcsProof aux_opening;
 };
@@ -87,6 +90,7 @@ Status verify_table_range(const PcsConfig& config, size_t table_log_size, const 
 //   32 bytes                 aux root
 //   u32 n, n bytes           the LogUp proof's binary form (encode_binary, encoding.h)
 //   u32 n, n x QM31          stated values
+//   u32 n, n x QM31          the masks' stated values
 //   u32 n, n bytes           the table opening's binary form (encode_pcs_proof)
 //   u32 n, n bytes           the aux opening's binary form
 // little endian. Decoding refuses truncation, trailing bytes (also inside the nested forms),

@@ -204,12 +204,8 @@ Status batched_lookup(R& r) {
 size_t lookup_mask_words(const Plan& p) {
   if (p.lookups.empty()) return 0;
   const Sides s = sides(p.lookups);
-  size_t words = 0;
-  for (size_t total : {s.w_total, s.t_total}) {
-    // A fraction sum over 2^n leaves runs sumchecks over 0, 1, ..., n - 1 variables.
-    for (size_t k = 1; k < static_cast<size_t>(std::countr_zero(total)); ++k) words += sumcheck_mask_words(k, 3);
-  }
-  return words;
+  return fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(s.w_total))) +
+         fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(s.t_total)));
 }
 
 template Status batched_lookup(Prover&);

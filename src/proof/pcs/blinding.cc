@@ -21,7 +21,9 @@ size_t pcs_blinding_size(const PcsConfig& config, size_t openings) {
   return size;
 }
 
-Status pcs_random_words(std::span<M31> out) { return pcs_internal::fill_random(std::nullopt, out, {}); }
+Status pcs_random_words(std::span<M31> out, const std::optional<std::array<uint8_t, 32>>& seed) {
+  return pcs_internal::fill_random(seed, out, {});
+}
 
 namespace pcs_internal {
 

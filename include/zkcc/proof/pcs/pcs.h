@@ -103,8 +103,9 @@ struct PcsBlinding {
   size_t size = 0;
   std::optional<std::array<uint8_t, 32>> seed;
 };
-// Uniform M31 values, from ChaCha20 under a fresh key from the system's generator.
-Status pcs_random_words(std::span<M31> out);
+// Uniform M31 values, from ChaCha20 under the seed, or under a fresh key from the system's
+// generator.
+Status pcs_random_words(std::span<M31> out, const std::optional<std::array<uint8_t, 32>>& seed = std::nullopt);
 
 // The blinding segment that keeps `openings` openings of a table from revealing any of its
 // data: 2^(fold_arity_log - 1) num_queries random values per opening, rounded up to a power of two.
