@@ -120,17 +120,17 @@ void fix_last(const std::vector<QM31>& v, const QM31& r, std::vector<QM31>& out)
   });
 }
 
-// half_inv_x[u] = 1 / (2 x_u) for the pair u of layer 0's bit-reversed codeword (2^log_codeword
-// symbols): x_u = w^bitrev_{log_codeword - 1}(u). A prefix of it serves every later layer.
-std::vector<CM31> half_inverse_points(size_t log_codeword) {
-  size_t bits = log_codeword - 1;
-  std::vector<CM31> out(size_t{1} << bits);
-  out[0] = CM31::from_m31(pcs_internal::kHalf);
-  CM31 inv_w = cm31_root_of_unity(log_codeword).inverse();
-  for (size_t l = 0; l < bits; ++l) {
-    // Setting bit l of u adds 2^(bits - 1 - l) to bitrev(u).
-    CM31 step = inv_w.pow(size_t{1} << (bits - 1 - l));
-    size_t lo = size_t{1} << l;
+// inv_base[t] = w^-bitrev_m(t), m = log_cosets, w of order 2^log_codeword: the inverse of coset t's
+// base point in layer 0's bit-reversed codeword, whose cosets of 2^(log_codeword - m) symbols are
+// {base_t zeta^i}. A prefix of it (raised to 2^(k0 - k)) serves every later layer of k folds.
+std::vector<CM31> coset_inverse_bases(size_t log_codeword, size_t log_cosets) {
+  std::vector<CM31> out(size_t{1} << log_cosets);
+  out[0] = CM31::one();
+  const CM31 inv_w = cm31_root_of_unity(log_codeword).inverse();
+  for (size_t l = 0; l < log_cosets; ++l) {
+    // Setting bit l of t adds 2^(log_cosets - 1 - l) to bitrev(t).
+    const CM31 step = inv_w.pow(size_t{1} << (log_cosets - 1 - l));
+    const size_t lo = size_t{1} << l;
     parallel_for(lo, kParallelMin, [&](size_t, size_t begin, size_t end) {
       for (size_t u = begin; u < end; ++u) out[lo + u] = out[u] * step;
     });
@@ -139,23 +139,36 @@ std::vector<CM31> half_inverse_points(size_t log_codeword) {
 }
 
 // Folds each coset of 2^r.size() symbols of a layer's codeword to one symbol with the layer's
-// challenges, in one pass (the intermediate codewords are never stored). Fold j of coset t
-// uses the pair index t 2^(k-j-1) + u, whose 1/(2x) is a prefix entry of half_inv_x.
+// challenges, in one pass (the intermediate codewords are never stored). Fold j of coset t pairs
+// the points x = base_t^(2^j) zeta_(k-j)^bitrev(u) and their negatives; 1 / (2x) is computed from
+// the coset's inverse base (inv_base[t]^(2^squarings), squarings = k0 - k) and a small table per
+// fold, instead of read from a table as long as the codeword.
 template <class S>
-std::vector<QM31> fold_layer(std::span<const S> cw, std::span<const CM31> half_inv_x, std::span<const QM31> r) {
-  size_t k = r.size(), coset = size_t{1} << k;
+std::vector<QM31> fold_layer(std::span<const S> cw, std::span<const CM31> inv_base, size_t squarings,
+                             std::span<const QM31> r) {
+  const size_t k = r.size(), coset = size_t{1} << k;
+  // zeta[j][u] = zeta_(k-j)^-bitrev_(k-j-1)(u) / 2, the pairs' offsets within the coset at fold j.
+  std::vector<std::vector<CM31>> zeta(k);
+  for (size_t j = 0; j < k; ++j) {
+    const size_t h = k - j - 1;
+    const CM31 inv = cm31_root_of_unity(h + 1).inverse();
+    for (size_t u = 0; u < (size_t{1} << h); ++u) {
+      zeta[j].push_back(inv.pow(bit_reverse(u, h)) * pcs_internal::kHalf);
+    }
+  }
   std::vector<QM31> out(cw.size() >> k);
   parallel_for(out.size(), kParallelMin / coset + 1, [&](size_t, size_t begin, size_t end) {
     std::vector<QM31> buf(coset / 2);
     for (size_t t = begin; t < end; ++t) {
       const S* in = cw.data() + t * coset;
+      CM31 base = inv_base[t];
+      for (size_t i = 0; i < squarings; ++i) base = base.square();
       size_t half = coset / 2;
-      for (size_t u = 0; u < half; ++u) buf[u] = pcs_internal::fold_pair(in[2 * u], in[2 * u + 1], half_inv_x[t * half + u], r[0]);
+      for (size_t u = 0; u < half; ++u) buf[u] = pcs_internal::fold_pair(in[2 * u], in[2 * u + 1], base * zeta[0][u], r[0]);
       for (size_t j = 1; j < k; ++j) {
         half /= 2;
-        for (size_t u = 0; u < half; ++u) {
-          buf[u] = pcs_internal::fold_pair(buf[2 * u], buf[2 * u + 1], half_inv_x[t * half + u], r[j]);
-        }
+        base = base.square();
+        for (size_t u = 0; u < half; ++u) buf[u] = pcs_internal::fold_pair(buf[2 * u], buf[2 * u + 1], base * zeta[j][u], r[j]);
       }
       out[t] = buf[0];
     }
@@ -222,7 +235,7 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
   std::vector<QM31> t;
   if (!config.hiding) t = lift(table);
 
-  std::vector<CM31> half_inv_x = half_inverse_points(plan.log_codeword[0]);
+  std::vector<CM31> inv_base = coset_inverse_bases(plan.log_codeword[0], plan.log_leaves(0));
   std::vector<std::vector<QM31>> layers(plan.layers());  // layers[0] stays empty: layer 0 is CM31
   std::vector<MerkleTree> trees;
   std::vector<QM31> t_next, e_next;
@@ -253,8 +266,9 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
     // the last round (the final codeword is the final message's, never committed).
     ++layer;
     if (layer == plan.layers()) break;
-    layers[layer] = layer == 1 ? fold_layer(PcsOpener::codeword(data), half_inv_x, layer_challenges)
-                               : fold_layer(std::span<const QM31>(layers[layer - 1]), half_inv_x, layer_challenges);
+    const size_t squarings = plan.folds[0] - plan.folds[layer - 1];
+    layers[layer] = layer == 1 ? fold_layer(PcsOpener::codeword(data), inv_base, squarings, layer_challenges)
+                               : fold_layer(std::span<const QM31>(layers[layer - 1]), inv_base, squarings, layer_challenges);
     layer_challenges.clear();
     ZKCC_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::from_leaf_hashes(pcs_internal::coset_leaf_hashes(
                                                std::span<const QM31>(layers[layer]), plan.folds[layer])));
