@@ -120,58 +120,23 @@ void fix_last(const std::vector<QM31>& v, const QM31& r, std::vector<QM31>& out)
   });
 }
 
-// inv_base[t] = w^-bitrev_m(t), m = log_cosets, w of order 2^log_codeword: the inverse of coset t's
-// base point in layer 0's bit-reversed codeword, whose cosets of 2^(log_codeword - m) symbols are
-// {base_t zeta^i}. A prefix of it (raised to 2^(k0 - k)) serves every later layer of k folds.
-std::vector<CM31> coset_inverse_bases(size_t log_codeword, size_t log_cosets) {
-  std::vector<CM31> out(size_t{1} << log_cosets);
-  out[0] = CM31::one();
-  const CM31 inv_w = cm31_root_of_unity(log_codeword).inverse();
-  for (size_t l = 0; l < log_cosets; ++l) {
-    // Setting bit l of t adds 2^(log_cosets - 1 - l) to bitrev(t).
-    const CM31 step = inv_w.pow(size_t{1} << (log_cosets - 1 - l));
-    const size_t lo = size_t{1} << l;
-    parallel_for(lo, kParallelMin, [&](size_t, size_t begin, size_t end) {
-      for (size_t u = begin; u < end; ++u) out[lo + u] = out[u] * step;
-    });
+// The codeword of a folded layer. Folding a codeword with r gives the codeword of the folded
+// message, (1 - r) c_even + r c_odd, the table the sumcheck has bound that variable of (fix_last);
+// so each layer after the first is encoded from the sumcheck's table rather than folded from the
+// layer before: a few NTTs of the (much shorter) message instead of a pass over a codeword
+// 2^(folds + blowup) times longer. The code is CM31-linear, so a QM31 message is encoded as its
+// two CM31 halves.
+std::vector<QM31> encode_layer(const std::vector<QM31>& message, size_t log_blowup) {
+  std::vector<CM31> a(message.size()), b(message.size());
+  for (size_t i = 0; i < message.size(); ++i) {
+    a[i] = message[i].a;
+    b[i] = message[i].b;
   }
-  return out;
-}
-
-// Folds each coset of 2^r.size() symbols of a layer's codeword to one symbol with the layer's
-// challenges, in one pass (the intermediate codewords are never stored). Fold j of coset t pairs
-// the points x = base_t^(2^j) zeta_(k-j)^bitrev(u) and their negatives; 1 / (2x) is computed from
-// the coset's inverse base (inv_base[t]^(2^squarings), squarings = k0 - k) and a small table per
-// fold, instead of read from a table as long as the codeword.
-template <class S>
-std::vector<QM31> fold_layer(std::span<const S> cw, std::span<const CM31> inv_base, size_t squarings,
-                             std::span<const QM31> r) {
-  const size_t k = r.size(), coset = size_t{1} << k;
-  // zeta[j][u] = zeta_(k-j)^-bitrev_(k-j-1)(u) / 2, the pairs' offsets within the coset at fold j.
-  std::vector<std::vector<CM31>> zeta(k);
-  for (size_t j = 0; j < k; ++j) {
-    const size_t h = k - j - 1;
-    const CM31 inv = cm31_root_of_unity(h + 1).inverse();
-    for (size_t u = 0; u < (size_t{1} << h); ++u) {
-      zeta[j].push_back(inv.pow(bit_reverse(u, h)) * pcs_internal::kHalf);
-    }
-  }
-  std::vector<QM31> out(cw.size() >> k);
-  parallel_for(out.size(), kParallelMin / coset + 1, [&](size_t, size_t begin, size_t end) {
-    std::vector<QM31> buf(coset / 2);
-    for (size_t t = begin; t < end; ++t) {
-      const S* in = cw.data() + t * coset;
-      CM31 base = inv_base[t];
-      for (size_t i = 0; i < squarings; ++i) base = base.square();
-      size_t half = coset / 2;
-      for (size_t u = 0; u < half; ++u) buf[u] = pcs_internal::fold_pair(in[2 * u], in[2 * u + 1], base * zeta[0][u], r[0]);
-      for (size_t j = 1; j < k; ++j) {
-        half /= 2;
-        base = base.square();
-        for (size_t u = 0; u < half; ++u) buf[u] = pcs_internal::fold_pair(buf[2 * u], buf[2 * u + 1], base * zeta[j][u], r[j]);
-      }
-      out[t] = buf[0];
-    }
+  const std::vector<CM31> ca = rs_encode(std::span<const CM31>(a), log_blowup);
+  const std::vector<CM31> cb = rs_encode(std::span<const CM31>(b), log_blowup);
+  std::vector<QM31> out(ca.size());
+  parallel_for(out.size(), kParallelMin, [&](size_t, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) out[i] = QM31{ca[i], cb[i]};
   });
   return out;
 }
@@ -235,11 +200,10 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
   std::vector<QM31> t;
   if (!config.hiding) t = lift(table);
 
-  std::vector<CM31> inv_base = coset_inverse_bases(plan.log_codeword[0], plan.log_leaves(0));
   std::vector<std::vector<QM31>> layers(plan.layers());  // layers[0] stays empty: layer 0 is CM31
   std::vector<MerkleTree> trees;
   std::vector<QM31> t_next, e_next;
-  std::vector<QM31> layer_challenges;
+  size_t layer_rounds = 0;  // rounds done in the current layer
   size_t layer = 0;
   for (size_t round = 0; round < plan.rounds; ++round) {
     const bool mask_round = config.hiding && round == 0;
@@ -260,16 +224,13 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
       t.swap(t_next);
       e.swap(e_next);
     }
-    layer_challenges.push_back(r);
-    if (layer_challenges.size() < plan.folds[layer]) continue;
-    // The layer's folds are all known: fold its codeword into the next layer's, unless this was
-    // the last round (the final codeword is the final message's, never committed).
+    if (++layer_rounds < plan.folds[layer]) continue;
+    // The layer's folds are all known: commit the next layer's codeword, unless this was the last
+    // round (the final codeword is the final message's, never committed).
     ++layer;
     if (layer == plan.layers()) break;
-    const size_t squarings = plan.folds[0] - plan.folds[layer - 1];
-    layers[layer] = layer == 1 ? fold_layer(PcsOpener::codeword(data), inv_base, squarings, layer_challenges)
-                               : fold_layer(std::span<const QM31>(layers[layer - 1]), inv_base, squarings, layer_challenges);
-    layer_challenges.clear();
+    layers[layer] = encode_layer(t, config.log_blowup);
+    layer_rounds = 0;
     ZKCC_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::from_leaf_hashes(pcs_internal::coset_leaf_hashes(
                                                std::span<const QM31>(layers[layer]), plan.folds[layer])));
     mix_root(transcript, tree.root());

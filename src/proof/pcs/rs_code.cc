@@ -159,7 +159,10 @@ void ntt_bit_reversed(std::span<CM31> values) {
   dif(values.data(), values.size(), tw.data());
 }
 
-std::vector<CM31> rs_encode(std::span<const M31> message, size_t log_blowup) {
+namespace {
+
+template <class F>
+std::vector<CM31> encode(std::span<const F> message, size_t log_blowup) {
   size_t log_k = log2_of(message.size());
   assert((size_t{1} << log_k) == message.size() && log_k + log_blowup <= kMaxCm31TwoAdicity);
   size_t k = message.size(), cosets = size_t{1} << log_blowup;
@@ -179,5 +182,10 @@ std::vector<CM31> rs_encode(std::span<const M31> message, size_t log_blowup) {
   });
   return out;
 }
+
+}  // namespace
+
+std::vector<CM31> rs_encode(std::span<const M31> message, size_t log_blowup) { return encode(message, log_blowup); }
+std::vector<CM31> rs_encode(std::span<const CM31> message, size_t log_blowup) { return encode(message, log_blowup); }
 
 }  // namespace zkcc::proof

@@ -42,6 +42,8 @@ void ntt_bit_reversed(std::span<CM31> values);
 // The codeword of a message of 2^n coefficients at rate 2^-log_blowup (n + log_blowup <= 32), in
 // bit-reversed order: 2^log_blowup coset NTTs of size 2^n, run in parallel.
 std::vector<CM31> rs_encode(std::span<const M31> message, size_t log_blowup);
+// The same for CM31 coefficients (a folded layer's message, one CM31 half of its QM31 values).
+std::vector<CM31> rs_encode(std::span<const CM31> message, size_t log_blowup);
 
 }  // namespace zkcc::proof
 
