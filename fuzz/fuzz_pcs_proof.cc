@@ -51,7 +51,7 @@ const Fixture& fixture() {
       c.value = proof::evaluate_mle(std::span<const M31>(table).subspan(c.offset, size_t{1} << c.point.size()), c.point);
     }
     const size_t b = proof::pcs_blinding_size(kConfig);
-    auto data = proof::pcs_commit(kConfig, table, proof::PcsBlinding{table.size() - b, b, std::array<uint8_t, 32>{7}});
+    auto data = proof::pcs_commit(kConfig, table, proof::PcsBlinding{table.size() - b, b, std::array<uint8_t, 32>{7}, SIZE_MAX});
     if (!data.ok()) __builtin_trap();
     x.root = data->root();
     proof::Transcript t = fresh(x.root);

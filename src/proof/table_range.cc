@@ -117,7 +117,7 @@ StatusOr<Plan> make_plan(const PcsConfig& config, std::span<const RangeSegment> 
   }
   ZKCC_ASSIGN_OR_RETURN(PcsStackLayout aux, pcs_stack_layout(sizes));
   if (config.hiding) {
-    plan.aux_blinding = PcsBlinding{aux.offsets.back(), sizes.back(), std::nullopt};
+    plan.aux_blinding = PcsBlinding{aux.offsets.back(), sizes.back(), std::nullopt, aux.used};
     plan.mask_offset = aux.offsets[aux.offsets.size() - 2];
   }
   plan.m_offset = aux.offsets[0];

@@ -273,7 +273,7 @@ TEST(TableRangeTest, HidingProofMasksItsSumchecksAndRefusesTamperedMasks) {
   m.table.resize(2 * data);
   m.log_size += 1;
   ASSERT_LE(blinding, data);
-  const PcsBlinding b{data, blinding, std::nullopt};
+  const PcsBlinding b{data, blinding, std::nullopt, SIZE_MAX};
   auto committed = pcs_commit(config, m.table, b);
   ASSERT_TRUE(committed.ok()) << committed.status().to_string();
   const std::array<uint8_t, 32> seed{7};

@@ -26,6 +26,7 @@ StatusOr<PcsStackLayout> pcs_stack_layout(std::span<const size_t> sizes) {
     if (at > (size_t{1} << kMaxPcsLogSize)) return out_of_range("stacked tensors exceed 2^" + std::to_string(kMaxPcsLogSize));
   }
   while ((size_t{1} << out.log_size) < at) ++out.log_size;
+  out.used = at;
   return out;
 }
 
@@ -52,8 +53,14 @@ StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> tab
       return invalid_argument("a hiding pcs table needs an aligned blinding segment of a power of two, at least " +
                               std::to_string(pcs_blinding_size(config)) + " values, inside the table");
     }
+    const size_t live = std::min(n, blinding.zero_from);
+    if (blinding.offset + b > live) return invalid_argument("the blinding segment lies in the table's zero padding");
+    if (std::any_of(table.begin() + static_cast<std::ptrdiff_t>(live), table.end(), [](M31 v) { return !v.is_zero(); })) {
+      return invalid_argument("a pcs table is not zero where its padding was declared");
+    }
     mask.resize(n);
-    ZKCC_RETURN_IF_ERROR(pcs_internal::fill_random(blinding.seed, std::span<M31>(table).subspan(blinding.offset, b), mask));
+    ZKCC_RETURN_IF_ERROR(pcs_internal::fill_random(blinding.seed, std::span<M31>(table).subspan(blinding.offset, b),
+                                                   std::span<M31>(mask).first(live)));
     interleaved.resize(2 * n);
     for (size_t i = 0; i < n; ++i) {
       interleaved[2 * i] = table[i];
@@ -67,7 +74,7 @@ StatusOr<PcsProverData> pcs_commit(const PcsConfig& config, std::vector<M31> tab
   std::vector<CM31> codeword = rs_encode(committed, config.log_blowup);
   interleaved = {};
   ZKCC_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::from_leaf_hashes(pcs_internal::coset_leaf_hashes(codeword, plan.folds[0])));
-  PcsBlinding kept{blinding.offset, blinding.size, std::nullopt};  // the seed is not kept
+  PcsBlinding kept{blinding.offset, blinding.size, std::nullopt, blinding.zero_from};  // the seed is not kept
   return PcsProverData(config, log_size, std::move(table), std::move(mask), kept, std::move(codeword), std::move(tree));
 }
 

@@ -32,9 +32,11 @@ bool same_shape(const PcsConfig& a, const PcsConfig& b) {
   return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3 && a4 == b4 && a5 == b5 && a6 == b6;
 }
 
-// E = sum_i alpha^i [block of claim i] eq(point_i, .), checking each claim's value on the way.
-StatusOr<std::vector<QM31>> batched_eq(std::span<const M31> table, std::span<const PcsClaim> claims, const QM31& alpha) {
-  std::vector<QM31> e(table.size());
+// E = sum_i alpha^i [block of claim i] eq(point_i, .) over the table's first `live` values (every
+// claim lies there), checking each claim's value on the way.
+StatusOr<std::vector<QM31>> batched_eq(std::span<const M31> table, std::span<const PcsClaim> claims, const QM31& alpha,
+                                       size_t live) {
+  std::vector<QM31> e(live);
   QM31 power = QM31::one();
   for (size_t i = 0; i < claims.size(); ++i) {
     const PcsClaim& c = claims[i];
@@ -196,9 +198,22 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
   QM31 alpha = transcript.draw_qm31();
   // With hiding, W's weight is E(x) eq(rho, b), E being the data claims' (same powers of alpha):
   // the first round, which binds b, runs on D and H directly, so nothing of W's size is built.
-  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> e, batched_eq(table, data_claims, alpha));
+  // The sumcheck and the folds run on the live prefix: past it the table, the mask and every
+  // claim's weight are zero (the layout's padding, PcsBlinding::zero_from), and so are all their
+  // folds; the folded tables are padded back when encoded or sent.
+  size_t live = table.size();
+  if (config.hiding) {
+    live = std::min(live, PcsOpener::blinding(data).zero_from);
+    for (const PcsClaim& c : data_claims) live = std::max(live, c.offset + c.block_size());
+    live += live % 2;
+  }
+  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> e, batched_eq(table, data_claims, alpha, live));
   std::vector<QM31> t;
   if (!config.hiding) t = lift(table);
+  auto padded = [](std::vector<QM31> v, size_t size) {
+    v.resize(size);
+    return v;
+  };
 
   std::vector<std::vector<QM31>> layers(plan.layers());  // layers[0] stays empty: layer 0 is CM31
   std::vector<MerkleTree> trees;
@@ -207,7 +222,8 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
   size_t layer = 0;
   for (size_t round = 0; round < plan.rounds; ++round) {
     const bool mask_round = config.hiding && round == 0;
-    std::array<QM31, 2> g = mask_round ? mask_round_message(table, PcsOpener::mask(data), e, rho) : round_message(t, e);
+    std::array<QM31, 2> g = mask_round ? mask_round_message(table.first(live), PcsOpener::mask(data).first(live), e, rho)
+                                       : round_message(t, e);
     proof.sumcheck.push_back(g);
     transcript.mix_qm31s(g);
     if (config.fold_pow_bits > 0) {
@@ -217,19 +233,25 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
     }
     QM31 r = transcript.draw_qm31();
     if (mask_round) {
-      bind_mask(table, PcsOpener::mask(data), r, (QM31::one() - rho) * (QM31::one() - r) + rho * r, t, e);
+      bind_mask(table.first(live), PcsOpener::mask(data).first(live), r, (QM31::one() - rho) * (QM31::one() - r) + rho * r,
+                t, e);
     } else {
       fix_last(t, r, t_next);
       fix_last(e, r, e_next);
       t.swap(t_next);
       e.swap(e_next);
     }
+    if (t.size() % 2 == 1 && round + 1 < plan.rounds) {  // keep pairs whole for the next round
+      t.push_back(QM31::zero());
+      e.push_back(QM31::zero());
+    }
+    const size_t nominal = size_t{1} << (plan.log_size - round - 1);  // the folded table's size
     if (++layer_rounds < plan.folds[layer]) continue;
     // The layer's folds are all known: commit the next layer's codeword, unless this was the last
     // round (the final codeword is the final message's, never committed).
     ++layer;
     if (layer == plan.layers()) break;
-    layers[layer] = encode_layer(t, config.log_blowup);
+    layers[layer] = encode_layer(padded(t, nominal), config.log_blowup);
     layer_rounds = 0;
     ZKCC_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::from_leaf_hashes(pcs_internal::coset_leaf_hashes(
                                                std::span<const QM31>(layers[layer]), plan.folds[layer])));
@@ -237,7 +259,7 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
     proof.layer_roots.push_back(tree.root());
     trees.push_back(std::move(tree));
   }
-  proof.final_message = std::move(t);
+  proof.final_message = padded(std::move(t), size_t{1} << plan.log_final);
   transcript.mix_qm31s(proof.final_message);
 
   proof.query_nonce = pcs_internal::pow_grind(transcript.digest(), config.query_pow_bits);

@@ -37,7 +37,7 @@ Stacked stacked(uint64_t seed) {
   std::mt19937_64 rng(seed);
   s.table.resize(size_t{1} << s.layout.log_size);
   for (M31& v : s.table) v = M31::from_u32(static_cast<uint32_t>(rng()) & 0xffff);
-  s.blinding = PcsBlinding{s.layout.offsets[2], b, std::nullopt};
+  s.blinding = PcsBlinding{s.layout.offsets[2], b, std::nullopt, SIZE_MAX};
   return s;
 }
 
@@ -184,6 +184,46 @@ TEST(PcsHiding, CommitRefusesMissingOrMisplacedBlinding) {
   PcsConfig big_final = kConfig;
   big_final.log_final_size = 12;
   EXPECT_FALSE(pcs_commit(big_final, s.table, s.blinding).ok());
+}
+
+// The layout's zero padding (PcsBlinding::zero_from): declared, it must be zero; openings on a
+// table with padding verify, claims reaching into the padding included, odd live lengths too.
+TEST(PcsHiding, DeclaredPaddingIsZeroAndOpensLikeTheRest) {
+  for (uint64_t seed : {11, 12}) {
+    Stacked s = stacked(seed);
+    const size_t used = s.layout.used;
+    ASSERT_LT(used, s.table.size());
+    std::fill(s.table.begin() + static_cast<std::ptrdiff_t>(used), s.table.end(), M31::zero());
+    PcsBlinding b = s.blinding;
+    b.zero_from = seed == 11 ? used : used + 3;  // odd: the live prefix is rounded up to pairs
+    auto data = pcs_commit(kConfig, s.table, b);
+    ASSERT_TRUE(data.ok()) << data.status().message();
+    std::vector<PcsClaim> claims = claims_on(data->table(), s.layout, seed);
+    // A claim on the last block of the table, inside the padding.
+    PcsClaim tail(s.table.size() - 4, {QM31::one() + QM31::one(), QM31::one()}, QM31::zero());
+    claims.push_back(tail);
+    Transcript tp = fresh(data->root());
+    auto proof = pcs_open(kConfig, *data, claims, tp);
+    ASSERT_TRUE(proof.ok()) << proof.status().message();
+    Transcript tv = fresh(data->root());
+    EXPECT_TRUE(pcs_verify(kConfig, data->log_size(), data->root(), claims, *proof, tv).ok());
+    claims.back().value = QM31::one();
+    Transcript tw = fresh(data->root());
+    EXPECT_FALSE(pcs_verify(kConfig, data->log_size(), data->root(), claims, *proof, tw).ok());
+  }
+  Stacked s = stacked(13);
+  std::fill(s.table.begin() + static_cast<std::ptrdiff_t>(s.layout.used), s.table.end(), M31::zero());
+  PcsBlinding b = s.blinding;
+  b.zero_from = s.layout.used;
+  s.table.back() = M31::one();  // not zero where padding is declared
+  auto nonzero = pcs_commit(kConfig, s.table, b);
+  ASSERT_FALSE(nonzero.ok());
+  EXPECT_NE(nonzero.status().message().find("not zero where its padding"), std::string::npos);
+  s.table.back() = M31::zero();
+  b.zero_from = b.offset;  // the blinding segment inside the padding
+  auto inside = pcs_commit(kConfig, s.table, b);
+  ASSERT_FALSE(inside.ok());
+  EXPECT_NE(inside.status().message().find("blinding segment lies in"), std::string::npos);
 }
 
 TEST(PcsHiding, BlindingSizeCoversEveryResidueClassPerQuery) {

@@ -337,7 +337,7 @@ TEST(Pcs, WeightedClaimsOpenAndRefuseTampering) {
     const size_t data_log = config.hiding ? log_size - 1 : log_size;  // the hiding table keeps a blinding half
     std::vector<M31> data(table.begin(), table.begin() + (ptrdiff_t{1} << data_log));
     PcsBlinding blinding;
-    if (config.hiding) blinding = PcsBlinding{size_t{1} << (data_log - 1), size_t{1} << (data_log - 1), std::nullopt};
+    if (config.hiding) blinding = PcsBlinding{size_t{1} << (data_log - 1), size_t{1} << (data_log - 1), std::nullopt, SIZE_MAX};
     const size_t usable = config.hiding ? size_t{1} << (data_log - 1) : size_t{1} << data_log;
     std::vector<PcsClaim> claims = {weighted(4, 4), claim_on(table, 16, 3, rng), weighted(0, usable), weighted(8, 8)};
     auto committed = pcs_commit(config, data, blinding);

@@ -90,6 +90,7 @@ struct PcsClaim {
 struct PcsStackLayout {
   std::vector<size_t> offsets;
   size_t log_size = 0;
+  size_t used = 0;  // the end of the last tensor: from here on the table is zero padding
 };
 StatusOr<PcsStackLayout> pcs_stack_layout(std::span<const size_t> sizes);
 
@@ -98,10 +99,13 @@ StatusOr<PcsStackLayout> pcs_stack_layout(std::span<const size_t> sizes);
 // for the openings the commitment will see) and offset a multiple of it. With a seed the
 // randomness (segment and mask) is ChaCha20's stream under it, so the commitment is a function
 // of (table, seed); without one the seed is drawn from the system's generator.
+// zero_from marks where the layout's zero padding begins (PcsStackLayout::used): public, so the
+// mask is zero there too (what an opening shows of it is known to all) and openings skip it.
 struct PcsBlinding {
   size_t offset = 0;
   size_t size = 0;
   std::optional<std::array<uint8_t, 32>> seed;
+  size_t zero_from = SIZE_MAX;
 };
 // Uniform M31 values, from ChaCha20 under the seed, or under a fresh key from the system's
 // generator.
