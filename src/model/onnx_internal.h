@@ -59,11 +59,13 @@ struct NodeRecord {
 struct ImportResult {
   Status status;  // the first problem
   Graph graph;    // complete only when status is OK
-  std::vector<NodeRecord> nodes;  // survey mode: one per ONNX node
+  std::vector<NodeRecord> nodes;     // survey mode: one per ONNX node
+  std::vector<std::string> notes;    // ImportedModel::notes
+  std::vector<std::string> refusals;  // survey mode: every problem, the input's, each node's, the outputs'
 };
 
 // Strict mode returns at the first problem; survey mode records each node's and goes on.
-ImportResult import_model(const onnx::ModelProto& model, const ImportLimits& limits, bool survey);
+ImportResult import_model(const onnx::ModelProto& model, const ImportOptions& options, bool survey);
 
 }  // namespace zkcc::model::internal
 
