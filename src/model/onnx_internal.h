@@ -24,7 +24,7 @@ inline Status unsupported(std::string m) { return {StatusCode::kUnimplemented, s
 StatusOr<onnx::ModelProto> parse_model(std::span<const uint8_t> bytes, const ImportLimits& limits);
 StatusOr<onnx::TensorProto> parse_tensor(std::span<const uint8_t> bytes, const ImportLimits& limits);
 
-// An initializer or Constant: real (FLOAT, DOUBLE) or integer (INT32, INT64) elements.
+// An initializer or Constant: real (FLOAT, DOUBLE) or integer (INT32, INT64, BOOL as 0 or 1) elements.
 struct Constant {
   Shape shape;  // rank 0 for a scalar
   bool is_integer = false;

@@ -469,7 +469,7 @@ TEST(OnnxImport, BadInitializersAreRefused) {
   EXPECT_EQ(refusal(model([](onnx::TensorProto& t) { t.add_float_data(5); })).message(),
             "tensor 'w' of shape [2, 2] needs 4 elements but holds 5 elements");
   EXPECT_EQ(refusal(model([](onnx::TensorProto& t) { t.set_data_type(onnx::TensorProto::FLOAT16); })).message(),
-            "tensor 'w' has element type FLOAT16; only FLOAT, DOUBLE, INT32 and INT64 are supported");
+            "tensor 'w' has element type FLOAT16; only FLOAT, DOUBLE, INT32, INT64 and BOOL are supported");
   EXPECT_EQ(refusal(model([](onnx::TensorProto& t) { t.set_dims(0, -2); })).message(),
             "tensor 'w' has a negative dimension -2");
   // raw_data little-endian floats are read like float_data.
