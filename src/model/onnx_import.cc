@@ -1,6 +1,7 @@
 // ONNX graph to Graph, one node at a time (see onnx_import.h for what is supported).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <set>
@@ -247,8 +248,7 @@ class Importer {
   Status import_unsqueeze(bool squeeze);
   Status import_expand();
   Status import_constant_of_shape();
-  Status import_range();
-  Status import_where();
+  Status fold_all(size_t n, const std::function<StatusOr<Constant>(const std::vector<const Constant*>&)>& f);
   Status import_binary(BinaryFold op);
 
   const onnx::ModelProto& model_;
@@ -329,11 +329,11 @@ Status Importer::load_input() {
   if (tt.elem_type() != onnx::TensorProto::FLOAT) {
     return unsupported(what + " has element type " + element_type_name(tt.elem_type()) + "; only FLOAT is supported");
   }
-  if (!tt.has_shape()) {
-    if (options_.input_shape.empty()) return unsupported(what + " has no shape; give it with --input-shape");
+  const bool data = options_.input_shape_source == InputShapeSource::kData;
+  if (!tt.has_shape() && (options_.input_shape.empty() || data)) {
+    return unsupported(what + " has no shape; give it with --input-shape");
   }
   const int rank = tt.has_shape() ? tt.shape().dim_size() : static_cast<int>(options_.input_shape.size());
-  const bool data = options_.input_shape_source == InputShapeSource::kData;
   const char* given_by = data ? "the input data's shape" : "the given input shape";
   const Shape* given = options_.input_shape.empty() ? nullptr : &options_.input_shape;
   if (given && given->size() != static_cast<size_t>(rank) && !data) {
@@ -824,8 +824,11 @@ std::span<const Importer::Row> Importer::rows() {
       {{"ConstantOfShape", "", "folded", "-", "a constant shape of positive dimensions"},
        [](Importer& i) { return i.import_constant_of_shape(); }},
       {{"Range", "", "folded", "-", "constant scalars; an empty range refused"},
-       [](Importer& i) { return i.import_range(); }},
-      {{"Where", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_where(); }},
+       [](Importer& i) {
+         return i.fold_all(3, [](const auto& in) { return fold_range(*in[0], *in[1], *in[2]); });
+       }},
+      {{"Where", "", "folded", "-", "constants"},
+       [](Importer& i) { return i.fold_all(3, [](const auto& in) { return fold_where(*in[0], *in[1], *in[2]); }); }},
       {{"Equal", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kEqual); }},
       {{"Less", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kLess); }},
       {{"Greater", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kGreater); }},
@@ -1290,34 +1293,22 @@ Status Importer::import_constant_of_shape() {
   return define_constant(std::move(c));
 }
 
-Status Importer::import_range() {
+// A folded operator without attributes whose `n` inputs are all constants.
+Status Importer::fold_all(size_t n, const std::function<StatusOr<Constant>(const std::vector<const Constant*>&)>& f) {
   ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
-  ZKCC_RETURN_IF_ERROR(expect_io(3, 3, 1));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* start, fold_input(0));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* limit, fold_input(1));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* delta, fold_input(2));
-  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_range(*start, *limit, *delta));
+  ZKCC_RETURN_IF_ERROR(expect_io(n, n, 1));
+  std::vector<const Constant*> in;
+  for (size_t k = 0; k < n; ++k) {
+    ZKCC_ASSIGN_OR_RETURN(const Constant* c, fold_input(k));
+    in.push_back(c);
+  }
+  ZKCC_ASSIGN_OR_RETURN(Constant c, f(in));
   return define_constant(std::move(c));
 }
 
-Status Importer::import_where() {
-  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
-  ZKCC_RETURN_IF_ERROR(expect_io(3, 3, 1));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* cond, fold_input(0));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* x, fold_input(1));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* y, fold_input(2));
-  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_where(*cond, *x, *y));
-  return define_constant(std::move(c));
-}
-
+// Before opset 7 the arithmetic operators broadcast only with an attribute; not folded there.
 Status Importer::import_binary(BinaryFold op) {
-  // Before opset 7 the arithmetic operators broadcast only with an attribute; not folded there.
-  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
-  ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* a, fold_input(0));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* b, fold_input(1));
-  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_binary(op, *a, *b));
-  return define_constant(std::move(c));
+  return fold_all(2, [op](const std::vector<const Constant*>& in) { return fold_binary(op, *in[0], *in[1]); });
 }
 
 Status Importer::import_conv() {

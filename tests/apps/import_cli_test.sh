@@ -10,11 +10,7 @@ bin=$1
 src=$2
 source "$(dirname "$0")/lib.sh"
 
-py=""
-for p in python3 /usr/bin/python3; do
-  if "$p" -c 'import onnx' 2>/dev/null; then py=$p; break; fi
-done
-if [ -z "$py" ]; then echo "skipped: no python3 with the onnx module"; exit 77; fi
+need_python_onnx
 "$py" "$src/tests/apps/import_models.py" "$tmp"
 check "models written" 0 $?
 has() {  # has NAME FILE TEXT: FILE contains TEXT

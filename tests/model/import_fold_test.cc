@@ -121,6 +121,19 @@ TEST(ImportFold, SymbolicNonBatchDimensionIsRefusedWithItsAxis) {
   ASSERT_TRUE(m.ok()) << m.status().to_string();
   EXPECT_EQ(m->graph.values[m->graph.outputs[0]].shape, (Shape{1, 5}));
 
+  // An input without a declared shape takes the given one whole.
+  ModelBuilder shapeless;
+  shapeless.input("x", {}).output("y");
+  shapeless.proto().mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->clear_shape();
+  shapeless.node("Relu", {"x"}, {"y"});
+  EXPECT_EQ(import(shapeless).status().message(), "graph input 'x' has no shape; give it with --input-shape");
+  options.input_shape = {2, 3};
+  m = import(shapeless, options);
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  EXPECT_EQ(m->graph.values[m->graph.input].shape, (Shape{2, 3}));
+  options.input_shape_source = InputShapeSource::kData;  // a hint is not enough
+  EXPECT_FALSE(import(shapeless, options).ok());
+
   // A rank-1 input has no batch axis to default.
   ModelBuilder vec;
   vec.input("v", {-1}).output("y");
