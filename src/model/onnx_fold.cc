@@ -285,16 +285,17 @@ StatusOr<Constant> fold_slice(const Constant& data, std::span<const int64_t> sta
     int64_t s = starts[i], e = ends[i];
     if (s < 0) s = s < -dim ? -1 : s + dim;  // clamped below, avoiding overflow
     if (e < 0) e = e < -dim ? -1 : e + dim;
-    int64_t count = 0;
+    // In unsigned arithmetic: |step| of INT64_MIN and e - s + step - 1 stay defined.
+    const uint64_t magnitude = steps[i] > 0 ? static_cast<uint64_t>(steps[i]) : 0 - static_cast<uint64_t>(steps[i]);
+    uint64_t count = 0;
     if (steps[i] > 0) {
       s = std::clamp<int64_t>(s, 0, dim);
       e = std::clamp<int64_t>(e, 0, dim);
-      count = e > s ? (e - s + steps[i] - 1) / steps[i] : 0;
+      count = e > s ? (static_cast<uint64_t>(e - s) - 1) / magnitude + 1 : 0;
     } else {
       s = std::clamp<int64_t>(s, 0, dim - 1);
       e = std::clamp<int64_t>(e, -1, dim - 1);
-      const int64_t back = -(steps[i] + 1);  // |step| - 1, without negating INT64_MIN
-      count = s > e ? (s - e - 1) / (back + 1) + 1 : 0;
+      count = s > e ? (static_cast<uint64_t>(s - e) - 1) / magnitude + 1 : 0;
     }
     first[a] = s;
     step[a] = steps[i];

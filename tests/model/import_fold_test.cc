@@ -210,6 +210,13 @@ TEST(ImportFold, SliceInBothOpsetForms) {
   set_attr(n, "ends", std::vector<int64_t>{INT64_MAX, 3});
   EXPECT_EQ(folded(old, "s", 2), (std::vector<double>{5, 6}));
 
+  ModelBuilder extreme(13);  // steps of INT64_MIN and INT64_MAX take one element each
+  extreme.int_initializer("data", {2, 3}, {1, 2, 3, 4, 5, 6});
+  extreme.int_initializer("starts", {2}, {-1, 0}).int_initializer("ends", {2}, {INT64_MIN, INT64_MAX});
+  extreme.int_initializer("axes", {2}, {1, 0}).int_initializer("steps", {2}, {INT64_MIN, INT64_MAX});
+  extreme.node("Slice", {"data", "starts", "ends", "axes", "steps"}, {"s"});  // [[3]]
+  EXPECT_EQ(folded(extreme, "s", 2), (std::vector<double>{3, 3}));
+
   ModelBuilder zero(13);
   zero.int_initializer("data", {3}, {1, 2, 3}).int_initializer("starts", {1}, {0}).int_initializer("ends", {1}, {3});
   zero.int_initializer("axes", {1}, {0}).int_initializer("steps", {1}, {0});
