@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "zkcc/base/status.h"
+#include "zkcc/model/onnx_import.h"
 #include "zkcc/model/quantized_graph.h"
 #include "zkcc/service/attesters.h"
 #include "zkcc/tee/bundle.h"
@@ -118,6 +119,7 @@ struct ProveArgs {
   std::string input;
   std::string calibration;   // a JSON array of inputs; empty: the interval default
   double input_range = 1.0;  // the interval default's input range
+  std::string input_shape;   // "1,3,32,32"; empty: from the input JSON's nesting, else the model's
   std::string job_id, worker = "0x0", sage_amount = "0";
   std::string out;
   bool force = false;         // write into a non-empty --out
@@ -131,6 +133,7 @@ int prove(const ProveArgs& args);
 struct CommitArgs {
   std::string model, calibration;
   double input_range = 1.0;
+  std::string input_shape;  // as for prove
   std::string out;
   bool json = false;
 };
@@ -147,12 +150,21 @@ int verify(const VerifyArgs& args);
 
 // Imports, calibrates (a JSON array of inputs in `calibration`, or the interval [-R, R]) and
 // quantizes a model, checking that it can be proved.
+// The importer's notes (a batch dimension set to 1, ...) go to `notes` when given.
 StatusOr<model::QuantizedGraph> load_quantized(const std::string& model, const std::string& calibration,
-                                               double input_range);
+                                               double input_range, const model::ImportOptions& import = {},
+                                               std::vector<std::string>* notes = nullptr);
+
+// --input-shape: comma-separated positive dimensions ("1,3,32,32").
+StatusOr<model::Shape> parse_input_shape(const std::string& text);
 
 // Lists the model's nodes, and whether it can be proved; when it can, the model commitment the
-// options give (what a verifier registers). Exits 0 only when every node is supported.
-int inspect_model(const std::string& path, const std::string& calibration, double input_range, bool json);
+// options give (what a verifier registers). Lists every refusal, and exits 0 only when there is none.
+int inspect_model(const std::string& path, const std::string& calibration, double input_range,
+                  const std::string& input_shape, bool json);
+
+// The operator table (docs/operators.md with --markdown).
+int print_operators(bool markdown, bool json);
 
 // The real collectors for what this machine has, or the simulated platform when asked for.
 StatusOr<service::Attesters> make_attesters(const AttestArgs& args);

@@ -152,6 +152,9 @@ int main(int argc, char** argv) {
   prove->add_option("--input", pr.input, "The input: a JSON array of numbers, row-major in the model input's shape, or {\"input\": [...]}")->required();
   prove->add_option("--calibration", pr.calibration, "A JSON array of inputs to choose the quantization scales from (default: the interval [-R, R], see --input-range)");
   prove->add_option("--input-range", pr.input_range, "Without --calibration: the range R of the input's elements")->capture_default_str();
+  prove->add_option("--input-shape", pr.input_shape,
+                    "The input's shape, comma-separated (1,3,32,32), for a model with symbolic dimensions (default: the "
+                    "input JSON's nesting, else a symbolic batch dimension set to 1)");
   add_attest_options(prove, pr.attest);
   prove->add_option("--job-id", pr.job_id, "The receipt's job id, a felt (default: a random felt below 2^248)");
   prove->add_option("--worker", pr.worker, "The worker's Starknet address for the receipt and verify_and_pay")->capture_default_str();
@@ -166,6 +169,7 @@ int main(int argc, char** argv) {
   add_object(commit, "MODEL", "--model", cm.model, "The ONNX model");
   commit->add_option("--calibration", cm.calibration, "A JSON array of inputs to choose the quantization scales from (as for prove)");
   commit->add_option("--input-range", cm.input_range, "Without --calibration: the range R of the input's elements")->capture_default_str();
+  commit->add_option("--input-shape", cm.input_shape, "As for prove (default: a symbolic batch dimension set to 1)");
   commit->add_option("--out", cm.out, "Where to write the model commitment (model_commitment.bin: no weight)")->required();
 
   auto* verify = app.add_subcommand("verify", "Verify a proof directory offline: the proof, the evidence, every binding, the receipt and the calldata");
@@ -181,6 +185,12 @@ int main(int argc, char** argv) {
   add_object(inspect, "MODEL", "--model", inspect_file, "The ONNX model");
   inspect->add_option("--calibration", inspect_calibration, "As for prove: the model commitment depends on the quantization");
   inspect->add_option("--input-range", inspect_range, "As for prove, without --calibration")->capture_default_str();
+  std::string inspect_shape;
+  inspect->add_option("--input-shape", inspect_shape, "As for prove (default: a symbolic batch dimension set to 1)");
+
+  auto* operators = app.add_subcommand("operators", "List the ONNX operators zkcc imports: proved, folded at import, or passed through");
+  bool operators_markdown = false;
+  operators->add_flag("--markdown", operators_markdown, "Print docs/operators.md");
 
   auto* verify_b = app.add_subcommand("verify-bundle", "Verify an evidence bundle offline: every platform, binding and hash");
   zkcc::cli::BundleArgs vb;
@@ -204,7 +214,7 @@ int main(int argc, char** argv) {
   std::string report_file;
   h_report->add_option("FILE", report_file, "File of raw bytes, or - for standard input")->required();
 
-  for (auto* sub : {detect, selfcheck, verify_ev, fetch, attest, prove, commit, verify, verify_b, inspect, hash, h_pos, h_single, h_many, h_report}) {
+  for (auto* sub : {detect, selfcheck, verify_ev, fetch, attest, prove, commit, verify, verify_b, inspect, operators, hash, h_pos, h_single, h_many, h_report}) {
     sub->add_flag("--json", json, "Print machine-readable JSON");
   }
 
@@ -258,7 +268,8 @@ int main(int argc, char** argv) {
   if (*commit) return zkcc::cli::commit(cm);
   if (*verify) return zkcc::cli::verify(vf);
   if (*attest) return zkcc::cli::attest(at);
-  if (*inspect) return zkcc::cli::inspect_model(inspect_file, inspect_calibration, inspect_range, json);
+  if (*inspect) return zkcc::cli::inspect_model(inspect_file, inspect_calibration, inspect_range, inspect_shape, json);
+  if (*operators) return zkcc::cli::print_operators(operators_markdown, json);
   if (*verify_b) return zkcc::cli::verify_bundle(vb);
   if (*verify_ev) return zkcc::cli::verify_evidence(ev);
   if (*fetch) return zkcc::cli::fetch_collateral(fc);

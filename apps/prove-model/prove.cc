@@ -145,25 +145,53 @@ void print_checks(const tee::Verdict& v) {
 }  // namespace
 
 StatusOr<model::QuantizedGraph> load_quantized(const std::string& model, const std::string& calibration,
-                                               double input_range) {
+                                               double input_range, const model::ImportOptions& import,
+                                               std::vector<std::string>* notes) {
   auto onnx = read_file(model, size_t{1} << 31);
   if (!onnx.ok()) return onnx.status();
   pipeline::ModelOptions model_options;
   model_options.input_range = input_range;
+  model_options.import = import;
   if (!calibration.empty()) {
     auto cal = read_file(calibration, size_t{1} << 30);
     if (!cal.ok()) return cal.status();
     model_options.calibration_json = text_of(*cal);
   }
-  auto graph = pipeline::load_model(*onnx, model_options);
+  auto graph = pipeline::load_model(*onnx, model_options, notes);
   if (!graph.ok()) return graph.status().with_context(model);
   return graph;
 }
 
+namespace {
+
+// --input-shape when given; else the nesting of the input JSON (`input_text`, when there is one),
+// which the importer takes only where its rank is the model input's.
+StatusOr<model::ImportOptions> import_options(const std::string& input_shape, const std::string* input_text) {
+  model::ImportOptions import;
+  if (!input_shape.empty()) {
+    ZKCC_ASSIGN_OR_RETURN(import.input_shape, parse_input_shape(input_shape));
+  } else if (input_text) {
+    if (auto nesting = model::input_json_shape(*input_text); nesting.ok()) {
+      import.input_shape = *nesting;
+      import.input_shape_source = model::InputShapeSource::kData;
+    }
+  }
+  return import;
+}
+
+void print_notes(const std::vector<std::string>& notes) {
+  for (const auto& n : notes) std::cout << "note: " << n << "\n";
+}
+
+}  // namespace
+
 int commit(const CommitArgs& a) {
   Progress progress(a.json);
+  auto import = import_options(a.input_shape, nullptr);
+  if (!import.ok()) return usage_error(import.status().message());
   progress.stage("importing and quantizing " + a.model);
-  auto graph = load_quantized(a.model, a.calibration, a.input_range);
+  std::vector<std::string> notes;
+  auto graph = load_quantized(a.model, a.calibration, a.input_range, *import, &notes);
   if (!graph.ok()) return fail(graph.status());
   progress.stage("committing to the weights and proving their ranges");
   auto loaded = pipeline::prepare_model(std::move(*graph));
@@ -174,10 +202,12 @@ int commit(const CommitArgs& a) {
   nlohmann::json summary = {{"model_commitment", loaded->commitment.to_hex()},
                             {"out", a.out},
                             {"bytes", bytes.size()},
-                            {"parameters", model::parameter_count(*loaded->graph)}};
+                            {"parameters", model::parameter_count(*loaded->graph)},
+                            {"notes", notes}};
   if (a.json) {
     std::cout << summary.dump(2) << "\n";
   } else {
+    print_notes(notes);
     std::cout << "model commitment " << loaded->commitment.to_hex() << "\nwrote " << a.out << " (" << bytes.size()
               << " bytes: the architecture, the weights' root and their range proof; no weight)\n";
   }
@@ -201,12 +231,16 @@ int prove(const ProveArgs& a) {
     job_id = *j;
   }
 
-  progress.stage("importing and quantizing " + a.model);
-  auto graph = load_quantized(a.model, a.calibration, a.input_range);
-  if (!graph.ok()) return fail(graph.status());
   auto input_text = read_file(a.input, size_t{1} << 30);
   if (!input_text.ok()) return fail(input_text.status());
-  auto input = model::parse_input_json(text_of(*input_text), graph->values[0].shape);
+  const std::string input_json = text_of(*input_text);
+  auto import = import_options(a.input_shape, &input_json);
+  if (!import.ok()) return usage_error(import.status().message());
+  progress.stage("importing and quantizing " + a.model);
+  std::vector<std::string> notes;
+  auto graph = load_quantized(a.model, a.calibration, a.input_range, *import, &notes);
+  if (!graph.ok()) return fail(graph.status());
+  auto input = model::parse_input_json(input_json, graph->values[0].shape);
   if (!input.ok()) return fail(input.status().with_context(a.input));
 
   const std::string first_run = first_run_note(a.attest);
@@ -265,11 +299,13 @@ int prove(const ProveArgs& a) {
                             {"receipt_hash", receipt::receipt_hash(r).to_hex()},
                             {"proof_bytes", package->proof.size()},
                             {"prove_ms", package->prove_ms},
-                            {"outputs", outputs}};
+                            {"outputs", outputs},
+                            {"notes", notes}};
   if (a.json) {
     std::cout << summary.dump(2) << "\n";
     return 0;
   }
+  print_notes(notes);
   std::cout << "proved " << a.model << " on " << a.input << " (level " << summary["level"].get<std::string>() << ")\n";
   for (size_t o = 0; o < package->output_values.size(); ++o) {
     std::cout << "output " << o << ": top class " << outputs[o]["top1"] << "\n";

@@ -100,6 +100,13 @@ class InputHandler final : public nlohmann::json_sax<json> {
     return std::move(data_);
   }
   const std::optional<Status>& error() const { return error_; }
+  // The lengths of the nested arrays, outermost first, once the parse is done.
+  StatusOr<Shape> nesting() const {
+    if (!done_) return invalid_argument("input JSON is neither an array of numbers nor an object with an \"input\" array");
+    Shape s;
+    for (const auto& n : length_) s.push_back(n.value_or(0));
+    return s;
+  }
 
  private:
   enum Kind : uint8_t { kNumbers = 1, kArrays = 2 };
@@ -163,6 +170,15 @@ StatusOr<FloatTensor> parse_input_json(std::string_view text, const Shape& shape
   }
   ZKCC_ASSIGN_OR_RETURN(std::vector<double> data, std::move(handler).result(shape));
   return FloatTensor{shape, std::move(data)};
+}
+
+StatusOr<Shape> input_json_shape(std::string_view text) {
+  InputHandler handler(0, 0);  // expects nothing: the numbers are only counted
+  if (!json::sax_parse(text.begin(), text.end(), &handler)) {
+    if (handler.error()) return *handler.error();
+    return invalid_argument("input JSON does not parse");
+  }
+  return handler.nesting();
 }
 
 }  // namespace zkcc::model

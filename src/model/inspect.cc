@@ -51,7 +51,13 @@ std::string pad(std::string s, size_t width) {
 }  // namespace
 
 StatusOr<ModelSummary> inspect(std::span<const uint8_t> bytes, const ImportLimits& limits) {
-  ZKCC_ASSIGN_OR_RETURN(onnx::ModelProto model, internal::parse_model(bytes, limits));
+  ImportOptions options;
+  options.limits = limits;
+  return inspect(bytes, options);
+}
+
+StatusOr<ModelSummary> inspect(std::span<const uint8_t> bytes, const ImportOptions& options) {
+  ZKCC_ASSIGN_OR_RETURN(onnx::ModelProto model, internal::parse_model(bytes, options.limits));
   const onnx::GraphProto& g = model.graph();
   ModelSummary s;
   s.ir_version = model.ir_version();
@@ -76,7 +82,7 @@ StatusOr<ModelSummary> inspect(std::span<const uint8_t> bytes, const ImportLimit
     if (!initializers.count(in.name())) s.inputs.push_back(summarize(in));
   }
   for (const auto& out : g.output()) s.outputs.push_back(summarize(out));
-  internal::ImportResult r = internal::import_model(model, limits, true);
+  internal::ImportResult r = internal::import_model(model, options, true);
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& rec = r.nodes.at(static_cast<size_t>(i));
     s.nodes.push_back({g.node(i).name(), g.node(i).op_type(), rec.output_shapes, rec.parameter_count, rec.supported,
@@ -84,6 +90,8 @@ StatusOr<ModelSummary> inspect(std::span<const uint8_t> bytes, const ImportLimit
   }
   s.supported = r.status.ok();
   if (!s.supported) s.error = r.status.message();
+  s.refusals = std::move(r.refusals);
+  s.notes = std::move(r.notes);
   return s;
 }
 
@@ -100,7 +108,10 @@ std::string summary_text(const ModelSummary& s) {
            (n.supported ? "yes" : "no") + (n.reason.empty() ? "" : " (" + n.reason + ")") + "\n";
   }
   out += "parameters: " + std::to_string(s.parameter_count) + "\n";
-  out += s.supported ? "supported: yes\n" : "supported: no: " + s.error + "\n";
+  for (const auto& n : s.notes) out += "note: " + n + "\n";
+  if (s.supported) return out + "supported: yes\n";
+  out += "supported: no: " + std::to_string(s.refusals.size()) + (s.refusals.size() == 1 ? " refusal\n" : " refusals\n");
+  for (const auto& r : s.refusals) out += "  " + r + "\n";
   return out;
 }
 
@@ -138,6 +149,8 @@ nlohmann::json summary_json(const ModelSummary& s) {
                       {"supported", s.supported}};
   j.update(onnx_counts_json(s));
   if (!s.supported) j["error"] = s.error;
+  j["refusals"] = s.refusals;
+  j["notes"] = s.notes;
   for (const auto& t : s.inputs) j["inputs"].push_back(tensor(t));
   for (const auto& t : s.outputs) j["outputs"].push_back(tensor(t));
   for (const auto& n : s.nodes) {

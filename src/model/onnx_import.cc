@@ -1,14 +1,17 @@
 // ONNX graph to Graph, one node at a time (see onnx_import.h for what is supported).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
 
+#include "onnx_fold.h"
 #include "onnx_internal.h"
 #include "window.h"
+#include "zkcc/model/operators.h"
 
 namespace zkcc::model::internal {
 namespace {
@@ -161,28 +164,26 @@ StatusOr<Axis> resolve_axis(size_t in, int64_t kernel, int64_t stride, int64_t d
   return a;
 }
 
-bool is_gelu_node(const onnx::NodeProto& n) {
-  return n.op_type() == "Gelu" && (is_default_domain(n.domain()) || n.domain() == "com.microsoft");
-}
 
 }  // namespace
-
-bool is_known_operator(const onnx::NodeProto& node) {
-  static const std::set<std::string> kDefault = {
-      "Gemm",    "MatMul",      "Add",           "Relu",    "Sigmoid", "Tanh",     "Softmax", "Conv",
-      "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool", "Flatten", "Reshape", "Constant"};
-  if (is_gelu_node(node)) return true;
-  return is_default_domain(node.domain()) && kDefault.count(node.op_type()) > 0;
-}
 
 namespace {
 
 class Importer {
  public:
-  Importer(const onnx::ModelProto& model, const ImportLimits& limits, bool survey)
-      : model_(model), graph_(model.graph()), limits_(limits), survey_(survey) {}
+  Importer(const onnx::ModelProto& model, const ImportOptions& options, bool survey)
+      : model_(model), graph_(model.graph()), options_(options), limits_(options.limits), survey_(survey) {}
 
   ImportResult run();
+
+  // The operator table (operators.h): what each operator is, and the function that imports it.
+  using ImportFn = Status (*)(Importer&);
+  struct Row {
+    OperatorSupport info;
+    ImportFn import;
+  };
+  static std::span<const Row> rows();
+  static const Row* find_row(const onnx::NodeProto& node);
 
  private:
   struct Entry {
@@ -201,6 +202,8 @@ class Importer {
   void find_gelu_groups();
   Status import_node();
   Status check_outputs();
+  Status check_declared(const std::string& what, const onnx::TypeProto& type, const Shape& computed);
+  Status check_value_info();
 
   // The current node's pieces.
   const onnx::NodeProto& node() const { return graph_.node(static_cast<int>(node_index_)); }
@@ -230,9 +233,27 @@ class Importer {
   Status import_conv();
   Status import_pool(bool max, bool global);
   Status import_constant();
+  // Folding and pass-through (onnx_fold.h).
+  StatusOr<const Constant*> fold_input(size_t k) const;
+  StatusOr<std::vector<int64_t>> int_list(size_t k) const;
+  Status define_constant(Constant c);
+  Status import_identity();
+  Status import_dropout();
+  Status import_cast();
+  Status import_shape();
+  Status import_size();
+  Status import_gather();
+  Status import_slice();
+  Status import_concat();
+  Status import_unsqueeze(bool squeeze);
+  Status import_expand();
+  Status import_constant_of_shape();
+  Status fold_all(size_t n, const std::function<StatusOr<Constant>(const std::vector<const Constant*>&)>& f);
+  Status import_binary(BinaryFold op);
 
   const onnx::ModelProto& model_;
   const onnx::GraphProto& graph_;
+  const ImportOptions& options_;
   const ImportLimits& limits_;
   const bool survey_;
   int64_t opset_ = 0;
@@ -244,6 +265,8 @@ class Importer {
   std::unordered_map<std::string, size_t> producer_;
   std::vector<GeluGroup> gelu_;
   std::unordered_map<size_t, size_t> gelu_of_node_;
+  std::vector<std::string> notes_;
+  std::unordered_map<std::string, size_t> dims_;  // symbolic dimension name -> its size
 };
 
 Status Importer::check_header() {
@@ -284,7 +307,8 @@ Status Importer::load_initializers() {
   return ok_status();
 }
 
-// The one graph input that is not an initializer: FLOAT, every dimension a known positive number.
+// The one graph input that is not an initializer: FLOAT, every dimension known, given
+// (options.input_shape) or defaulted (a leading symbolic batch dimension).
 Status Importer::load_input() {
   std::vector<const onnx::ValueInfoProto*> runtime;
   for (const auto& in : graph_.input()) {
@@ -305,22 +329,89 @@ Status Importer::load_input() {
   if (tt.elem_type() != onnx::TensorProto::FLOAT) {
     return unsupported(what + " has element type " + element_type_name(tt.elem_type()) + "; only FLOAT is supported");
   }
-  if (!tt.has_shape()) return unsupported(what + " has no shape; only static shapes are supported");
+  const bool data = options_.input_shape_source == InputShapeSource::kData;
+  if (!tt.has_shape() && (options_.input_shape.empty() || data)) {
+    return unsupported(what + " has no shape; give it with --input-shape");
+  }
+  const int rank = tt.has_shape() ? tt.shape().dim_size() : static_cast<int>(options_.input_shape.size());
+  const char* given_by = data ? "the input data's shape" : "the given input shape";
+  const Shape* given = options_.input_shape.empty() ? nullptr : &options_.input_shape;
+  if (given && given->size() != static_cast<size_t>(rank) && !data) {
+    return invalid_argument("the given input shape " + shape_string(*given) + " has " + std::to_string(given->size()) +
+                            " dimensions but " + what + " has " + std::to_string(rank));
+  }
+  // The data's nesting is a hint: a flat array for a 4-D input, or [8, 8] rows for a [1, 64]
+  // input, say nothing about the shape (the element count is checked when the data is read).
+  if (given && data) {
+    bool fits = given->size() == static_cast<size_t>(rank) && tt.has_shape();
+    for (int d = 0; fits && d < rank; ++d) {
+      const auto& dim = tt.shape().dim(d);
+      const size_t want = (*given)[static_cast<size_t>(d)];
+      fits = want > 0 && want <= limits_.max_tensor_elements &&
+             (!dim.has_dim_value() || static_cast<uint64_t>(dim.dim_value()) == want);
+    }
+    if (!fits) given = nullptr;
+  }
+  // An example of --input-shape for the refusals: the known dimensions, the symbolic ones by name.
+  auto example = [&] {
+    std::string e;
+    for (int d = 0; d < rank; ++d) {
+      const auto& dim = tt.shape().dim(d);
+      e += d ? "," : "";
+      e += dim.has_dim_value() ? std::to_string(dim.dim_value())
+           : d == 0 && rank > 1 ? "1"
+           : "<" + (dim.has_dim_param() ? dim.dim_param() : "axis " + std::to_string(d)) + ">";
+    }
+    return e;
+  };
   Shape shape;
-  for (int d = 0; d < tt.shape().dim_size(); ++d) {
+  for (int d = 0; d < rank; ++d) {
+    const std::string axis = " at axis " + std::to_string(d);
+    const size_t want = given ? (*given)[static_cast<size_t>(d)] : 0;
+    if (given && (want == 0 || want > limits_.max_tensor_elements)) {
+      return invalid_argument(std::string(given_by) + " " + shape_string(*given) + " has dimension " + std::to_string(want) + axis);
+    }
+    if (!tt.has_shape()) {
+      shape.push_back(want);
+      continue;
+    }
     const auto& dim = tt.shape().dim(d);
+    if (dim.has_dim_value()) {
+      if (dim.dim_value() <= 0) return unsupported(what + " has dimension " + std::to_string(dim.dim_value()) + axis);
+      if (static_cast<uint64_t>(dim.dim_value()) > limits_.max_tensor_elements) {
+        return out_of_range(what + " has a dimension over the element limit");
+      }
+      const auto v = static_cast<size_t>(dim.dim_value());
+      if (given && want != v) {
+        return invalid_argument(what + " has dimension " + std::to_string(v) + axis + " but " + given_by + " " +
+                                shape_string(*given) + " has " + std::to_string(want));
+      }
+      shape.push_back(v);
+      continue;
+    }
+    const std::string name = dim.has_dim_param() ? quote(dim.dim_param()) : "";
+    size_t v = want;
+    if (!given) {
+      if (d != 0 || rank < 2) {
+        return unsupported(what + " has " + (dim.has_dim_param() ? "the symbolic dimension " + name : "an unknown dimension") +
+                           axis + ", which has no default (only a leading batch dimension defaults to 1); give the " +
+                           "input's shape with --input-shape " + example());
+      }
+      v = 1;
+      notes_.push_back("input " + quote(in.name()) + ": batch dimension " + (name.empty() ? "(unnamed)" : name) +
+                       " set to 1");
+    } else {
+      notes_.push_back("input " + quote(in.name()) + ": dimension " + (name.empty() ? "(unnamed)" : name) + axis +
+                       " set to " + std::to_string(v) + " from " + given_by);
+    }
     if (dim.has_dim_param()) {
-      return unsupported(what + " has the dynamic dimension " + quote(dim.dim_param()) + " at axis " + std::to_string(d) +
-                         "; only static shapes are supported");
+      auto [it, inserted] = dims_.emplace(dim.dim_param(), v);
+      if (!inserted && it->second != v) {
+        return invalid_argument(what + " names the dimension " + name + " twice with different sizes (" +
+                                std::to_string(it->second) + " and " + std::to_string(v) + ")");
+      }
     }
-    if (!dim.has_dim_value()) return unsupported(what + " has an unknown dimension at axis " + std::to_string(d));
-    if (dim.dim_value() <= 0) {
-      return unsupported(what + " has dimension " + std::to_string(dim.dim_value()) + " at axis " + std::to_string(d));
-    }
-    if (static_cast<uint64_t>(dim.dim_value()) > limits_.max_tensor_elements) {
-      return out_of_range(what + " has a dimension over the element limit");
-    }
-    shape.push_back(static_cast<size_t>(dim.dim_value()));
+    shape.push_back(v);
   }
   ZKCC_ASSIGN_OR_RETURN(size_t v, new_value(in.name(), shape));
   g_.input = v;
@@ -425,6 +516,7 @@ ImportResult Importer::run() {
   if (header.ok()) header = load_initializers();
   if (!header.ok()) {
     if (!survey_) return stop(header);
+    r.refusals.push_back(header.message());
     for (const auto& n : graph_.node()) {
       r.nodes.push_back({is_known_operator(n), "not analysed: " + header.message(), {}, 0});
     }
@@ -434,6 +526,7 @@ ImportResult Importer::run() {
   if (!input.ok()) {
     if (!survey_) return stop(input);
     r.status = input;
+    r.refusals.push_back(input.message());
   }
   find_gelu_groups();
   for (node_index_ = 0; node_index_ < static_cast<size_t>(graph_.node_size()); ++node_index_) {
@@ -457,6 +550,7 @@ ImportResult Importer::run() {
       if (!survey_) return stop(st);
       if (r.status.ok()) r.status = st;
       rec.reason = st.message();
+      r.refusals.push_back(st.message());
     } else if (!unknown) {
       rec.supported = true;
       for (const auto& out : n.output()) {
@@ -477,8 +571,15 @@ ImportResult Importer::run() {
     }
     if (survey_) r.nodes.push_back(std::move(rec));
   }
-  Status outputs = check_outputs();
-  if (!outputs.ok() && r.status.ok()) r.status = outputs;
+  for (Status end : {check_value_info(), check_outputs()}) {
+    if (end.ok()) continue;
+    if (!survey_ && r.status.ok()) return stop(end);
+    // An output of a refused node is no refusal of its own.
+    if (!r.status.ok() && end.message().find("comes from an unsupported node") != std::string::npos) continue;
+    if (r.status.ok()) r.status = end;
+    r.refusals.push_back(end.message());
+  }
+  r.notes = notes_;
   if (r.status.ok()) {
     g_.opset = opset_;
     r.graph = std::move(g_);
@@ -501,21 +602,49 @@ Status Importer::check_outputs() {
       if (tt.elem_type() != 0 && tt.elem_type() != onnx::TensorProto::FLOAT) {
         return unsupported(what + " has element type " + element_type_name(tt.elem_type()) + "; only FLOAT is supported");
       }
-      if (tt.has_shape()) {
-        bool all_known = true;
-        Shape declared;
-        for (const auto& d : tt.shape().dim()) {
-          all_known &= d.has_dim_value();
-          declared.push_back(d.has_dim_value() && d.dim_value() > 0 ? static_cast<size_t>(d.dim_value()) : 0);
-        }
-        if (declared.size() != shape_of(v).size() || (all_known && declared != shape_of(v))) {
-          return invalid_argument(what + " is declared with " + std::to_string(declared.size()) + " dimensions " +
-                                  (all_known ? shape_string(declared) : std::string("(some symbolic)")) +
-                                  " but computes to " + shape_string(shape_of(v)));
-        }
+    }
+    ZKCC_RETURN_IF_ERROR(check_declared(what, o.type(), shape_of(v)));
+    g_.outputs.push_back(v);
+  }
+  return ok_status();
+}
+
+// A declared shape against the computed one: every fixed dimension equal, and every symbolic name
+// one size throughout the graph (the input's names have theirs; an output's new name takes the
+// size it first stands for).
+Status Importer::check_declared(const std::string& what, const onnx::TypeProto& type, const Shape& computed) {
+  if (!type.has_tensor_type() || !type.tensor_type().has_shape()) return ok_status();
+  const auto& dims = type.tensor_type().shape().dim();
+  bool fits = static_cast<size_t>(dims.size()) == computed.size();
+  std::string declared = "[", bound;
+  for (int d = 0; d < dims.size(); ++d) {
+    const auto& dim = dims[d];
+    declared += (d ? ", " : "") + (dim.has_dim_value() ? std::to_string(dim.dim_value())
+                                   : dim.has_dim_param() ? dim.dim_param() : std::string("?"));
+    if (!fits) continue;
+    const size_t c = computed[static_cast<size_t>(d)];
+    if (dim.has_dim_value()) {
+      fits = dim.dim_value() > 0 && static_cast<size_t>(dim.dim_value()) == c;
+    } else if (dim.has_dim_param()) {
+      auto [it, inserted] = dims_.emplace(dim.dim_param(), c);
+      if (!inserted && it->second != c) {
+        fits = false;
+        bound = " (" + dim.dim_param() + " = " + std::to_string(it->second) + ")";
       }
     }
-    g_.outputs.push_back(v);
+  }
+  declared += "]";
+  if (fits) return ok_status();
+  return invalid_argument(what + " is declared with " + std::to_string(dims.size()) + " dimensions " + declared + bound +
+                          " but computes to " + shape_string(computed));
+}
+
+// value_info of the runtime values: what the exporter's shape inference said, checked.
+Status Importer::check_value_info() {
+  for (const auto& vi : graph_.value_info()) {
+    auto it = names_.find(vi.name());
+    if (it == names_.end() || it->second.kind != Entry::Kind::kRuntime) continue;
+    ZKCC_RETURN_IF_ERROR(check_declared("value " + quote(vi.name()) + " (value_info)", vi.type(), shape_of(it->second.index)));
   }
   return ok_status();
 }
@@ -615,30 +744,112 @@ Status Importer::import_node() {
     g_.nodes.push_back({n.name(), "Gelu(erf)", node_index_, x.index, v, ActivationOp{Activation::kGelu}});
     return define(group.y, {Entry::Kind::kRuntime, v});
   }
-  if (is_gelu_node(n)) return import_gelu();
+  if (const Row* row = find_row(n)) return row->import(*this);
   if (!is_default_domain(n.domain())) {
     return unsupported("operator " + quote(n.op_type()) + " of domain " + quote(n.domain()) + " is not supported");
   }
-  const std::string& op = n.op_type();
-  if (op == "Gemm") return import_gemm();
-  if (op == "MatMul") return import_matmul();
-  if (op == "Add") return import_add();
-  if (op == "Relu") return import_activation(Activation::kRelu);
-  if (op == "Sigmoid") return import_activation(Activation::kSigmoid);
-  if (op == "Tanh") return import_activation(Activation::kTanh);
-  if (op == "Softmax") return import_softmax();
-  if (op == "Flatten") return import_flatten();
-  if (op == "Reshape") return import_reshape();
-  if (op == "Conv") return import_conv();
-  if (op == "MaxPool") return import_pool(true, false);
-  if (op == "AveragePool") return import_pool(false, false);
-  if (op == "GlobalMaxPool") return import_pool(true, true);
-  if (op == "GlobalAveragePool") return import_pool(false, true);
-  if (op == "Constant") return import_constant();
-  if (op == "Erf" || op == "Div" || op == "Mul") {
-    return unsupported("operator " + quote(op) + " is not supported (only as part of GELU's erf form)");
+  return unsupported("operator " + quote(n.op_type()) + " is not supported");
+}
+
+std::span<const Importer::Row> Importer::rows() {
+  // support: proved (a layer of the proof), folded (computed at import from constants and static
+  // shapes), pass-through (aliases its input); the notes say what is refused.
+  static const Row kRows[] = {
+      {{"Gemm", "", "proved", "matrix-product sumcheck, requantized by a lookup",
+        "B and C constants; alpha, beta, transA and transB folded into the weight"},
+       [](Importer& i) { return i.import_gemm(); }},
+      {{"MatMul", "", "proved", "matrix-product sumcheck, requantized by a lookup",
+        "the right operand a constant matrix; two activations refused"},
+       [](Importer& i) { return i.import_matmul(); }},
+      {{"Conv", "", "proved", "im2col as a public linear map, then the matrix-product sumcheck",
+        "2-D (NCHW), group 1; strides, pads, dilations, auto_pad"},
+       [](Importer& i) { return i.import_conv(); }},
+      {{"MaxPool", "", "proved", "row maximum: LogUp membership and a range check",
+        "2-D; ceil_mode, auto_pad, dilations; the Indices output refused"},
+       [](Importer& i) { return i.import_pool(true, false); }},
+      {{"AveragePool", "", "proved", "window sums as a public linear map, then a shift or a row division",
+        "2-D; ceil_mode, count_include_pad (not both), auto_pad"},
+       [](Importer& i) { return i.import_pool(false, false); }},
+      {{"GlobalMaxPool", "", "proved", "row maximum: LogUp membership and a range check", "2-D"},
+       [](Importer& i) { return i.import_pool(true, true); }},
+      {{"GlobalAveragePool", "", "proved", "sums as a public linear map, then a shift or a row division", "2-D"},
+       [](Importer& i) { return i.import_pool(false, true); }},
+      {{"Add", "", "proved, folded", "x + c as a public linear map",
+        "one operand a constant broadcast onto the other; both constants: folded; two activations refused"},
+       [](Importer& i) { return i.import_add(); }},
+      {{"Relu", "", "proved", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_activation(Activation::kRelu); }},
+      {{"Sigmoid", "", "proved", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_activation(Activation::kSigmoid); }},
+      {{"Tanh", "", "proved", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_activation(Activation::kTanh); }},
+      {{"Gelu", "", "proved", "function table (LogUp)",
+        "opset 20 and later; approximate none or tanh; also the erf form x * 0.5 * (1 + erf(x / sqrt 2))"},
+       [](Importer& i) { return i.import_gelu(); }},
+      {{"Gelu", "com.microsoft", "proved", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_gelu(); }},
+      {{"Softmax", "", "proved", "exp table, row sums, row division", "the last axis only"},
+       [](Importer& i) { return i.import_softmax(); }},
+      {{"Flatten", "", "proved", "a reshape: the same committed values, no constraint", "on activations"},
+       [](Importer& i) { return i.import_flatten(); }},
+      {{"Reshape", "", "proved, folded", "a reshape: the same committed values, no constraint",
+        "the target shape a constant, possibly folded (Shape -> Gather -> Concat); on a constant: folded"},
+       [](Importer& i) { return i.import_reshape(); }},
+      {{"Identity", "", "pass-through, folded", "-", "aliases its input"},
+       [](Importer& i) { return i.import_identity(); }},
+      {{"Dropout", "", "pass-through, folded", "-",
+        "inference: the identity; the mask output and training_mode true refused"},
+       [](Importer& i) { return i.import_dropout(); }},
+      {{"Cast", "", "pass-through, folded", "-",
+        "an activation only between float types; constants to any float, integer or BOOL type"},
+       [](Importer& i) { return i.import_cast(); }},
+      {{"Constant", "", "folded", "-", "value, value_float(s), value_int(s); sparse and string values refused"},
+       [](Importer& i) { return i.import_constant(); }},
+      {{"Shape", "", "folded", "-", "of any tensor, from its static shape; start and end (opset 15)"},
+       [](Importer& i) { return i.import_shape(); }},
+      {{"Size", "", "folded", "-", "of any tensor, from its static shape"},
+       [](Importer& i) { return i.import_size(); }},
+      {{"Gather", "", "folded", "-", "data and indices constants; on an activation refused"},
+       [](Importer& i) { return i.import_gather(); }},
+      {{"Slice", "", "folded", "-", "constants; starts, ends and axes as attributes (opset 1 to 9) or inputs, steps"},
+       [](Importer& i) { return i.import_slice(); }},
+      {{"Concat", "", "folded", "-", "constants of one element type; on activations refused"},
+       [](Importer& i) { return i.import_concat(); }},
+      {{"Unsqueeze", "", "folded", "-", "constants; axes as an attribute (opset 1 to 12) or an input"},
+       [](Importer& i) { return i.import_unsqueeze(false); }},
+      {{"Squeeze", "", "folded", "-", "constants; axes as an attribute (opset 1 to 12) or an input"},
+       [](Importer& i) { return i.import_unsqueeze(true); }},
+      {{"Expand", "", "folded", "-", "constants, to positive dimensions"},
+       [](Importer& i) { return i.import_expand(); }},
+      {{"ConstantOfShape", "", "folded", "-", "a constant shape of positive dimensions"},
+       [](Importer& i) { return i.import_constant_of_shape(); }},
+      {{"Range", "", "folded", "-", "constant scalars; an empty range refused"},
+       [](Importer& i) {
+         return i.fold_all(3, [](const auto& in) { return fold_range(*in[0], *in[1], *in[2]); });
+       }},
+      {{"Where", "", "folded", "-", "constants"},
+       [](Importer& i) { return i.fold_all(3, [](const auto& in) { return fold_where(*in[0], *in[1], *in[2]); }); }},
+      {{"Equal", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kEqual); }},
+      {{"Less", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kLess); }},
+      {{"Greater", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kGreater); }},
+      {{"Sub", "", "folded", "-", "constants; on activations refused"},
+       [](Importer& i) { return i.import_binary(BinaryFold::kSub); }},
+      {{"Mul", "", "folded", "-", "constants; on activations refused except inside GELU's erf form"},
+       [](Importer& i) { return i.import_binary(BinaryFold::kMul); }},
+      {{"Div", "", "folded", "-", "constants (integers truncate); on activations refused except inside GELU's erf form"},
+       [](Importer& i) { return i.import_binary(BinaryFold::kDiv); }},
+      {{"Erf", "", "refused", "-", "only inside GELU's erf form, proved as one GELU"},
+       [](Importer&) { return unsupported("operator 'Erf' is not supported (only as part of GELU's erf form)"); }},
+  };
+  return kRows;
+}
+
+const Importer::Row* Importer::find_row(const onnx::NodeProto& node) {
+  for (const Row& row : rows()) {
+    const bool domain = row.info.domain.empty() ? is_default_domain(node.domain()) : node.domain() == row.info.domain;
+    if (domain && node.op_type() == row.info.op_type) return &row;
   }
-  return unsupported("operator " + quote(op) + " is not supported");
+  return nullptr;
 }
 
 Status Importer::import_gemm() {
@@ -737,7 +948,8 @@ Status Importer::import_add() {
     return unsupported("both operands are runtime tensors; only adding a constant is supported");
   }
   if (e0.kind != Entry::Kind::kRuntime && e1.kind != Entry::Kind::kRuntime) {
-    return unsupported("both operands are constants; constant folding is not supported");
+    if (opset_ < 7) ZKCC_RETURN_IF_ERROR(at.only({}).with_context("folding legacy broadcast"));
+    return import_binary(BinaryFold::kAdd);
   }
   const size_t x = e0.kind == Entry::Kind::kRuntime ? e0.index : e1.index;
   const Constant& c = consts_[e0.kind == Entry::Kind::kRuntime ? e1.index : e0.index];
@@ -839,7 +1051,6 @@ Status Importer::import_reshape() {
   Attrs at(node());
   std::vector<int64_t> target;
   int64_t allow_zero = 0;
-  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
   if (opset_ < 5) {
     ZKCC_RETURN_IF_ERROR(at.only({"shape"}));
     ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
@@ -852,7 +1063,8 @@ Status Importer::import_reshape() {
     auto shape = constant_input(1);
     if (!shape.ok()) {
       return shape.status().code() == StatusCode::kUnimplemented
-                 ? unsupported("the target shape is a runtime tensor; only a constant shape is supported")
+                 ? unsupported("the target shape is computed from activation values; only a constant shape (or one "
+                               "folded from static shapes) is supported")
                  : shape.status();
     }
     if (!(*shape)->is_integer || (*shape)->shape.size() != 1) {
@@ -860,39 +1072,243 @@ Status Importer::import_reshape() {
     }
     target = (*shape)->integer;
   }
-  const Shape& xs = shape_of(x);
-  Shape out(target.size());
-  std::optional<size_t> infer;
-  size_t known = 1;
-  for (size_t d = 0; d < target.size(); ++d) {
-    int64_t t = target[d];
-    if (t == 0 && allow_zero) return unsupported("allowzero makes an empty tensor");
-    if (t == 0) {
-      if (d >= xs.size()) return invalid_argument("target dimension " + std::to_string(d) + " copies a missing input dimension");
-      out[d] = xs[d];
-    } else if (t == -1) {
-      if (infer) return invalid_argument("the target shape has more than one -1");
-      infer = d;
-      continue;
-    } else if (t < 0) {
-      return invalid_argument("target dimension " + std::to_string(t) + " is invalid");
-    } else {
-      if (static_cast<uint64_t>(t) > limits_.max_tensor_elements) return out_of_range("target dimension over the element limit");
-      out[d] = static_cast<size_t>(t);
-    }
-    if (known > limits_.max_tensor_elements / out[d]) return out_of_range("target shape over the element limit");
-    known *= out[d];
+  if (!has_input(0)) return invalid_argument("input 0 is missing");
+  ZKCC_ASSIGN_OR_RETURN(Entry x, lookup(node().input(0)));
+  if (x.kind == Entry::Kind::kConstant) {
+    Constant c = consts_[x.index];
+    ZKCC_ASSIGN_OR_RETURN(c.shape, reshape_target(c.shape, target, allow_zero != 0, kMaxFoldedElements));
+    return define_constant(std::move(c));
   }
-  const size_t total = element_count(xs);
-  if (infer) {
-    if (total % known) return invalid_argument("cannot reshape " + shape_string(xs) + " with a -1 dimension");
-    out[*infer] = total / known;
-  }
-  if (element_count(out) != total) {
-    return invalid_argument("cannot reshape " + shape_string(xs) + " to " + shape_string(out));
-  }
-  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(ReshapeOp{}, x, out));
+  ZKCC_ASSIGN_OR_RETURN(size_t xv, runtime_input(0));
+  ZKCC_ASSIGN_OR_RETURN(Shape out, reshape_target(shape_of(xv), target, allow_zero != 0, limits_.max_tensor_elements));
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(ReshapeOp{}, xv, out));
   return define_output(y);
+}
+
+StatusOr<const Constant*> Importer::fold_input(size_t k) const {
+  if (!has_input(k)) return invalid_argument("input " + std::to_string(k) + " is missing");
+  const std::string& name = node().input(static_cast<int>(k));
+  ZKCC_ASSIGN_OR_RETURN(Entry e, lookup(name));
+  if (e.kind != Entry::Kind::kConstant) {
+    return unsupported("input " + std::to_string(k) + " (" + quote(name) + ") is an activation; " + node().op_type() +
+                       " is supported only on constants and static shapes, folded at import");
+  }
+  return &consts_[e.index];
+}
+
+StatusOr<std::vector<int64_t>> Importer::int_list(size_t k) const {
+  ZKCC_ASSIGN_OR_RETURN(const Constant* c, fold_input(k));
+  if (!c->is_integer || c->shape.size() > 1) {
+    return invalid_argument("input " + std::to_string(k) + " must be a 1-D integer tensor, not " +
+                            (c->is_integer ? "" : std::string("a real ")) + shape_string(c->shape));
+  }
+  return c->integer;
+}
+
+Status Importer::define_constant(Constant c) {
+  consts_.push_back(std::move(c));
+  return define(node().output(0), {Entry::Kind::kConstant, consts_.size() - 1});
+}
+
+// The output names the input's value: no layer, no proof.
+Status Importer::import_identity() {
+  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+  ZKCC_ASSIGN_OR_RETURN(Entry x, lookup(node().input(0)));
+  return define(node().output(0), x);
+}
+
+Status Importer::import_dropout() {
+  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({"ratio", "seed", "is_test"}));
+  if (node().output_size() == 2 && !node().output(1).empty()) {
+    return unsupported("the mask output is not supported (inference only)");
+  }
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 3, node().output_size() == 2 ? 2 : 1));
+  if (has_input(2)) {
+    auto training = fold_input(2);
+    if (!training.ok() || (*training)->size() != 1 || (*training)->integer.empty() || (*training)->integer[0] != 0) {
+      return unsupported("training_mode must be a constant false; only inference is supported");
+    }
+  }
+  ZKCC_ASSIGN_OR_RETURN(Entry x, lookup(node().input(0)));
+  return define(node().output(0), x);
+}
+
+Status Importer::import_cast() {
+  Attrs at(node());
+  ZKCC_RETURN_IF_ERROR(at.only({"to", "saturate"}));
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+  if (!at.find("to")) return invalid_argument("attribute 'to' is missing");
+  ZKCC_ASSIGN_OR_RETURN(int64_t to, at.i("to", 0));
+  if (to < INT32_MIN || to > INT32_MAX) return invalid_argument("attribute 'to' is not an element type");
+  const auto type = static_cast<int32_t>(to);
+  ZKCC_ASSIGN_OR_RETURN(Entry x, lookup(node().input(0)));
+  if (x.kind == Entry::Kind::kConstant) {
+    ZKCC_ASSIGN_OR_RETURN(Constant c, fold_cast(consts_[x.index], type));
+    return define_constant(std::move(c));
+  }
+  if (!is_float_type(type)) {
+    return unsupported("Cast of an activation to " + element_type_name(type) +
+                       "; an activation passes through a Cast only between float types");
+  }
+  return define(node().output(0), x);
+}
+
+Status Importer::import_shape() {
+  Attrs at(node());
+  ZKCC_RETURN_IF_ERROR(at.only({"start", "end"}));
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+  ZKCC_ASSIGN_OR_RETURN(Entry x, lookup(node().input(0)));
+  const Shape& xs = x.kind == Entry::Kind::kRuntime ? shape_of(x.index) : consts_[x.index].shape;
+  const auto rank = static_cast<int64_t>(xs.size());
+  ZKCC_ASSIGN_OR_RETURN(int64_t start, at.i("start", 0));
+  ZKCC_ASSIGN_OR_RETURN(int64_t end, at.i("end", rank));
+  if (start < 0) start = std::max<int64_t>(start, -rank) + rank;
+  if (end < 0) end = std::max<int64_t>(end, -rank) + rank;
+  start = std::min(start, rank);
+  end = std::min(end, rank);
+  if (end <= start) return unsupported("the shape's slice [" + std::to_string(start) + ", " + std::to_string(end) + ") is empty");
+  std::vector<int64_t> dims;
+  for (int64_t d = start; d < end; ++d) dims.push_back(static_cast<int64_t>(xs[static_cast<size_t>(d)]));
+  return define_constant(int_vector(std::move(dims)));
+}
+
+Status Importer::import_size() {
+  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+  ZKCC_ASSIGN_OR_RETURN(Entry x, lookup(node().input(0)));
+  const Shape& xs = x.kind == Entry::Kind::kRuntime ? shape_of(x.index) : consts_[x.index].shape;
+  return define_constant(int_scalar(static_cast<int64_t>(element_count(xs))));
+}
+
+Status Importer::import_gather() {
+  Attrs at(node());
+  ZKCC_RETURN_IF_ERROR(at.only({"axis"}));
+  ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
+  ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", 0));
+  ZKCC_ASSIGN_OR_RETURN(const Constant* data, fold_input(0));
+  ZKCC_ASSIGN_OR_RETURN(const Constant* indices, fold_input(1));
+  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_gather(*data, *indices, axis));
+  return define_constant(std::move(c));
+}
+
+Status Importer::import_slice() {
+  Attrs at(node());
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (opset_ < 10) {
+    ZKCC_RETURN_IF_ERROR(at.only({"starts", "ends", "axes"}));
+    ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+    if (!at.find("starts") || !at.find("ends")) return invalid_argument("attributes 'starts' and 'ends' are required");
+    ZKCC_ASSIGN_OR_RETURN(starts, at.ints("starts", {}));
+    ZKCC_ASSIGN_OR_RETURN(ends, at.ints("ends", {}));
+    if (at.find("axes")) {
+      ZKCC_ASSIGN_OR_RETURN(axes, at.ints("axes", {}));
+    }
+  } else {
+    ZKCC_RETURN_IF_ERROR(at.only({}));
+    ZKCC_RETURN_IF_ERROR(expect_io(3, 5, 1));
+    ZKCC_ASSIGN_OR_RETURN(starts, int_list(1));
+    ZKCC_ASSIGN_OR_RETURN(ends, int_list(2));
+    if (has_input(3)) {
+      ZKCC_ASSIGN_OR_RETURN(axes, int_list(3));
+    }
+    if (has_input(4)) {
+      ZKCC_ASSIGN_OR_RETURN(steps, int_list(4));
+    }
+  }
+  ZKCC_ASSIGN_OR_RETURN(const Constant* data, fold_input(0));
+  if (axes.empty()) {
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  }
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_slice(*data, starts, ends, axes, steps));
+  return define_constant(std::move(c));
+}
+
+Status Importer::import_concat() {
+  Attrs at(node());
+  ZKCC_RETURN_IF_ERROR(at.only({"axis"}));
+  if (opset_ >= 4 && !at.find("axis")) return invalid_argument("attribute 'axis' is missing");
+  ZKCC_RETURN_IF_ERROR(expect_io(1, static_cast<size_t>(std::max(node().input_size(), 1)), 1));
+  ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", 1));
+  std::vector<const Constant*> parts;
+  for (size_t k = 0; k < static_cast<size_t>(node().input_size()); ++k) {
+    ZKCC_ASSIGN_OR_RETURN(const Constant* c, fold_input(k));
+    parts.push_back(c);
+  }
+  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_concat(parts, axis));
+  return define_constant(std::move(c));
+}
+
+// Unsqueeze and Squeeze: axes an attribute before opset 13, an input from 13 on.
+Status Importer::import_unsqueeze(bool squeeze) {
+  Attrs at(node());
+  std::optional<std::vector<int64_t>> axes;
+  if (opset_ < 13) {
+    ZKCC_RETURN_IF_ERROR(at.only({"axes"}));
+    ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+    if (at.find("axes")) {
+      ZKCC_ASSIGN_OR_RETURN(axes, at.ints("axes", {}));
+    }
+  } else {
+    ZKCC_RETURN_IF_ERROR(at.only({}));
+    ZKCC_RETURN_IF_ERROR(expect_io(1, 2, 1));
+    if (has_input(1)) {
+      ZKCC_ASSIGN_OR_RETURN(axes, int_list(1));
+    }
+  }
+  ZKCC_ASSIGN_OR_RETURN(const Constant* x, fold_input(0));
+  if (squeeze) {
+    std::optional<std::span<const int64_t>> view;
+    if (axes) view = *axes;
+    ZKCC_ASSIGN_OR_RETURN(Constant c, fold_squeeze(*x, view));
+    return define_constant(std::move(c));
+  }
+  if (!axes) return invalid_argument("the axes are missing");
+  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_unsqueeze(*x, *axes));
+  return define_constant(std::move(c));
+}
+
+Status Importer::import_expand() {
+  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
+  ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
+  ZKCC_ASSIGN_OR_RETURN(const Constant* x, fold_input(0));
+  ZKCC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, int_list(1));
+  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_expand(*x, shape));
+  return define_constant(std::move(c));
+}
+
+Status Importer::import_constant_of_shape() {
+  Attrs at(node());
+  ZKCC_RETURN_IF_ERROR(at.only({"value"}));
+  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
+  ZKCC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, int_list(0));
+  Constant value;
+  value.real = {0.0};  // the default: a float 0
+  if (const auto* a = at.find("value")) {
+    if (!a->has_t()) return invalid_argument("attribute 'value' holds no tensor");
+    ZKCC_ASSIGN_OR_RETURN(value, to_constant(a->t(), 1));
+  }
+  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_constant_of_shape(shape, value));
+  return define_constant(std::move(c));
+}
+
+// A folded operator without attributes whose `n` inputs are all constants.
+Status Importer::fold_all(size_t n, const std::function<StatusOr<Constant>(const std::vector<const Constant*>&)>& f) {
+  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
+  ZKCC_RETURN_IF_ERROR(expect_io(n, n, 1));
+  std::vector<const Constant*> in;
+  for (size_t k = 0; k < n; ++k) {
+    ZKCC_ASSIGN_OR_RETURN(const Constant* c, fold_input(k));
+    in.push_back(c);
+  }
+  ZKCC_ASSIGN_OR_RETURN(Constant c, f(in));
+  return define_constant(std::move(c));
+}
+
+// Before opset 7 the arithmetic operators broadcast only with an attribute; not folded there.
+Status Importer::import_binary(BinaryFold op) {
+  return fold_all(2, [op](const std::vector<const Constant*>& in) { return fold_binary(op, *in[0], *in[1]); });
 }
 
 Status Importer::import_conv() {
@@ -1039,19 +1455,40 @@ Status Importer::import_constant() {
 
 }  // namespace
 
-ImportResult import_model(const onnx::ModelProto& model, const ImportLimits& limits, bool survey) {
-  return Importer(model, limits, survey).run();
+bool is_known_operator(const onnx::NodeProto& node) {
+  const Importer::Row* row = Importer::find_row(node);
+  return row && row->info.support != "refused";
+}
+
+ImportResult import_model(const onnx::ModelProto& model, const ImportOptions& options, bool survey) {
+  return Importer(model, options, survey).run();
 }
 
 }  // namespace zkcc::model::internal
 
 namespace zkcc::model {
 
-StatusOr<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportLimits& limits) {
-  ZKCC_ASSIGN_OR_RETURN(onnx::ModelProto model, internal::parse_model(bytes, limits));
-  internal::ImportResult r = internal::import_model(model, limits, false);
+std::span<const OperatorSupport> onnx_operators() {
+  static const std::vector<OperatorSupport> kTable = [] {
+    std::vector<OperatorSupport> t;
+    for (const auto& row : internal::Importer::rows()) t.push_back(row.info);
+    return t;
+  }();
+  return kTable;
+}
+
+StatusOr<ImportedModel> import_onnx_model(std::span<const uint8_t> bytes, const ImportOptions& options) {
+  ZKCC_ASSIGN_OR_RETURN(onnx::ModelProto model, internal::parse_model(bytes, options.limits));
+  internal::ImportResult r = internal::import_model(model, options, false);
   if (!r.status.ok()) return r.status;
-  return std::move(r.graph);
+  return ImportedModel{std::move(r.graph), std::move(r.notes)};
+}
+
+StatusOr<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportLimits& limits) {
+  ImportOptions options;
+  options.limits = limits;
+  ZKCC_ASSIGN_OR_RETURN(ImportedModel m, import_onnx_model(bytes, options));
+  return std::move(m.graph);
 }
 
 }  // namespace zkcc::model

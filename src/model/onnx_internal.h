@@ -24,7 +24,7 @@ inline Status unsupported(std::string m) { return {StatusCode::kUnimplemented, s
 StatusOr<onnx::ModelProto> parse_model(std::span<const uint8_t> bytes, const ImportLimits& limits);
 StatusOr<onnx::TensorProto> parse_tensor(std::span<const uint8_t> bytes, const ImportLimits& limits);
 
-// An initializer or Constant: real (FLOAT, DOUBLE) or integer (INT32, INT64) elements.
+// An initializer or Constant: real (FLOAT, DOUBLE) or integer (INT32, INT64, BOOL as 0 or 1) elements.
 struct Constant {
   Shape shape;  // rank 0 for a scalar
   bool is_integer = false;
@@ -59,11 +59,13 @@ struct NodeRecord {
 struct ImportResult {
   Status status;  // the first problem
   Graph graph;    // complete only when status is OK
-  std::vector<NodeRecord> nodes;  // survey mode: one per ONNX node
+  std::vector<NodeRecord> nodes;     // survey mode: one per ONNX node
+  std::vector<std::string> notes;    // ImportedModel::notes
+  std::vector<std::string> refusals;  // survey mode: every problem, the input's, each node's, the outputs'
 };
 
 // Strict mode returns at the first problem; survey mode records each node's and goes on.
-ImportResult import_model(const onnx::ModelProto& model, const ImportLimits& limits, bool survey);
+ImportResult import_model(const onnx::ModelProto& model, const ImportOptions& options, bool survey);
 
 }  // namespace zkcc::model::internal
 

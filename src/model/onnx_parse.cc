@@ -123,9 +123,17 @@ StatusOr<Constant> to_constant(const onnx::TensorProto& t, size_t max_elements) 
         c.integer[i] = raw ? load_raw<int64_t>(t.raw_data(), i) : t.int64_data(static_cast<int>(i));
       }
       break;
+    case onnx::TensorProto::BOOL:  // typed in int32_data, raw one byte each
+      ZKCC_RETURN_IF_ERROR(check_count(static_cast<size_t>(t.int32_data_size()), 1));
+      c.is_integer = true;
+      c.integer.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        c.integer[i] = (raw ? load_raw<uint8_t>(t.raw_data(), i) : t.int32_data(static_cast<int>(i))) != 0 ? 1 : 0;
+      }
+      break;
     default:
       return unsupported(what + " has element type " + element_type_name(t.data_type()) +
-                         "; only FLOAT, DOUBLE, INT32 and INT64 are supported");
+                         "; only FLOAT, DOUBLE, INT32, INT64 and BOOL are supported");
   }
   for (size_t i = 0; i < c.real.size(); ++i) {
     if (!std::isfinite(c.real[i])) return invalid_argument(what + " has a non-finite element at index " + std::to_string(i));

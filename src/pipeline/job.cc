@@ -17,8 +17,11 @@
 
 namespace zkcc::pipeline {
 
-StatusOr<model::QuantizedGraph> load_model(std::span<const uint8_t> onnx, const ModelOptions& options) {
-  ZKCC_ASSIGN_OR_RETURN(model::Graph graph, model::import_onnx(onnx));
+StatusOr<model::QuantizedGraph> load_model(std::span<const uint8_t> onnx, const ModelOptions& options,
+                                           std::vector<std::string>* notes) {
+  ZKCC_ASSIGN_OR_RETURN(model::ImportedModel imported, model::import_onnx_model(onnx, options.import));
+  if (notes) *notes = std::move(imported.notes);
+  model::Graph graph = std::move(imported.graph);
   model::Calibration calibration;
   if (options.calibration_json.empty()) {
     calibration = model::interval_calibration(graph, options.input_range);

@@ -10,11 +10,7 @@ server_bin=$2
 src=$3
 source "$(dirname "$0")/lib.sh"
 
-py=""
-for p in python3 /usr/bin/python3; do
-  if "$p" -c 'import onnx' 2>/dev/null; then py=$p; break; fi
-done
-if [ -z "$py" ]; then echo "skipped: no python3 with the onnx module"; exit 77; fi
+need_python_onnx
 
 onnx_file="$src/models/digits/mlp.onnx"
 # What the ONNX file itself says: nodes, initializer elements, and the graph's input and output shapes.

@@ -1,6 +1,6 @@
 # Shared by the CLI test scripts (sourced, after `set -uo pipefail` and reading their arguments):
 # a scratch directory $tmp removed on exit with any background server $pid, pass/fail counters,
-# check and check_rc, and finish to print the tally and set the exit status.
+# check and check_rc, need_python_onnx, and finish to print the tally and set the exit status.
 pass=0
 fail=0
 tmp=$(mktemp -d)
@@ -19,6 +19,14 @@ check_rc() {  # check_rc NAME EXPECTED_RC CMD...: stdout in $tmp/out, stderr in 
   shift 2
   "$@" >"$tmp/out" 2>"$tmp/err"
   check "$name (exit code)" "$want" "$?"
+}
+need_python_onnx() {  # sets $py to a python3 with the onnx module, or exits 77 (skipped)
+  py=""
+  for p in python3 /usr/bin/python3; do
+    if "$p" -c 'import onnx' 2>/dev/null; then py=$p; return; fi
+  done
+  echo "skipped: no python3 with the onnx module"
+  exit 77
 }
 finish() {  # finish NAME
   echo "$1: $pass passed, $fail failed"

@@ -341,24 +341,29 @@ TEST(OnnxImport, RuntimeOperandsWhereConstantsAreNeeded) {
 }
 
 TEST(OnnxImport, DynamicAndUnknownShapesAreRefused) {
+  // A leading batch dimension defaults to 1 (import_fold_test.cc); any other needs a given shape.
   ModelBuilder b;
-  b.input("x", {-1, 4}).output("y");
+  b.input("x", {1, -1}).output("y");
   b.node("Relu", {"x"}, {"y"});
   Status s = refusal(b);
   EXPECT_EQ(s.code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(s.message(), "graph input 'x' has the dynamic dimension 'N' at axis 0; only static shapes are supported");
+  EXPECT_EQ(s.message(),
+            "graph input 'x' has the symbolic dimension 'N' at axis 1, which has no default (only a leading batch "
+            "dimension defaults to 1); give the input's shape with --input-shape 1,<N>");
 
   ModelBuilder unknown;
   unknown.input("x", {1, 4}).output("y");
   unknown.proto().mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)->clear_dim_value();
   unknown.node("Relu", {"x"}, {"y"});
-  EXPECT_EQ(refusal(unknown).message(), "graph input 'x' has an unknown dimension at axis 1");
+  EXPECT_EQ(refusal(unknown).message(),
+            "graph input 'x' has an unknown dimension at axis 1, which has no default (only a leading batch dimension "
+            "defaults to 1); give the input's shape with --input-shape 1,<axis 1>");
 
   ModelBuilder noshape;
   noshape.input("x", {}).output("y");
   noshape.proto().mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->clear_shape();
   noshape.node("Relu", {"x"}, {"y"});
-  EXPECT_EQ(refusal(noshape).message(), "graph input 'x' has no shape; only static shapes are supported");
+  EXPECT_EQ(refusal(noshape).message(), "graph input 'x' has no shape; give it with --input-shape");
 
   ModelBuilder ints;
   ints.input("x", {1, 4}, onnx::TensorProto::INT64).output("y");
@@ -464,7 +469,7 @@ TEST(OnnxImport, BadInitializersAreRefused) {
   EXPECT_EQ(refusal(model([](onnx::TensorProto& t) { t.add_float_data(5); })).message(),
             "tensor 'w' of shape [2, 2] needs 4 elements but holds 5 elements");
   EXPECT_EQ(refusal(model([](onnx::TensorProto& t) { t.set_data_type(onnx::TensorProto::FLOAT16); })).message(),
-            "tensor 'w' has element type FLOAT16; only FLOAT, DOUBLE, INT32 and INT64 are supported");
+            "tensor 'w' has element type FLOAT16; only FLOAT, DOUBLE, INT32, INT64 and BOOL are supported");
   EXPECT_EQ(refusal(model([](onnx::TensorProto& t) { t.set_dims(0, -2); })).message(),
             "tensor 'w' has a negative dimension -2");
   // raw_data little-endian floats are read like float_data.

@@ -153,5 +153,16 @@ TEST(InputJson, BenchModelInputs) {
   if (n == 0) GTEST_SKIP() << "no generated models in " << dir;
 }
 
+// The nesting, which prove takes as the input's shape where the model leaves dimensions symbolic.
+TEST(InputJson, ShapeOfTheNesting) {
+  EXPECT_EQ(*input_json_shape("[[1, 2, 3], [4, 5, 6]]"), (Shape{2, 3}));
+  EXPECT_EQ(*input_json_shape("[0.5, 1, 2]"), (Shape{3}));
+  EXPECT_EQ(*input_json_shape(R"({"input": [[[1], [2]]]})"), (Shape{1, 2, 1}));
+  EXPECT_EQ(input_json_shape("[[1, 2], [3]]").status().message(),
+            "input JSON is not rectangular: arrays at depth 1 have 2 and 1 elements");
+  EXPECT_FALSE(input_json_shape("3").ok());
+  EXPECT_FALSE(input_json_shape("[1, null]").ok());
+}
+
 }  // namespace
 }  // namespace zkcc::model

@@ -72,7 +72,9 @@ TEST(Inspect, ListsEveryNodeBeyondAnUnsupportedOne) {
   EXPECT_EQ(s->nodes[1].reason, "node 'odd' (Cos): operator 'Cos' is not supported");
   EXPECT_TRUE(s->nodes[2].supported);          // Relu is supported...
   EXPECT_TRUE(s->nodes[2].output_shapes.empty());  // ...but its shape is unknown past the Cos
-  EXPECT_NE(summary_text(*s).find("supported: no: node 'odd' (Cos)"), std::string::npos);
+  EXPECT_NE(summary_text(*s).find("supported: no: 1 refusal\n  node 'odd' (Cos): operator 'Cos' is not supported\n"),
+            std::string::npos)
+      << summary_text(*s);
 }
 
 TEST(Inspect, GeluDecompositionNodesAreSupported) {
@@ -104,16 +106,61 @@ TEST(Inspect, GeluDecompositionNodesAreSupported) {
 
 TEST(Inspect, DynamicInput) {
   ModelBuilder b;
-  b.input("x", {-1, 4}).output("y");
+  b.input("x", {4, -1}).output("y");
   b.node("Relu", {"x"}, {"y"});
   auto s = inspect(b.bytes());
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE(s->supported);
-  EXPECT_EQ(s->inputs[0].dims, (std::vector<std::string>{"N", "4"}));
-  EXPECT_EQ(summary_json(*s)["inputs"][0]["dims"], nlohmann::json::parse(R"(["N", 4])"));
-  EXPECT_NE(s->error.find("dynamic dimension 'N'"), std::string::npos);
+  EXPECT_EQ(s->inputs[0].dims, (std::vector<std::string>{"4", "N"}));
+  EXPECT_EQ(summary_json(*s)["inputs"][0]["dims"], nlohmann::json::parse(R"([4, "N"])"));
+  EXPECT_NE(s->error.find("symbolic dimension 'N' at axis 1"), std::string::npos);
+  EXPECT_NE(s->error.find("--input-shape 4,<N>"), std::string::npos);
   ASSERT_EQ(s->nodes.size(), 1u);
   EXPECT_TRUE(s->nodes[0].output_shapes.empty());
+
+  // A leading batch dimension defaults to 1, and the summary says so.
+  ModelBuilder batch;
+  batch.input("x", {-1, 4}).output("y");
+  batch.node("Relu", {"x"}, {"y"});
+  s = inspect(batch.bytes());
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->supported) << s->error;
+  EXPECT_EQ(s->notes, (std::vector<std::string>{"input 'x': batch dimension 'N' set to 1"}));
+  EXPECT_EQ(s->nodes[0].output_shapes, (std::vector<Shape>{{1, 4}}));
+  EXPECT_NE(summary_text(*s).find("note: input 'x': batch dimension 'N' set to 1\n"), std::string::npos);
+  EXPECT_EQ(summary_json(*s)["notes"], nlohmann::json::parse(R"(["input 'x': batch dimension 'N' set to 1"])"));
+
+  // With the shape given, the other symbolic dimension takes its size.
+  ModelBuilder given;
+  given.input("x", {4, -1}).output("y");
+  given.node("Relu", {"x"}, {"y"});
+  ImportOptions options;
+  options.input_shape = {4, 7};
+  s = inspect(given.bytes(), options);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->supported) << s->error;
+  EXPECT_EQ(s->nodes[0].output_shapes, (std::vector<Shape>{{4, 7}}));
+}
+
+TEST(Inspect, ListsEveryRefusal) {
+  ModelBuilder b;
+  b.input("x", {1, 4}).output("a").output("c").output("m");
+  b.node("Sin", {"x"}, {"a"}, "wave");
+  b.node("Relu", {"x"}, {"r"}, "relu");
+  b.node("Cos", {"r"}, {"c"}, "other_wave");
+  b.node("Mul", {"r", "r"}, {"m"}, "square");
+  auto s = inspect(b.bytes());
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->supported);
+  EXPECT_EQ(s->error, "node 'wave' (Sin): operator 'Sin' is not supported");
+  EXPECT_EQ(s->refusals,
+            (std::vector<std::string>{"node 'wave' (Sin): operator 'Sin' is not supported",
+                                      "node 'other_wave' (Cos): operator 'Cos' is not supported",
+                                      "node 'square' (Mul): input 0 ('r') is an activation; Mul is supported only on "
+                                      "constants and static shapes, folded at import"}));
+  const std::string text = summary_text(*s);
+  EXPECT_NE(text.find("supported: no: 3 refusals\n"), std::string::npos) << text;
+  EXPECT_EQ(summary_json(*s)["refusals"].size(), 3u);
 }
 
 TEST(Inspect, CorruptBytesFail) {

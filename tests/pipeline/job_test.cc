@@ -421,6 +421,56 @@ TEST_F(JobTest, MissingOrMalformedFilesAreNamed) {
   EXPECT_NE(parse_package(bad).status().message().find("public_input.json"), std::string::npos);
 }
 
+// A PyTorch-style export: a symbolic batch axis and x.view(x.size(0), -1) written as
+// Shape -> Gather -> Unsqueeze -> Concat -> Reshape, with Identity, Dropout and Cast around it.
+TEST(LoadModel, SymbolicBatchExportProvesAndVerifies) {
+  model::testing::ModelBuilder b(13);
+  b.input("x", {-1, 2, 3}).output("y");
+  b.initializer("w", {6, 3}, model::testing::uniform(18, 4, 0.5f)).initializer("bias", {3}, {0.1f, -0.2f, 0.05f});
+  b.int_initializer("zero", {}, {0}).int_initializer("axes", {1}, {0}).int_initializer("minus_one", {1}, {-1});
+  b.node("Identity", {"x"}, {"xi"});
+  b.node("Shape", {"xi"}, {"shape"});
+  model::testing::set_attr(b.node("Gather", {"shape", "zero"}, {"batch"}), "axis", int64_t{0});
+  b.node("Unsqueeze", {"batch", "axes"}, {"batch_1d"});
+  model::testing::set_attr(b.node("Concat", {"batch_1d", "minus_one"}, {"target"}), "axis", int64_t{0});
+  b.node("Reshape", {"xi", "target"}, {"flat"});
+  b.node("Dropout", {"flat"}, {"dropped"});
+  model::testing::set_attr(b.node("Cast", {"dropped"}, {"cast"}), "to", int64_t{onnx::TensorProto::FLOAT});
+  b.node("Gemm", {"cast", "w", "bias"}, {"fc"});
+  b.node("Relu", {"fc"}, {"y"});
+
+  std::vector<std::string> notes;
+  auto g = load_model(b.bytes(), {}, &notes);
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  EXPECT_EQ(notes, (std::vector<std::string>{"input 'x': batch dimension 'N' set to 1"}));
+  auto m = prepare_model(std::move(*g));
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  auto x = model::parse_input_json("[[[0.5, -0.25, 0.75], [-1, 0.125, 0.3]]]", m->graph->values[0].shape);
+  ASSERT_TRUE(x.ok()) << x.status().to_string();
+  JobOptions options;
+  options.level = SecurityLevel::kZkOnly;
+  options.now = static_cast<uint64_t>(now());
+  auto p = prove_job(*m, *x, options);
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  auto files = package_files(*p);
+  auto verdict = [&](const std::map<std::string, Bytes>& f) {
+    auto parsed = parse_package(f);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().to_string();
+    std::set<std::string> failed;
+    if (!parsed.ok()) return failed;
+    for (const auto& c : verify_package(*parsed, tee::roots_with_extra({}), nullptr, now()).checks) {
+      if (!c.ok) failed.insert(c.name);
+    }
+    return failed;
+  };
+  EXPECT_EQ(verdict(files), std::set<std::string>{});
+  auto j = nlohmann::json::parse(text(files["output.json"]));
+  j["outputs"][0]["quantized"][1] = j["outputs"][0]["quantized"][1].get<int64_t>() + 1;
+  files["output.json"] = bytes(j.dump());
+  auto failed = verdict(files);
+  EXPECT_TRUE(failed.count("output commitment") && failed.count("proof")) << ::testing::PrintToString(failed);
+}
+
 TEST(PaymentCommitment, IsTheFormula) {
   receipt::ComputeReceipt r;
   r.job_id = Felt252::from_u64(1);

@@ -27,6 +27,10 @@ inline constexpr size_t kMaxInputDepth = 32;
 
 StatusOr<FloatTensor> parse_input_json(std::string_view text, const Shape& shape);
 
+// The shape the nesting of the arrays gives, outermost first ([[1, 2, 3], [4, 5, 6]] is [2, 3],
+// a flat array of n numbers [n]), under the same rules; an empty array gives a 0 there.
+StatusOr<Shape> input_json_shape(std::string_view text);
+
 }  // namespace zkcc::model
 
 #endif  // ZKCC_MODEL_INPUT_JSON_H_

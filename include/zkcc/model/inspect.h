@@ -42,11 +42,14 @@ struct ModelSummary {
   std::vector<NodeSummary> nodes;
   size_t parameter_count = 0;  // all initializer and Constant elements
   bool supported = false;      // import_onnx would accept the model
-  std::string error;           // import_onnx's error when not
+  std::string error;           // import_onnx's error when not (the first refusal)
+  std::vector<std::string> refusals;  // every refusal: the input's, each node's, the outputs'
+  std::vector<std::string> notes;     // what the importer decided (ImportedModel::notes)
 };
 
 // Fails only when the bytes are not a ModelProto at all (or exceed the limits).
-StatusOr<ModelSummary> inspect(std::span<const uint8_t> bytes, const ImportLimits& limits = {});
+StatusOr<ModelSummary> inspect(std::span<const uint8_t> bytes, const ImportOptions& options = {});
+StatusOr<ModelSummary> inspect(std::span<const uint8_t> bytes, const ImportLimits& limits);
 
 // The counts `prove-model inspect --json` and the server's model description both give, under the
 // same names, so that the two can be compared:

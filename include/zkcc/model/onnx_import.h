@@ -1,24 +1,30 @@
 // ONNX import: a serialized ModelProto (untrusted bytes) to a Graph.
 //
-// Supported, default domain, opsets 1 to 21: Gemm (alpha, beta, transA, transB; B a constant),
-// MatMul (the right operand a constant matrix), Add (one operand a constant broadcast onto the
-// other), Relu, Sigmoid, Tanh, Softmax (last axis), Conv (2-D, group 1, strides, pads, dilations,
-// auto_pad), MaxPool and AveragePool (2-D, ceil_mode, count_include_pad, auto_pad),
-// GlobalMaxPool, GlobalAveragePool, Flatten, Reshape (shape a constant), Constant, Gelu (opset 20
-// or com.microsoft, and the erf decomposition x * 0.5 * (1 + erf(x / sqrt 2)) as exporters write
-// it). The model has exactly one runtime input, of element type FLOAT with every dimension known;
-// weights are FLOAT or DOUBLE initializers stored in the file (an initializer is a constant even
-// when the graph also lists it as an input, as IR versions before 4 require).
+// What is supported is one table (operators.h, docs/operators.md): operators proved as layers
+// (Gemm, MatMul, Conv, pooling, activations, ...), operators folded at import when their operands
+// are constants or static shapes (Shape, Gather, Concat, Unsqueeze, Reshape, Range, ...), and
+// pass-throughs (Identity, Dropout, Cast between float types), which alias their input. The model
+// has exactly one runtime input, of element type FLOAT; weights are FLOAT or DOUBLE initializers
+// stored in the file (an initializer is a constant even when the graph also lists it as an input,
+// as IR versions before 4 require).
+//
+// Symbolic input dimensions are resolved from ImportOptions::input_shape; without it, a leading
+// symbolic batch dimension (of an input of rank 2 or more) is set to 1 and a note says so, and any
+// other symbolic dimension is refused, naming the input and the axis. Declared output and
+// value_info shapes are checked against the computed ones, a symbolic name standing for the value
+// it was given.
 //
 // Everything else is refused with an error that names the node (its name, or its index and first
 // output when unnamed, and its op_type): other operators, unknown or unsupported attributes,
-// dynamic or inconsistent shapes, external or sparse data, non-finite weights. Nothing is guessed.
+// inconsistent shapes, external or sparse data, non-finite weights. Nothing is guessed.
 #ifndef ZKCC_MODEL_ONNX_IMPORT_H_
 #define ZKCC_MODEL_ONNX_IMPORT_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "zkcc/base/status.h"
 #include "zkcc/model/graph.h"
@@ -33,6 +39,28 @@ struct ImportLimits {
   size_t max_total_elements = size_t{1} << 30;   // all activations together (the trace's size)
 };
 
+// Where ImportOptions::input_shape came from, for the notes and errors that mention it.
+enum class InputShapeSource : uint8_t {
+  kGiven,  // by the user (--input-shape): its rank must be the input's
+  kData,   // the nesting of the input data: used only when its rank is the input's
+};
+
+struct ImportOptions {
+  ImportLimits limits;
+  // The runtime input's shape; empty: the model's own, with the batch default above. Fixed
+  // dimensions must agree with it.
+  Shape input_shape;
+  InputShapeSource input_shape_source = InputShapeSource::kGiven;
+};
+
+struct ImportedModel {
+  Graph graph;
+  // What the importer decided for the user to know, e.g.
+  // "input 'x': batch dimension 'batch_size' set to 1".
+  std::vector<std::string> notes;
+};
+
+StatusOr<ImportedModel> import_onnx_model(std::span<const uint8_t> bytes, const ImportOptions& options);
 StatusOr<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportLimits& limits = {});
 
 // A serialized TensorProto of element type FLOAT or DOUBLE (the ONNX test data format,

@@ -61,6 +61,7 @@
 
 #include "zkcc/base/bytes.h"
 #include "zkcc/base/status.h"
+#include "zkcc/model/onnx_import.h"
 #include "zkcc/model/quantize.h"
 #include "zkcc/proof/graph_proof.h"
 #include "zkcc/receipt/receipt.h"
@@ -77,10 +78,13 @@ struct ModelOptions {
   std::string calibration_json;
   double input_range = 1.0;
   model::QuantConfig quant;
+  model::ImportOptions import;  // the input shape, when the model leaves dimensions symbolic
 };
 
-// Imports, calibrates and quantizes, and checks that the result can be proved.
-StatusOr<model::QuantizedGraph> load_model(std::span<const uint8_t> onnx, const ModelOptions& options);
+// Imports, calibrates and quantizes, and checks that the result can be proved. The importer's
+// notes (a batch dimension set to 1, ...) go to `notes` when it is given.
+StatusOr<model::QuantizedGraph> load_model(std::span<const uint8_t> onnx, const ModelOptions& options,
+                                           std::vector<std::string>* notes = nullptr);
 
 // A quantized model ready to prove: its circuit is built once and shared by every job on it.
 struct LoadedModel {
