@@ -129,12 +129,22 @@ Append append_body(Exchange& ex, const char* data, size_t n, size_t limit) {
   return Append::kOk;
 }
 
-// A Content-Length: decimal digits only, no sign, at most 19 of them (below 2^63).
+// A Content-Length: decimal digits only, no sign. One past 64 bits reads as the largest value,
+// which is over any body limit.
 bool parse_length(const std::string& text, uint64_t* n) {
-  if (text.empty() || text.size() > 19 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return false;
   }
-  *n = std::stoull(text);
+  uint64_t v = 0;
+  for (char c : text) {
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) {
+      v = UINT64_MAX;
+      break;
+    }
+    v = v * 10 + digit;
+  }
+  *n = v;
   return true;
 }
 
@@ -365,6 +375,7 @@ MHD_Result HttpServer::Impl::refuse(MHD_Connection* c, Exchange& ex, bool first)
   if (sent != static_cast<ssize_t>(head.size())) return MHD_NO;
   ex.discarding = true;
   ex.discard_until = Clock::now() + kLinger;
+  set_deadline(c, ex.discard_until);  // a client that stops sending is closed then too
   return MHD_YES;
 }
 
