@@ -271,6 +271,69 @@ StatusOr<json> json_body(const std::string& body) {
   return parse_strict_object(body, "request");
 }
 
+// What a prove request may need beyond its input's numbers (keys, the level, the worker, the
+// amount, white space), and per number of the input (digits, exponent, separators, brackets and
+// indentation of a pretty-printed nesting): a longer request is refused before it is parsed into
+// a document, which takes tens of times its size.
+constexpr size_t kProveRequestOverheadBytes = size_t{64} << 10;
+constexpr size_t kProveBytesPerInputNumber = 128;
+
+size_t prove_request_cap(const model::Shape& shape) {
+  size_t numbers = 1;
+  for (size_t d : shape) numbers = d != 0 && numbers > SIZE_MAX / d ? SIZE_MAX : numbers * d;
+  if (numbers > (SIZE_MAX - kProveRequestOverheadBytes) / kProveBytesPerInputNumber) return SIZE_MAX;
+  return kProveRequestOverheadBytes + numbers * kProveBytesPerInputNumber;
+}
+
+// The top-level "model_id" string of a JSON object, read without building the document (events
+// only, in constant memory): empty when there is none or the text is not JSON.
+std::string named_model_id(const std::string& text) {
+  struct Reader : nlohmann::json_sax<json> {
+    int depth = 0;
+    bool next_is_model_id = false;
+    std::string model_id;
+    bool value() {
+      next_is_model_id = false;
+      return true;
+    }
+    bool null() override { return value(); }
+    bool boolean(bool) override { return value(); }
+    bool number_integer(number_integer_t) override { return value(); }
+    bool number_unsigned(number_unsigned_t) override { return value(); }
+    bool number_float(number_float_t, const string_t&) override { return value(); }
+    bool string(string_t& v) override {
+      if (next_is_model_id && depth == 1 && model_id.empty()) model_id = v;
+      return value();
+    }
+    bool binary(binary_t&) override { return value(); }
+    bool start_object(std::size_t) override {
+      next_is_model_id = false;
+      ++depth;
+      return true;
+    }
+    bool key(string_t& k) override {
+      next_is_model_id = depth == 1 && k == "model_id";
+      return true;
+    }
+    bool end_object() override {
+      --depth;
+      return true;
+    }
+    bool start_array(std::size_t) override {
+      next_is_model_id = false;
+      ++depth;
+      return true;
+    }
+    bool end_array() override {
+      --depth;
+      return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+  } reader;
+  if (!json::sax_parse(text, &reader)) return {};
+  return reader.model_id;
+}
+
 // A registration in progress, keyed by what determines the model (the ONNX bytes and how they are
 // quantized): requests for the same model wait for the first one and give its answer.
 struct Registration {
@@ -774,6 +837,15 @@ StatusOr<model::Shape> Server::Impl::input_shape(const std::string& model_id) {
 
 void Server::Impl::submit(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
+  // Within what the named model's input can need, or refused before the document is built.
+  if (std::string named = named_model_id(request_body); !named.empty()) {
+    auto id = canonical_model_id(named, "'model_id'");
+    auto shape = id.ok() ? input_shape(*id) : StatusOr<model::Shape>(id.status());
+    if (shape.ok() && request_body.size() > prove_request_cap(*shape)) {
+      return error(res, 413, "the prove request is larger than model " + *id + "'s input can need (" +
+                                 std::to_string(prove_request_cap(*shape)) + " bytes at most)");
+    }
+  }
   auto body = json_body(request_body);
   if (!body.ok()) return error(res, body.status());
   ProveRequest r;

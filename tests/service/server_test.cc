@@ -1276,6 +1276,33 @@ TEST_F(ServerTest, ClientsSlowerThanTheHeaderDeadlineAreClosed) {
   expect_health_answers(port, "health after closing slow clients");
 }
 
+TEST_F(ServerTest, ProveRequestsAreCappedByTheirModelsInput) {
+  ServerOptions o = options("prove-cap");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string input = file_text("models/digits/inputs/heldout_000.json");
+  // The digits model takes 64 numbers: 64 KiB and 128 bytes a number is 73,728 bytes.
+  const std::string padded = "{\"model_id\": \"" + model_id + "\", \"input\": " + input + std::string(80 << 10, ' ') + "}";
+  auto big = c->Post("/api/v1/prove", padded, "application/json");
+  expect_error(big, 413, "padded prove request");
+  EXPECT_NE(body_of(big).value("error", "").find("input can need (73728 bytes at most)"), std::string::npos) << big->body;
+  // The same model in another spelling is the same cap; a body of many numbers is refused the same way.
+  std::string many = "{\"input\": [" + std::string("0.5") ;
+  for (int i = 0; i < 40000; ++i) many += ", 0.5";
+  many += "], \"model_id\": \"0x0" + model_id.substr(2) + "\"}";
+  expect_error(c->Post("/api/v1/prove", many, "application/json"), 413, "a long input");
+  // Within the cap it is queued; an unknown model is still 404.
+  json ok = {{"model_id", model_id}, {"input", json::parse(input)}};
+  auto r = c->Post("/api/v1/prove", ok.dump(2), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  expect_error(c->Post("/api/v1/prove", "{\"model_id\": \"0x1234\", \"input\": [" + std::string(100 << 10, ' ') + "]}",
+                       "application/json"),
+               404, "unknown model");
+}
+
 TEST_F(ServerTest, StoreOutageIs503WithRetryAfter) {
   auto pg = testing::PostgresServer::start();
   if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition && !testing::postgres_required()) {
