@@ -837,6 +837,7 @@ StatusOr<model::Shape> Server::Impl::input_shape(const std::string& model_id) {
 
 void Server::Impl::submit(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
+  if (Status depth = check_json_depth(request_body); !depth.ok()) return error(res, depth);
   // Within what the named model's input can need, or refused before the document is built.
   if (std::string named = named_model_id(request_body); !named.empty()) {
     auto id = canonical_model_id(named, "'model_id'");
