@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   int workers = 1, http_threads = 16, max_attempts = 3, max_queued = 256;
   double rate = 20, burst = 40, lease_secs = 30, heartbeat_secs = 5, grace_secs = 30;
   int64_t detect_secs = 60, header_timeout = 10, idle_timeout = 30;
-  int max_connections = 512;
+  int max_connections = 512, max_connections_per_ip = 0;
   size_t max_body = size_t{64} << 20;
   app.add_option("--listen", listen, "HOST:PORT to serve on (port 0: any free port)")->capture_default_str();
   app.add_option("--data", data_dir, "directory for the SQLite store and the simulated platform")->capture_default_str();
@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
   app.add_option("--http-threads", http_threads, "threads that run requests once their body is in")
       ->capture_default_str();
   app.add_option("--max-connections", max_connections, "open HTTP connections; more are closed as accepted")
+      ->capture_default_str();
+  app.add_option("--max-connections-per-ip", max_connections_per_ip,
+                 "open HTTP connections from one client address (0: no limit)")
       ->capture_default_str();
   app.add_option("--header-timeout", header_timeout,
                  "seconds a connection has to send a request's headers (from its start or its previous request)")
@@ -133,6 +136,7 @@ int main(int argc, char** argv) {
   o.rate_burst = burst;
   o.http_threads = http_threads;
   o.max_connections = max_connections;
+  o.max_connections_per_ip = max_connections_per_ip;
   o.header_timeout = std::chrono::seconds(header_timeout);
   o.idle_timeout = std::chrono::seconds(idle_timeout);
   o.detect_interval = std::chrono::seconds(detect_secs);

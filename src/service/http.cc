@@ -539,7 +539,7 @@ void HttpServer::stop() { impl_->stop(); }
 
 StatusOr<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, int port, const Limits& limits,
                                                         Screen screen, Handler handler, Observer observer) {
-  if (limits.max_connections < 1 || limits.handler_threads < 1 || limits.event_threads < 1 ||
+  if (limits.max_connections < 1 || limits.max_connections_per_ip < 0 || limits.handler_threads < 1 || limits.event_threads < 1 ||
       limits.header_timeout.count() < 1 || limits.idle_timeout.count() < 1) {
     return invalid_argument("the HTTP limits must be positive");
   }
@@ -559,6 +559,7 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host,
       MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(limits.idle_timeout.count()),    //
       MHD_OPTION_NOTIFY_COMPLETED, &on_completed, impl.get(),                               //
       MHD_OPTION_NOTIFY_CONNECTION, &on_connection, impl.get(),                             //
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections_per_ip),  //
       MHD_OPTION_END);
   if (impl->daemon == nullptr) {
     impl->stop();

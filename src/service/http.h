@@ -10,7 +10,8 @@
 //   - the header deadline: a connection whose request line and headers are not complete within
 //     header_timeout of its start (or of the end of its previous request) is closed;
 //   - the idle timeout: a connection on which no byte moves for idle_timeout is closed;
-//   - the connection cap: connections beyond max_connections are closed as they are accepted.
+//   - the connection caps: connections beyond max_connections, or beyond max_connections_per_ip
+//     from one address, are closed as they are accepted.
 #ifndef ZKCC_SRC_SERVICE_HTTP_H_
 #define ZKCC_SRC_SERVICE_HTTP_H_
 
@@ -58,6 +59,7 @@ struct Response {
 struct Limits {
   size_t max_body_bytes = size_t{64} << 20;
   int max_connections = 512;
+  int max_connections_per_ip = 0;  // 0: no limit per client address
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds idle_timeout{30};
   int handler_threads = 16;

@@ -1118,6 +1118,9 @@ StatusOr<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   if (options.max_connections < 1 || options.max_connections > 65536) {
     return invalid_argument("1 to 65536 connections");
   }
+  if (options.max_connections_per_ip < 0 || options.max_connections_per_ip > options.max_connections) {
+    return invalid_argument("0 (no limit) to --max-connections connections per client address");
+  }
   for (std::chrono::seconds t : {options.header_timeout, options.idle_timeout}) {
     if (t.count() < 1 || t.count() > 86400) return invalid_argument("the header and idle timeouts: 1 to 86400 seconds");
   }
@@ -1142,6 +1145,7 @@ StatusOr<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   http::Limits limits;
   limits.max_body_bytes = o.max_body_bytes;
   limits.max_connections = o.max_connections;
+  limits.max_connections_per_ip = o.max_connections_per_ip;
   limits.header_timeout = o.header_timeout;
   limits.idle_timeout = o.idle_timeout;
   limits.handler_threads = o.http_threads;

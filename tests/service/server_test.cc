@@ -1028,7 +1028,7 @@ TEST_F(ServerTest, ChunkedAndCompressedBodiesAreLimitedWhileRead) {
   auto gzip = client();
   gzip->set_compress(true);
   expect_error(gzip->Post("/api/v1/verify", std::string(1 << 20, ' '), "application/json"), 413, "gzip verify");
-  // Unauthenticated, it is drained and refused; the connection stays in step for the next request.
+  // Unauthenticated, it is refused at once and the rest of its body dropped; the next request is served.
   auto anonymous = client("");
   anonymous->set_keep_alive(true);
   expect_error(anonymous->Post("/api/v1/verify", chunked(1 << 20), "application/json"), 401, "chunked anonymous");
@@ -1301,6 +1301,32 @@ TEST_F(ServerTest, ProveRequestsAreCappedByTheirModelsInput) {
   expect_error(c->Post("/api/v1/prove", "{\"model_id\": \"0x1234\", \"input\": [" + std::string(100 << 10, ' ') + "]}",
                        "application/json"),
                404, "unknown model");
+}
+
+TEST_F(ServerTest, ConnectionsPerAddressAreCapped) {
+  ServerOptions o = options("per-ip");
+  o.worker.threads = 0;
+  o.max_connections_per_ip = 4;
+  start(std::move(o));
+  const int port = server_->port();
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 4; ++i) held.push_back(std::make_unique<RawConnection>(port));
+  // The four are open and served; a fifth from the same address is closed as it is accepted.
+  ASSERT_TRUE(held[0]->send_all("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  EXPECT_TRUE(held[0]->read("\"status\"", std::chrono::seconds(10)).starts_with("HTTP/1.1 200 "));
+  RawConnection fifth(port);
+  EXPECT_TRUE(fifth.closed_within(std::chrono::seconds(10)));
+  // Once one of them closes, a new connection is served again.
+  held.pop_back();
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(2, 0);
+    auto r = c.Get("/health");
+    served = r && r->status == 200;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(served);
 }
 
 TEST_F(ServerTest, StoreOutageIs503WithRetryAfter) {

@@ -45,6 +45,7 @@ struct ServerOptions {
   double rate_per_sec = 20, rate_burst = 40;  // per client address; rate_per_sec 0: no limit
   int http_threads = 16;  // run requests once their body is in (event threads read them)
   int max_connections = 512;  // open connections; more are closed as they are accepted
+  int max_connections_per_ip = 0;  // the same from one client address; 0: no limit (a proxy in front)
   // A request's line and headers must arrive within header_timeout of the connection's start or of
   // the end of its previous request (so an idle keep-alive connection closes then too); a
   // connection on which nothing moves for idle_timeout closes.
