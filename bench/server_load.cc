@@ -6,7 +6,18 @@
 //
 //   server_load --url http://127.0.0.1:8080 [--token T] [--clients N] [--seconds S]
 //               [--mode health|prove|both] [--model-id ID | --model FILE.onnx]
-//               [--input FILE.json] [--level L] [--json]
+//               [--input FILE.json] [--level L] [--hostile N] [--json]
+//
+// --hostile N keeps, throughout the phases, N slow-header clients (a byte of headers every
+// 250 ms each, reconnecting when the server closes them), N idle keep-alive connections (one
+// request answered, then silence; reconnecting when closed) and one client after another sending
+// a chunked body without end, until the server refuses it; the counts are printed at the end.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -39,6 +50,7 @@ struct Args {
   std::string model_id, model_file;
   std::string input_file = "models/digits/inputs/heldout_000.json";
   std::string level = "zk-only";
+  int hostile = 0;
   bool json = false;
 };
 
@@ -57,7 +69,7 @@ struct Phase {
   std::fprintf(stderr,
                "server_load: %s\nusage: server_load --url URL [--token T] [--clients N] [--seconds S] "
                "[--mode health|prove|both] [--model-id ID | --model FILE.onnx] [--input FILE.json] [--level L] "
-               "[--json]\n",
+               "[--hostile N] [--json]\n",
                why);
   std::exit(2);
 }
@@ -79,10 +91,12 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--model") a.model_file = value();
     else if (k == "--input") a.input_file = value();
     else if (k == "--level") a.level = value();
+    else if (k == "--hostile") a.hostile = std::atoi(value().c_str());
     else if (k == "--json") a.json = true;
     else usage(("unknown option " + k).c_str());
   }
   if (a.clients < 1 || a.clients > 1024) usage("--clients must be 1 to 1024");
+  if (a.hostile < 0 || a.hostile > 1000) usage("--hostile must be 0 to 1000");
   if (!(a.seconds > 0) || a.seconds > 3600) usage("--seconds must be in (0, 3600]");
   if (a.mode != "health" && a.mode != "prove" && a.mode != "both") usage("--mode must be health, prove or both");
   if (a.url.starts_with("https://")) usage("only http:// (loopback) is supported");
@@ -177,11 +191,134 @@ void print(const json& s) {
   std::printf("\n");
 }
 
+
+// A TCP connection to the server's loopback port, or -1.
+int connect_to(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+bool send_text(int fd, const std::string& s) {
+  return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+}
+
+// Whether the server has closed `fd` (reads and drops whatever it sent).
+bool closed_by_server(int fd) {
+  char buf[4096];
+  while (true) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    if (::recv(fd, buf, sizeof buf, MSG_DONTWAIT) <= 0) return true;
+  }
+}
+
+// The hostile clients of --hostile, on two threads, until stop().
+class Hostile {
+ public:
+  Hostile(int port, int n, std::string token) : port_(port), n_(n), token_(std::move(token)) {}
+  ~Hostile() { stop(); }
+
+  void start() {
+    if (n_ == 0) return;
+    threads_.emplace_back([this] { slow_and_idle(); });
+    threads_.emplace_back([this] { oversized(); });
+  }
+  void stop() {
+    stopping_ = true;
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+  json counts() const {
+    return {{"hostile_clients", n_},
+            {"slow_header_closed", slow_closed_.load()},
+            {"idle_keepalive_closed", idle_closed_.load()},
+            {"oversized_refused", oversized_refused_.load()},
+            {"oversized_unanswered", oversized_unanswered_.load()}};
+  }
+
+ private:
+  void slow_and_idle() {
+    const std::string slow_request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(200, 's') + "\r\n\r\n";
+    std::vector<int> slow(static_cast<size_t>(n_), -1), idle(static_cast<size_t>(n_), -1);
+    std::vector<size_t> sent(slow.size(), 0);
+    while (!stopping_) {
+      for (size_t i = 0; i < slow.size(); ++i) {
+        if (slow[i] >= 0 && (closed_by_server(slow[i]) || !send_text(slow[i], slow_request.substr(sent[i] % slow_request.size(), 1)))) {
+          ::close(slow[i]);
+          slow[i] = -1;
+          ++slow_closed_;
+        }
+        if (slow[i] < 0) {
+          slow[i] = connect_to(port_);
+          sent[i] = 0;
+        } else {
+          ++sent[i];
+        }
+        if (idle[i] >= 0 && closed_by_server(idle[i])) {
+          ::close(idle[i]);
+          idle[i] = -1;
+          ++idle_closed_;
+        }
+        if (idle[i] < 0) {
+          idle[i] = connect_to(port_);
+          if (idle[i] >= 0) send_text(idle[i], "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    for (int fd : slow) if (fd >= 0) ::close(fd);
+    for (int fd : idle) if (fd >= 0) ::close(fd);
+  }
+
+  // Chunked bodies of 64 KiB chunks until the server answers (or 256 MiB went unanswered).
+  void oversized() {
+    const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+    while (!stopping_) {
+      int fd = connect_to(port_);
+      if (fd < 0) continue;
+      bool failed = !send_text(fd, "POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token_ +
+                                        "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+      for (int i = 0; i < 4096 && !failed && !stopping_; ++i) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 0) > 0) break;
+        if (!send_text(fd, chunk)) break;
+      }
+      char buf[16];
+      pollfd p{fd, POLLIN, 0};
+      const ssize_t n = ::poll(&p, 1, 5000) > 0 ? ::recv(fd, buf, sizeof buf, 0) : 0;
+      if (n >= 12 && std::string(buf, 12) == "HTTP/1.1 413") {
+        ++oversized_refused_;
+      } else if (!stopping_) {
+        ++oversized_unanswered_;
+      }
+      ::close(fd);
+    }
+  }
+
+  int port_, n_;
+  std::string token_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+  std::atomic<int64_t> slow_closed_{0}, idle_closed_{0}, oversized_refused_{0}, oversized_unanswered_{0};
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Args a = parse_args(argc, argv);
   json results = json::array();
+  const size_t colon = a.url.rfind(':');
+  Hostile hostile(colon == std::string::npos ? 80 : std::atoi(a.url.c_str() + colon + 1), a.hostile, a.token);
+  hostile.start();
+  if (a.hostile > 0) std::this_thread::sleep_for(std::chrono::seconds(1));  // the hostile clients connect first
 
   if (a.mode == "health" || a.mode == "both") {
     Phase p = run_phase(a, "health", [](httplib::Client& c) {
@@ -213,10 +350,18 @@ int main(int argc, char** argv) {
     results.push_back(summarize(p, a.clients));
   }
 
+  hostile.stop();
+  if (a.hostile > 0) results.push_back(hostile.counts());
   if (a.json) {
     std::printf("%s\n", results.dump(2).c_str());
   } else {
-    for (const json& s : results) print(s);
+    for (const json& s : results) {
+      if (s.contains("phase")) {
+        print(s);
+      } else {
+        std::printf("hostile: %s\n", s.dump().c_str());
+      }
+    }
   }
   return 0;
 }

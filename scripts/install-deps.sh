@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev libgmp-dev
-  libxml2-dev libxmlsec1-dev libcpp-httplib-dev
+  libxml2-dev libxmlsec1-dev libcpp-httplib-dev libmicrohttpd-dev zlib1g-dev
   libtss2-dev libtss2-tcti-swtpm0 swtpm swtpm-tools
   libonnx-dev libprotobuf-dev libonnx-testdata
   libsqlite3-dev libpq-dev postgresql

@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   bool worker_only = false, worker_deprecated = false, insecure = false;
   int workers = 1, http_threads = 16, max_attempts = 3, max_queued = 256;
   double rate = 20, burst = 40, lease_secs = 30, heartbeat_secs = 5, grace_secs = 30;
-  int64_t detect_secs = 60;
+  int64_t detect_secs = 60, header_timeout = 10, idle_timeout = 30;
+  int max_connections = 512, max_connections_per_ip = 0;
   size_t max_body = size_t{64} << 20;
   app.add_option("--listen", listen, "HOST:PORT to serve on (port 0: any free port)")->capture_default_str();
   app.add_option("--data", data_dir, "directory for the SQLite store and the simulated platform")->capture_default_str();
@@ -98,7 +99,18 @@ int main(int argc, char** argv) {
   app.add_option("--max-queued", max_queued, "queued jobs before submissions get 429")->capture_default_str();
   app.add_option("--rate-limit", rate, "requests a second per client on /api/v1 (0: no limit)")->capture_default_str();
   app.add_option("--rate-burst", burst, "requests a client may make at once")->capture_default_str();
-  app.add_option("--http-threads", http_threads, "HTTP worker threads")->capture_default_str();
+  app.add_option("--http-threads", http_threads, "threads that run requests once their body is in")
+      ->capture_default_str();
+  app.add_option("--max-connections", max_connections, "open HTTP connections; more are closed as accepted")
+      ->capture_default_str();
+  app.add_option("--max-connections-per-ip", max_connections_per_ip,
+                 "open HTTP connections from one client address (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--header-timeout", header_timeout,
+                 "seconds a connection has to send a request's headers (from its start or its previous request)")
+      ->capture_default_str();
+  app.add_option("--idle-timeout", idle_timeout, "seconds without a byte moving before a connection is closed")
+      ->capture_default_str();
   app.add_option("--lease-secs", lease_secs, "job lease; a job whose worker is silent this long is retried")
       ->capture_default_str();
   app.add_option("--heartbeat-secs", heartbeat_secs, "how often a worker renews its lease")->capture_default_str();
@@ -123,6 +135,10 @@ int main(int argc, char** argv) {
   o.rate_per_sec = rate;
   o.rate_burst = burst;
   o.http_threads = http_threads;
+  o.max_connections = max_connections;
+  o.max_connections_per_ip = max_connections_per_ip;
+  o.header_timeout = std::chrono::seconds(header_timeout);
+  o.idle_timeout = std::chrono::seconds(idle_timeout);
   o.detect_interval = std::chrono::seconds(detect_secs);
   if (const char* env = std::getenv("ZKCC_API_TOKENS"); env != nullptr) {
     // Set but yielding no token (empty, only commas, a '#' comment) is a mistake, not a wish for an open API.

@@ -19,11 +19,9 @@
 #include <thread>
 #include <vector>
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 
-#include "zkcc/service/log.h"
+#include "http.h"
 #include "zkcc/base/json.h"
 #include "zkcc/hash/sha2.h"
 #include "zkcc/model/commitment.h"
@@ -31,6 +29,7 @@
 #include "zkcc/model/input_json.h"
 #include "zkcc/model/inspect.h"
 #include "zkcc/pipeline/job.h"
+#include "zkcc/service/log.h"
 #include "zkcc/service/result.h"
 #include "zkcc/starknet/calldata.h"
 #include "zkcc/tee/bundle.h"
@@ -41,8 +40,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using httplib::Request;
-using httplib::Response;
+using http::Request;
+using http::Response;
 
 constexpr size_t kMaxModelFileBytes = size_t{1} << 30;
 // Deeper than any real listing goes; it keeps offset arithmetic far from overflow.
@@ -137,7 +136,7 @@ StatusOr<int64_t> integer_param(const std::string& name, const std::string& text
 }
 
 // GET /api/v1/jobs's query: state, limit and offset, each at most once; nothing else.
-StatusOr<JobListQuery> parse_job_list_query(const httplib::Params& params) {
+StatusOr<JobListQuery> parse_job_list_query(const http::Params& params) {
   JobListQuery q;
   for (auto it = params.begin(); it != params.end(); ++it) {
     const auto& [key, value] = *it;
@@ -174,7 +173,7 @@ StatusOr<std::string> canonical_model_id(std::string_view s, std::string_view wh
 }
 
 // The methods a known path takes ("Allow"), or nullptr for a path the server does not serve.
-// cpp-httplib answers HEAD wherever it answers GET.
+// HEAD is answered wherever GET is.
 const char* allowed_methods(std::string_view path) {
   auto one_segment = [](std::string_view rest) { return !rest.empty() && rest.find('/') == std::string_view::npos; };
   if (path == "/health" || path == "/metrics") return "GET, HEAD";
@@ -190,24 +189,9 @@ const char* allowed_methods(std::string_view path) {
   return nullptr;
 }
 
-bool method_allowed(const std::string& method, const char* allow) {
-  std::string_view list = allow;
-  while (!list.empty()) {
-    size_t comma = list.find(", ");
-    if (list.substr(0, comma) == method) return true;
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 2);
-  }
-  return false;
-}
-
 void not_allowed(const Request& req, Response& res, const char* allow) {
   res.set_header("Allow", allow);
   error(res, 405, req.method + " is not allowed on " + req.path + " (" + allow + ")");
-}
-
-// Methods whose body cpp-httplib reads before a handler runs.
-bool has_body(const std::string& method) {
-  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
 
 std::string random_job_id() {
@@ -287,32 +271,67 @@ StatusOr<json> json_body(const std::string& body) {
   return parse_strict_object(body, "request");
 }
 
-enum class BodyRead { kOk, kTooLarge, kBroken };
+// What a prove request may need beyond its input's numbers (keys, the level, the worker, the
+// amount, white space), and per number of the input (digits, exponent, separators, brackets and
+// indentation of a pretty-printed nesting): a longer request is refused before it is parsed into
+// a document, which takes tens of times its size.
+constexpr size_t kProveRequestOverheadBytes = size_t{64} << 10;
+constexpr size_t kProveBytesPerInputNumber = 128;
 
-// Reads a request's body into *body, keeping at most `limit` bytes. cpp-httplib 0.11 limits only
-// bodies that declare a Content-Length (set_payload_max_length); a chunked body, one without a
-// length, and a compressed one once inflated reach the handler unbounded, so the limit is counted
-// here as the bytes arrive. A longer body is read to its end and dropped rather than left
-// unread, so the connection stays in step with the client (the next bytes are its next request).
-BodyRead read_body(const Request& req, Response& res, const httplib::ContentReader& reader, size_t limit,
-                   std::string* body) {
-  bool over = false;
-  auto receive = [&](const char* data, size_t n) {
-    if (over || n > limit - body->size()) {
-      over = true;
-      body->clear();
-      body->shrink_to_fit();
-    } else {
-      body->append(data, n);
+size_t prove_request_cap(const model::Shape& shape) {
+  size_t numbers = 1;
+  for (size_t d : shape) numbers = d != 0 && numbers > SIZE_MAX / d ? SIZE_MAX : numbers * d;
+  if (numbers > (SIZE_MAX - kProveRequestOverheadBytes) / kProveBytesPerInputNumber) return SIZE_MAX;
+  return kProveRequestOverheadBytes + numbers * kProveBytesPerInputNumber;
+}
+
+// The top-level "model_id" string of a JSON object, read without building the document (events
+// only, in constant memory): empty when there is none or the text is not JSON.
+std::string named_model_id(const std::string& text) {
+  struct Reader : nlohmann::json_sax<json> {
+    int depth = 0;
+    bool next_is_model_id = false;
+    std::string model_id;
+    bool value() {
+      next_is_model_id = false;
+      return true;
     }
-    return true;
-  };
-  bool ok = req.is_multipart_form_data()
-                ? reader([](const httplib::MultipartFormData&) { return true; }, receive)
-                : reader(receive);
-  // A Content-Length over the limit is refused (and skipped) by cpp-httplib itself, with 413.
-  if (!ok) return res.status == 413 ? BodyRead::kTooLarge : BodyRead::kBroken;
-  return over ? BodyRead::kTooLarge : BodyRead::kOk;
+    bool null() override { return value(); }
+    bool boolean(bool) override { return value(); }
+    bool number_integer(number_integer_t) override { return value(); }
+    bool number_unsigned(number_unsigned_t) override { return value(); }
+    bool number_float(number_float_t, const string_t&) override { return value(); }
+    bool string(string_t& v) override {
+      if (next_is_model_id && depth == 1 && model_id.empty()) model_id = v;
+      return value();
+    }
+    bool binary(binary_t&) override { return value(); }
+    bool start_object(std::size_t) override {
+      next_is_model_id = false;
+      ++depth;
+      return true;
+    }
+    bool key(string_t& k) override {
+      next_is_model_id = depth == 1 && k == "model_id";
+      return true;
+    }
+    bool end_object() override {
+      --depth;
+      return true;
+    }
+    bool start_array(std::size_t) override {
+      next_is_model_id = false;
+      ++depth;
+      return true;
+    }
+    bool end_array() override {
+      --depth;
+      return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+  } reader;
+  if (!json::sax_parse(text, &reader)) return {};
+  return reader.model_id;
 }
 
 // A registration in progress, keyed by what determines the model (the ONNX bytes and how they are
@@ -323,7 +342,7 @@ struct Registration {
   bool done = false;
   int status = 0;
   std::string body;
-  httplib::Headers headers;  // Location, Retry-After
+  http::Headers headers;  // Location, Retry-After
 };
 
 }  // namespace
@@ -441,10 +460,8 @@ class CapabilityMonitor {
 struct Server::Impl {
   ServerOptions options;
   fs::path models_dir;  // canonical, or empty
-  httplib::Server http;
-  std::thread http_thread;
+  std::unique_ptr<http::HttpServer> http_server;
   int port = 0;
-  int listen_fd = -1;
   StorePool stores;
   Metrics metrics;
   RateLimiter limiter;
@@ -462,9 +479,8 @@ struct Server::Impl {
 
   explicit Impl(ServerOptions o) : options(std::move(o)), limiter(options.rate_per_sec, options.rate_burst) {}
 
-  void routes();
   bool admit(const Request& req, Response& res);
-  void with_body(const Request& req, Response& res, const httplib::ContentReader& reader);
+  void handle(const Request& req, Response& res);
   void health(const Request& req, Response& res);
   void register_model(const Request& req, const std::string& body, Response& res);
   void register_once(const std::string& key, const Bytes& onnx, const pipeline::ModelOptions& mo,
@@ -501,99 +517,42 @@ bool Server::Impl::admit(const Request& req, Response& res) {
   return true;
 }
 
-// Every request with a body: refused ones have their body drained unread, admitted ones have it
-// read within --max-body, then the route.
-void Server::Impl::with_body(const Request& req, Response& res, const httplib::ContentReader& reader) {
-  const bool admitted = admit(req, res);
-  const int refusal = res.status;
-  std::string body;
-  BodyRead read = read_body(req, res, reader, admitted ? options.max_body_bytes : 0, &body);
-  if (!admitted) {
-    res.status = refusal;  // a failed read sets its own status
-    return;
-  }
-  if (read == BodyRead::kTooLarge) return error(res, 413, "the request body is larger than this server accepts");
-  if (read == BodyRead::kBroken) return error(res, 400, "the request body could not be read");
-  if (req.method == "POST") {
-    if (req.path == "/api/v1/models") return register_model(req, body, res);
-    if (req.path == "/api/v1/prove") return submit(req, body, res);
-    if (req.path == "/api/v1/verify") return verify(req, body, res);
-  }
-  if (req.method == "DELETE" && req.path.starts_with("/api/v1/jobs/")) {
-    std::string id = req.path.substr(13);
-    if (!id.empty() && id.find('/') == std::string::npos) return cancel_job(id, res);
-  }
-  const char* allow = allowed_methods(req.path);
-  if (allow == nullptr) return error(res, 404, "no such endpoint: " + req.method + " " + req.path);
-  not_allowed(req, res, allow);
-}
-
-void Server::Impl::routes() {
-  // Requests with a body are guarded in with_body, once their body can be drained; the guard must
-  // not answer before the body is read, or its bytes would be taken for the next request.
-  http.set_pre_routing_handler([this](const Request& req, Response& res) {
-    if (has_body(req.method) || admit(req, res)) return httplib::Server::HandlerResponse::Unhandled;
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  http.set_error_handler(httplib::Server::HandlerWithResponse([](const Request& req, Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    // A known path under a method it does not take: 405 with the methods it does.
-    const char* allow = allowed_methods(req.path);
-    if ((res.status == 404 || res.status == 400) && allow != nullptr && !method_allowed(req.method, allow)) {
-      not_allowed(req, res, allow);
-      return httplib::Server::HandlerResponse::Handled;
+// Every request that passed admit(), its body read within --max-body: the route, or 404 for a
+// path the server does not serve, or 405 with "Allow" for a method a known path does not take.
+void Server::Impl::handle(const Request& req, Response& res) {
+  const std::string& path = req.path;
+  auto segment_after = [&](std::string_view prefix, std::string_view suffix, std::string* out) {
+    if (!path.starts_with(prefix) || !path.ends_with(suffix) || path.size() <= prefix.size() + suffix.size()) {
+      return false;
     }
-    switch (res.status) {
-      case 404:
-        error(res, 404, "no such endpoint: " + req.method + " " + req.path);
-        break;
-      case 413:
-        error(res, 413, "the request body is larger than this server accepts");
-        break;
-      case 414:
-        error(res, 414, "the request URI is too long");
-        break;
-      default:
-        error(res, res.status, res.status < 500 ? "the request is malformed" : "internal error");
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http.set_exception_handler([](const Request& req, Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    log_line("error: " + req.method + " " + req.path + ": " + what);
-    error(res, 500, "internal error");
-  });
-  http.set_logger([this](const Request&, const Response& res) { metrics.http_response(res.status); });
-
-  http.Get("/health", [this](const Request& req, Response& res) { health(req, res); });
-  http.Get("/metrics", [this](const Request&, Response& res) {
-    std::optional<JobCounts> counts;
-    auto c = stores.with([](JobStore& s) { return s.counts(); });
-    if (c.ok()) counts = *c;
-    double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    res.set_content(metrics.render(counts, uptime), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  http.Get("/api/v1/models", [this](const Request&, Response& res) { list_models(res); });
-  http.Get(R"(/api/v1/models/([^/]+))", [this](const Request& req, Response& res) { get_model(req.matches[1], res); });
-  http.Get("/api/v1/jobs", [this](const Request& req, Response& res) { list_jobs(req, res); });
-  http.Get(R"(/api/v1/jobs/([^/]+))", [this](const Request& req, Response& res) { job_status(req.matches[1], res); });
-  http.Get(R"(/api/v1/jobs/([^/]+)/result)",
-           [this](const Request& req, Response& res) { job_result(req.matches[1], res); });
-  // Every method with a body, on every path, goes through with_body (the POST endpoints, and 404
-  // or 405 for the rest); methods without one fall to the error handler's 404 or 405.
-  auto body_handler = [this](const Request& req, Response& res, const httplib::ContentReader& reader) {
-    with_body(req, res, reader);
+    *out = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    return out->find('/') == std::string::npos;
   };
-  http.Post(".*", body_handler);
-  http.Put(".*", body_handler);
-  http.Patch(".*", body_handler);
-  http.Delete(".*", body_handler);
+  std::string id;
+  if (req.method == "GET" || req.method == "HEAD") {
+    if (path == "/health") return health(req, res);
+    if (path == "/metrics") {
+      std::optional<JobCounts> counts;
+      auto c = stores.with([](JobStore& s) { return s.counts(); });
+      if (c.ok()) counts = *c;
+      double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      return res.set_content(metrics.render(counts, uptime), "text/plain; version=0.0.4; charset=utf-8");
+    }
+    if (path == "/api/v1/models") return list_models(res);
+    if (segment_after("/api/v1/models/", "", &id)) return get_model(id, res);
+    if (path == "/api/v1/jobs") return list_jobs(req, res);
+    if (segment_after("/api/v1/jobs/", "", &id)) return job_status(id, res);
+    if (segment_after("/api/v1/jobs/", "/result", &id)) return job_result(id, res);
+  }
+  if (req.method == "POST") {
+    if (path == "/api/v1/models") return register_model(req, req.body, res);
+    if (path == "/api/v1/prove") return submit(req, req.body, res);
+    if (path == "/api/v1/verify") return verify(req, req.body, res);
+  }
+  if (req.method == "DELETE" && segment_after("/api/v1/jobs/", "", &id)) return cancel_job(id, res);
+  const char* allow = allowed_methods(path);
+  if (allow == nullptr) return error(res, 404, "no such endpoint: " + req.method + " " + path);
+  not_allowed(req, res, allow);
 }
 
 void Server::Impl::health(const Request&, Response& res) {
@@ -878,6 +837,16 @@ StatusOr<model::Shape> Server::Impl::input_shape(const std::string& model_id) {
 
 void Server::Impl::submit(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
+  if (Status depth = check_json_depth(request_body); !depth.ok()) return error(res, depth);
+  // Within what the named model's input can need, or refused before the document is built.
+  if (std::string named = named_model_id(request_body); !named.empty()) {
+    auto id = canonical_model_id(named, "'model_id'");
+    auto shape = id.ok() ? input_shape(*id) : StatusOr<model::Shape>(id.status());
+    if (shape.ok() && request_body.size() > prove_request_cap(*shape)) {
+      return error(res, 413, "the prove request is larger than model " + *id + "'s input can need (" +
+                                 std::to_string(prove_request_cap(*shape)) + " bytes at most)");
+    }
+  }
   auto body = json_body(request_body);
   if (!body.ok()) return error(res, body.status());
   ProveRequest r;
@@ -1146,6 +1115,15 @@ StatusOr<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   if (options.max_queued < 1) return invalid_argument("the queue must hold at least one job");
   if (options.http_threads < 1 || options.http_threads > 1024) return invalid_argument("1 to 1024 HTTP threads");
   if (options.max_body_bytes < 1024) return invalid_argument("the body limit must be at least 1 KiB");
+  if (options.max_connections < 1 || options.max_connections > 65536) {
+    return invalid_argument("1 to 65536 connections");
+  }
+  if (options.max_connections_per_ip < 0 || options.max_connections_per_ip > options.max_connections) {
+    return invalid_argument("0 (no limit) to --max-connections connections per client address");
+  }
+  for (std::chrono::seconds t : {options.header_timeout, options.idle_timeout}) {
+    if (t.count() < 1 || t.count() > 86400) return invalid_argument("the header and idle timeouts: 1 to 86400 seconds");
+  }
   if (options.detect_interval.count() < 1) return invalid_argument("the detection interval must be a second or more");
   ZKCC_RETURN_IF_ERROR(check_platform_options(options.worker.platform));
 
@@ -1164,33 +1142,26 @@ StatusOr<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   impl->roots = tee::roots_with_extra(extra);
   impl->monitor.start(o.worker.platform.root, o.detect_interval);
 
-  httplib::Server& http = impl->http;
-  const size_t threads = static_cast<size_t>(o.http_threads);
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http.set_payload_max_length(o.max_body_bytes);
-  http.set_read_timeout(30, 0);
-  http.set_write_timeout(30, 0);
-  http.set_keep_alive_timeout(5);
-  http.set_keep_alive_max_count(1000);
-  http.set_tcp_nodelay(true);  // small JSON responses: no waiting on Nagle's algorithm
-  // The listening socket, to lengthen its accept queue after binding: cpp-httplib listens with a
-  // backlog of 5, so a burst of new clients would otherwise wait a second for SYN retransmission.
-  http.set_socket_options([p = impl.get()](socket_t sock) {
-    httplib::default_socket_options(sock);
-    p->listen_fd = sock;
-  });
-  impl->routes();
-  if (o.port == 0) {
-    impl->port = http.bind_to_any_port(o.host);
-  } else {
-    impl->port = http.bind_to_port(o.host, o.port) ? o.port : -1;
-  }
-  if (impl->port > 0 && impl->listen_fd >= 0) ::listen(impl->listen_fd, SOMAXCONN);
-  if (impl->port <= 0) {
+  http::Limits limits;
+  limits.max_body_bytes = o.max_body_bytes;
+  limits.max_connections = o.max_connections;
+  limits.max_connections_per_ip = o.max_connections_per_ip;
+  limits.header_timeout = o.header_timeout;
+  limits.idle_timeout = o.idle_timeout;
+  limits.handler_threads = o.http_threads;
+  Impl* p = impl.get();
+  auto http_server = http::HttpServer::start(
+      o.host, o.port, limits,
+      // On an event thread, before the body is read: cheap checks only (a token bucket, a digest).
+      [p](const Request& req, Response& res) { return p->admit(req, res); },
+      [p](const Request& req, Response& res) { p->handle(req, res); },
+      [p](int status) { p->metrics.http_response(status); });
+  if (!http_server.ok()) {
     impl->monitor.stop();
-    return unavailable("cannot listen on " + o.host + ":" + std::to_string(o.port) +
-                       " (address in use, or not an address of this machine)");
+    return http_server.status();
   }
+  impl->http_server = std::move(*http_server);
+  impl->port = impl->http_server->port();
   if (o.worker.threads > 0) {
     auto pool = WorkerPool::start(o.worker, &impl->metrics);
     if (!pool.ok()) {
@@ -1199,9 +1170,6 @@ StatusOr<std::unique_ptr<Server>> Server::start(ServerOptions options) {
     }
     impl->workers = std::move(*pool);
   }
-  impl->http_thread = std::thread([p = impl.get()] { p->http.listen_after_bind(); });
-  // stop() only stops a server that is already listening.
-  for (int i = 0; i < 10000 && !impl->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -1209,8 +1177,7 @@ int Server::stop(std::chrono::milliseconds grace) {
   std::lock_guard<std::mutex> lock(impl_->stop_mu);
   if (impl_->stopped) return impl_->given_back;
   impl_->stopped = true;
-  impl_->http.stop();
-  if (impl_->http_thread.joinable()) impl_->http_thread.join();
+  if (impl_->http_server) impl_->http_server->stop();
   impl_->monitor.stop();
   if (impl_->workers) impl_->given_back = impl_->workers->stop(grace);
   return impl_->given_back;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # prove-server's command line: --version prints the same form as prove-model's, with the same
 # version; --worker-only runs only workers (no HTTP), and --worker, its former name, still does so,
-# hidden from --help and with a deprecation note.
+# hidden from --help and with a deprecation note; the HTTP limits' flags are listed and checked.
 # Usage: prove_server_options_cli_test.sh PROVE_MODEL PROVE_SERVER
 set -uo pipefail
 model_bin=$1
@@ -42,5 +42,23 @@ check "--worker: deprecation note" 1 "$(grep -c 'note: --worker is deprecated, u
 "$server_bin" --worker-only --workers 0 --data "$tmp/data" --platform sim >"$tmp/out" 2>"$tmp/err"
 check "--worker-only --workers 0 exits 2" 2 $?
 check "--worker-only --workers 0 says why" 1 "$(grep -c 'error: --worker-only needs at least one worker thread' "$tmp/err")"
+
+for flag in --max-connections --max-connections-per-ip --header-timeout --idle-timeout --http-threads --max-body; do
+  check "--help lists $flag" 1 "$(grep -c -- "$flag " "$tmp/help")"
+done
+# bad_limit NAME MESSAGE ARGS...: the server refuses to start, with status 2 and the message.
+bad_limit() {
+  local name=$1 message=$2
+  shift 2
+  "$server_bin" --listen 127.0.0.1:0 --data "$tmp/data" --platform sim --sim-cpu none --sim-gpus 0 --workers 0 "$@" \
+    >"$tmp/out" 2>"$tmp/err"
+  check "$name exits 2" 2 $?
+  check "$name says why" 1 "$(grep -c "error: $message" "$tmp/err")"
+}
+bad_limit "--header-timeout 0" "the header and idle timeouts: 1 to 86400 seconds" --header-timeout 0
+bad_limit "--idle-timeout 100000" "the header and idle timeouts: 1 to 86400 seconds" --idle-timeout 100000
+bad_limit "--max-connections 0" "1 to 65536 connections" --max-connections 0
+bad_limit "--max-connections-per-ip -1" "0 (no limit) to --max-connections connections per client address" \
+  --max-connections-per-ip -1
 
 finish "prove-server options"

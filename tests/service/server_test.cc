@@ -3,10 +3,16 @@
 // one, a PostgreSQL server started for the test), and an HTTP client.
 #include "zkcc/service/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
@@ -1022,7 +1028,7 @@ TEST_F(ServerTest, ChunkedAndCompressedBodiesAreLimitedWhileRead) {
   auto gzip = client();
   gzip->set_compress(true);
   expect_error(gzip->Post("/api/v1/verify", std::string(1 << 20, ' '), "application/json"), 413, "gzip verify");
-  // Unauthenticated, it is drained and refused; the connection stays in step for the next request.
+  // Unauthenticated, it is refused at once and the rest of its body dropped; the next request is served.
   auto anonymous = client("");
   anonymous->set_keep_alive(true);
   expect_error(anonymous->Post("/api/v1/verify", chunked(1 << 20), "application/json"), 401, "chunked anonymous");
@@ -1064,6 +1070,263 @@ TEST_F(ServerTest, InputRangeMustBePositiveAndFinite) {
                        "application/json");
     expect_error(res, 400, std::string("JSON input_range ") + r);
   }
+}
+
+// A raw TCP connection to the server on 127.0.0.1, for what an HTTP client library will not send:
+// headers a byte at a time, a body that never ends, a Content-Length no body can have.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+
+  // False once the server has closed the connection (or reset it).
+  bool send_all(std::string_view s) {
+    while (!s.empty()) {
+      ssize_t n = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      s.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  // What the server sends until it closes the connection, `until` has arrived, or `limit` passes.
+  std::string read(std::string_view until, std::chrono::milliseconds limit) {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (got.find(until) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+
+  // Whether the server closes the connection within `limit` (reading and dropping what it sends).
+  bool closed_within(std::chrono::milliseconds limit) {
+    read("\x01never\x02", limit);
+    return closed_;
+  }
+
+ private:
+  int fd_ = -1;
+  bool closed_ = false;
+};
+
+// /health, on a fresh connection, answered within a generous deadline (a starved server does not
+// answer at all: cpp-httplib's thread per connection left every thread to the slow clients).
+void expect_health_answers(int port, const std::string& what) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(2, 0);
+  c.set_read_timeout(2, 0);
+  c.set_write_timeout(2, 0);
+  auto r = c.Get("/health");
+  ASSERT_TRUE(r) << what << ": no answer (" << httplib::to_string(r.error()) << ")";
+  EXPECT_EQ(r->status, 200) << what;
+}
+
+TEST_F(ServerTest, SlowHeaderClientsDoNotStarveOthers) {
+  ServerOptions o = options("slow-headers");
+  o.worker.threads = 0;
+  o.http_threads = 4;
+  start(std::move(o));
+  const int port = server_->port();
+  // 32 clients sending a request line and headers one byte every 250 ms: eight times the handler
+  // threads, and twice cpp-httplib's old 16.
+  const std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + std::string(64, 'p') + "\r\n\r\n";
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 32; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(port));
+    ASSERT_TRUE(slow.back()->connected());
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> trickled{0};
+  std::thread trickle([&] {
+    for (size_t i = 0; i < request.size() && !done; ++i) {
+      for (auto& s : slow) s->send_all(std::string_view(request).substr(i, 1));
+      trickled = static_cast<int>(i + 1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  });
+  for (int i = 0; i < 10; ++i) {
+    expect_health_answers(port, "health " + std::to_string(i) + " beside 32 slow clients");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // The slow clients were still sending their headers all along.
+  EXPECT_LT(trickled.load(), static_cast<int>(request.size()));
+  done = true;
+  trickle.join();
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionsDoNotBlockNewClients) {
+  ServerOptions o = options("keep-alive");
+  o.worker.threads = 0;
+  o.http_threads = 4;
+  start(std::move(o));
+  // 32 clients that made a request and keep their connection open, idle.
+  std::vector<std::unique_ptr<httplib::Client>> idle;
+  for (int i = 0; i < 32; ++i) {
+    idle.push_back(client());
+    idle.back()->set_keep_alive(true);
+    auto r = idle.back()->Get("/api/v1/models");
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->status, 200);
+  }
+  for (int i = 0; i < 5; ++i) expect_health_answers(server_->port(), "health beside 32 idle connections");
+  // The idle connections are still served on their own connections too.
+  for (auto& c : idle) EXPECT_EQ(c->Get("/health")->status, 200);
+}
+
+TEST_F(ServerTest, ChunkedBodyPastTheLimitIsRefusedBeforeItEnds) {
+  ServerOptions o = options("chunked-early");
+  o.max_body_bytes = 64 << 10;
+  o.worker.threads = 0;
+  start(std::move(o));
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.connected());
+  ASSERT_TRUE(conn.send_all(std::string("POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") +
+                            kToken + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  // 80 KiB of a body that has no end: the answer must come without it.
+  const std::string chunk = "4000\r\n" + std::string(0x4000, ' ') + "\r\n";
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(conn.send_all(chunk));
+  const std::string answer = conn.read("}", std::chrono::seconds(10));
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413 ")) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("Content-Type: application/json"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("{\"error\":"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  // Without a token it is refused before any of the body is read.
+  RawConnection anonymous(server_->port());
+  ASSERT_TRUE(anonymous.send_all(
+      "POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n" + chunk));
+  EXPECT_TRUE(anonymous.read("}", std::chrono::seconds(10)).starts_with("HTTP/1.1 401 "));
+  // The server still serves.
+  expect_health_answers(server_->port(), "health after refused bodies");
+}
+
+TEST_F(ServerTest, AbsurdContentLengthsAreRefusedAtOnce) {
+  ServerOptions o = options("content-length");
+  o.worker.threads = 0;
+  start(std::move(o));
+  struct Case {
+    const char* length;
+    const char* status;
+  };
+  // 2^64-1, 2^63 and one past 64 bits (over any body limit), a negative one, and not a number.
+  for (const Case& k : {Case{"18446744073709551615", "413"}, Case{"9223372036854775808", "413"},
+                        Case{"99999999999999999999999", "413"}, Case{"-1", "400"}, Case{"12abc", "400"}}) {
+    RawConnection conn(server_->port());
+    ASSERT_TRUE(conn.connected());
+    ASSERT_TRUE(conn.send_all(std::string("POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") +
+                              kToken + "\r\nContent-Type: application/json\r\nContent-Length: " + k.length + "\r\n\r\n{}"));
+    // No body follows: the answer cannot be waiting for one.
+    const std::string answer = conn.read("\r\n\r\n", std::chrono::seconds(10));
+    EXPECT_TRUE(answer.starts_with(std::string("HTTP/1.1 ") + k.status + " ")) << k.length << ": " << answer;
+    EXPECT_TRUE(conn.closed_within(std::chrono::seconds(10))) << k.length;
+  }
+}
+
+TEST_F(ServerTest, ClientsSlowerThanTheHeaderDeadlineAreClosed) {
+  ServerOptions o = options("header-deadline");
+  o.worker.threads = 0;
+  o.header_timeout = std::chrono::seconds(1);
+  o.idle_timeout = std::chrono::seconds(30);
+  start(std::move(o));
+  const int port = server_->port();
+  // A client still sending its headers, a byte every 250 ms, is closed at the header deadline,
+  // although it is never idle for the idle timeout.
+  RawConnection slow(port);
+  ASSERT_TRUE(slow.send_all("GET /health HTTP/1.1\r\n"));
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {
+    closed = !slow.send_all("X") || slow.closed_within(std::chrono::milliseconds(250));
+  }
+  EXPECT_TRUE(closed) << "a client trickling its headers for 10 s is still connected";
+  // A client that connects and sends nothing.
+  RawConnection silent(port);
+  EXPECT_TRUE(silent.closed_within(std::chrono::seconds(10)));
+  // An idle keep-alive connection, once its request is answered.
+  RawConnection kept(port);
+  ASSERT_TRUE(kept.send_all("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  EXPECT_TRUE(kept.read("\"status\"", std::chrono::seconds(10)).starts_with("HTTP/1.1 200 "));
+  EXPECT_TRUE(kept.closed_within(std::chrono::seconds(10)));
+  expect_health_answers(port, "health after closing slow clients");
+}
+
+TEST_F(ServerTest, ProveRequestsAreCappedByTheirModelsInput) {
+  ServerOptions o = options("prove-cap");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string input = file_text("models/digits/inputs/heldout_000.json");
+  // The digits model takes 64 numbers: 64 KiB and 128 bytes a number is 73,728 bytes.
+  const std::string padded = "{\"model_id\": \"" + model_id + "\", \"input\": " + input + std::string(80 << 10, ' ') + "}";
+  auto big = c->Post("/api/v1/prove", padded, "application/json");
+  expect_error(big, 413, "padded prove request");
+  EXPECT_NE(body_of(big).value("error", "").find("input can need (73728 bytes at most)"), std::string::npos) << big->body;
+  // The same model in another spelling is the same cap; a body of many numbers is refused the same way.
+  std::string many = "{\"input\": [" + std::string("0.5") ;
+  for (int i = 0; i < 40000; ++i) many += ", 0.5";
+  many += "], \"model_id\": \"0x0" + model_id.substr(2) + "\"}";
+  expect_error(c->Post("/api/v1/prove", many, "application/json"), 413, "a long input");
+  // Within the cap it is queued; an unknown model is still 404.
+  json ok = {{"model_id", model_id}, {"input", json::parse(input)}};
+  auto r = c->Post("/api/v1/prove", ok.dump(2), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  expect_error(c->Post("/api/v1/prove", "{\"model_id\": \"0x1234\", \"input\": [" + std::string(100 << 10, ' ') + "]}",
+                       "application/json"),
+               404, "unknown model");
+}
+
+TEST_F(ServerTest, ConnectionsPerAddressAreCapped) {
+  ServerOptions o = options("per-ip");
+  o.worker.threads = 0;
+  o.max_connections_per_ip = 4;
+  start(std::move(o));
+  const int port = server_->port();
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 4; ++i) held.push_back(std::make_unique<RawConnection>(port));
+  // The four are open and served; a fifth from the same address is closed as it is accepted.
+  ASSERT_TRUE(held[0]->send_all("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  EXPECT_TRUE(held[0]->read("\"status\"", std::chrono::seconds(10)).starts_with("HTTP/1.1 200 "));
+  RawConnection fifth(port);
+  EXPECT_TRUE(fifth.closed_within(std::chrono::seconds(10)));
+  // Once one of them closes, a new connection is served again.
+  held.pop_back();
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(2, 0);
+    auto r = c.Get("/health");
+    served = r && r->status == 200;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(served);
 }
 
 TEST_F(ServerTest, StoreOutageIs503WithRetryAfter) {

@@ -43,7 +43,14 @@ struct ServerOptions {
   size_t max_body_bytes = size_t{64} << 20;
   int64_t max_queued = 256;
   double rate_per_sec = 20, rate_burst = 40;  // per client address; rate_per_sec 0: no limit
-  int http_threads = 16;
+  int http_threads = 16;  // run requests once their body is in (event threads read them)
+  int max_connections = 512;  // open connections; more are closed as they are accepted
+  int max_connections_per_ip = 0;  // the same from one client address; 0: no limit (a proxy in front)
+  // A request's line and headers must arrive within header_timeout of the connection's start or of
+  // the end of its previous request (so an idle keep-alive connection closes then too); a
+  // connection on which nothing moves for idle_timeout closes.
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds idle_timeout{30};
   std::chrono::seconds detect_interval{60};
   std::optional<tee::Policy> policy;  // for POST /api/v1/verify when the request brings none
   std::string version = "unknown";
