@@ -130,12 +130,23 @@ int verify_evidence(const EvidenceArgs& a) {
     certs.insert(certs.end(), c->begin(), c->end());
   }
   std::optional<tee::tdx::Collateral> collateral;
+  tee::sev_snp::Collateral snp_collateral;
   if (!a.collateral_file.empty()) {
     auto text = read_file(a.collateral_file, 16 << 20);
     if (!text.ok()) return fail(text.status());
-    auto parsed = tee::tdx::parse_collateral_json(std::string(text->begin(), text->end()));
-    if (!parsed.ok()) return fail(parsed.status().with_context(a.collateral_file));
-    collateral = std::move(*parsed);
+    if (kind == "snp") {
+      // AMD's CRL as KDS serves it (DER), or the collateral JSON a bundle carries.
+      auto parsed = !text->empty() && (*text)[0] == '{'
+                        ? tee::sev_snp::parse_collateral_json(std::string(text->begin(), text->end()))
+                        : StatusOr<tee::sev_snp::Collateral>(tee::sev_snp::Collateral{*text});
+      if (!parsed.ok()) return fail(parsed.status().with_context(a.collateral_file));
+      if (parsed->crl.empty()) return fail(invalid_argument(a.collateral_file + " is empty"));
+      snp_collateral = std::move(*parsed);
+    } else {
+      auto parsed = tee::tdx::parse_collateral_json(std::string(text->begin(), text->end()));
+      if (!parsed.ok()) return fail(parsed.status().with_context(a.collateral_file));
+      collateral = std::move(*parsed);
+    }
   }
   std::optional<Bytes> nonce;
   if (!a.nonce_hex.empty()) {
@@ -160,7 +171,7 @@ int verify_evidence(const EvidenceArgs& a) {
   std::string_view text(reinterpret_cast<const char*>(evidence->data()), evidence->size());
   tee::Verdict verdict;
   if (kind == "snp") {
-    verdict = tee::sev_snp::verify_report(*evidence, certs, tee::sev_snp::TrustRoots{}, *at);
+    verdict = tee::sev_snp::verify_report(*evidence, certs, snp_collateral, tee::sev_snp::TrustRoots{}, *at);
   } else if (kind == "gpu") {
     std::optional<std::array<uint8_t, 32>> gpu_nonce;
     if (nonce) {

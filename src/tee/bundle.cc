@@ -9,6 +9,7 @@
 #include "zkcc/tee/azure/hcl.h"
 #include "zkcc/tee/azure/vtpm.h"
 #include "zkcc/tee/low_s.h"
+#include "zkcc/tee/sev_snp/collateral.h"
 #include "zkcc/tee/sev_snp/report.h"
 #include "zkcc/tee/tdx/collateral.h"
 #include "zkcc/tee/tdx/quote.h"
@@ -84,6 +85,19 @@ Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<c
     }
     certs.push_back(std::move(*c));
   }
+  if (cpu.platform == CpuPlatform::kSevSnp) {
+    sev_snp::Collateral snp;
+    if (!cpu.collateral.empty()) {
+      auto parsed = sev_snp::parse_collateral_json(cpu.collateral);
+      if (!parsed.ok()) {
+        Verdict v;
+        v.add("SEV-SNP collateral parses", false, parsed.status().message());
+        return v;
+      }
+      snp = std::move(*parsed);
+    }
+    return sev_snp::verify_report(cpu.report, certs, snp, roots.snp, at);
+  }
   std::optional<tdx::Collateral> collateral;
   if (!cpu.collateral.empty()) {
     auto parsed = tdx::parse_collateral_json(cpu.collateral);
@@ -95,7 +109,6 @@ Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<c
     collateral = std::move(*parsed);
   }
   switch (cpu.platform) {
-    case CpuPlatform::kSevSnp: return sev_snp::verify_report(cpu.report, certs, roots.snp, at);
     case CpuPlatform::kTdx: {
       if (collateral) return tdx::verify_quote(cpu.report, *collateral, roots.tdx, at);
       Verdict v = tdx::verify_quote_signatures(cpu.report, roots.tdx, at);
@@ -115,6 +128,7 @@ Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<c
       if (v.kind == "azure-tdx-vtpm" && !collateral) v.add("TCB judged against collateral", false, "the bundle carries no TDX collateral");
       return v;
     }
+    case CpuPlatform::kSevSnp:  // judged above, with its own collateral
     case CpuPlatform::kNone: break;
   }
   Verdict v;

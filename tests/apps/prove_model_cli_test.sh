@@ -87,6 +87,12 @@ grep -q "failed: policy: debug" "$tmp/out"; check "default policy names the debu
 grep -q "policy: built-in production default" "$tmp/out"; check "verdict names the default policy" 0 $?
 check_rc "verify-evidence snp" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
 grep -q "VERIFIED" "$tmp/out"; check "verify-evidence says VERIFIED" 0 $?
+# --collateral for SEV-SNP is AMD's CRL: a DER file that is no CRL, and a real CRL of another issuer
+# (Intel's Root CA CRL), are each refused by name.
+check_rc "verify-evidence snp with a non-CRL" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json" --collateral "$snp/gosevguest_milan_vcek.der"
+grep -q "AMD CRL parses" "$tmp/out"; check "verify-evidence names the CRL that does not parse" 0 $?
+check_rc "verify-evidence snp with another issuer's CRL" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json" --collateral "$data/attestation/tdx/gotdxguest_root_ca_crl.der"
+grep -q "AMD CRL signed by the ARK" "$tmp/out"; check "verify-evidence names the CRL's signer" 0 $?
 check_rc "verify-evidence --require-level full-cc" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json" --require-level full-cc
 grep -q "failed: policy: minimum level full-cc" "$tmp/out"; check "required level named" 0 $?
 check_rc "verify-evidence --json" 0 "$bin" verify-evidence --json "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2025-06-01T00:00:00Z --policy "$tmp/vmpl1.json"

@@ -343,8 +343,8 @@ StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued
   }
   int64_t next = issued_at + kCollateralLifetime;
   uint64_t crl_number = static_cast<uint64_t>(std::max<int64_t>(issued_at, 1));
-  ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::empty_crl(a.root.cert, a.root.key, issued_at, next, crl_number));
-  ZKCC_ASSIGN_OR_RETURN(Bytes pck_crl, pki::empty_crl(a.pck_ca.cert, a.pck_ca.key, issued_at, next, crl_number));
+  ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::issue_crl(a.root.cert, a.root.key, issued_at, next, crl_number, {}, pki::SigAlg::kEcdsaSha256));
+  ZKCC_ASSIGN_OR_RETURN(Bytes pck_crl, pki::issue_crl(a.pck_ca.cert, a.pck_ca.key, issued_at, next, crl_number, {}, pki::SigAlg::kEcdsaSha256));
   std::string tcb_info = tcb_info_json(issued_at, options);
   std::string qe_identity = qe_identity_json(issued_at, options);
   ZKCC_ASSIGN_OR_RETURN(Bytes tcb_sig, pki::sign_ecdsa_raw(a.tcb_signing.key, "SHA256", text_bytes(tcb_info), 32));
