@@ -19,6 +19,7 @@
 #include "zkcc/tee/nvidia_gpu/verify.h"
 #include "zkcc/tee/policy.h"
 #include "zkcc/tee/sev_snp/verify.h"
+#include "zkcc/tee/tdx/ccel.h"
 #include "zkcc/tee/tdx/collateral.h"
 
 namespace zkcc::cli {
@@ -121,6 +122,7 @@ int verify_evidence(const EvidenceArgs& a) {
   if (kind.empty()) {
     return fail(invalid_argument("cannot tell what kind of evidence '" + file + "' is; pass --kind"));
   }
+  if (!a.event_log_file.empty() && kind != "tdx") return fail(invalid_argument("--event-log is for TDX quotes (--kind tdx)"));
   auto at = verification_time(a.at);
   if (!at.ok()) return fail(at.status());
   std::vector<tee::Certificate> certs;
@@ -232,6 +234,11 @@ int verify_evidence(const EvidenceArgs& a) {
     } else {
       verdict = tee::tdx::verify_quote_signatures(*evidence, tee::tdx::TrustRoots{}, *at);
       verdict.add("TCB judged against collateral", false, "no --collateral given: signatures only");
+    }
+    if (!a.event_log_file.empty()) {
+      auto log = read_file(a.event_log_file, 64 << 20);
+      if (!log.ok()) return fail(log.status());
+      tee::tdx::add_event_log_checks(verdict, *evidence, *log);
     }
   } else if (kind == "azure" && text.starts_with("HCLA")) {
     // A bare HCL report: only the SNP kind is verifiable alone (a TDREPORT needs its TD quote).

@@ -11,6 +11,7 @@
 #include "zkcc/tee/low_s.h"
 #include "zkcc/tee/sev_snp/collateral.h"
 #include "zkcc/tee/sev_snp/report.h"
+#include "zkcc/tee/tdx/ccel.h"
 #include "zkcc/tee/tdx/collateral.h"
 #include "zkcc/tee/tdx/quote.h"
 
@@ -110,9 +111,9 @@ Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<c
   }
   switch (cpu.platform) {
     case CpuPlatform::kTdx: {
-      if (collateral) return tdx::verify_quote(cpu.report, *collateral, roots.tdx, at);
-      Verdict v = tdx::verify_quote_signatures(cpu.report, roots.tdx, at);
-      v.add("TCB judged against collateral", false, "the bundle carries no TDX collateral");
+      Verdict v = collateral ? tdx::verify_quote(cpu.report, *collateral, roots.tdx, at) : tdx::verify_quote_signatures(cpu.report, roots.tdx, at);
+      if (!collateral) v.add("TCB judged against collateral", false, "the bundle carries no TDX collateral");
+      if (!cpu.event_log.empty()) tdx::add_event_log_checks(v, cpu.report, cpu.event_log);
       return v;
     }
     case CpuPlatform::kAzureSnpVtpm:
@@ -187,6 +188,7 @@ json bundle_to_json(const FullStackAttestation& a) {
                 {"report", to_base64(a.cpu->report)},
                 {"certificates", certs}};
     if (!a.cpu->collateral.empty()) j["cpu"]["collateral"] = json::parse(a.cpu->collateral, nullptr, false);
+    if (!a.cpu->event_log.empty()) j["cpu"]["event_log"] = to_base64(a.cpu->event_log);
   }
   json gpus = json::array();
   for (const GpuEvidence& g : a.gpus) {
@@ -223,7 +225,7 @@ StatusOr<FullStackAttestation> bundle_from_json(const json& j) {
   if (j.contains("cpu") && !j["cpu"].is_null()) {
     const json& c = j["cpu"];
     if (!c.is_object()) return invalid_argument("bundle \"cpu\" is not an object");
-    ZKCC_RETURN_IF_ERROR(only_keys(c, {"platform", "source", "report", "certificates", "collateral"}, "bundle cpu"));
+    ZKCC_RETURN_IF_ERROR(only_keys(c, {"platform", "source", "report", "certificates", "collateral", "event_log"}, "bundle cpu"));
     CpuEvidence e;
     ZKCC_ASSIGN_OR_RETURN(std::string platform, string_field(c, "platform", "bundle cpu"));
     ZKCC_ASSIGN_OR_RETURN(e.platform, platform_from_name(platform));
@@ -240,6 +242,11 @@ StatusOr<FullStackAttestation> bundle_from_json(const json& j) {
     if (c.contains("collateral")) {
       if (!c["collateral"].is_object()) return invalid_argument("bundle cpu \"collateral\" is not an object");
       e.collateral = c["collateral"].dump();
+    }
+    if (c.contains("event_log")) {
+      if (e.platform != CpuPlatform::kTdx) return invalid_argument("bundle cpu \"event_log\" is for TDX evidence only");
+      ZKCC_ASSIGN_OR_RETURN(e.event_log, base64_field(c, "event_log", "bundle cpu"));
+      if (e.event_log.empty()) return invalid_argument("bundle cpu \"event_log\" is empty");
     }
     a.cpu = std::move(e);
   }

@@ -27,6 +27,7 @@ class SimCpuAttester final : public CpuAttester {
     } else {
       ZKCC_ASSIGN_OR_RETURN(e.report, platform_.tdx_quote(report_data, options_.tdx));
       ZKCC_ASSIGN_OR_RETURN(e.collateral, platform_.tdx_collateral(issued));
+      if (options_.tdx.event_log) e.event_log = *options_.tdx.event_log;
     }
     return e;
   }

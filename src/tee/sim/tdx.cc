@@ -8,6 +8,7 @@
 
 #include "state.h"
 #include "zkcc/hash/sha2.h"
+#include "zkcc/tee/tdx/ccel.h"
 
 namespace zkcc::tee::sim {
 namespace {
@@ -295,7 +296,12 @@ StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 
   put_u64(q, guest.xfam);
   append(q, guest.mr_td);
   q.resize(q.size() + 3 * 48, 0);  // MRCONFIGID, MROWNER, MROWNERCONFIG
-  for (const auto& r : guest.rtmr) append(q, r);
+  std::array<std::array<uint8_t, 48>, 4> rtmr = guest.rtmr;
+  if (guest.event_log) {
+    ZKCC_ASSIGN_OR_RETURN(std::vector<tdx::CcelEvent> events, tdx::parse_ccel(*guest.event_log));
+    rtmr = tdx::replay_rtmrs(events);
+  }
+  for (const auto& r : rtmr) append(q, r);
   append(q, report_data);
   if (v5) {
     append(q, kTeeTcbSvn);

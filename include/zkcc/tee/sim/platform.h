@@ -93,6 +93,9 @@ struct TdxGuest {
   std::optional<std::array<uint8_t, 16>> tee_tcb_svn;
   // The header's QE vendor ID; unset: Intel's.
   std::optional<std::array<uint8_t, 16>> qe_vendor_id;
+  // A CC event log (tdx/ccel.h's encoding): when set, the RTMRs are its replay (`rtmr` is not
+  // used) and the attester hands it out with the quote.
+  std::optional<Bytes> event_log;
 };
 
 // What the simulated TDX collateral states, settable so tests can build correctly signed
