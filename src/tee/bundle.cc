@@ -74,27 +74,26 @@ StatusOr<Bytes> report_data_of(const CpuEvidence& cpu) {
   return invalid_argument("CPU evidence names no platform");
 }
 
+// A verdict of the one check that stopped verification.
+Verdict stopped(const std::string& check, const Status& why) {
+  Verdict v;
+  v.add(check, false, why.message());
+  return v;
+}
+
 // `report_data` is what the CPU evidence must carry; on Azure the TPM quote's nonce derives from it.
 Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<const uint8_t, 64> report_data, int64_t at) {
   std::vector<Certificate> certs;
   for (const Bytes& der : cpu.certificates) {
     auto c = Certificate::from_der(der);
-    if (!c.ok()) {
-      Verdict v;
-      v.add("CPU certificates parse", false, c.status().message());
-      return v;
-    }
+    if (!c.ok()) return stopped("CPU certificates parse", c.status());
     certs.push_back(std::move(*c));
   }
   if (cpu.platform == CpuPlatform::kSevSnp) {
     sev_snp::Collateral snp;
     if (!cpu.collateral.empty()) {
       auto parsed = sev_snp::parse_collateral_json(cpu.collateral);
-      if (!parsed.ok()) {
-        Verdict v;
-        v.add("SEV-SNP collateral parses", false, parsed.status().message());
-        return v;
-      }
+      if (!parsed.ok()) return stopped("SEV-SNP collateral parses", parsed.status());
       snp = std::move(*parsed);
     }
     return sev_snp::verify_report(cpu.report, certs, snp, roots.snp, at);
@@ -102,11 +101,7 @@ Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<c
   std::optional<tdx::Collateral> collateral;
   if (!cpu.collateral.empty()) {
     auto parsed = tdx::parse_collateral_json(cpu.collateral);
-    if (!parsed.ok()) {
-      Verdict v;
-      v.add("TDX collateral parses", false, parsed.status().message());
-      return v;
-    }
+    if (!parsed.ok()) return stopped("TDX collateral parses", parsed.status());
     collateral = std::move(*parsed);
   }
   switch (cpu.platform) {
