@@ -148,6 +148,7 @@ check_rc "verify-evidence tdx without collateral" 1 "$bin" verify-evidence "$tdx
 
 az="$data/attestation/azure"
 check_rc "verify-evidence azure snp" 0 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v2.json" --at 2026-01-01T00:00:00Z --json
+check_rc "verify-evidence azure snp, legacy layout" 0 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v0.json" --at 2026-01-01T00:00:00Z --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["kind"]=="azure-snp-vtpm" and len(d["claims"]["pcrs"])==24' "$tmp/out"; check "azure snp verdict" 0 $?
 check_rc "verify-evidence azure wrong nonce" 1 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v2.json" --nonce 00 --at 2026-01-01T00:00:00Z
 grep -q "TPM quote nonce" "$tmp/out"; check "azure nonce failure named" 0 $?
