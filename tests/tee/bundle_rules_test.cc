@@ -4,6 +4,7 @@
 
 #include "zkcc/base/bytes.h"
 #include "zkcc/hash/poseidon.h"
+#include "zkcc/tee/azure/evidence.h"
 #include "zkcc/tee/low_s.h"
 #include "zkcc/tee/nvidia_gpu/report.h"
 #include "zkcc/tee/nvidia_gpu/verify.h"
@@ -213,6 +214,62 @@ TEST(LowS, RealGpuReportAndItsTwin) {
   canonicalize_signatures(again);
   EXPECT_EQ(again.report, low.report);
   expect_only_low_s_differs(real_bundle(std::nullopt, {low}), real_bundle(std::nullopt, {high}), "GPU-0: signature in low-S form", when);
+}
+
+// Azure evidence: the signed hardware report inside the evidence JSON (base64url), edited in place.
+template <typename Edit>
+CpuEvidence azure_edited(const CpuEvidence& e, const char* key, Edit edit) {
+  json doc = json::parse(e.report.begin(), e.report.end());
+  Bytes inner = *from_base64url(doc[key].get<std::string>());
+  edit(inner);
+  doc[key] = to_base64url(inner);
+  CpuEvidence out = e;
+  std::string text = doc.dump();
+  out.report.assign(text.begin(), text.end());
+  return out;
+}
+
+TEST(LowS, RealAzureSnpReportAndItsTwin) {
+  CpuEvidence low;
+  low.platform = CpuPlatform::kAzureSnpVtpm;
+  low.report = real("azure/trustee_az_snp_evidence_v2.json");
+  int64_t when = at("2026-11-25T00:00:00Z");
+  auto text = [](const CpuEvidence& e) { return std::string(e.report.begin(), e.report.end()); };
+  ASSERT_TRUE(azure::verify_evidence(text(low), {}, when).ok());
+  canonicalize_signatures(low);
+  EXPECT_EQ(high_s_signature(low), "");
+  CpuEvidence high = azure_edited(low, "hcl_report", [](Bytes& hcl) { twin(hcl, 32 + 0x2E8, EcdsaCurve::kP384, true); });
+  Verdict both = azure::verify_evidence(text(high), {}, when);
+  EXPECT_TRUE(both.ok()) << both.summary();
+  EXPECT_EQ(high_s_signature(high), "SEV-SNP report signature has a high S (s > n/2)");
+  CpuEvidence again = high;
+  canonicalize_signatures(again);
+  EXPECT_EQ(*cpu_hash_of(again), *cpu_hash_of(low));
+  EXPECT_EQ(high_s_signature(again), "");
+  expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
+}
+
+TEST(LowS, RealAzureTdQuoteAndItsTwins) {
+  CpuEvidence low;
+  low.platform = CpuPlatform::kAzureTdxVtpm;
+  low.report = real("azure/trustee_az_tdx_evidence_v1.json");
+  int64_t when = at("2026-11-25T00:00:00Z");
+  auto text = [](const CpuEvidence& e) { return std::string(e.report.begin(), e.report.end()); };
+  ASSERT_TRUE(azure::verify_evidence(text(low), {}, when).ok());
+  canonicalize_signatures(low);
+  EXPECT_EQ(high_s_signature(low), "");
+  json doc = json::parse(low.report.begin(), low.report.end());
+  size_t signed_size = tdx::parse_quote(*from_base64url(doc["td_quote"].get<std::string>()))->signed_size;
+  for (size_t offset : {signed_size + 4 + 32, signed_size + 4 + 64 + 64 + 6 + 384 + 32}) {
+    CpuEvidence high = azure_edited(low, "td_quote", [&](Bytes& q) { twin(q, offset, EcdsaCurve::kP256, false); });
+    Verdict both = azure::verify_evidence(text(high), {}, when);
+    EXPECT_TRUE(both.ok()) << offset << both.summary();
+    EXPECT_NE(high_s_signature(high), "");
+    CpuEvidence again = high;
+    canonicalize_signatures(again);
+    EXPECT_EQ(*cpu_hash_of(again), *cpu_hash_of(low));
+    expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
+  }
 }
 
 TEST_F(BundleRulesTest, BundlesAreParsedStrictly) {
