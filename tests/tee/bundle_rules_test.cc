@@ -229,17 +229,26 @@ CpuEvidence azure_edited(const CpuEvidence& e, const char* key, Edit edit) {
   return out;
 }
 
+Verdict verify_azure(const CpuEvidence& e, int64_t when) {
+  return azure::verify_evidence(std::string(e.report.begin(), e.report.end()), {}, when);
+}
+
+// A real Azure sample, verified as it is and then canonicalised to low S.
+CpuEvidence canonical_azure(CpuPlatform platform, const std::string& file, int64_t when) {
+  CpuEvidence e;
+  e.platform = platform;
+  e.report = real(file);
+  EXPECT_TRUE(verify_azure(e, when).ok()) << file;
+  canonicalize_signatures(e);
+  EXPECT_EQ(high_s_signature(e), "") << file;
+  return e;
+}
+
 TEST(LowS, RealAzureSnpReportAndItsTwin) {
-  CpuEvidence low;
-  low.platform = CpuPlatform::kAzureSnpVtpm;
-  low.report = real("azure/trustee_az_snp_evidence_v2.json");
   int64_t when = at("2026-11-25T00:00:00Z");
-  auto text = [](const CpuEvidence& e) { return std::string(e.report.begin(), e.report.end()); };
-  ASSERT_TRUE(azure::verify_evidence(text(low), {}, when).ok());
-  canonicalize_signatures(low);
-  EXPECT_EQ(high_s_signature(low), "");
+  CpuEvidence low = canonical_azure(CpuPlatform::kAzureSnpVtpm, "azure/trustee_az_snp_evidence_v2.json", when);
   CpuEvidence high = azure_edited(low, "hcl_report", [](Bytes& hcl) { twin(hcl, 32 + 0x2E8, EcdsaCurve::kP384, true); });
-  Verdict both = azure::verify_evidence(text(high), {}, when);
+  Verdict both = verify_azure(high, when);
   EXPECT_TRUE(both.ok()) << both.summary();
   EXPECT_EQ(high_s_signature(high), "SEV-SNP report signature has a high S (s > n/2)");
   CpuEvidence again = high;
@@ -250,19 +259,13 @@ TEST(LowS, RealAzureSnpReportAndItsTwin) {
 }
 
 TEST(LowS, RealAzureTdQuoteAndItsTwins) {
-  CpuEvidence low;
-  low.platform = CpuPlatform::kAzureTdxVtpm;
-  low.report = real("azure/trustee_az_tdx_evidence_v1.json");
   int64_t when = at("2026-11-25T00:00:00Z");
-  auto text = [](const CpuEvidence& e) { return std::string(e.report.begin(), e.report.end()); };
-  ASSERT_TRUE(azure::verify_evidence(text(low), {}, when).ok());
-  canonicalize_signatures(low);
-  EXPECT_EQ(high_s_signature(low), "");
+  CpuEvidence low = canonical_azure(CpuPlatform::kAzureTdxVtpm, "azure/trustee_az_tdx_evidence_v1.json", when);
   json doc = json::parse(low.report.begin(), low.report.end());
   size_t signed_size = tdx::parse_quote(*from_base64url(doc["td_quote"].get<std::string>()))->signed_size;
   for (size_t offset : {signed_size + 4 + 32, signed_size + 4 + 64 + 64 + 6 + 384 + 32}) {
     CpuEvidence high = azure_edited(low, "td_quote", [&](Bytes& q) { twin(q, offset, EcdsaCurve::kP256, false); });
-    Verdict both = azure::verify_evidence(text(high), {}, when);
+    Verdict both = verify_azure(high, when);
     EXPECT_TRUE(both.ok()) << offset << both.summary();
     EXPECT_NE(high_s_signature(high), "");
     CpuEvidence again = high;
