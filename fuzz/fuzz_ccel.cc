@@ -1,8 +1,10 @@
-// TDX CC event log parsing and replay.
+// TDX CC event log parsing, replay and the RTMR comparison verifiers run.
 #include "zkcc/tee/tdx/ccel.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto events = zkcc::tee::tdx::parse_ccel(std::span<const uint8_t>(data, size));
+  std::span<const uint8_t> log(data, size);
+  auto events = zkcc::tee::tdx::parse_ccel(log);
   if (events.ok()) (void)zkcc::tee::tdx::replay_rtmrs(*events);
+  (void)zkcc::tee::tdx::verify_event_log(log, zkcc::tee::tdx::Rtmrs{});
   return 0;
 }

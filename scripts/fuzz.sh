@@ -13,7 +13,7 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_snp_report fuzz_gpu_report fuzz_tdx_quote fuzz_tdx_collateral fuzz_hcl_report
-                                     fuzz_proof_decoders fuzz_felt_and_serde fuzz_certificates fuzz_ccel
+                                     fuzz_proof_decoders fuzz_felt_and_serde fuzz_certificates fuzz_ccel fuzz_crl
                                      fuzz_azure_evidence fuzz_pcs_body fuzz_rim fuzz_onnx_import
                                      fuzz_model_encoding fuzz_graph_proof)
 data=tests/data/attestation
@@ -33,6 +33,7 @@ for t in "${targets[@]}"; do
     fuzz_rim) cp "$data"/nvidia/*.xml "$corpus"/ ;;
     fuzz_onnx_import) cp models/digits/mlp.onnx "$corpus"/ ;;
     fuzz_graph_proof) ZKCC_GRAPH_PROOF_SEED="$corpus/valid.bin" build/fuzz/fuzz/fuzz_graph_proof -runs=0 >/dev/null 2>&1 || true ;;
+    fuzz_crl) cp "$data"/tdx/*crl*.der "$corpus"/ ;;
     fuzz_ccel) head -c 16384 "$data"/gcp/gotdxguest_cos113_ccel_eventlog.bin >"$corpus/cos113_head.bin" ;;
   esac
   echo "== $t: $runs executions"

@@ -58,6 +58,7 @@ struct EvidenceArgs {
   std::string at;
   std::string nonce_hex;
   std::string collateral_file;
+  std::string event_log_file;  // TDX: the CC event log to replay to the quote's RTMRs
   std::string policy_file;
   std::string cache_dir;  // read (verify) or filled (fetch)
   std::string product;    // SEV-SNP reports older than v3 do not name it

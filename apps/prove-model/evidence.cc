@@ -19,6 +19,7 @@
 #include "zkcc/tee/nvidia_gpu/verify.h"
 #include "zkcc/tee/policy.h"
 #include "zkcc/tee/sev_snp/verify.h"
+#include "zkcc/tee/tdx/ccel.h"
 #include "zkcc/tee/tdx/collateral.h"
 
 namespace zkcc::cli {
@@ -121,6 +122,7 @@ int verify_evidence(const EvidenceArgs& a) {
   if (kind.empty()) {
     return fail(invalid_argument("cannot tell what kind of evidence '" + file + "' is; pass --kind"));
   }
+  if (!a.event_log_file.empty() && kind != "tdx") return fail(invalid_argument("--event-log is for TDX quotes (--kind tdx)"));
   auto at = verification_time(a.at);
   if (!at.ok()) return fail(at.status());
   std::vector<tee::Certificate> certs;
@@ -130,12 +132,23 @@ int verify_evidence(const EvidenceArgs& a) {
     certs.insert(certs.end(), c->begin(), c->end());
   }
   std::optional<tee::tdx::Collateral> collateral;
+  tee::sev_snp::Collateral snp_collateral;
   if (!a.collateral_file.empty()) {
     auto text = read_file(a.collateral_file, 16 << 20);
     if (!text.ok()) return fail(text.status());
-    auto parsed = tee::tdx::parse_collateral_json(std::string(text->begin(), text->end()));
-    if (!parsed.ok()) return fail(parsed.status().with_context(a.collateral_file));
-    collateral = std::move(*parsed);
+    if (kind == "snp") {
+      // AMD's CRL as KDS serves it (DER), or the collateral JSON a bundle carries.
+      auto parsed = !text->empty() && (*text)[0] == '{'
+                        ? tee::sev_snp::parse_collateral_json(std::string(text->begin(), text->end()))
+                        : StatusOr<tee::sev_snp::Collateral>(tee::sev_snp::Collateral{*text});
+      if (!parsed.ok()) return fail(parsed.status().with_context(a.collateral_file));
+      if (parsed->crl.empty()) return fail(invalid_argument(a.collateral_file + " is empty"));
+      snp_collateral = std::move(*parsed);
+    } else {
+      auto parsed = tee::tdx::parse_collateral_json(std::string(text->begin(), text->end()));
+      if (!parsed.ok()) return fail(parsed.status().with_context(a.collateral_file));
+      collateral = std::move(*parsed);
+    }
   }
   std::optional<Bytes> nonce;
   if (!a.nonce_hex.empty()) {
@@ -160,7 +173,7 @@ int verify_evidence(const EvidenceArgs& a) {
   std::string_view text(reinterpret_cast<const char*>(evidence->data()), evidence->size());
   tee::Verdict verdict;
   if (kind == "snp") {
-    verdict = tee::sev_snp::verify_report(*evidence, certs, tee::sev_snp::TrustRoots{}, *at);
+    verdict = tee::sev_snp::verify_report(*evidence, certs, snp_collateral, tee::sev_snp::TrustRoots{}, *at);
   } else if (kind == "gpu") {
     std::optional<std::array<uint8_t, 32>> gpu_nonce;
     if (nonce) {
@@ -221,6 +234,11 @@ int verify_evidence(const EvidenceArgs& a) {
     } else {
       verdict = tee::tdx::verify_quote_signatures(*evidence, tee::tdx::TrustRoots{}, *at);
       verdict.add("TCB judged against collateral", false, "no --collateral given: signatures only");
+    }
+    if (!a.event_log_file.empty()) {
+      auto log = read_file(a.event_log_file, 64 << 20);
+      if (!log.ok()) return fail(log.status());
+      tee::tdx::add_event_log_checks(verdict, *evidence, *log);
     }
   } else if (kind == "azure" && text.starts_with("HCLA")) {
     // A bare HCL report: only the SNP kind is verifiable alone (a TDREPORT needs its TD quote).

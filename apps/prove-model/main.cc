@@ -118,7 +118,9 @@ int main(int argc, char** argv) {
       ->required();
   verify_ev->add_option("--kind", ev.kind, "snp, gpu, tdx, azure or rim (detected from the content when omitted)")
       ->check(CLI::IsMember({"snp", "gpu", "tdx", "azure", "rim"}));
-  verify_ev->add_option("--collateral", ev.collateral_file, "TDX and Azure TDX: DCAP collateral JSON (QuoteCollateralV3)");
+  verify_ev->add_option("--collateral", ev.collateral_file, "TDX and Azure TDX: DCAP collateral JSON (QuoteCollateralV3); SEV-SNP: AMD's CRL (DER, from KDS's crl endpoint)");
+  verify_ev->add_option("--event-log", ev.event_log_file,
+                        "TDX: the CC event log (/sys/firmware/acpi/tables/data/CCEL) to replay and compare with the quote's RTMRs");
   verify_ev->add_option("--policy", ev.policy_file, "A policy JSON file to judge the verified claims with");
   verify_ev->add_option("--certs", ev.cert_files,
                         "Certificates (PEM bundle or DER): the VCEK/VLEK and optionally its chain, or the GPU's chain");

@@ -96,6 +96,16 @@ StatusOr<Bytes> from_base64(std::string_view text) {
   return out;
 }
 
+std::string to_base64url(std::span<const uint8_t> data) {
+  std::string t = to_base64(data);
+  while (!t.empty() && t.back() == '=') t.pop_back();
+  for (char& c : t) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return t;
+}
+
 StatusOr<Bytes> from_base64url(std::string_view text) {
   std::string standard(text);
   for (size_t i = 0; i < standard.size(); ++i) {

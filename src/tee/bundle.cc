@@ -9,7 +9,9 @@
 #include "zkcc/tee/azure/hcl.h"
 #include "zkcc/tee/azure/vtpm.h"
 #include "zkcc/tee/low_s.h"
+#include "zkcc/tee/sev_snp/collateral.h"
 #include "zkcc/tee/sev_snp/report.h"
+#include "zkcc/tee/tdx/ccel.h"
 #include "zkcc/tee/tdx/collateral.h"
 #include "zkcc/tee/tdx/quote.h"
 
@@ -72,34 +74,41 @@ StatusOr<Bytes> report_data_of(const CpuEvidence& cpu) {
   return invalid_argument("CPU evidence names no platform");
 }
 
+// A verdict of the one check that stopped verification.
+Verdict stopped(const std::string& check, const Status& why) {
+  Verdict v;
+  v.add(check, false, why.message());
+  return v;
+}
+
 // `report_data` is what the CPU evidence must carry; on Azure the TPM quote's nonce derives from it.
 Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<const uint8_t, 64> report_data, int64_t at) {
   std::vector<Certificate> certs;
   for (const Bytes& der : cpu.certificates) {
     auto c = Certificate::from_der(der);
-    if (!c.ok()) {
-      Verdict v;
-      v.add("CPU certificates parse", false, c.status().message());
-      return v;
-    }
+    if (!c.ok()) return stopped("CPU certificates parse", c.status());
     certs.push_back(std::move(*c));
+  }
+  if (cpu.platform == CpuPlatform::kSevSnp) {
+    sev_snp::Collateral snp;
+    if (!cpu.collateral.empty()) {
+      auto parsed = sev_snp::parse_collateral_json(cpu.collateral);
+      if (!parsed.ok()) return stopped("SEV-SNP collateral parses", parsed.status());
+      snp = std::move(*parsed);
+    }
+    return sev_snp::verify_report(cpu.report, certs, snp, roots.snp, at);
   }
   std::optional<tdx::Collateral> collateral;
   if (!cpu.collateral.empty()) {
     auto parsed = tdx::parse_collateral_json(cpu.collateral);
-    if (!parsed.ok()) {
-      Verdict v;
-      v.add("TDX collateral parses", false, parsed.status().message());
-      return v;
-    }
+    if (!parsed.ok()) return stopped("TDX collateral parses", parsed.status());
     collateral = std::move(*parsed);
   }
   switch (cpu.platform) {
-    case CpuPlatform::kSevSnp: return sev_snp::verify_report(cpu.report, certs, roots.snp, at);
     case CpuPlatform::kTdx: {
-      if (collateral) return tdx::verify_quote(cpu.report, *collateral, roots.tdx, at);
-      Verdict v = tdx::verify_quote_signatures(cpu.report, roots.tdx, at);
-      v.add("TCB judged against collateral", false, "the bundle carries no TDX collateral");
+      Verdict v = collateral ? tdx::verify_quote(cpu.report, *collateral, roots.tdx, at) : tdx::verify_quote_signatures(cpu.report, roots.tdx, at);
+      if (!collateral) v.add("TCB judged against collateral", false, "the bundle carries no TDX collateral");
+      if (!cpu.event_log.empty()) tdx::add_event_log_checks(v, cpu.report, cpu.event_log);
       return v;
     }
     case CpuPlatform::kAzureSnpVtpm:
@@ -115,6 +124,7 @@ Verdict verify_cpu(const CpuEvidence& cpu, const BundleRoots& roots, std::span<c
       if (v.kind == "azure-tdx-vtpm" && !collateral) v.add("TCB judged against collateral", false, "the bundle carries no TDX collateral");
       return v;
     }
+    case CpuPlatform::kSevSnp:  // judged above, with its own collateral
     case CpuPlatform::kNone: break;
   }
   Verdict v;
@@ -173,6 +183,7 @@ json bundle_to_json(const FullStackAttestation& a) {
                 {"report", to_base64(a.cpu->report)},
                 {"certificates", certs}};
     if (!a.cpu->collateral.empty()) j["cpu"]["collateral"] = json::parse(a.cpu->collateral, nullptr, false);
+    if (!a.cpu->event_log.empty()) j["cpu"]["event_log"] = to_base64(a.cpu->event_log);
   }
   json gpus = json::array();
   for (const GpuEvidence& g : a.gpus) {
@@ -209,7 +220,7 @@ StatusOr<FullStackAttestation> bundle_from_json(const json& j) {
   if (j.contains("cpu") && !j["cpu"].is_null()) {
     const json& c = j["cpu"];
     if (!c.is_object()) return invalid_argument("bundle \"cpu\" is not an object");
-    ZKCC_RETURN_IF_ERROR(only_keys(c, {"platform", "source", "report", "certificates", "collateral"}, "bundle cpu"));
+    ZKCC_RETURN_IF_ERROR(only_keys(c, {"platform", "source", "report", "certificates", "collateral", "event_log"}, "bundle cpu"));
     CpuEvidence e;
     ZKCC_ASSIGN_OR_RETURN(std::string platform, string_field(c, "platform", "bundle cpu"));
     ZKCC_ASSIGN_OR_RETURN(e.platform, platform_from_name(platform));
@@ -226,6 +237,11 @@ StatusOr<FullStackAttestation> bundle_from_json(const json& j) {
     if (c.contains("collateral")) {
       if (!c["collateral"].is_object()) return invalid_argument("bundle cpu \"collateral\" is not an object");
       e.collateral = c["collateral"].dump();
+    }
+    if (c.contains("event_log")) {
+      if (e.platform != CpuPlatform::kTdx) return invalid_argument("bundle cpu \"event_log\" is for TDX evidence only");
+      ZKCC_ASSIGN_OR_RETURN(e.event_log, base64_field(c, "event_log", "bundle cpu"));
+      if (e.event_log.empty()) return invalid_argument("bundle cpu \"event_log\" is empty");
     }
     a.cpu = std::move(e);
   }

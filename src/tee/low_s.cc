@@ -8,6 +8,10 @@
 #include <memory>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "zkcc/base/bytes.h"
+#include "zkcc/tee/azure/hcl.h"
 #include "zkcc/tee/nvidia_gpu/report.h"
 #include "zkcc/tee/sev_snp/report.h"
 #include "zkcc/tee/tdx/quote.h"
@@ -63,6 +67,41 @@ StatusOr<std::vector<SField>> s_fields(const CpuEvidence& cpu) {
     default: break;
   }
   return std::vector<SField>{};
+}
+
+// Azure evidence carries its signed hardware report inside the evidence JSON, base64url: the SNP
+// report at byte 32 of the HCL report (after its header), or the TD quote.
+struct AzureInner {
+  nlohmann::json doc;
+  const char* key = "";
+  Bytes bytes;
+  std::vector<SField> fields;
+};
+
+StatusOr<AzureInner> azure_inner(const CpuEvidence& cpu) {
+  AzureInner in;
+  in.doc = nlohmann::json::parse(cpu.report.begin(), cpu.report.end(), nullptr, false);
+  bool tdx = cpu.platform == CpuPlatform::kAzureTdxVtpm;
+  in.key = tdx ? "td_quote" : "hcl_report";
+  if (!in.doc.is_object() || !in.doc.contains(in.key) || !in.doc[in.key].is_string()) {
+    return invalid_argument(std::string("Azure evidence has no \"") + in.key + "\" string");
+  }
+  ZKCC_ASSIGN_OR_RETURN(in.bytes, from_base64url(in.doc[in.key].get<std::string>()));
+  if (tdx) {
+    ZKCC_ASSIGN_OR_RETURN(in.fields, s_fields_of_quote(in.bytes));
+    return in;
+  }
+  ZKCC_ASSIGN_OR_RETURN(azure::HclReport hcl, azure::parse_hcl_report(in.bytes));
+  constexpr size_t kHclHeader = 32;
+  if (hcl.type != azure::HclReportType::kSnp || in.bytes.size() < kHclHeader + sev_snp::kReportSize) {
+    return invalid_argument("Azure SNP evidence holds no SEV-SNP report");
+  }
+  in.fields = {{"SEV-SNP report signature", EcdsaCurve::kP384, kHclHeader + 0x2E8, true}};
+  return in;
+}
+
+bool is_azure(const CpuEvidence& cpu) {
+  return cpu.platform == CpuPlatform::kAzureSnpVtpm || cpu.platform == CpuPlatform::kAzureTdxVtpm;
 }
 
 StatusOr<std::vector<SField>> s_fields(const GpuEvidence& gpu) {
@@ -121,10 +160,25 @@ void negate_s(EcdsaCurve curve, std::span<uint8_t> s_be) {
   BN_bn2binpad(twin.get(), s_be.data(), static_cast<int>(s_be.size()));
 }
 
-void canonicalize_signatures(CpuEvidence& cpu) { canonicalize(cpu.report, s_fields(cpu)); }
+void canonicalize_signatures(CpuEvidence& cpu) {
+  if (!is_azure(cpu)) return canonicalize(cpu.report, s_fields(cpu));
+  auto in = azure_inner(cpu);
+  if (!in.ok()) return;
+  Bytes before = in->bytes;
+  canonicalize(in->bytes, in->fields);
+  if (in->bytes == before) return;  // already low S: the evidence stays byte for byte as collected
+  in->doc[in->key] = to_base64url(in->bytes);
+  std::string text = in->doc.dump();
+  cpu.report.assign(text.begin(), text.end());
+}
 void canonicalize_signatures(GpuEvidence& gpu) { canonicalize(gpu.report, s_fields(gpu)); }
 
-std::string high_s_signature(const CpuEvidence& cpu) { return judge(cpu.report, s_fields(cpu)); }
+std::string high_s_signature(const CpuEvidence& cpu) {
+  if (!is_azure(cpu)) return judge(cpu.report, s_fields(cpu));
+  auto in = azure_inner(cpu);
+  if (!in.ok()) return in.status().message();
+  return judge(in->bytes, in->fields);
+}
 std::string high_s_signature(const GpuEvidence& gpu) { return judge(gpu.report, s_fields(gpu)); }
 
 }  // namespace zkcc::tee

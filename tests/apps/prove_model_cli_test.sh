@@ -87,6 +87,12 @@ grep -q "failed: policy: debug" "$tmp/out"; check "default policy names the debu
 grep -q "policy: built-in production default" "$tmp/out"; check "verdict names the default policy" 0 $?
 check_rc "verify-evidence snp" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
 grep -q "VERIFIED" "$tmp/out"; check "verify-evidence says VERIFIED" 0 $?
+# --collateral for SEV-SNP is AMD's CRL: a DER file that is no CRL, and a real CRL of another issuer
+# (Intel's Root CA CRL), are each refused by name.
+check_rc "verify-evidence snp with a non-CRL" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json" --collateral "$snp/gosevguest_milan_vcek.der"
+grep -q "AMD CRL parses" "$tmp/out"; check "verify-evidence names the CRL that does not parse" 0 $?
+check_rc "verify-evidence snp with another issuer's CRL" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json" --collateral "$data/attestation/tdx/gotdxguest_root_ca_crl.der"
+grep -q "AMD CRL signed by the ARK" "$tmp/out"; check "verify-evidence names the CRL's signer" 0 $?
 check_rc "verify-evidence --require-level full-cc" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --certs "$snp/gosevguest_milan_vcek.der" --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json" --require-level full-cc
 grep -q "failed: policy: minimum level full-cc" "$tmp/out"; check "required level named" 0 $?
 check_rc "verify-evidence --json" 0 "$bin" verify-evidence --json "$snp/trustee_milan_v3_vlek_report.bin" --certs "$snp/trustee_milan_vlek.der" --certs "$snp/trustee_milan_ask_ark_asvk.pem" --at 2025-06-01T00:00:00Z --policy "$tmp/vmpl1.json"
@@ -116,10 +122,33 @@ check_rc "verify-evidence tdx" 0 "$bin" verify-evidence "$tdx/dcapqvl_quote_v4.b
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["claims"]["tcb_status"]=="UpToDate"' "$tmp/out"; check "tdx UpToDate" 0 $?
 check_rc "verify-evidence tdx outdated" 1 "$bin" verify-evidence "$tdx/dcapqvl_quote_v5_outdated.bin" --collateral "$tdx/dcapqvl_quote_v5_outdated_collateral.json" --at 2026-03-01T00:00:00Z
 grep -q "no matching TCB level" "$tmp/out"; check "tdx outdated reason" 0 $?
+# --event-log: GCP's CC event log replays to its quote's RTMRs; with a digest changed, the RTMR its
+# event extends is the one named (the quote has no collateral here, so the verdict fails anyway).
+gcp="$data/attestation/gcp"
+check_rc "verify-evidence tdx --event-log" 1 "$bin" verify-evidence --json "$gcp/gotdxguest_cos113_tdx_quote_v4.bin" --event-log "$gcp/gotdxguest_cos113_ccel_eventlog.bin" --at 2025-01-01T00:00:00Z
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+log = {c["name"]: c["ok"] for c in d["checks"] if "event log" in c["name"]}
+assert log == {"CC event log parses": True, **{"RTMR[%d] replays from the CC event log" % i: True for i in range(4)}}, log
+' "$tmp/out"; check "verify-evidence replays the event log" 0 $?
+python3 -c '
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); b[32 + 33 + 12 + 2 + 5] ^= 1; open(sys.argv[2], "wb").write(b)
+' "$gcp/gotdxguest_cos113_ccel_eventlog.bin" "$tmp/ccel_changed.bin"
+check_rc "verify-evidence tdx --event-log changed" 1 "$bin" verify-evidence --json "$gcp/gotdxguest_cos113_tdx_quote_v4.bin" --event-log "$tmp/ccel_changed.bin" --at 2025-01-01T00:00:00Z
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = [c["name"] for c in d["checks"] if "event log" in c["name"] and not c["ok"]]
+assert bad == ["RTMR[0] replays from the CC event log"], bad
+' "$tmp/out"; check "verify-evidence names the RTMR the changed event extends" 0 $?
+check_rc "verify-evidence --event-log for SEV-SNP" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --event-log "$gcp/gotdxguest_cos113_ccel_eventlog.bin"
 check_rc "verify-evidence tdx without collateral" 1 "$bin" verify-evidence "$tdx/dcapqvl_quote_v4.bin" --at 2025-06-20T00:00:00Z
 
 az="$data/attestation/azure"
 check_rc "verify-evidence azure snp" 0 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v2.json" --at 2026-01-01T00:00:00Z --json
+check_rc "verify-evidence azure snp, legacy layout" 0 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v0.json" --at 2026-01-01T00:00:00Z --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["kind"]=="azure-snp-vtpm" and len(d["claims"]["pcrs"])==24' "$tmp/out"; check "azure snp verdict" 0 $?
 check_rc "verify-evidence azure wrong nonce" 1 "$bin" verify-evidence "$az/trustee_az_snp_evidence_v2.json" --nonce 00 --at 2026-01-01T00:00:00Z
 grep -q "TPM quote nonce" "$tmp/out"; check "azure nonce failure named" 0 $?

@@ -164,6 +164,60 @@ TEST(AzureEvidence, MalformedEvidenceGetsPreciseErrors) {
   EXPECT_FALSE(looks_like_evidence("{\"tpm_quote\":{}}"));
 }
 
+// ---- The legacy layout (Trustee's "v0"): byte arrays and a PEM chain, no version. ----
+
+const std::string kLegacy = "azure/trustee_az_snp_evidence_v0.json";
+
+TEST(AzureEvidence, LegacyLayoutVerifiesFromTpmQuoteToAmdRoot) {
+  std::string ev = text(kLegacy);
+  EXPECT_TRUE(looks_like_evidence(ev));
+  Verdict v = verify(ev);
+  EXPECT_TRUE(v.ok()) << v.summary();
+  EXPECT_EQ(v.kind, "azure-snp-vtpm");
+  EXPECT_EQ(v.claims["product"], "Milan");
+  EXPECT_EQ(v.claims["pcrs"].size(), 24u);
+  EXPECT_EQ(v.claims["tpm_nonce"], to_hex(Bytes{'c', 'h', 'a', 'l', 'l', 'e', 'n', 'g', 'e'}));
+  // The nonce is enforced as in today's layout.
+  EvidenceOptions o;
+  o.expected_nonce = Bytes{'o', 't', 'h', 'e', 'r'};
+  EXPECT_FALSE(verify(ev, o).ok());
+}
+
+TEST(AzureEvidence, LegacyLayoutIsBoundLikeTodays) {
+  std::string ev = text(kLegacy);
+  auto bump = [](json& byte) { byte = (byte.get<int>() + 1) % 256; };
+  EXPECT_EQ(failed(verify(edit(ev, [&](json& d) { bump(d["quote"]["message"][40]); }))), "TPM quote signed by HCLAkPub");
+  EXPECT_EQ(failed(verify(edit(ev, [&](json& d) { bump(d["quote"]["signature"][100]); }))), "TPM quote signed by HCLAkPub");
+  EXPECT_EQ(failed(verify(edit(ev, [&](json& d) { bump(d["quote"]["pcrs"][7][5]); }))), "PCR values match the quote's digest");
+  // A byte of the SNP measurement inside the HCL report.
+  EXPECT_FALSE(verify(edit(ev, [&](json& d) { bump(d["report"][32 + 0x90]); })).ok());
+  // Without the PEM's VCEK the SNP report has no endorsement key.
+  std::string vcek_only_chain = edit(ev, [&](json& d) {
+    std::string pem = d["vcek"];
+    d["vcek"] = pem.substr(pem.find("-----END CERTIFICATE-----") + 26);
+  });
+  EXPECT_FALSE(verify(vcek_only_chain).ok());
+}
+
+TEST(AzureEvidence, MalformedLegacyEvidenceGetsPreciseErrors) {
+  auto reason = [](const std::string& ev) {
+    Verdict v = verify(ev);
+    EXPECT_FALSE(v.ok());
+    return v.first_failure() ? v.first_failure()->detail : std::string();
+  };
+  std::string ev = text(kLegacy);
+  EXPECT_NE(reason(edit(ev, [](json& d) { d["quote"]["message"][3] = 256; })).find("element 3 is not a byte"), std::string::npos);
+  EXPECT_NE(reason(edit(ev, [](json& d) { d["quote"]["signature"][0] = "x"; })).find("\"signature\" element 0"), std::string::npos);
+  EXPECT_NE(reason(edit(ev, [](json& d) { d["quote"]["signature"][1] = -1; })).find("element 1"), std::string::npos);
+  EXPECT_NE(reason(edit(ev, [](json& d) { d["quote"]["pcrs"][2].erase(0); })).find("PCR 2 is not 32 bytes"), std::string::npos);
+  EXPECT_NE(reason(edit(ev, [](json& d) { d["quote"]["pcrs"] = 5; })).find("pcrs"), std::string::npos);
+  EXPECT_NE(reason(edit(ev, [](json& d) { d["report"] = "SENMQQ"; })).find("\"report\" array"), std::string::npos);
+  EXPECT_NE(reason(edit(ev, [](json& d) { d["vcek"] = "not pem"; })).find("\"vcek\""), std::string::npos);
+  EXPECT_NE(reason(edit(ev, [](json& d) { d["report"] = json::array({72, 67, 76, 65}); })).find("HCL"), std::string::npos);
+  // A version field means today's layout, which this is not.
+  EXPECT_NE(reason(edit(ev, [](json& d) { d["version"] = 2; })).find("tpm_quote"), std::string::npos);
+}
+
 TEST(TpmQuote, EveryTruncationAndTrailingByteIsRejected) {
   Bytes attest = *from_hex(json::parse(text(kSnp))["tpm_quote"]["message"].get<std::string>());
   auto q = parse_tpm_quote(attest);

@@ -4,10 +4,14 @@
 
 #include "zkcc/base/bytes.h"
 #include "zkcc/hash/poseidon.h"
+#include "zkcc/tee/azure/evidence.h"
 #include "zkcc/tee/low_s.h"
 #include "zkcc/tee/nvidia_gpu/report.h"
 #include "zkcc/tee/nvidia_gpu/verify.h"
+#include "zkcc/tee/sev_snp/verify.h"
+#include "zkcc/tee/tdx/collateral.h"
 #include "zkcc/tee/tdx/quote.h"
+#include "zkcc/tee/tdx/verify.h"
 
 namespace zkcc::tee {
 namespace {
@@ -96,6 +100,179 @@ TEST_F(BundleRulesTest, GpuSignatureTwinIsRefused) {
   ASSERT_NE(t["gpu_hash"], b["gpu_hash"]);
   Verdict v = verify(t);
   EXPECT_EQ(failures(v), std::set<std::string>{"GPU-0: signature in low-S form"}) << v.summary();
+}
+
+// Real vendor-signed evidence: the twin of each signature verifies as well as the original, so it
+// is the low-S rule, and nothing else, that keeps the twin from being a second bundle; and both
+// forms canonicalise to the same bytes, hence the same hash.
+Bytes real(const std::string& rel) {
+  auto b = read_file(std::string(ZKCC_TEST_DATA) + "/attestation/" + rel);
+  EXPECT_TRUE(b.ok()) << rel;
+  return b.ok() ? *b : Bytes{};
+}
+std::string real_text(const std::string& rel) {
+  Bytes b = real(rel);
+  return std::string(b.begin(), b.end());
+}
+int64_t at(const char* t) { return *parse_rfc3339(t); }
+
+// A bundle for statement 42 around real evidence, its hashes computed as the attester would.
+json real_bundle(const std::optional<CpuEvidence>& cpu, const std::vector<GpuEvidence>& gpus) {
+  FullStackAttestation a;
+  a.statement = Felt252::from_u64(42);
+  a.cpu = cpu;
+  a.gpus = gpus;
+  std::optional<Felt252> c, g;
+  if (cpu) c = a.cpu_hash = *cpu_hash_of(*cpu);
+  if (!gpus.empty()) g = a.gpu_hash = gpu_hash_of(gpus);
+  a.combined_hash = combined_hash(c, g);
+  return bundle_to_json(a);
+}
+
+// The high-S bundle fails exactly what the low-S one fails (real evidence made for another
+// statement fails its bindings) plus the low-S rule.
+void expect_only_low_s_differs(const json& low, const json& high, const std::string& rule, int64_t when) {
+  ASSERT_NE(low["combined_hash"], high["combined_hash"]);
+  std::set<std::string> base = failures(verify_bundle(low, BundleRoots{}, nullptr, when));
+  EXPECT_EQ(base.count(rule), 0u);
+  std::set<std::string> want = base;
+  want.insert(rule);
+  Verdict v = verify_bundle(high, BundleRoots{}, nullptr, when);
+  EXPECT_EQ(failures(v), want) << v.summary();
+}
+
+TEST(LowS, RealSevSnpReportAndItsTwin) {
+  CpuEvidence low;
+  low.platform = CpuPlatform::kSevSnp;
+  low.report = real("sev-snp/trustee_milan_v2_report.bin");
+  low.certificates = {real("sev-snp/trustee_milan_vcek.der")};
+  int64_t when = at("2026-11-25T00:00:00Z");
+  std::vector<Certificate> vcek = {*Certificate::from_der(low.certificates[0])};
+  ASSERT_TRUE(sev_snp::verify_report(low.report, vcek, {}, when).ok());
+  canonicalize_signatures(low);
+  CpuEvidence high = low;
+  twin(high.report, 0x2E8, EcdsaCurve::kP384, true);
+  Verdict both = sev_snp::verify_report(high.report, vcek, {}, when);
+  EXPECT_TRUE(both.ok()) << both.summary();
+  EXPECT_TRUE(sev_snp::verify_report(low.report, vcek, {}, when).ok());
+  EXPECT_EQ(high_s_signature(low), "");
+  EXPECT_EQ(high_s_signature(high), "SEV-SNP report signature has a high S (s > n/2)");
+  CpuEvidence again = high;
+  canonicalize_signatures(again);
+  EXPECT_EQ(again.report, low.report);
+  EXPECT_EQ(*cpu_hash_of(again), *cpu_hash_of(low));
+  expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
+}
+
+TEST(LowS, RealTdxQuoteAndItsTwins) {
+  CpuEvidence low;
+  low.platform = CpuPlatform::kTdx;
+  low.report = real("tdx/dcapqvl_quote_v4.bin");
+  low.collateral = real_text("tdx/dcapqvl_quote_v4_collateral.json");
+  int64_t when = at("2025-06-20T00:00:00Z");
+  tdx::Collateral collateral = *tdx::parse_collateral_json(low.collateral);
+  ASSERT_TRUE(tdx::verify_quote(low.report, collateral, {}, when).ok());
+  canonicalize_signatures(low);
+  size_t signed_size = tdx::parse_quote(low.report)->signed_size;
+  struct Field {
+    size_t offset;
+    const char* name;
+  };
+  for (Field f : {Field{signed_size + 4 + 32, "TDX quote signature"}, Field{signed_size + 4 + 64 + 64 + 6 + 384 + 32, "TDX QE report signature"}}) {
+    CpuEvidence high = low;
+    twin(high.report, f.offset, EcdsaCurve::kP256, false);
+    Verdict both = tdx::verify_quote(high.report, collateral, {}, when);
+    EXPECT_TRUE(both.ok()) << f.name << "\n" << both.summary();
+    EXPECT_EQ(high_s_signature(high), std::string(f.name) + " has a high S (s > n/2)");
+    CpuEvidence again = high;
+    canonicalize_signatures(again);
+    EXPECT_EQ(again.report, low.report) << f.name;
+    expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
+  }
+  EXPECT_TRUE(tdx::verify_quote(low.report, collateral, {}, when).ok());
+  EXPECT_EQ(high_s_signature(low), "");
+}
+
+TEST(LowS, RealGpuReportAndItsTwin) {
+  std::string hex = real_text("nvidia/nvtrust_hopper_report_550.90.07.hex");
+  while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' ')) hex.pop_back();
+  GpuEvidence low;
+  low.report = *from_hex(hex);
+  low.certificate_chain_pem = real_text("nvidia/nvtrust_hopper_cert_chain.pem");
+  int64_t when = at("2026-11-25T00:00:00Z");
+  std::vector<Certificate> chain = *Certificate::from_pem_bundle(low.certificate_chain_pem);
+  ASSERT_TRUE(nvidia_gpu::verify_gpu_report(low.report, chain, {}, std::nullopt, when).ok());
+  canonicalize_signatures(low);
+  GpuEvidence high = low;
+  twin(high.report, nvidia_gpu::parse_gpu_report(low.report)->signed_size + 48, EcdsaCurve::kP384, false);
+  Verdict both = nvidia_gpu::verify_gpu_report(high.report, chain, {}, std::nullopt, when);
+  EXPECT_TRUE(both.ok()) << both.summary();
+  EXPECT_TRUE(nvidia_gpu::verify_gpu_report(low.report, chain, {}, std::nullopt, when).ok());
+  EXPECT_EQ(high_s_signature(low), "");
+  EXPECT_EQ(high_s_signature(high), "GPU report signature has a high S (s > n/2)");
+  GpuEvidence again = high;
+  canonicalize_signatures(again);
+  EXPECT_EQ(again.report, low.report);
+  expect_only_low_s_differs(real_bundle(std::nullopt, {low}), real_bundle(std::nullopt, {high}), "GPU-0: signature in low-S form", when);
+}
+
+// Azure evidence: the signed hardware report inside the evidence JSON (base64url), edited in place.
+template <typename Edit>
+CpuEvidence azure_edited(const CpuEvidence& e, const char* key, Edit edit) {
+  json doc = json::parse(e.report.begin(), e.report.end());
+  Bytes inner = *from_base64url(doc[key].get<std::string>());
+  edit(inner);
+  doc[key] = to_base64url(inner);
+  CpuEvidence out = e;
+  std::string text = doc.dump();
+  out.report.assign(text.begin(), text.end());
+  return out;
+}
+
+Verdict verify_azure(const CpuEvidence& e, int64_t when) {
+  return azure::verify_evidence(std::string(e.report.begin(), e.report.end()), {}, when);
+}
+
+// A real Azure sample, verified as it is and then canonicalised to low S.
+CpuEvidence canonical_azure(CpuPlatform platform, const std::string& file, int64_t when) {
+  CpuEvidence e;
+  e.platform = platform;
+  e.report = real(file);
+  EXPECT_TRUE(verify_azure(e, when).ok()) << file;
+  canonicalize_signatures(e);
+  EXPECT_EQ(high_s_signature(e), "") << file;
+  return e;
+}
+
+TEST(LowS, RealAzureSnpReportAndItsTwin) {
+  int64_t when = at("2026-11-25T00:00:00Z");
+  CpuEvidence low = canonical_azure(CpuPlatform::kAzureSnpVtpm, "azure/trustee_az_snp_evidence_v2.json", when);
+  CpuEvidence high = azure_edited(low, "hcl_report", [](Bytes& hcl) { twin(hcl, 32 + 0x2E8, EcdsaCurve::kP384, true); });
+  Verdict both = verify_azure(high, when);
+  EXPECT_TRUE(both.ok()) << both.summary();
+  EXPECT_EQ(high_s_signature(high), "SEV-SNP report signature has a high S (s > n/2)");
+  CpuEvidence again = high;
+  canonicalize_signatures(again);
+  EXPECT_EQ(*cpu_hash_of(again), *cpu_hash_of(low));
+  EXPECT_EQ(high_s_signature(again), "");
+  expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
+}
+
+TEST(LowS, RealAzureTdQuoteAndItsTwins) {
+  int64_t when = at("2026-11-25T00:00:00Z");
+  CpuEvidence low = canonical_azure(CpuPlatform::kAzureTdxVtpm, "azure/trustee_az_tdx_evidence_v1.json", when);
+  json doc = json::parse(low.report.begin(), low.report.end());
+  size_t signed_size = tdx::parse_quote(*from_base64url(doc["td_quote"].get<std::string>()))->signed_size;
+  for (size_t offset : {signed_size + 4 + 32, signed_size + 4 + 64 + 64 + 6 + 384 + 32}) {
+    CpuEvidence high = azure_edited(low, "td_quote", [&](Bytes& q) { twin(q, offset, EcdsaCurve::kP256, false); });
+    Verdict both = verify_azure(high, when);
+    EXPECT_TRUE(both.ok()) << offset << both.summary();
+    EXPECT_NE(high_s_signature(high), "");
+    CpuEvidence again = high;
+    canonicalize_signatures(again);
+    EXPECT_EQ(*cpu_hash_of(again), *cpu_hash_of(low));
+    expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
+  }
 }
 
 TEST_F(BundleRulesTest, BundlesAreParsedStrictly) {

@@ -824,6 +824,33 @@ TEST_F(ConfigfsTsm, SnpReportAndAuxblobCertificatesVerify) {
   EXPECT_TRUE(kernel.empty());  // the entry was removed
 }
 
+TEST_F(ConfigfsTsm, TdxEvidenceCarriesTheEventLogThatReplays) {
+  TsmConfig c = tdx_config();
+  FakeTsmKernel kernel(report_dir_, c);
+  std::array<uint8_t, 64> zeros{};
+  fs::path ccel = root_ / "sys/firmware/acpi/tables/data/CCEL";
+  fs::create_directories(ccel.parent_path());
+  Bytes log = load("gcp/gotdxguest_cos113_ccel_eventlog.bin");
+  write_text(ccel, std::string(log.begin(), log.end()));
+  ConfigfsTsmOptions o;
+  o.event_log = ccel.string();
+  auto ev = ConfigfsTsmAttester(report_dir_.string(), CpuPlatform::kTdx, o).attest(zeros);
+  ASSERT_TRUE(ev.ok()) << ev.status().to_string();
+  EXPECT_EQ(ev->event_log, log);
+  // A log that does not replay to this quote's RTMRs, or none at all, is left out.
+  Bytes changed = log;
+  changed[32 + 33 + 12 + 2 + 5] ^= 1;
+  write_text(ccel, std::string(changed.begin(), changed.end()));
+  ev = ConfigfsTsmAttester(report_dir_.string(), CpuPlatform::kTdx, o).attest(zeros);
+  ASSERT_TRUE(ev.ok()) << ev.status().to_string();
+  EXPECT_TRUE(ev->event_log.empty());
+  fs::remove(ccel);
+  ev = ConfigfsTsmAttester(report_dir_.string(), CpuPlatform::kTdx, o).attest(zeros);
+  ASSERT_TRUE(ev.ok()) << ev.status().to_string();
+  EXPECT_TRUE(ev->event_log.empty());
+  EXPECT_TRUE(kernel.empty());
+}
+
 TEST_F(ConfigfsTsm, PrivlevelIsWrittenAndCountedInGeneration) {
   TsmConfig c = snp_config();
   FakeTsmKernel kernel(report_dir_, c);

@@ -162,5 +162,96 @@ TEST_F(SnpRulesTest, TheMatchingVcekIsChosenAmongSeveral) {
   EXPECT_EQ(failures(wrong), std::set<std::string>{"hwID matches CHIP_ID"}) << wrong.summary();
 }
 
+
+// ---- AMD's CRL (collateral): each CRL below is correctly formed; each breaks one rule. ----
+
+class SnpCrlTest : public SnpRulesTest {
+ protected:
+  static Bytes crl(int64_t issued, const sim::SnpCrlOptions& o = {}) {
+    auto c = platform_->snp_crl(issued, o);
+    EXPECT_TRUE(c.ok()) << c.status().to_string();
+    return c.ok() ? *c : Bytes();
+  }
+  static Verdict verify_with(const Bytes& crl_der, int64_t at) {
+    TrustRoots roots{.amd = true, .extra = platform_->roots().amd};
+    return verify_report(report(), parse(platform_->snp_certificates()), Collateral{crl_der}, roots, at);
+  }
+  static int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
+};
+
+TEST_F(SnpCrlTest, CurrentCrlOfTheArkPasses) {
+  Verdict v = verify_with(crl(now()), now());
+  EXPECT_TRUE(v.ok()) << v.summary();
+  for (const char* rule : {"AMD CRL parses", "AMD CRL signed by the ARK", "AMD CRL current", "ASK not revoked"}) {
+    EXPECT_TRUE(has_check(v, rule)) << rule;
+  }
+  // Without a CRL there is nothing to check, and nothing is claimed.
+  EXPECT_FALSE(has_check(verify(report()), "ASK not revoked"));
+}
+
+TEST_F(SnpCrlTest, RevokedAskIsRefused) {
+  Verdict v = verify_with(crl(now(), {.revoke_ask = true}), now());
+  EXPECT_EQ(failures(v), std::set<std::string>{"ASK not revoked"}) << v.summary();
+}
+
+TEST_F(SnpCrlTest, CrlNotSignedByTheArkIsRefused) {
+  // Named for the ARK but signed with the ASK's key: the revocation it lists counts for nothing.
+  Verdict v = verify_with(crl(now(), {.revoke_ask = true, .signed_by_ask = true}), now());
+  EXPECT_EQ(failures(v), std::set<std::string>{"AMD CRL signed by the ARK"}) << v.summary();
+  // A byte of the ARK's signature changed.
+  Bytes flipped = crl(now());
+  flipped[flipped.size() - 10] ^= 1;
+  v = verify_with(flipped, now());
+  EXPECT_EQ(failures(v), std::set<std::string>{"AMD CRL signed by the ARK"}) << v.summary();
+}
+
+TEST_F(SnpCrlTest, CrlOutsideItsWindowIsRefused) {
+  int64_t issued = now();
+  Verdict late = verify_with(crl(issued), issued + 31 * 86400);
+  EXPECT_EQ(failures(late), std::set<std::string>{"AMD CRL current"}) << late.summary();
+  Verdict early = verify_with(crl(issued), issued - 3600);
+  EXPECT_EQ(failures(early), std::set<std::string>{"AMD CRL current"}) << early.summary();
+}
+
+TEST_F(SnpCrlTest, MalformedCrlGetsAPreciseError) {
+  Bytes good = crl(now());
+  for (size_t cut : {size_t{1}, size_t{2}, good.size() / 2, good.size() - 1}) {
+    Verdict v = verify_with(Bytes(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(cut)), now());
+    EXPECT_EQ(failures(v), std::set<std::string>{"AMD CRL parses"}) << cut << v.summary();
+  }
+  Bytes trailing = good;
+  trailing.push_back(0);
+  Verdict v = verify_with(trailing, now());
+  EXPECT_EQ(failures(v), std::set<std::string>{"AMD CRL parses"}) << v.summary();
+  EXPECT_NE(v.summary().find("1 trailing bytes"), std::string::npos) << v.summary();
+}
+
+TEST_F(SnpCrlTest, CollateralJsonIsStrict) {
+  Bytes der = crl(now());
+  auto round = parse_collateral_json(collateral_json({der}));
+  ASSERT_TRUE(round.ok()) << round.status().to_string();
+  EXPECT_EQ(round->crl, der);
+  for (const char* bad : {"[]", "{}", R"({"crl": 5})", R"({"crl": "zz"})", R"({"crl": ""})", R"({"crl": "00", "note": 1})"}) {
+    EXPECT_FALSE(parse_collateral_json(bad).ok()) << bad;
+  }
+}
+
+// In a bundle: the simulated attester carries the ARK's CRL; one listing the ASK, re-issued and
+// restated correctly, fails only the revocation rule.
+TEST_F(SnpCrlTest, BundleCarriesTheCrlAndRefusesARevokedAsk) {
+  json b = bundle(CpuPlatform::kSevSnp, 1);
+  Verdict ok = SimBundleTest::verify(b);
+  ASSERT_TRUE(ok.ok()) << ok.summary();
+  EXPECT_TRUE(has_check(ok, "cpu: ASK not revoked"));
+  json revoked = b;
+  revoked["cpu"]["collateral"] = json::parse(collateral_json({crl(now(), {.revoke_ask = true})}));
+  Verdict v = SimBundleTest::verify(revoked);
+  EXPECT_EQ(failures(v), std::set<std::string>{"cpu: ASK not revoked"}) << v.summary();
+  json malformed = b;
+  malformed["cpu"]["collateral"] = {{"crl", 7}};
+  v = SimBundleTest::verify(malformed);
+  EXPECT_EQ(failures(v), std::set<std::string>{"cpu: SEV-SNP collateral parses"}) << v.summary();
+}
+
 }  // namespace
 }  // namespace zkcc::tee::sev_snp

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "zkcc/tee/crl.h"
 #include "zkcc/tee/nvidia_gpu/verify.h"
 #include "zkcc/tee/sev_snp/verify.h"
 #include "zkcc/tee/sim/attester.h"
@@ -123,7 +124,13 @@ TEST_F(SimTest, SnpReport) {
   EXPECT_EQ(e.source, "sim");
   EXPECT_EQ(e.report.size(), sev_snp::kReportSize);
   ASSERT_EQ(e.certificates.size(), 3u);
-  EXPECT_TRUE(e.collateral.empty());
+  // The collateral is the ARK's CRL, listing nothing.
+  auto collateral = sev_snp::parse_collateral_json(e.collateral);
+  ASSERT_TRUE(collateral.ok()) << collateral.status().to_string();
+  auto crl = Crl::from_der(collateral->crl);
+  ASSERT_TRUE(crl.ok()) << crl.status().to_string();
+  EXPECT_TRUE(crl->signed_by(snp_roots().extra[0]));
+  EXPECT_FALSE(crl->lists(*Certificate::from_der(e.certificates[1])));
 
   // Accepted with the simulated ARK passed explicitly.
   Verdict ok = verify_snp(e.report, e.certificates, snp_roots());

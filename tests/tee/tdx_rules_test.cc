@@ -1,6 +1,8 @@
 // TDX collateral rules: each test takes a quote and collateral the simulated platform signs
 // correctly but that break exactly one rule, and expects that rule, and only it, to fail.
 #include "sim_bundle_fixture.h"
+#include "zkcc/hash/sha2.h"
+#include "zkcc/tee/tdx/ccel.h"
 #include "zkcc/tee/tdx/collateral.h"
 
 namespace zkcc::tee::tdx {
@@ -92,6 +94,131 @@ TEST_F(TdxRulesTest, BaseModuleIdentityWhenTeeTcbSvn1IsZero) {
   EXPECT_EQ(failures(v), std::set<std::string>{"TDX module identity"}) << v.summary();
   // A module the SEAM loader loaded (TEE_TCB_SVN[1] > 0) is judged by tdxModuleIdentities instead.
   EXPECT_TRUE(verify(sim::TdxGuest{}, other).ok());
+}
+
+
+// ---- The CC event log: a constructed log the simulated quote's RTMRs are the replay of. ----
+
+// Two measured events into each RTMR and an EV_NO_ACTION event, as firmware, the boot loader and
+// the kernel would record them.
+std::vector<CcelEvent> boot_events() {
+  std::vector<CcelEvent> events;
+  for (uint32_t mr = 1; mr <= 4; ++mr) {
+    for (uint32_t k = 0; k < 2; ++k) {
+      CcelEvent e;
+      e.mr_index = mr;
+      e.type = 0x80000001 + k;  // EV_EFI_VARIABLE_DRIVER_CONFIG, EV_EFI_VARIABLE_BOOT
+      std::string what = "measured " + std::to_string(mr) + "." + std::to_string(k);
+      e.data.assign(what.begin(), what.end());
+      e.sha384 = hash::sha384(e.data);
+      events.push_back(std::move(e));
+    }
+  }
+  CcelEvent note;
+  note.mr_index = 1;
+  note.type = kEvNoAction;
+  note.sha384.fill(0xEE);  // never extended, whatever it says
+  events.insert(events.begin() + 3, note);
+  return events;
+}
+
+sim::CpuAttesterOptions with_log(const Bytes& log) {
+  sim::CpuAttesterOptions o;
+  o.tdx.event_log = log;
+  return o;
+}
+
+TEST_F(TdxRulesTest, EventLogEncodesAndReplays) {
+  std::vector<CcelEvent> events = boot_events();
+  auto parsed = parse_ccel(encode_ccel(events));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().to_string();
+  ASSERT_EQ(parsed->size(), events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ((*parsed)[i].mr_index, events[i].mr_index);
+    EXPECT_EQ((*parsed)[i].type, events[i].type);
+    EXPECT_EQ((*parsed)[i].sha384, events[i].sha384);
+    EXPECT_EQ((*parsed)[i].data, events[i].data);
+  }
+  // RTMR[0] = SHA-384(SHA-384(0^48 || d0) || d1): the EV_NO_ACTION event is not extended.
+  Bytes first(48, 0);
+  first.insert(first.end(), events[0].sha384.begin(), events[0].sha384.end());
+  std::array<uint8_t, 48> m = hash::sha384(first);
+  Bytes second(m.begin(), m.end());
+  second.insert(second.end(), events[1].sha384.begin(), events[1].sha384.end());
+  EXPECT_EQ(replay_rtmrs(*parsed)[0], hash::sha384(second));
+}
+
+TEST_F(TdxRulesTest, EventLogMatchingTheQuoteVerifies) {
+  json b = bundle(CpuPlatform::kTdx, 0, with_log(encode_ccel(boot_events())));
+  ASSERT_TRUE(b["cpu"].contains("event_log"));
+  Verdict v = SimBundleTest::verify(b);
+  EXPECT_TRUE(v.ok()) << v.summary();
+  for (const char* name : {"cpu: CC event log parses", "cpu: RTMR[0] replays from the CC event log",
+                           "cpu: RTMR[3] replays from the CC event log"}) {
+    EXPECT_TRUE(std::any_of(v.checks.begin(), v.checks.end(), [&](const Check& c) { return c.name == name && c.ok; })) << name;
+  }
+}
+
+TEST_F(TdxRulesTest, TamperedEventLogNamesTheRtmr) {
+  std::vector<CcelEvent> events = boot_events();
+  json b = bundle(CpuPlatform::kTdx, 0, with_log(encode_ccel(events)));
+  // One measured event per RTMR changed in turn: the quote is untouched and correctly signed, so
+  // only that RTMR's replay fails.
+  for (uint32_t mr = 1; mr <= 4; ++mr) {
+    std::vector<CcelEvent> changed = events;
+    for (CcelEvent& e : changed) {
+      if (e.mr_index == mr && e.type != kEvNoAction) {
+        e.sha384[0] ^= 1;
+        break;
+      }
+    }
+    json t = b;
+    t["cpu"]["event_log"] = to_base64(encode_ccel(changed));
+    Verdict v = SimBundleTest::verify(t);
+    std::string rule = "cpu: RTMR[" + std::to_string(mr - 1) + "] replays from the CC event log";
+    EXPECT_EQ(failures(v), std::set<std::string>{rule}) << v.summary();
+  }
+  // An event left out.
+  std::vector<CcelEvent> fewer = events;
+  fewer.pop_back();  // the last RTMR[3] event
+  json t = b;
+  t["cpu"]["event_log"] = to_base64(encode_ccel(fewer));
+  EXPECT_EQ(failures(SimBundleTest::verify(t)), std::set<std::string>{"cpu: RTMR[3] replays from the CC event log"});
+  // A log of another TD (no events): every RTMR differs.
+  t["cpu"]["event_log"] = to_base64(encode_ccel({}));
+  EXPECT_EQ(failures(SimBundleTest::verify(t)).size(), 4u);
+}
+
+TEST_F(TdxRulesTest, MalformedEventLogIsAPreciseError) {
+  Bytes log = encode_ccel(boot_events());
+  json b = bundle(CpuPlatform::kTdx, 0, with_log(log));
+  // Cut inside the last event's data, inside a digest, inside the header.
+  for (size_t cut : {log.size() - 3, size_t{33 + 32 + 12 + 10}, size_t{40}}) {
+    json t = b;
+    t["cpu"]["event_log"] = to_base64(Bytes(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(cut)));
+    Verdict v = SimBundleTest::verify(t);
+    EXPECT_EQ(failures(v), std::set<std::string>{"cpu: CC event log parses"}) << cut << v.summary();
+  }
+  // An MR index that does not exist.
+  std::vector<CcelEvent> events = boot_events();
+  events[2].mr_index = 5;
+  auto bad = parse_ccel(encode_ccel(events));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("MR index 5"), std::string::npos) << bad.status().message();
+  // An event claiming more data than the log holds.
+  Bytes huge = log;
+  size_t size_at = log.size() - events.back().data.size() - 4;
+  huge[size_at + 3] = 0x7F;
+  auto big = parse_ccel(huge);
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.status().message().find("claims"), std::string::npos) << big.status().message();
+  // A log is TDX evidence only, and never empty.
+  json snp = bundle(CpuPlatform::kSevSnp, 0);
+  snp["cpu"]["event_log"] = to_base64(log);
+  EXPECT_FALSE(bundle_from_json(snp).ok());
+  json empty = b;
+  empty["cpu"]["event_log"] = "";
+  EXPECT_FALSE(bundle_from_json(empty).ok());
 }
 
 }  // namespace

@@ -210,6 +210,27 @@ TEST(Ccel, GcpEventLogReplaysToTheQuotesRtmrs) {
   EXPECT_NE(replay_rtmrs(*changed), replay_rtmrs(*events));
 }
 
+TEST(Ccel, GcpEventLogVerifiesAgainstTheQuoteAndNamesAChangedRtmr) {
+  auto quote = parse_quote(load("gcp/gotdxguest_cos113_tdx_quote_v4.bin"));
+  ASSERT_TRUE(quote.ok());
+  Bytes log = load("gcp/gotdxguest_cos113_ccel_eventlog.bin");
+  Verdict v = verify_event_log(log, quote->body.rtmr);
+  EXPECT_TRUE(v.ok()) << v.summary();
+  EXPECT_EQ(v.checks.size(), 5u);
+  // The first event's SHA-384 digest changed: the RTMR its MR index names no longer replays.
+  auto events = parse_ccel(log);
+  ASSERT_TRUE(events.ok());
+  size_t rtmr = (*events)[0].mr_index - 1;
+  Bytes bad = log;
+  bad[32 + 33 + 12 + 2 + 5] ^= 1;
+  Verdict changed = verify_event_log(bad, quote->body.rtmr);
+  ASSERT_EQ(changed.checks.size(), 5u);
+  for (const Check& c : changed.checks) {
+    bool named = c.name == "RTMR[" + std::to_string(rtmr) + "] replays from the CC event log";
+    EXPECT_EQ(c.ok, !named) << c.name << ": " << c.detail;
+  }
+}
+
 TEST(Ccel, MalformedLogsGetPreciseErrors) {
   Bytes log = load("gcp/gotdxguest_cos113_ccel_eventlog.bin");
   EXPECT_FALSE(parse_ccel(Bytes(log.begin(), log.begin() + 20)).ok());

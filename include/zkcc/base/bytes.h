@@ -27,6 +27,8 @@ std::string to_base64(std::span<const uint8_t> data);
 StatusOr<Bytes> from_base64(std::string_view text);
 // URL-safe base64 (RFC 4648 section 5: '-' and '_'), padding optional (JWKs and JWTs omit it).
 StatusOr<Bytes> from_base64url(std::string_view text);
+// URL-safe base64 without padding.
+std::string to_base64url(std::span<const uint8_t> data);
 
 // Compares in time that depends only on the lengths, never on the contents.
 bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b);

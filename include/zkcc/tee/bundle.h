@@ -4,7 +4,9 @@
 //    (felts as 0x hex; "level" is the level asked for, auto included, "level_reached" the one the
 //    evidence reaches: zk-only, tee or full-cc),
 //    "cpu": {"platform", "source", "report": base64, "certificates": [base64 DER...],
-//            "collateral": QuoteCollateralV3 object (TDX) or absent}  (absent without CPU evidence),
+//            "collateral": QuoteCollateralV3 object (TDX), {"crl": hex DER} (SEV-SNP, AMD's
+//            ARK-signed CRL) or absent, "event_log": base64 CC event log (TDX, optional)}
+//            (absent without CPU evidence),
 //    "gpus": [{"index", "name", "source", "report": base64, "certificate_chain": PEM}...]}
 // verify_bundle is a pure function of (bundle, trust roots, policy, time): it runs the platform
 // verifiers, checks every binding (GPU nonce, both halves of report_data), recomputes the hashes

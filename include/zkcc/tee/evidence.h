@@ -26,7 +26,12 @@ struct CpuEvidence {
   // VCEK or VLEK first, then ASK/ASVK and ARK); may be empty.
   std::vector<Bytes> certificates;
   // TDX: QuoteCollateralV3 JSON when the collector has it (the simulated platform always does).
+  // SEV-SNP: sev_snp/collateral.h's JSON (AMD's CRL) when the collector has it.
   std::string collateral;
+  // TDX: the CC event log (the log area the ACPI CCEL table points at, as Linux exposes it in
+  // /sys/firmware/acpi/tables/data/CCEL) when the collector has it; verifiers replay it to the
+  // quote's RTMRs (tdx/ccel.h). Not covered by cpu_hash: the RTMRs it must replay to are.
+  Bytes event_log;
 };
 
 struct GpuEvidence {

@@ -6,7 +6,8 @@
 // (report_hash_felt over the bytes as carried).
 //
 // The signatures concerned: the SEV-SNP report's (P-384), the TDX quote's and its QE report's
-// (P-256), and the NVIDIA GPU report's (P-384). Azure evidence is judged by its hardware report.
+// (P-256), and the NVIDIA GPU report's (P-384). Azure evidence is judged by its hardware report:
+// the SEV-SNP report inside the HCL report, or the TD quote, rewritten inside the evidence JSON.
 #ifndef ZKCC_TEE_LOW_S_H_
 #define ZKCC_TEE_LOW_S_H_
 

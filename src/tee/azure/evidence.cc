@@ -20,6 +20,7 @@ struct Parts {
   PcrBank pcrs;
   std::optional<Bytes> vcek;
   std::optional<Bytes> td_quote;
+  std::vector<Certificate> vcek_chain;  // the legacy layout's PEM: VCEK, then ASK and ARK
 };
 
 StatusOr<Bytes> hex_field(const json& obj, const char* key) {
@@ -38,9 +39,56 @@ StatusOr<Bytes> base64_field(const json& obj, const char* key) {
   return b;
 }
 
+// The legacy layout writes bytes as JSON arrays of integers 0..255.
+StatusOr<Bytes> byte_array(const json& obj, const char* key, const std::string& where) {
+  if (!obj.contains(key) || !obj[key].is_array()) return invalid_argument(where + " has no \"" + key + "\" array of bytes");
+  Bytes out;
+  out.reserve(obj[key].size());
+  for (const json& b : obj[key]) {
+    if (!b.is_number_unsigned() || b.get<uint64_t>() > 255) {
+      return invalid_argument(where + " \"" + key + "\" element " + std::to_string(out.size()) + " is not a byte (0-255)");
+    }
+    out.push_back(static_cast<uint8_t>(b.get<uint64_t>()));
+  }
+  return out;
+}
+
+// True for the legacy SNP layout that Trustee's az-snp-vtpm verifier still accepts (its "v0"):
+// {"quote": {"signature", "message", "pcrs": [[32 bytes]...]} as byte arrays, "report": the HCL
+// report as a byte array, "vcek": PEM (VCEK, then ASK and ARK)}, with no version field.
+bool is_legacy(const json& doc) {
+  return doc.is_object() && !doc.contains("version") && doc.contains("quote") && doc.contains("report") && doc.contains("vcek");
+}
+
+StatusOr<Parts> parse_legacy(const json& doc) {
+  if (!doc["quote"].is_object()) return invalid_argument("legacy Azure evidence \"quote\" is not an object");
+  const json& q = doc["quote"];
+  Parts p;
+  ZKCC_ASSIGN_OR_RETURN(p.attest, byte_array(q, "message", "legacy evidence quote"));
+  ZKCC_ASSIGN_OR_RETURN(p.signature, byte_array(q, "signature", "legacy evidence quote"));
+  if (!q.contains("pcrs") || !q["pcrs"].is_array()) return invalid_argument("legacy evidence quote has no \"pcrs\" array");
+  for (const json& pcr : q["pcrs"]) {
+    json holder = {{"pcr", pcr}};
+    auto b = byte_array(holder, "pcr", "legacy evidence quote PCR " + std::to_string(p.pcrs.size()));
+    if (!b.ok()) return b.status();
+    if (b->size() != 32) return invalid_argument("legacy evidence quote PCR " + std::to_string(p.pcrs.size()) + " is not 32 bytes");
+    std::array<uint8_t, 32> value;
+    std::copy(b->begin(), b->end(), value.begin());
+    p.pcrs.push_back(value);
+  }
+  ZKCC_ASSIGN_OR_RETURN(p.hcl, byte_array(doc, "report", "legacy Azure evidence"));
+  if (!doc["vcek"].is_string()) return invalid_argument("legacy Azure evidence \"vcek\" is not a PEM string");
+  auto chain = Certificate::from_pem_bundle(doc["vcek"].get_ref<const std::string&>());
+  if (!chain.ok()) return invalid_argument("legacy Azure evidence \"vcek\": " + chain.status().message());
+  p.vcek = chain->front().der();
+  p.vcek_chain.assign(chain->begin() + 1, chain->end());
+  return p;
+}
+
 StatusOr<Parts> parse_parts(std::string_view text) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return invalid_argument("Azure evidence is not a JSON object");
+  if (is_legacy(doc)) return parse_legacy(doc);
   if (!doc.contains("tpm_quote") || !doc["tpm_quote"].is_object()) return invalid_argument("Azure evidence has no \"tpm_quote\" object");
   if (!doc.contains("hcl_report")) return invalid_argument("Azure evidence has no \"hcl_report\"");
   Parts p;
@@ -85,7 +133,7 @@ Verdict verify_tdx(const Parts& p, const HclReport& hcl, const EvidenceOptions& 
 
 bool looks_like_evidence(std::string_view text) {
   json doc = json::parse(text, nullptr, false);
-  return doc.is_object() && doc.contains("tpm_quote") && doc.contains("hcl_report");
+  return (doc.is_object() && doc.contains("tpm_quote") && doc.contains("hcl_report")) || is_legacy(doc);
 }
 
 Verdict verify_evidence(std::string_view text, const EvidenceOptions& o, int64_t at) {
@@ -106,6 +154,7 @@ Verdict verify_evidence(std::string_view text, const EvidenceOptions& o, int64_t
     std::vector<Certificate> certs;
     auto vcek = Certificate::from_der(*parts->vcek);
     if (vcek.ok()) certs.push_back(std::move(*vcek));
+    certs.insert(certs.end(), parts->vcek_chain.begin(), parts->vcek_chain.end());
     for (const Certificate& c : o.certs) certs.push_back(c);
     v = verify_snp_hcl_report(parts->hcl, certs, o.snp_roots, at);
     if (!vcek.ok()) v.add("evidence VCEK parses", false, vcek.status().message());

@@ -67,6 +67,7 @@ StatusOr<std::unique_ptr<CpuAttester>> make_cpu_attester(const CpuCapability& ca
   if (cap.interface == CpuInterface::kConfigfsTsm && cap.device_available) {
     ConfigfsTsmOptions o;
     if (cap.platform == CpuPlatform::kSevSnp) o.privlevel = options.vmpl;
+    if (cap.platform == CpuPlatform::kTdx) o.event_log = under(options.root, "/sys/firmware/acpi/tables/data/CCEL");
     o.auxblob = options.snp_certificates;
     return std::unique_ptr<CpuAttester>(new ConfigfsTsmAttester(cap.device, cap.platform, o));
   }

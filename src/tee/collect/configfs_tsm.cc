@@ -13,6 +13,7 @@
 
 #include "zkcc/tee/collect/sev_guest.h"
 #include "zkcc/tee/sev_snp/report.h"
+#include "zkcc/tee/tdx/ccel.h"
 #include "zkcc/tee/tdx/quote.h"
 
 namespace zkcc::tee::collect {
@@ -239,6 +240,17 @@ StatusOr<TsmReport> read_rounds(const Entry& entry, std::span<const uint8_t, 64>
                      " attempts");
 }
 
+// The CC event log at `path` when it replays to `rtmrs`; empty otherwise. The log area is at most
+// a few MiB (firmware reserves it in the ACPI CCEL table).
+Bytes replaying_event_log(const std::string& path, const tdx::Rtmrs& rtmrs) {
+  if (path.empty()) return {};
+  auto log = read_file(path, 16 << 20);
+  if (!log.ok()) return {};
+  auto events = tdx::parse_ccel(*log);
+  if (!events.ok() || tdx::replay_rtmrs(*events) != rtmrs) return {};
+  return std::move(*log);
+}
+
 }  // namespace
 
 StatusOr<TsmReport> read_tsm_report(const std::string& report_dir, std::span<const uint8_t, 64> inblob,
@@ -305,6 +317,7 @@ StatusOr<CpuEvidence> ConfigfsTsmAttester::attest(std::span<const uint8_t, 64> r
       return data_loss("the TDX quote from configfs-tsm carries other REPORTDATA than was written to inblob");
     }
     ev.report.assign(tsm.outblob.begin(), tsm.outblob.begin() + static_cast<std::ptrdiff_t>(quote->declared_size));
+    ev.event_log = replaying_event_log(options.event_log, quote->body.rtmr);
   }
   return ev;
 }

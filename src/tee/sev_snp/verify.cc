@@ -4,6 +4,7 @@
 
 #include "amd_roots.h"
 #include "zkcc/base/bytes.h"
+#include "zkcc/tee/crl.h"
 
 namespace zkcc::tee::sev_snp {
 namespace {
@@ -128,6 +129,23 @@ void add_claims(Verdict& v, const Report& r, Product product) {
   }
 }
 
+// AMD's CRL for the path `inter` <- `ark`: signed by the ARK, current, and not listing the
+// intermediate (go-sev-guest's CRL check; AMD KDS serves the CRL per product).
+void check_crl(Verdict& v, std::span<const uint8_t> der, const Certificate& ark, const Certificate& inter, const char* role,
+               int64_t at) {
+  auto crl = Crl::from_der(der);
+  v.add("AMD CRL parses", crl.ok(), crl.ok() ? "" : crl.status().message());
+  if (!crl.ok()) return;
+  bool signed_ok = crl->signed_by(ark);
+  v.add("AMD CRL signed by the ARK", signed_ok, signed_ok ? ark.common_name() : "the CRL is not issued and signed by " + ark.common_name());
+  std::string when = crl->validity_problem(at);
+  v.add("AMD CRL current", when.empty(), when);
+  // An unsigned list says nothing either way; the signature check above has already failed.
+  if (!signed_ok) return;
+  bool revoked = crl->lists(inter);
+  v.add(std::string(role) + " not revoked", !revoked, revoked ? inter.common_name() + " is revoked by " + ark.common_name() + "'s CRL" : "");
+}
+
 }  // namespace
 
 std::vector<Certificate> amd_chain(Product product, SigningKey kind) {
@@ -152,6 +170,11 @@ Product product_of(const Certificate& key) {
 
 Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificate> certs, const TrustRoots& roots,
                       int64_t at) {
+  return verify_report(bytes, certs, Collateral{}, roots, at);
+}
+
+Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificate> certs, const Collateral& collateral,
+                      const TrustRoots& roots, int64_t at) {
   Verdict v;
   v.kind = "sev-snp";
   auto parsed = parse_report(bytes);
@@ -244,6 +267,7 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
       }
     }
     v.add("certificates valid at the verification time", valid, when);
+    if (!collateral.crl.empty()) check_crl(v, collateral.crl, *root, *inter, vlek ? "ASVK" : "ASK", at);
   }
 
   bool sig = verify_ecdsa_p384_sha384(*key, bytes.first(kSignedSize), r.signature_r, r.signature_s);

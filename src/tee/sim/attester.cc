@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "zkcc/tee/sev_snp/collateral.h"
+
 namespace zkcc::tee::sim {
 namespace {
 
@@ -16,13 +18,16 @@ class SimCpuAttester final : public CpuAttester {
     CpuEvidence e;
     e.platform = kind_;
     e.source = "sim";
+    int64_t issued = options_.collateral_time.value_or(static_cast<int64_t>(std::time(nullptr)));
     if (kind_ == CpuPlatform::kSevSnp) {
       ZKCC_ASSIGN_OR_RETURN(e.report, platform_.snp_report(report_data, options_.snp));
       e.certificates = platform_.snp_certificates();
+      ZKCC_ASSIGN_OR_RETURN(Bytes crl, platform_.snp_crl(issued));
+      e.collateral = sev_snp::collateral_json({std::move(crl)});
     } else {
       ZKCC_ASSIGN_OR_RETURN(e.report, platform_.tdx_quote(report_data, options_.tdx));
-      int64_t issued = options_.collateral_time.value_or(static_cast<int64_t>(std::time(nullptr)));
       ZKCC_ASSIGN_OR_RETURN(e.collateral, platform_.tdx_collateral(issued));
+      if (options_.tdx.event_log) e.event_log = *options_.tdx.event_log;
     }
     return e;
   }

@@ -32,6 +32,7 @@ using X509Ptr = std::unique_ptr<X509, Free<X509, X509_free>>;
 using NamePtr = std::unique_ptr<X509_NAME, Free<X509_NAME, X509_NAME_free>>;
 using ExtPtr = std::unique_ptr<X509_EXTENSION, Free<X509_EXTENSION, X509_EXTENSION_free>>;
 using CrlPtr = std::unique_ptr<X509_CRL, Free<X509_CRL, X509_CRL_free>>;
+using RevokedPtr = std::unique_ptr<X509_REVOKED, Free<X509_REVOKED, X509_REVOKED_free>>;
 using BioPtr = std::unique_ptr<BIO, Free<BIO, BIO_free_all>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free<EVP_MD_CTX, EVP_MD_CTX_free>>;
 using BnPtr = std::unique_ptr<BIGNUM, Free<BIGNUM, BN_free>>;
@@ -145,6 +146,27 @@ std::string certificate_pem(const Certificate& cert) {
   return std::string(data, static_cast<size_t>(len));
 }
 
+namespace {
+
+// A digest-signing context for `alg` with `signer`. AMD signs its certificates and CRLs with
+// RSASSA-PSS, SHA-384, MGF1-SHA-384 and a 48-byte salt.
+StatusOr<MdCtxPtr> signing_context(const Key& signer, SigAlg alg) {
+  MdCtxPtr md(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  const EVP_MD* digest = alg == SigAlg::kEcdsaSha256 ? EVP_sha256() : EVP_sha384();
+  if (!md || EVP_DigestSignInit(md.get(), &pctx, digest, nullptr, signer.get()) != 1) {
+    return internal_error(ssl_error("cannot start a signature"));
+  }
+  if (alg == SigAlg::kRsaPssSha384 &&
+      (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) != 1 ||
+       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384()) != 1)) {
+    return internal_error(ssl_error("cannot configure RSASSA-PSS"));
+  }
+  return md;
+}
+
+}  // namespace
+
 StatusOr<Certificate> issue(const CertSpec& spec, const Key& subject_key, const Certificate* issuer, const Key& issuer_key,
                             SigAlg alg) {
   X509Ptr x(X509_new());
@@ -181,26 +203,15 @@ StatusOr<Certificate> issue(const CertSpec& spec, const Key& subject_key, const 
   for (const Extension& e : spec.extensions) ZKCC_RETURN_IF_ERROR(add_raw_extension(x.get(), e));
 
   const Key& signer = issuer != nullptr ? issuer_key : subject_key;
-  MdCtxPtr md(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;
-  const EVP_MD* digest = alg == SigAlg::kEcdsaSha256 ? EVP_sha256() : EVP_sha384();
-  if (!md || EVP_DigestSignInit(md.get(), &pctx, digest, nullptr, signer.get()) != 1) {
-    return internal_error(ssl_error("cannot start signing a certificate"));
-  }
-  // AMD signs its certificates with RSASSA-PSS, SHA-384, MGF1-SHA-384 and a 48-byte salt.
-  if (alg == SigAlg::kRsaPssSha384 &&
-      (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) != 1 ||
-       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384()) != 1)) {
-    return internal_error(ssl_error("cannot configure RSASSA-PSS"));
-  }
+  ZKCC_ASSIGN_OR_RETURN(MdCtxPtr md, signing_context(signer, alg));
   if (X509_sign_ctx(x.get(), md.get()) <= 0) return internal_error(ssl_error("cannot sign a certificate"));
   Bytes der = encode<X509>(x.get(), i2d_X509);
   if (der.empty()) return internal_error("cannot encode a certificate");
   return Certificate::from_der(der);
 }
 
-StatusOr<Bytes> empty_crl(const Certificate& issuer, const Key& issuer_key, int64_t last_update, int64_t next_update,
-                          uint64_t number) {
+StatusOr<Bytes> issue_crl(const Certificate& issuer, const Key& issuer_key, int64_t last_update, int64_t next_update,
+                          uint64_t number, std::span<const Certificate> revoked, SigAlg alg) {
   CrlPtr crl(X509_CRL_new());
   TimePtr last(ASN1_TIME_set(nullptr, static_cast<time_t>(last_update)));
   TimePtr next(ASN1_TIME_set(nullptr, static_cast<time_t>(next_update)));
@@ -215,7 +226,17 @@ StatusOr<Bytes> empty_crl(const Certificate& issuer, const Key& issuer_key, int6
   X509V3_set_ctx(&ctx, issuer.raw(), nullptr, nullptr, crl.get(), 0);
   ExtPtr aki(X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
   if (!aki || X509_CRL_add_ext(crl.get(), aki.get(), -1) != 1) return internal_error(ssl_error("cannot add the CRL's AKI"));
-  if (X509_CRL_sign(crl.get(), issuer_key.get(), EVP_sha256()) <= 0) return internal_error(ssl_error("cannot sign a CRL"));
+  for (const Certificate& c : revoked) {
+    RevokedPtr entry(X509_REVOKED_new());
+    if (!entry || X509_REVOKED_set_serialNumber(entry.get(), X509_get_serialNumber(c.raw())) != 1 ||
+        X509_REVOKED_set_revocationDate(entry.get(), last.get()) != 1 || X509_CRL_add0_revoked(crl.get(), entry.get()) != 1) {
+      return internal_error(ssl_error("cannot list a revoked certificate"));
+    }
+    entry.release();  // owned by the CRL now
+  }
+  if (!revoked.empty() && X509_CRL_sort(crl.get()) != 1) return internal_error(ssl_error("cannot sort a CRL"));
+  ZKCC_ASSIGN_OR_RETURN(MdCtxPtr md, signing_context(issuer_key, alg));
+  if (X509_CRL_sign_ctx(crl.get(), md.get()) <= 0) return internal_error(ssl_error("cannot sign a CRL"));
   Bytes der = encode<X509_CRL>(crl.get(), i2d_X509_CRL);
   if (der.empty()) return internal_error("cannot encode a CRL");
   return der;

@@ -58,9 +58,10 @@ struct CertSpec {
 StatusOr<Certificate> issue(const CertSpec& spec, const Key& subject_key, const Certificate* issuer,
                             const Key& issuer_key, SigAlg alg);
 
-// An X.509 v2 CRL with no revoked certificates, signed with ECDSA/SHA-256; DER.
-StatusOr<Bytes> empty_crl(const Certificate& issuer, const Key& issuer_key, int64_t last_update, int64_t next_update,
-                          uint64_t number);
+// An X.509 v2 CRL by `issuer` listing `revoked` (revoked at last_update), signed with `alg`
+// (kEcdsaSha256 for Intel's, kRsaPssSha384 for AMD's); DER.
+StatusOr<Bytes> issue_crl(const Certificate& issuer, const Key& issuer_key, int64_t last_update, int64_t next_update,
+                          uint64_t number, std::span<const Certificate> revoked, SigAlg alg);
 
 // ECDSA over `message` with `md_name` ("SHA256", "SHA384"), as big-endian r || s of `width` bytes each.
 StatusOr<Bytes> sign_ecdsa_raw(const Key& key, const char* md_name, std::span<const uint8_t> message, size_t width);

@@ -203,6 +203,10 @@ StatusOr<Bytes> SimPlatform::snp_vcek(const SnpVcekOptions& options) const { ret
 
 uint64_t SimPlatform::snp_tcb() const { return state_->snp.tcb; }
 
+StatusOr<Bytes> SimPlatform::snp_crl(int64_t issued_at, const SnpCrlOptions& options) const {
+  return build_snp_crl(state_->snp, issued_at, options);
+}
+
 std::vector<Bytes> SimPlatform::snp_certificates() const {
   return {state_->snp.vcek.cert.der(), state_->snp.ask.cert.der(), state_->snp.ark.cert.der()};
 }

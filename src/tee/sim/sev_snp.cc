@@ -97,6 +97,19 @@ StatusOr<Bytes> build_snp_vcek(const SnpAuthority& a, const SnpVcekOptions& o) {
   return cert.der();
 }
 
+StatusOr<Bytes> build_snp_crl(const SnpAuthority& a, int64_t issued_at, const SnpCrlOptions& o) {
+  constexpr int64_t kCrlLifetime = 30 * kDay;
+  constexpr int64_t kLastSecond = 253402300799;  // 9999-12-31T23:59:59Z, the last time X.509 can state
+  if (issued_at < 0 || issued_at > kLastSecond - kCrlLifetime) {
+    return invalid_argument("CRL issue time " + std::to_string(issued_at) + " is out of range");
+  }
+  std::vector<Certificate> revoked;
+  if (o.revoke_ask) revoked.push_back(a.ask.cert);
+  const pki::Key& signer = o.signed_by_ask ? a.ask.key : a.ark.key;
+  uint64_t number = static_cast<uint64_t>(std::max<int64_t>(issued_at, 1));
+  return pki::issue_crl(a.ark.cert, signer, issued_at, issued_at + kCrlLifetime, number, revoked, pki::SigAlg::kRsaPssSha384);
+}
+
 StatusOr<SnpAuthority> create_snp(int64_t now) {
   pki::CertSpec ca;
   ca.not_before = now - kDay;

@@ -49,6 +49,7 @@ Status save_snp(const std::filesystem::path& dir, const SnpAuthority& a);
 StatusOr<SnpAuthority> load_snp(const std::filesystem::path& dir);
 StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t, 64> report_data, const SnpGuest& guest);
 StatusOr<Bytes> build_snp_vcek(const SnpAuthority& a, const SnpVcekOptions& options);
+StatusOr<Bytes> build_snp_crl(const SnpAuthority& a, int64_t issued_at, const SnpCrlOptions& options);
 
 // ---- TDX: Root -> PCK CA -> PCK, Root -> TCB signing (all P-256), and the QE attestation key ----
 

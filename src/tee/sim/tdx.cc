@@ -8,6 +8,7 @@
 
 #include "state.h"
 #include "zkcc/hash/sha2.h"
+#include "zkcc/tee/tdx/ccel.h"
 
 namespace zkcc::tee::sim {
 namespace {
@@ -295,7 +296,12 @@ StatusOr<Bytes> build_tdx_quote(const TdxAuthority& a, std::span<const uint8_t, 
   put_u64(q, guest.xfam);
   append(q, guest.mr_td);
   q.resize(q.size() + 3 * 48, 0);  // MRCONFIGID, MROWNER, MROWNERCONFIG
-  for (const auto& r : guest.rtmr) append(q, r);
+  std::array<std::array<uint8_t, 48>, 4> rtmr = guest.rtmr;
+  if (guest.event_log) {
+    ZKCC_ASSIGN_OR_RETURN(std::vector<tdx::CcelEvent> events, tdx::parse_ccel(*guest.event_log));
+    rtmr = tdx::replay_rtmrs(events);
+  }
+  for (const auto& r : rtmr) append(q, r);
   append(q, report_data);
   if (v5) {
     append(q, kTeeTcbSvn);
@@ -343,8 +349,8 @@ StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued
   }
   int64_t next = issued_at + kCollateralLifetime;
   uint64_t crl_number = static_cast<uint64_t>(std::max<int64_t>(issued_at, 1));
-  ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::empty_crl(a.root.cert, a.root.key, issued_at, next, crl_number));
-  ZKCC_ASSIGN_OR_RETURN(Bytes pck_crl, pki::empty_crl(a.pck_ca.cert, a.pck_ca.key, issued_at, next, crl_number));
+  ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::issue_crl(a.root.cert, a.root.key, issued_at, next, crl_number, {}, pki::SigAlg::kEcdsaSha256));
+  ZKCC_ASSIGN_OR_RETURN(Bytes pck_crl, pki::issue_crl(a.pck_ca.cert, a.pck_ca.key, issued_at, next, crl_number, {}, pki::SigAlg::kEcdsaSha256));
   std::string tcb_info = tcb_info_json(issued_at, options);
   std::string qe_identity = qe_identity_json(issued_at, options);
   ZKCC_ASSIGN_OR_RETURN(Bytes tcb_sig, pki::sign_ecdsa_raw(a.tcb_signing.key, "SHA256", text_bytes(tcb_info), 32));

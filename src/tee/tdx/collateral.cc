@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "intel_roots.h"
+#include "zkcc/tee/crl.h"
 #include "zkcc/tee/tdx/quote.h"
 
 namespace zkcc::tee::tdx {
@@ -85,28 +86,6 @@ bool masked_equal(const Bytes& value, const Bytes& expected, const Bytes& mask) 
     if ((value[i] & mask[i]) != (expected[i] & mask[i])) return false;
   }
   return true;
-}
-
-struct CrlHandle {
-  X509_CRL* crl = nullptr;
-  ~CrlHandle() { X509_CRL_free(crl); }
-};
-
-// A DER CRL signed by `issuer`, current at `at`, that does not list `cert`.
-std::string check_crl(const Bytes& der, const Certificate& issuer, const Certificate& cert, int64_t at) {
-  const unsigned char* p = der.data();
-  CrlHandle h{d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size()))};
-  if (h.crl == nullptr) return "the CRL does not parse";
-  if (X509_CRL_verify(h.crl, X509_get0_pubkey(issuer.raw())) != 1) return "the CRL is not signed by " + issuer.common_name();
-  time_t t = static_cast<time_t>(at);
-  if (X509_cmp_time(X509_CRL_get0_lastUpdate(h.crl), &t) > 0) return "the CRL is not yet valid";
-  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(h.crl);
-  if (next != nullptr && X509_cmp_time(next, &t) < 0) return "the CRL has expired";
-  X509_REVOKED* revoked = nullptr;
-  if (X509_CRL_get0_by_serial(h.crl, &revoked, X509_get0_serialNumber(cert.raw())) == 1) {
-    return cert.common_name() + " is revoked";
-  }
-  return "";
 }
 
 // A signed collateral document: its chain to a trusted root and its signature over the text.
@@ -223,9 +202,9 @@ Verdict verify_quote(std::span<const uint8_t> bytes, const Collateral& c, const 
   const Certificate& inter = chain[1];
   const Certificate& root = chain[2];
 
-  std::string crl = check_crl(c.root_ca_crl, root, inter, at);
+  std::string crl = crl_problem(c.root_ca_crl, root, inter, at);
   v.add("Root CA CRL", crl.empty(), crl);
-  crl = check_crl(c.pck_crl, inter, pck, at);
+  crl = crl_problem(c.pck_crl, inter, pck, at);
   v.add("PCK CRL", crl.empty(), crl);
 
   std::string tcb_sig = check_signed_json(c.tcb_info, c.tcb_info_signature, c.tcb_info_issuer_chain, roots, at);

@@ -1,7 +1,9 @@
 // Azure vTPM evidence as one JSON document (the shape the confidential-containers verifiers
 // exchange): {"version", "tpm_quote": {"signature": hex, "message": hex TPMS_ATTEST,
 // "pcrs": [24 hex SHA-256 values]}, "hcl_report": base64url, and either "vcek": base64 DER (SNP)
-// or "td_quote": base64url DCAP quote (TDX)}.
+// or "td_quote": base64url DCAP quote (TDX)}. The legacy SNP layout that Trustee's az-snp-vtpm
+// verifier still accepts is read too: {"quote": {"signature", "message", "pcrs"}, "report" (the
+// HCL report), all bytes as JSON arrays of integers, and "vcek": PEM of VCEK, ASK and ARK}.
 //
 // Verification chains every piece to hardware: the SNP report (or the TD quote, whose body must
 // repeat the HCL's TDREPORT) is checked against the vendor roots; its REPORT_DATA binds the

@@ -31,6 +31,10 @@ struct ConfigfsTsmOptions {
   // Rounds of writes and reads tried when generation shows another writer raced this one.
   int max_attempts = 3;
   size_t max_blob_bytes = 64 * 1024;  // the kernel's own limit is 32 KiB
+  // TDX: the CC event log's path (Linux: /sys/firmware/acpi/tables/data/CCEL). When it can be
+  // read, parses and replays to the quote's RTMRs, the evidence carries it (CpuEvidence::event_log);
+  // otherwise the evidence goes without it (RTMRs also extended after boot have no CCEL entries).
+  std::string event_log;
 };
 
 struct TsmReport {

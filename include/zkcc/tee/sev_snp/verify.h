@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "zkcc/tee/sev_snp/collateral.h"
 #include "zkcc/tee/sev_snp/report.h"
 #include "zkcc/tee/verdict.h"
 #include "zkcc/tee/x509.h"
@@ -26,6 +27,12 @@ struct TrustRoots {
 // authorities are taken from the compiled-in set. `at` is the verification time (Unix seconds).
 Verdict verify_report(std::span<const uint8_t> report, std::span<const Certificate> certs, const TrustRoots& roots,
                       int64_t at);
+// As above, and when `collateral` holds AMD's CRL: it must be signed by the path's ARK
+// ("AMD CRL signed by the ARK"), current at `at` ("AMD CRL current"), and must not list the ASK or
+// ASVK ("ASK not revoked" / "ASVK not revoked"). The ARK issues only the intermediates, so its CRL
+// is where AMD revokes them; a VCEK or VLEK (issued by the intermediate) is not in it.
+Verdict verify_report(std::span<const uint8_t> report, std::span<const Certificate> certs, const Collateral& collateral,
+                      const TrustRoots& roots, int64_t at);
 
 // AMD's compiled-in authorities over `product`'s endorsement keys of `kind`: the intermediate that
 // signs them (the ASK, CN SEV-<product>, for a VCEK; the ASVK, CN SEV-VLEK-<product>, for a VLEK),

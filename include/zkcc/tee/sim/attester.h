@@ -15,13 +15,14 @@ namespace zkcc::tee::sim {
 struct CpuAttesterOptions {
   SnpGuest snp;
   TdxGuest tdx;
-  // When the TDX collateral is issued (Unix seconds). Unset: the collateral is signed afresh at
-  // each attest() call with the current time, so it is valid for 30 days from then; set it to make
-  // evidence deterministic in tests (it must fall within the certificates' validity).
+  // When the collateral (TDX collateral, AMD's CRL) is issued (Unix seconds). Unset: it is signed
+  // afresh at each attest() call with the current time, so it is valid for 30 days from then; set
+  // it to make evidence deterministic in tests (it must fall within the certificates' validity).
   std::optional<int64_t> collateral_time;
 };
 
-// kSevSnp: CpuEvidence.report is the SNP report and certificates are VCEK, ASK and ARK (DER).
+// kSevSnp: CpuEvidence.report is the SNP report, certificates are VCEK, ASK and ARK (DER), and
+// collateral the ARK's CRL (sev_snp/collateral.h).
 // kTdx: report is the quote and collateral its QuoteCollateralV3 JSON. Source "sim".
 // Other platforms are invalid_argument.
 StatusOr<std::unique_ptr<CpuAttester>> make_cpu_attester(const SimPlatform& platform, CpuPlatform kind,

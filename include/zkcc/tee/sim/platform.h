@@ -73,6 +73,13 @@ struct SnpVcekOptions {
   bool signed_by_ark = false;
 };
 
+// What the simulated AMD CRL says, settable so tests can build CRLs that break one rule: whether
+// it lists the ASK, and whether the ASK rather than the ARK signs it (under the ARK's name).
+struct SnpCrlOptions {
+  bool revoke_ask = false;
+  bool signed_by_ask = false;
+};
+
 // The trust domain a TDX quote describes.
 struct TdxGuest {
   std::array<uint8_t, 48> mr_td = default_measurement();
@@ -86,6 +93,9 @@ struct TdxGuest {
   std::optional<std::array<uint8_t, 16>> tee_tcb_svn;
   // The header's QE vendor ID; unset: Intel's.
   std::optional<std::array<uint8_t, 16>> qe_vendor_id;
+  // A CC event log (tdx/ccel.h's encoding): when set, the RTMRs are its replay (`rtmr` is not
+  // used) and the attester hands it out with the quote.
+  std::optional<Bytes> event_log;
 };
 
 // What the simulated TDX collateral states, settable so tests can build correctly signed
@@ -123,6 +133,9 @@ class SimPlatform {
   StatusOr<Bytes> snp_vcek(const SnpVcekOptions& options) const;
   // The TCB_VERSION the simulated firmware reports (Milan layout).
   uint64_t snp_tcb() const;
+  // AMD's CRL as KDS serves it (DER, RSASSA-PSS/SHA-384 by the ARK), issued at `issued_at` (Unix
+  // seconds) and current for 30 days; it lists nothing unless `options` says so.
+  StatusOr<Bytes> snp_crl(int64_t issued_at, const SnpCrlOptions& options = {}) const;
 
   // A version 4 DCAP quote (TD report body type 2) with REPORTDATA = `report_data`, signed by the
   // attestation key, whose QE report the PCK key signs; the PCK chain travels inside as PEM.
