@@ -58,6 +58,16 @@ StatusOr<std::vector<QM31>> batched_eq(std::span<const M31> table, std::span<con
   return e;
 }
 
+// Sums the partial messages of the chunks.
+std::array<QM31, 2> total(std::span<const std::array<QM31, 2>> partial) {
+  std::array<QM31, 2> g{};
+  for (const auto& p : partial) {
+    g[0] += p[0];
+    g[1] += p[1];
+  }
+  return g;
+}
+
 // g(0) and g(2) of the round polynomial for the last variable of T E.
 std::array<QM31, 2> round_message(const std::vector<QM31>& t, const std::vector<QM31>& e) {
   size_t half = t.size() / 2;
@@ -71,12 +81,7 @@ std::array<QM31, 2> round_message(const std::vector<QM31>& t, const std::vector<
     }
     partial[chunk] = {g0, g2};
   });
-  std::array<QM31, 2> g{};
-  for (const auto& p : partial) {
-    g[0] += p[0];
-    g[1] += p[1];
-  }
-  return g;
+  return total(partial);
 }
 
 // The first round of a hiding opening, on W = (D, H) interleaved with weight E(x) eq(rho, b):
@@ -101,29 +106,68 @@ std::array<QM31, 2> mask_round_message(std::span<const M31> d, std::span<const M
   return {(QM31::one() - rho) * s0, (three * rho - QM31::one()) * s2};
 }
 
-// Binds b to r: t = (1 - r) D + r H and e scaled by eq(rho, r).
-void bind_mask(std::span<const M31> d, std::span<const M31> h, const QM31& r, const QM31& eq_rho_r,
-               std::vector<QM31>& t, std::vector<QM31>& e) {
+// Binds b to r: t = (1 - r) D + r H and e scaled by eq(rho, r) (d.size() even); returns the next
+// round's message on them, computed in the same pass.
+std::array<QM31, 2> bind_mask(std::span<const M31> d, std::span<const M31> h, const QM31& r, const QM31& eq_rho_r,
+                              std::vector<QM31>& t, std::vector<QM31>& e) {
   t.resize(d.size());
-  parallel_for(d.size(), kParallelMin, [&](size_t, size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      t[i] = r * (h[i] - d[i]) + QM31::from_m31(d[i]);
-      e[i] *= eq_rho_r;
+  std::vector<std::array<QM31, 2>> partial(parallel_chunks(d.size() / 2, kParallelMin));
+  parallel_for(d.size() / 2, kParallelMin, [&](size_t chunk, size_t begin, size_t end) {
+    QM31 g0, g2;
+    for (size_t j = begin; j < end; ++j) {
+      const size_t i = 2 * j;
+      const QM31 t0 = r * (h[i] - d[i]) + QM31::from_m31(d[i]), t1 = r * (h[i + 1] - d[i + 1]) + QM31::from_m31(d[i + 1]);
+      const QM31 e0 = e[i] * eq_rho_r, e1 = e[i + 1] * eq_rho_r;
+      t[i] = t0;
+      t[i + 1] = t1;
+      e[i] = e0;
+      e[i + 1] = e1;
+      g0 += t0 * e0;
+      g2 += (t1 + t1 - t0) * (e1 + e1 - e0);
     }
+    partial[chunk] = {g0, g2};
   });
+  return total(partial);
 }
 
-// Fixes the last variable: out[j] = v[2j] + r (v[2j+1] - v[2j]). `out` is reused from round to
-// round, so after the first round it only shrinks (no allocation, no fresh pages).
-void fix_last(const std::vector<QM31>& v, const QM31& r, std::vector<QM31>& out) {
-  out.resize(v.size() / 2);
-  parallel_for(out.size(), kParallelMin, [&](size_t, size_t begin, size_t end) {
-    for (size_t j = begin; j < end; ++j) out[j] = v[2 * j] + r * (v[2 * j + 1] - v[2 * j]);
+// Fixes the last variable of t and e at r (out[j] = v[2j] + r (v[2j+1] - v[2j])) and returns the next round's message on the
+// results, computed in the same pass (an odd last value paired with zero, as the caller pads).
+std::array<QM31, 2> fold_round(const std::vector<QM31>& t, const std::vector<QM31>& e, const QM31& r,
+                               std::vector<QM31>& t_out, std::vector<QM31>& e_out) {
+  const size_t n = t.size() / 2, quads = n / 2;
+  t_out.resize(n);
+  e_out.resize(n);
+  std::vector<std::array<QM31, 2>> partial(parallel_chunks(quads, kParallelMin));
+  parallel_for(quads, kParallelMin, [&](size_t chunk, size_t begin, size_t end) {
+    QM31 g0, g2;
+    for (size_t m = begin; m < end; ++m) {
+      const QM31* tv = t.data() + 4 * m;
+      const QM31* ev = e.data() + 4 * m;
+      const QM31 a0 = tv[0] + r * (tv[1] - tv[0]), a1 = tv[2] + r * (tv[3] - tv[2]);
+      const QM31 b0 = ev[0] + r * (ev[1] - ev[0]), b1 = ev[2] + r * (ev[3] - ev[2]);
+      t_out[2 * m] = a0;
+      t_out[2 * m + 1] = a1;
+      e_out[2 * m] = b0;
+      e_out[2 * m + 1] = b1;
+      g0 += a0 * b0;
+      g2 += (a1 + a1 - a0) * (b1 + b1 - b0);
+    }
+    partial[chunk] = {g0, g2};
   });
+  std::array<QM31, 2> g = total(partial);
+  if (n % 2 == 1) {
+    const size_t l = n - 1;
+    const QM31 a = t[2 * l] + r * (t[2 * l + 1] - t[2 * l]), b = e[2 * l] + r * (e[2 * l + 1] - e[2 * l]);
+    t_out[l] = a;
+    e_out[l] = b;
+    g[0] += a * b;
+    g[1] += a * b;  // (2 * 0 - a) (2 * 0 - b)
+  }
+  return g;
 }
 
 // The codeword of a folded layer. Folding a codeword with r gives the codeword of the folded
-// message, (1 - r) c_even + r c_odd, the table the sumcheck has bound that variable of (fix_last);
+// message, (1 - r) c_even + r c_odd, the table the sumcheck has bound that variable of (fold_round);
 // so each layer after the first is encoded from the sumcheck's table rather than folded from the
 // layer before: a few NTTs of the (much shorter) message instead of a pass over a codeword
 // 2^(folds + blowup) times longer. The code is CM31-linear, so a QM31 message is encoded as its
@@ -220,10 +264,14 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
   std::vector<QM31> t_next, e_next;
   size_t layer_rounds = 0;  // rounds done in the current layer
   size_t layer = 0;
+  // Each fold also computes the next round's message (one pass over the tables per round).
+  std::array<QM31, 2> g;
+  if (plan.rounds > 0) {
+    g = config.hiding ? mask_round_message(table.first(live), PcsOpener::mask(data).first(live), e, rho)
+                      : round_message(t, e);
+  }
   for (size_t round = 0; round < plan.rounds; ++round) {
     const bool mask_round = config.hiding && round == 0;
-    std::array<QM31, 2> g = mask_round ? mask_round_message(table.first(live), PcsOpener::mask(data).first(live), e, rho)
-                                       : round_message(t, e);
     proof.sumcheck.push_back(g);
     transcript.mix_qm31s(g);
     if (config.fold_pow_bits > 0) {
@@ -233,11 +281,10 @@ StatusOr<PcsProof> pcs_open(const PcsConfig& config, const PcsProverData& data, 
     }
     QM31 r = transcript.draw_qm31();
     if (mask_round) {
-      bind_mask(table.first(live), PcsOpener::mask(data).first(live), r, (QM31::one() - rho) * (QM31::one() - r) + rho * r,
-                t, e);
+      g = bind_mask(table.first(live), PcsOpener::mask(data).first(live), r,
+                    (QM31::one() - rho) * (QM31::one() - r) + rho * r, t, e);
     } else {
-      fix_last(t, r, t_next);
-      fix_last(e, r, e_next);
+      g = fold_round(t, e, r, t_next, e_next);
       t.swap(t_next);
       e.swap(e_next);
     }
