@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   bool worker_only = false, worker_deprecated = false, insecure = false;
   int workers = 1, http_threads = 16, max_attempts = 3, max_queued = 256;
   double rate = 20, burst = 40, lease_secs = 30, heartbeat_secs = 5, grace_secs = 30;
-  int64_t detect_secs = 60, header_timeout = 10, idle_timeout = 30;
+  int64_t detect_secs = 60, header_timeout = 10, body_timeout = 120, idle_timeout = 30;
   int max_connections = 512, max_connections_per_ip = 0;
   size_t max_body = size_t{64} << 20;
   app.add_option("--listen", listen, "HOST:PORT to serve on (port 0: any free port)")->capture_default_str();
@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
   app.add_option("--header-timeout", header_timeout,
                  "seconds a connection has to send a request's headers (from its start or its previous request)")
       ->capture_default_str();
+  app.add_option("--body-timeout", body_timeout, "seconds a request has to send its body once its headers are in")
+      ->capture_default_str();
   app.add_option("--idle-timeout", idle_timeout, "seconds without a byte moving before a connection is closed")
       ->capture_default_str();
   app.add_option("--lease-secs", lease_secs, "job lease; a job whose worker is silent this long is retried")
@@ -138,6 +140,7 @@ int main(int argc, char** argv) {
   o.max_connections = max_connections;
   o.max_connections_per_ip = max_connections_per_ip;
   o.header_timeout = std::chrono::seconds(header_timeout);
+  o.body_timeout = std::chrono::seconds(body_timeout);
   o.idle_timeout = std::chrono::seconds(idle_timeout);
   o.detect_interval = std::chrono::seconds(detect_secs);
   if (const char* env = std::getenv("ZKCC_API_TOKENS"); env != nullptr) {

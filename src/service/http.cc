@@ -348,6 +348,7 @@ MHD_Result HttpServer::Impl::first_call(MHD_Connection* c, Exchange& ex) {
     }
   }
   if (!screen(req, ex.res)) return refuse(c, ex, true);
+  if (ex.has_body) set_deadline(c, Clock::now() + limits.body_timeout);  // cleared when the body is in
   return MHD_YES;
 }
 
@@ -396,6 +397,7 @@ MHD_Result HttpServer::Impl::queue(MHD_Connection* c, Exchange& ex) {
 }
 
 MHD_Result HttpServer::Impl::dispatch(MHD_Connection* c, Exchange& ex) {
+  set_deadline(c, Clock::time_point::max());  // the body is in
   std::unique_lock<std::mutex> lock(pool_mu);
   if (closing) {
     lock.unlock();

@@ -9,6 +9,8 @@
 //     inflates (Content-Encoding gzip or deflate), as soon as the bytes received cross it;
 //   - the header deadline: a connection whose request line and headers are not complete within
 //     header_timeout of its start (or of the end of its previous request) is closed;
+//   - the body deadline: a request whose body is not complete within body_timeout of its headers
+//     is closed, however steadily the body trickles in;
 //   - the idle timeout: a connection on which no byte moves for idle_timeout is closed;
 //   - the connection caps: connections beyond max_connections, or beyond max_connections_per_ip
 //     from one address, are closed as they are accepted.
@@ -61,6 +63,7 @@ struct Limits {
   int max_connections = 512;
   int max_connections_per_ip = 0;  // 0: no limit per client address
   std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_timeout{120};
   std::chrono::seconds idle_timeout{30};
   int handler_threads = 16;
   int event_threads = 2;

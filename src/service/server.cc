@@ -1121,8 +1121,8 @@ StatusOr<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   if (options.max_connections_per_ip < 0 || options.max_connections_per_ip > options.max_connections) {
     return invalid_argument("0 (no limit) to --max-connections connections per client address");
   }
-  for (std::chrono::seconds t : {options.header_timeout, options.idle_timeout}) {
-    if (t.count() < 1 || t.count() > 86400) return invalid_argument("the header and idle timeouts: 1 to 86400 seconds");
+  for (std::chrono::seconds t : {options.header_timeout, options.body_timeout, options.idle_timeout}) {
+    if (t.count() < 1 || t.count() > 86400) return invalid_argument("the header, body and idle timeouts: 1 to 86400 seconds");
   }
   if (options.detect_interval.count() < 1) return invalid_argument("the detection interval must be a second or more");
   ZKCC_RETURN_IF_ERROR(check_platform_options(options.worker.platform));
@@ -1147,6 +1147,7 @@ StatusOr<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   limits.max_connections = o.max_connections;
   limits.max_connections_per_ip = o.max_connections_per_ip;
   limits.header_timeout = o.header_timeout;
+  limits.body_timeout = o.body_timeout;
   limits.idle_timeout = o.idle_timeout;
   limits.handler_threads = o.http_threads;
   Impl* p = impl.get();

@@ -43,7 +43,7 @@ check "--worker: deprecation note" 1 "$(grep -c 'note: --worker is deprecated, u
 check "--worker-only --workers 0 exits 2" 2 $?
 check "--worker-only --workers 0 says why" 1 "$(grep -c 'error: --worker-only needs at least one worker thread' "$tmp/err")"
 
-for flag in --max-connections --max-connections-per-ip --header-timeout --idle-timeout --http-threads --max-body; do
+for flag in --max-connections --max-connections-per-ip --header-timeout --body-timeout --idle-timeout --http-threads --max-body; do
   check "--help lists $flag" 1 "$(grep -c -- "$flag " "$tmp/help")"
 done
 # bad_limit NAME MESSAGE ARGS...: the server refuses to start, with status 2 and the message.
@@ -55,8 +55,9 @@ bad_limit() {
   check "$name exits 2" 2 $?
   check "$name says why" 1 "$(grep -c "error: $message" "$tmp/err")"
 }
-bad_limit "--header-timeout 0" "the header and idle timeouts: 1 to 86400 seconds" --header-timeout 0
-bad_limit "--idle-timeout 100000" "the header and idle timeouts: 1 to 86400 seconds" --idle-timeout 100000
+bad_limit "--header-timeout 0" "the header, body and idle timeouts: 1 to 86400 seconds" --header-timeout 0
+bad_limit "--body-timeout 0" "the header, body and idle timeouts: 1 to 86400 seconds" --body-timeout 0
+bad_limit "--idle-timeout 100000" "the header, body and idle timeouts: 1 to 86400 seconds" --idle-timeout 100000
 bad_limit "--max-connections 0" "1 to 65536 connections" --max-connections 0
 bad_limit "--max-connections-per-ip -1" "0 (no limit) to --max-connections connections per client address" \
   --max-connections-per-ip -1

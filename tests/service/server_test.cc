@@ -1276,6 +1276,30 @@ TEST_F(ServerTest, ClientsSlowerThanTheHeaderDeadlineAreClosed) {
   expect_health_answers(port, "health after closing slow clients");
 }
 
+// A body that keeps trickling in, a byte every 200 ms (never idle), is closed at the body deadline;
+// a whole body sent at once is answered.
+TEST_F(ServerTest, BodiesSlowerThanTheBodyDeadlineAreClosed) {
+  ServerOptions o = options("body-deadline");
+  o.worker.threads = 0;
+  o.body_timeout = std::chrono::seconds(1);
+  o.idle_timeout = std::chrono::seconds(30);
+  start(std::move(o));
+  const int port = server_->port();
+  RawConnection slow(port);
+  ASSERT_TRUE(slow.send_all("POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + std::string(kToken) +
+                            "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"));
+  bool closed = false;
+  for (int i = 0; i < 50 && !closed; ++i) {
+    closed = !slow.send_all(" ") || slow.closed_within(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(closed) << "a body trickling in for 10 s is still being read";
+  expect_health_answers(port, "health after closing a slow body");
+  auto c = client();
+  auto r = c->Post("/api/v1/verify", "{}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;  // answered: an empty verify request is malformed, not cut off
+}
+
 TEST_F(ServerTest, ProveRequestsAreCappedByTheirModelsInput) {
   ServerOptions o = options("prove-cap");
   o.worker.threads = 0;

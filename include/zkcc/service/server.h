@@ -47,9 +47,11 @@ struct ServerOptions {
   int max_connections = 512;  // open connections; more are closed as they are accepted
   int max_connections_per_ip = 0;  // the same from one client address; 0: no limit (a proxy in front)
   // A request's line and headers must arrive within header_timeout of the connection's start or of
-  // the end of its previous request (so an idle keep-alive connection closes then too); a
-  // connection on which nothing moves for idle_timeout closes.
+  // the end of its previous request (so an idle keep-alive connection closes then too); its body
+  // within body_timeout of its headers (a slow but steady upload closes then); a connection on
+  // which nothing moves for idle_timeout closes.
   std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_timeout{120};
   std::chrono::seconds idle_timeout{30};
   std::chrono::seconds detect_interval{60};
   std::optional<tee::Policy> policy;  // for POST /api/v1/verify when the request brings none
