@@ -20,9 +20,7 @@ check "first attest --json: standard error empty" "" "$(cat "$tmp/err")"
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out"; check "first attest --json: stdout is one JSON object" 0 $?
 
 # Not a terminal: prove-server's first start logs only its usual lines.
-"$server" --listen 127.0.0.1:0 --platform sim --data "$tmp/data1" --workers 0 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 1 300); do grep -q "listening on" "$tmp/out" 2>/dev/null && break; sleep 0.1; done
+start_server "$server" --listen 127.0.0.1:0 --platform sim --data "$tmp/data1" --workers 0
 kill -TERM "$pid"; wait "$pid"
 check "first server start, no terminal (exit code)" 0 $?
 grep -q "$note" "$tmp/err"; check "first server start, no terminal: no note" 1 $?

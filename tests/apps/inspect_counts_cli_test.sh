@@ -30,14 +30,8 @@ PY
 "$model_bin" inspect "$onnx_file" --calibration "$src/models/digits/calibration.json" --json >"$tmp/inspect.json"
 check "inspect exits 0" 0 $?
 
-"$server_bin" --listen 127.0.0.1:0 --platform sim --sim-cpu none --sim-gpus 0 --data "$tmp/data" --workers 0 \
-  --models-dir "$src/models" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 1 300); do
-  grep -q "listening on" "$tmp/out" 2>/dev/null && break
-  sleep 0.1
-done
-port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/out")
+start_server "$server_bin" --listen 127.0.0.1:0 --platform sim --sim-cpu none --sim-gpus 0 --data "$tmp/data" \
+  --workers 0 --models-dir "$src/models"
 code=$(curl -sS -o "$tmp/server.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   --data '{"path": "digits/mlp.onnx", "calibration_path": "digits/calibration.json"}' "http://127.0.0.1:$port/api/v1/models")
 check "model registered" 201 "$code"

@@ -28,6 +28,16 @@ need_python_onnx() {  # sets $py to a python3 with the onnx module, or exits 77 
   echo "skipped: no python3 with the onnx module"
   exit 77
 }
+start_server() {  # start_server CMD...: runs it in the background ($pid, stdout in $tmp/out, stderr in
+  # $tmp/err) until it logs "listening on" (30 s at most); $port is the port it reports, or empty
+  "$@" >"$tmp/out" 2>"$tmp/err" &
+  pid=$!
+  for _ in $(seq 1 300); do
+    grep -q "listening on" "$tmp/out" 2>/dev/null && break
+    sleep 0.1
+  done
+  port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/out")
+}
 finish() {  # finish NAME
   echo "$1: $pass passed, $fail failed"
   [ "$fail" -eq 0 ]

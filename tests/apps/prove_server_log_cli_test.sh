@@ -12,14 +12,8 @@ all_stamped() {  # all_stamped FILE: every line starts with the timestamp, and t
   [ -s "$1" ] && ! grep -Evq "$stamp" "$1"
 }
 
-"$bin" --listen 127.0.0.1:0 --platform sim --sim-cpu none --sim-gpus 0 --data "$tmp/data" --workers 0 \
-  --models-dir "$src/models" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 1 300); do
-  grep -q "listening on" "$tmp/out" 2>/dev/null && break
-  sleep 0.1
-done
-port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/out")
+start_server "$bin" --listen 127.0.0.1:0 --platform sim --sim-cpu none --sim-gpus 0 --data "$tmp/data" --workers 0 \
+  --models-dir "$src/models"
 check "server listens" 1 "$([ -n "$port" ] && echo 1 || echo 0)"
 code=$(curl -sS -o "$tmp/resp.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   --data '{"path": "digits/mlp.onnx", "calibration_path": "digits/calibration.json"}' "http://127.0.0.1:$port/api/v1/models")
