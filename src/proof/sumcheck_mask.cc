@@ -93,7 +93,6 @@ StatusOr<QM31> SumcheckMasks::begin(size_t vars, size_t degree, const QM31& clai
   QM31 sum;
   if (prover_) {
     mask = SumcheckMask{degree, read_coeffs(pool_, current_at_, vars * (degree + 1)), QM31::zero()};
-    SumcheckMaskRounds rounds(*mask, vars);
     QM31 total;
     for (size_t i = 0; i < vars; ++i) {
       std::span<const QM31> c(mask->coeffs.data() + i * (degree + 1), degree + 1);

@@ -97,11 +97,7 @@ std::array<QM31, 2> mask_round_message(std::span<const M31> d, std::span<const M
     }
     partial[chunk] = {s0, s2};
   });
-  QM31 s0, s2;
-  for (const auto& p : partial) {
-    s0 += p[0];
-    s2 += p[1];
-  }
+  const auto [s0, s2] = total(partial);
   const QM31 three = QM31::from_m31s(M31::from_u32(3), M31::zero(), M31::zero(), M31::zero());
   return {(QM31::one() - rho) * s0, (three * rho - QM31::one()) * s2};
 }
