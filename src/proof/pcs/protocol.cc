@@ -51,6 +51,7 @@ Status check_claims(std::span<const PcsClaim> claims, size_t log_size) {
       return out_of_range(name + " lies outside the table");
     }
   }
+  if (claims.back().joined) return invalid_argument("the last pcs claim is joined to none");
   return ok_status();
 }
 
@@ -60,15 +61,16 @@ void mix_claims(Transcript& transcript, std::span<const PcsClaim> claims) {
   for (const PcsClaim& c : claims) {
     // Offsets are below 2^kMaxPcsLogSize < p and sizes below 32 (check_claims ran first); a
     // weighted claim is marked by 64 + log2 of its size and bound by a BLAKE2s digest of its
-    // weights (thousands of them: cheaper than absorbing them one by one).
+    // weights (thousands of them: cheaper than absorbing them one by one); a joined one by 128.
     msg.push_back(M31::from_canonical(static_cast<uint32_t>(c.offset)));
+    const uint32_t joined = c.joined ? 128 : 0;
     if (c.weights.empty()) {
-      msg.push_back(M31::from_canonical(static_cast<uint32_t>(c.point.size())));
+      msg.push_back(M31::from_canonical(joined + static_cast<uint32_t>(c.point.size())));
       for (const QM31& x : c.point) {
         for (M31 v : x.to_m31s()) msg.push_back(v);
       }
     } else {
-      msg.push_back(M31::from_canonical(64 + static_cast<uint32_t>(std::countr_zero(c.weights.size()))));
+      msg.push_back(M31::from_canonical(joined + 64 + static_cast<uint32_t>(std::countr_zero(c.weights.size()))));
       std::vector<uint32_t> words;
       words.reserve(4 * c.weights.size());
       for (const QM31& w : c.weights) {
@@ -283,7 +285,7 @@ QM31 final_claim(std::span<const PcsClaim> claims, const QM31& alpha, size_t log
   for (const PcsClaim& c : claims) {
     if (!c.weights.empty()) {
       acc += power * weighted_final_claim(c, log_size, log_final, bound, final_message);
-      power *= alpha;
+      if (!c.joined) power *= alpha;
       continue;
     }
     size_t base = log_size - c.point.size();
@@ -297,7 +299,7 @@ QM31 final_claim(std::span<const PcsClaim> claims, const QM31& alpha, size_t log
       }
     }
     acc += power * a * evaluate_mle(final_message, q);
-    power *= alpha;
+    if (!c.joined) power *= alpha;
   }
   return acc;
 }

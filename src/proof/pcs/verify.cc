@@ -64,7 +64,7 @@ Status pcs_verify(const PcsConfig& config, size_t data_log_size, const Digest& r
   QM31 claim, power = QM31::one();
   for (const PcsClaim& c : claims) {
     claim += power * c.value;
-    power *= alpha;
+    if (!c.joined) power *= alpha;
   }
 
   // Sumcheck and folds: round i binds variable log_size - 1 - i.

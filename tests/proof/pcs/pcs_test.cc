@@ -371,5 +371,59 @@ TEST(Pcs, WeightedClaimsOpenAndRefuseTampering) {
   }
 }
 
+// A joined run claims only the sum of its functionals: an evaluation hidden by a mask elsewhere in
+// the table opens without either part's value being known.
+TEST(Pcs, JoinedClaimsOpenTheirSumOnly) {
+  const size_t log_size = 8;
+  const std::vector<M31> table = random_table(log_size, 31);
+  std::mt19937_64 rng(32);
+  for (const PcsConfig& config : {PcsConfig::for_tests(), PcsConfig::for_tests().with_hiding()}) {
+    const size_t data_log = config.hiding ? log_size - 1 : log_size;
+    std::vector<M31> data(table.begin(), table.begin() + (ptrdiff_t{1} << data_log));
+    PcsBlinding blinding;
+    if (config.hiding) blinding = PcsBlinding{size_t{1} << (data_log - 1), size_t{1} << (data_log - 1), std::nullopt, SIZE_MAX};
+    // T~(point) on [16, 32) plus c times the value at word 5 (weights c at 4..7's second slot).
+    PcsClaim eval = claim_on(table, 16, 4, rng);
+    const QM31 c = random_qm31(rng);
+    std::vector<QM31> w(4);
+    w[1] = c;
+    PcsClaim mask = PcsClaim::weighted(4, w, QM31::zero());
+    const QM31 total = eval.value + c * table[5];
+    eval.joined = true;
+    eval.value = random_qm31(rng);  // any split of the total
+    mask.value = total - eval.value;
+    std::vector<PcsClaim> claims = {claim_on(table, 8, 3, rng), eval, mask, claim_on(table, 0, 2, rng)};
+    auto committed = pcs_commit(config, data, blinding);
+    ASSERT_TRUE(committed.ok()) << committed.status().message();
+    Transcript tp = fresh(committed->root());
+    auto proof = pcs_open(config, *committed, claims, tp);
+    ASSERT_TRUE(proof.ok()) << proof.status().message();
+    auto check = [&](std::span<const PcsClaim> cs) {
+      Transcript tv = fresh(committed->root());
+      return pcs_verify(config, data_log, committed->root(), cs, *proof, tv);
+    };
+    EXPECT_TRUE(check(claims).ok()) << check(claims).to_string();
+    std::vector<PcsClaim> bad = claims;
+    bad[2].value += QM31::one();  // a wrong total
+    EXPECT_FALSE(check(bad).ok());
+    bad = claims;
+    bad[1].joined = false;  // the parts claimed one by one: neither holds alone
+    EXPECT_FALSE(check(bad).ok());
+    bad = claims;
+    bad[2].weights[1] += QM31::one();
+    EXPECT_FALSE(check(bad).ok());
+    // The prover refuses a wrong total and a run left open at the end.
+    bad = claims;
+    bad[1].value += QM31::one();
+    Transcript t1 = fresh(committed->root());
+    EXPECT_FALSE(pcs_open(config, *committed, bad, t1).ok());
+    bad = claims;
+    bad.back().joined = true;
+    Transcript t2 = fresh(committed->root());
+    EXPECT_FALSE(pcs_open(config, *committed, bad, t2).ok());
+    EXPECT_FALSE(check(bad).ok());
+  }
+}
+
 }  // namespace
 }  // namespace zkcc::proof

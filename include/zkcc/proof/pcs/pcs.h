@@ -11,8 +11,8 @@
 //   sum_x T(x) E(x) = sum_i alpha^i value_i,  E(x) = sum_i alpha^i [x selects claim i's block]
 //                                                    eq(point_i, x's low bits),
 // proved by a degree-2 sumcheck interleaved with the folds. Transcript order (both sides):
-//   1. the claims as one M31 message: count, then per claim offset, point size, the point's and
-//      the value's coordinates; then alpha is drawn;
+//   1. the claims as one M31 message: count, then per claim offset, point size (plus 128 when
+//      joined), the point's and the value's coordinates; then alpha is drawn;
 //   2. per fold round: g(0), g(2) of the round polynomial; the fold nonce when fold_pow_bits > 0;
 //      the challenge r; and when the round completes a layer's folds and another committed layer
 //      follows, that next layer's root (mix_root);
@@ -68,6 +68,10 @@ using field::CM31;
 // for linear functionals the verifier computes itself (it costs the verifier one pass over them).
 // The block (2^point.size() or weights.size() values, a power of two) lies inside the table and
 // offset is a multiple of its size.
+// Joined claims: a claim with `joined` set is summed with the next one, and a run of joined claims
+// ending in one without the flag claims only the sum of its functionals to be the sum of its
+// values (a value split between terms the verifier cannot separate, e.g. a tensor's evaluation and
+// the mask hiding it). The run shares one power of the batching challenge.
 struct PcsClaim {
   PcsClaim() = default;
   PcsClaim(size_t offset_, std::vector<QM31> point_, const QM31& value_)
@@ -81,6 +85,7 @@ struct PcsClaim {
   std::vector<QM31> point;
   QM31 value;
   std::vector<QM31> weights;
+  bool joined = false;
   size_t block_size() const { return weights.empty() ? size_t{1} << point.size() : weights.size(); }
 };
 
