@@ -134,9 +134,10 @@ StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::v
   // A LogUp witness has all leaf numerators one: its leaf layer skips them.
   const bool leaf_ones = std::all_of(ps[0].begin(), ps[0].end(), [](const QM31& v) { return v == QM31::one(); });
   std::vector<QM31> z;  // the claim's point on the current parent layer
+  QM31 claim_p = proof.p_total, claim_q = proof.q_total;
   for (size_t l = num_vars; l-- > 0;) {
     QM31 lambda = transcript.draw_qm31();
-    if (masks) ZKCC_RETURN_IF_ERROR(masks->begin(z.size(), 3, QM31::zero(), transcript).status());
+    if (masks) ZKCC_RETURN_IF_ERROR(masks->begin(z.size(), 3, claim_p + lambda * claim_q, transcript).status());
     LayerResult sc =
         layer_sumcheck(z, ps[l], qs[l], l == 0 && leaf_ones, lambda, masks ? masks->mask() : nullptr, transcript);
     if (masks) ZKCC_RETURN_IF_ERROR(masks->end(sc.point, QM31::zero(), transcript).status());
@@ -144,6 +145,8 @@ StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::v
     const QM31 halves[] = {layer.p0, layer.p1, layer.q0, layer.q1};
     transcript.mix_qm31s(halves);
     QM31 mu = transcript.draw_qm31();
+    claim_p = lerp(layer.p0, layer.p1, mu);
+    claim_q = lerp(layer.q0, layer.q1, mu);
     z.clear();
     z.push_back(mu);
     z.insert(z.end(), sc.point.begin(), sc.point.end());

@@ -197,7 +197,7 @@ Status prove_layer(R& r, size_t l) {
                       std::holds_alternative<SparsePlan>(lp.gadget);
   // Linear layers continue a claim on their output; the others prove a relation between tensors.
   std::vector<QM31> z;
-  QM31 v;
+  Masked v;
   if (linear) {
     if (r.plan.slot_of[lp.output]) {
       z = r.t.draw_qm31s(r.plan.dims[lp.output].vars());
@@ -239,28 +239,44 @@ Felt252 output_digest(const Matrix& m) {
   return *Felt252::from_bytes_be_var(std::span(d).first(31));
 }
 
-// The pool words of every sumcheck the protocol may run (a value nothing reads skips its layer's).
+// Masked values a range check states: its limbs, when it has two.
+size_t range_check_values(const RangePlan& rp) { return rp.bits > kLimbBits ? 2 : 0; }
+
+// The pool words of every sumcheck the protocol may run and every value it may state masked (a
+// value nothing reads skips its layer's).
 size_t mask_words(const Plan& p) {
   size_t words = lookup_mask_words(p);
+  size_t values = range_check_values(p.input_range.lo) + range_check_values(p.input_range.hi) + 2;
   for (const LayerPlan& lp : p.layers) {
     auto sparse_words = [&](const Sparse& map, std::span<const size_t> inputs) {
       for (const SparseTerm& t : map.terms) words += sumcheck_mask_words(p.dims[inputs[t.input]].vars(), 2);
+      values += map.terms.size();
     };
+    const auto& out_slot = p.slot_of[lp.output];
+    if (out_slot && !p.slot_is_output[*out_slot]) ++values;  // a linear layer's output, stated
     std::visit(Overloaded{
                    [&](const MatMulPlan&) {
                      words += sumcheck_mask_words(static_cast<size_t>(std::countr_zero(p.dims[lp.inputs[0]].pcols)), 2);
                    },
                    [&](const SparsePlan& sp) { sparse_words(sp.map, lp.inputs); },
+                   [&](const RequantPlan& rp) { values += 1 + (rp.shift > 0 ? 1 + range_check_values(rp.range) : 0); },
                    [&](const RowMaxPlan& mp) {
                      const size_t ins[] = {lp.output, lp.inputs[0]};
                      sparse_words(mp.map, ins);
+                     values += 1 + range_check_values(mp.range);
                    },
-                   [&](const RowDivPlan&) { words += sumcheck_mask_words(p.dims[lp.inputs[0]].vars(), 3); },
+                   [&](const RowDivPlan& dp) {
+                     words += sumcheck_mask_words(p.dims[lp.inputs[0]].vars(), 3);
+                     values += 3;
+                     for (const RangePlan* rp : {&dp.parity_range, &dp.h_range, &dp.range, &dp.d_range, &dp.s1_range}) {
+                       values += range_check_values(*rp);
+                     }
+                   },
                    [](const auto&) {},
                },
                lp.gadget);
   }
-  return words;
+  return words + kMaskedValueWords * values;
 }
 
 // Places the per-proof table (the input, every slot but the outputs, the sumchecks' masks) and
@@ -301,7 +317,7 @@ std::vector<M31> stack(size_t log_size, std::span<const size_t> offsets, std::sp
 template <typename R>
 Status run_protocol(R& r, const Digest& model_root, const Digest& root, std::span<const Matrix> outputs,
                     const ProveProgress& progress) {
-  r.t.mix(Felt252::from_short_string("zkcc-graph-v3").value());
+  r.t.mix(Felt252::from_short_string("zkcc-graph-v4").value());
   mix_root(r.t, model_root);
   mix_root(r.t, root);
   std::vector<Felt252> d = {Felt252::from_u64(outputs.size())};

@@ -62,7 +62,7 @@ std::vector<QM31> fold_rows(const Matrix& a, std::span<const QM31> r) {
 std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c) { return fold_trailing(b.data, c); }
 
 StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
-                                   std::span<const QM31> c, const QM31& value, Transcript& transcript,
+                                   std::span<const QM31> c, const Masked& value, Transcript& transcript,
                                    SumcheckMasks* masks) {
   if (a.cols != b.rows) {
     return invalid_argument("matmul: A is " + std::to_string(a.rows) + " x " + std::to_string(a.cols) + " but B is " +
@@ -71,12 +71,13 @@ StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std:
   if ((size_t{1} << r.size()) != a.rows || (size_t{1} << c.size()) != b.cols) {
     return invalid_argument("matmul: claim point does not match the matrix dimensions");
   }
-  const QM31 claim[] = {value};
+  if (!masks && !value.is_public()) return internal_error("matmul: a masked claim needs the masks");
+  const QM31 claim[] = {value.known};
   transcript.mix_qm31s(claim);
   std::vector<std::vector<QM31>> polys = {fold_rows(a, r), fold_cols(b, c)};
   const SumcheckTerm term[] = {{QM31::one(), {0, 1}}};
   ZKCC_ASSIGN_OR_RETURN(size_t inner_vars, log2_exact(a.cols));
-  if (masks) ZKCC_RETURN_IF_ERROR(masks->begin(inner_vars, 2, QM31::zero(), transcript).status());
+  if (masks) ZKCC_RETURN_IF_ERROR(masks->begin(inner_vars, 2, value, transcript).status());
   ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc,
                         sumcheck_prove(std::move(polys), term, transcript, masks ? masks->mask() : nullptr));
   if (masks) ZKCC_RETURN_IF_ERROR(masks->end(sc.point, QM31::zero(), transcript).status());
@@ -87,14 +88,15 @@ StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std:
 }
 
 StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r, std::span<const QM31> c,
-                                      const QM31& value, const MatmulProof& proof, Transcript& transcript,
+                                      const Masked& value, const MatmulProof& proof, Transcript& transcript,
                                       SumcheckMasks* masks) {
   ZKCC_ASSIGN_OR_RETURN(size_t inner_vars, log2_exact(inner_dim));
-  const QM31 claim[] = {value};
+  if (!masks && !value.is_public()) return internal_error("matmul: a masked claim needs the masks");
+  const QM31 claim[] = {value.known};
   transcript.mix_qm31s(claim);
-  QM31 start = value;
+  QM31 start = value.known;
   if (masks) {
-    ZKCC_ASSIGN_OR_RETURN(start, masks->begin(inner_vars, 2, start, transcript));
+    ZKCC_ASSIGN_OR_RETURN(start, masks->begin(inner_vars, 2, value, transcript));
   }
   ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(start, inner_vars, 2, proof.sumcheck, transcript));
   QM31 final_claim = sc.final_claim;

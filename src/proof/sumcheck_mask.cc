@@ -17,7 +17,30 @@ std::vector<QM31> read_coeffs(std::span<const M31> pool, size_t at, size_t count
   return out;
 }
 
+const QM31 kBasis[4] = {QM31::from_m31s(M31::one(), M31::zero(), M31::zero(), M31::zero()),
+                        QM31::from_m31s(M31::zero(), M31::one(), M31::zero(), M31::zero()),
+                        QM31::from_m31s(M31::zero(), M31::zero(), M31::one(), M31::zero()),
+                        QM31::from_m31s(M31::zero(), M31::zero(), M31::zero(), M31::one())};
+
 }  // namespace
+
+Masked operator+(Masked a, const Masked& b) {
+  a.known += b.known;
+  a.hidden.insert(a.hidden.end(), b.hidden.begin(), b.hidden.end());
+  return a;
+}
+
+Masked operator-(Masked a, const Masked& b) {
+  a.known -= b.known;
+  for (const auto& [word, c] : b.hidden) a.hidden.emplace_back(word, -c);
+  return a;
+}
+
+Masked operator*(Masked a, const QM31& s) {
+  a.known *= s;
+  for (auto& term : a.hidden) term.second *= s;
+  return a;
+}
 
 QM31 mask_poly_at(std::span<const QM31> c, const QM31& x) {
   QM31 acc;
@@ -75,40 +98,76 @@ StatusOr<QM31> SumcheckMasks::state(const QM31& honest) {
   return in_[(*cursor_)++];
 }
 
-StatusOr<QM31> SumcheckMasks::begin(size_t vars, size_t degree, const QM31& claim, Transcript& t) {
+StatusOr<size_t> SumcheckMasks::take(size_t words) {
+  if (words > pool_words_ - used_) {
+    return invalid_argument("the proof runs more sumchecks and masked values than its circuit has masks for");
+  }
+  used_ += words;
+  return used_ - words;
+}
+
+QM31 SumcheckMasks::reveal(const Masked& v) const {
+  QM31 out = v.known;
+  if (!prover_) return out;
+  for (const auto& [word, c] : v.hidden) out += c * pool_[word];
+  return out;
+}
+
+StatusOr<Masked> SumcheckMasks::mask_value(const QM31& honest, Transcript& t) {
+  ZKCC_ASSIGN_OR_RETURN(const size_t at, take(kMaskedValueWords));
+  QM31 m;
+  if (prover_) m = read_coeffs(pool_, at, 1)[0];
+  ZKCC_ASSIGN_OR_RETURN(QM31 stated, state(honest + m));
+  const QM31 msg[] = {stated};
+  t.mix_qm31s(msg);
+  Masked out(stated);
+  for (size_t e = 0; e < 4; ++e) out.hidden.emplace_back(at + e, -kBasis[e]);
+  return out;
+}
+
+Status SumcheckMasks::require(const Masked& v, const QM31& expected, const std::string& what) {
+  if (v.is_public()) {
+    if (!prover_ && v.known != expected) return invalid_argument(what + " does not hold");
+    return ok_status();
+  }
+  zeros_.push_back(v - Masked(expected));
+  return ok_status();
+}
+
+StatusOr<QM31> SumcheckMasks::begin(size_t vars, size_t degree, const Masked& claim, Transcript& t) {
   if (open_) return internal_error("a masked sumcheck begins before the last one ended");
   open_ = true;
   current_.reset();
   current_vars_ = vars;
   current_degree_ = degree;
-  if (vars == 0) return claim;
+  if (vars == 0) {
+    if (claim.is_public()) return claim.known;
+    ZKCC_ASSIGN_OR_RETURN(QM31 value, state(reveal(claim)));
+    const QM31 msg[] = {value};
+    t.mix_qm31s(msg);
+    zeros_.push_back(claim - Masked(value));
+    return value;
+  }
   if (vars > 30) return invalid_argument("a masked sumcheck has more than 30 variables");
-  const size_t words = sumcheck_mask_words(vars, degree);
-  if (words > pool_words_ - used_) {
-    return invalid_argument("the proof runs more sumchecks than its circuit has masks for");
-  }
-  current_at_ = used_;
-  used_ += words;
-  std::optional<SumcheckMask> mask;
-  QM31 sum;
-  if (prover_) {
-    mask = SumcheckMask{degree, read_coeffs(pool_, current_at_, vars * (degree + 1)), QM31::zero()};
-    QM31 total;
-    for (size_t i = 0; i < vars; ++i) {
-      std::span<const QM31> c(mask->coeffs.data() + i * (degree + 1), degree + 1);
-      total += mask_poly_at(c, QM31::zero()) + mask_poly_at(c, QM31::one());
-    }
-    sum = total * pow2(vars - 1);
-  }
-  ZKCC_ASSIGN_OR_RETURN(QM31 stated_sum, state(sum));
-  const QM31 msg[] = {stated_sum};
-  t.mix_qm31s(msg);
+  ZKCC_ASSIGN_OR_RETURN(current_at_, take(sumcheck_mask_words(vars, degree)));
   current_rho_ = t.draw_qm31();
-  if (mask) {
-    mask->rho = current_rho_;
-    current_ = std::move(mask);
+  // rho G as a function of the pool: G = 2^(vars-1) sum_i (2 c_i0 + c_i1 + ... + c_id).
+  Masked rho_g;
+  const QM31 scale = current_rho_ * pow2(vars - 1);
+  for (size_t i = 0, w = current_at_; i < vars; ++i) {
+    for (size_t k = 0; k <= degree; ++k) {
+      const QM31 c = k == 0 ? scale + scale : scale;
+      for (const QM31& e : kBasis) rho_g.hidden.emplace_back(w++, c * e);
+    }
   }
-  return claim + current_rho_ * stated_sum;
+  if (prover_) {
+    current_ = SumcheckMask{degree, read_coeffs(pool_, current_at_, vars * (degree + 1)), current_rho_};
+  }
+  ZKCC_ASSIGN_OR_RETURN(QM31 s, state(reveal(claim + rho_g)));
+  const QM31 msg[] = {s};
+  t.mix_qm31s(msg);
+  zeros_.push_back(claim + rho_g - Masked(s));
+  return s;
 }
 
 StatusOr<QM31> SumcheckMasks::end(std::span<const QM31> point, const QM31& final_claim, Transcript& t) {
@@ -132,23 +191,24 @@ StatusOr<QM31> SumcheckMasks::end(std::span<const QM31> point, const QM31& final
 }
 
 std::optional<PcsClaim> SumcheckMasks::pool_claim(size_t offset, size_t block, const QM31& beta) const {
-  if (done_.empty()) return std::nullopt;
+  if (done_.empty() && zeros_.empty()) return std::nullopt;
   PcsClaim c = PcsClaim::weighted(offset, std::vector<QM31>(block), QM31::zero());
-  const QM31 basis[4] = {QM31::from_m31s(M31::one(), M31::zero(), M31::zero(), M31::zero()),
-                         QM31::from_m31s(M31::zero(), M31::one(), M31::zero(), M31::zero()),
-                         QM31::from_m31s(M31::zero(), M31::zero(), M31::one(), M31::zero()),
-                         QM31::from_m31s(M31::zero(), M31::zero(), M31::zero(), M31::one())};
   QM31 power = QM31::one();
   for (const Done& d : done_) {
     size_t w = d.at;
     for (size_t i = 0; i < d.vars; ++i) {
       QM31 x_k = power;  // beta^s r_i^k
       for (size_t k = 0; k <= d.degree; ++k) {
-        for (const QM31& e : basis) c.weights[w++] += x_k * e;
+        for (const QM31& e : kBasis) c.weights[w++] += x_k * e;
         x_k *= d.point[i];
       }
     }
     c.value += power * d.value;
+    power *= beta;
+  }
+  for (const Masked& z : zeros_) {  // hidden(pool) = -known
+    for (const auto& [word, coeff] : z.hidden) c.weights[word] += power * coeff;
+    c.value -= power * z.known;
     power *= beta;
   }
   return c;

@@ -69,7 +69,7 @@ Proved prove(const Case& c, std::span<const M31> pool) {
   SumcheckMasks masks = SumcheckMasks::for_prover(pool, out.stated);
   for (int run = 0; run < 2; ++run) {
     const size_t vars = *log2_exact(c.polys[0].size());
-    EXPECT_TRUE(masks.begin(vars, 3, QM31::zero(), t).ok());
+    EXPECT_TRUE(masks.begin(vars, 3, c.claim, t).ok());
     auto sc = sumcheck_prove(c.polys, c.terms, t, masks.mask());
     EXPECT_TRUE(sc.ok());
     EXPECT_TRUE(masks.end(sc->point, QM31::zero(), t).ok());
@@ -105,7 +105,7 @@ TEST(SumcheckMask, HonestRunsVerifyAndClaimTheTruthOnThePool) {
   for (size_t vars : {1, 2, 5}) {
     const Case c = make_case(10 + vars, vars);
     const Proved p = prove(c, pool);
-    ASSERT_EQ(p.stated.size(), 4u);  // G and g(point), twice
+    ASSERT_EQ(p.stated.size(), 4u);  // S and g(point), twice
     auto claim = verify(c, p.proof, p.second, p.stated);
     ASSERT_TRUE(claim.ok()) << claim.status().message();
     EXPECT_EQ(claim->weights.size(), kPool);
@@ -219,6 +219,70 @@ TEST(SumcheckMask, ProductsAndFractionSumsRunMasked) {
     auto c = check(bad, proved->proof);
     EXPECT_TRUE(!c.ok() || !holds(*c, pool)) << i;
   }
+}
+
+// A masked value: the stated value is the honest one plus pool words, a sumcheck started from it
+// and an identity between masked values hold only as claims on the pool.
+TEST(SumcheckMask, MaskedValuesHideTheirValueAndStayBound) {
+  const std::vector<M31> pool = random_pool(4, kPool);
+  const Case c = make_case(21, 3);
+  const QM31 a = QM31::from_m31(M31::from_u32(3)), b = QM31::from_m31(M31::from_u32(7));
+  struct Run {
+    std::vector<QM31> stated;
+    SumcheckProof proof;
+  };
+  Run run;
+  {
+    Transcript t = fresh();
+    SumcheckMasks masks = SumcheckMasks::for_prover(pool, run.stated);
+    auto claim = masks.mask_value(c.claim, t);
+    ASSERT_TRUE(claim.ok());
+    EXPECT_NE(claim->known, c.claim);  // what the verifier sees is not the value
+    EXPECT_EQ(masks.reveal(*claim), c.claim);
+    ASSERT_TRUE(masks.begin(3, 3, *claim, t).ok());
+    auto sc = sumcheck_prove(c.polys, c.terms, t, masks.mask());
+    ASSERT_TRUE(sc.ok());
+    run.proof = sc->proof;
+    ASSERT_TRUE(masks.end(sc->point, QM31::zero(), t).ok());
+    auto ma = masks.mask_value(a, t), mb = masks.mask_value(b, t);
+    ASSERT_TRUE(ma.ok() && mb.ok());
+    ASSERT_TRUE(masks.require(*ma + *mb, a + b, "a + b").ok());
+  }
+  // The verifier; `sum` is the value a + b is required to take.
+  auto verify = [&](const std::vector<QM31>& stated, const QM31& sum) -> StatusOr<PcsClaim> {
+    Transcript t = fresh();
+    size_t cursor = 0;
+    SumcheckMasks masks = SumcheckMasks::for_verifier(kPool, stated, cursor);
+    ZKCC_ASSIGN_OR_RETURN(Masked claim, masks.mask_value(QM31::zero(), t));
+    ZKCC_ASSIGN_OR_RETURN(QM31 start, masks.begin(3, 3, claim, t));
+    ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(start, 3, 3, run.proof, t));
+    ZKCC_ASSIGN_OR_RETURN(QM31 final_claim, masks.end(sc.point, sc.final_claim, t));
+    std::vector<QM31> evals;
+    for (const auto& p : c.polys) evals.push_back(evaluate_mle(p, sc.point));
+    if (sumcheck_final_claim(evals, c.terms) != final_claim) return invalid_argument("the sumcheck does not close");
+    ZKCC_ASSIGN_OR_RETURN(Masked ma, masks.mask_value(QM31::zero(), t));
+    ZKCC_ASSIGN_OR_RETURN(Masked mb, masks.mask_value(QM31::zero(), t));
+    ZKCC_RETURN_IF_ERROR(masks.require(ma + mb, sum, "a + b"));
+    if (cursor != stated.size()) return invalid_argument("unused stated values");
+    return *masks.pool_claim(0, kPool, QM31::from_m31(M31::from_u32(5)));
+  };
+  auto honest = verify(run.stated, a + b);
+  ASSERT_TRUE(honest.ok()) << honest.status().message();
+  EXPECT_TRUE(holds(*honest, pool));
+  auto wrong_sum = verify(run.stated, a + b + QM31::one());
+  EXPECT_TRUE(!wrong_sum.ok() || !holds(*wrong_sum, pool));
+  for (size_t i = 0; i < run.stated.size(); ++i) {
+    std::vector<QM31> bad = run.stated;
+    bad[i] += QM31::one();
+    auto claim = verify(bad, a + b);
+    EXPECT_TRUE(!claim.ok() || !holds(*claim, pool)) << "stated value " << i;
+  }
+  // Public values are checked at once.
+  std::vector<QM31> none;
+  size_t cursor = 0;
+  SumcheckMasks verifier = SumcheckMasks::for_verifier(kPool, none, cursor);
+  EXPECT_TRUE(verifier.require(Masked(a), a, "a").ok());
+  EXPECT_FALSE(verifier.require(Masked(a), b, "a").ok());
 }
 
 }  // namespace

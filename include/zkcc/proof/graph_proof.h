@@ -36,9 +36,11 @@
 // weight, no private input and no intermediate tensor. Both commitments are hiding (pcs.h): an
 // opening reveals nothing beyond its claims; the per-proof one is fresh for every proof, the
 // model's randomness is a function of the model (so its commitment is too). Every sumcheck is
-// masked (sumcheck_mask.h) with random words from the per-proof commitment; the masks' sums and
-// values are stated values, and their values one weighted claim on that commitment.
-// Transcript order (after the caller's statement and attestation): the tag 'zkcc-graph-v3', the
+// masked (sumcheck_mask.h) with random words from the per-proof commitment, and so is every value
+// stated outside a sumcheck (masked values: the committed tensors' evaluations, a sparse map's
+// parts); the identities those take part in are one weighted claim on that commitment, and a claim
+// on a committed tensor with a masked value a joined run (pcs.h).
+// Transcript order (after the caller's statement and attestation): the tag 'zkcc-graph-v4', the
 // model root, the per-proof root, the outputs' digests; the lookups; the layers from the last to
 // the first; the input's range; beta for the masks' claim; the per-proof opening; the model
 // opening.

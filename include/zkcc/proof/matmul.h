@@ -14,6 +14,7 @@
 #include "zkcc/base/status.h"
 #include "zkcc/field/qm31.h"
 #include "zkcc/proof/sumcheck.h"
+#include "zkcc/proof/sumcheck_mask.h"
 #include "zkcc/proof/transcript.h"
 
 namespace zkcc::proof {
@@ -50,11 +51,10 @@ struct MatmulProverResult {
 };
 
 // Proves C~(r, c) = value for C = A B. The claim's value is mixed into the transcript first.
-class SumcheckMasks;  // sumcheck_mask.h
 
 // With masks, the product's sumcheck is masked (sumcheck_mask.h).
 StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
-                                   std::span<const QM31> c, const QM31& value, Transcript& transcript,
+                                   std::span<const QM31> c, const Masked& value, Transcript& transcript,
                                    SumcheckMasks* masks = nullptr);
 
 struct MatmulReduced {
@@ -64,7 +64,7 @@ struct MatmulReduced {
 
 // Checks the sumcheck and that a_eval * b_eval closes it; returns the claims left on A and B.
 StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r, std::span<const QM31> c,
-                                      const QM31& value, const MatmulProof& proof, Transcript& transcript,
+                                      const Masked& value, const MatmulProof& proof, Transcript& transcript,
                                       SumcheckMasks* masks = nullptr);
 
 // Several products sharing the inner dimension k, proved with one sumcheck: with a random gamma,

@@ -3,20 +3,31 @@
 // Before any challenge the prover commits to a pool of random words. A masked sumcheck over n
 // variables of degree d takes the next 4 n (d + 1) of them as the mask
 //   g(x) = g_0(x_0) + ... + g_(n-1)(x_(n-1)),  each g_i of degree d with QM31 coefficients,
-// the prover states G, the sum of g over the hypercube, a random rho is drawn, and the sumcheck runs
-// on f + rho g from claim + rho G. Round i then carries rho 2^(n-i-1) g_i(X) on top of f's part:
-// a uniformly random polynomial of degree d with the one sum the verifier checks, so the rounds
-// show nothing of f. At the end the prover states g(point), the verifier takes rho g(point) off the
-// final claim (what f's factors must give), and g(point) becomes a claim on the committed pool;
-// every masked sumcheck of a proof adds to one weighted claim (pool_claim).
+// a random rho is drawn, the prover states S = claim + rho G (G the sum of g over the hypercube,
+// a linear function of the pool), and the sumcheck runs on f + rho g from S. Round i then carries
+// rho 2^(n-i-1) g_i(X) on top of f's part: a uniformly random polynomial of degree d with the one
+// sum the verifier checks, so the rounds show nothing of f. At the end the prover states g(point),
+// the verifier takes rho g(point) off the final claim (what f's factors must give). Both
+// rho G = S - claim and g(point) are claims on the committed pool; with every other claim on the
+// pool of a proof they add up to one weighted claim (pool_claim).
 //
-// Soundness: g is committed before rho and the rounds' challenges, so a false claim on f stays
-// false for f + rho g except for one rho (probability 1 / |QM31|), and the opening binds g(point).
+// Masked values. A value the prover states may itself be hidden: it states v + m with m the next
+// four pool words (a uniform QM31), and the verifier carries the value as Masked: known (v + m)
+// plus a hidden part (-m) that only the pool's opening resolves. Masked values are linear, so a
+// sumcheck may start from one (S = claim + rho G then hides it too: its hidden part joins rho G's
+// claim), a claim on a committed tensor carries it into the opening (joined PCS claims), and an
+// identity between masked values becomes a claim on the pool.
+//
+// Soundness: the pool is committed before rho and the rounds' challenges, and its opening binds
+// rho G + hidden = S - known exactly, so the sumcheck proves sum f = known + hidden, the true
+// claim; g(point) is bound by the opening too.
 #ifndef ZKCC_PROOF_SUMCHECK_MASK_H_
 #define ZKCC_PROOF_SUMCHECK_MASK_H_
 
 #include <optional>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "zkcc/base/status.h"
@@ -25,6 +36,22 @@
 #include "zkcc/proof/transcript.h"
 
 namespace zkcc::proof {
+
+// A value known up to a hidden linear function of the pool: known + sum_k c_k pool[word_k].
+struct Masked {
+  Masked() = default;
+  Masked(const QM31& v) : known(v) {}  // NOLINT(google-explicit-constructor): public values hide nothing
+  QM31 known;
+  std::vector<std::pair<size_t, QM31>> hidden;  // (pool word, coefficient)
+  bool is_public() const { return hidden.empty(); }
+};
+Masked operator+(Masked a, const Masked& b);
+Masked operator-(Masked a, const Masked& b);
+Masked operator*(Masked a, const QM31& s);
+inline Masked operator*(Masked a, const M31& s) { return std::move(a) * QM31::from_m31(s); }
+
+// Words of the pool one masked value takes.
+inline constexpr size_t kMaskedValueWords = 4;
 
 // Words of the pool one masked sumcheck takes.
 inline size_t sumcheck_mask_words(size_t vars, size_t degree) { return 4 * vars * (degree + 1); }
@@ -71,14 +98,23 @@ class SumcheckMasks {
   static SumcheckMasks for_verifier(size_t pool_words, std::span<const QM31> stated, size_t& cursor);
 
   // Starts a masked sumcheck of `vars` variables and degree `degree` on `claim`: takes the next
-  // mask, the prover states G, rho is drawn. Returns the claim to run, claim + rho G. A sumcheck
-  // of no variables has no rounds to hide and is not masked.
-  StatusOr<QM31> begin(size_t vars, size_t degree, const QM31& claim, Transcript& t);
+  // mask, rho is drawn, the prover states S = claim + rho G. Returns S, the claim to run. A
+  // sumcheck of no variables has no rounds to hide and is not masked: on a masked claim the
+  // prover states the claim's value itself.
+  StatusOr<QM31> begin(size_t vars, size_t degree, const Masked& claim, Transcript& t);
   // The prover's mask for the sumcheck begun (null when it is not masked).
   const SumcheckMask* mask() const { return current_ ? &*current_ : nullptr; }
   // Ends it at its point: the prover states g(point). Returns final_claim - rho g(point), the value
   // the factors must give.
   StatusOr<QM31> end(std::span<const QM31> point, const QM31& final_claim, Transcript& t);
+
+  // The prover states honest + m, m the next masked value's words; returns it as Masked.
+  StatusOr<Masked> mask_value(const QM31& honest, Transcript& t);
+  // Checks that v equals `expected`: at once when v is public (the verifier; the prover has
+  // nothing to check), else as a claim on the pool. `what` names the identity.
+  Status require(const Masked& v, const QM31& expected, const std::string& what);
+  // The prover's value of v (its pool known).
+  QM31 reveal(const Masked& v) const;
 
   size_t words_used() const { return used_; }
   // The claim every g(point) makes on the pool, placed at `offset` in a block of `block` words (a
@@ -88,6 +124,7 @@ class SumcheckMasks {
 
  private:
   StatusOr<QM31> state(const QM31& honest);
+  StatusOr<size_t> take(size_t words);
 
   bool prover_ = false;
   std::span<const M31> pool_;
@@ -102,6 +139,7 @@ class SumcheckMasks {
     QM31 value;
   };
   std::vector<Done> done_;
+  std::vector<Masked> zeros_;  // claims hidden = -known on the pool (known moved to the value side)
   // The sumcheck begun.
   std::optional<SumcheckMask> current_;
   size_t current_at_ = 0, current_vars_ = 0, current_degree_ = 0;

@@ -30,7 +30,7 @@ Status input_range(R& r, const InputRangePlan& ip);
 Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, Plan& p, ModelData& md, MatMulPlan& mp);
 void matmul_witness(const MatMulPlan& mp, const ModelData& md, const Dims& yd, const Matrix& x, Matrix& y);
 template <typename R>
-Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const QM31> z, const QM31& v,
+Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const QM31> z, const Masked& v,
               const std::string& what);
 
 // sparse_map.cc: y = map(inputs), a linear map with public coefficients (Gather, Reshape,
@@ -38,10 +38,10 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
 Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, const Dims& y, Plan& p, ModelData& md,
                    GadgetPlan& out);
 template <typename R>
-Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span<const QM31> z, const QM31& v,
+Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span<const QM31> z, const Masked& v,
               const std::string& what);
 template <typename R>
-Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, const QM31& v, const std::string& what);
+Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, const Masked& v, const std::string& what);
 
 // requant.cc: y = clamp(floor((x + h) / 2^s)).
 Status plan_requant(const model::RequantLayer& op, int64_t in_bound, const Dims& y, size_t y_slot, size_t layer,

@@ -50,14 +50,14 @@ void matmul_witness(const MatMulPlan& mp, const ModelData& md, const Dims& yd, c
 }
 
 template <typename R>
-Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const QM31> z, const QM31& v,
+Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const QM31> z, const Masked& v,
               const std::string& what) {
   const Dims& xd = r.plan.dims[lp.inputs[0]];
   const Dims& yd = r.plan.dims[lp.output];
   auto rows = z.first(yd.row_vars());
   auto cols = z.subspan(yd.row_vars());
   ZKCC_ASSIGN_OR_RETURN(QM31 bias, state_model(r, mp.bias, cols, what + " bias"));
-  const QM31 product = v - prefix_mle(rows, yd.rows) * bias;
+  const Masked product = v - Masked(prefix_mle(rows, yd.rows) * bias);
   std::vector<QM31> inner;
   QM31 a_eval;
   if constexpr (R::kProver) {
@@ -79,9 +79,9 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
   return claim(r, lp.inputs[0], concat(rows, inner), a_eval, what + " input");
 }
 
-template Status matmul(Prover&, const LayerPlan&, const MatMulPlan&, std::span<const QM31>, const QM31&,
+template Status matmul(Prover&, const LayerPlan&, const MatMulPlan&, std::span<const QM31>, const Masked&,
                        const std::string&);
-template Status matmul(Verifier&, const LayerPlan&, const MatMulPlan&, std::span<const QM31>, const QM31&,
+template Status matmul(Verifier&, const LayerPlan&, const MatMulPlan&, std::span<const QM31>, const Masked&,
                        const std::string&);
 
 }  // namespace zkcc::proof::gadgets

@@ -50,8 +50,8 @@ Status range_check(R& r, const RangePlan& rp, const std::string& what) {
   // The lookups themselves run in batched_lookup; wide values also need their limbs to add up.
   if (rp.bits <= kLimbBits) return ok_status();
   std::vector<QM31> z = r.t.draw_qm31s(r.plan.slots[rp.tensor].vars());
-  ZKCC_ASSIGN_OR_RETURN(QM31 l0, state(r, rp.limb[0], z, what + " low limb"));
-  ZKCC_ASSIGN_OR_RETURN(QM31 l1, state(r, rp.limb[1], z, what + " high limb"));
+  ZKCC_ASSIGN_OR_RETURN(Masked l0, state(r, rp.limb[0], z, what + " low limb"));
+  ZKCC_ASSIGN_OR_RETURN(Masked l1, state(r, rp.limb[1], z, what + " high limb"));
   return open(r, rp.tensor, z, l0 + l1 * M31::from_u32(1u << kLimbBits), what + " limbs");
 }
 
@@ -84,13 +84,11 @@ Status input_range(R& r, const InputRangePlan& ip) {
   ZKCC_RETURN_IF_ERROR(range_check(r, ip.lo, "input + bound"));
   ZKCC_RETURN_IF_ERROR(range_check(r, ip.hi, "bound - input"));
   std::vector<QM31> z = r.t.draw_qm31s(r.plan.dims[0].vars());
-  ZKCC_ASSIGN_OR_RETURN(QM31 lo, state(r, ip.lo_slot, z, "input + bound"));
-  ZKCC_ASSIGN_OR_RETURN(QM31 hi, state(r, ip.hi_slot, z, "bound - input"));
+  ZKCC_ASSIGN_OR_RETURN(Masked lo, state(r, ip.lo_slot, z, "input + bound"));
+  ZKCC_ASSIGN_OR_RETURN(Masked hi, state(r, ip.hi_slot, z, "bound - input"));
   const QM31 b = QM31::from_m31(M31::from_i64(ip.bound));
-  if constexpr (!R::kProver) {
-    if (lo + hi != b + b) return invalid_argument("the input's range: (x + bound) + (bound - x) is not 2 bound");
-  }
-  return claim(r, 0, std::move(z), lo - b, "the input's range");
+  ZKCC_RETURN_IF_ERROR(r.masks.require(lo + hi, b + b, "the input's range: (x + bound) + (bound - x) = 2 bound"));
+  return claim(r, 0, std::move(z), lo - Masked(b), "the input's range");
 }
 
 template Status input_range(Prover&, const InputRangePlan&);

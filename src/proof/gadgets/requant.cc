@@ -67,12 +67,12 @@ template <typename R>
 Status requant(R& r, const LayerPlan& lp, const RequantPlan& rp, const std::string& what) {
   if (rp.shift > 0) ZKCC_RETURN_IF_ERROR(range_check(r, rp.range, what + " remainder"));
   std::vector<QM31> z = r.t.draw_qm31s(r.plan.dims[lp.output].vars());
-  ZKCC_ASSIGN_OR_RETURN(QM31 q, state(r, rp.q_slot, z, what + " quotient"));
-  QM31 rem = QM31::zero();
+  ZKCC_ASSIGN_OR_RETURN(Masked q, state(r, rp.q_slot, z, what + " quotient"));
+  Masked rem;
   if (rp.shift > 0) {
     ZKCC_ASSIGN_OR_RETURN(rem, state(r, rp.r_slot, z, what + " remainder"));
   }
-  const QM31 x = q * M31::from_u64(uint64_t{1} << rp.shift) + rem - QM31::from_m31(M31::from_i64(rp.half));
+  Masked x = q * M31::from_u64(uint64_t{1} << rp.shift) + rem - Masked(QM31::from_m31(M31::from_i64(rp.half)));
   return claim(r, lp.inputs[0], std::move(z), x, what + " input");
 }
 

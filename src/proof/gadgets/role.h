@@ -11,6 +11,7 @@
 #ifndef ZKCC_SRC_PROOF_GADGETS_ROLE_H_
 #define ZKCC_SRC_PROOF_GADGETS_ROLE_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,12 @@
 
 namespace zkcc::proof::gadgets {
 
+// A claim on a chained value, left for its producer; its value may be masked.
+struct PendingClaim {
+  std::vector<QM31> point;
+  Masked value;
+};
+
 struct Common {
   const QuantizedGraph& graph;
   const Plan& plan;
@@ -30,7 +37,7 @@ struct Common {
   const ModelData& model;                         // the model's private tensors
   bool public_input;
   std::vector<const Matrix*> slots;               // the committed tensors (the verifier: outputs only)
-  std::vector<std::optional<EvalClaim>> pending;  // per chained value
+  std::vector<std::optional<PendingClaim>> pending;  // per chained value
   std::vector<PcsClaim> proof_claims, model_claims;
   SumcheckMasks masks;                            // every sumcheck's, from the per-proof commitment
 };
@@ -72,15 +79,47 @@ StatusOr<QM31> send(R& r, const QM31& honest) {
   return v;
 }
 
+// A claim on the per-proof table: the tensor at `offset` takes v at point. A masked v becomes a
+// joined run (pcs.h): the tensor's evaluation minus v's hidden part, which lies in the pool's
+// words (claimed in aligned blocks of four), is v's known part.
+template <typename R>
+void add_proof_claim(R& r, size_t offset, std::vector<QM31> point, const Masked& v) {
+  PcsClaim head(offset, std::move(point), v.known);
+  if (v.is_public()) {
+    r.proof_claims.push_back(std::move(head));
+    return;
+  }
+  std::map<size_t, std::vector<QM31>> blocks;
+  for (const auto& [word, c] : v.hidden) {
+    std::vector<QM31>& w = blocks[word / kMaskedValueWords];
+    w.resize(kMaskedValueWords);
+    w[word % kMaskedValueWords] -= c;
+  }
+  head.joined = true;
+  r.proof_claims.push_back(std::move(head));
+  for (auto& [block, w] : blocks) {
+    PcsClaim part = PcsClaim::weighted(r.plan.mask_offset + block * kMaskedValueWords, std::move(w), QM31::zero());
+    part.joined = true;
+    r.proof_claims.push_back(std::move(part));
+  }
+  r.proof_claims.back().joined = false;
+}
+
+// A claim on data both sides hold (the clear outputs, a public input): checked at once when it is
+// public, else a claim on the pool.
+template <typename R>
+Status check_held(R& r, std::span<const M31> table, std::span<const QM31> point, const Masked& v, const std::string& what) {
+  if (!v.is_public()) return r.masks.require(v, evaluate_mle(table, point), what);
+  if constexpr (!R::kProver) return check_eval(table, point, v.known, what);
+  return ok_status();
+}
+
 // A claim on a committed tensor: checked against the clear outputs, else left to the opening.
 template <typename R>
-Status open(R& r, size_t slot, std::span<const QM31> point, const QM31& v, const std::string& what) {
-  if (r.plan.slot_is_output[slot]) {
-    if constexpr (!R::kProver) return check_eval(*r.slots[slot], point, v, what);
-    return ok_status();
-  }
+Status open(R& r, size_t slot, std::span<const QM31> point, const Masked& v, const std::string& what) {
+  if (r.plan.slot_is_output[slot]) return check_held(r, r.slots[slot]->data, point, v, what);
   if (point.size() != r.plan.slots[slot].vars()) return internal_error(what + ": the point does not fit");
-  r.proof_claims.push_back(PcsClaim{r.plan.proof_offsets[slot], {point.begin(), point.end()}, v});
+  add_proof_claim(r, r.plan.proof_offsets[slot], {point.begin(), point.end()}, v);
   return ok_status();
 }
 
@@ -102,12 +141,18 @@ StatusOr<QM31> state_model(R& r, size_t tensor, std::span<const QM31> point, con
   return v;
 }
 
-// The prover states a committed tensor's value at a point; the verifier checks it.
+// The prover states a committed tensor's value at a point, masked unless the tensor is a public
+// output; the opening (or the clear output) checks it.
 template <typename R>
-StatusOr<QM31> state(R& r, size_t slot, std::span<const QM31> point, const std::string& what) {
+StatusOr<Masked> state(R& r, size_t slot, std::span<const QM31> point, const std::string& what) {
   QM31 honest;
   if constexpr (R::kProver) honest = evaluate_mle(r.slots[slot]->data, point);
-  ZKCC_ASSIGN_OR_RETURN(QM31 v, send(r, honest));
+  Masked v;
+  if (r.plan.slot_is_output[slot]) {
+    ZKCC_ASSIGN_OR_RETURN(v.known, send(r, honest));
+  } else {
+    ZKCC_ASSIGN_OR_RETURN(v, r.masks.mask_value(honest, r.t));
+  }
   ZKCC_RETURN_IF_ERROR(open(r, slot, point, v, what));
   return v;
 }
@@ -115,19 +160,16 @@ StatusOr<QM31> state(R& r, size_t slot, std::span<const QM31> point, const std::
 // A claim on a value: checked at once when it is committed (or the input), else left for its
 // producer (GKR chaining).
 template <typename R>
-Status claim(R& r, size_t value, std::vector<QM31> point, const QM31& v, const std::string& what) {
+Status claim(R& r, size_t value, std::vector<QM31> point, const Masked& v, const std::string& what) {
   if (value == 0) {
-    if (!r.public_input) {
-      if (point.size() != r.plan.dims[0].vars()) return internal_error(what + ": the point does not fit");
-      r.proof_claims.push_back(PcsClaim{r.plan.input_offset, std::move(point), v});
-      return ok_status();
-    }
-    if constexpr (!R::kProver) return check_eval(r.input, point, v, what);
+    if (r.public_input) return check_held(r, r.input.data, point, v, what);
+    if (point.size() != r.plan.dims[0].vars()) return internal_error(what + ": the point does not fit");
+    add_proof_claim(r, r.plan.input_offset, std::move(point), v);
     return ok_status();
   }
   if (r.plan.slot_of[value]) return open(r, *r.plan.slot_of[value], point, v, what);
   if (r.pending[value]) return internal_error(what + ": a second claim on a chained value");
-  r.pending[value] = EvalClaim{std::move(point), v};
+  r.pending[value] = PendingClaim{std::move(point), v};
   return ok_status();
 }
 
@@ -140,7 +182,7 @@ struct SumcheckRun {
 };
 template <typename R>
 StatusOr<SumcheckRun> run_sumcheck(R& r, std::vector<std::vector<QM31>> polys, std::span<const SumcheckTerm> terms,
-                                   const QM31& claim_value, size_t vars, size_t degree, const std::string& what) {
+                                   const Masked& claim_value, size_t vars, size_t degree, const std::string& what) {
   SumcheckRun run;
   ZKCC_ASSIGN_OR_RETURN(const QM31 masked_claim, r.masks.begin(vars, degree, claim_value, r.t));
   QM31 final_claim;

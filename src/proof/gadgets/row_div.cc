@@ -96,13 +96,11 @@ Status row_div(R& r, const LayerPlan& lp, const RowDivPlan& dp, const std::strin
     ZKCC_RETURN_IF_ERROR(range_check(r, *rp, what + name));
   }
   std::vector<QM31> zr = r.t.draw_qm31s(sd.vars());
-  ZKCC_ASSIGN_OR_RETURN(QM31 h_at, state(r, dp.h_slot, zr, what + " half divisor"));
-  ZKCC_ASSIGN_OR_RETURN(QM31 parity_at, state(r, dp.parity_slot, zr, what + " parity"));
-  ZKCC_ASSIGN_OR_RETURN(QM31 s1_at, state(r, dp.s1_slot, zr, what + " divisor less one"));
-  const QM31 s_at = h_at + h_at + parity_at;
-  if constexpr (!R::kProver) {
-    if (s1_at != s_at - prefix_mle(zr, ed.rows)) return invalid_argument(what + ": s - 1 is not the divisor less one");
-  }
+  ZKCC_ASSIGN_OR_RETURN(Masked h_at, state(r, dp.h_slot, zr, what + " half divisor"));
+  ZKCC_ASSIGN_OR_RETURN(Masked parity_at, state(r, dp.parity_slot, zr, what + " parity"));
+  ZKCC_ASSIGN_OR_RETURN(Masked s1_at, state(r, dp.s1_slot, zr, what + " divisor less one"));
+  const Masked s_at = h_at + h_at + parity_at;
+  ZKCC_RETURN_IF_ERROR(r.masks.require(s_at - s1_at, prefix_mle(zr, ed.rows), what + ": s - 1 being the divisor less one"));
   ZKCC_RETURN_IF_ERROR(claim(r, lp.inputs[1], zr, s_at, what + ": s = 2h + parity"));
 
   std::vector<QM31> z = r.t.draw_qm31s(ed.vars());

@@ -49,7 +49,7 @@ template <typename R>
 Status row_max(R& r, const LayerPlan& lp, const RowMaxPlan& mp, const std::string& what) {
   ZKCC_RETURN_IF_ERROR(range_check(r, mp.range, what + " differences"));
   std::vector<QM31> z = r.t.draw_qm31s(r.plan.dims[lp.inputs[0]].vars());
-  ZKCC_ASSIGN_OR_RETURN(QM31 v, state(r, mp.d_slot, z, what + " differences"));
+  ZKCC_ASSIGN_OR_RETURN(Masked v, state(r, mp.d_slot, z, what + " differences"));
   const size_t ins[] = {lp.output, lp.inputs[0]};
   return sparse(r, mp.map, ins, z, v, what + " differences");
 }

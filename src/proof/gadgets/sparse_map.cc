@@ -94,11 +94,11 @@ Status plan_sparse(const model::Layer& layer, std::span<const Dims* const> in, c
 }
 
 template <typename R>
-Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span<const QM31> z, const QM31& v,
+Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span<const QM31> z, const Masked& v,
               const std::string& what) {
   std::vector<QM31> eqz = eq_table(z);
   std::vector<std::vector<QM31>> g(map.terms.size());
-  std::vector<QM31> sigma(map.terms.size());
+  std::vector<Masked> sigma(map.terms.size());
   for (size_t j = 0; j < map.terms.size(); ++j) {
     const SparseTerm& term = map.terms[j];
     QM31 honest;
@@ -108,13 +108,12 @@ Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span
       for (size_t k = 0; k < term.out.size(); ++k) g[j][term.in[k]] += eqz[term.out[k]] * term.coef[k];
       honest = dot(g[j], x.data);
     }
-    ZKCC_ASSIGN_OR_RETURN(sigma[j], send(r, honest));
+    ZKCC_ASSIGN_OR_RETURN(sigma[j], r.masks.mask_value(honest, r.t));
   }
-  if constexpr (!R::kProver) {
-    QM31 total = map.constant.empty() ? QM31::zero() : dot(eqz, map.constant);
-    for (const QM31& s : sigma) total += s;
-    if (total != v) return invalid_argument(what + ": the parts do not add up to the claim");
-  }
+  Masked rest = v;  // the claim less the parts: zero
+  for (const Masked& s : sigma) rest = std::move(rest) - s;
+  ZKCC_RETURN_IF_ERROR(r.masks.require(rest, map.constant.empty() ? QM31::zero() : dot(eqz, map.constant),
+                                       what + ": the parts adding up to the claim"));
   const SumcheckTerm product[] = {{QM31::one(), {0, 1}}};
   for (size_t j = 0; j < map.terms.size(); ++j) {
     const SparseTerm& term = map.terms[j];
@@ -136,19 +135,19 @@ Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span
 }
 
 template <typename R>
-Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, const QM31& v, const std::string& what) {
+Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, const Masked& v, const std::string& what) {
   QM31 c = QM31::zero();
   if (pp.constant) {
     ZKCC_ASSIGN_OR_RETURN(c, state_model(r, *pp.constant, z, what + " constant"));
   }
-  return claim(r, lp.inputs[0], std::move(z), v - c, what + " input");
+  return claim(r, lp.inputs[0], std::move(z), v - Masked(c), what + " input");
 }
 
-template Status sparse(Prover&, const Sparse&, std::span<const size_t>, std::span<const QM31>, const QM31&,
+template Status sparse(Prover&, const Sparse&, std::span<const size_t>, std::span<const QM31>, const Masked&,
                        const std::string&);
-template Status sparse(Verifier&, const Sparse&, std::span<const size_t>, std::span<const QM31>, const QM31&,
+template Status sparse(Verifier&, const Sparse&, std::span<const size_t>, std::span<const QM31>, const Masked&,
                        const std::string&);
-template Status pass(Prover&, const LayerPlan&, const PassPlan&, std::vector<QM31>, const QM31&, const std::string&);
-template Status pass(Verifier&, const LayerPlan&, const PassPlan&, std::vector<QM31>, const QM31&, const std::string&);
+template Status pass(Prover&, const LayerPlan&, const PassPlan&, std::vector<QM31>, const Masked&, const std::string&);
+template Status pass(Verifier&, const LayerPlan&, const PassPlan&, std::vector<QM31>, const Masked&, const std::string&);
 
 }  // namespace zkcc::proof::gadgets
