@@ -27,7 +27,9 @@ for t in "${targets[@]}"; do
     fuzz_tdx_quote) cp "$data"/tdx/*.bin "$data"/gcp/*quote*.bin "$corpus"/ ;;
     fuzz_tdx_collateral) cp "$data"/tdx/*collateral.json "$corpus"/ ;;
     fuzz_hcl_report) cp "$data"/azure/*hcl_report.bin "$corpus"/ ;;
-    fuzz_certificates) cp "$data"/sev-snp/*.der "$data"/sev-snp/*.pem "$data"/nvidia/*.pem "$corpus"/ ;;
+    fuzz_certificates) cp "$data"/sev-snp/*.der "$data"/sev-snp/*.pem "$data"/nvidia/*.pem "$corpus"/
+                       # the GPU leaves as DER, so that mutations reach the DICE FWID extensions
+                       for f in "$data"/nvidia/*chain*.pem; do openssl x509 -in "$f" -outform der -out "$corpus/$(basename "$f" .pem)_leaf.der"; done ;;
     fuzz_azure_evidence) cp "$data"/azure/*evidence*.json "$corpus"/ ;;
     fuzz_pcs_body) cp "$data"/tdx/gotdxguest_tcbinfo_*.json "$corpus"/ ;;
     fuzz_rim) cp "$data"/nvidia/*.xml "$corpus"/ ;;
