@@ -36,7 +36,8 @@ for t in "${targets[@]}"; do
     fuzz_onnx_import) cp models/digits/mlp.onnx "$corpus"/ ;;
     fuzz_graph_proof) ZKCC_GRAPH_PROOF_SEED="$corpus/valid.bin" build/fuzz/fuzz/fuzz_graph_proof -runs=0 >/dev/null 2>&1 || true ;;
     fuzz_crl) cp "$data"/tdx/*crl*.der "$corpus"/ ;;
-    fuzz_ccel) head -c 16384 "$data"/gcp/gotdxguest_cos113_ccel_eventlog.bin >"$corpus/cos113_head.bin" ;;
+    fuzz_ccel) head -c 16384 "$data"/gcp/gotdxguest_cos113_ccel_eventlog.bin >"$corpus/cos113_head.bin"
+               cp "$data"/gcp/gotdxguest_cos113_ccel_acpi_table.bin "$corpus"/ ;;
   esac
   echo "== $t: $runs executions"
   "build/fuzz/fuzz/$t" -runs="$runs" -max_len=65536 -print_final_stats=1 "$corpus" 2>&1 |
