@@ -191,6 +191,11 @@ cp "$snp/gosevguest_milan_vcek.der" "$cache/amd/Milan/vcek/$chip/440500000000000
 check_rc "verify-evidence --cache" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
 check_rc "verify-evidence --cache miss" 2 "$bin" verify-evidence "$snp/trustee_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
 grep -q "not in the cache" "$tmp/err"; check "cache miss explained" 0 $?
+# AMD's CRL in the cache (where fetch-collateral puts it) is judged: here another issuer's CRL.
+cp "$data/attestation/tdx/gotdxguest_root_ca_crl.der" "$cache/amd/Milan/vcek_crl.der"
+check_rc "verify-evidence --cache with a cached CRL" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
+grep -q "failed: AMD CRL signed by the ARK" "$tmp/out"; check "verify-evidence reads AMD's CRL from the cache" 0 $?
+rm "$cache/amd/Milan/vcek_crl.der"
 check_rc "verify-evidence --product typo" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milano
 check_rc "fetch-collateral needs input" 2 "$bin" fetch-collateral --cache "$cache"
 check_rc "fetch-collateral VLEK report" 2 "$bin" fetch-collateral "$snp/trustee_milan_v3_vlek_report.bin" --cache "$cache"
