@@ -27,14 +27,20 @@ for t in "${targets[@]}"; do
     fuzz_tdx_quote) cp "$data"/tdx/*.bin "$data"/gcp/*quote*.bin "$corpus"/ ;;
     fuzz_tdx_collateral) cp "$data"/tdx/*collateral.json "$corpus"/ ;;
     fuzz_hcl_report) cp "$data"/azure/*hcl_report.bin "$corpus"/ ;;
-    fuzz_certificates) cp "$data"/sev-snp/*.der "$data"/sev-snp/*.pem "$data"/nvidia/*.pem "$corpus"/ ;;
+    fuzz_certificates) cp "$data"/sev-snp/*.der "$data"/sev-snp/*.pem "$data"/nvidia/*.pem "$corpus"/
+                       # the GPU leaves and a PCK certificate as DER, so that mutations reach the
+                       # DICE FWID and SGX extensions
+                       for f in "$data"/nvidia/*chain*.pem; do openssl x509 -in "$f" -outform der -out "$corpus/$(basename "$f" .pem)_leaf.der"; done
+                       python3 -c 'import sys; q = open(sys.argv[1], "rb").read(); i = q.index(b"-----BEGIN CERTIFICATE-----"); sys.stdout.write(q[i:q.index(b"-----END CERTIFICATE-----", i) + 25].decode())' \
+                         "$data"/tdx/dcapqvl_quote_v4.bin | openssl x509 -outform der -out "$corpus/dcapqvl_pck.der" ;;
     fuzz_azure_evidence) cp "$data"/azure/*evidence*.json "$corpus"/ ;;
     fuzz_pcs_body) cp "$data"/tdx/gotdxguest_tcbinfo_*.json "$corpus"/ ;;
     fuzz_rim) cp "$data"/nvidia/*.xml "$corpus"/ ;;
     fuzz_onnx_import) cp models/digits/mlp.onnx "$corpus"/ ;;
     fuzz_graph_proof) ZKCC_GRAPH_PROOF_SEED="$corpus/valid.bin" build/fuzz/fuzz/fuzz_graph_proof -runs=0 >/dev/null 2>&1 || true ;;
     fuzz_crl) cp "$data"/tdx/*crl*.der "$corpus"/ ;;
-    fuzz_ccel) head -c 16384 "$data"/gcp/gotdxguest_cos113_ccel_eventlog.bin >"$corpus/cos113_head.bin" ;;
+    fuzz_ccel) head -c 16384 "$data"/gcp/gotdxguest_cos113_ccel_eventlog.bin >"$corpus/cos113_head.bin"
+               cp "$data"/gcp/gotdxguest_cos113_ccel_acpi_table.bin "$corpus"/ ;;
   esac
   echo "== $t: $runs executions"
   "build/fuzz/fuzz/$t" -runs="$runs" -max_len=65536 -print_final_stats=1 "$corpus" 2>&1 |

@@ -165,6 +165,12 @@ int verify_evidence(const EvidenceArgs& a) {
     if (!cached.ok()) return fail(cached.status().with_context("collateral cache"));
     certs = std::move(*cached);
   }
+  if (cache && kind == "snp" && a.collateral_file.empty()) {
+    // AMD's CRL, when fetch-collateral put it there.
+    auto cached = tee::collateral::load_snp_collateral(*evidence, *product, *cache);
+    if (!cached.ok()) return fail(cached.status().with_context("collateral cache"));
+    snp_collateral = std::move(*cached);
+  }
   if (cache && kind == "tdx" && !collateral) {
     auto cached = tee::collateral::load_tdx_collateral(*evidence, *cache);
     if (!cached.ok()) return fail(cached.status().with_context("collateral cache"));

@@ -127,14 +127,14 @@ int main(int argc, char** argv) {
   verify_ev->add_option("--nonce", ev.nonce_hex, "The expected nonce, hex: 32 bytes for a GPU report; the TPM quote's extraData for Azure");
   verify_ev->add_option("--at", ev.at, "Verification time, RFC 3339 UTC (default: now)");
   verify_ev->add_option("--cache", ev.cache_dir,
-                        "A collateral cache (filled by fetch-collateral) to take the VCEK or the TDX collateral from");
+                        "A collateral cache (filled by fetch-collateral) to take the VCEK and AMD's CRL, or the TDX collateral, from");
   verify_ev->add_option("--rim", ev.rims, "GPU: a driver or VBIOS RIM (XML) to verify and compare the measurements with");
   verify_ev->add_option("--require-level", ev.require_level, "Fail unless the evidence reaches this level (zk-only, tee, full-cc)")
       ->check(CLI::IsMember({"zk-only", "tee", "full-cc"}));
   verify_ev->add_option("--product", ev.product, "SEV-SNP product for reports that do not name it (Milan, Genoa, Turin)");
 
   auto* fetch = app.add_subcommand("fetch-collateral",
-                                   "Fetch what verifying a piece of evidence needs (AMD KDS, Intel PCS, NVIDIA RIM service) into the cache");
+                                   "Fetch what verifying a piece of evidence needs (AMD KDS: VCEK, chain and CRL; Intel PCS; NVIDIA RIM service) into the cache");
   zkcc::cli::EvidenceArgs fc;
   fetch->add_option("FILE", fc.file, "An SEV-SNP report or a TDX quote");
   fetch->add_option("--kind", fc.kind, "snp or tdx (detected from the content when omitted)")->check(CLI::IsMember({"snp", "tdx"}));

@@ -29,7 +29,8 @@ StatusOr<Policy> Policy::from_json(const nlohmann::json& j) {
   static const std::vector<std::string> kKnown = {"name", "allowed_measurements", "allow_debug", "vmpl", "allow_smt",
                                                   "allow_migration_agent", "minimum_tcb", "accepted_tdx_statuses",
                                                   "expected_report_data", "allowed_gpu_drivers", "require_sept_ve_disable",
-                                                  "allow_reserved_td_attributes", "allow_mr_servicetd", "min_level"};
+                                                  "allow_reserved_td_attributes", "allow_mr_servicetd", "require_event_log",
+                                                  "min_level"};
   for (const auto& [key, _] : j.items()) {
     if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return invalid_argument("unknown policy field \"" + key + "\"");
   }
@@ -58,6 +59,7 @@ StatusOr<Policy> Policy::from_json(const nlohmann::json& j) {
     if (j.contains("require_sept_ve_disable")) p.require_sept_ve_disable = j["require_sept_ve_disable"].get<bool>();
     if (j.contains("allow_reserved_td_attributes")) p.allow_reserved_td_attributes = j["allow_reserved_td_attributes"].get<bool>();
     if (j.contains("allow_mr_servicetd")) p.allow_mr_servicetd = j["allow_mr_servicetd"].get<bool>();
+    if (j.contains("require_event_log")) p.require_event_log = j["require_event_log"].get<bool>();
     if (j.contains("min_level")) {
       ZKCC_ASSIGN_OR_RETURN(SecurityLevel level, parse_security_level(j["min_level"].get<std::string>()));
       if (level == SecurityLevel::kAuto) return invalid_argument("policy min_level must be zk-only, tee or full-cc");
@@ -79,7 +81,8 @@ nlohmann::json Policy::to_json() const {
                       {"allowed_gpu_drivers", allowed_gpu_drivers},
                       {"require_sept_ve_disable", require_sept_ve_disable},
                       {"allow_reserved_td_attributes", allow_reserved_td_attributes},
-                      {"allow_mr_servicetd", allow_mr_servicetd}};
+                      {"allow_mr_servicetd", allow_mr_servicetd},
+                      {"require_event_log", require_event_log}};
   j["vmpl"] = vmpl ? nlohmann::json(*vmpl) : nlohmann::json(nullptr);
   if (min_level) j["min_level"] = security_level_name(*min_level);
   if (minimum_tcb) {
@@ -103,12 +106,13 @@ std::string Policy::summary() const {
   if (!require_sept_ve_disable) s += ", SEPT_VE_DISABLE not required";
   if (allow_reserved_td_attributes) s += ", reserved TD attributes allowed";
   if (allow_mr_servicetd) s += ", MR_SERVICETD allowed";
+  if (require_event_log) s += ", TDX CC event log required";
   if (min_level) s += ", minimum level " + std::string(security_level_name(*min_level));
   if (!allowed_gpu_drivers.empty()) s += ", " + std::to_string(allowed_gpu_drivers.size()) + " allowed GPU driver(s)";
   return s;
 }
 
-bool Policy::names_cpu_rules() const { return !allowed_measurements.empty() || minimum_tcb.has_value(); }
+bool Policy::names_cpu_rules() const { return !allowed_measurements.empty() || minimum_tcb.has_value() || require_event_log; }
 bool Policy::names_gpu_rules() const { return !allowed_gpu_drivers.empty(); }
 
 void apply_policy(const Policy& p, Verdict& v) {
@@ -165,6 +169,12 @@ void apply_policy(const Policy& p, Verdict& v) {
       bool zero = !m.empty() && m.find_first_not_of('0') == std::string::npos;
       v.add("policy: MR_SERVICETD", zero, zero ? "" : "MR_SERVICETD is " + m + ": a service TD is bound to this TD");
     }
+  }
+  if (tdx && p.require_event_log) {
+    // Set by the event log's checks, which a verified verdict passed: the log replays the RTMRs.
+    bool have = c.value("cc_event_log", false);
+    v.add("policy: CC event log present", have,
+          have ? "" : "the TDX evidence carries no CC event log, so nothing shows what its RTMRs measured");
   }
   if (tdx && c.contains("tcb_status")) {
     std::string s = c["tcb_status"].get<std::string>();

@@ -143,6 +143,20 @@ d = json.load(open(sys.argv[1]))
 bad = [c["name"] for c in d["checks"] if "event log" in c["name"] and not c["ok"]]
 assert bad == ["RTMR[0] replays from the CC event log"], bad
 ' "$tmp/out"; check "verify-evidence names the RTMR the changed event extends" 0 $?
+# require_event_log: the rule passes with GCP's log and fails, named, without it.
+echo '{"require_event_log": true}' >"$tmp/need_log.json"
+check_rc "verify-evidence tdx --event-log, log required" 1 "$bin" verify-evidence --json "$gcp/gotdxguest_cos113_tdx_quote_v4.bin" --event-log "$gcp/gotdxguest_cos113_ccel_eventlog.bin" --at 2025-01-01T00:00:00Z --policy "$tmp/need_log.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert {c["name"]: c["ok"] for c in d["checks"]}["policy: CC event log present"] is True, d["checks"]
+' "$tmp/out"; check "verify-evidence: a log given meets require_event_log" 0 $?
+check_rc "verify-evidence tdx without a log, log required" 1 "$bin" verify-evidence --json "$gcp/gotdxguest_cos113_tdx_quote_v4.bin" --at 2025-01-01T00:00:00Z --policy "$tmp/need_log.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert {c["name"]: c["ok"] for c in d["checks"]}["policy: CC event log present"] is False, d["checks"]
+' "$tmp/out"; check "verify-evidence refuses TDX evidence without the required log" 0 $?
 check_rc "verify-evidence --event-log for SEV-SNP" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --event-log "$gcp/gotdxguest_cos113_ccel_eventlog.bin"
 check_rc "verify-evidence tdx without collateral" 1 "$bin" verify-evidence "$tdx/dcapqvl_quote_v4.bin" --at 2025-06-20T00:00:00Z
 
@@ -177,6 +191,11 @@ cp "$snp/gosevguest_milan_vcek.der" "$cache/amd/Milan/vcek/$chip/440500000000000
 check_rc "verify-evidence --cache" 0 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
 check_rc "verify-evidence --cache miss" 2 "$bin" verify-evidence "$snp/trustee_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z
 grep -q "not in the cache" "$tmp/err"; check "cache miss explained" 0 $?
+# AMD's CRL in the cache (where fetch-collateral puts it) is judged: here another issuer's CRL.
+cp "$data/attestation/tdx/gotdxguest_root_ca_crl.der" "$cache/amd/Milan/vcek_crl.der"
+check_rc "verify-evidence --cache with a cached CRL" 1 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milan --at 2026-01-01T00:00:00Z --policy "$tmp/debug.json"
+grep -q "failed: AMD CRL signed by the ARK" "$tmp/out"; check "verify-evidence reads AMD's CRL from the cache" 0 $?
+rm "$cache/amd/Milan/vcek_crl.der"
 check_rc "verify-evidence --product typo" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milano
 check_rc "fetch-collateral needs input" 2 "$bin" fetch-collateral --cache "$cache"
 check_rc "fetch-collateral VLEK report" 2 "$bin" fetch-collateral "$snp/trustee_milan_v3_vlek_report.bin" --cache "$cache"

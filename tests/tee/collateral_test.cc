@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "fake_vendor.h"
 #include "zkcc/tee/sev_snp/verify.h"
 
 namespace zkcc::tee::collateral {
@@ -34,18 +35,6 @@ std::string percent_encode(const Bytes& b) {
   }
   return out;
 }
-
-class FakeVendor : public Fetcher {
- public:
-  std::map<std::string, HttpResponse> answers;
-  std::vector<std::string> asked;
-  StatusOr<HttpResponse> get(const std::string& url) override {
-    asked.push_back(url);
-    auto it = answers.find(url);
-    if (it == answers.end()) return HttpResponse{404, {}, {}};
-    return it->second;
-  }
-};
 
 class CollateralTest : public ::testing::Test {
  protected:
@@ -75,13 +64,29 @@ TEST_F(CollateralTest, SnpVcekIsFetchedFromItsKdsAddressThenVerifiesOffline) {
 
   // A v2 report does not name its product.
   EXPECT_FALSE(fetch_for_snp(report, sev_snp::Product::kUnknown, cache, kds).ok());
+  // The test data has no CRL signed by AMD's ARK, so this KDS has none: the fetch fails naming the
+  // CRL's address, after caching the VCEK and its chain.
   auto wrote = fetch_for_snp(report, sev_snp::Product::kMilan, cache, kds);
-  ASSERT_TRUE(wrote.ok()) << wrote.status().to_string();
-  EXPECT_EQ(wrote->size(), 2u);
+  ASSERT_FALSE(wrote.ok());
+  EXPECT_NE(wrote.status().message().find("https://kdsintf.amd.com/vcek/v1/Milan/crl answered HTTP 404"), std::string::npos)
+      << wrote.status().message();
   EXPECT_TRUE(fs::exists(dir_ / "amd/Milan/vcek_cert_chain.pem"));
+  EXPECT_FALSE(fs::exists(dir_ / "amd/Milan/vcek_crl.der"));
+  // Cached items are not asked for again; the CRL always is.
   size_t asked = kds.asked.size();
-  EXPECT_TRUE(fetch_for_snp(report, sev_snp::Product::kMilan, cache, kds)->empty());  // cached
-  EXPECT_EQ(kds.asked.size(), asked);
+  EXPECT_FALSE(fetch_for_snp(report, sev_snp::Product::kMilan, cache, kds).ok());
+  ASSERT_EQ(kds.asked.size(), asked + 1);
+  EXPECT_EQ(kds.asked.back(), "https://kdsintf.amd.com/vcek/v1/Milan/crl");
+  // Another issuer's CRL (Intel's root CA CRL) is not stored.
+  kds.answers["https://kdsintf.amd.com/vcek/v1/Milan/crl"] = HttpResponse{200, data("tdx/gotdxguest_root_ca_crl.der"), {}};
+  auto foreign = fetch_for_snp(report, sev_snp::Product::kMilan, cache, kds);
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_NE(foreign.status().message().find("not signed by Milan's ARK"), std::string::npos) << foreign.status().message();
+  EXPECT_FALSE(fs::exists(dir_ / "amd/Milan/vcek_crl.der"));
+  // Without a cached CRL the collateral is empty: no revocation check, as before.
+  auto none = load_snp_collateral(report, sev_snp::Product::kMilan, cache);
+  ASSERT_TRUE(none.ok()) << none.status().to_string();
+  EXPECT_TRUE(none->crl.empty());
 
   auto certs = load_snp_certs(report, sev_snp::Product::kMilan, cache);
   ASSERT_TRUE(certs.ok()) << certs.status().to_string();

@@ -851,6 +851,49 @@ TEST_F(ConfigfsTsm, TdxEvidenceCarriesTheEventLogThatReplays) {
   EXPECT_TRUE(kernel.empty());
 }
 
+TEST_F(ConfigfsTsm, TheAcpiCcelTableVouchesForTheEventLog) {
+  TsmConfig c = tdx_config();
+  FakeTsmKernel kernel(report_dir_, c);
+  std::array<uint8_t, 64> zeros{};
+  fs::path tables = root_ / "sys/firmware/acpi/tables";
+  fs::create_directories(tables / "data");
+  Bytes log = load("gcp/gotdxguest_cos113_ccel_eventlog.bin");
+  Bytes table = load("gcp/gotdxguest_cos113_ccel_acpi_table.bin");
+  write_text(tables / "data/CCEL", std::string(log.begin(), log.end()));
+  ConfigfsTsmOptions o;
+  o.event_log = (tables / "data/CCEL").string();
+  o.ccel_table = (tables / "CCEL").string();
+  auto with_table = [&](const Bytes& t) {
+    write_text(tables / "CCEL", std::string(t.begin(), t.end()));
+    auto ev = ConfigfsTsmAttester(report_dir_.string(), CpuPlatform::kTdx, o).attest(zeros);
+    EXPECT_TRUE(ev.ok()) << ev.status().to_string();
+    return ev.ok() ? ev->event_log : Bytes{};
+  };
+  // GCP's table describes exactly this 256 KiB log area: the log is carried.
+  EXPECT_EQ(with_table(table), log);
+  // A table that fails its checksum, or is not a TDX table (CC type 1 with the checksum adjusted),
+  // or one whose log area is another length than the log: the log is left out.
+  Bytes bad_sum = table;
+  bad_sum[20] ^= 1;
+  EXPECT_TRUE(with_table(bad_sum).empty());
+  Bytes sev = table;
+  sev[36] = 1;
+  sev[9] = static_cast<uint8_t>(sev[9] + 1);
+  EXPECT_TRUE(with_table(sev).empty());
+  Bytes shorter = table;
+  shorter[42] = 0x02;  // LAML 0x20000: half the log
+  shorter[9] = static_cast<uint8_t>(shorter[9] + 2);
+  EXPECT_TRUE(with_table(shorter).empty());
+  Bytes truncated(table.begin(), table.begin() + 40);
+  EXPECT_TRUE(with_table(truncated).empty());
+  // No table where one is expected: left out.
+  fs::remove(tables / "CCEL");
+  auto ev = ConfigfsTsmAttester(report_dir_.string(), CpuPlatform::kTdx, o).attest(zeros);
+  ASSERT_TRUE(ev.ok()) << ev.status().to_string();
+  EXPECT_TRUE(ev->event_log.empty());
+  EXPECT_TRUE(kernel.empty());
+}
+
 TEST_F(ConfigfsTsm, PrivlevelIsWrittenAndCountedInGeneration) {
   TsmConfig c = snp_config();
   FakeTsmKernel kernel(report_dir_, c);

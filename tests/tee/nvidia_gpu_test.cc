@@ -1,10 +1,12 @@
-// NVIDIA GPU attestation reports from real H100s, verified against NVIDIA's real root.
+// NVIDIA GPU attestation reports from real H100s and a B200, verified against NVIDIA's real root.
 #include "zkcc/tee/nvidia_gpu/verify.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
+#include "../../src/tee/sim/pki.h"
+#include "zkcc/tee/nvidia_gpu/arch.h"
 #include "zkcc/tee/nvidia_gpu/rim.h"
 
 namespace zkcc::tee::nvidia_gpu {
@@ -186,6 +188,147 @@ TEST(NvidiaEvidenceJson, TheSameReportTwiceIsOneGpu) {
   ASSERT_EQ(verdicts->size(), 2u);
   EXPECT_TRUE((*verdicts)[0].ok());
   EXPECT_EQ(failed_checks((*verdicts)[1]), std::set<std::string>{"GPU listed once"}) << (*verdicts)[1].summary();
+}
+
+// NVIDIA's serialized evidence for one GPU, built from a report and chain in the test data.
+std::string one_gpu_evidence(const std::string& arch, const std::string& report_hex, const std::string& chain_pem) {
+  Bytes report = hex_file(report_hex);
+  auto pem = read_file(dir() + chain_pem);
+  EXPECT_TRUE(pem.ok());
+  auto parsed = parse_gpu_report(report);
+  EXPECT_TRUE(parsed.ok());
+  nlohmann::json entry = {{"arch", arch},
+                          {"certificate", to_base64(*pem)},
+                          {"evidence", to_base64(report)},
+                          {"nonce", to_hex(parsed->requester_nonce)}};
+  return nlohmann::json::array({entry}).dump();
+}
+
+constexpr const char* kBlackwellReport = "nvat_blackwell_report_575.32.hex";
+constexpr const char* kBlackwellChain = "nvat_blackwell_cert_chain.pem";
+
+TEST(NvidiaBlackwell, RealB200ReportVerifiesWithTheBlackwellFwid) {
+  Bytes report = hex_file(kBlackwellReport);
+  auto parsed = parse_gpu_report(report);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().to_string();
+  auto certs = chain(kBlackwellChain);
+  Verdict v = verify_gpu_report(report, certs, TrustRoots{}, parsed->requester_nonce, now());
+  EXPECT_TRUE(v.ok()) << v.summary();
+  EXPECT_EQ(v.claims["arch"], "BLACKWELL");
+  // The values NVIDIA's SDK asserts for this sample (unit-tests/test_utils.cpp, Blackwell scenario).
+  EXPECT_EQ(v.claims["driver_version"], "575.32");
+  EXPECT_EQ(v.claims["vbios_version"], "97.00.88.00.0F");
+  EXPECT_EQ(to_hex(parsed->requester_nonce), "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb");
+  EXPECT_EQ(certs[1].common_name(), "GB100 A01 GSP BROM");
+
+  // The FWID is in 2.23.133.5.4.1.1 (DiceTcbInfo fwids[0]); the leaf has no Hopper extension.
+  auto fwid = leaf_fwid(certs[0], GpuArch::kBlackwell);
+  ASSERT_TRUE(fwid.ok()) << fwid.status().to_string();
+  ASSERT_NE(parsed->field(kFwid), nullptr);
+  EXPECT_EQ(*fwid, parsed->field(kFwid)->value);
+  EXPECT_EQ(to_hex(*fwid).substr(0, 16), "d090cab1b6e6ffdd");
+  auto hopper = leaf_fwid(certs[0], GpuArch::kHopper);
+  ASSERT_FALSE(hopper.ok());
+  EXPECT_NE(hopper.status().message().find("2.23.133.5.4.1 "), std::string::npos) << hopper.status().message();
+  EXPECT_EQ(*chain_arch(certs), GpuArch::kBlackwell);
+  EXPECT_EQ(*chain_arch(chain(kSamples[0].chain)), GpuArch::kHopper);
+}
+
+TEST(NvidiaBlackwell, SerializedEvidenceIsJudgedByItsStatedArchitecture) {
+  auto verdicts = verify_evidence_json(one_gpu_evidence("BLACKWELL", kBlackwellReport, kBlackwellChain), TrustRoots{}, now());
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status().to_string();
+  EXPECT_TRUE((*verdicts)[0].ok()) << (*verdicts)[0].summary();
+  EXPECT_EQ((*verdicts)[0].claims["arch"], "BLACKWELL");
+  // NVIDIA's SDK reads the name without regard to case.
+  auto lower = verify_evidence_json(one_gpu_evidence("blackwell", kBlackwellReport, kBlackwellChain), TrustRoots{}, now());
+  ASSERT_TRUE(lower.ok());
+  EXPECT_TRUE((*lower)[0].ok()) << (*lower)[0].summary();
+
+  // Mislabelled as Hopper: the chain is GB100's, and the Hopper FWID extension is not there.
+  auto as_hopper = verify_evidence_json(one_gpu_evidence("HOPPER", kBlackwellReport, kBlackwellChain), TrustRoots{}, now());
+  ASSERT_TRUE(as_hopper.ok());
+  const Verdict& h = (*as_hopper)[0];
+  EXPECT_EQ(failed_checks(h), (std::set<std::string>{"architecture matches the certificate chain", "FWID matches the leaf certificate"}))
+      << h.summary();
+  EXPECT_NE(h.summary().find("the evidence says HOPPER but the certificate chain is GB100's"), std::string::npos) << h.summary();
+
+  // A real H100 labelled Blackwell fails the same way, and an unknown name is refused.
+  auto as_blackwell = verify_evidence_json(one_gpu_evidence("BLACKWELL", kSamples[0].report, kSamples[0].chain), TrustRoots{}, now());
+  ASSERT_TRUE(as_blackwell.ok());
+  EXPECT_EQ(failed_checks((*as_blackwell)[0]),
+            (std::set<std::string>{"architecture matches the certificate chain", "FWID matches the leaf certificate"}));
+  auto hopper = verify_evidence_json(one_gpu_evidence("HOPPER", kSamples[0].report, kSamples[0].chain), TrustRoots{}, now());
+  ASSERT_TRUE(hopper.ok());
+  EXPECT_TRUE((*hopper)[0].ok()) << (*hopper)[0].summary();
+  auto unknown = verify_evidence_json(one_gpu_evidence("AMPERE", kBlackwellReport, kBlackwellChain), TrustRoots{}, now());
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(failed_checks((*unknown)[0]),
+            (std::set<std::string>{"architecture matches the certificate chain", "FWID matches the leaf certificate"}));
+  EXPECT_NE((*unknown)[0].summary().find("\"AMPERE\""), std::string::npos);
+}
+
+TEST(NvidiaBlackwell, ChainsNamingTwoOrNoChipFamiliesHaveNoArchitecture) {
+  auto blackwell = chain(kBlackwellChain);
+  auto hopper = chain(kSamples[0].chain);
+  std::vector<Certificate> mixed = {hopper[0], blackwell[1]};
+  auto two = chain_arch(mixed);
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.status().message().find("two chip families"), std::string::npos);
+  std::vector<Certificate> root_only = {blackwell.back()};
+  EXPECT_FALSE(chain_arch(root_only).ok());
+  Verdict v = verify_gpu_report(hex_file(kBlackwellReport), root_only, TrustRoots{}, std::nullopt, now());
+  EXPECT_TRUE(failed_checks(v).count("architecture matches the certificate chain")) << v.summary();
+}
+
+// A self-signed certificate carrying `value` as the Blackwell DICE extension.
+Certificate with_dice_extension(const Bytes& value) {
+  namespace pki = tee::sim::pki;
+  auto key = pki::generate_ec("P-384");
+  EXPECT_TRUE(key.ok());
+  pki::CertSpec spec;
+  spec.subject = {{"CN", "GB100 A01 GSP FMC LF (test)"}};
+  spec.not_before = now() - 86400;
+  spec.not_after = now() + 86400;
+  spec.extensions = {{"2.23.133.5.4.1.1", value}};
+  auto cert = pki::issue(spec, *key, nullptr, *key, pki::SigAlg::kEcdsaSha384);
+  EXPECT_TRUE(cert.ok()) << cert.status().to_string();
+  return *cert;
+}
+
+TEST(NvidiaBlackwell, MalformedDiceTcbInfoGetsPreciseErrors) {
+  auto real = chain(kBlackwellChain)[0].extension("2.23.133.5.4.1.1");
+  ASSERT_TRUE(real.has_value());
+  ASSERT_TRUE(leaf_fwid(with_dice_extension(*real), GpuArch::kBlackwell).ok());
+  auto err = [](const Bytes& ext) {
+    auto r = leaf_fwid(with_dice_extension(ext), GpuArch::kBlackwell);
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? std::string() : r.status().message();
+  };
+  // The layout of NVIDIA's extension: 30 81 b1 {80 06 .., 81 0d .., 82 02 .., 83 01, 84 01, 85 01,
+  // a6 7e {30 3d {06 09 <sha384>, 04 30 <fwid>}, 30 3d {..}}, 87 05 .., 88 01, 89 01}.
+  const size_t fwids = 39, alg = fwids + 4;
+  ASSERT_EQ((*real)[fwids], 0xA6);
+  ASSERT_EQ((*real)[alg], 0x06);
+  for (size_t n : {size_t{1}, size_t{10}, fwids + 1, alg + 20, real->size() - 1}) {
+    EXPECT_NE(err(Bytes(real->begin(), real->begin() + static_cast<std::ptrdiff_t>(n))).find("TCG DICE extension 2.23.133.5.4.1.1"),
+              std::string::npos) << "truncated to " << n;
+  }
+  Bytes sha256 = *real;
+  sha256[alg + 10] = 0x01;  // 2.16.840.1.101.3.4.2.1
+  EXPECT_NE(err(sha256).find("not SHA-384"), std::string::npos);
+  Bytes no_list = *real;
+  no_list[fwids] = 0x86;  // [6] primitive: not the FWID list
+  EXPECT_NE(err(no_list).find("no FWID list"), std::string::npos);
+  Bytes reordered = *real;
+  reordered[3] = 0x87;  // [7] before [1]
+  EXPECT_NE(err(reordered).find("out of order"), std::string::npos);
+  Bytes universal = *real;
+  universal[3] = 0x04;
+  EXPECT_NE(err(universal).find("not context-tagged"), std::string::npos);
+  Bytes trailing = *real;
+  trailing.push_back(0);
+  EXPECT_NE(err(trailing).find("bytes after"), std::string::npos);
+  EXPECT_NE(err(Bytes{0x30}).find("truncated"), std::string::npos);
 }
 
 TEST(NvidiaRim, BothRimsOfTheReportsVersionsAreRequired) {

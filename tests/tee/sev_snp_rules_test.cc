@@ -1,6 +1,9 @@
 // SEV-SNP layout, TCB and path rules: each test takes a report the simulated platform signs
 // correctly but that breaks exactly one rule, and expects that rule, and only it, to fail.
+#include "../../src/tee/sim/pki.h"
+#include "fake_vendor.h"
 #include "sim_bundle_fixture.h"
+#include "zkcc/tee/collateral/fetch.h"
 #include "zkcc/tee/sev_snp/verify.h"
 
 namespace zkcc::tee::sev_snp {
@@ -224,6 +227,65 @@ TEST_F(SnpCrlTest, MalformedCrlGetsAPreciseError) {
   Verdict v = verify_with(trailing, now());
   EXPECT_EQ(failures(v), std::set<std::string>{"AMD CRL parses"}) << v.summary();
   EXPECT_NE(v.summary().find("1 trailing bytes"), std::string::npos) << v.summary();
+}
+
+// fetch-collateral's side: KDS (a fake answering with the simulated platform's VCEK, chain and
+// CRL) into a cache, then verification offline from the cache, CRL included.
+TEST_F(SnpCrlTest, FetchedCrlIsCachedAndJudgesTheReport) {
+  namespace col = collateral;
+  Bytes r = report();
+  auto parsed = parse_report(r);
+  ASSERT_TRUE(parsed.ok());
+  auto vcek_item = col::amd_vcek(*parsed, Product::kMilan);
+  ASSERT_TRUE(vcek_item.ok());
+  std::vector<Bytes> ders = platform_->snp_certificates();  // VCEK, ASK, ARK
+  std::string chain_pem = sim::pki::certificate_pem(*Certificate::from_der(ders[1])) + sim::pki::certificate_pem(*Certificate::from_der(ders[2]));
+  const std::string crl_url = "https://kdsintf.amd.com/vcek/v1/Milan/crl";
+  col::FakeVendor kds;
+  kds.answers[vcek_item->url] = col::HttpResponse{200, ders[0], {}};
+  kds.answers["https://kdsintf.amd.com/vcek/v1/Milan/cert_chain"] = col::HttpResponse{200, Bytes(chain_pem.begin(), chain_pem.end()), {}};
+  Bytes current = crl(now());
+  kds.answers[crl_url] = col::HttpResponse{200, current, {}};
+  fs::path dir = dir_ / "kds-cache";
+  col::Cache cache(dir);
+  TrustRoots roots{.amd = true, .extra = platform_->roots().amd};
+
+  auto wrote = col::fetch_for_snp(r, Product::kMilan, cache, kds, roots);
+  ASSERT_TRUE(wrote.ok()) << wrote.status().to_string();
+  EXPECT_EQ(*wrote, (std::vector<std::string>{vcek_item->path, "amd/Milan/vcek_cert_chain.pem", "amd/Milan/vcek_crl.der"}));
+  auto offline = [&] {
+    auto certs = col::load_snp_certs(r, Product::kMilan, cache);
+    auto c = col::load_snp_collateral(r, Product::kMilan, cache);
+    EXPECT_TRUE(certs.ok() && c.ok());
+    return verify_report(r, *certs, *c, roots, now());
+  };
+  Verdict v = offline();
+  EXPECT_TRUE(v.ok()) << v.summary();
+  EXPECT_TRUE(has_check(v, "ASK not revoked"));
+  EXPECT_EQ(col::load_snp_collateral(r, Product::kMilan, cache)->crl, current);
+
+  // The CRL is fetched on every run (it expires); the new one, revoking the ASK, replaces it.
+  size_t asked = kds.asked.size();
+  kds.answers[crl_url] = col::HttpResponse{200, crl(now(), {.revoke_ask = true}), {}};
+  wrote = col::fetch_for_snp(r, Product::kMilan, cache, kds, roots);
+  ASSERT_TRUE(wrote.ok()) << wrote.status().to_string();
+  EXPECT_EQ(*wrote, std::vector<std::string>{"amd/Milan/vcek_crl.der"});
+  EXPECT_EQ(kds.asked.size(), asked + 1);
+  EXPECT_EQ(failures(offline()), std::set<std::string>{"ASK not revoked"});
+
+  // What the offline side would not accept is not stored: a CRL named for the ARK but signed by the
+  // ASK, one truncated, and (with AMD's roots alone) the simulated ARK's.
+  Bytes revoked = *cache.read(col::amd_crl(Product::kMilan, SigningKey::kVcek));
+  kds.answers[crl_url] = col::HttpResponse{200, crl(now(), {.signed_by_ask = true}), {}};
+  auto forged = col::fetch_for_snp(r, Product::kMilan, cache, kds, roots);
+  ASSERT_FALSE(forged.ok());
+  EXPECT_NE(forged.status().message().find(crl_url + ": the CRL is not signed by Milan's ARK"), std::string::npos)
+      << forged.status().message();
+  kds.answers[crl_url] = col::HttpResponse{200, Bytes(current.begin(), current.begin() + 100), {}};
+  EXPECT_FALSE(col::fetch_for_snp(r, Product::kMilan, cache, kds, roots).ok());
+  kds.answers[crl_url] = col::HttpResponse{200, current, {}};
+  EXPECT_FALSE(col::fetch_for_snp(r, Product::kMilan, cache, kds).ok());
+  EXPECT_EQ(*cache.read(col::amd_crl(Product::kMilan, SigningKey::kVcek)), revoked);
 }
 
 TEST_F(SnpCrlTest, CollateralJsonIsStrict) {

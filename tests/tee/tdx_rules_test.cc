@@ -189,6 +189,34 @@ TEST_F(TdxRulesTest, TamperedEventLogNamesTheRtmr) {
   EXPECT_EQ(failures(SimBundleTest::verify(t)).size(), 4u);
 }
 
+TEST_F(TdxRulesTest, PolicyCanRequireTheEventLog) {
+  auto p = Policy::from_json(json::parse(R"({"require_event_log": true})"));
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  EXPECT_TRUE(p->require_event_log);
+  EXPECT_TRUE(p->to_json()["require_event_log"].get<bool>());
+  EXPECT_NE(p->summary().find("TDX CC event log required"), std::string::npos);
+  EXPECT_FALSE(Policy::from_json(json::parse(R"({"require_event_log": "yes"})")).ok());
+
+  // With a log that replays, the rule passes; without one, it alone fails.
+  json with = bundle(CpuPlatform::kTdx, 0, with_log(encode_ccel(boot_events())));
+  Verdict ok = SimBundleTest::verify(with, &*p);
+  EXPECT_TRUE(ok.ok()) << ok.summary();
+  EXPECT_TRUE(std::any_of(ok.checks.begin(), ok.checks.end(),
+                          [](const Check& c) { return c.name == "cpu: policy: CC event log present" && c.ok; }));
+  json without = bundle(CpuPlatform::kTdx, 0);
+  ASSERT_FALSE(without["cpu"].contains("event_log"));
+  Verdict refused = SimBundleTest::verify(without, &*p);
+  EXPECT_EQ(failures(refused), std::set<std::string>{"cpu: policy: CC event log present"}) << refused.summary();
+  EXPECT_NE(refused.summary().find("carries no CC event log"), std::string::npos);
+  // The production default does not require one.
+  EXPECT_TRUE(SimBundleTest::verify(without).ok());
+  // The rule is about TDX: SEV-SNP evidence is not judged by it, and a bundle without CPU
+  // evidence fails for lacking the platform the rule names.
+  EXPECT_TRUE(SimBundleTest::verify(bundle(CpuPlatform::kSevSnp, 0), &*p).ok());
+  Verdict gpu_only = SimBundleTest::verify(bundle(CpuPlatform::kNone, 1), &*p);
+  EXPECT_EQ(failures(gpu_only), std::set<std::string>{"policy: CPU evidence present"}) << gpu_only.summary();
+}
+
 TEST_F(TdxRulesTest, MalformedEventLogIsAPreciseError) {
   Bytes log = encode_ccel(boot_events());
   json b = bundle(CpuPlatform::kTdx, 0, with_log(log));

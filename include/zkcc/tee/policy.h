@@ -51,6 +51,7 @@ struct Policy {
   bool require_sept_ve_disable = true;            // TDX: TD attribute SEPT_VE_DISABLE must be set
   bool allow_reserved_td_attributes = false;      // TDX: reserved TD attribute bits may be set
   bool allow_mr_servicetd = false;                // TDX 1.5: MR_SERVICETD may be non-zero
+  bool require_event_log = false;                 // TDX: the evidence must carry a CC event log (it then replays)
   // The level the evidence must reach (tee: CPU or GPU, full-cc: both); nullopt accepts any.
   std::optional<SecurityLevel> min_level;
 

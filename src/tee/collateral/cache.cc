@@ -10,6 +10,14 @@ namespace fs = std::filesystem;
 constexpr char kAmdKds[] = "https://kdsintf.amd.com";
 constexpr char kNvidiaRim[] = "https://rim.attestation.nvidia.com/v1/rim/";
 
+// What KDS serves per product and signer: amd/<Product>/<signer>_<file>, from
+// <signer>/v1/<Product>/<endpoint>, the signer being vcek (ASK) or vlek (ASVK).
+Item amd_product_item(sev_snp::Product product, sev_snp::SigningKey key, const char* file, const char* endpoint) {
+  std::string name(sev_snp::product_name(product));
+  std::string signer = key == sev_snp::SigningKey::kVlek ? "vlek" : "vcek";
+  return Item{"amd/" + name + "/" + signer + "_" + file, std::string(kAmdKds) + "/" + signer + "/v1/" + name + "/" + endpoint};
+}
+
 }  // namespace
 
 StatusOr<Item> amd_vcek(const sev_snp::Report& report, sev_snp::Product product) {
@@ -33,10 +41,10 @@ StatusOr<Item> amd_vcek(const sev_snp::Report& report, sev_snp::Product product)
 }
 
 Item amd_cert_chain(sev_snp::Product product, sev_snp::SigningKey key) {
-  std::string name(sev_snp::product_name(product));
-  std::string signer = key == sev_snp::SigningKey::kVlek ? "vlek" : "vcek";
-  return Item{"amd/" + name + "/" + signer + "_cert_chain.pem", std::string(kAmdKds) + "/" + signer + "/v1/" + name + "/cert_chain"};
+  return amd_product_item(product, key, "cert_chain.pem", "cert_chain");
 }
+
+Item amd_crl(sev_snp::Product product, sev_snp::SigningKey key) { return amd_product_item(product, key, "crl.der", "crl"); }
 
 Item intel_tdx_collateral(std::span<const uint8_t, 6> fmspc) {
   return Item{"intel/tdx/" + to_hex(fmspc) + "/collateral.json", ""};

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "zkcc/tee/crl.h"
 #include "zkcc/tee/sev_snp/report.h"
 #include "zkcc/tee/tdx/quote.h"
 
@@ -50,6 +51,22 @@ StatusOr<PckInfo> pck_info(std::span<const uint8_t> quote) {
   if (chain.size() < 2) return invalid_argument("the quote's PCK chain lacks the PCK CA");
   info.ca = chain[1].common_name().find("Platform") != std::string::npos ? "platform" : "processor";
   return info;
+}
+
+// What the offline side will accept of AMD's CRL: DER that the product's ARK signed (its
+// currency and what it lists are judged at verification time).
+Status check_amd_crl(std::span<const uint8_t> der, sev_snp::Product product, const sev_snp::TrustRoots& roots) {
+  ZKCC_ASSIGN_OR_RETURN(Crl crl, Crl::from_der(der));
+  std::vector<Certificate> arks;
+  if (roots.amd) {
+    std::vector<Certificate> amd = sev_snp::amd_chain(product, sev_snp::SigningKey::kVcek);
+    if (!amd.empty()) arks.push_back(amd.back());
+  }
+  arks.insert(arks.end(), roots.extra.begin(), roots.extra.end());
+  for (const Certificate& ark : arks) {
+    if (crl.signed_by(ark)) return ok_status();
+  }
+  return invalid_argument("the CRL is not signed by " + std::string(sev_snp::product_name(product)) + "'s ARK");
 }
 
 }  // namespace
@@ -115,7 +132,7 @@ StatusOr<SignedJson> split_pcs_body(std::string_view body, std::string_view memb
 }
 
 StatusOr<std::vector<std::string>> fetch_for_snp(std::span<const uint8_t> report, sev_snp::Product product, const Cache& cache,
-                                                 Fetcher& fetcher) {
+                                                 Fetcher& fetcher, const sev_snp::TrustRoots& roots) {
   ZKCC_ASSIGN_OR_RETURN(sev_snp::Report r, parse_snp(report));
   ZKCC_ASSIGN_OR_RETURN(Item vcek, amd_vcek(r, product));
   std::vector<std::string> wrote;
@@ -134,6 +151,11 @@ StatusOr<std::vector<std::string>> fetch_for_snp(std::span<const uint8_t> report
     ZKCC_RETURN_IF_ERROR(cache.write(chain, resp.body));
     wrote.push_back(chain.path);
   }
+  Item crl = amd_crl(product, sev_snp::SigningKey::kVcek);
+  ZKCC_ASSIGN_OR_RETURN(HttpResponse resp, get_ok(fetcher, crl.url));
+  ZKCC_RETURN_IF_ERROR(check_amd_crl(resp.body, product, roots).with_context(crl.url));
+  ZKCC_RETURN_IF_ERROR(cache.write(crl, resp.body));
+  wrote.push_back(crl.path);
   return wrote;
 }
 
@@ -199,6 +221,21 @@ StatusOr<std::vector<Certificate>> load_snp_certs(std::span<const uint8_t> repor
     for (auto& c : more) certs.push_back(std::move(c));
   }
   return certs;
+}
+
+StatusOr<sev_snp::Collateral> load_snp_collateral(std::span<const uint8_t> report, sev_snp::Product product, const Cache& cache) {
+  ZKCC_ASSIGN_OR_RETURN(sev_snp::Report r, parse_snp(report));
+  if (r.product_from_cpuid() != sev_snp::Product::kUnknown) product = r.product_from_cpuid();
+  if (product == sev_snp::Product::kUnknown) return invalid_argument("the report does not name its product; say which (Milan, Genoa, Turin)");
+  sev_snp::Collateral c;
+  sev_snp::SigningKey key = r.signing_key == sev_snp::SigningKey::kVlek ? sev_snp::SigningKey::kVlek : sev_snp::SigningKey::kVcek;
+  auto crl = cache.read(amd_crl(product, key));
+  if (crl.ok()) {
+    c.crl = std::move(*crl);
+  } else if (crl.status().code() != StatusCode::kNotFound) {
+    return crl.status();
+  }
+  return c;
 }
 
 StatusOr<tdx::Collateral> load_tdx_collateral(std::span<const uint8_t> quote, const Cache& cache) {

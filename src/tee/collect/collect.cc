@@ -67,7 +67,10 @@ StatusOr<std::unique_ptr<CpuAttester>> make_cpu_attester(const CpuCapability& ca
   if (cap.interface == CpuInterface::kConfigfsTsm && cap.device_available) {
     ConfigfsTsmOptions o;
     if (cap.platform == CpuPlatform::kSevSnp) o.privlevel = options.vmpl;
-    if (cap.platform == CpuPlatform::kTdx) o.event_log = under(options.root, "/sys/firmware/acpi/tables/data/CCEL");
+    if (cap.platform == CpuPlatform::kTdx) {
+      o.event_log = under(options.root, "/sys/firmware/acpi/tables/data/CCEL");
+      o.ccel_table = under(options.root, "/sys/firmware/acpi/tables/CCEL");
+    }
     o.auxblob = options.snp_certificates;
     return std::unique_ptr<CpuAttester>(new ConfigfsTsmAttester(cap.device, cap.platform, o));
   }

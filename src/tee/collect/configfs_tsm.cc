@@ -14,6 +14,7 @@
 #include "zkcc/tee/collect/sev_guest.h"
 #include "zkcc/tee/sev_snp/report.h"
 #include "zkcc/tee/tdx/ccel.h"
+#include "zkcc/tee/tdx/ccel_table.h"
 #include "zkcc/tee/tdx/quote.h"
 
 namespace zkcc::tee::collect {
@@ -240,12 +241,22 @@ StatusOr<TsmReport> read_rounds(const Entry& entry, std::span<const uint8_t, 64>
                      " attempts");
 }
 
-// The CC event log at `path` when it replays to `rtmrs`; empty otherwise. The log area is at most
-// a few MiB (firmware reserves it in the ACPI CCEL table).
-Bytes replaying_event_log(const std::string& path, const tdx::Rtmrs& rtmrs) {
-  if (path.empty()) return {};
-  auto log = read_file(path, 16 << 20);
-  if (!log.ok()) return {};
+// The CC event log when it replays to `rtmrs`; empty otherwise. The log area is at most a few MiB.
+// With the ACPI CCEL table, which reserves the area, the table must parse strictly and be a TDX
+// table, and the log is read up to the area's length and must fill it exactly.
+Bytes replaying_event_log(const ConfigfsTsmOptions& o, const tdx::Rtmrs& rtmrs) {
+  constexpr size_t kMaxLog = 16 << 20;
+  if (o.event_log.empty()) return {};
+  size_t limit = kMaxLog;
+  if (!o.ccel_table.empty()) {
+    auto raw = read_file(o.ccel_table, 4096);
+    if (!raw.ok()) return {};
+    auto table = tdx::parse_ccel_table(*raw);
+    if (!table.ok() || table->cc_type != tdx::kCcTypeTdx || table->log_area_minimum_length > kMaxLog) return {};
+    limit = static_cast<size_t>(table->log_area_minimum_length);
+  }
+  auto log = read_file(o.event_log, limit);
+  if (!log.ok() || (!o.ccel_table.empty() && log->size() != limit)) return {};
   auto events = tdx::parse_ccel(*log);
   if (!events.ok() || tdx::replay_rtmrs(*events) != rtmrs) return {};
   return std::move(*log);
@@ -317,7 +328,7 @@ StatusOr<CpuEvidence> ConfigfsTsmAttester::attest(std::span<const uint8_t, 64> r
       return data_loss("the TDX quote from configfs-tsm carries other REPORTDATA than was written to inblob");
     }
     ev.report.assign(tsm.outblob.begin(), tsm.outblob.begin() + static_cast<std::ptrdiff_t>(quote->declared_size));
-    ev.event_log = replaying_event_log(options.event_log, quote->body.rtmr);
+    ev.event_log = replaying_event_log(options, quote->body.rtmr);
   }
   return ev;
 }

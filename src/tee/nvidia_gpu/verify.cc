@@ -3,12 +3,11 @@
 #include <algorithm>
 
 #include "nvidia_roots.h"
+#include "zkcc/tee/nvidia_gpu/arch.h"
 #include "zkcc/tee/chain.h"
 
 namespace zkcc::tee::nvidia_gpu {
 namespace {
-
-constexpr const char* kOidDiceTcbInfo = "2.23.133.5.4.1";
 
 const Certificate* nvidia_root() {
   static const std::optional<Certificate> root = pinned_certificate(kDeviceIdentityCaPem, kDeviceIdentityCaSha256);
@@ -16,19 +15,8 @@ const Certificate* nvidia_root() {
 }
 
 
-// True when the DER holds the OCTET STRING (tag 0x04, length 48) carrying `fwid`.
-bool contains_fwid(const Bytes& der, const Bytes& fwid) {
-  if (fwid.size() != 48 || der.size() < 50) return false;
-  for (size_t i = 0; i + 50 <= der.size(); ++i) {
-    if (der[i] == 0x04 && der[i + 1] == 48 && std::equal(fwid.begin(), fwid.end(), der.begin() + static_cast<std::ptrdiff_t>(i + 2))) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // NVIDIA's path has a fixed shape: an end-entity leaf (the FMC alias key, no CA), then CAs (BROM,
-// Provisioner ICA, GH100 Identity, Device Identity CA) that may sign certificates, none with a
+// Provisioner ICA, GH100/GB100 Identity, Device Identity CA) that may sign certificates, none with a
 // pathLenConstraint below the number of CAs under it. "" when the chain has that shape.
 std::string nvidia_path_shape(std::span<const Certificate> chain) {
   for (size_t i = 0; i < chain.size(); ++i) {
@@ -47,10 +35,48 @@ std::string nvidia_path_shape(std::span<const Certificate> chain) {
   return "";
 }
 
+struct ArchJudgement {
+  bool ok = false;                    // the evidence's architecture is the chain's
+  bool known = false;                 // `arch` is set: the FWID is looked for where it says
+  GpuArch arch = GpuArch::kHopper;    // the stated architecture, else the chain's
+  std::string detail;
+};
+
+// The architecture decides where the FWID is; the evidence's word for it must be the chain's.
+ArchJudgement judge_arch(std::span<const Certificate> chain, std::optional<std::string_view> stated) {
+  ArchJudgement j;
+  auto proven = chain_arch(chain);
+  if (proven.ok()) {
+    j.known = true;
+    j.arch = *proven;
+    j.detail = std::string(arch_name(*proven)) + " (" + std::string(arch_chip(*proven)) + ")";
+  } else {
+    j.detail = proven.status().message();
+  }
+  if (!stated) {
+    j.ok = proven.ok();
+    return j;
+  }
+  auto named = parse_arch(*stated);
+  j.known = named.has_value();
+  if (!named) {
+    j.detail = "the evidence names architecture \"" + std::string(*stated) + "\", not HOPPER or BLACKWELL";
+    return j;
+  }
+  j.arch = *named;
+  j.ok = proven.ok() && *proven == *named;
+  if (proven.ok() && !j.ok) {
+    j.detail = "the evidence says " + std::string(arch_name(*named)) + " but the certificate chain is " +
+               std::string(arch_chip(*proven)) + "'s (" + std::string(arch_name(*proven)) + ")";
+  }
+  return j;
+}
+
 }  // namespace
 
 Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certificate> chain, const TrustRoots& roots,
-                          const std::optional<std::array<uint8_t, 32>>& expected_nonce, int64_t at) {
+                          const std::optional<std::array<uint8_t, 32>>& expected_nonce, int64_t at,
+                          std::optional<std::string_view> stated_arch) {
   Verdict v;
   v.kind = "nvidia-gpu";
   auto parsed = parse_gpu_report(bytes);
@@ -88,10 +114,15 @@ Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certif
   bool sig = verify_ecdsa_p384_sha384(leaf, bytes.first(r.signed_size), r.signature_r, r.signature_s);
   v.add("report signature", sig, sig ? "ECDSA P-384 / SHA-384 by " + leaf.common_name() : "signature does not verify");
 
+  ArchJudgement arch = judge_arch(chain, stated_arch);
+  v.add("architecture matches the certificate chain", arch.ok, arch.detail);
+  if (arch.ok) v.claims["arch"] = std::string(arch_name(arch.arch));
   if (const OpaqueField* fwid = r.field(kFwid)) {
-    auto ext = leaf.extension(kOidDiceTcbInfo);
-    v.add("FWID matches the leaf certificate", ext && contains_fwid(*ext, fwid->value),
-          ext ? "" : "the leaf has no TCG DICE TcbInfo extension");
+    StatusOr<Bytes> cert_fwid = arch.known ? leaf_fwid(leaf, arch.arch) : StatusOr<Bytes>(invalid_argument("no architecture to locate the FWID by"));
+    bool same = cert_fwid.ok() && constant_time_equal(*cert_fwid, fwid->value);
+    v.add("FWID matches the leaf certificate", same,
+          same ? "" : cert_fwid.ok() ? "the report states FWID " + to_hex(fwid->value) + ", the certificate " + to_hex(*cert_fwid)
+                                     : cert_fwid.status().message());
   }
   if (expected_nonce) {
     bool same = constant_time_equal(r.requester_nonce, *expected_nonce);
@@ -123,8 +154,7 @@ StatusOr<std::vector<Verdict>> verify_evidence_json(std::string_view text, const
     if (!nonce.ok() || nonce->size() != 32) return invalid_argument(where + ": nonce is not 32 bytes of hex");
     std::array<uint8_t, 32> n{};
     std::copy(nonce->begin(), nonce->end(), n.begin());
-    Verdict v = verify_gpu_report(*report, *chain, roots, n, at);
-    v.claims["arch"] = g["arch"].get<std::string>();
+    Verdict v = verify_gpu_report(*report, *chain, roots, n, at, g["arch"].get<std::string>());
     v.claims["gpu_index"] = i;
     if (expected_nonce) {
       // The report answers the entry's nonce (checked above); that must be the one asked for.

@@ -147,6 +147,8 @@ void add_event_log_checks(Verdict& v, std::span<const uint8_t> quote, std::span<
   if (!q.ok()) return;
   Verdict ev = verify_event_log(log, q->body.rtmr);
   for (const Check& c : ev.checks) v.add(c.name, c.ok, c.detail);
+  // The policy's require_event_log reads this; the checks above say whether the log replays.
+  v.claims["cc_event_log"] = true;
 }
 
 }  // namespace zkcc::tee::tdx

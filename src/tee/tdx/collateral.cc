@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../der.h"
 #include "intel_roots.h"
 #include "zkcc/tee/crl.h"
 #include "zkcc/tee/tdx/quote.h"
@@ -16,31 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-// ---- a minimal DER walker for Intel's SGX extension ----
-
-struct Tlv {
-  uint8_t tag = 0;
-  std::span<const uint8_t> value;
-};
-
-// Reads one TLV at the front of `in` and advances it; short and long (up to 4 bytes) lengths.
-StatusOr<Tlv> next_tlv(std::span<const uint8_t>& in) {
-  if (in.size() < 2) return invalid_argument("SGX extension: truncated DER");
-  Tlv t;
-  t.tag = in[0];
-  size_t len = in[1], hdr = 2;
-  if (len & 0x80) {
-    size_t n = len & 0x7f;
-    if (n == 0 || n > 4 || in.size() < 2 + n) return invalid_argument("SGX extension: bad DER length");
-    len = 0;
-    for (size_t i = 0; i < n; ++i) len = len << 8 | in[2 + i];
-    hdr = 2 + n;
-  }
-  if (in.size() - hdr < len) return invalid_argument("SGX extension: DER value runs past its container");
-  t.value = in.subspan(hdr, len);
-  in = in.subspan(hdr + len);
-  return t;
-}
+constexpr const char* kSgxExtension = "SGX extension";
 
 // OID 1.2.840.113741.1.13.1 as DER content bytes, and its arcs below.
 constexpr uint8_t kSgxOid[] = {0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D, 0x01, 0x0D, 0x01};
@@ -157,24 +134,24 @@ StatusOr<PckExtensions> pck_extensions(const Certificate& pck) {
   auto raw = pck.extension(oid);
   if (!raw) return invalid_argument("the PCK certificate has no SGX extension");
   std::span<const uint8_t> in(*raw);
-  ZKCC_ASSIGN_OR_RETURN(Tlv top, next_tlv(in));
-  if (top.tag != 0x30) return invalid_argument("SGX extension is not a SEQUENCE");
+  ZKCC_ASSIGN_OR_RETURN(der::Tlv top, der::next(in, kSgxExtension));
+  if (top.tag != der::kSequence) return invalid_argument("SGX extension is not a SEQUENCE");
   PckExtensions out;
   bool have_tcb = false, have_fmspc = false;
   std::span<const uint8_t> items = top.value;
   while (!items.empty()) {
-    ZKCC_ASSIGN_OR_RETURN(Tlv item, next_tlv(items));
+    ZKCC_ASSIGN_OR_RETURN(der::Tlv item, der::next(items, kSgxExtension));
     std::span<const uint8_t> fields = item.value;
-    ZKCC_ASSIGN_OR_RETURN(Tlv id, next_tlv(fields));
-    ZKCC_ASSIGN_OR_RETURN(Tlv value, next_tlv(fields));
+    ZKCC_ASSIGN_OR_RETURN(der::Tlv id, der::next(fields, kSgxExtension));
+    ZKCC_ASSIGN_OR_RETURN(der::Tlv value, der::next(fields, kSgxExtension));
     auto arcs = sgx_arcs(id.value);
     if (arcs == std::vector<uint8_t>{2} && value.tag == 0x30) {
       std::span<const uint8_t> comps = value.value;
       while (!comps.empty()) {
-        ZKCC_ASSIGN_OR_RETURN(Tlv comp, next_tlv(comps));
+        ZKCC_ASSIGN_OR_RETURN(der::Tlv comp, der::next(comps, kSgxExtension));
         std::span<const uint8_t> cf = comp.value;
-        ZKCC_ASSIGN_OR_RETURN(Tlv cid, next_tlv(cf));
-        ZKCC_ASSIGN_OR_RETURN(Tlv cval, next_tlv(cf));
+        ZKCC_ASSIGN_OR_RETURN(der::Tlv cid, der::next(cf, kSgxExtension));
+        ZKCC_ASSIGN_OR_RETURN(der::Tlv cval, der::next(cf, kSgxExtension));
         auto carcs = sgx_arcs(cid.value);
         if (carcs.size() != 2 || carcs[0] != 2) continue;
         uint8_t n = carcs[1];

@@ -3,6 +3,7 @@
 //   amd/<Product>/vcek/<hwID hex>/<TCB_VERSION hex>.der    a VCEK, by chip and reported TCB
 //   amd/<Product>/vcek_cert_chain.pem                      ASK then ARK
 //   amd/<Product>/vlek_cert_chain.pem                      ASVK then ARK
+//   amd/<Product>/vcek_crl.der                             AMD's CRL for the ASK, signed by the ARK
 //   intel/tdx/<FMSPC hex>/collateral.json                  QuoteCollateralV3 (TCB Info, QE
 //                                                          Identity, CRLs and their chains)
 //   nvidia/rim/<RIM id>.xml                                 a driver or VBIOS RIM
@@ -30,6 +31,8 @@ struct Item {
 // product is unknown or the report is signed by a VLEK (VLEKs come from the host, not from KDS).
 StatusOr<Item> amd_vcek(const sev_snp::Report& report, sev_snp::Product product);
 Item amd_cert_chain(sev_snp::Product product, sev_snp::SigningKey key);
+// AMD's CRL for the product's ASK (VCEK) or ASVK (VLEK), as KDS serves it: DER, signed by the ARK.
+Item amd_crl(sev_snp::Product product, sev_snp::SigningKey key);
 // The TDX collateral for a platform, by its FMSPC.
 Item intel_tdx_collateral(std::span<const uint8_t, 6> fmspc);
 // Rejects ids that are not plain RIM identifiers (letters, digits, '_', '.', '-').

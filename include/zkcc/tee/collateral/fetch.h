@@ -13,6 +13,8 @@
 #include "zkcc/base/bytes.h"
 #include "zkcc/base/status.h"
 #include "zkcc/tee/collateral/cache.h"
+#include "zkcc/tee/sev_snp/collateral.h"
+#include "zkcc/tee/sev_snp/verify.h"
 #include "zkcc/tee/tdx/collateral.h"
 #include "zkcc/tee/x509.h"
 
@@ -40,13 +42,20 @@ std::unique_ptr<Fetcher> https_fetcher(const HttpsOptions& options = {});
 
 // Fetches into the cache what verifying each kind of evidence needs (skipping what is cached) and
 // returns the cache paths it wrote.
+//
+// For an SEV-SNP report: the VCEK, the ASK/ARK chain and AMD's CRL (KDS vcek/v1/<product>/crl). The
+// CRL is fetched every time, since it is current only until its nextUpdate, and stored only when
+// it parses and the product's ARK signed it (the compiled-in ARK, or a root in `roots.extra`);
+// otherwise the fetch fails naming the CRL's address and the cached copy stays as it was.
 StatusOr<std::vector<std::string>> fetch_for_snp(std::span<const uint8_t> report, sev_snp::Product product, const Cache& cache,
-                                                 Fetcher& fetcher);
+                                                 Fetcher& fetcher, const sev_snp::TrustRoots& roots = {});
 StatusOr<std::vector<std::string>> fetch_for_tdx(std::span<const uint8_t> quote, const Cache& cache, Fetcher& fetcher);
 StatusOr<std::vector<std::string>> fetch_rim(const std::string& rim_id, const Cache& cache, Fetcher& fetcher);
 
 // Offline: the VCEK and its chain for an SNP report, and the TDX collateral for a quote.
 StatusOr<std::vector<Certificate>> load_snp_certs(std::span<const uint8_t> report, sev_snp::Product product, const Cache& cache);
+// The SNP report's collateral: AMD's CRL when the cache holds it, else none (no revocation check).
+StatusOr<sev_snp::Collateral> load_snp_collateral(std::span<const uint8_t> report, sev_snp::Product product, const Cache& cache);
 StatusOr<tdx::Collateral> load_tdx_collateral(std::span<const uint8_t> quote, const Cache& cache);
 
 // Intel PCS answers with {"<member>": {...}, "signature": "<hex>"}; the signature covers the exact

@@ -35,6 +35,10 @@ struct ConfigfsTsmOptions {
   // read, parses and replays to the quote's RTMRs, the evidence carries it (CpuEvidence::event_log);
   // otherwise the evidence goes without it (RTMRs also extended after boot have no CCEL entries).
   std::string event_log;
+  // TDX: the ACPI CCEL table's path (Linux: /sys/firmware/acpi/tables/CCEL). When set, the log is
+  // carried only if the table parses strictly (tdx::parse_ccel_table), is a TDX table, and the log
+  // is exactly its log area minimum length (which also bounds the read).
+  std::string ccel_table;
 };
 
 struct TsmReport {

@@ -42,8 +42,9 @@ Bytes encode_ccel(const std::vector<CcelEvent>& events);
 // The log judged against the RTMRs a verified quote carries: "CC event log parses", then
 // "RTMR[i] replays from the CC event log" for i = 0..3, each naming both values when they differ.
 Verdict verify_event_log(std::span<const uint8_t> log, const Rtmrs& quote_rtmrs);
-// verify_event_log's checks against `quote`'s RTMRs, appended to `v` (the quote's verdict);
-// nothing when the quote does not parse, which the quote's own verdict already says.
+// verify_event_log's checks against `quote`'s RTMRs, appended to `v` (the quote's verdict), and
+// the claim "cc_event_log": true; nothing when the quote does not parse, which the quote's own
+// verdict already says.
 void add_event_log_checks(Verdict& v, std::span<const uint8_t> quote, std::span<const uint8_t> log);
 
 }  // namespace zkcc::tee::tdx
