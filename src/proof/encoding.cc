@@ -636,7 +636,6 @@ Bytes encode_binary(const GraphProof& proof) {
   w.list(proof.outputs, [&](const Matrix& m) { w.matrix(m); });
   w.qm31s(proof.evals);
   w.list(proof.sumchecks, [&](const SumcheckProof& p) { w.sumcheck(p); });
-  w.list(proof.matmuls, [&](const MatmulProof& p) { w.matmul(p); });
   w.list(proof.logups, [&](const LogupProof& p) { w.logup(p); });
   for (const std::optional<PcsProof>* o : {&proof.opening, &proof.model_opening}) {
     w.u8(o->has_value() ? 1 : 0);
@@ -657,7 +656,6 @@ StatusOr<GraphProof> decode_graph_binary(std::span<const uint8_t> bytes) {
   ZKCC_ASSIGN_OR_RETURN(p.outputs, r.list<Matrix>(12, "outputs", [&] { return r.matrix("output"); }));
   ZKCC_ASSIGN_OR_RETURN(p.evals, r.qm31s("stated values"));
   ZKCC_ASSIGN_OR_RETURN(p.sumchecks, r.list<SumcheckProof>(4, "sumchecks", [&] { return r.sumcheck(); }));
-  ZKCC_ASSIGN_OR_RETURN(p.matmuls, r.list<MatmulProof>(4 + 2 * kQm31Bytes, "matrix products", [&] { return r.matmul(); }));
   ZKCC_ASSIGN_OR_RETURN(p.logups, r.list<LogupProof>(8, "lookups", [&] { return r.logup(); }));
   for (std::optional<PcsProof>* o : {&p.opening, &p.model_opening}) {
     ZKCC_ASSIGN_OR_RETURN(auto flag, r.raw(1, "opening flag"));

@@ -51,7 +51,7 @@ LayerResult layer_sumcheck(std::span<const QM31> z, std::span<const QM31> cp, st
   QM31 scale = QM31::one();  // eq over the variables bound so far
   const QM31 one = QM31::one(), two = one + one;
   std::optional<SumcheckMaskRounds> masked;
-  if (mask) masked.emplace(*mask, z.size());
+  if (mask) masked.emplace(*mask);
   for (size_t k = 0; k < z.size(); ++k) {
     const size_t half = q0.size() / 2;
     const std::vector<QM31> eq = eq_table(z.subspan(k + 1));

@@ -248,15 +248,22 @@ size_t mask_words(const Plan& p) {
   size_t words = lookup_mask_words(p);
   size_t values = range_check_values(p.input_range.lo) + range_check_values(p.input_range.hi) + 2;
   for (const LayerPlan& lp : p.layers) {
+    // A sparse map's parts, stated masked, and per part a sumcheck with its input masked.
     auto sparse_words = [&](const Sparse& map, std::span<const size_t> inputs) {
-      for (const SparseTerm& t : map.terms) words += sumcheck_mask_words(p.dims[inputs[t.input]].vars(), 2);
-      values += map.terms.size();
+      for (const SparseTerm& t : map.terms) words += sumcheck_mask_words(MaskShape(p.dims[inputs[t.input]].vars(), 2, 3));
+      values += 2 * map.terms.size();
     };
     const auto& out_slot = p.slot_of[lp.output];
     if (out_slot && !p.slot_is_output[*out_slot]) ++values;  // a linear layer's output, stated
     std::visit(Overloaded{
-                   [&](const MatMulPlan&) {
-                     words += sumcheck_mask_words(static_cast<size_t>(std::countr_zero(p.dims[lp.inputs[0]].pcols)), 2);
+                   [&](const MatMulPlan&) {  // the product's sumcheck: X, W and the bias masked
+                     const auto inner = static_cast<size_t>(std::countr_zero(p.dims[lp.inputs[0]].pcols));
+                     words += sumcheck_mask_words(MaskShape(inner, 2, 4));
+                     ++values;
+                   },
+                   [&](const PassPlan& pp) {  // with a constant, a sumcheck with X and C masked
+                     if (pp.constant) words += sumcheck_mask_words(MaskShape(p.dims[lp.output].vars(), 2, 3));
+                     if (pp.constant) ++values;
                    },
                    [&](const SparsePlan& sp) { sparse_words(sp.map, lp.inputs); },
                    [&](const RequantPlan& rp) { values += 1 + (rp.shift > 0 ? 1 + range_check_values(rp.range) : 0); },
@@ -266,8 +273,10 @@ size_t mask_words(const Plan& p) {
                      values += 1 + range_check_values(mp.range);
                    },
                    [&](const RowDivPlan& dp) {
-                     words += sumcheck_mask_words(p.dims[lp.inputs[0]].vars(), 3);
-                     values += 3;
+                     // Its six tensors masked in its sumcheck (the first round of degree 5), three
+                     // values stated masked at a random row.
+                     words += sumcheck_mask_words(MaskShape(p.dims[lp.inputs[0]].vars(), 3, 5));
+                     values += 6 + 3;
                      for (const RangePlan* rp : {&dp.parity_range, &dp.h_range, &dp.range, &dp.d_range, &dp.s1_range}) {
                        values += range_check_values(*rp);
                      }
@@ -278,6 +287,22 @@ size_t mask_words(const Plan& p) {
   }
   return words + kMaskedValueWords * values;
 }
+
+// The masks one proof draws from the model's mask block: a product's weight and bias, an added
+// constant.
+size_t model_mask_count(const Plan& p) {
+  size_t n = 0;
+  for (const LayerPlan& lp : p.layers) {
+    if (std::holds_alternative<MatMulPlan>(lp.gadget)) n += 2;
+    if (const auto* pp = std::get_if<PassPlan>(&lp.gadget); pp && pp->constant) ++n;
+  }
+  return n;
+}
+
+// The model's mask block: M~ at kModelOpeningBudget proofs' worth of random points (each a QM31,
+// four M31 functionals of the block) must stay independent, so the block holds twice that many
+// words: 8 per mask per proof of the budget, rounded up to a power of two.
+size_t model_mask_block(size_t masks_per_proof) { return std::bit_ceil(8 * kModelOpeningBudget * masks_per_proof); }
 
 // Places the per-proof table (the input, every slot but the outputs, the sumchecks' masks) and
 // the model table.
@@ -298,9 +323,16 @@ Status lay_out(const QuantizedGraph& g, Plan& p) {
   p.proof_blinding = PcsBlinding{proof.offsets.back(), sizes.back(), std::nullopt};
   std::vector<size_t> model_sizes;
   for (const Dims& d : p.model_slots) model_sizes.push_back(d.size());
+  const size_t model_masks = model_mask_count(p);
+  if (model_masks > 0) {
+    const size_t block = model_mask_block(model_masks);
+    p.model_mask_vars = static_cast<size_t>(std::countr_zero(block));
+    model_sizes.push_back(block);
+  }
   model_sizes.push_back(pcs_blinding_size(model_pcs_config(), kModelOpeningBudget));
   ZKCC_ASSIGN_OR_RETURN(PcsStackLayout model, pcs_stack_layout(model_sizes));
-  p.model_offsets.assign(model.offsets.begin(), model.offsets.end() - 1);
+  p.model_offsets.assign(model.offsets.begin(), model.offsets.begin() + static_cast<std::ptrdiff_t>(p.model_slots.size()));
+  if (model_masks > 0) p.model_mask_offset = model.offsets[p.model_slots.size()];
   p.model_log_size = model.log_size;
   p.model_blinding = PcsBlinding{model.offsets.back(), model_sizes.back(), std::nullopt};
   return ok_status();
@@ -392,12 +424,15 @@ std::array<uint8_t, 32> model_blinding_seed(std::span<const M31> table) {
   std::memcpy(buf.data() + sizeof(kTag) - 1, table.data(), 4 * table.size());
   return sha256_seed(buf);
 }
-// The range proof's randomness, from the model's seed.
-std::array<uint8_t, 32> range_blinding_seed(const std::array<uint8_t, 32>& model_seed) {
-  static constexpr char kTag[] = "zkcc-model-range-blinding-v1";
-  Bytes buf(kTag, kTag + sizeof(kTag) - 1);
+// SHA-256(tag || the model's seed): the model's other randomness, each under its own tag.
+std::array<uint8_t, 32> tagged_seed(std::string_view tag, const std::array<uint8_t, 32>& model_seed) {
+  Bytes buf(tag.begin(), tag.end());
   buf.insert(buf.end(), model_seed.begin(), model_seed.end());
   return sha256_seed(buf);
+}
+// The range proof's randomness, from the model's seed.
+std::array<uint8_t, 32> range_blinding_seed(const std::array<uint8_t, 32>& model_seed) {
+  return tagged_seed("zkcc-model-range-blinding-v1", model_seed);
 }
 
 // The range proof's own transcript, bound to the model it is about.
@@ -419,6 +454,10 @@ StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph>
   std::vector<M31> table = stack(p.model_log_size, p.model_offsets, tensors);
   PcsBlinding blinding = p.model_blinding;
   blinding.seed = model_blinding_seed(table);
+  if (p.model_mask_vars > 0) {
+    std::span<M31> block = std::span(table).subspan(p.model_mask_offset, size_t{1} << p.model_mask_vars);
+    ZKCC_RETURN_IF_ERROR(pcs_random_words(block, tagged_seed("zkcc-model-masks-v1", *blinding.seed)));
+  }
   ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(model_pcs_config(), std::move(table), blinding));
   ModelCommitment& mc = impl->commitment;
   mc.architecture = std::make_shared<const QuantizedGraph>(model::architecture_of(*impl->graph));
@@ -569,10 +608,13 @@ StatusOr<GraphProof> graph_prove(const GraphCircuit& circuit, const GraphWitness
   GraphProof proof;
   proof.root = witness.root();
   for (size_t v : graph.outputs) proof.outputs.push_back(w.values[v]);
-  Prover r{{graph, plan, transcript, w.values[0], circuit.impl().model, options.public_input, {}, {}, {}, {}, {}}, w, proof};
+  Prover r{{graph, plan, transcript, w.values[0], circuit.impl().model, options.public_input, {}, {}, {}, {}, {}, {}}, w, proof};
   for (const Matrix& m : w.slots) r.slots.push_back(&m);
   r.masks = SumcheckMasks::for_prover(witness.impl().commitment.table().subspan(plan.mask_offset, plan.mask_size),
                                       proof.evals);
+  if (plan.model_mask_vars > 0) {
+    r.model_masks = circuit.impl().model_table->table().subspan(plan.model_mask_offset, size_t{1} << plan.model_mask_vars);
+  }
   ZKCC_RETURN_IF_ERROR(run_protocol(r, circuit.model_root(), proof.root, proof.outputs, options.progress));
   ZKCC_RETURN_IF_ERROR(open_all(proof_pcs_config(), witness.impl().commitment, r.proof_claims, proof.opening, transcript));
   ZKCC_RETURN_IF_ERROR(
@@ -644,12 +686,11 @@ Status graph_verify(const GraphCircuit& circuit, const IntTensor* input, std::sp
     slots[*plan.slot_of[v]] = &m;
   }
   const Matrix padded_input = input ? pad_matrix(*input, plan.dims[0]) : Matrix{};
-  Verifier r{{graph, plan, transcript, padded_input, circuit.impl().model, input != nullptr, std::move(slots), {}, {}, {}, {}},
+  Verifier r{{graph, plan, transcript, padded_input, circuit.impl().model, input != nullptr, std::move(slots), {}, {}, {}, {}, {}},
              proof};
   r.masks = SumcheckMasks::for_verifier(plan.mask_size, proof.evals, r.evals);
   ZKCC_RETURN_IF_ERROR(run_protocol(r, circuit.model_root(), proof.root, proof.outputs, {}));
-  if (r.evals != proof.evals.size() || r.sumchecks != proof.sumchecks.size() || r.matmuls != proof.matmuls.size() ||
-      r.logups != proof.logups.size()) {
+  if (r.evals != proof.evals.size() || r.sumchecks != proof.sumchecks.size() || r.logups != proof.logups.size()) {
     return invalid_argument("proof carries parts the circuit does not use");
   }
   ZKCC_RETURN_IF_ERROR(verify_all(proof_pcs_config(), plan.proof_log_size, proof.root, r.proof_claims, proof.opening,

@@ -61,6 +61,19 @@ std::vector<QM31> fold_rows(const Matrix& a, std::span<const QM31> r) {
 
 std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c) { return fold_trailing(b.data, c); }
 
+namespace {
+
+// With masks, A (the product's first factor) runs masked: the sumcheck's first round has degree 3.
+const std::vector<bool> kMaskA = {true, false};
+MaskShape product_mask_shape(size_t inner_vars) { return MaskShape(inner_vars, 2, 3); }
+
+Masked masked_a(const QM31& a_eval, const SumcheckMasks::Factors& factors, std::span<const QM31> point) {
+  if (factors.at.empty() || !factors.at[0]) return Masked(a_eval);
+  return masked_factor(a_eval, *factors.at[0], point[0]);
+}
+
+}  // namespace
+
 StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
                                    std::span<const QM31> c, const Masked& value, Transcript& transcript,
                                    SumcheckMasks* masks) {
@@ -77,14 +90,19 @@ StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std:
   std::vector<std::vector<QM31>> polys = {fold_rows(a, r), fold_cols(b, c)};
   const SumcheckTerm term[] = {{QM31::one(), {0, 1}}};
   ZKCC_ASSIGN_OR_RETURN(size_t inner_vars, log2_exact(a.cols));
-  if (masks) ZKCC_RETURN_IF_ERROR(masks->begin(inner_vars, 2, value, transcript).status());
-  ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc,
-                        sumcheck_prove(std::move(polys), term, transcript, masks ? masks->mask() : nullptr));
+  SumcheckMasks::Factors factors;
+  if (masks) {
+    ZKCC_ASSIGN_OR_RETURN(factors, masks->take_factors(inner_vars, kMaskA));
+    ZKCC_RETURN_IF_ERROR(masks->begin(product_mask_shape(inner_vars), value, transcript).status());
+  }
+  ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), term, transcript,
+                                                                masks ? masks->mask() : nullptr, factors.values));
   if (masks) ZKCC_RETURN_IF_ERROR(masks->end(sc.point, QM31::zero(), transcript).status());
   MatmulProof proof{std::move(sc.proof), sc.final_evals[0], sc.final_evals[1]};
   const QM31 evals[] = {proof.a_eval, proof.b_eval};
   transcript.mix_qm31s(evals);
-  return MatmulProverResult{std::move(proof), std::move(sc.point)};
+  Masked a_value = masked_a(proof.a_eval, factors, sc.point);
+  return MatmulProverResult{std::move(proof), std::move(sc.point), std::move(a_value)};
 }
 
 StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r, std::span<const QM31> c,
@@ -95,10 +113,13 @@ StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r,
   const QM31 claim[] = {value.known};
   transcript.mix_qm31s(claim);
   QM31 start = value.known;
+  SumcheckMasks::Factors factors;
   if (masks) {
-    ZKCC_ASSIGN_OR_RETURN(start, masks->begin(inner_vars, 2, value, transcript));
+    ZKCC_ASSIGN_OR_RETURN(factors, masks->take_factors(inner_vars, kMaskA));
+    ZKCC_ASSIGN_OR_RETURN(start, masks->begin(product_mask_shape(inner_vars), value, transcript));
   }
-  ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(start, inner_vars, 2, proof.sumcheck, transcript));
+  ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc, sumcheck_verify(start, inner_vars, 2, proof.sumcheck, transcript,
+                                                                   masks ? product_mask_shape(inner_vars).first : 0));
   QM31 final_claim = sc.final_claim;
   if (masks) {
     ZKCC_ASSIGN_OR_RETURN(final_claim, masks->end(sc.point, final_claim, transcript));
@@ -115,6 +136,7 @@ StatusOr<MatmulReduced> matmul_verify(size_t inner_dim, std::span<const QM31> r,
   out.b.point = sc.point;
   out.b.point.insert(out.b.point.end(), c.begin(), c.end());
   out.b.value = proof.b_eval;
+  out.a_value = masked_a(proof.a_eval, factors, sc.point);
   return out;
 }
 

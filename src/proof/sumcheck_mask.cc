@@ -42,33 +42,33 @@ Masked operator*(Masked a, const QM31& s) {
   return a;
 }
 
+Masked mask_term(size_t at, const QM31& c) {
+  Masked out;
+  for (size_t e = 0; e < 4; ++e) out.hidden.emplace_back(at + e, c * kBasis[e]);
+  return out;
+}
+
 QM31 mask_poly_at(std::span<const QM31> c, const QM31& x) {
   QM31 acc;
   for (size_t k = c.size(); k-- > 0;) acc = acc * x + c[k];
   return acc;
 }
 
-SumcheckMaskRounds::SumcheckMaskRounds(const SumcheckMask& mask, size_t vars)
-    : mask_(mask), vars_(vars), suffix_(vars + 1) {
-  const size_t width = mask.degree + 1;
-  for (size_t i = vars; i-- > 0;) {
-    std::span<const QM31> c(mask.coeffs.data() + i * width, width);
-    suffix_[i] = suffix_[i + 1] + mask_poly_at(c, QM31::zero()) + mask_poly_at(c, QM31::one());
+SumcheckMaskRounds::SumcheckMaskRounds(const SumcheckMask& mask) : mask_(mask), suffix_(mask.shape.vars + 1) {
+  for (size_t i = mask.shape.vars; i-- > 0;) {
+    suffix_[i] = suffix_[i + 1] + mask_poly_at(mask.poly(i), QM31::zero()) + mask_poly_at(mask.poly(i), QM31::one());
   }
 }
 
 QM31 SumcheckMaskRounds::at(const QM31& x) const {
-  const size_t width = mask_.degree + 1;
-  std::span<const QM31> c(mask_.coeffs.data() + round_ * width, width);
-  const size_t free = vars_ - round_ - 1;  // variables still summed over after this one
-  QM31 v = (bound_ + mask_poly_at(c, x)) * pow2(free);
+  const size_t free = mask_.shape.vars - round_ - 1;  // variables still summed over after this one
+  QM31 v = (bound_ + mask_poly_at(mask_.poly(round_), x)) * pow2(free);
   if (free > 0) v += suffix_[round_ + 1] * pow2(free - 1);
   return mask_.rho * v;
 }
 
 void SumcheckMaskRounds::bind(const QM31& r) {
-  const size_t width = mask_.degree + 1;
-  bound_ += mask_poly_at(std::span<const QM31>(mask_.coeffs.data() + round_ * width, width), r);
+  bound_ += mask_poly_at(mask_.poly(round_), r);
   ++round_;
 }
 
@@ -113,16 +113,27 @@ QM31 SumcheckMasks::reveal(const Masked& v) const {
   return out;
 }
 
+QM31 SumcheckMasks::value_at(size_t at) const { return prover_ ? read_coeffs(pool_, at, 1)[0] : QM31::zero(); }
+
+StatusOr<SumcheckMasks::Factors> SumcheckMasks::take_factors(size_t vars, const std::vector<bool>& masked) {
+  Factors out;
+  out.at.resize(masked.size());
+  if (prover_) out.values.resize(masked.size());
+  if (vars == 0) return out;
+  for (size_t j = 0; j < masked.size(); ++j) {
+    if (!masked[j]) continue;
+    ZKCC_ASSIGN_OR_RETURN(out.at[j], take_value());
+    if (prover_) out.values[j] = value_at(*out.at[j]);
+  }
+  return out;
+}
+
 StatusOr<Masked> SumcheckMasks::mask_value(const QM31& honest, Transcript& t) {
-  ZKCC_ASSIGN_OR_RETURN(const size_t at, take(kMaskedValueWords));
-  QM31 m;
-  if (prover_) m = read_coeffs(pool_, at, 1)[0];
-  ZKCC_ASSIGN_OR_RETURN(QM31 stated, state(honest + m));
+  ZKCC_ASSIGN_OR_RETURN(const size_t at, take_value());
+  ZKCC_ASSIGN_OR_RETURN(QM31 stated, state(honest + value_at(at)));
   const QM31 msg[] = {stated};
   t.mix_qm31s(msg);
-  Masked out(stated);
-  for (size_t e = 0; e < 4; ++e) out.hidden.emplace_back(at + e, -kBasis[e]);
-  return out;
+  return Masked(stated) - mask_term(at, QM31::one());
 }
 
 Status SumcheckMasks::require(const Masked& v, const QM31& expected, const std::string& what) {
@@ -134,13 +145,12 @@ Status SumcheckMasks::require(const Masked& v, const QM31& expected, const std::
   return ok_status();
 }
 
-StatusOr<QM31> SumcheckMasks::begin(size_t vars, size_t degree, const Masked& claim, Transcript& t) {
+StatusOr<QM31> SumcheckMasks::begin(const MaskShape& shape, const Masked& claim, Transcript& t) {
   if (open_) return internal_error("a masked sumcheck begins before the last one ended");
   open_ = true;
   current_.reset();
-  current_vars_ = vars;
-  current_degree_ = degree;
-  if (vars == 0) {
+  current_shape_ = shape;
+  if (shape.vars == 0) {
     if (claim.is_public()) return claim.known;
     ZKCC_ASSIGN_OR_RETURN(QM31 value, state(reveal(claim)));
     const QM31 msg[] = {value};
@@ -148,21 +158,19 @@ StatusOr<QM31> SumcheckMasks::begin(size_t vars, size_t degree, const Masked& cl
     zeros_.push_back(claim - Masked(value));
     return value;
   }
-  if (vars > 30) return invalid_argument("a masked sumcheck has more than 30 variables");
-  ZKCC_ASSIGN_OR_RETURN(current_at_, take(sumcheck_mask_words(vars, degree)));
+  if (shape.vars > 30) return invalid_argument("a masked sumcheck has more than 30 variables");
+  ZKCC_ASSIGN_OR_RETURN(current_at_, take(sumcheck_mask_words(shape)));
   current_rho_ = t.draw_qm31();
   // rho G as a function of the pool: G = 2^(vars-1) sum_i (2 c_i0 + c_i1 + ... + c_id).
   Masked rho_g;
-  const QM31 scale = current_rho_ * pow2(vars - 1);
-  for (size_t i = 0, w = current_at_; i < vars; ++i) {
-    for (size_t k = 0; k <= degree; ++k) {
+  const QM31 scale = current_rho_ * pow2(shape.vars - 1);
+  for (size_t i = 0, w = current_at_; i < shape.vars; ++i) {
+    for (size_t k = 0; k < shape.width(i); ++k) {
       const QM31 c = k == 0 ? scale + scale : scale;
       for (const QM31& e : kBasis) rho_g.hidden.emplace_back(w++, c * e);
     }
   }
-  if (prover_) {
-    current_ = SumcheckMask{degree, read_coeffs(pool_, current_at_, vars * (degree + 1)), current_rho_};
-  }
+  if (prover_) current_ = SumcheckMask{shape, read_coeffs(pool_, current_at_, shape.coeffs()), current_rho_};
   ZKCC_ASSIGN_OR_RETURN(QM31 s, state(reveal(claim + rho_g)));
   const QM31 msg[] = {s};
   t.mix_qm31s(msg);
@@ -173,20 +181,18 @@ StatusOr<QM31> SumcheckMasks::begin(size_t vars, size_t degree, const Masked& cl
 StatusOr<QM31> SumcheckMasks::end(std::span<const QM31> point, const QM31& final_claim, Transcript& t) {
   if (!open_) return internal_error("a masked sumcheck ends without beginning");
   open_ = false;
-  if (current_vars_ == 0) return final_claim;
-  if (point.size() != current_vars_) return internal_error("a masked sumcheck ends at a point of the wrong size");
+  const MaskShape shape = current_shape_;
+  if (shape.vars == 0) return final_claim;
+  if (point.size() != shape.vars) return internal_error("a masked sumcheck ends at a point of the wrong size");
   QM31 honest;
   if (current_) {
-    const size_t width = current_degree_ + 1;
-    for (size_t i = 0; i < current_vars_; ++i) {
-      honest += mask_poly_at(std::span<const QM31>(current_->coeffs.data() + i * width, width), point[i]);
-    }
+    for (size_t i = 0; i < shape.vars; ++i) honest += mask_poly_at(current_->poly(i), point[i]);
   }
   current_.reset();
   ZKCC_ASSIGN_OR_RETURN(QM31 value, state(honest));
   const QM31 msg[] = {value};
   t.mix_qm31s(msg);
-  done_.push_back(Done{current_at_, current_vars_, current_degree_, {point.begin(), point.end()}, value});
+  done_.push_back(Done{current_at_, shape, {point.begin(), point.end()}, value});
   return final_claim - current_rho_ * value;
 }
 
@@ -196,9 +202,9 @@ std::optional<PcsClaim> SumcheckMasks::pool_claim(size_t offset, size_t block, c
   QM31 power = QM31::one();
   for (const Done& d : done_) {
     size_t w = d.at;
-    for (size_t i = 0; i < d.vars; ++i) {
+    for (size_t i = 0; i < d.shape.vars; ++i) {
       QM31 x_k = power;  // beta^s r_i^k
-      for (size_t k = 0; k <= d.degree; ++k) {
+      for (size_t k = 0; k < d.shape.width(i); ++k) {
         for (const QM31& e : kBasis) c.weights[w++] += x_k * e;
         x_k *= d.point[i];
       }

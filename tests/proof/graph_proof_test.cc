@@ -115,7 +115,6 @@ TEST(GraphProof, DigitsModelProvesAndVerifies) {
   EXPECT_TRUE(verify(p, p.proof).ok()) << verify(p, p.proof).to_string();
   EXPECT_TRUE(p.proof.opening.has_value());
   EXPECT_TRUE(p.proof.model_opening.has_value());
-  EXPECT_FALSE(p.proof.matmuls.empty());
   EXPECT_FALSE(p.proof.logups.empty());
 }
 
@@ -397,15 +396,6 @@ TEST(GraphProof, EveryTamperedPartIsRejected) {
       EXPECT_FALSE(verify(p, bad).ok()) << "sumcheck " << i << " round " << r;
       ++checked;
     }
-  }
-  for (size_t i = 0; i < p.proof.matmuls.size(); ++i) {
-    GraphProof bad = p.proof;
-    bad.matmuls[i].b_eval += one;
-    EXPECT_FALSE(verify(p, bad).ok()) << "matmul " << i;
-    bad = p.proof;
-    bad.matmuls[i].a_eval += one;
-    EXPECT_FALSE(verify(p, bad).ok()) << "matmul " << i;
-    checked += 2;
   }
   for (size_t i = 0; i < p.proof.logups.size(); ++i) {
     GraphProof bad = p.proof;

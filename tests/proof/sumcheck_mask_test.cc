@@ -167,6 +167,11 @@ TEST(SumcheckMask, TamperingIsCaught) {
   EXPECT_FALSE(small.begin(3, 3, c.claim, t).ok());
 }
 
+std::vector<QM31> concat_points(std::vector<QM31> a, std::span<const QM31> b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
 TEST(SumcheckMask, ProductsAndFractionSumsRunMasked) {
   std::mt19937_64 rng(9);
   const std::vector<M31> pool = random_pool(3, kPool);
@@ -190,6 +195,12 @@ TEST(SumcheckMask, ProductsAndFractionSumsRunMasked) {
   SumcheckMasks pm = SumcheckMasks::for_prover(pool, stated);
   auto proved = matmul_prove(a, b, r, col, value, tp, &pm);
   ASSERT_TRUE(proved.ok());
+  // A's stated value carries its mask; the masked value resolves to A~(r, s).
+  std::vector<QM31> rs = r;
+  rs.insert(rs.end(), proved->inner_point.begin(), proved->inner_point.end());
+  EXPECT_NE(proved->proof.a_eval, evaluate_mle(ad, rs));
+  EXPECT_EQ(pm.reveal(proved->a), evaluate_mle(ad, rs));
+  EXPECT_EQ(proved->proof.b_eval, evaluate_mle(bd, concat_points(proved->inner_point, col)));
   // Fraction sums: sum of 1 / q over 16 leaves.
   std::vector<QM31> ones(16, QM31::one()), q(16);
   for (QM31& v : q) v = random_qm31(rng);

@@ -67,6 +67,50 @@ TEST(Sumcheck, HonestProofsVerifyForEveryDegree) {
   }
 }
 
+// Masked factors: the sum is unchanged, the first round's degree grows by one per masked factor of
+// a term, and a masked factor's final value is its own plus x_0 (1 - x_0) m at the point.
+TEST(Sumcheck, MaskedFactorsKeepTheSumAndMaskTheirFinalValues) {
+  std::mt19937_64 rng(11);
+  for (size_t num_vars : {1, 3, 6}) {
+    Case c = make_case(rng, num_vars);  // terms {0, 1, 2}, {3}, {1, 3}
+    const QM31 claim = sumcheck_sum(c.polys, c.terms);
+    const FactorMasks masks = {random_qm31(rng), std::nullopt, random_qm31(rng), random_qm31(rng)};
+    const std::vector<bool> masked = {true, false, true, true};
+    const size_t first = sumcheck_first_degree(c.terms, masked);
+    EXPECT_EQ(first, 5u);  // {0, 1, 2} with 0 and 2 masked
+    Transcript t = fresh();
+    auto proof = sumcheck_prove(c.polys, c.terms, t, nullptr, masks);
+    ASSERT_TRUE(proof.ok()) << proof.status().to_string();
+    EXPECT_EQ(proof->proof.rounds[0].size(), first);
+    for (size_t r = 1; r < num_vars; ++r) EXPECT_EQ(proof->proof.rounds[r].size(), 3u);
+    const QM31 w = mask_weight(proof->point[0]);
+    for (size_t j = 0; j < c.polys.size(); ++j) {
+      const QM31 own = evaluate_mle(c.polys[j], proof->point);
+      EXPECT_EQ(proof->final_evals[j], masks[j] ? own + w * *masks[j] : own) << j;
+    }
+    Transcript tv = fresh();
+    auto v = sumcheck_verify(claim, num_vars, 3, proof->proof, tv, first);
+    ASSERT_TRUE(v.ok()) << v.status().to_string();
+    EXPECT_EQ(v->point, proof->point);
+    EXPECT_EQ(sumcheck_final_claim(proof->final_evals, c.terms), v->final_claim);
+    // The unmasked values do not close it, nor does a verifier expecting the plain degree.
+    std::vector<QM31> plain;
+    for (const auto& poly : c.polys) plain.push_back(evaluate_mle(poly, v->point));
+    EXPECT_NE(sumcheck_final_claim(plain, c.terms), v->final_claim);
+    Transcript tw = fresh();
+    EXPECT_FALSE(sumcheck_verify(claim, num_vars, 3, proof->proof, tw).ok());
+    // A wrong claim replays, but to a final claim the factors cannot meet.
+    Transcript ty = fresh();
+    auto wrong = sumcheck_verify(claim + QM31::one(), num_vars, 3, proof->proof, ty, first);
+    ASSERT_TRUE(wrong.ok());
+    EXPECT_NE(sumcheck_final_claim(proof->final_evals, c.terms), wrong->final_claim);
+  }
+  // Masks that do not match the polynomials are refused.
+  Case c = make_case(rng, 2);
+  Transcript t = fresh();
+  EXPECT_FALSE(sumcheck_prove(c.polys, c.terms, t, nullptr, FactorMasks(2)).ok());
+}
+
 TEST(Sumcheck, MixedTermsVerify) {
   std::mt19937_64 rng(2);
   Case c = make_case(rng, 6);

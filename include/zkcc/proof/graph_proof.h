@@ -8,9 +8,10 @@
 // which their producer reduces to claims on its inputs, GKR-style) or committed: the graph's
 // outputs, the outputs of the nonlinear layers (requantization, tables, row maxima), the inputs of
 // tables and row maxima, and anything read more than once. Gadgets per layer:
-//   MatMul          Thaler's product sumcheck, the bias on the real rows; the weight and bias claims
-//                   are opened on the model commitment
-//   AddConst, same-shape Reshape     X~(z) = Y~(z) - C~(z), C~(z) opened on the model commitment
+//   MatMul          Thaler's product sumcheck, the bias on the real rows as a second term of it;
+//                   the weight and bias claims are opened on the model commitment
+//   AddConst        Y~(z) = sum_x eq(z, x) (X(x) + C(x)) by a sumcheck, C's claim on the model
+//   same-shape Reshape, Identity     the claim passes to the input unchanged
 //   Gather, Reshape, MulConst, RowSum, RowSub   a sparse linear map: for each input, a degree-2
 //                   sumcheck of sum_x G_z(x) X(x) with G_z(x) = sum over entries eq(z, out) coef
 //   Requant         x + h = 2^s q + r with r in [0, 2^s) (range check) and (q, y) in the table of
@@ -38,8 +39,9 @@
 // model's randomness is a function of the model (so its commitment is too). Every sumcheck is
 // masked (sumcheck_mask.h) with random words from the per-proof commitment, and so is every value
 // stated outside a sumcheck (masked values: the committed tensors' evaluations, a sparse map's
-// parts); the identities those take part in are one weighted claim on that commitment, and a claim
-// on a committed tensor with a masked value a joined run (pcs.h).
+// parts) and every activation and weight a sumcheck leaves (masked factors, sumcheck.h; the
+// weights' masks from a random block of the model commitment); the identities those take part in
+// are one weighted claim on that commitment, and a claim with a masked value a joined run (pcs.h).
 // Transcript order (after the caller's statement and attestation): the tag 'zkcc-graph-v4', the
 // model root, the per-proof root, the outputs' digests; the lookups; the layers from the last to
 // the first; the input's range; beta for the masks' claim; the per-proof opening; the model
@@ -70,7 +72,6 @@ struct GraphProof {
   std::vector<Matrix> outputs;           // the graph's outputs, padded, in order
   std::vector<QM31> evals;               // values the prover states, in protocol order
   std::vector<SumcheckProof> sumchecks;  // in protocol order
-  std::vector<MatmulProof> matmuls;
   std::vector<LogupProof> logups;
   std::optional<PcsProof> opening;       // of the per-proof commitment (absent when nothing is claimed on it)
   std::optional<PcsProof> model_opening;  // of the model commitment (likewise)
@@ -172,7 +173,7 @@ Status graph_verify(const model::QuantizedGraph& graph, const model::IntTensor* 
                     std::span<const model::IntTensor> outputs, const GraphProof& proof, Transcript& transcript);
 
 // Binary encoding: "ZKCCPF", version, kind 6, then the per-proof root (32 bytes), the outputs
-// (rows, cols as u32 and the values as u32), evals, sumchecks, matrix products and lookups as
+// (rows, cols as u32 and the values as u32), evals, sumchecks and lookups as
 // counted lists in the encoding of proof/encoding.h, then each opening as a presence byte and,
 // when present, a u32 length and its pcs.h encoding. The decoder rejects anything malformed.
 Bytes encode_binary(const GraphProof& proof);

@@ -48,11 +48,13 @@ std::vector<QM31> fold_cols(const Matrix& b, std::span<const QM31> c);
 struct MatmulProverResult {
   MatmulProof proof;
   std::vector<QM31> inner_point;  // s: the claims are on A~(r, s) and B~(s, c)
+  Masked a;                       // A~(r, s) as the verifier knows it (masked with masks)
 };
 
 // Proves C~(r, c) = value for C = A B. The claim's value is mixed into the transcript first.
-
-// With masks, the product's sumcheck is masked (sumcheck_mask.h).
+// With masks, the product's sumcheck is masked (sumcheck_mask.h) and so is A, its witness factor
+// (sumcheck.h, masked factors): a_eval is A~(r, s) plus its mask's share, and the claim on A is a
+// masked value. B (the weights, claimed on the model commitment) stays unmasked.
 StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std::span<const QM31> r,
                                    std::span<const QM31> c, const Masked& value, Transcript& transcript,
                                    SumcheckMasks* masks = nullptr);
@@ -60,6 +62,7 @@ StatusOr<MatmulProverResult> matmul_prove(const Matrix& a, const Matrix& b, std:
 struct MatmulReduced {
   EvalClaim a;  // point = r || s
   EvalClaim b;  // point = s || c
+  Masked a_value;  // a.value, masked when the product ran with masks
 };
 
 // Checks the sumcheck and that a_eval * b_eval closes it; returns the claims left on A and B.

@@ -9,6 +9,7 @@
 #define ZKCC_PROOF_SUMCHECK_H_
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -19,6 +20,8 @@
 namespace zkcc::proof {
 
 inline constexpr size_t kMaxSumcheckDegree = 3;
+// With masked factors (below) the first round's degree can reach twice that.
+inline constexpr size_t kMaxFirstRoundDegree = 2 * kMaxSumcheckDegree;
 
 struct SumcheckTerm {
   QM31 coeff;
@@ -26,9 +29,19 @@ struct SumcheckTerm {
 };
 
 struct SumcheckProof {
-  // One message per variable: g(0), g(2), ..., g(d).
+  // One message per variable: g(0), g(2), ..., g(d) (the first round's d may be higher).
   std::vector<std::vector<QM31>> rounds;
 };
+
+// Masked factors (zero knowledge of the values a sumcheck leaves, Libra section 4.2): factor j
+// with a mask m_j runs as f_j(x) + x_0 (1 - x_0) m_j, equal to f_j on the hypercube (so the sum is
+// unchanged) and, at the final point, f_j(r) + r_0 (1 - r_0) m_j: uniform when m_j is. Only the
+// first round sees the extra degree, one per masked factor of a term.
+using FactorMasks = std::vector<std::optional<QM31>>;  // per polynomial; empty: none masked
+// The first round's degree for these terms with `masked` (per polynomial; empty: none) factors.
+size_t sumcheck_first_degree(std::span<const SumcheckTerm> terms, const std::vector<bool>& masked);
+// x (1 - x): the masks' weight at the first variable's value x.
+inline QM31 mask_weight(const QM31& x) { return x * (QM31::one() - x); }
 
 struct SumcheckProverResult {
   SumcheckProof proof;
@@ -46,20 +59,23 @@ struct SumcheckMask;  // sumcheck_mask.h
 
 // Proves `claim` (which the caller has already bound into the transcript, or not, consistently
 // with the verifier). All tables must have the same power-of-two size; terms must be well formed.
-// With a mask (of the terms' degree), the rounds are those of the polynomial plus mask->rho times
-// the mask (sumcheck_mask.h); final_evals stay the polynomials' own.
+// With a mask (of the rounds' degrees), the rounds are those of the polynomial plus mask->rho
+// times the mask (sumcheck_mask.h); final_evals stay the polynomials' own (masked factors': theirs
+// with the mask, f_j(point) + mask_weight(point[0]) m_j).
 StatusOr<SumcheckProverResult> sumcheck_prove(std::vector<std::vector<QM31>> polys,
                                               std::span<const SumcheckTerm> terms, Transcript& transcript,
-                                              const SumcheckMask* mask = nullptr);
+                                              const SumcheckMask* mask = nullptr, const FactorMasks& factor_masks = {});
 
 struct SumcheckVerifierResult {
   std::vector<QM31> point;
   QM31 final_claim;  // what sum_t coeff_t * prod f_j(point) must equal
 };
 
-// Replays the rounds: checks shapes, mixes each message and draws the same challenges.
+// Replays the rounds: checks shapes, mixes each message and draws the same challenges. The first
+// round has degree first_degree when that is larger (masked factors).
 StatusOr<SumcheckVerifierResult> sumcheck_verify(const QM31& claim, size_t num_vars, size_t degree,
-                                                 const SumcheckProof& proof, Transcript& transcript);
+                                                 const SumcheckProof& proof, Transcript& transcript,
+                                                 size_t first_degree = 0);
 
 // sum_t coeff_t * prod_j evals[j] over the factors of each term.
 QM31 sumcheck_final_claim(std::span<const QM31> evals, std::span<const SumcheckTerm> terms);

@@ -33,6 +33,7 @@
 #include "zkcc/base/status.h"
 #include "zkcc/field/qm31.h"
 #include "zkcc/proof/pcs/pcs.h"
+#include "zkcc/proof/sumcheck.h"
 #include "zkcc/proof/transcript.h"
 
 namespace zkcc::proof {
@@ -52,9 +53,27 @@ inline Masked operator*(Masked a, const M31& s) { return std::move(a) * QM31::fr
 
 // Words of the pool one masked value takes.
 inline constexpr size_t kMaskedValueWords = 4;
+// c times the masked value whose words start at `at`, as a hidden part.
+Masked mask_term(size_t at, const QM31& c);
+// A masked factor's stated final value: f_j(point) + mask_weight(point[0]) m_j, m_j at `at`.
+inline Masked masked_factor(const QM31& stated, size_t at, const QM31& first_challenge) {
+  return Masked(stated) - mask_term(at, mask_weight(first_challenge));
+}
+
+// The shape of a sumcheck's mask: g_0 of degree `first` (the first round's degree, higher when
+// the sumcheck's factors are masked, sumcheck.h), the other g_i of degree `degree`.
+struct MaskShape {
+  size_t vars = 0, degree = 0, first = 0;
+  MaskShape(size_t vars_, size_t degree_, size_t first_ = 0)
+      : vars(vars_), degree(degree_), first(first_ > degree_ ? first_ : degree_) {}
+  size_t width(size_t i) const { return (i == 0 ? first : degree) + 1; }
+  size_t offset(size_t i) const { return i == 0 ? 0 : first + 1 + (i - 1) * (degree + 1); }
+  size_t coeffs() const { return vars == 0 ? 0 : offset(vars); }
+};
 
 // Words of the pool one masked sumcheck takes.
-inline size_t sumcheck_mask_words(size_t vars, size_t degree) { return 4 * vars * (degree + 1); }
+inline size_t sumcheck_mask_words(const MaskShape& shape) { return 4 * shape.coeffs(); }
+inline size_t sumcheck_mask_words(size_t vars, size_t degree) { return sumcheck_mask_words(MaskShape(vars, degree)); }
 // Words a masked fraction sum over 2^vars leaves takes: its layers' sumchecks run over 1, ..., vars
 // - 1 variables (the root's, over none, is not masked), each of degree 3.
 inline size_t fraction_sum_mask_words(size_t vars) {
@@ -64,15 +83,16 @@ inline size_t fraction_sum_mask_words(size_t vars) {
 }
 
 struct SumcheckMask {
-  size_t degree = 0;
-  std::vector<QM31> coeffs;  // vars x (degree + 1): coeffs[i (degree + 1) + k] multiplies x_i^k
+  MaskShape shape;
+  std::vector<QM31> coeffs;  // coeffs[shape.offset(i) + k] multiplies x_i^k
   QM31 rho;                  // g's weight in the masked sumcheck
+  std::span<const QM31> poly(size_t i) const { return std::span(coeffs).subspan(shape.offset(i), shape.width(i)); }
 };
 
 // rho g's part of each round's message, round after round (the prover's side).
 class SumcheckMaskRounds {
  public:
-  SumcheckMaskRounds(const SumcheckMask& mask, size_t vars);
+  explicit SumcheckMaskRounds(const SumcheckMask& mask);
   // rho times the sum of g over the variables after the current one, at X for the current one.
   QM31 at(const QM31& x) const;
   // Binds the current variable to r and moves to the next.
@@ -80,7 +100,7 @@ class SumcheckMaskRounds {
 
  private:
   const SumcheckMask& mask_;
-  size_t vars_, round_ = 0;
+  size_t round_ = 0;
   QM31 bound_;                // sum of g_j(r_j) over the bound variables
   std::vector<QM31> suffix_;  // suffix_[i] = sum over j >= i of g_j(0) + g_j(1)
 };
@@ -101,12 +121,29 @@ class SumcheckMasks {
   // mask, rho is drawn, the prover states S = claim + rho G. Returns S, the claim to run. A
   // sumcheck of no variables has no rounds to hide and is not masked: on a masked claim the
   // prover states the claim's value itself.
-  StatusOr<QM31> begin(size_t vars, size_t degree, const Masked& claim, Transcript& t);
+  StatusOr<QM31> begin(const MaskShape& shape, const Masked& claim, Transcript& t);
+  StatusOr<QM31> begin(size_t vars, size_t degree, const Masked& claim, Transcript& t) {
+    return begin(MaskShape(vars, degree), claim, t);
+  }
   // The prover's mask for the sumcheck begun (null when it is not masked).
   const SumcheckMask* mask() const { return current_ ? &*current_ : nullptr; }
   // Ends it at its point: the prover states g(point). Returns final_claim - rho g(point), the value
   // the factors must give.
   StatusOr<QM31> end(std::span<const QM31> point, const QM31& final_claim, Transcript& t);
+
+  // Takes the next masked value's words without stating anything (a masked factor's m_j,
+  // sumcheck.h); returns where they are.
+  StatusOr<size_t> take_value() { return take(kMaskedValueWords); }
+  // The prover's QM31 at `at` (zero for the verifier).
+  QM31 value_at(size_t at) const;
+  // The factor masks of a sumcheck over `vars` variables whose polynomials `masked` are masked:
+  // takes one masked value's words per masked polynomial (none when vars is 0, which leaves
+  // nothing to mask). Returns the words' places and, for the prover, the masks.
+  struct Factors {
+    std::vector<std::optional<size_t>> at;  // per polynomial
+    FactorMasks values;                     // the prover's
+  };
+  StatusOr<Factors> take_factors(size_t vars, const std::vector<bool>& masked);
 
   // The prover states honest + m, m the next masked value's words; returns it as Masked.
   StatusOr<Masked> mask_value(const QM31& honest, Transcript& t);
@@ -134,7 +171,8 @@ class SumcheckMasks {
   size_t* cursor_ = nullptr;
   size_t used_ = 0;
   struct Done {
-    size_t at, vars, degree;
+    size_t at;
+    MaskShape shape;
     std::vector<QM31> point;
     QM31 value;
   };
@@ -142,7 +180,8 @@ class SumcheckMasks {
   std::vector<Masked> zeros_;  // claims hidden = -known on the pool (known moved to the value side)
   // The sumcheck begun.
   std::optional<SumcheckMask> current_;
-  size_t current_at_ = 0, current_vars_ = 0, current_degree_ = 0;
+  size_t current_at_ = 0;
+  MaskShape current_shape_{0, 0};
   QM31 current_rho_;
   bool open_ = false;
 };

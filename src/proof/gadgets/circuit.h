@@ -165,6 +165,9 @@ struct Plan {
   // The sumchecks' masks (sumcheck_mask.h): random words in the per-proof commitment, enough for
   // every sumcheck the protocol may run; none when it runs none.
   size_t mask_offset = 0, mask_size = 0;
+  // The model's masks: a block of 2^model_mask_vars random words in the model commitment (none
+  // when 0), for the masked factors on the model's tensors (role.h, ModelMask).
+  size_t model_mask_offset = 0, model_mask_vars = 0;
   // The hiding commitments' blinding segments (pcs.h); the model's is fixed by the model (seed).
   PcsBlinding proof_blinding, model_blinding;
   size_t add_slot(const Dims& d) {

@@ -1,7 +1,8 @@
 // Matrix products Y = X W + b: a claim on Y~(r, c) becomes, through Thaler's product sumcheck
 // over the inner index, a claim on X~(r, s) and one on W~(s, c). The bias is added to the real
 // rows only (so padding carries nothing of the model): it enters as rows~(r) b~(c), rows the mask
-// of the real rows, with b~(c) stated by the prover and claimed on the model.
+// of the real rows, inside the same sumcheck (a constant table at the first inner index), so its
+// value is stated masked like the weights' and claimed on the model.
 #include "gadgets.h"
 
 #include "zkcc/field/m31_vec.h"
@@ -56,27 +57,48 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
   const Dims& yd = r.plan.dims[lp.output];
   auto rows = z.first(yd.row_vars());
   auto cols = z.subspan(yd.row_vars());
-  ZKCC_ASSIGN_OR_RETURN(QM31 bias, state_model(r, mp.bias, cols, what + " bias"));
-  const Masked product = v - Masked(prefix_mle(rows, yd.rows) * bias);
-  std::vector<QM31> inner;
-  QM31 a_eval;
-  if constexpr (R::kProver) {
-    ZKCC_ASSIGN_OR_RETURN(MatmulProverResult m,
-                          matmul_prove(r.w.values[lp.inputs[0]], r.model.tensors[mp.weight], rows, cols, product, r.t,
-                                       &r.masks));
-    inner = std::move(m.inner_point);
-    a_eval = m.proof.a_eval;
-    ZKCC_RETURN_IF_ERROR(open_model(r, mp.weight, concat(inner, cols), m.proof.b_eval, what + " weight"));
-    r.out.matmuls.push_back(std::move(m.proof));
-  } else {
-    ZKCC_ASSIGN_OR_RETURN(const MatmulProof* proof, r.next(r.in.matmuls, r.matmuls, "matrix products"));
-    auto red = matmul_verify(xd.pcols, rows, cols, product, *proof, r.t, &r.masks);
-    if (!red.ok()) return red.status().with_context(what);
-    ZKCC_RETURN_IF_ERROR(open_model(r, mp.weight, red->b.point, red->b.value, what + " weight"));
-    inner = {red->a.point.begin() + static_cast<std::ptrdiff_t>(rows.size()), red->a.point.end()};
-    a_eval = red->a.value;
+  const auto inner_vars = static_cast<size_t>(std::countr_zero(xd.pcols));
+  // Y~(r, c) = sum_s X~(r, s) W~(s, c) + rows~(r) eq(0, s) b~(c): the bias rides in the sumcheck as
+  // a constant table B(s) = b~(c), so that X, W and B all run masked (X from the pool, W and B
+  // from the model's mask block) and none of their values is stated in the clear.
+  const QM31 row_weight = prefix_mle(rows, yd.rows);
+  const SumcheckTerm terms[] = {{QM31::one(), {0, 1}}, {row_weight, {2, 3}}};
+  const bool masked = inner_vars > 0;
+  ModelMask wm, bm;
+  FactorMasks given(4);
+  if (masked) {
+    wm = draw_model_mask(r);
+    bm = draw_model_mask(r);
+    given[1] = wm.value;
+    given[3] = bm.value;
   }
-  return claim(r, lp.inputs[0], concat(rows, inner), a_eval, what + " input");
+  std::vector<std::vector<QM31>> polys;
+  if constexpr (R::kProver) {
+    std::vector<QM31> e0(xd.pcols);
+    e0[0] = QM31::one();
+    const QM31 b = evaluate_mle(r.model.tensors[mp.bias].data, cols);
+    polys = {fold_rows(r.w.values[lp.inputs[0]], rows), fold_cols(r.model.tensors[mp.weight], cols), std::move(e0),
+             std::vector<QM31>(xd.pcols, b)};
+  }
+  ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc,
+                        run_sumcheck(r, std::move(polys), terms, v, inner_vars, 2, what, {true, true, false, true}, given));
+  std::vector<QM31> evals(4);
+  if constexpr (R::kProver) evals = sc.final_evals;
+  for (size_t j : {0, 1, 3}) {
+    ZKCC_ASSIGN_OR_RETURN(evals[j], send(r, evals[j]));
+  }
+  if constexpr (!R::kProver) {
+    evals[2] = QM31::one();  // eq(0, s)
+    for (const QM31& s : sc.point) evals[2] *= QM31::one() - s;
+    if (sumcheck_final_claim(evals, terms) != sc.final_claim) {
+      return invalid_argument(what + ": X~(r, s) W~(s, c) + rows~(r) eq(0, s) b~(c) does not close the sumcheck");
+    }
+  }
+  const QM31 weight = masked ? mask_weight(sc.point[0]) : QM31::zero();
+  ZKCC_RETURN_IF_ERROR(open_model_masked_if(r, mp.weight, concat(sc.point, cols), evals[1], masked, wm, weight,
+                                            what + " weight"));
+  ZKCC_RETURN_IF_ERROR(open_model_masked_if(r, mp.bias, cols, evals[3], masked, bm, weight, what + " bias"));
+  return claim(r, lp.inputs[0], concat(rows, sc.point), sc.factor(0, evals[0]), what + " input");
 }
 
 template Status matmul(Prover&, const LayerPlan&, const MatMulPlan&, std::span<const QM31>, const Masked&,

@@ -40,6 +40,7 @@ struct Common {
   std::vector<std::optional<PendingClaim>> pending;  // per chained value
   std::vector<PcsClaim> proof_claims, model_claims;
   SumcheckMasks masks;                            // every sumcheck's, from the per-proof commitment
+  std::span<const M31> model_masks;               // the model's mask block (the prover's)
 };
 
 struct Prover : Common {
@@ -51,7 +52,7 @@ struct Prover : Common {
 struct Verifier : Common {
   static constexpr bool kProver = false;
   const GraphProof& in;
-  size_t evals = 0, sumchecks = 0, matmuls = 0, logups = 0;
+  size_t evals = 0, sumchecks = 0, logups = 0;
   template <typename T>
   StatusOr<const T*> next(const std::vector<T>& v, size_t& at, const char* what) {
     if (at >= v.size()) return invalid_argument(std::string("proof ends early: too few ") + what);
@@ -131,14 +132,32 @@ Status open_model(R& r, size_t tensor, std::span<const QM31> point, const QM31& 
   return ok_status();
 }
 
-// The prover states a model tensor's value at a point; it becomes a claim on the model.
+// A mask from the model commitment: M~(tau), M the model's mask block, tau a fresh challenge.
+// The block is fixed with the model, so its masks are fresh only while the openings of the model
+// stay within their budget (kModelOpeningBudget: the block has room for that many proofs' masks).
+struct ModelMask {
+  std::vector<QM31> tau;
+  QM31 value;  // the prover's
+};
 template <typename R>
-StatusOr<QM31> state_model(R& r, size_t tensor, std::span<const QM31> point, const std::string& what) {
-  QM31 honest;
-  if constexpr (R::kProver) honest = evaluate_mle(r.model.tensors[tensor].data, point);
-  ZKCC_ASSIGN_OR_RETURN(QM31 v, send(r, honest));
-  ZKCC_RETURN_IF_ERROR(open_model(r, tensor, point, v, what));
-  return v;
+ModelMask draw_model_mask(R& r) {
+  ModelMask m;
+  m.tau = r.t.draw_qm31s(r.plan.model_mask_vars);
+  if constexpr (R::kProver) m.value = evaluate_mle(r.model_masks, m.tau);
+  return m;
+}
+
+// A claim that a model tensor at point, plus c M~(tau), is `stated` (a masked factor on the
+// model): a joined run of the tensor's claim and a weighted claim on the mask block.
+template <typename R>
+Status open_model_masked(R& r, size_t tensor, std::span<const QM31> point, const QM31& stated, const ModelMask& m,
+                         const QM31& c, const std::string& what) {
+  ZKCC_RETURN_IF_ERROR(open_model(r, tensor, point, stated, what));
+  r.model_claims.back().joined = true;
+  std::vector<QM31> weights = eq_table(m.tau);
+  for (QM31& w : weights) w *= c;
+  r.model_claims.push_back(PcsClaim::weighted(r.plan.model_mask_offset, std::move(weights), QM31::zero()));
+  return ok_status();
 }
 
 // The prover states a committed tensor's value at a point, masked unless the tensor is a public
@@ -173,27 +192,58 @@ Status claim(R& r, size_t value, std::vector<QM31> point, const Masked& v, const
   return ok_status();
 }
 
+// open_model_masked when the factor ran masked, else a plain claim on the model.
+template <typename R>
+Status open_model_masked_if(R& r, size_t tensor, std::span<const QM31> point, const QM31& stated, bool masked,
+                            const ModelMask& m, const QM31& c, const std::string& what) {
+  if (!masked) return open_model(r, tensor, point, stated, what);
+  return open_model_masked(r, tensor, point, stated, m, c, what);
+}
+
 // Proves sum_x prod polys(x) over `terms`; the verifier replays it from `claim` and gets back the
 // point and the final claim the factors' values must meet. One helper for every gadget's sumcheck.
+// The polynomials `masked` (witness factors) run masked (sumcheck.h): their final values, as the
+// prover states them, carry their masks, which factor() turns into masked values.
 struct SumcheckRun {
   std::vector<QM31> point;
   std::vector<QM31> final_evals;  // prover only
   QM31 final_claim;               // verifier only
+  std::vector<std::optional<size_t>> mask_at;  // per polynomial: its mask's words, when masked
+  // Polynomial j's stated final value as a masked value (public when it was not masked).
+  Masked factor(size_t j, const QM31& stated) const {
+    if (j >= mask_at.size() || !mask_at[j]) return Masked(stated);
+    return masked_factor(stated, *mask_at[j], point[0]);
+  }
 };
+// Masks in `given` (per polynomial; the verifier's values are placeholders) come from the caller
+// (the model's, ModelMask); the other polynomials in `masked` take theirs from the pool. With no
+// variables nothing is masked.
 template <typename R>
 StatusOr<SumcheckRun> run_sumcheck(R& r, std::vector<std::vector<QM31>> polys, std::span<const SumcheckTerm> terms,
-                                   const Masked& claim_value, size_t vars, size_t degree, const std::string& what) {
+                                   const Masked& claim_value, size_t vars, size_t degree, const std::string& what,
+                                   const std::vector<bool>& masked = {}, const FactorMasks& given = {}) {
   SumcheckRun run;
-  ZKCC_ASSIGN_OR_RETURN(const QM31 masked_claim, r.masks.begin(vars, degree, claim_value, r.t));
+  std::vector<bool> from_pool = masked;
+  for (size_t j = 0; j < given.size() && j < from_pool.size(); ++j) from_pool[j] = from_pool[j] && !given[j];
+  ZKCC_ASSIGN_OR_RETURN(SumcheckMasks::Factors factors, r.masks.take_factors(vars, from_pool));
+  run.mask_at = std::move(factors.at);
+  if constexpr (R::kProver) {
+    for (size_t j = 0; j < given.size() && vars > 0; ++j) {
+      if (given[j] && j < masked.size() && masked[j]) factors.values[j] = given[j];
+    }
+  }
+  const size_t first = vars == 0 ? degree : sumcheck_first_degree(terms, masked);
+  ZKCC_ASSIGN_OR_RETURN(const QM31 masked_claim, r.masks.begin(MaskShape(vars, degree, first), claim_value, r.t));
   QM31 final_claim;
   if constexpr (R::kProver) {
-    ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc, sumcheck_prove(std::move(polys), terms, r.t, r.masks.mask()));
+    ZKCC_ASSIGN_OR_RETURN(SumcheckProverResult sc,
+                          sumcheck_prove(std::move(polys), terms, r.t, r.masks.mask(), factors.values));
     r.out.sumchecks.push_back(std::move(sc.proof));
     run.point = std::move(sc.point);
     run.final_evals = std::move(sc.final_evals);
   } else {
     ZKCC_ASSIGN_OR_RETURN(const SumcheckProof* proof, r.next(r.in.sumchecks, r.sumchecks, "sumchecks"));
-    auto sc = sumcheck_verify(masked_claim, vars, degree, *proof, r.t);
+    auto sc = sumcheck_verify(masked_claim, vars, degree, *proof, r.t, first);
     if (!sc.ok()) return sc.status().with_context(what);
     run.point = std::move(sc->point);
     final_claim = sc->final_claim;

@@ -125,7 +125,9 @@ Status row_div(R& r, const LayerPlan& lp, const RowDivPlan& dp, const std::strin
              lift(r.slots[y]->data), broadcast(r.w.values[lp.inputs[1]]), lift(r.slots[dp.rem_slot]->data),
              lift(r.slots[dp.d_slot]->data)};
   }
-  ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc, run_sumcheck(r, std::move(polys), terms, QM31::zero(), ed.vars(), 3, what));
+  // Every polynomial but the public eq(z, .) * mask runs masked.
+  ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc, run_sumcheck(r, std::move(polys), terms, QM31::zero(), ed.vars(), 3, what,
+                                                     {false, true, true, true, true, true, true}));
   std::vector<QM31> evals(7);
   if constexpr (R::kProver) {
     evals = std::move(sc.final_evals);
@@ -145,12 +147,12 @@ Status row_div(R& r, const LayerPlan& lp, const RowDivPlan& dp, const std::strin
   }
   auto pt = std::span<const QM31>(sc.point);
   std::vector<QM31> rows(pt.begin(), pt.begin() + static_cast<std::ptrdiff_t>(ed.row_vars()));
-  ZKCC_RETURN_IF_ERROR(claim(r, lp.inputs[0], sc.point, evals[1], what + " numerators"));
-  ZKCC_RETURN_IF_ERROR(open(r, dp.h_slot, rows, evals[2], what + " half divisor"));
-  ZKCC_RETURN_IF_ERROR(open(r, y, pt, evals[3], what + " output"));
-  ZKCC_RETURN_IF_ERROR(claim(r, lp.inputs[1], rows, evals[4], what + " divisor"));
-  ZKCC_RETURN_IF_ERROR(open(r, dp.rem_slot, pt, evals[5], what + " remainder"));
-  return open(r, dp.d_slot, pt, evals[6], what + " remainder bound");
+  ZKCC_RETURN_IF_ERROR(claim(r, lp.inputs[0], sc.point, sc.factor(1, evals[1]), what + " numerators"));
+  ZKCC_RETURN_IF_ERROR(open(r, dp.h_slot, rows, sc.factor(2, evals[2]), what + " half divisor"));
+  ZKCC_RETURN_IF_ERROR(open(r, y, pt, sc.factor(3, evals[3]), what + " output"));
+  ZKCC_RETURN_IF_ERROR(claim(r, lp.inputs[1], rows, sc.factor(4, evals[4]), what + " divisor"));
+  ZKCC_RETURN_IF_ERROR(open(r, dp.rem_slot, pt, sc.factor(5, evals[5]), what + " remainder"));
+  return open(r, dp.d_slot, pt, sc.factor(6, evals[6]), what + " remainder bound");
 }
 
 template Status row_div(Prover&, const LayerPlan&, const RowDivPlan&, const std::string&);

@@ -120,8 +120,8 @@ Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span
     const size_t value = inputs[term.input];
     std::vector<std::vector<QM31>> polys;
     if constexpr (R::kProver) polys = {std::move(g[j]), lift(r.w.values[value].data)};
-    ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc,
-                          run_sumcheck(r, std::move(polys), product, sigma[j], r.plan.dims[value].vars(), 2, what));
+    ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc, run_sumcheck(r, std::move(polys), product, sigma[j], r.plan.dims[value].vars(),
+                                                       2, what, {false, true}));
     ZKCC_ASSIGN_OR_RETURN(QM31 x_eval, send(r, R::kProver ? sc.final_evals[1] : QM31::zero()));
     if constexpr (!R::kProver) {
       std::vector<QM31> eqs = eq_table(sc.point);
@@ -129,18 +129,45 @@ Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span
       for (size_t k = 0; k < term.out.size(); ++k) g_at += eqz[term.out[k]] * eqs[term.in[k]] * term.coef[k];
       if (g_at * x_eval != sc.final_claim) return invalid_argument(what + ": the sumcheck does not close");
     }
-    ZKCC_RETURN_IF_ERROR(claim(r, value, std::move(sc.point), x_eval, what + " input " + std::to_string(term.input)));
+    const Masked x_at = sc.factor(1, x_eval);
+    ZKCC_RETURN_IF_ERROR(claim(r, value, std::move(sc.point), x_at, what + " input " + std::to_string(term.input)));
   }
   return ok_status();
 }
 
 template <typename R>
 Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, const Masked& v, const std::string& what) {
-  QM31 c = QM31::zero();
-  if (pp.constant) {
-    ZKCC_ASSIGN_OR_RETURN(c, state_model(r, *pp.constant, z, what + " constant"));
+  if (!pp.constant) return claim(r, lp.inputs[0], std::move(z), v, what + " input");
+  // Y~(z) = sum_x eq(z, x) (X(x) + C(x)): a sumcheck, so that X and the model's C run masked and
+  // C's value at z is never stated in the clear.
+  const size_t vars = z.size();
+  const SumcheckTerm terms[] = {{QM31::one(), {0, 1}}, {QM31::one(), {0, 2}}};
+  const bool masked = vars > 0;
+  ModelMask cm;
+  FactorMasks given(3);
+  if (masked) {
+    cm = draw_model_mask(r);
+    given[2] = cm.value;
   }
-  return claim(r, lp.inputs[0], std::move(z), v - Masked(c), what + " input");
+  std::vector<std::vector<QM31>> polys;
+  if constexpr (R::kProver) {
+    polys = {eq_table(z), lift(r.w.values[lp.inputs[0]].data), lift(r.model.tensors[*pp.constant].data)};
+  }
+  ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc, run_sumcheck(r, std::move(polys), terms, v, vars, 2, what, {false, true, true}, given));
+  std::vector<QM31> evals(3);
+  if constexpr (R::kProver) evals = sc.final_evals;
+  for (size_t j : {1, 2}) {
+    ZKCC_ASSIGN_OR_RETURN(evals[j], send(r, evals[j]));
+  }
+  if constexpr (!R::kProver) {
+    evals[0] = eq_eval(z, sc.point);
+    if (sumcheck_final_claim(evals, terms) != sc.final_claim) {
+      return invalid_argument(what + ": X + C does not close the sumcheck");
+    }
+  }
+  ZKCC_RETURN_IF_ERROR(open_model_masked_if(r, *pp.constant, sc.point, evals[2], masked, cm,
+                                            masked ? mask_weight(sc.point[0]) : QM31::zero(), what + " constant"));
+  return claim(r, lp.inputs[0], std::move(sc.point), sc.factor(1, evals[1]), what + " input");
 }
 
 template Status sparse(Prover&, const Sparse&, std::span<const size_t>, std::span<const QM31>, const Masked&,
