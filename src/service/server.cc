@@ -273,8 +273,8 @@ StatusOr<json> json_body(const std::string& body) {
 
 // What a prove request may need beyond its input's numbers (keys, the level, the worker, the
 // amount, white space), and per number of the input (digits, exponent, separators, brackets and
-// indentation of a pretty-printed nesting): a longer request is refused before it is parsed into
-// a document, which takes tens of times its size.
+// indentation of a pretty-printed nesting): a longer request is refused before its input is read,
+// so no body the model cannot use is kept (its bytes, then its numbers) beyond the checks.
 constexpr size_t kProveRequestOverheadBytes = size_t{64} << 10;
 constexpr size_t kProveBytesPerInputNumber = 128;
 
@@ -285,54 +285,9 @@ size_t prove_request_cap(const model::Shape& shape) {
   return kProveRequestOverheadBytes + numbers * kProveBytesPerInputNumber;
 }
 
-// The top-level "model_id" string of a JSON object, read without building the document (events
-// only, in constant memory): empty when there is none or the text is not JSON.
-std::string named_model_id(const std::string& text) {
-  struct Reader : nlohmann::json_sax<json> {
-    int depth = 0;
-    bool next_is_model_id = false;
-    std::string model_id;
-    bool value() {
-      next_is_model_id = false;
-      return true;
-    }
-    bool null() override { return value(); }
-    bool boolean(bool) override { return value(); }
-    bool number_integer(number_integer_t) override { return value(); }
-    bool number_unsigned(number_unsigned_t) override { return value(); }
-    bool number_float(number_float_t, const string_t&) override { return value(); }
-    bool string(string_t& v) override {
-      if (next_is_model_id && depth == 1 && model_id.empty()) model_id = v;
-      return value();
-    }
-    bool binary(binary_t&) override { return value(); }
-    bool start_object(std::size_t) override {
-      next_is_model_id = false;
-      ++depth;
-      return true;
-    }
-    bool key(string_t& k) override {
-      next_is_model_id = depth == 1 && k == "model_id";
-      return true;
-    }
-    bool end_object() override {
-      --depth;
-      return true;
-    }
-    bool start_array(std::size_t) override {
-      next_is_model_id = false;
-      ++depth;
-      return true;
-    }
-    bool end_array() override {
-      --depth;
-      return true;
-    }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
-  } reader;
-  if (!json::sax_parse(text, &reader)) return {};
-  return reader.model_id;
-}
+// The members a prove request may have (model_id, input, level, worker, sage_amount), with room for
+// a few unknown ones to be named in the error.
+constexpr size_t kMaxProveMembers = 16;
 
 // A registration in progress, keyed by what determines the model (the ONNX bytes and how they are
 // quantized): requests for the same model wait for the first one and give its answer.
@@ -838,34 +793,28 @@ StatusOr<model::Shape> Server::Impl::input_shape(const std::string& model_id) {
 void Server::Impl::submit(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
   if (Status depth = check_json_depth(request_body); !depth.ok()) return error(res, depth);
-  // Within what the named model's input can need, or refused before the document is built.
-  if (std::string named = named_model_id(request_body); !named.empty()) {
-    auto id = canonical_model_id(named, "'model_id'");
-    auto shape = id.ok() ? input_shape(*id) : StatusOr<model::Shape>(id.status());
-    if (shape.ok() && request_body.size() > prove_request_cap(*shape)) {
-      return error(res, 413, "the prove request is larger than model " + *id + "'s input can need (" +
-                                 std::to_string(prove_request_cap(*shape)) + " bytes at most)");
-    }
-  }
-  auto body = json_body(request_body);
-  if (!body.ok()) return error(res, body.status());
+  // Read in place, without a document: the request costs its body and its input's numbers, never
+  // a tree of values tens of times the body's size.
+  auto members = object_members(request_body, "request", kMaxProveMembers);
+  if (!members.ok()) return error(res, members.status());
   ProveRequest r;
   r.level = options.default_level;
   std::string model_id;
-  for (const auto& [key, value] : body->items()) {
+  std::optional<std::string_view> input;
+  for (const auto& [key, value] : *members) {
     if (key == "input") {
-      r.input = value;
+      if (value != "null") input = value;
       continue;
     }
     if (key != "model_id" && key != "level" && key != "worker" && key != "sage_amount") {
       return error(res, 400, "unknown key '" + key + "' (model_id, input, level, worker, sage_amount)");
     }
-    if (!value.is_string()) return error(res, 400, "'" + key + "' must be a string");
-    const std::string& v = value.get_ref<const std::string&>();
-    (key == "model_id" ? model_id : key == "level" ? r.level : key == "worker" ? r.worker : r.sage_amount) = v;
+    if (!value.starts_with('"')) return error(res, 400, "'" + key + "' must be a string");
+    (key == "model_id" ? model_id : key == "level" ? r.level : key == "worker" ? r.worker : r.sage_amount) =
+        json::parse(value).get<std::string>();
   }
   if (model_id.empty()) return error(res, 400, "'model_id' is missing");
-  if (r.input.is_null()) return error(res, 400, "'input' is missing");
+  if (!input) return error(res, 400, "'input' is missing");
   auto canonical = canonical_model_id(model_id, "'model_id'");
   if (!canonical.ok()) return error(res, canonical.status());
   model_id = *canonical;
@@ -878,9 +827,14 @@ void Server::Impl::submit(const Request& req, const std::string& request_body, R
   }
   auto shape = input_shape(model_id);
   if (!shape.ok()) return error(res, shape.status());
-  if (auto x = model::parse_input_json(dump(r.input), *shape); !x.ok()) {
-    return error(res, x.status().with_context("input"));
+  if (request_body.size() > prove_request_cap(*shape)) {
+    return error(res, 413, "the prove request is larger than model " + model_id + "'s input can need (" +
+                               std::to_string(prove_request_cap(*shape)) + " bytes at most)");
   }
+  // The numbers go straight into the tensor; the job keeps them flattened, which is the same input.
+  auto x = model::parse_input_json(*input, *shape);
+  if (!x.ok()) return error(res, x.status().with_context("input"));
+  r.input = std::move(x->data);
 
   JobRecord job;
   job.id = random_job_id();

@@ -1327,6 +1327,57 @@ TEST_F(ServerTest, ProveRequestsAreCappedByTheirModelsInput) {
                404, "unknown model");
 }
 
+// A prove request is read in place (no document of the body is built): every rule still holds, an
+// input in any accepted form is taken, and a body of values the input cannot hold is refused with
+// what is wrong with it.
+TEST_F(ServerTest, ProveRequestsAreReadWithoutADocument) {
+  ServerOptions o = options("prove-read");
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const json input = json::parse(file_text("models/digits/inputs/heldout_000.json"));
+  auto prove = [&](const std::string& body) { return c->Post("/api/v1/prove", body, "application/json"); };
+  auto expect_message = [&](const httplib::Result& r, int status, const std::string& part, const std::string& what) {
+    expect_error(r, status, what);
+    EXPECT_NE(body_of(r).value("error", "").find(part), std::string::npos) << what << ": " << r->body;
+  };
+  // Flat, nested 8 x 8 and wrapped in {"input": ...}, keys in any order: all queued.
+  json nested = json::array();
+  for (size_t i = 0; i < 8; ++i) nested.push_back(json(std::vector<double>(input.begin() + 8 * i, input.begin() + 8 * i + 8)));
+  for (const json& form : {input, nested, json{{"input", nested}}}) {
+    auto r = prove("{\"input\": " + form.dump() + ", \"level\": \"zk-only\", \"model_id\": \"" + model_id + "\"}");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 202) << form.dump() << ": " << r->body;
+  }
+  const std::string id = "\"model_id\": \"" + model_id + "\"";
+  // Within the cap, values the input cannot hold: named, with the element.
+  std::string empties = "[[]";
+  for (int i = 0; i < 20000; ++i) empties += ",[]";
+  expect_message(prove("{" + id + ", \"input\": " + empties + "]}"), 400, "input: input JSON has 0 numbers", "empty arrays");
+  std::string objects = "[{}";
+  for (int i = 0; i < 20000; ++i) objects += ",{}";
+  expect_message(prove("{" + id + ", \"input\": " + objects + "]}"), 400, "element 0 is an object", "objects");
+  expect_message(prove("{" + id + ", \"input\": {\"input\": [1], \"input\": [2]}}"), 400, "\"input\" twice",
+                 "a repeated key inside the input");
+  expect_message(prove("{" + id + ", \"input\": null}"), 400, "'input' is missing", "a null input");
+  // The other members are strings, however large what stands in their place.
+  expect_message(prove("{" + id + ", \"input\": " + input.dump() + ", \"level\": " + empties + "]}"), 400,
+                 "'level' must be a string", "an array for the level");
+  expect_message(prove("{" + id + ", \"input\": " + input.dump() + ", \"worker\": 5}"), 400,
+                 "'worker' must be a string", "a number for the worker");
+  // Strings are decoded: an escaped level is the level.
+  auto escaped = prove("{" + id + ", \"input\": " + input.dump() + ", \"level\": \"z\\u006b-only\"}");
+  ASSERT_TRUE(escaped);
+  EXPECT_EQ(escaped->status, 202) << escaped->body;
+  EXPECT_EQ(body_of(escaped).value("level", ""), "zk-only");
+  // Too many members, and trailing text, are refused as a whole.
+  std::string many = "{" + id + ", \"input\": " + input.dump();
+  for (int i = 0; i < 20; ++i) many += ", \"k" + std::to_string(i) + "\": 1";
+  expect_message(prove(many + "}"), 400, "more than 16 members", "many members");
+  expect_message(prove("{" + id + ", \"input\": " + input.dump() + "} {}"), 400, "does not parse", "trailing text");
+}
+
 TEST_F(ServerTest, ConnectionsPerAddressAreCapped) {
   ServerOptions o = options("per-ip");
   o.worker.threads = 0;
