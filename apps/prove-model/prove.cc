@@ -147,6 +147,10 @@ void print_checks(const tee::Verdict& v) {
 StatusOr<model::QuantizedGraph> load_quantized(const std::string& model, const std::string& calibration,
                                                double input_range, const model::ImportOptions& import,
                                                std::vector<std::string>* notes) {
+  if (calibration.empty()) {
+    Status range = pipeline::check_input_range(input_range);
+    if (!range.ok()) return invalid_argument("--input-range: " + range.message());
+  }
   auto onnx = read_file(model, size_t{1} << 31);
   if (!onnx.ok()) return onnx.status();
   pipeline::ModelOptions model_options;

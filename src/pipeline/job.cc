@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 
 #include <openssl/rand.h>
 
@@ -17,8 +19,16 @@
 
 namespace zkcc::pipeline {
 
+Status check_input_range(double range) {
+  if (std::isfinite(range) && range > 0 && range <= kMaxInputRange) return ok_status();
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", range);
+  return invalid_argument("the input range must lie in (0, 1e6], not " + std::string(text));
+}
+
 StatusOr<model::QuantizedGraph> load_model(std::span<const uint8_t> onnx, const ModelOptions& options,
                                            std::vector<std::string>* notes) {
+  if (options.calibration_json.empty()) ZKCC_RETURN_IF_ERROR(check_input_range(options.input_range));
   ZKCC_ASSIGN_OR_RETURN(model::ImportedModel imported, model::import_onnx_model(onnx, options.import));
   if (notes) *notes = std::move(imported.notes);
   model::Graph graph = std::move(imported.graph);

@@ -207,7 +207,7 @@ bool printable_name(const std::string& s) {
 StatusOr<double> input_range_of(const json& v) {
   if (!v.is_number()) return invalid_argument("'input_range' must be a number");
   double r = v.get<double>();
-  if (!std::isfinite(r) || r <= 0 || r > 1e6) return invalid_argument("'input_range' must lie in (0, 1e6]");
+  if (!pipeline::check_input_range(r).ok()) return invalid_argument("'input_range' must lie in (0, 1e6]");
   return r;
 }
 

@@ -169,6 +169,17 @@ test ! -e "$tmp/x"; check "nothing written when the level cannot be met" 0 $?
 # Calibrated on [-1, 1] by default, the digits input (pixels up to 16) would be clamped.
 check_rc "input outside the calibrated range" 2 "$bin" prove --model "$model" --input "$input" --level zk-only --out "$tmp/x"
 grep -q "outside the calibrated range" "$tmp/err"; check "calibrated range message" 0 $?
+# --input-range is refused as the server refuses input_range: not above 0, not finite, past 1e6.
+for r in 0 -1 -0 nan inf -inf 1e400 2e6; do
+  check_rc "--input-range $r" 2 "$bin" prove --model "$model" --input "$input" --input-range "$r" --level zk-only --out "$tmp/x"
+  grep -q -- "--input-range: the input range must lie in (0, 1e6\]" "$tmp/err"; check "--input-range $r message" 0 $?
+  check_rc "inspect --input-range $r" 2 "$bin" inspect "$model" --input-range "$r"
+done
+# A tiny range is allowed but leaves the weights no room: a short message, not a 300-digit number.
+check_rc "--input-range 1e-300" 2 "$bin" prove --model "$model" --input "$input" --input-range 1e-300 --level zk-only --out "$tmp/x"
+grep -q "quantizes to [0-9.]*e+[0-9]*, beyond" "$tmp/err"; check "tiny range: the value in %g" 0 $?
+test "$(wc -c <"$tmp/err")" -lt 300; check "tiny range: a short message" 0 $?
+test ! -e "$tmp/x"; check "nothing written for a bad range" 0 $?
 # A Softmax classifier: row maximum, the exp table, the row sum and the division, all proved.
 /usr/bin/python3 - "$tmp/softmax.onnx" <<'PY'
 import sys, numpy as np, onnx

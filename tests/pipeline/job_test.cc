@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdlib.h>
 
 #include <ctime>
@@ -523,6 +524,31 @@ TEST(LoadModel, UnsupportedOrUnprovableModelsFailCleanly) {
   bad_cal.calibration_json = "[[1, 2]]";
   EXPECT_NE(load_model(s.bytes(), bad_cal).status().message().find("calibration"), std::string::npos);
   EXPECT_TRUE(load_model(s.bytes(), {}).ok());  // the interval default scales it provably
+}
+
+TEST(LoadModel, InputRangeMustBePositiveFiniteAndAtMostAMillion) {
+  model::testing::ModelBuilder b;
+  b.input("x", {1, 2}).output("y");
+  b.initializer("w", {2, 2}, {0.5f, -0.25f, 1.0f, 0.75f});
+  b.node("MatMul", {"x", "w"}, {"y"}, "mm");
+  for (double r : {0.0, -0.0, -1.0, std::nan(""), HUGE_VAL, -HUGE_VAL, 1.5e6}) {
+    ModelOptions o;
+    o.input_range = r;
+    auto g = load_model(b.bytes(), o);
+    ASSERT_FALSE(g.ok()) << r;
+    EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument) << r;
+    EXPECT_NE(g.status().message().find("the input range must lie in (0, 1e6]"), std::string::npos) << g.status().to_string();
+  }
+  for (double r : {1e-3, 1.0, 1e6}) {
+    ModelOptions o;
+    o.input_range = r;
+    EXPECT_TRUE(load_model(b.bytes(), o).ok()) << r;
+  }
+  // With a calibration set the range is not used, and not checked.
+  ModelOptions calibrated;
+  calibrated.input_range = 0;
+  calibrated.calibration_json = "[[0.5, -0.5]]";
+  EXPECT_TRUE(load_model(b.bytes(), calibrated).ok());
 }
 
 }  // namespace

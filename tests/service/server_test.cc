@@ -1070,6 +1070,12 @@ TEST_F(ServerTest, InputRangeMustBePositiveAndFinite) {
                        "application/json");
     expect_error(res, 400, std::string("JSON input_range ") + r);
   }
+  // A tiny range is in bounds but leaves the weights no room: refused with a short message.
+  auto tiny = c->Post("/api/v1/models?input_range=1e-300", onnx, "application/octet-stream");
+  expect_error(tiny, 400, "input_range=1e-300");
+  const std::string message = body_of(tiny).value("error", "");
+  EXPECT_NE(message.find("quantizes to 8.19353e+304, beyond"), std::string::npos) << message;
+  EXPECT_LT(message.size(), 200u) << message;
 }
 
 // A raw TCP connection to the server on 127.0.0.1, for what an HTTP client library will not send:
