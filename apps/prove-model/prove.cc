@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "progress.h"
 #include "zkcc/base/bytes.h"
+#include "zkcc/base/json.h"
 #include "zkcc/model/input_json.h"
 #include "zkcc/model/quantized_graph.h"
 #include "zkcc/pipeline/job.h"
@@ -60,9 +61,10 @@ StatusOr<std::map<std::string, Bytes>> read_package_files(const std::string& whe
   std::error_code ec;
   if (fs::is_regular_file(where, ec)) {
     ZKCC_ASSIGN_OR_RETURN(Bytes text, read_regular_file(where, pipeline::kMaxPackageFileBytes));
-    auto doc = nlohmann::json::parse(text_of(text), nullptr, false);
-    if (doc.is_discarded()) return invalid_argument(where + " is neither a proof directory nor a JSON result");
-    auto from_result = service::result_files(doc, nullptr);
+    // Strict: a repeated key, in the result or in a file it carries, is refused.
+    auto doc = parse_strict_object(text_of(text), where);
+    if (!doc.ok()) return invalid_argument(where + " is neither a proof directory nor a JSON result (" + doc.status().message() + ")");
+    auto from_result = service::result_files(*doc, nullptr);
     if (!from_result.ok()) return from_result.status().with_context(where);
     files = std::move(*from_result);
   } else {

@@ -385,9 +385,8 @@ StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files) {
   if (!s.ok()) return s.with_context("output.json");
 
   p.proof = files.at("proof.bin");
-  auto bundle = nlohmann::json::parse(view(files.at("bundle.json")), nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object()) return invalid_argument("bundle.json is not a JSON object");
-  p.bundle = std::move(bundle);
+  // As strict as the other files: a repeated key would let the bundle say two things at once.
+  ZKCC_ASSIGN_OR_RETURN(p.bundle, doc("bundle.json"));
   ZKCC_ASSIGN_OR_RETURN(p.receipt, in_file("receipt.json", [&] { return receipt::receipt_v2_from_json(view(files.at("receipt.json"))); }));
 
   ZKCC_ASSIGN_OR_RETURN(json calldata, doc("calldata.json"));

@@ -145,6 +145,28 @@ failed_check "proof"
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/calldata.json"
 check_rc "missing file" 2 "$bin" verify "$tmp/t"
 grep -q "calldata.json" "$tmp/err"; check "missing file named" 0 $?
+# The same proof as one result document (as prove-server gives it), and that document with a repeated
+# key in the bundle it carries: refused as the bundle.json file would be, not read as its last value.
+python3 - "$tmp/full" "$tmp/result.json" "$tmp/dup.json" <<'PY'
+import base64, json, os, sys
+d = sys.argv[1]
+files = {}
+for f in sorted(os.listdir(d)):
+    raw = open(os.path.join(d, f), "rb").read()
+    files[f] = base64.b64encode(raw).decode() if f.endswith(".bin") else json.loads(raw)
+json.dump({"files": files}, open(sys.argv[2], "w"))
+text = json.dumps({"files": files})
+marker = '"bundle.json": {'
+assert marker in text
+open(sys.argv[3], "w").write(text.replace(marker, marker + '"level": "zk-only", ', 1))
+PY
+check_rc "verify a result document" 0 "$bin" verify "$tmp/result.json" --roots "$sim/roots"
+check_rc "a repeated key in a result's bundle" 2 "$bin" verify "$tmp/dup.json" --roots "$sim/roots"
+grep -q '"level" twice' "$tmp/err"; check "repeated key named" 0 $?
+rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t"
+python3 -c 'import sys; f=sys.argv[1]; t=open(f).read(); open(f,"w").write(t.replace("{", "{\"level\": \"zk-only\", ", 1))' "$tmp/t/bundle.json"
+check_rc "a repeated key in bundle.json" 1 "$bin" verify "$tmp/t" --roots "$sim/roots"
+grep -q 'bundle.json JSON has the key "level" twice' "$tmp/out"; check "bundle.json's repeated key named" 0 $?
 # Hostile files: a FIFO would block a reader forever and /dev/zero never ends; both are refused
 # before a byte is read (timeout guards the test itself).
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/receipt.json" && mkfifo "$tmp/t/receipt.json"

@@ -420,6 +420,20 @@ TEST_F(JobTest, MissingOrMalformedFilesAreNamed) {
   bad = files;
   bad["public_input.json"] = bytes("{\"shape\": [1, 64], \"shape\": [1, 64]}");
   EXPECT_NE(parse_package(bad).status().message().find("public_input.json"), std::string::npos);
+  // bundle.json is as strict as the others: a repeated key, at any depth, or text that is not an
+  // object is refused and named.
+  const std::string bundle(files.at("bundle.json").begin(), files.at("bundle.json").end());
+  ASSERT_TRUE(bundle.starts_with("{"));
+  for (const std::string& text : {"{\"version\": 1, " + bundle.substr(1), "[" + bundle + "]", bundle + "x",
+                                  "{\"a\": {\"b\": 1, \"b\": 2}, " + bundle.substr(1)}) {
+    bad = files;
+    bad["bundle.json"] = bytes(text);
+    auto p = parse_package(bad);
+    ASSERT_FALSE(p.ok()) << text.substr(0, 60);
+    EXPECT_TRUE(p.status().message().starts_with("bundle.json JSON ")) << p.status().to_string();
+  }
+  EXPECT_NE(parse_package(bad).status().message().find("\"b\" twice"), std::string::npos);
+  EXPECT_TRUE(parse_package(files).ok());
 }
 
 // A PyTorch-style export: a symbolic batch axis and x.view(x.size(0), -1) written as
