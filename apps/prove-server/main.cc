@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   app.add_option("--rate-burst", burst, "requests a client may make at once")->capture_default_str();
   app.add_option("--http-threads", http_threads, "threads that run requests once their body is in")
       ->capture_default_str();
-  app.add_option("--max-connections", max_connections, "open HTTP connections; more are closed as accepted")
+  app.add_option("--max-connections", max_connections, "open HTTP connections; more wait to be accepted until one closes")
       ->capture_default_str();
   app.add_option("--max-connections-per-ip", max_connections_per_ip,
                  "open HTTP connections from one client address (0: no limit)")

@@ -1229,6 +1229,13 @@ TEST_F(ServerTest, ChunkedBodyPastTheLimitIsRefusedBeforeItEnds) {
       "POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
       "Transfer-Encoding: chunked\r\n\r\n" + chunk));
   EXPECT_TRUE(anonymous.read("}", std::chrono::seconds(10)).starts_with("HTTP/1.1 401 "));
+  // /health, which needs no token and reads no body, is limited the same way: an endless chunked
+  // body to it is refused once past the limit, not buffered.
+  RawConnection health(server_->port());
+  ASSERT_TRUE(health.send_all("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  bool sent = true;
+  for (int i = 0; i < 5 && sent; ++i) sent = health.send_all(chunk);
+  EXPECT_TRUE(health.read("}", std::chrono::seconds(10)).starts_with("HTTP/1.1 413 "));
   // The server still serves.
   expect_health_answers(server_->port(), "health after refused bodies");
 }
@@ -1384,6 +1391,29 @@ TEST_F(ServerTest, ProveRequestsAreReadWithoutADocument) {
   expect_message(prove("{" + id + ", \"input\": " + input.dump() + "} {}"), 400, "does not parse", "trailing text");
 }
 
+// --max-connections: at the cap the server stops accepting, so a further connection waits in the
+// kernel's accept queue (costing the server nothing) and is served once another closes.
+TEST_F(ServerTest, ConnectionsAreCapped) {
+  ServerOptions o = options("max-connections");
+  o.worker.threads = 0;
+  o.max_connections = 4;
+  o.header_timeout = std::chrono::seconds(60);  // the held connections stay open throughout
+  start(std::move(o));
+  const int port = server_->port();
+  const std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<RawConnection>(port));
+    ASSERT_TRUE(held.back()->send_all(request));
+    ASSERT_TRUE(held.back()->read("\"status\"", std::chrono::seconds(10)).starts_with("HTTP/1.1 200 ")) << i;
+  }
+  RawConnection fifth(port);
+  ASSERT_TRUE(fifth.send_all(request));
+  EXPECT_EQ(fifth.read("\"status\"", std::chrono::seconds(2)), "") << "a fifth connection was served beside four";
+  held.pop_back();
+  EXPECT_TRUE(fifth.read("\"status\"", std::chrono::seconds(10)).starts_with("HTTP/1.1 200 "));
+}
+
 TEST_F(ServerTest, ConnectionsPerAddressAreCapped) {
   ServerOptions o = options("per-ip");
   o.worker.threads = 0;
@@ -1451,6 +1481,43 @@ TEST_F(ServerTest, StoreOutageIs503WithRetryAfter) {
   EXPECT_EQ(body_of(h)["status"], "degraded");
   EXPECT_TRUE(body_of(h)["store_error"].is_string());
   no_internals(h, "health");
+  server_->stop();
+  server_.reset();
+}
+
+// PostgreSQL ends the server's sessions (a restart, a failover): the next requests reconnect and are
+// served, none answered 500 or 503.
+TEST_F(ServerTest, DroppedStoreConnectionsAreReopened) {
+  auto pg = testing::PostgresServer::start();
+  if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition && !testing::postgres_required()) {
+    GTEST_SKIP() << pg.status().message();
+  }
+  ASSERT_TRUE(pg.ok()) << pg.status().to_string();
+  auto uri = (*pg)->create_database("dropped");
+  ASSERT_TRUE(uri.ok()) << uri.status().to_string();
+  ServerOptions o = options("dropped");
+  o.worker.store = *uri;
+  o.worker.threads = 0;
+  start(std::move(o));
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string kick =
+      "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = 'dropped' AND pid <> pg_backend_pid()";
+  ASSERT_TRUE((*pg)->execute("postgres", kick).ok());
+  // Every pooled connection was dropped: each request below may meet one.
+  for (int i = 0; i < 4; ++i) {
+    auto models = c->Get("/api/v1/models");
+    ASSERT_TRUE(models);
+    EXPECT_EQ(models->status, 200) << i << ": " << models->body;
+  }
+  ASSERT_TRUE((*pg)->execute("postgres", kick).ok());
+  const std::string job = submit(*c, model_id, "zk-only");
+  auto status = c->Get("/api/v1/jobs/" + job);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200) << status->body;
+  auto h = client("")->Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200) << h->body;
   server_->stop();
   server_.reset();
 }
