@@ -176,6 +176,16 @@ rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/proof.bin" && ln -s 
 check_rc "a device in the proof directory" 2 timeout 20 "$bin" verify "$tmp/t"
 grep -q "a device" "$tmp/err"; check "device named" 0 $?
 check_rc "a bundle that is a device" 2 timeout 20 "$bin" verify-bundle /dev/zero
+# One size limit for every proof-directory file, verify-bundle's bundle included: 256 MiB, judged
+# from the file's size before a byte is read (sparse files here, so nothing is written).
+for f in proof.bin receipt.json; do
+  rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && truncate -s 268435457 "$tmp/t/$f"
+  check_rc "$f over 256 MiB" 2 timeout 20 "$bin" verify "$tmp/t"
+  grep -q "$f' is larger than the limit of 268435456 bytes" "$tmp/err"; check "$f: the limit named" 0 $?
+done
+truncate -s 268435457 "$tmp/big-bundle.json"
+check_rc "a bundle over 256 MiB" 2 timeout 20 "$bin" verify-bundle "$tmp/big-bundle.json"
+grep -q "larger than the limit of 268435456 bytes" "$tmp/err"; check "bundle: the limit named" 0 $?
 
 # Bad input to prove.
 printf '[1, 2, 3]' >"$tmp/short.json"
