@@ -18,13 +18,7 @@ build=${1:-build/release}
 [[ -x "$build/apps/prove-server" ]] || { echo "build prove-server in $build first" >&2; exit 2; }
 py=/usr/bin/python3
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/zkcc-memory-XXXXXX")
-server_pid=""
-cleanup() {
-  [[ -n "$server_pid" ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/server_lib.sh"
 
 n=262144
 "$py" - "$tmp" "$n" <<'PY'
@@ -42,16 +36,7 @@ g = helper.make_graph(
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), out + "/wide.onnx")
 PY
 
-token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-ZKCC_API_TOKENS=$token "$build/apps/prove-server" --listen 127.0.0.1:0 --data "$tmp/data" --platform sim \
-  --rate-limit 0 --workers 0 --max-queued 100000 >"$tmp/server.out" 2>"$tmp/server.log" &
-server_pid=$!
-for _ in $(seq 1 600); do
-  grep -q '^prove-server listening on ' "$tmp/server.out" 2>/dev/null && break
-  sleep 0.1
-done
-url=$(sed -n '1s/^prove-server listening on //p' "$tmp/server.out")
-[[ -n "$url" ]] || { cat "$tmp/server.log" >&2; exit 1; }
+start_server --rate-limit 0 --workers 0 --max-queued 100000
 
 auth=(-H "Authorization: Bearer $token")
 model_id=$(curl -sS "${auth[@]}" -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/wide.onnx" \
