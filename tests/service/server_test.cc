@@ -78,6 +78,7 @@ class ServerTest : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->stop(std::chrono::milliseconds(0));
     server_.reset();
+    pg_.reset();  // after the server: its store connections go first
   }
 
   // Options for a server on an ephemeral loopback port with its own data directory (the simulated
@@ -103,6 +104,24 @@ class ServerTest : public ::testing::Test {
     auto s = Server::start(std::move(o));
     ASSERT_TRUE(s.ok()) << s.status().to_string();
     server_ = std::move(*s);
+  }
+
+  // A PostgreSQL server (pg_) with an empty database `name`, and the server started on it with
+  // `workers` threads. Skips when this machine cannot run PostgreSQL, unless
+  // testing::postgres_required(); callers return when IsSkipped() or HasFatalFailure().
+  void start_on_postgres(const std::string& name, int workers) {
+    auto pg = testing::PostgresServer::start();
+    if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition && !testing::postgres_required()) {
+      GTEST_SKIP() << pg.status().message();
+    }
+    ASSERT_TRUE(pg.ok()) << pg.status().to_string();
+    pg_ = std::move(*pg);
+    auto uri = pg_->create_database(name);
+    ASSERT_TRUE(uri.ok()) << uri.status().to_string();
+    ServerOptions o = options(name);
+    o.worker.store = *uri;
+    o.worker.threads = workers;
+    start(std::move(o));
   }
 
   std::unique_ptr<httplib::Client> client(const std::string& token = kToken) {
@@ -150,6 +169,7 @@ class ServerTest : public ::testing::Test {
   }
 
   static fs::path root_;
+  std::unique_ptr<testing::PostgresServer> pg_;
   std::unique_ptr<Server> server_;
 };
 
@@ -1441,25 +1461,16 @@ TEST_F(ServerTest, ConnectionsPerAddressAreCapped) {
 }
 
 TEST_F(ServerTest, StoreOutageIs503WithRetryAfter) {
-  auto pg = testing::PostgresServer::start();
-  if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition && !testing::postgres_required()) {
-    GTEST_SKIP() << pg.status().message();
-  }
-  ASSERT_TRUE(pg.ok()) << pg.status().to_string();
-  auto uri = (*pg)->create_database("outage");
-  ASSERT_TRUE(uri.ok()) << uri.status().to_string();
-  ServerOptions o = options("outage");
-  o.worker.store = *uri;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_on_postgres("outage", 0);
+  if (IsSkipped() || HasFatalFailure()) return;
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string job = submit(*c, model_id, "auto");
-  (*pg)->stop();
+  pg_->stop();
 
   auto no_internals = [&](const httplib::Result& r, const std::string& what) {
     ASSERT_TRUE(r) << what;
-    EXPECT_EQ(r->body.find((*pg)->dir()), std::string::npos) << what << ": " << r->body;
+    EXPECT_EQ(r->body.find(pg_->dir()), std::string::npos) << what << ": " << r->body;
     EXPECT_EQ(r->body.find("PGSQL"), std::string::npos) << what << ": " << r->body;
     EXPECT_EQ(r->body.find("postgres"), std::string::npos) << what << ": " << r->body;
   };
@@ -1488,29 +1499,20 @@ TEST_F(ServerTest, StoreOutageIs503WithRetryAfter) {
 // PostgreSQL ends the server's sessions (a restart, a failover): the next requests reconnect and are
 // served, none answered 500 or 503.
 TEST_F(ServerTest, DroppedStoreConnectionsAreReopened) {
-  auto pg = testing::PostgresServer::start();
-  if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition && !testing::postgres_required()) {
-    GTEST_SKIP() << pg.status().message();
-  }
-  ASSERT_TRUE(pg.ok()) << pg.status().to_string();
-  auto uri = (*pg)->create_database("dropped");
-  ASSERT_TRUE(uri.ok()) << uri.status().to_string();
-  ServerOptions o = options("dropped");
-  o.worker.store = *uri;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_on_postgres("dropped", 0);
+  if (IsSkipped() || HasFatalFailure()) return;
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string kick =
       "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = 'dropped' AND pid <> pg_backend_pid()";
-  ASSERT_TRUE((*pg)->execute("postgres", kick).ok());
+  ASSERT_TRUE(pg_->execute("postgres", kick).ok());
   // Every pooled connection was dropped: each request below may meet one.
   for (int i = 0; i < 4; ++i) {
     auto models = c->Get("/api/v1/models");
     ASSERT_TRUE(models);
     EXPECT_EQ(models->status, 200) << i << ": " << models->body;
   }
-  ASSERT_TRUE((*pg)->execute("postgres", kick).ok());
+  ASSERT_TRUE(pg_->execute("postgres", kick).ok());
   const std::string job = submit(*c, model_id, "zk-only");
   auto status = c->Get("/api/v1/jobs/" + job);
   ASSERT_TRUE(status);
@@ -1523,17 +1525,8 @@ TEST_F(ServerTest, DroppedStoreConnectionsAreReopened) {
 }
 
 TEST_F(ServerTest, PostgresStore) {
-  auto pg = testing::PostgresServer::start();
-  if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition && !testing::postgres_required()) {
-    GTEST_SKIP() << pg.status().message();
-  }
-  ASSERT_TRUE(pg.ok()) << pg.status().to_string();
-  auto uri = (*pg)->create_database("server_test");
-  ASSERT_TRUE(uri.ok()) << uri.status().to_string();
-  ServerOptions o = options("postgres");
-  o.worker.store = *uri;
-  o.worker.threads = 2;
-  start(std::move(o));
+  start_on_postgres("server_test", 2);
+  if (IsSkipped() || HasFatalFailure()) return;
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string a = submit(*c, model_id, "full-cc");
