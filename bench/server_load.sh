@@ -21,7 +21,7 @@ hostile=${4:-0}
   { echo "build prove-server and server_load in $build first" >&2; exit 2; }
 
 source "$(dirname "$0")/server_lib.sh"
-start_server --rate-limit 0 --max-queued 100000 --workers 2 --http-threads $((clients + 4)) --grace-secs 0 \
+start_prove_server --rate-limit 0 --max-queued 100000 --workers 2 --http-threads $((clients + 4)) --grace-secs 0 \
   --max-body 1048576 --max-connections $((clients + 2 * hostile + 64))
 echo "prove-server at $url; $clients clients, $seconds s per phase, $hostile hostile ($(nproc) cores)"
 "$build/bench/server_load" --url "$url" --token "$token" --clients "$clients" --seconds "$seconds" --hostile "$hostile" \

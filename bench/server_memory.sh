@@ -36,7 +36,7 @@ g = helper.make_graph(
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), out + "/wide.onnx")
 PY
 
-start_server --rate-limit 0 --workers 0 --max-queued 100000
+start_prove_server --rate-limit 0 --workers 0 --max-queued 100000
 
 auth=(-H "Authorization: Bearer $token")
 model_id=$(curl -sS "${auth[@]}" -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/wide.onnx" \

@@ -106,6 +106,13 @@ class ServerTest : public ::testing::Test {
     server_ = std::move(*s);
   }
 
+  // A server without workers (jobs stay queued), for the API alone.
+  void start_api_only(const std::string& name) {
+    ServerOptions o = options(name);
+    o.worker.threads = 0;
+    start(std::move(o));
+  }
+
   // A PostgreSQL server (pg_) with an empty database `name`, and the server started on it with
   // `workers` threads. Skips when this machine cannot run PostgreSQL, unless
   // testing::postgres_required(); callers return when IsSkipped() or HasFatalFailure().
@@ -531,9 +538,7 @@ TEST_F(ServerTest, OversizedAndMalformedBodies) {
 }
 
 TEST_F(ServerTest, DeeplyNestedJsonIsRefused) {
-  ServerOptions o = options("deep");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("deep");
   auto c = client();
   const std::string model_id = register_digits(*c);
   const size_t n = 1 << 20;  // far beyond what a recursive copy or dump survives
@@ -594,9 +599,7 @@ TEST_F(ServerTest, SymlinkOutOfModelDirectoryIsRefused) {
 }
 
 TEST_F(ServerTest, UnknownIds) {
-  ServerOptions o = options("unknown");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("unknown");
   auto c = client();
   expect_error(c->Get("/api/v1/jobs/0123456789abcdef0123456789abcdef"), 404, "unknown job");
   expect_error(c->Get("/api/v1/jobs/0123456789abcdef0123456789abcdef/result"), 404, "unknown job result");
@@ -644,9 +647,7 @@ TEST_F(ServerTest, QueueFullAndPendingResult) {
 TEST_F(ServerTest, AbandonedJobIsRetriedUntilTheAttemptLimit) {
   // A worker that claims jobs and dies at once (its lease simply runs out), then servers whose
   // workers find the jobs expired: retried below the attempt limit, failed at it.
-  ServerOptions o = options("abandoned");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("abandoned");
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string a = submit(*c, model_id, "full-cc");
@@ -775,9 +776,7 @@ TEST_F(ServerTest, ListsJobsFilteredAndPaged) {
 }
 
 TEST_F(ServerTest, CancelsQueuedJobsAndRefusesFinishedOnes) {
-  ServerOptions o = options("cancel");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("cancel");
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string first = submit(*c, model_id, "auto");
@@ -932,9 +931,7 @@ TEST_F(ServerTest, GracefulStopGivesRunningJobBack) {
 }
 
 TEST_F(ServerTest, ConcurrentRegistrationsOfOneModelGiveOne201) {
-  ServerOptions o = options("concurrent-register");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("concurrent-register");
   const std::string onnx = file_text("models/digits/mlp.onnx");
   constexpr int kClients = 4;
   std::vector<int> statuses(kClients, 0);
@@ -961,9 +958,7 @@ TEST_F(ServerTest, ConcurrentRegistrationsOfOneModelGiveOne201) {
 }
 
 TEST_F(ServerTest, ModelIdSpellingsNameOneModel) {
-  ServerOptions o = options("spellings");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("spellings");
   auto c = client();
   const std::string id = register_digits(*c);
   ASSERT_GT(id.size(), 2u);
@@ -991,9 +986,7 @@ TEST_F(ServerTest, ModelIdSpellingsNameOneModel) {
 }
 
 TEST_F(ServerTest, KnownPathsAnswer405WithAllow) {
-  ServerOptions o = options("methods");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("methods");
   auto c = client();
   const std::string job = "/api/v1/jobs/0123456789abcdef0123456789abcdef";
   auto check = [&](const httplib::Result& r, const std::string& method, const std::string& path, const char* allow) {
@@ -1075,9 +1068,7 @@ TEST_F(ServerTest, ChunkedAndCompressedBodiesAreLimitedWhileRead) {
 }
 
 TEST_F(ServerTest, InputRangeMustBePositiveAndFinite) {
-  ServerOptions o = options("input-range");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("input-range");
   auto c = client();
   const std::string onnx = file_text("models/digits/mlp.onnx");
   for (const char* r : {"0", "-1", "nan", "inf", "-inf", "1e400", "", "1x"}) {
@@ -1261,9 +1252,7 @@ TEST_F(ServerTest, ChunkedBodyPastTheLimitIsRefusedBeforeItEnds) {
 }
 
 TEST_F(ServerTest, AbsurdContentLengthsAreRefusedAtOnce) {
-  ServerOptions o = options("content-length");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("content-length");
   struct Case {
     const char* length;
     const char* status;
@@ -1334,9 +1323,7 @@ TEST_F(ServerTest, BodiesSlowerThanTheBodyDeadlineAreClosed) {
 }
 
 TEST_F(ServerTest, ProveRequestsAreCappedByTheirModelsInput) {
-  ServerOptions o = options("prove-cap");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("prove-cap");
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string input = file_text("models/digits/inputs/heldout_000.json");
@@ -1364,9 +1351,7 @@ TEST_F(ServerTest, ProveRequestsAreCappedByTheirModelsInput) {
 // input in any accepted form is taken, and a body of values the input cannot hold is refused with
 // what is wrong with it.
 TEST_F(ServerTest, ProveRequestsAreReadWithoutADocument) {
-  ServerOptions o = options("prove-read");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("prove-read");
   auto c = client();
   const std::string model_id = register_digits(*c);
   const json input = json::parse(file_text("models/digits/inputs/heldout_000.json"));
