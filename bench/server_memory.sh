@@ -10,8 +10,10 @@
 #
 # The bodies: the honest input, compact and padded with spaces to the cap; and, at the cap, the
 # bodies that would cost most as a document: 16.8 million zeros and 11.2 million empty arrays in
-# place of the input (refused, 400); and a body 16 MiB past the cap (413). Needs curl, bc and
-# Debian's python3-onnx.
+# place of the input (refused, 400); and a body 16 MiB past the cap (413). Then two verification
+# bodies, which are parsed into a document: 60 MiB of empty arrays (413: more values than 2^21)
+# and a million one-member objects, just under that cap (parsed, then refused, 400). Needs curl,
+# bc and Debian's python3-onnx.
 # Run from the repository root; Linux only (/proc).
 set -euo pipefail
 build=${1:-build/release}
@@ -64,20 +66,26 @@ write("zeros_at_cap", padded_to(cap, head + "[" + ",".join(["0"] * zeros) + "]}"
 empties = (cap - len(head) - 4) // 3
 write("empty_arrays_at_cap", padded_to(cap, head + "[" + ",".join(["[]"] * empties) + "]}"))
 write("past_cap", padded_to(cap + (16 << 20), head + "[" + numbers + "]}"))
+# /api/v1/verify parses into a document, so its values are counted first (at most 2^21).
+write("verify_empty_arrays", '{"result": {"files": [' + ",".join(["[]"] * (20 << 20)) + "]}}")
+write("verify_objects_under_cap", '{"result": {"files": [' + ",".join(['{"a":0}'] * ((1 << 20) - 2)) + "]}}")
 PY
 
 kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$server_pid/status"; }
 echo "prove-server at $url; model input [1, $n]; $(nproc) cores"
 echo "idle after registration: RSS $(( $(kib VmRSS) / 1024 )) MiB"
-printf '%-22s %10s %6s %14s %14s %8s\n' body bytes status "peak RSS MiB" "RSS after MiB" seconds
-for body in honest_compact honest_padded_to_cap zeros_at_cap empty_arrays_at_cap past_cap; do
+printf '%-26s %10s %6s %14s %14s %8s\n' body bytes status "peak RSS MiB" "RSS after MiB" seconds
+for body in honest_compact honest_padded_to_cap zeros_at_cap empty_arrays_at_cap past_cap verify_empty_arrays \
+  verify_objects_under_cap; do
+  endpoint=prove
+  [[ $body == verify_* ]] && endpoint=verify
   echo 5 >"/proc/$server_pid/clear_refs"  # resets VmHWM to the current RSS
   start=$(date +%s.%N)
   status=$(curl -sS -o "$tmp/answer" -w '%{http_code}' "${auth[@]}" -H 'Content-Type: application/json' \
-    --data-binary @"$tmp/$body" "$url/api/v1/prove")
+    --data-binary @"$tmp/$body" "$url/api/v1/$endpoint")
   end=$(date +%s.%N)
   sleep 0.5  # the connection closes and the exchange is freed
-  printf '%-22s %10d %6s %14d %14d %8.2f\n' "$body" "$(stat -c %s "$tmp/$body")" "$status" \
+  printf '%-26s %10d %6s %14d %14d %8.2f\n' "$body" "$(stat -c %s "$tmp/$body")" "$status" \
     $(( $(kib VmHWM) / 1024 )) $(( $(kib VmRSS) / 1024 )) "$(echo "$end - $start" | bc)"
   [[ $status == 202 || $status == 400 || $status == 413 ]] || { cat "$tmp/answer" >&2; exit 1; }
 done

@@ -240,8 +240,19 @@ std::string text_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
 // and serialised recursively, so a deep enough document would exhaust a thread's stack.
 constexpr int kMaxJsonDepth = 64;
 
-Status check_json_depth(std::string_view text) {
+// A JSON body parsed into a document (a verification, a model registration) holds at most this
+// many values: a document takes tens of bytes a value, so a body of tiny values ("[[],[],...]")
+// would take tens of times its size. A job result's files hold one value per calldata felt and two
+// per output element: about 7,000 for the bundled model, 13,000 for the largest benchmark model.
+constexpr size_t kMaxJsonValues = size_t{1} << 21;
+
+// Refuses nesting deeper than kMaxJsonDepth (400) and more than `max_values` values (413), without
+// parsing. The values are counted from above: every value but the outermost follows an opening
+// bracket or brace, or a comma, so one plus their count bounds them (exact but for empty arrays
+// and objects, which count twice).
+Status check_json_shape(std::string_view text, size_t max_values) {
   int depth = 0;
+  size_t values = 1;
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
@@ -252,11 +263,16 @@ Status check_json_depth(std::string_view text) {
       } else if (c == '"') {
         in_string = false;
       }
-    } else if (c == '"') {
+      continue;
+    }
+    if (c == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) {
+    } else if (c == '[' || c == '{' || c == ',') {
+      if (c != ',' && ++depth > kMaxJsonDepth) {
         return invalid_argument("request JSON is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      }
+      if (++values > max_values) {
+        return out_of_range("request JSON holds more than " + std::to_string(max_values) + " values");
       }
     } else if (c == ']' || c == '}') {
       --depth;
@@ -265,10 +281,19 @@ Status check_json_depth(std::string_view text) {
   return ok_status();
 }
 
-// The body of a JSON request: an object, without repeated keys or excessive nesting.
-StatusOr<json> json_body(const std::string& body) {
-  ZKCC_RETURN_IF_ERROR(check_json_depth(body));
-  return parse_strict_object(body, "request");
+// The body of a JSON request as a document: an object, without repeated keys, excessive nesting or
+// too many values; nullopt with the response set when it is refused.
+std::optional<json> json_body(const std::string& body, Response& res) {
+  if (Status shape = check_json_shape(body, kMaxJsonValues); !shape.ok()) {
+    error(res, shape.code() == StatusCode::kOutOfRange ? 413 : 400, shape.message());
+    return std::nullopt;
+  }
+  auto doc = parse_strict_object(body, "request");
+  if (!doc.ok()) {
+    error(res, doc.status());
+    return std::nullopt;
+  }
+  return std::move(*doc);
 }
 
 // What a prove request may need beyond its input's numbers (keys, the level, the worker, the
@@ -582,8 +607,8 @@ void Server::Impl::register_model(const Request& req, const std::string& request
     }
     onnx.assign(request_body.begin(), request_body.end());
   } else if (type == "application/json") {
-    auto body = json_body(request_body);
-    if (!body.ok()) return error(res, body.status());
+    auto body = json_body(request_body, res);
+    if (!body) return;
     std::string path;
     for (const auto& [key, value] : body->items()) {
       if (key == "path" || key == "calibration_path" || key == "name") {
@@ -792,7 +817,8 @@ StatusOr<model::Shape> Server::Impl::input_shape(const std::string& model_id) {
 
 void Server::Impl::submit(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
-  if (Status depth = check_json_depth(request_body); !depth.ok()) return error(res, depth);
+  // No document is built, so the values are not counted; the input's numbers are, against its shape.
+  if (Status depth = check_json_shape(request_body, SIZE_MAX); !depth.ok()) return error(res, depth);
   // Read in place, without a document: the request costs its body and its input's numbers, never
   // a tree of values tens of times the body's size.
   auto members = object_members(request_body, "request", kMaxProveMembers);
@@ -966,8 +992,8 @@ void Server::Impl::job_result(const std::string& id, Response& res) {
 
 void Server::Impl::verify(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
-  auto body = json_body(request_body);
-  if (!body.ok()) return error(res, body.status());
+  auto body = json_body(request_body, res);
+  if (!body) return;
   // The document: a result or a bundle, bare or under "result" / "bundle" beside "policy" and "at".
   const json* doc = &*body;
   std::optional<tee::Policy> policy = options.policy;

@@ -65,5 +65,41 @@ TEST(ObjectMembers, RefusesWhatIsNotOneObject) {
   EXPECT_EQ((*nested)[0].value, "{\"k\": 1, \"k\": 2, \"l\": 3, \"m\": 4, \"n\": 5}");
 }
 
+TEST(ParseStrictObject, RefusesRepeatedKeysAtAnyDepth) {
+  auto ok = parse_strict_object("{\"a\": {\"b\": 1, \"c\": [{\"b\": 2}, {\"b\": 3}]}, \"b\": 4}", "doc");
+  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
+  EXPECT_EQ((*ok)["a"]["c"][1]["b"], 3);  // the same key in sibling objects is no repetition
+  struct Case {
+    std::string text, message;
+  };
+  const Case cases[] = {
+      {"{\"a\": 1, \"a\": 1}", "doc JSON has the key \"a\" twice"},
+      {"{\"x\": [{\"k\": 1}, {\"k\": 2, \"k\": 3}]}", "doc JSON has the key \"k\" twice"},
+      {"{\"x\": {\"\\u006b\": 1, \"k\": 2}}", "doc JSON has the key \"k\" twice"},
+      // Text that does not parse says so, even after a repeated key.
+      {"{\"a\": 1, \"a\": 2", "doc JSON does not parse"},
+      {"{} []", "doc JSON does not parse"},
+      {"[{\"a\": 1}]", "doc JSON is not an object"},
+  };
+  for (const Case& c : cases) {
+    auto r = parse_strict_object(c.text, "doc");
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_EQ(r.status().message(), c.message) << c.text;
+  }
+}
+
+// An array of many small objects parses in one pass over each (nlohmann's parser callback, used
+// for this once, rescanned the array each time an object closed: hours for a million).
+TEST(ParseStrictObject, ManyObjectsInAnArray) {
+  const size_t n = 200000;
+  std::string text = "{\"items\": [{\"a\": 0}";
+  for (size_t i = 1; i < n; ++i) text += ", {\"a\": " + std::to_string(i) + "}";
+  text += "]}";
+  auto r = parse_strict_object(text, "doc");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  ASSERT_EQ((*r)["items"].size(), n);
+  EXPECT_EQ((*r)["items"][n - 1]["a"], n - 1);
+}
+
 }  // namespace
 }  // namespace zkcc

@@ -562,6 +562,38 @@ TEST_F(ServerTest, DeeplyNestedJsonIsRefused) {
   EXPECT_EQ(c->Get("/health")->status, 200);
 }
 
+// A body parsed into a document (verify, a model by path) holds at most 2^21 values, counted
+// before it is parsed: a few MiB of empty arrays or objects would otherwise take a GiB. Prove
+// requests build no document, so only their input's shape bounds them.
+TEST_F(ServerTest, DocumentBodiesAreCappedInValues) {
+  start_api_only("values");
+  auto c = client();
+  const size_t cap = size_t{1} << 21;
+  auto values = [](const std::string& item, size_t n) {  // the array and n - 1 items
+    std::string a = "[" + item;
+    a.reserve(n * (item.size() + 1));
+    for (size_t i = 2; i < n; ++i) a += "," + item;
+    return a + "]";
+  };
+  for (const std::string& item : {std::string("[]"), std::string("{}"), std::string("0")}) {
+    auto over = c->Post("/api/v1/verify", "{\"result\": " + values(item, cap) + "}", "application/json");
+    expect_error(over, 413, "verify of " + item);
+    EXPECT_NE(body_of(over).value("error", "").find("holds more than 2097152 values"), std::string::npos) << over->body;
+  }
+  expect_error(c->Post("/api/v1/models", "{\"path\": \"x\", \"calibration\": " + values("[]", cap) + "}",
+                       "application/json"),
+               413, "calibration of empty arrays");
+  // Exactly 2^21 values (the object, the array and its numbers) are parsed, and refused for what
+  // they are; commas and brackets in strings do not count.
+  auto under = c->Post("/api/v1/verify", "{\"result\": " + values("0", cap - 1) + "}", "application/json");
+  expect_error(under, 400, "just under the cap");
+  EXPECT_EQ(body_of(under).value("error", "").find("values"), std::string::npos) << under->body;
+  auto strings = c->Post("/api/v1/verify", "{\"bundle\": {\"version\": 1, \"x\": \"" + std::string(3 << 20, ',') + "\"}}",
+                         "application/json");
+  ASSERT_TRUE(strings);
+  EXPECT_EQ(strings->status, 200) << strings->body.substr(0, 300);
+}
+
 TEST_F(ServerTest, SymlinkOutOfModelDirectoryIsRefused) {
   fs::path dir = root_ / "models-with-link";
   fs::create_directories(dir / "inside");
