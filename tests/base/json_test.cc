@@ -1,11 +1,28 @@
 #include "zkcc/base/json.h"
 
+#include <span>
 #include <string>
 
 #include <gtest/gtest.h>
 
 namespace zkcc {
 namespace {
+
+// A text and the error it must get.
+struct Refusal {
+  std::string text, message;
+};
+
+// Each text refused by `parse` (invalid argument) with exactly its message.
+template <typename Parse>
+void expect_refusals(std::span<const Refusal> refusals, Parse parse) {
+  for (const Refusal& r : refusals) {
+    auto got = parse(r.text);
+    ASSERT_FALSE(got.ok()) << r.text;
+    EXPECT_EQ(got.status().code(), StatusCode::kInvalidArgument) << r.text;
+    EXPECT_EQ(got.status().message(), r.message) << r.text;
+  }
+}
 
 TEST(ObjectMembers, GivesEachValuesTextInOrder) {
   const std::string text =
@@ -37,10 +54,7 @@ TEST(ObjectMembers, DecodesEscapedKeys) {
 }
 
 TEST(ObjectMembers, RefusesWhatIsNotOneObject) {
-  struct Case {
-    std::string text, message;
-  };
-  const Case cases[] = {
+  const Refusal refusals[] = {
       {"", "request JSON does not parse"},
       {"{", "request JSON does not parse"},
       {"{\"a\": [1, 2}", "request JSON does not parse"},
@@ -53,12 +67,7 @@ TEST(ObjectMembers, RefusesWhatIsNotOneObject) {
       {"{\"a\": 1, \"b\": 2, \"a\": 3}", "request JSON has the key \"a\" twice"},
       {"{\"a\": 1, \"b\": 2, \"c\": 3, \"d\": 4}", "request JSON has more than 3 members"},
   };
-  for (const Case& c : cases) {
-    auto m = object_members(c.text, "request", 3);
-    ASSERT_FALSE(m.ok()) << c.text;
-    EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument) << c.text;
-    EXPECT_EQ(m.status().message(), c.message) << c.text;
-  }
+  expect_refusals(refusals, [](const std::string& text) { return object_members(text, "request", 3); });
   // Keys nested below the top level are the caller's: repeated there, or many, they pass.
   auto nested = object_members("{\"a\": {\"k\": 1, \"k\": 2, \"l\": 3, \"m\": 4, \"n\": 5}}", "request", 3);
   ASSERT_TRUE(nested.ok()) << nested.status().to_string();
@@ -69,10 +78,7 @@ TEST(ParseStrictObject, RefusesRepeatedKeysAtAnyDepth) {
   auto ok = parse_strict_object("{\"a\": {\"b\": 1, \"c\": [{\"b\": 2}, {\"b\": 3}]}, \"b\": 4}", "doc");
   ASSERT_TRUE(ok.ok()) << ok.status().to_string();
   EXPECT_EQ((*ok)["a"]["c"][1]["b"], 3);  // the same key in sibling objects is no repetition
-  struct Case {
-    std::string text, message;
-  };
-  const Case cases[] = {
+  const Refusal refusals[] = {
       {"{\"a\": 1, \"a\": 1}", "doc JSON has the key \"a\" twice"},
       {"{\"x\": [{\"k\": 1}, {\"k\": 2, \"k\": 3}]}", "doc JSON has the key \"k\" twice"},
       {"{\"x\": {\"\\u006b\": 1, \"k\": 2}}", "doc JSON has the key \"k\" twice"},
@@ -81,11 +87,7 @@ TEST(ParseStrictObject, RefusesRepeatedKeysAtAnyDepth) {
       {"{} []", "doc JSON does not parse"},
       {"[{\"a\": 1}]", "doc JSON is not an object"},
   };
-  for (const Case& c : cases) {
-    auto r = parse_strict_object(c.text, "doc");
-    ASSERT_FALSE(r.ok()) << c.text;
-    EXPECT_EQ(r.status().message(), c.message) << c.text;
-  }
+  expect_refusals(refusals, [](const std::string& text) { return parse_strict_object(text, "doc"); });
 }
 
 // An array of many small objects parses in one pass over each (nlohmann's parser callback, used
