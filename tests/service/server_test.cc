@@ -1283,6 +1283,26 @@ TEST_F(ServerTest, ChunkedBodyPastTheLimitIsRefusedBeforeItEnds) {
   expect_health_answers(server_->port(), "health after refused bodies");
 }
 
+// A request with neither a Content-Length nor chunked framing has no body (RFC 9112): what follows
+// it is not buffered as one but read as the next request, which is malformed, and the connection
+// closes.
+TEST_F(ServerTest, BytesWithoutALengthAreNoBody) {
+  ServerOptions o = options("no-length");
+  o.max_body_bytes = 64 << 10;
+  o.worker.threads = 0;
+  start(std::move(o));
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.send_all(std::string("POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") +
+                            kToken + "\r\nContent-Type: application/json\r\n\r\n"));
+  for (int i = 0; i < 16 && conn.send_all(std::string(16 << 10, 'x')); ++i) {
+  }
+  const std::string answer = conn.read("}", std::chrono::seconds(10));
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400 ")) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("request JSON does not parse"), std::string::npos) << answer.substr(0, 300);
+  EXPECT_TRUE(conn.closed_within(std::chrono::seconds(10)));
+  expect_health_answers(server_->port(), "health after bytes without a length");
+}
+
 TEST_F(ServerTest, AbsurdContentLengthsAreRefusedAtOnce) {
   start_api_only("content-length");
   struct Case {
