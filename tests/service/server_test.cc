@@ -106,10 +106,12 @@ class ServerTest : public ::testing::Test {
     server_ = std::move(*s);
   }
 
-  // A server without workers (jobs stay queued), for the API alone.
-  void start_api_only(const std::string& name) {
+  // A server without workers (jobs stay queued), for the API alone; max_body_bytes 0 keeps the
+  // default body limit.
+  void start_api_only(const std::string& name, size_t max_body_bytes = 0) {
     ServerOptions o = options(name);
     o.worker.threads = 0;
+    if (max_body_bytes > 0) o.max_body_bytes = max_body_bytes;
     start(std::move(o));
   }
 
@@ -446,10 +448,7 @@ TEST_F(ServerTest, RefusesOpenNonLoopbackAddress) {
 }
 
 TEST_F(ServerTest, OversizedAndMalformedBodies) {
-  ServerOptions o = options("malformed");
-  o.max_body_bytes = 64 << 10;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("malformed", 64 << 10);
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string input = file_text("models/digits/inputs/heldout_000.json");
@@ -1048,10 +1047,7 @@ TEST_F(ServerTest, KnownPathsAnswer405WithAllow) {
 }
 
 TEST_F(ServerTest, ChunkedAndCompressedBodiesAreLimitedWhileRead) {
-  ServerOptions o = options("chunked");
-  o.max_body_bytes = 64 << 10;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("chunked", 64 << 10);
   auto c = client();
   c->set_keep_alive(true);
   // A chunked body (no Content-Length) of 1 MiB: refused with 413 once over the limit.
@@ -1250,10 +1246,7 @@ TEST_F(ServerTest, IdleKeepAliveConnectionsDoNotBlockNewClients) {
 }
 
 TEST_F(ServerTest, ChunkedBodyPastTheLimitIsRefusedBeforeItEnds) {
-  ServerOptions o = options("chunked-early");
-  o.max_body_bytes = 64 << 10;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("chunked-early", 64 << 10);
   RawConnection conn(server_->port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.send_all(std::string("POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") +
@@ -1287,10 +1280,7 @@ TEST_F(ServerTest, ChunkedBodyPastTheLimitIsRefusedBeforeItEnds) {
 // it is not buffered as one but read as the next request, which is malformed, and the connection
 // closes.
 TEST_F(ServerTest, BytesWithoutALengthAreNoBody) {
-  ServerOptions o = options("no-length");
-  o.max_body_bytes = 64 << 10;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("no-length", 64 << 10);
   RawConnection conn(server_->port());
   ASSERT_TRUE(conn.send_all(std::string("POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") +
                             kToken + "\r\nContent-Type: application/json\r\n\r\n"));
