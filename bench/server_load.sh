@@ -20,26 +20,9 @@ hostile=${4:-0}
 [[ -x "$build/apps/prove-server" && -x "$build/bench/server_load" ]] ||
   { echo "build prove-server and server_load in $build first" >&2; exit 2; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/zkcc-load-XXXXXX")
-server_pid=""
-cleanup() {
-  [[ -n "$server_pid" ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-ZKCC_API_TOKENS=$token "$build/apps/prove-server" --listen 127.0.0.1:0 --data "$tmp/data" --platform sim \
-  --rate-limit 0 --max-queued 100000 --workers 2 --http-threads $((clients + 4)) --grace-secs 0 \
-  --max-body 1048576 --max-connections $((clients + 2 * hostile + 64)) \
-  >"$tmp/server.out" 2>"$tmp/server.log" &
-server_pid=$!
-for _ in $(seq 1 600); do
-  grep -q '^prove-server listening on ' "$tmp/server.out" 2>/dev/null && break
-  sleep 0.1
-done
-url=$(sed -n '1s/^prove-server listening on //p' "$tmp/server.out")
-[[ -n "$url" ]] || { cat "$tmp/server.log" >&2; exit 1; }
+source "$(dirname "$0")/server_lib.sh"
+start_prove_server --rate-limit 0 --max-queued 100000 --workers 2 --http-threads $((clients + 4)) --grace-secs 0 \
+  --max-body 1048576 --max-connections $((clients + 2 * hostile + 64))
 echo "prove-server at $url; $clients clients, $seconds s per phase, $hostile hostile ($(nproc) cores)"
 "$build/bench/server_load" --url "$url" --token "$token" --clients "$clients" --seconds "$seconds" --hostile "$hostile" \
   --mode both --model models/digits/mlp.onnx --input models/digits/inputs/heldout_000.json --level zk-only

@@ -11,6 +11,7 @@
 #include "progress.h"
 #include "zkcc/base/bytes.h"
 #include "zkcc/field/felt252.h"
+#include "zkcc/pipeline/job.h"
 #include "zkcc/tee/bundle.h"
 #include "zkcc/tee/capability.h"
 #include "zkcc/tee/full_stack.h"
@@ -84,7 +85,8 @@ int verify_bundle(const BundleArgs& a) {
   if (!trust.ok()) return fail(trust.status());
   auto policy = effective_policy(trust->policy, a.require_level);
   if (!policy.ok()) return fail(policy.status());
-  auto bytes = read_regular_file(a.bundle, 64 << 20);
+  // The proof directory's one limit: a bundle is its bundle.json.
+  auto bytes = read_regular_file(a.bundle, pipeline::kMaxPackageFileBytes);
   if (!bytes.ok()) return fail(bytes.status());
   auto doc = tee::parse_bundle(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
   if (!doc.ok()) return fail(doc.status().with_context(a.bundle));

@@ -39,6 +39,10 @@ int inspect_model(const std::string& path, const std::string& calibration, doubl
     if (!shape.ok()) return usage_error(shape.status().message());
     import.input_shape = *shape;
   }
+  if (calibration.empty()) {
+    Status range = pipeline::check_input_range(input_range);
+    if (!range.ok()) return usage_error("--input-range: " + range.message());
+  }
   auto bytes = read_file(path, size_t{1} << 30);
   if (!bytes.ok()) return fail(bytes.status());
   auto summary = model::inspect(*bytes, import);

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "progress.h"
 #include "zkcc/base/bytes.h"
+#include "zkcc/base/json.h"
 #include "zkcc/model/input_json.h"
 #include "zkcc/model/quantized_graph.h"
 #include "zkcc/pipeline/job.h"
@@ -60,9 +61,10 @@ StatusOr<std::map<std::string, Bytes>> read_package_files(const std::string& whe
   std::error_code ec;
   if (fs::is_regular_file(where, ec)) {
     ZKCC_ASSIGN_OR_RETURN(Bytes text, read_regular_file(where, pipeline::kMaxPackageFileBytes));
-    auto doc = nlohmann::json::parse(text_of(text), nullptr, false);
-    if (doc.is_discarded()) return invalid_argument(where + " is neither a proof directory nor a JSON result");
-    auto from_result = service::result_files(doc, nullptr);
+    // Strict: a repeated key, in the result or in a file it carries, is refused.
+    auto doc = parse_strict_object(text_of(text), where);
+    if (!doc.ok()) return invalid_argument(where + " is neither a proof directory nor a JSON result (" + doc.status().message() + ")");
+    auto from_result = service::result_files(*doc, nullptr);
     if (!from_result.ok()) return from_result.status().with_context(where);
     files = std::move(*from_result);
   } else {
@@ -147,6 +149,10 @@ void print_checks(const tee::Verdict& v) {
 StatusOr<model::QuantizedGraph> load_quantized(const std::string& model, const std::string& calibration,
                                                double input_range, const model::ImportOptions& import,
                                                std::vector<std::string>* notes) {
+  if (calibration.empty()) {
+    Status range = pipeline::check_input_range(input_range);
+    if (!range.ok()) return invalid_argument("--input-range: " + range.message());
+  }
   auto onnx = read_file(model, size_t{1} << 31);
   if (!onnx.ok()) return onnx.status();
   pipeline::ModelOptions model_options;

@@ -2,6 +2,7 @@
 // the same process, or, with --worker-only, runs only workers on a shared job store.
 #include <CLI/CLI.hpp>
 
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -63,6 +64,13 @@ int wait_for_signal(const sigset_t& set) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(__GLIBC__)
+  // Blocks of 1 MiB and more (request bodies, the buffers that read them) are mapped on their own
+  // and unmapped when freed. glibc otherwise raises this threshold after the first large free, so
+  // later large blocks come from the handler threads' arenas, whose tops it never trims: a few
+  // large requests would leave the server at their peak size (bench/server_memory.sh).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
   CLI::App app{"prove-server: a proving service over HTTP, with attestation and a persistent job store"};
   app.set_version_flag("--version", zkcc::apps::version_line("prove-server"));
   std::string listen = "127.0.0.1:8080", data_dir = "zkcc-data", store = "sqlite", platform = "auto";
@@ -101,7 +109,7 @@ int main(int argc, char** argv) {
   app.add_option("--rate-burst", burst, "requests a client may make at once")->capture_default_str();
   app.add_option("--http-threads", http_threads, "threads that run requests once their body is in")
       ->capture_default_str();
-  app.add_option("--max-connections", max_connections, "open HTTP connections; more are closed as accepted")
+  app.add_option("--max-connections", max_connections, "open HTTP connections; more wait to be accepted until one closes")
       ->capture_default_str();
   app.add_option("--max-connections-per-ip", max_connections_per_ip,
                  "open HTTP connections from one client address (0: no limit)")

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <utility>
@@ -30,7 +31,10 @@ std::string describe(const Node& node) {
 // round(v) half away from zero, refusing magnitudes that leave no room in M31 anyway.
 StatusOr<int64_t> to_int(double v, const std::string& what) {
   if (!(std::abs(v) <= static_cast<double>(kM31HalfRange))) {
-    return out_of_range(what + " quantizes to " + std::to_string(v) + ", beyond (p-1)/2 = " + std::to_string(kM31HalfRange));
+    // %g: a value from a tiny scale would take hundreds of digits in fixed notation.
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", v);
+    return out_of_range(what + " quantizes to " + text + ", beyond (p-1)/2 = " + std::to_string(kM31HalfRange));
   }
   return std::llround(v);
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 
 #include <openssl/rand.h>
 
@@ -17,8 +19,16 @@
 
 namespace zkcc::pipeline {
 
+Status check_input_range(double range) {
+  if (std::isfinite(range) && range > 0 && range <= kMaxInputRange) return ok_status();
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", range);
+  return invalid_argument("the input range must lie in (0, 1e6], not " + std::string(text));
+}
+
 StatusOr<model::QuantizedGraph> load_model(std::span<const uint8_t> onnx, const ModelOptions& options,
                                            std::vector<std::string>* notes) {
+  if (options.calibration_json.empty()) ZKCC_RETURN_IF_ERROR(check_input_range(options.input_range));
   ZKCC_ASSIGN_OR_RETURN(model::ImportedModel imported, model::import_onnx_model(onnx, options.import));
   if (notes) *notes = std::move(imported.notes);
   model::Graph graph = std::move(imported.graph);
@@ -375,9 +385,8 @@ StatusOr<Package> parse_package(const std::map<std::string, Bytes>& files) {
   if (!s.ok()) return s.with_context("output.json");
 
   p.proof = files.at("proof.bin");
-  auto bundle = nlohmann::json::parse(view(files.at("bundle.json")), nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object()) return invalid_argument("bundle.json is not a JSON object");
-  p.bundle = std::move(bundle);
+  // As strict as the other files: a repeated key would let the bundle say two things at once.
+  ZKCC_ASSIGN_OR_RETURN(p.bundle, doc("bundle.json"));
   ZKCC_ASSIGN_OR_RETURN(p.receipt, in_file("receipt.json", [&] { return receipt::receipt_v2_from_json(view(files.at("receipt.json"))); }));
 
   ZKCC_ASSIGN_OR_RETURN(json calldata, doc("calldata.json"));

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -65,6 +66,11 @@ using Clock = std::chrono::steady_clock;
 // connection, and a client still writing would never read the answer.
 constexpr auto kLinger = std::chrono::seconds(5);
 
+// After a request whose body was at least this large, freed memory is handed back to the system
+// (glibc's malloc_trim): freed blocks otherwise stay in the arena of the thread that handled it,
+// and a few large requests would leave the server at their peak size for good.
+constexpr size_t kTrimAfterBytes = size_t{1} << 20;
+
 std::string lowercase(std::string s) {
   for (char& c : s) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   return s;
@@ -85,6 +91,7 @@ struct Exchange {
   Request req;
   Response res;
   bool has_body = false;         // a Content-Length above 0, or a chunked body
+  uint64_t content_length = 0;   // announced, within the limit; 0 when none
   bool expects_continue = false;  // "Expect: 100-continue": the body is not sent until asked for
   bool discarding = false;       // answered already: what is left of the body is dropped
   Clock::time_point discard_until;
@@ -326,6 +333,7 @@ MHD_Result HttpServer::Impl::first_call(MHD_Connection* c, Exchange& ex) {
       set_error(ex.res, 413, "the request body is larger than this server accepts");
       return refuse(c, ex, true);
     }
+    ex.content_length = n;
   }
   const std::string encoding = lowercase(trimmed(req.get_header_value("Content-Encoding")));
   if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
@@ -348,6 +356,9 @@ MHD_Result HttpServer::Impl::first_call(MHD_Connection* c, Exchange& ex) {
     }
   }
   if (!screen(req, ex.res)) return refuse(c, ex, true);
+  // Admitted: a body of known length is read into one allocation of its size, not a string that
+  // doubles as it grows (which holds twice the body while it copies).
+  if (!ex.inflating && ex.content_length > 0) req.body.reserve(static_cast<size_t>(ex.content_length));
   if (ex.has_body) set_deadline(c, Clock::now() + limits.body_timeout);  // cleared when the body is in
   return MHD_YES;
 }
@@ -428,7 +439,11 @@ void HttpServer::Impl::run(Exchange& ex) {
     ex.res = Response();
     set_error(ex.res, 500, "internal error");
   }
+  const size_t body_bytes = ex.req.body.size();
   ex.req.body = std::string();  // freed now, not when the connection next moves
+#if defined(__GLIBC__)
+  if (body_bytes >= kTrimAfterBytes) malloc_trim(0);
+#endif
 }
 
 void HttpServer::Impl::handler_loop() {

@@ -12,8 +12,10 @@
 //   - the body deadline: a request whose body is not complete within body_timeout of its headers
 //     is closed, however steadily the body trickles in;
 //   - the idle timeout: a connection on which no byte moves for idle_timeout is closed;
-//   - the connection caps: connections beyond max_connections, or beyond max_connections_per_ip
-//     from one address, are closed as they are accepted.
+//   - the connection caps: at max_connections the server stops accepting (shared among the event
+//     threads, each taking its part), so further connections wait in the kernel's accept queue
+//     until one closes; a connection beyond max_connections_per_ip from one address is closed as
+//     it is accepted.
 #ifndef ZKCC_SRC_SERVICE_HTTP_H_
 #define ZKCC_SRC_SERVICE_HTTP_H_
 

@@ -207,7 +207,7 @@ bool printable_name(const std::string& s) {
 StatusOr<double> input_range_of(const json& v) {
   if (!v.is_number()) return invalid_argument("'input_range' must be a number");
   double r = v.get<double>();
-  if (!std::isfinite(r) || r <= 0 || r > 1e6) return invalid_argument("'input_range' must lie in (0, 1e6]");
+  if (!pipeline::check_input_range(r).ok()) return invalid_argument("'input_range' must lie in (0, 1e6]");
   return r;
 }
 
@@ -240,8 +240,19 @@ std::string text_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
 // and serialised recursively, so a deep enough document would exhaust a thread's stack.
 constexpr int kMaxJsonDepth = 64;
 
-Status check_json_depth(std::string_view text) {
+// A JSON body parsed into a document (a verification, a model registration) holds at most this
+// many values: a document takes tens of bytes a value, so a body of tiny values ("[[],[],...]")
+// would take tens of times its size. A job result's files hold one value per calldata felt and two
+// per output element: about 7,000 for the bundled model, 13,000 for the largest benchmark model.
+constexpr size_t kMaxJsonValues = size_t{1} << 21;
+
+// Refuses nesting deeper than kMaxJsonDepth (400) and more than `max_values` values (413), without
+// parsing. The values are counted from above: every value but the outermost follows an opening
+// bracket or brace, or a comma, so one plus their count bounds them (exact but for empty arrays
+// and objects, which count twice).
+Status check_json_shape(std::string_view text, size_t max_values) {
   int depth = 0;
+  size_t values = 1;
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
@@ -252,11 +263,16 @@ Status check_json_depth(std::string_view text) {
       } else if (c == '"') {
         in_string = false;
       }
-    } else if (c == '"') {
+      continue;
+    }
+    if (c == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) {
+    } else if (c == '[' || c == '{' || c == ',') {
+      if (c != ',' && ++depth > kMaxJsonDepth) {
         return invalid_argument("request JSON is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      }
+      if (++values > max_values) {
+        return out_of_range("request JSON holds more than " + std::to_string(max_values) + " values");
       }
     } else if (c == ']' || c == '}') {
       --depth;
@@ -265,16 +281,25 @@ Status check_json_depth(std::string_view text) {
   return ok_status();
 }
 
-// The body of a JSON request: an object, without repeated keys or excessive nesting.
-StatusOr<json> json_body(const std::string& body) {
-  ZKCC_RETURN_IF_ERROR(check_json_depth(body));
-  return parse_strict_object(body, "request");
+// The body of a JSON request as a document: an object, without repeated keys, excessive nesting or
+// too many values; nullopt with the response set when it is refused.
+std::optional<json> json_body(const std::string& body, Response& res) {
+  if (Status shape = check_json_shape(body, kMaxJsonValues); !shape.ok()) {
+    error(res, shape.code() == StatusCode::kOutOfRange ? 413 : 400, shape.message());
+    return std::nullopt;
+  }
+  auto doc = parse_strict_object(body, "request");
+  if (!doc.ok()) {
+    error(res, doc.status());
+    return std::nullopt;
+  }
+  return std::move(*doc);
 }
 
 // What a prove request may need beyond its input's numbers (keys, the level, the worker, the
 // amount, white space), and per number of the input (digits, exponent, separators, brackets and
-// indentation of a pretty-printed nesting): a longer request is refused before it is parsed into
-// a document, which takes tens of times its size.
+// indentation of a pretty-printed nesting): a longer request is refused before its input is read,
+// so no body the model cannot use is kept (its bytes, then its numbers) beyond the checks.
 constexpr size_t kProveRequestOverheadBytes = size_t{64} << 10;
 constexpr size_t kProveBytesPerInputNumber = 128;
 
@@ -285,54 +310,9 @@ size_t prove_request_cap(const model::Shape& shape) {
   return kProveRequestOverheadBytes + numbers * kProveBytesPerInputNumber;
 }
 
-// The top-level "model_id" string of a JSON object, read without building the document (events
-// only, in constant memory): empty when there is none or the text is not JSON.
-std::string named_model_id(const std::string& text) {
-  struct Reader : nlohmann::json_sax<json> {
-    int depth = 0;
-    bool next_is_model_id = false;
-    std::string model_id;
-    bool value() {
-      next_is_model_id = false;
-      return true;
-    }
-    bool null() override { return value(); }
-    bool boolean(bool) override { return value(); }
-    bool number_integer(number_integer_t) override { return value(); }
-    bool number_unsigned(number_unsigned_t) override { return value(); }
-    bool number_float(number_float_t, const string_t&) override { return value(); }
-    bool string(string_t& v) override {
-      if (next_is_model_id && depth == 1 && model_id.empty()) model_id = v;
-      return value();
-    }
-    bool binary(binary_t&) override { return value(); }
-    bool start_object(std::size_t) override {
-      next_is_model_id = false;
-      ++depth;
-      return true;
-    }
-    bool key(string_t& k) override {
-      next_is_model_id = depth == 1 && k == "model_id";
-      return true;
-    }
-    bool end_object() override {
-      --depth;
-      return true;
-    }
-    bool start_array(std::size_t) override {
-      next_is_model_id = false;
-      ++depth;
-      return true;
-    }
-    bool end_array() override {
-      --depth;
-      return true;
-    }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
-  } reader;
-  if (!json::sax_parse(text, &reader)) return {};
-  return reader.model_id;
-}
+// The members a prove request may have (model_id, input, level, worker, sage_amount), with room for
+// a few unknown ones to be named in the error.
+constexpr size_t kMaxProveMembers = 16;
 
 // A registration in progress, keyed by what determines the model (the ONNX bytes and how they are
 // quantized): requests for the same model wait for the first one and give its answer.
@@ -627,8 +607,8 @@ void Server::Impl::register_model(const Request& req, const std::string& request
     }
     onnx.assign(request_body.begin(), request_body.end());
   } else if (type == "application/json") {
-    auto body = json_body(request_body);
-    if (!body.ok()) return error(res, body.status());
+    auto body = json_body(request_body, res);
+    if (!body) return;
     std::string path;
     for (const auto& [key, value] : body->items()) {
       if (key == "path" || key == "calibration_path" || key == "name") {
@@ -837,35 +817,30 @@ StatusOr<model::Shape> Server::Impl::input_shape(const std::string& model_id) {
 
 void Server::Impl::submit(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
-  if (Status depth = check_json_depth(request_body); !depth.ok()) return error(res, depth);
-  // Within what the named model's input can need, or refused before the document is built.
-  if (std::string named = named_model_id(request_body); !named.empty()) {
-    auto id = canonical_model_id(named, "'model_id'");
-    auto shape = id.ok() ? input_shape(*id) : StatusOr<model::Shape>(id.status());
-    if (shape.ok() && request_body.size() > prove_request_cap(*shape)) {
-      return error(res, 413, "the prove request is larger than model " + *id + "'s input can need (" +
-                                 std::to_string(prove_request_cap(*shape)) + " bytes at most)");
-    }
-  }
-  auto body = json_body(request_body);
-  if (!body.ok()) return error(res, body.status());
+  // No document is built, so the values are not counted; the input's numbers are, against its shape.
+  if (Status depth = check_json_shape(request_body, SIZE_MAX); !depth.ok()) return error(res, depth);
+  // Read in place, without a document: the request costs its body and its input's numbers, never
+  // a tree of values tens of times the body's size.
+  auto members = object_members(request_body, "request", kMaxProveMembers);
+  if (!members.ok()) return error(res, members.status());
   ProveRequest r;
   r.level = options.default_level;
   std::string model_id;
-  for (const auto& [key, value] : body->items()) {
+  std::optional<std::string_view> input;
+  for (const auto& [key, value] : *members) {
     if (key == "input") {
-      r.input = value;
+      if (value != "null") input = value;
       continue;
     }
     if (key != "model_id" && key != "level" && key != "worker" && key != "sage_amount") {
       return error(res, 400, "unknown key '" + key + "' (model_id, input, level, worker, sage_amount)");
     }
-    if (!value.is_string()) return error(res, 400, "'" + key + "' must be a string");
-    const std::string& v = value.get_ref<const std::string&>();
-    (key == "model_id" ? model_id : key == "level" ? r.level : key == "worker" ? r.worker : r.sage_amount) = v;
+    if (!value.starts_with('"')) return error(res, 400, "'" + key + "' must be a string");
+    (key == "model_id" ? model_id : key == "level" ? r.level : key == "worker" ? r.worker : r.sage_amount) =
+        json::parse(value).get<std::string>();
   }
   if (model_id.empty()) return error(res, 400, "'model_id' is missing");
-  if (r.input.is_null()) return error(res, 400, "'input' is missing");
+  if (!input) return error(res, 400, "'input' is missing");
   auto canonical = canonical_model_id(model_id, "'model_id'");
   if (!canonical.ok()) return error(res, canonical.status());
   model_id = *canonical;
@@ -878,9 +853,14 @@ void Server::Impl::submit(const Request& req, const std::string& request_body, R
   }
   auto shape = input_shape(model_id);
   if (!shape.ok()) return error(res, shape.status());
-  if (auto x = model::parse_input_json(dump(r.input), *shape); !x.ok()) {
-    return error(res, x.status().with_context("input"));
+  if (request_body.size() > prove_request_cap(*shape)) {
+    return error(res, 413, "the prove request is larger than model " + model_id + "'s input can need (" +
+                               std::to_string(prove_request_cap(*shape)) + " bytes at most)");
   }
+  // The numbers go straight into the tensor; the job keeps them flattened, which is the same input.
+  auto x = model::parse_input_json(*input, *shape);
+  if (!x.ok()) return error(res, x.status().with_context("input"));
+  r.input = std::move(x->data);
 
   JobRecord job;
   job.id = random_job_id();
@@ -1012,8 +992,8 @@ void Server::Impl::job_result(const std::string& id, Response& res) {
 
 void Server::Impl::verify(const Request& req, const std::string& request_body, Response& res) {
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
-  auto body = json_body(request_body);
-  if (!body.ok()) return error(res, body.status());
+  auto body = json_body(request_body, res);
+  if (!body) return;
   // The document: a result or a bundle, bare or under "result" / "bundle" beside "policy" and "at".
   const json* doc = &*body;
   std::optional<tee::Policy> policy = options.policy;

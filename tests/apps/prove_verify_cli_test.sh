@@ -145,6 +145,28 @@ failed_check "proof"
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/calldata.json"
 check_rc "missing file" 2 "$bin" verify "$tmp/t"
 grep -q "calldata.json" "$tmp/err"; check "missing file named" 0 $?
+# The same proof as one result document (as prove-server gives it), and that document with a repeated
+# key in the bundle it carries: refused as the bundle.json file would be, not read as its last value.
+python3 - "$tmp/full" "$tmp/result.json" "$tmp/dup.json" <<'PY'
+import base64, json, os, sys
+d = sys.argv[1]
+files = {}
+for f in sorted(os.listdir(d)):
+    raw = open(os.path.join(d, f), "rb").read()
+    files[f] = base64.b64encode(raw).decode() if f.endswith(".bin") else json.loads(raw)
+json.dump({"files": files}, open(sys.argv[2], "w"))
+text = json.dumps({"files": files})
+marker = '"bundle.json": {'
+assert marker in text
+open(sys.argv[3], "w").write(text.replace(marker, marker + '"level": "zk-only", ', 1))
+PY
+check_rc "verify a result document" 0 "$bin" verify "$tmp/result.json" --roots "$sim/roots"
+check_rc "a repeated key in a result's bundle" 2 "$bin" verify "$tmp/dup.json" --roots "$sim/roots"
+grep -q '"level" twice' "$tmp/err"; check "repeated key named" 0 $?
+rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t"
+python3 -c 'import sys; f=sys.argv[1]; t=open(f).read(); open(f,"w").write(t.replace("{", "{\"level\": \"zk-only\", ", 1))' "$tmp/t/bundle.json"
+check_rc "a repeated key in bundle.json" 1 "$bin" verify "$tmp/t" --roots "$sim/roots"
+grep -q 'bundle.json JSON has the key "level" twice' "$tmp/out"; check "bundle.json's repeated key named" 0 $?
 # Hostile files: a FIFO would block a reader forever and /dev/zero never ends; both are refused
 # before a byte is read (timeout guards the test itself).
 rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/receipt.json" && mkfifo "$tmp/t/receipt.json"
@@ -154,6 +176,16 @@ rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && rm "$tmp/t/proof.bin" && ln -s 
 check_rc "a device in the proof directory" 2 timeout 20 "$bin" verify "$tmp/t"
 grep -q "a device" "$tmp/err"; check "device named" 0 $?
 check_rc "a bundle that is a device" 2 timeout 20 "$bin" verify-bundle /dev/zero
+# One size limit for every proof-directory file, verify-bundle's bundle included: 256 MiB, judged
+# from the file's size before a byte is read (sparse files here, so nothing is written).
+for f in proof.bin receipt.json; do
+  rm -rf "$tmp/t" && cp -r "$tmp/full" "$tmp/t" && truncate -s 268435457 "$tmp/t/$f"
+  check_rc "$f over 256 MiB" 2 timeout 20 "$bin" verify "$tmp/t"
+  grep -q "$f' is larger than the limit of 268435456 bytes" "$tmp/err"; check "$f: the limit named" 0 $?
+done
+truncate -s 268435457 "$tmp/big-bundle.json"
+check_rc "a bundle over 256 MiB" 2 timeout 20 "$bin" verify-bundle "$tmp/big-bundle.json"
+grep -q "larger than the limit of 268435456 bytes" "$tmp/err"; check "bundle: the limit named" 0 $?
 
 # Bad input to prove.
 printf '[1, 2, 3]' >"$tmp/short.json"
@@ -169,6 +201,17 @@ test ! -e "$tmp/x"; check "nothing written when the level cannot be met" 0 $?
 # Calibrated on [-1, 1] by default, the digits input (pixels up to 16) would be clamped.
 check_rc "input outside the calibrated range" 2 "$bin" prove --model "$model" --input "$input" --level zk-only --out "$tmp/x"
 grep -q "outside the calibrated range" "$tmp/err"; check "calibrated range message" 0 $?
+# --input-range is refused as the server refuses input_range: not above 0, not finite, past 1e6.
+for r in 0 -1 -0 nan inf -inf 1e400 2e6; do
+  check_rc "--input-range $r" 2 "$bin" prove --model "$model" --input "$input" --input-range "$r" --level zk-only --out "$tmp/x"
+  grep -q -- "--input-range: the input range must lie in (0, 1e6\]" "$tmp/err"; check "--input-range $r message" 0 $?
+  check_rc "inspect --input-range $r" 2 "$bin" inspect "$model" --input-range "$r"
+done
+# A tiny range is allowed but leaves the weights no room: a short message, not a 300-digit number.
+check_rc "--input-range 1e-300" 2 "$bin" prove --model "$model" --input "$input" --input-range 1e-300 --level zk-only --out "$tmp/x"
+grep -q "quantizes to [0-9.]*e+[0-9]*, beyond" "$tmp/err"; check "tiny range: the value in %g" 0 $?
+test "$(wc -c <"$tmp/err")" -lt 300; check "tiny range: a short message" 0 $?
+test ! -e "$tmp/x"; check "nothing written for a bad range" 0 $?
 # A Softmax classifier: row maximum, the exp table, the row sum and the division, all proved.
 /usr/bin/python3 - "$tmp/softmax.onnx" <<'PY'
 import sys, numpy as np, onnx

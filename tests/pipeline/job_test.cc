@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdlib.h>
 
 #include <ctime>
@@ -419,6 +420,20 @@ TEST_F(JobTest, MissingOrMalformedFilesAreNamed) {
   bad = files;
   bad["public_input.json"] = bytes("{\"shape\": [1, 64], \"shape\": [1, 64]}");
   EXPECT_NE(parse_package(bad).status().message().find("public_input.json"), std::string::npos);
+  // bundle.json is as strict as the others: a repeated key, at any depth, or text that is not an
+  // object is refused and named.
+  const std::string bundle(files.at("bundle.json").begin(), files.at("bundle.json").end());
+  ASSERT_TRUE(bundle.starts_with("{"));
+  for (const std::string& text : {"{\"version\": 1, " + bundle.substr(1), "[" + bundle + "]", bundle + "x",
+                                  "{\"a\": {\"b\": 1, \"b\": 2}, " + bundle.substr(1)}) {
+    bad = files;
+    bad["bundle.json"] = bytes(text);
+    auto p = parse_package(bad);
+    ASSERT_FALSE(p.ok()) << text.substr(0, 60);
+    EXPECT_TRUE(p.status().message().starts_with("bundle.json JSON ")) << p.status().to_string();
+  }
+  EXPECT_NE(parse_package(bad).status().message().find("\"b\" twice"), std::string::npos);
+  EXPECT_TRUE(parse_package(files).ok());
 }
 
 // A PyTorch-style export: a symbolic batch axis and x.view(x.size(0), -1) written as
@@ -523,6 +538,31 @@ TEST(LoadModel, UnsupportedOrUnprovableModelsFailCleanly) {
   bad_cal.calibration_json = "[[1, 2]]";
   EXPECT_NE(load_model(s.bytes(), bad_cal).status().message().find("calibration"), std::string::npos);
   EXPECT_TRUE(load_model(s.bytes(), {}).ok());  // the interval default scales it provably
+}
+
+TEST(LoadModel, InputRangeMustBePositiveFiniteAndAtMostAMillion) {
+  model::testing::ModelBuilder b;
+  b.input("x", {1, 2}).output("y");
+  b.initializer("w", {2, 2}, {0.5f, -0.25f, 1.0f, 0.75f});
+  b.node("MatMul", {"x", "w"}, {"y"}, "mm");
+  for (double r : {0.0, -0.0, -1.0, std::nan(""), HUGE_VAL, -HUGE_VAL, 1.5e6}) {
+    ModelOptions o;
+    o.input_range = r;
+    auto g = load_model(b.bytes(), o);
+    ASSERT_FALSE(g.ok()) << r;
+    EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument) << r;
+    EXPECT_NE(g.status().message().find("the input range must lie in (0, 1e6]"), std::string::npos) << g.status().to_string();
+  }
+  for (double r : {1e-3, 1.0, 1e6}) {
+    ModelOptions o;
+    o.input_range = r;
+    EXPECT_TRUE(load_model(b.bytes(), o).ok()) << r;
+  }
+  // With a calibration set the range is not used, and not checked.
+  ModelOptions calibrated;
+  calibrated.input_range = 0;
+  calibrated.calibration_json = "[[0.5, -0.5]]";
+  EXPECT_TRUE(load_model(b.bytes(), calibrated).ok());
 }
 
 }  // namespace

@@ -78,6 +78,7 @@ class ServerTest : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->stop(std::chrono::milliseconds(0));
     server_.reset();
+    pg_.reset();  // after the server: its store connections go first
   }
 
   // Options for a server on an ephemeral loopback port with its own data directory (the simulated
@@ -103,6 +104,33 @@ class ServerTest : public ::testing::Test {
     auto s = Server::start(std::move(o));
     ASSERT_TRUE(s.ok()) << s.status().to_string();
     server_ = std::move(*s);
+  }
+
+  // A server without workers (jobs stay queued), for the API alone; max_body_bytes 0 keeps the
+  // default body limit.
+  void start_api_only(const std::string& name, size_t max_body_bytes = 0) {
+    ServerOptions o = options(name);
+    o.worker.threads = 0;
+    if (max_body_bytes > 0) o.max_body_bytes = max_body_bytes;
+    start(std::move(o));
+  }
+
+  // A PostgreSQL server (pg_) with an empty database `name`, and the server started on it with
+  // `workers` threads. Skips when this machine cannot run PostgreSQL, unless
+  // testing::postgres_required(); callers return when IsSkipped() or HasFatalFailure().
+  void start_on_postgres(const std::string& name, int workers) {
+    auto pg = testing::PostgresServer::start();
+    if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition && !testing::postgres_required()) {
+      GTEST_SKIP() << pg.status().message();
+    }
+    ASSERT_TRUE(pg.ok()) << pg.status().to_string();
+    pg_ = std::move(*pg);
+    auto uri = pg_->create_database(name);
+    ASSERT_TRUE(uri.ok()) << uri.status().to_string();
+    ServerOptions o = options(name);
+    o.worker.store = *uri;
+    o.worker.threads = workers;
+    start(std::move(o));
   }
 
   std::unique_ptr<httplib::Client> client(const std::string& token = kToken) {
@@ -150,6 +178,7 @@ class ServerTest : public ::testing::Test {
   }
 
   static fs::path root_;
+  std::unique_ptr<testing::PostgresServer> pg_;
   std::unique_ptr<Server> server_;
 };
 
@@ -419,10 +448,7 @@ TEST_F(ServerTest, RefusesOpenNonLoopbackAddress) {
 }
 
 TEST_F(ServerTest, OversizedAndMalformedBodies) {
-  ServerOptions o = options("malformed");
-  o.max_body_bytes = 64 << 10;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("malformed", 64 << 10);
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string input = file_text("models/digits/inputs/heldout_000.json");
@@ -511,9 +537,7 @@ TEST_F(ServerTest, OversizedAndMalformedBodies) {
 }
 
 TEST_F(ServerTest, DeeplyNestedJsonIsRefused) {
-  ServerOptions o = options("deep");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("deep");
   auto c = client();
   const std::string model_id = register_digits(*c);
   const size_t n = 1 << 20;  // far beyond what a recursive copy or dump survives
@@ -535,6 +559,38 @@ TEST_F(ServerTest, DeeplyNestedJsonIsRefused) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body.substr(0, 300);
   EXPECT_EQ(c->Get("/health")->status, 200);
+}
+
+// A body parsed into a document (verify, a model by path) holds at most 2^21 values, counted
+// before it is parsed: a few MiB of empty arrays or objects would otherwise take a GiB. Prove
+// requests build no document, so only their input's shape bounds them.
+TEST_F(ServerTest, DocumentBodiesAreCappedInValues) {
+  start_api_only("values");
+  auto c = client();
+  const size_t cap = size_t{1} << 21;
+  auto values = [](const std::string& item, size_t n) {  // the array and n - 1 items
+    std::string a = "[" + item;
+    a.reserve(n * (item.size() + 1));
+    for (size_t i = 2; i < n; ++i) a += "," + item;
+    return a + "]";
+  };
+  for (const std::string& item : {std::string("[]"), std::string("{}"), std::string("0")}) {
+    auto over = c->Post("/api/v1/verify", "{\"result\": " + values(item, cap) + "}", "application/json");
+    expect_error(over, 413, "verify of " + item);
+    EXPECT_NE(body_of(over).value("error", "").find("holds more than 2097152 values"), std::string::npos) << over->body;
+  }
+  expect_error(c->Post("/api/v1/models", "{\"path\": \"x\", \"calibration\": " + values("[]", cap) + "}",
+                       "application/json"),
+               413, "calibration of empty arrays");
+  // Exactly 2^21 values (the object, the array and its numbers) are parsed, and refused for what
+  // they are; commas and brackets in strings do not count.
+  auto under = c->Post("/api/v1/verify", "{\"result\": " + values("0", cap - 1) + "}", "application/json");
+  expect_error(under, 400, "just under the cap");
+  EXPECT_EQ(body_of(under).value("error", "").find("values"), std::string::npos) << under->body;
+  auto strings = c->Post("/api/v1/verify", "{\"bundle\": {\"version\": 1, \"x\": \"" + std::string(3 << 20, ',') + "\"}}",
+                         "application/json");
+  ASSERT_TRUE(strings);
+  EXPECT_EQ(strings->status, 200) << strings->body.substr(0, 300);
 }
 
 TEST_F(ServerTest, SymlinkOutOfModelDirectoryIsRefused) {
@@ -574,9 +630,7 @@ TEST_F(ServerTest, SymlinkOutOfModelDirectoryIsRefused) {
 }
 
 TEST_F(ServerTest, UnknownIds) {
-  ServerOptions o = options("unknown");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("unknown");
   auto c = client();
   expect_error(c->Get("/api/v1/jobs/0123456789abcdef0123456789abcdef"), 404, "unknown job");
   expect_error(c->Get("/api/v1/jobs/0123456789abcdef0123456789abcdef/result"), 404, "unknown job result");
@@ -624,9 +678,7 @@ TEST_F(ServerTest, QueueFullAndPendingResult) {
 TEST_F(ServerTest, AbandonedJobIsRetriedUntilTheAttemptLimit) {
   // A worker that claims jobs and dies at once (its lease simply runs out), then servers whose
   // workers find the jobs expired: retried below the attempt limit, failed at it.
-  ServerOptions o = options("abandoned");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("abandoned");
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string a = submit(*c, model_id, "full-cc");
@@ -755,9 +807,7 @@ TEST_F(ServerTest, ListsJobsFilteredAndPaged) {
 }
 
 TEST_F(ServerTest, CancelsQueuedJobsAndRefusesFinishedOnes) {
-  ServerOptions o = options("cancel");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("cancel");
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string first = submit(*c, model_id, "auto");
@@ -912,9 +962,7 @@ TEST_F(ServerTest, GracefulStopGivesRunningJobBack) {
 }
 
 TEST_F(ServerTest, ConcurrentRegistrationsOfOneModelGiveOne201) {
-  ServerOptions o = options("concurrent-register");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("concurrent-register");
   const std::string onnx = file_text("models/digits/mlp.onnx");
   constexpr int kClients = 4;
   std::vector<int> statuses(kClients, 0);
@@ -941,9 +989,7 @@ TEST_F(ServerTest, ConcurrentRegistrationsOfOneModelGiveOne201) {
 }
 
 TEST_F(ServerTest, ModelIdSpellingsNameOneModel) {
-  ServerOptions o = options("spellings");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("spellings");
   auto c = client();
   const std::string id = register_digits(*c);
   ASSERT_GT(id.size(), 2u);
@@ -971,9 +1017,7 @@ TEST_F(ServerTest, ModelIdSpellingsNameOneModel) {
 }
 
 TEST_F(ServerTest, KnownPathsAnswer405WithAllow) {
-  ServerOptions o = options("methods");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("methods");
   auto c = client();
   const std::string job = "/api/v1/jobs/0123456789abcdef0123456789abcdef";
   auto check = [&](const httplib::Result& r, const std::string& method, const std::string& path, const char* allow) {
@@ -1003,10 +1047,7 @@ TEST_F(ServerTest, KnownPathsAnswer405WithAllow) {
 }
 
 TEST_F(ServerTest, ChunkedAndCompressedBodiesAreLimitedWhileRead) {
-  ServerOptions o = options("chunked");
-  o.max_body_bytes = 64 << 10;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("chunked", 64 << 10);
   auto c = client();
   c->set_keep_alive(true);
   // A chunked body (no Content-Length) of 1 MiB: refused with 413 once over the limit.
@@ -1055,9 +1096,7 @@ TEST_F(ServerTest, ChunkedAndCompressedBodiesAreLimitedWhileRead) {
 }
 
 TEST_F(ServerTest, InputRangeMustBePositiveAndFinite) {
-  ServerOptions o = options("input-range");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("input-range");
   auto c = client();
   const std::string onnx = file_text("models/digits/mlp.onnx");
   for (const char* r : {"0", "-1", "nan", "inf", "-inf", "1e400", "", "1x"}) {
@@ -1070,6 +1109,12 @@ TEST_F(ServerTest, InputRangeMustBePositiveAndFinite) {
                        "application/json");
     expect_error(res, 400, std::string("JSON input_range ") + r);
   }
+  // A tiny range is in bounds but leaves the weights no room: refused with a short message.
+  auto tiny = c->Post("/api/v1/models?input_range=1e-300", onnx, "application/octet-stream");
+  expect_error(tiny, 400, "input_range=1e-300");
+  const std::string message = body_of(tiny).value("error", "");
+  EXPECT_NE(message.find("quantizes to 8.19353e+304, beyond"), std::string::npos) << message;
+  EXPECT_LT(message.size(), 200u) << message;
 }
 
 // A raw TCP connection to the server on 127.0.0.1, for what an HTTP client library will not send:
@@ -1201,10 +1246,7 @@ TEST_F(ServerTest, IdleKeepAliveConnectionsDoNotBlockNewClients) {
 }
 
 TEST_F(ServerTest, ChunkedBodyPastTheLimitIsRefusedBeforeItEnds) {
-  ServerOptions o = options("chunked-early");
-  o.max_body_bytes = 64 << 10;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("chunked-early", 64 << 10);
   RawConnection conn(server_->port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.send_all(std::string("POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") +
@@ -1223,14 +1265,36 @@ TEST_F(ServerTest, ChunkedBodyPastTheLimitIsRefusedBeforeItEnds) {
       "POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
       "Transfer-Encoding: chunked\r\n\r\n" + chunk));
   EXPECT_TRUE(anonymous.read("}", std::chrono::seconds(10)).starts_with("HTTP/1.1 401 "));
+  // /health, which needs no token and reads no body, is limited the same way: an endless chunked
+  // body to it is refused once past the limit, not buffered.
+  RawConnection health(server_->port());
+  ASSERT_TRUE(health.send_all("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  bool sent = true;
+  for (int i = 0; i < 5 && sent; ++i) sent = health.send_all(chunk);
+  EXPECT_TRUE(health.read("}", std::chrono::seconds(10)).starts_with("HTTP/1.1 413 "));
   // The server still serves.
   expect_health_answers(server_->port(), "health after refused bodies");
 }
 
+// A request with neither a Content-Length nor chunked framing has no body (RFC 9112): what follows
+// it is not buffered as one but read as the next request, which is malformed, and the connection
+// closes.
+TEST_F(ServerTest, BytesWithoutALengthAreNoBody) {
+  start_api_only("no-length", 64 << 10);
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.send_all(std::string("POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") +
+                            kToken + "\r\nContent-Type: application/json\r\n\r\n"));
+  for (int i = 0; i < 16 && conn.send_all(std::string(16 << 10, 'x')); ++i) {
+  }
+  const std::string answer = conn.read("}", std::chrono::seconds(10));
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400 ")) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("request JSON does not parse"), std::string::npos) << answer.substr(0, 300);
+  EXPECT_TRUE(conn.closed_within(std::chrono::seconds(10)));
+  expect_health_answers(server_->port(), "health after bytes without a length");
+}
+
 TEST_F(ServerTest, AbsurdContentLengthsAreRefusedAtOnce) {
-  ServerOptions o = options("content-length");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("content-length");
   struct Case {
     const char* length;
     const char* status;
@@ -1301,9 +1365,7 @@ TEST_F(ServerTest, BodiesSlowerThanTheBodyDeadlineAreClosed) {
 }
 
 TEST_F(ServerTest, ProveRequestsAreCappedByTheirModelsInput) {
-  ServerOptions o = options("prove-cap");
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_api_only("prove-cap");
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string input = file_text("models/digits/inputs/heldout_000.json");
@@ -1325,6 +1387,78 @@ TEST_F(ServerTest, ProveRequestsAreCappedByTheirModelsInput) {
   expect_error(c->Post("/api/v1/prove", "{\"model_id\": \"0x1234\", \"input\": [" + std::string(100 << 10, ' ') + "]}",
                        "application/json"),
                404, "unknown model");
+}
+
+// A prove request is read in place (no document of the body is built): every rule still holds, an
+// input in any accepted form is taken, and a body of values the input cannot hold is refused with
+// what is wrong with it.
+TEST_F(ServerTest, ProveRequestsAreReadWithoutADocument) {
+  start_api_only("prove-read");
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const json input = json::parse(file_text("models/digits/inputs/heldout_000.json"));
+  auto prove = [&](const std::string& body) { return c->Post("/api/v1/prove", body, "application/json"); };
+  auto expect_message = [&](const httplib::Result& r, int status, const std::string& part, const std::string& what) {
+    expect_error(r, status, what);
+    EXPECT_NE(body_of(r).value("error", "").find(part), std::string::npos) << what << ": " << r->body;
+  };
+  // Flat, nested 8 x 8 and wrapped in {"input": ...}, keys in any order: all queued.
+  json nested = json::array();
+  for (size_t i = 0; i < 8; ++i) nested.push_back(json(std::vector<double>(input.begin() + 8 * i, input.begin() + 8 * i + 8)));
+  for (const json& form : {input, nested, json{{"input", nested}}}) {
+    auto r = prove("{\"input\": " + form.dump() + ", \"level\": \"zk-only\", \"model_id\": \"" + model_id + "\"}");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 202) << form.dump() << ": " << r->body;
+  }
+  const std::string id = "\"model_id\": \"" + model_id + "\"";
+  // Within the cap, values the input cannot hold: named, with the element.
+  std::string empties = "[[]";
+  for (int i = 0; i < 20000; ++i) empties += ",[]";
+  expect_message(prove("{" + id + ", \"input\": " + empties + "]}"), 400, "input: input JSON has 0 numbers", "empty arrays");
+  std::string objects = "[{}";
+  for (int i = 0; i < 20000; ++i) objects += ",{}";
+  expect_message(prove("{" + id + ", \"input\": " + objects + "]}"), 400, "element 0 is an object", "objects");
+  expect_message(prove("{" + id + ", \"input\": {\"input\": [1], \"input\": [2]}}"), 400, "\"input\" twice",
+                 "a repeated key inside the input");
+  expect_message(prove("{" + id + ", \"input\": null}"), 400, "'input' is missing", "a null input");
+  // The other members are strings, however large what stands in their place.
+  expect_message(prove("{" + id + ", \"input\": " + input.dump() + ", \"level\": " + empties + "]}"), 400,
+                 "'level' must be a string", "an array for the level");
+  expect_message(prove("{" + id + ", \"input\": " + input.dump() + ", \"worker\": 5}"), 400,
+                 "'worker' must be a string", "a number for the worker");
+  // Strings are decoded: an escaped level is the level.
+  auto escaped = prove("{" + id + ", \"input\": " + input.dump() + ", \"level\": \"z\\u006b-only\"}");
+  ASSERT_TRUE(escaped);
+  EXPECT_EQ(escaped->status, 202) << escaped->body;
+  EXPECT_EQ(body_of(escaped).value("level", ""), "zk-only");
+  // Too many members, and trailing text, are refused as a whole.
+  std::string many = "{" + id + ", \"input\": " + input.dump();
+  for (int i = 0; i < 20; ++i) many += ", \"k" + std::to_string(i) + "\": 1";
+  expect_message(prove(many + "}"), 400, "more than 16 members", "many members");
+  expect_message(prove("{" + id + ", \"input\": " + input.dump() + "} {}"), 400, "does not parse", "trailing text");
+}
+
+// --max-connections: at the cap the server stops accepting, so a further connection waits in the
+// kernel's accept queue (costing the server nothing) and is served once another closes.
+TEST_F(ServerTest, ConnectionsAreCapped) {
+  ServerOptions o = options("max-connections");
+  o.worker.threads = 0;
+  o.max_connections = 4;
+  o.header_timeout = std::chrono::seconds(60);  // the held connections stay open throughout
+  start(std::move(o));
+  const int port = server_->port();
+  const std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<RawConnection>(port));
+    ASSERT_TRUE(held.back()->send_all(request));
+    ASSERT_TRUE(held.back()->read("\"status\"", std::chrono::seconds(10)).starts_with("HTTP/1.1 200 ")) << i;
+  }
+  RawConnection fifth(port);
+  ASSERT_TRUE(fifth.send_all(request));
+  EXPECT_EQ(fifth.read("\"status\"", std::chrono::seconds(2)), "") << "a fifth connection was served beside four";
+  held.pop_back();
+  EXPECT_TRUE(fifth.read("\"status\"", std::chrono::seconds(10)).starts_with("HTTP/1.1 200 "));
 }
 
 TEST_F(ServerTest, ConnectionsPerAddressAreCapped) {
@@ -1354,25 +1488,16 @@ TEST_F(ServerTest, ConnectionsPerAddressAreCapped) {
 }
 
 TEST_F(ServerTest, StoreOutageIs503WithRetryAfter) {
-  auto pg = testing::PostgresServer::start();
-  if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition && !testing::postgres_required()) {
-    GTEST_SKIP() << pg.status().message();
-  }
-  ASSERT_TRUE(pg.ok()) << pg.status().to_string();
-  auto uri = (*pg)->create_database("outage");
-  ASSERT_TRUE(uri.ok()) << uri.status().to_string();
-  ServerOptions o = options("outage");
-  o.worker.store = *uri;
-  o.worker.threads = 0;
-  start(std::move(o));
+  start_on_postgres("outage", 0);
+  if (IsSkipped() || HasFatalFailure()) return;
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string job = submit(*c, model_id, "auto");
-  (*pg)->stop();
+  pg_->stop();
 
   auto no_internals = [&](const httplib::Result& r, const std::string& what) {
     ASSERT_TRUE(r) << what;
-    EXPECT_EQ(r->body.find((*pg)->dir()), std::string::npos) << what << ": " << r->body;
+    EXPECT_EQ(r->body.find(pg_->dir()), std::string::npos) << what << ": " << r->body;
     EXPECT_EQ(r->body.find("PGSQL"), std::string::npos) << what << ": " << r->body;
     EXPECT_EQ(r->body.find("postgres"), std::string::npos) << what << ": " << r->body;
   };
@@ -1398,18 +1523,37 @@ TEST_F(ServerTest, StoreOutageIs503WithRetryAfter) {
   server_.reset();
 }
 
-TEST_F(ServerTest, PostgresStore) {
-  auto pg = testing::PostgresServer::start();
-  if (!pg.ok() && pg.status().code() == StatusCode::kFailedPrecondition && !testing::postgres_required()) {
-    GTEST_SKIP() << pg.status().message();
+// PostgreSQL ends the server's sessions (a restart, a failover): the next requests reconnect and are
+// served, none answered 500 or 503.
+TEST_F(ServerTest, DroppedStoreConnectionsAreReopened) {
+  start_on_postgres("dropped", 0);
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto c = client();
+  const std::string model_id = register_digits(*c);
+  const std::string kick =
+      "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = 'dropped' AND pid <> pg_backend_pid()";
+  ASSERT_TRUE(pg_->execute("postgres", kick).ok());
+  // Every pooled connection was dropped: each request below may meet one.
+  for (int i = 0; i < 4; ++i) {
+    auto models = c->Get("/api/v1/models");
+    ASSERT_TRUE(models);
+    EXPECT_EQ(models->status, 200) << i << ": " << models->body;
   }
-  ASSERT_TRUE(pg.ok()) << pg.status().to_string();
-  auto uri = (*pg)->create_database("server_test");
-  ASSERT_TRUE(uri.ok()) << uri.status().to_string();
-  ServerOptions o = options("postgres");
-  o.worker.store = *uri;
-  o.worker.threads = 2;
-  start(std::move(o));
+  ASSERT_TRUE(pg_->execute("postgres", kick).ok());
+  const std::string job = submit(*c, model_id, "zk-only");
+  auto status = c->Get("/api/v1/jobs/" + job);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200) << status->body;
+  auto h = client("")->Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200) << h->body;
+  server_->stop();
+  server_.reset();
+}
+
+TEST_F(ServerTest, PostgresStore) {
+  start_on_postgres("server_test", 2);
+  if (IsSkipped() || HasFatalFailure()) return;
   auto c = client();
   const std::string model_id = register_digits(*c);
   const std::string a = submit(*c, model_id, "full-cc");

@@ -72,6 +72,14 @@
 
 namespace zkcc::pipeline {
 
+// The widest input range a model takes without a calibration set: beyond it the input's scale
+// leaves too little precision to prove anything useful.
+inline constexpr double kMaxInputRange = 1e6;
+
+// An input range given without a calibration set: a finite number above 0, at most
+// kMaxInputRange; the error says which and repeats the value.
+Status check_input_range(double range);
+
 struct ModelOptions {
   // A JSON array of inputs to calibrate on (parse_input_set); empty: the interval default over
   // [-input_range, input_range].

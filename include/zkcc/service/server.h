@@ -44,7 +44,7 @@ struct ServerOptions {
   int64_t max_queued = 256;
   double rate_per_sec = 20, rate_burst = 40;  // per client address; rate_per_sec 0: no limit
   int http_threads = 16;  // run requests once their body is in (event threads read them)
-  int max_connections = 512;  // open connections; more are closed as they are accepted
+  int max_connections = 512;  // open connections; more wait in the accept queue until one closes
   int max_connections_per_ip = 0;  // the same from one client address; 0: no limit (a proxy in front)
   // A request's line and headers must arrive within header_timeout of the connection's start or of
   // the end of its previous request (so an idle keep-alive connection closes then too); its body
