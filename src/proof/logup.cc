@@ -24,15 +24,6 @@ std::vector<QM31> denominators(std::span<const Column> cols, const QM31& alpha, 
   return q;
 }
 
-QM31 combine(std::span<const QM31> evals, const QM31& alpha, const QM31& beta) {
-  QM31 q = alpha, power = QM31::one();
-  for (const QM31& e : evals) {
-    q -= power * e;
-    power *= beta;
-  }
-  return q;
-}
-
 // A hashable key for one row of several M31 columns.
 uint64_t row_key(std::span<const Column> cols, size_t i) {
   uint64_t h = 0xcbf29ce484222325ull;
@@ -74,9 +65,77 @@ StatusOr<Column> logup_multiplicities(std::span<const Column> witness, std::span
   return m;
 }
 
+namespace {
+
+constexpr char kWitnessDenominators[] = "lookup: witness denominators do not match the stated column evaluations";
+constexpr char kTableNumerators[] = "lookup: table numerators do not match m~";
+constexpr char kTableDenominators[] = "lookup: table denominators do not match the stated column evaluations";
+
+// A leaf claim against the value the stated columns give: compared at once when public, else (a
+// masked fraction sum's leaf or masked columns) a claim on the pool.
+Status leaf_matches(SumcheckMasks* masks, const Masked& leaf, const Masked& expected, const char* failure) {
+  const Masked diff = leaf - expected;
+  if (diff.is_public()) return diff.known.is_zero() ? ok_status() : invalid_argument(failure);
+  if (!masks) return internal_error("lookup: a masked leaf claim needs the masks");
+  return masks->require(diff, QM31::zero(), failure);
+}
+
+Masked with_mask(const QM31& stated, std::span<const size_t> at, size_t k) {
+  if (k >= at.size()) return Masked(stated);
+  return Masked(stated) - mask_term(at[k], QM31::one());
+}
+
+// alpha - sum_c beta^c e_c over the columns' masked values.
+Masked combine_masked(const LogupClaims& c, bool witness, size_t columns, const QM31& alpha, const QM31& beta) {
+  Masked q(alpha);
+  QM31 power = QM31::one();
+  for (size_t k = 0; k < columns; ++k) {
+    q = q - (witness ? c.witness(k) : c.table(k)) * power;
+    power *= beta;
+  }
+  return q;
+}
+
+// The prover's evaluation of each column at point, masked when `at` is given: takes each mask's
+// words and returns the stated values.
+StatusOr<std::vector<QM31>> state_columns(std::span<const Column> cols, std::span<const QM31> point,
+                                          SumcheckMasks* masks, std::vector<size_t>* at) {
+  std::vector<QM31> out;
+  for (const Column& c : cols) {
+    QM31 e = evaluate_mle(c, point);
+    if (at) {
+      ZKCC_ASSIGN_OR_RETURN(size_t w, masks->take_value());
+      e += masks->value_at(w);
+      at->push_back(w);
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+// The verifier's side of state_columns: where the masks lie.
+StatusOr<std::vector<size_t>> take_columns(size_t count, SumcheckMasks* masks) {
+  std::vector<size_t> at;
+  for (size_t k = 0; k < count; ++k) {
+    ZKCC_ASSIGN_OR_RETURN(size_t w, masks->take_value());
+    at.push_back(w);
+  }
+  return at;
+}
+
+}  // namespace
+
+Masked LogupClaims::witness(size_t k) const { return with_mask(witness_evals[k], witness_masks, k); }
+Masked LogupClaims::table(size_t k) const { return with_mask(table_evals[k], table_masks, k); }
+Masked LogupClaims::multiplicity() const {
+  if (!multiplicity_mask) return Masked(multiplicity_eval);
+  return Masked(multiplicity_eval) - mask_term(*multiplicity_mask, QM31::one());
+}
+
 StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::span<const Column> table,
                                         const Column& multiplicities, Transcript& transcript,
-                                        SumcheckMasks* masks) {
+                                        SumcheckMasks* masks, bool mask_columns) {
+  if (mask_columns && !masks) return internal_error("lookup: masked columns need the masks");
   ZKCC_RETURN_IF_ERROR(check_columns(witness, "witness"));
   ZKCC_RETURN_IF_ERROR(check_columns(table, "table"));
   if (witness.size() != table.size()) return invalid_argument("lookup witness and table have different column counts");
@@ -86,44 +145,68 @@ StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::sp
 
   LogupProof proof;
   std::vector<QM31> ones(witness[0].size(), QM31::one());
-  ZKCC_ASSIGN_OR_RETURN(FractionSumProverResult w,
-                        fraction_sum_prove(std::move(ones), denominators(witness, alpha, beta), transcript, masks));
+  ZKCC_ASSIGN_OR_RETURN(FractionSumProverResult w, fraction_sum_prove(std::move(ones), denominators(witness, alpha, beta),
+                                                                      transcript, masks, true));
   proof.witness = std::move(w.proof);
-  for (const Column& c : witness) proof.witness_evals.push_back(evaluate_mle(c, w.point));
+  LogupClaims c;
+  ZKCC_ASSIGN_OR_RETURN(proof.witness_evals,
+                        state_columns(witness, w.point, masks, mask_columns ? &c.witness_masks : nullptr));
+  c.witness_evals = proof.witness_evals;
+  ZKCC_RETURN_IF_ERROR(
+      leaf_matches(masks, w.q, combine_masked(c, true, witness.size(), alpha, beta), kWitnessDenominators));
   transcript.mix_qm31s(proof.witness_evals);
 
   ZKCC_ASSIGN_OR_RETURN(FractionSumProverResult t,
                         fraction_sum_prove(lift(multiplicities), denominators(table, alpha, beta), transcript, masks));
   proof.table = std::move(t.proof);
-  for (const Column& c : table) proof.table_evals.push_back(evaluate_mle(c, t.point));
-  proof.multiplicity_eval = evaluate_mle(multiplicities, t.point);
+  ZKCC_ASSIGN_OR_RETURN(proof.table_evals, state_columns(table, t.point, masks, mask_columns ? &c.table_masks : nullptr));
+  c.table_evals = proof.table_evals;
+  const Column m_col[] = {multiplicities};
+  std::vector<size_t> m_at;
+  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> m_eval, state_columns(m_col, t.point, masks, mask_columns ? &m_at : nullptr));
+  proof.multiplicity_eval = c.multiplicity_eval = m_eval[0];
+  if (!m_at.empty()) c.multiplicity_mask = m_at[0];
+  ZKCC_RETURN_IF_ERROR(leaf_matches(masks, t.p, c.multiplicity(), kTableNumerators));
+  ZKCC_RETURN_IF_ERROR(
+      leaf_matches(masks, t.q, combine_masked(c, false, table.size(), alpha, beta), kTableDenominators));
   transcript.mix_qm31s(proof.table_evals);
   const QM31 m[] = {proof.multiplicity_eval};
   transcript.mix_qm31s(m);
-  return LogupProverResult{std::move(proof), std::move(w.point), std::move(t.point)};
+  c.witness_point = w.point;
+  c.table_point = t.point;
+  return LogupProverResult{std::move(proof), std::move(w.point), std::move(t.point), std::move(c)};
 }
 
 StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_t num_columns,
-                                   const LogupProof& proof, Transcript& transcript, SumcheckMasks* masks) {
+                                   const LogupProof& proof, Transcript& transcript, SumcheckMasks* masks,
+                                   bool mask_columns) {
+  if (mask_columns && !masks) return internal_error("lookup: masked columns need the masks");
   if (proof.witness_evals.size() != num_columns || proof.table_evals.size() != num_columns) {
     return invalid_argument("lookup proof carries the wrong number of column evaluations");
   }
   QM31 alpha = transcript.draw_qm31();
   QM31 beta = transcript.draw_qm31();
 
-  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim w, fraction_sum_verify(witness_vars, proof.witness, transcript, masks));
+  LogupClaims c{{}, proof.witness_evals, {}, proof.table_evals, proof.multiplicity_eval, {}, {}, std::nullopt};
+  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim w, fraction_sum_verify(witness_vars, proof.witness, transcript, masks, true));
   // Witness leaves are 1 / (alpha - w_i): p~ is the constant 1.
-  if (w.p != QM31::one()) return invalid_argument("lookup: witness numerators are not all one");
-  if (w.q != combine(proof.witness_evals, alpha, beta)) {
-    return invalid_argument("lookup: witness denominators do not match the stated column evaluations");
+  if (!w.p.is_public() || w.p.known != QM31::one()) return invalid_argument("lookup: witness numerators are not all one");
+  if (mask_columns) {
+    ZKCC_ASSIGN_OR_RETURN(c.witness_masks, take_columns(num_columns, masks));
   }
+  ZKCC_RETURN_IF_ERROR(
+      leaf_matches(masks, w.q, combine_masked(c, true, num_columns, alpha, beta), kWitnessDenominators));
   transcript.mix_qm31s(proof.witness_evals);
 
   ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim t, fraction_sum_verify(table_vars, proof.table, transcript, masks));
-  if (t.p != proof.multiplicity_eval) return invalid_argument("lookup: table numerators do not match m~");
-  if (t.q != combine(proof.table_evals, alpha, beta)) {
-    return invalid_argument("lookup: table denominators do not match the stated column evaluations");
+  if (mask_columns) {
+    ZKCC_ASSIGN_OR_RETURN(c.table_masks, take_columns(num_columns, masks));
+    ZKCC_ASSIGN_OR_RETURN(std::vector<size_t> m_at, take_columns(1, masks));
+    c.multiplicity_mask = m_at[0];
   }
+  ZKCC_RETURN_IF_ERROR(leaf_matches(masks, t.p, c.multiplicity(), kTableNumerators));
+  ZKCC_RETURN_IF_ERROR(
+      leaf_matches(masks, t.q, combine_masked(c, false, num_columns, alpha, beta), kTableDenominators));
   transcript.mix_qm31s(proof.table_evals);
   const QM31 m[] = {proof.multiplicity_eval};
   transcript.mix_qm31s(m);
@@ -134,8 +217,9 @@ StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_
   if (pw.p_total * pt.q_total != pt.p_total * pw.q_total) {
     return invalid_argument("lookup: the witness and table sums differ (a witness row is not in the table)");
   }
-  return LogupClaims{std::move(w.point), proof.witness_evals, std::move(t.point), proof.table_evals,
-                     proof.multiplicity_eval};
+  c.witness_point = std::move(w.point);
+  c.table_point = std::move(t.point);
+  return c;
 }
 
 }  // namespace zkcc::proof

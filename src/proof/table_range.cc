@@ -348,8 +348,7 @@ StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsPr
   ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu,
                         logup_prove(witness, lut, m, transcript, config.hiding ? &masks : nullptr));
   proof.logup = std::move(lu.proof);
-  const LogupClaims c{lu.witness_point, proof.logup.witness_evals, lu.table_point, proof.logup.table_evals,
-                      proof.logup.multiplicity_eval};
+  const LogupClaims& c = lu.claims;
   for (const Piece& p : plan.witness) {
     const Local l = local(c.witness_point, p.offset, p.rows);
     for (size_t j = 0; j < p.pack; ++j) {

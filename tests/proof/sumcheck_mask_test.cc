@@ -213,7 +213,14 @@ TEST(SumcheckMask, ProductsAndFractionSumsRunMasked) {
     size_t cursor = 0;
     SumcheckMasks vm = SumcheckMasks::for_verifier(kPool, sent, cursor);
     ZKCC_RETURN_IF_ERROR(matmul_verify(8, r, col, value, mp, tv, &vm).status());
-    ZKCC_RETURN_IF_ERROR(fraction_sum_verify(4, fs->proof, tv, &vm).status());
+    ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim leaf, fraction_sum_verify(4, fs->proof, tv, &vm));
+    // The leaf claim is masked: its known part is not q~(point), its value with the pool is.
+    const QM31 q_at = evaluate_mle(q, leaf.point);
+    QM31 resolved = leaf.q.known;
+    for (const auto& [word, coeff] : leaf.q.hidden) resolved += coeff * pool[word];
+    if (leaf.q.is_public() || leaf.q.known == q_at || resolved != q_at) {
+      return invalid_argument("the leaf claim is not the masked q~(point)");
+    }
     if (cursor != sent.size()) return invalid_argument("unused stated values");
     return *vm.pool_claim(0, kPool, QM31::one());
   };

@@ -15,6 +15,7 @@
 #include "zkcc/base/status.h"
 #include "zkcc/field/qm31.h"
 #include "zkcc/proof/sumcheck.h"
+#include "zkcc/proof/sumcheck_mask.h"
 #include "zkcc/proof/transcript.h"
 
 namespace zkcc::proof {
@@ -32,26 +33,30 @@ struct FractionSumProof {
 
 struct FractionLeafClaim {
   std::vector<QM31> point;  // n coordinates
-  QM31 p;                   // p~(point)
-  QM31 q;                   // q~(point)
+  Masked p;                 // p~(point)
+  Masked q;                 // q~(point)
 };
 
 struct FractionSumProverResult {
   FractionSumProof proof;
   std::vector<QM31> point;  // where the verifier's leaf claim will be
+  Masked p, q;              // the leaf claim's values, as the verifier will hold them
 };
 
-class SumcheckMasks;  // sumcheck_mask.h
-
 // p and q must have the same power-of-two length. With masks, every layer's sumcheck is masked
-// (sumcheck_mask.h).
+// (sumcheck_mask.h) and so are the children it leaves (sumcheck.h, masked factors): the stated
+// halves carry their masks, and the claims on the layer below, the leaf claim included, are
+// masked values. With ones_at_leaves every leaf numerator is one (a LogUp witness): the leaf
+// layer skips them and leaves them unmasked.
 StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::vector<QM31> q,
-                                                     Transcript& transcript, SumcheckMasks* masks = nullptr);
+                                                     Transcript& transcript, SumcheckMasks* masks = nullptr,
+                                                     bool ones_at_leaves = false);
 
 // Replays the layers and returns the claim left on the leaves (the caller checks it) together with
 // the totals the proof states (the caller checks what they must be).
 StatusOr<FractionLeafClaim> fraction_sum_verify(size_t num_vars, const FractionSumProof& proof,
-                                                Transcript& transcript, SumcheckMasks* masks = nullptr);
+                                                Transcript& transcript, SumcheckMasks* masks = nullptr,
+                                                bool ones_at_leaves = false);
 
 }  // namespace zkcc::proof
 

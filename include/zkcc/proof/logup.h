@@ -11,6 +11,7 @@
 #ifndef ZKCC_PROOF_LOGUP_H_
 #define ZKCC_PROOF_LOGUP_H_
 
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -37,6 +38,14 @@ struct LogupClaims {
   std::vector<QM31> table_point;
   std::vector<QM31> table_evals;
   QM31 multiplicity_eval;
+  // With masked columns, where each stated value's mask lies in the pool (sumcheck_mask.h): the
+  // evaluations above are then the stated, masked values; witness(k) and the others give them as
+  // masked values (public ones without masks).
+  std::vector<size_t> witness_masks, table_masks;
+  std::optional<size_t> multiplicity_mask;
+  Masked witness(size_t k) const;
+  Masked table(size_t k) const;
+  Masked multiplicity() const;
 };
 
 // Multiplicities of table rows in the witness; fails (naming the row) when a witness row is not in
@@ -47,15 +56,19 @@ struct LogupProverResult {
   LogupProof proof;
   std::vector<QM31> witness_point;  // where the witness column claims are
   std::vector<QM31> table_point;    // where the table and multiplicity claims are
+  LogupClaims claims;               // what the verifier will hold
 };
 
-// With masks, both fraction sums' sumchecks are masked (sumcheck_mask.h).
+// With masks, both fraction sums are masked (fraction_sum.h); with mask_columns too, so are the
+// column and multiplicity evaluations the proof states (each plus its own pool words), when the
+// caller can carry masked claims on to the data (claims on one commitment with the pool).
 StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::span<const Column> table,
                                         const Column& multiplicities, Transcript& transcript,
-                                        SumcheckMasks* masks = nullptr);
+                                        SumcheckMasks* masks = nullptr, bool mask_columns = false);
 
 StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_t num_columns,
-                                   const LogupProof& proof, Transcript& transcript, SumcheckMasks* masks = nullptr);
+                                   const LogupProof& proof, Transcript& transcript, SumcheckMasks* masks = nullptr,
+                                   bool mask_columns = false);
 
 }  // namespace zkcc::proof
 

@@ -75,10 +75,12 @@ struct MaskShape {
 inline size_t sumcheck_mask_words(const MaskShape& shape) { return 4 * shape.coeffs(); }
 inline size_t sumcheck_mask_words(size_t vars, size_t degree) { return sumcheck_mask_words(MaskShape(vars, degree)); }
 // Words a masked fraction sum over 2^vars leaves takes: its layers' sumchecks run over 1, ..., vars
-// - 1 variables (the root's, over none, is not masked), each of degree 3.
+// - 1 variables (the root's, over none, is not masked), each of degree 3, its first round of
+// degree 5 with its four children masked (one masked value each).
+inline MaskShape layer_mask_shape(size_t vars) { return MaskShape(vars, 3, 5); }
 inline size_t fraction_sum_mask_words(size_t vars) {
   size_t words = 0;
-  for (size_t k = 1; k < vars; ++k) words += sumcheck_mask_words(k, 3);
+  for (size_t k = 1; k < vars; ++k) words += sumcheck_mask_words(layer_mask_shape(k)) + 4 * kMaskedValueWords;
   return words;
 }
 

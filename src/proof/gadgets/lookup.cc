@@ -101,14 +101,14 @@ QM31 public_column_at(const Plan& plan, const ColumnRef& c, std::span<const QM31
   }
 }
 
-// A committed column's value at the piece's point: stated by the prover, then claimed.
+// A committed column's value at the piece's point: stated by the prover (masked), then claimed.
 template <typename R>
-StatusOr<QM31> committed_column_at(R& r, const ColumnRef& c, std::span<const QM31> point, const std::string& what) {
+StatusOr<Masked> committed_column_at(R& r, const ColumnRef& c, std::span<const QM31> point, const std::string& what) {
   QM31 honest;
   if constexpr (R::kProver) {
     honest = evaluate_mle(c.kind == ColumnRef::Kind::kSlot ? r.slots[c.index]->data : r.w.values[c.index].data, point);
   }
-  ZKCC_ASSIGN_OR_RETURN(QM31 v, send(r, honest));
+  ZKCC_ASSIGN_OR_RETURN(Masked v, r.masks.mask_value(honest, r.t));
   std::vector<QM31> pt(point.begin(), point.end());
   Status s = c.kind == ColumnRef::Kind::kSlot ? open(r, c.index, pt, v, what) : claim(r, c.index, std::move(pt), v, what);
   if (!s.ok()) return s;
@@ -118,40 +118,41 @@ StatusOr<QM31> committed_column_at(R& r, const ColumnRef& c, std::span<const QM3
 // Each combined claim is the sum over pieces of selector x the piece's column there.
 template <typename R>
 Status split(R& r, std::span<const QM31> point, const std::vector<Piece>& pieces, bool witness_side, size_t spare,
-             std::span<const QM31> claimed, const QM31* claimed_m, const char* side) {
+             const LogupClaims& c, const char* side) {
   const std::vector<LookupPlan>& lookups = r.plan.lookups;
-  QM31 want[3] = {QM31::zero(), QM31::zero(), QM31::zero()};
-  QM31 m_want = QM31::zero();
+  Masked want[3];
+  Masked m_want;
   for (const Piece& p : pieces) {
     const size_t lo_vars = static_cast<size_t>(std::countr_zero(p.rows));
     auto hi = point.first(point.size() - lo_vars);
     auto lo = point.subspan(point.size() - lo_vars);
     const QM31 sel = eq_index(hi, p.offset / p.rows);
-    want[0] += sel * (p.lookup == SIZE_MAX ? M31::zero() : M31::from_u64(p.lookup + 1));
+    want[0] = want[0] + Masked(sel * (p.lookup == SIZE_MAX ? M31::zero() : M31::from_u64(p.lookup + 1)));
     if (p.lookup == SIZE_MAX) {
-      m_want += sel * M31::from_u64(spare);
+      m_want = m_want + Masked(sel * M31::from_u64(spare));
       continue;
     }
     const LookupPlan& lp = lookups[p.lookup];
     const std::string what = std::string("lookup ") + std::to_string(p.lookup) + " " + side;
     for (size_t k = 0; k < 2; ++k) {
-      const ColumnRef& c = witness_side ? lp.witness[k] : lp.table[k];
-      QM31 v = public_column_at(r.plan, c, lo);
-      if (committed(c)) {
-        ZKCC_ASSIGN_OR_RETURN(v, committed_column_at(r, c, lo, what + " column"));
+      const ColumnRef& col = witness_side ? lp.witness[k] : lp.table[k];
+      Masked v = public_column_at(r.plan, col, lo);
+      if (committed(col)) {
+        ZKCC_ASSIGN_OR_RETURN(v, committed_column_at(r, col, lo, what + " column"));
       }
-      want[k + 1] += sel * v;
+      want[k + 1] = want[k + 1] + v * sel;
     }
     if (!witness_side) {
-      ZKCC_ASSIGN_OR_RETURN(QM31 m, committed_column_at(r, slot_col(lp.m_slot), lo, what + " multiplicities"));
-      m_want += sel * m;
+      ZKCC_ASSIGN_OR_RETURN(Masked m, committed_column_at(r, slot_col(lp.m_slot), lo, what + " multiplicities"));
+      m_want = m_want + m * sel;
     }
   }
-  if constexpr (!R::kProver) {
-    for (size_t k = 0; k < 3; ++k) {
-      if (want[k] != claimed[k]) return invalid_argument(std::string("lookups: the ") + side + " columns' claim is false");
-    }
-    if (claimed_m && m_want != *claimed_m) return invalid_argument("lookups: the multiplicities' claim is false");
+  const std::string columns = std::string("lookups: the ") + side + " columns' claim";
+  for (size_t k = 0; k < 3; ++k) {
+    ZKCC_RETURN_IF_ERROR(r.masks.require((witness_side ? c.witness(k) : c.table(k)) - want[k], QM31::zero(), columns));
+  }
+  if (!witness_side) {
+    ZKCC_RETURN_IF_ERROR(r.masks.require(c.multiplicity() - m_want, QM31::zero(), "lookups: the multiplicities' claim"));
   }
   return ok_status();
 }
@@ -187,25 +188,27 @@ Status batched_lookup(R& r) {
       const Column& mp = r.slots[lookups[p.lookup].m_slot]->data;
       std::copy(mp.begin(), mp.end(), m.begin() + static_cast<std::ptrdiff_t>(p.offset));
     }
-    ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, table, m, r.t, &r.masks));
+    ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(witness, table, m, r.t, &r.masks, true));
     r.out.logups.push_back(std::move(lu.proof));
-    c.witness_point = std::move(lu.witness_point);
-    c.table_point = std::move(lu.table_point);
+    c = std::move(lu.claims);
   } else {
     ZKCC_ASSIGN_OR_RETURN(const LogupProof* proof, r.next(r.in.logups, r.logups, "lookups"));
-    auto lu = logup_verify(std::countr_zero(w_total), std::countr_zero(t_total), 3, *proof, r.t, &r.masks);
+    auto lu = logup_verify(std::countr_zero(w_total), std::countr_zero(t_total), 3, *proof, r.t, &r.masks, true);
     if (!lu.ok()) return lu.status().with_context("lookups");
     c = std::move(*lu);
   }
-  ZKCC_RETURN_IF_ERROR(split(r, c.witness_point, w_pieces, true, spare, c.witness_evals, nullptr, "witness"));
-  return split(r, c.table_point, t_pieces, false, spare, c.table_evals, &c.multiplicity_eval, "table");
+  ZKCC_RETURN_IF_ERROR(split(r, c.witness_point, w_pieces, true, spare, c, "witness"));
+  return split(r, c.table_point, t_pieces, false, spare, c, "table");
 }
 
 size_t lookup_mask_words(const Plan& p) {
   if (p.lookups.empty()) return 0;
   const Sides s = sides(p.lookups);
+  // The fraction sums, the three columns on each side and the multiplicities stated masked, and
+  // each piece's committed columns (two, and the multiplicities on the table side).
+  const size_t values = 3 + 3 + 1 + 2 * s.w_pieces.size() + 3 * s.t_pieces.size();
   return fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(s.w_total))) +
-         fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(s.t_total)));
+         fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(s.t_total))) + kMaskedValueWords * values;
 }
 
 template Status batched_lookup(Prover&);
