@@ -7,8 +7,11 @@
 namespace zkcc::model::internal {
 namespace {
 
-// Each element its own flat index.
-Constant iota(const Shape& shape) {
+// Each element its own flat index, for activations of at most 2^22 elements (the folding limit).
+StatusOr<Constant> iota(const Shape& shape) {
+  if (element_count(shape) > kMaxFoldedElements) {
+    return unsupported("moving the elements of an activation of " + shape_string(shape) + " (over 2^22 elements)");
+  }
   Constant c;
   c.shape = shape;
   c.is_integer = true;
@@ -161,10 +164,8 @@ Status Importer::move_any(const std::function<StatusOr<Constant>(const Constant&
     return define_constant(std::move(c));
   }
   ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
-  if (element_count(shape_of(x)) > kMaxFoldedElements) {
-    return unsupported("the activation has more than 2^22 elements to move");
-  }
-  ZKCC_ASSIGN_OR_RETURN(Constant source, move(iota(shape_of(x))));
+  ZKCC_ASSIGN_OR_RETURN(Constant index, iota(shape_of(x)));
+  ZKCC_ASSIGN_OR_RETURN(Constant source, move(index));
   return emit_moved(x, source, 0).status();
 }
 
@@ -278,7 +279,12 @@ Status Importer::import_split() {
   if (total != static_cast<int64_t>(xs[axis])) {
     return invalid_argument("split sizes sum to " + std::to_string(total) + ", the axis has " + std::to_string(xs[axis]));
   }
-  const Constant source = e.kind == Entry::Kind::kRuntime ? iota(xs) : consts_[e.index];
+  Constant source;
+  if (e.kind == Entry::Kind::kRuntime) {
+    ZKCC_ASSIGN_OR_RETURN(source, iota(xs));
+  } else {
+    source = consts_[e.index];
+  }
   int64_t from = 0;
   for (size_t k = 0; k < outputs; ++k) {
     const int64_t starts[] = {from}, ends[] = {from + sizes[k]}, axes[] = {static_cast<int64_t>(axis)}, steps[] = {1};
@@ -348,7 +354,8 @@ Status Importer::import_reduce(bool mean) {
     for (size_t d = 0; d < xs.size(); ++d) out[d] = reduced[d] ? 1 : xs[d];
   }
   rows.push_back(inner);
-  ZKCC_ASSIGN_OR_RETURN(Constant order, transpose(iota(xs), perm));
+  ZKCC_ASSIGN_OR_RETURN(Constant index, iota(xs));
+  ZKCC_ASSIGN_OR_RETURN(Constant order, transpose(index, perm));
   size_t v = x;
   bool in_order = true;
   for (size_t i = 0; i < order.integer.size(); ++i) in_order &= order.integer[i] == static_cast<int64_t>(i);

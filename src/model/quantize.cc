@@ -239,6 +239,10 @@ StatusOr<size_t> Quantizer::lower_function(const ActivationOp& op) {
   auto f = [&](double v) { return internal::apply(op, v); };
   double table_max = 0;
   for (int64_t q = lo; q <= qmax_; ++q) table_max = std::max(table_max, std::abs(f(static_cast<double>(q) * s)));
+  if (!std::isfinite(table_max)) {
+    return out_of_range(std::string(internal::function_name(op.fn)) + " is not finite on the calibrated input range [" +
+                        std::to_string(static_cast<double>(lo) * s) + ", " + std::to_string(static_cast<double>(qmax_) * s) + "]");
+  }
   QuantizedValue out = val(x);
   out.name = g_.values[outv].name;
   const bool exact = internal::integer_valued(op.fn);

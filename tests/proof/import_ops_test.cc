@@ -180,6 +180,21 @@ TEST(ImportedOperators, FunctionsDefinedOnPositiveInputs) {
   EXPECT_NE(run.status().message().find("log table has no entry for"), std::string::npos) << run.status().to_string();
 }
 
+// A table must be finite on the whole calibrated range: e^x for |x| <= 1000 is not.
+TEST(ImportedOperators, FunctionsBeyondTheDoubleRangeAreRefused) {
+  ModelBuilder b(13, 8);
+  b.input("x", {1, 4}).output("y");
+  b.node("Exp", {"x"}, {"y"}, "exp");
+  auto g = model::import_onnx(b.bytes());
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  auto q = model::quantize(*g, model::interval_calibration(*g, 1000.0));
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(q.status().message().find("node 'exp' (Exp): exp is not finite on the calibrated input range [-1000"),
+            std::string::npos)
+      << q.status().to_string();
+}
+
 TEST(ImportedOperators, ArithmeticWithAConstant) {
   ModelBuilder b(13, 8);
   std::vector<double> x;
