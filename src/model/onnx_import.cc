@@ -704,8 +704,9 @@ std::span<const Importer::Row> Importer::rows() {
       {{"Slice", "", "proved, folded", "a gather: a public linear map",
         "starts, ends, axes and steps constants: attributes (opset 1 to 9) or inputs; on a constant: folded"},
        [](Importer& i) { return i.import_slice(); }},
-      {{"Concat", "", "folded", "-",
-        "constants of one element type; on activations refused (the proof has no layer that reads several)"},
+      {{"Concat", "", "proved, folded", "a gather of the activation, then + c for the constant parts",
+        "one activation (possibly repeated) with real constants; two different activations refused (the proof "
+        "has no layer that reads several); constants alone: folded"},
        [](Importer& i) { return i.import_concat(); }},
       {{"Unsqueeze", "", "proved, folded", "a reshape: the same committed values, no constraint",
         "axes as an attribute (opset 1 to 12) or a constant input; on a constant: folded"},
@@ -718,9 +719,9 @@ std::span<const Importer::Row> Importer::rows() {
        [](Importer& i) { return i.import_expand(); }},
       {{"Transpose", "", "proved, folded", "a gather: a public linear map", "perm; on a constant: folded"},
        [](Importer& i) { return i.import_transpose(); }},
-      {{"Pad", "", "proved, folded", "a gather: a public linear map (zeros as its fill)",
-        "modes constant, reflect and edge; pads (negative ones crop) and axes constants; on an activation the "
-        "constant value must be 0; on a constant: folded"},
+      {{"Pad", "", "proved, folded", "a gather: a public linear map (zeros as its fill), then + c for another value",
+        "modes constant, reflect and edge; pads (negative ones crop) and axes constants; a constant value other "
+        "than 0 is added after (x + c); on a constant: folded"},
        [](Importer& i) { return i.import_pad(); }},
       {{"Tile", "", "proved, folded", "a gather: a public linear map", "repeats a constant; on a constant: folded"},
        [](Importer& i) { return i.import_tile(); }},
@@ -1039,27 +1040,6 @@ Status Importer::import_size() {
   ZKCC_ASSIGN_OR_RETURN(Entry x, lookup(node().input(0)));
   const Shape& xs = x.kind == Entry::Kind::kRuntime ? shape_of(x.index) : consts_[x.index].shape;
   return define_constant(int_scalar(static_cast<int64_t>(element_count(xs))));
-}
-
-Status Importer::import_concat() {
-  Attrs at(node());
-  ZKCC_RETURN_IF_ERROR(at.only({"axis"}));
-  if (opset_ >= 4 && !at.find("axis")) return invalid_argument("attribute 'axis' is missing");
-  ZKCC_RETURN_IF_ERROR(expect_io(1, static_cast<size_t>(std::max(node().input_size(), 1)), 1));
-  ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", 1));
-  std::vector<const Constant*> parts;
-  for (size_t k = 0; k < static_cast<size_t>(node().input_size()); ++k) {
-    if (has_input(k) && lookup(node().input(static_cast<int>(k))).ok() &&
-        lookup(node().input(static_cast<int>(k)))->kind == Entry::Kind::kRuntime) {
-      return unsupported("input " + std::to_string(k) + " (" + quote(node().input(static_cast<int>(k))) +
-                         ") is an activation; concatenating activations needs a layer that reads several, which the "
-                         "proof does not have (only constants are concatenated, at import)");
-    }
-    ZKCC_ASSIGN_OR_RETURN(const Constant* c, fold_input(k));
-    parts.push_back(c);
-  }
-  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_concat(parts, axis));
-  return define_constant(std::move(c));
 }
 
 Status Importer::import_constant_of_shape() {

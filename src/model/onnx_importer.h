@@ -194,6 +194,8 @@ class Importer {
   // Data movement on activations (onnx_layout.cc): the output as a gather of x, or as a reshape
   // when it keeps the order; `source` gives, per output element, its index in x (-1: a zero).
   StatusOr<size_t> emit_moved(size_t x, const Constant& source, size_t output);
+  // The same, then `fill` added where source < 0 (a padding value or concatenated constants).
+  Status emit_moved_filled(size_t x, const Constant& source, std::vector<double> fill);
   Status import_transpose();
   Status import_pad();
   Status import_tile();

@@ -156,6 +156,16 @@ StatusOr<size_t> Importer::emit_moved(size_t x, const Constant& source, size_t o
   return v;
 }
 
+Status Importer::emit_moved_filled(size_t x, const Constant& source, std::vector<double> fill) {
+  const bool any = std::any_of(fill.begin(), fill.end(), [](double v) { return v != 0; });
+  if (!any) return emit_moved(x, source, 0).status();
+  const std::string& name = node().output(0);
+  ZKCC_ASSIGN_OR_RETURN(size_t v, new_value(name + "/moved", source.shape));
+  g_.nodes.push_back({node().name(), node().op_type(), node_index_, x, v, GatherOp{source.integer}});
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(AddConstOp{FloatTensor{source.shape, std::move(fill)}}, v, source.shape));
+  return define_output(y);
+}
+
 Status Importer::move_any(const std::function<StatusOr<Constant>(const Constant&)>& move) {
   if (!has_input(0)) return invalid_argument("input 0 is missing");
   ZKCC_ASSIGN_OR_RETURN(Entry e, lookup(node().input(0)));
@@ -178,7 +188,6 @@ Status Importer::import_transpose() {
 }
 
 // Pad: pads (and the value) as attributes before opset 11, as inputs from 11; axes from opset 18.
-// On an activation the padding value must be 0, which every scale represents exactly.
 Status Importer::import_pad() {
   Attrs at(node());
   std::vector<int64_t> pads, axes_given;
@@ -219,13 +228,17 @@ Status Importer::import_pad() {
       axes.push_back(d);
     }
   }
-  if (e.kind == Entry::Kind::kRuntime && mode == "constant" && value != 0) {
-    return unsupported("padding an activation with " + std::to_string(value) +
-                       "; only 0 is supported (the one value every scale represents exactly)");
+  if (e.kind == Entry::Kind::kConstant) {
+    ZKCC_ASSIGN_OR_RETURN(Constant c, pad(consts_[e.index], pads, axes, mode, value));
+    return define_constant(std::move(c));
   }
-  // On an activation the index tensor is padded with -1, the gather's zero.
-  const double fill = e.kind == Entry::Kind::kRuntime ? -1.0 : value;
-  return move_any([&](const Constant& x) { return pad(x, pads, axes, mode, fill); });
+  // On an activation the index tensor is padded with -1, the gather's zero, and another value is
+  // added there after.
+  ZKCC_ASSIGN_OR_RETURN(Constant index, iota(xs));
+  ZKCC_ASSIGN_OR_RETURN(Constant source, pad(index, pads, axes, mode, -1.0));
+  std::vector<double> fill(source.integer.size(), 0.0);
+  for (size_t i = 0; i < fill.size(); ++i) fill[i] = source.integer[i] < 0 ? value : 0.0;
+  return emit_moved_filled(e.index, source, std::move(fill));
 }
 
 Status Importer::import_tile() {
@@ -444,6 +457,60 @@ Status Importer::import_expand() {
   ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
   ZKCC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, int_list(1));
   return move_any([&](const Constant& x) { return fold_expand(x, shape); });
+}
+
+// Concat of one activation (possibly repeated) and real constants: the activation's elements
+// moved into place, then the constants added where they go. Constants alone fold.
+Status Importer::import_concat() {
+  Attrs at(node());
+  ZKCC_RETURN_IF_ERROR(at.only({"axis"}));
+  if (opset_ >= 4 && !at.find("axis")) return invalid_argument("attribute 'axis' is missing");
+  ZKCC_RETURN_IF_ERROR(expect_io(1, static_cast<size_t>(std::max(node().input_size(), 1)), 1));
+  ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", 1));
+  std::optional<size_t> x;
+  std::vector<Entry> entries;
+  for (size_t k = 0; k < static_cast<size_t>(node().input_size()); ++k) {
+    if (!has_input(k)) return invalid_argument("input " + std::to_string(k) + " is missing");
+    ZKCC_ASSIGN_OR_RETURN(Entry e, lookup(node().input(static_cast<int>(k))));
+    if (e.kind == Entry::Kind::kUnknown) return invalid_argument("input " + std::to_string(k) + " is unknown");
+    if (e.kind == Entry::Kind::kRuntime) {
+      if (x && *x != e.index) {
+        return unsupported("input " + std::to_string(k) + " (" + quote(node().input(static_cast<int>(k))) +
+                           ") is a second activation; concatenating two activations needs a layer that reads several, "
+                           "which the proof does not have (one activation with constants is supported)");
+      }
+      x = e.index;
+    }
+    entries.push_back(e);
+  }
+  std::vector<const Constant*> parts;
+  if (!x) {
+    for (const Entry& e : entries) parts.push_back(&consts_[e.index]);
+    ZKCC_ASSIGN_OR_RETURN(Constant c, fold_concat(parts, axis));
+    return define_constant(std::move(c));
+  }
+  // Index parts (the activation's flat indices, -1 for a constant) and value parts (0 for the
+  // activation), concatenated alike.
+  ZKCC_ASSIGN_OR_RETURN(Constant index, iota(shape_of(*x)));
+  const Constant zeros{shape_of(*x), false, std::vector<double>(index.size(), 0.0), {}};
+  std::vector<Constant> holes;
+  holes.reserve(entries.size());
+  std::vector<const Constant*> index_parts, value_parts;
+  for (size_t k = 0; k < entries.size(); ++k) {
+    if (entries[k].kind == Entry::Kind::kRuntime) {
+      index_parts.push_back(&index);
+      value_parts.push_back(&zeros);
+      continue;
+    }
+    const Constant& c = consts_[entries[k].index];
+    if (c.is_integer) return invalid_argument("input " + std::to_string(k) + " is an integer constant beside a real activation");
+    holes.push_back(Constant{c.shape, true, {}, std::vector<int64_t>(c.size(), -1)});
+    index_parts.push_back(&holes.back());
+    value_parts.push_back(&c);
+  }
+  ZKCC_ASSIGN_OR_RETURN(Constant source, fold_concat(index_parts, axis));
+  ZKCC_ASSIGN_OR_RETURN(Constant fill, fold_concat(value_parts, axis));
+  return emit_moved_filled(*x, source, std::move(fill.real));
 }
 
 }  // namespace zkcc::model::internal
