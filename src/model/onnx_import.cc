@@ -677,7 +677,9 @@ std::span<const Importer::Row> Importer::rows() {
         "the exponent a constant scalar; a fractional exponent's table covers non-negative inputs, a negative "
         "exponent's positive ones"},
        [](Importer& i) { return i.import_pow(); }},
-      {{"Softmax", "", "proved", "exp table, row sums, row division", "the last axis only"},
+      {{"Softmax", "", "proved", "exp table, row sums, row division",
+        "any axis: another than the last is moved last by a gather and back (opset 13 on), or the trailing axes "
+        "from it are flattened into one (before 13)"},
        [](Importer& i) { return i.import_softmax(); }},
       {{"Flatten", "", "proved", "a reshape: the same committed values, no constraint", "on activations"},
        [](Importer& i) { return i.import_flatten(); }},
@@ -882,10 +884,7 @@ Status Importer::import_softmax() {
   }
   if (axis < 0) axis += rank;
   // Before opset 13 the input is coerced to 2-D at `axis`; at the last axis both meanings agree.
-  if (axis != rank - 1) {
-    return unsupported("softmax over axis " + std::to_string(axis) + " of a rank-" + std::to_string(rank) +
-                       " input; only the last axis is supported");
-  }
+  if (axis != rank - 1) return softmax_off_last(x, static_cast<size_t>(axis));
   ZKCC_ASSIGN_OR_RETURN(size_t y, emit(SoftmaxOp{}, x, shape_of(x)));
   return define_output(y);
 }

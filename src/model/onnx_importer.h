@@ -201,6 +201,8 @@ class Importer {
   Status import_tile();
   Status import_split();
   Status import_reduce(bool mean);
+  // Softmax over an axis of x other than the last.
+  Status softmax_off_last(size_t x, size_t axis);
   // Layout operators on activations or constants alike: `move` maps an index tensor of the
   // input's shape (each element its own flat index) to the output's.
   Status move_any(const std::function<StatusOr<Constant>(const Constant&)>& move);

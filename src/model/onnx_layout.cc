@@ -513,4 +513,32 @@ Status Importer::import_concat() {
   return emit_moved_filled(*x, source, std::move(fill.real));
 }
 
+// Opset 13 on: the axis moved last, the softmax, and the axis moved back. Before: the softmax is
+// over the flattened block of the trailing axes from `axis` on.
+Status Importer::softmax_off_last(size_t x, size_t axis) {
+  const Shape xs = shape_of(x);
+  if (opset_ < 13) {
+    size_t outer = 1, inner = 1;
+    for (size_t d = 0; d < xs.size(); ++d) (d < axis ? outer : inner) *= xs[d];
+    ZKCC_ASSIGN_OR_RETURN(size_t rows, emit(ReshapeOp{}, x, {outer, inner}, "rows"));
+    ZKCC_ASSIGN_OR_RETURN(size_t s, emit(SoftmaxOp{}, rows, {outer, inner}, "softmax"));
+    ZKCC_ASSIGN_OR_RETURN(size_t y, emit(ReshapeOp{}, s, xs));
+    return define_output(y);
+  }
+  std::vector<int64_t> perm, back(xs.size());
+  for (size_t d = 0; d < xs.size(); ++d) {
+    if (d != axis) perm.push_back(static_cast<int64_t>(d));
+  }
+  perm.push_back(static_cast<int64_t>(axis));
+  for (size_t d = 0; d < perm.size(); ++d) back[static_cast<size_t>(perm[d])] = static_cast<int64_t>(d);
+  ZKCC_ASSIGN_OR_RETURN(Constant index, iota(xs));
+  ZKCC_ASSIGN_OR_RETURN(Constant moved, transpose(index, perm));
+  ZKCC_ASSIGN_OR_RETURN(size_t last, emit(GatherOp{moved.integer}, x, moved.shape, "axis_last"));
+  ZKCC_ASSIGN_OR_RETURN(size_t s, emit(SoftmaxOp{}, last, moved.shape, "softmax"));
+  ZKCC_ASSIGN_OR_RETURN(Constant moved_index, iota(moved.shape));
+  ZKCC_ASSIGN_OR_RETURN(Constant restored, transpose(moved_index, back));
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(GatherOp{restored.integer}, s, xs));
+  return define_output(y);
+}
+
 }  // namespace zkcc::model::internal

@@ -314,6 +314,29 @@ TEST(ImportedOperators, BatchNormalization) {
             "node 'bn' (BatchNormalization): training_mode 1; only inference is supported");
 }
 
+// Softmax over a middle axis: from opset 13 over that axis alone (moved last by a gather and
+// back), before it over the flattened block of the trailing axes from it.
+TEST(ImportedOperators, SoftmaxOverAnyAxis) {
+  for (int64_t opset : {13, 11}) {
+    ModelBuilder b(opset, opset == 13 ? 8 : 6);
+    std::vector<double> x;
+    const model::FloatTensor input = start(b, {2, 3, 4}, 49, 2.0, x);
+    set_attr(b.output("y").node("Softmax", {"x"}, {"y"}), "axis", int64_t{1});
+    std::vector<double> y(24);
+    for (size_t n = 0; n < 2; ++n) {
+      // Opset 13: each (n, w) over h; before: each n over all of (h, w).
+      const size_t groups = opset == 13 ? 4 : 1, members = opset == 13 ? 3 : 12;
+      for (size_t g = 0; g < groups; ++g) {
+        auto at = [&](size_t m) { return n * 12 + (opset == 13 ? m * 4 + g : m); };
+        double sum = 0;
+        for (size_t m = 0; m < members; ++m) sum += std::exp(x[at(m)]);
+        for (size_t m = 0; m < members; ++m) y[at(m)] = std::exp(x[at(m)]) / sum;
+      }
+    }
+    check_end_to_end(b, input, {{y, 0.02}}, opset == 13);  // before 13: reshapes around the same softmax
+  }
+}
+
 TEST(ImportedOperators, DataMovementAndReductions) {
   ModelBuilder b(13, 8);
   const Shape xs = {1, 2, 3, 4};
