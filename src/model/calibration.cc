@@ -64,7 +64,7 @@ Calibration interval_calibration(const Graph& graph, double input_range) {
       y = x * cm;
     } else if (const auto* r = std::get_if<ReduceLastOp>(&node.op)) {
       const Shape& xs = graph.values[node.input].shape;
-      y = r->mean || xs.empty() ? x : x * static_cast<double>(xs.back());
+      y = r->kind != ReduceLastOp::Kind::kSum || xs.empty() ? x : x * static_cast<double>(xs.back());
     } else if (std::holds_alternative<SoftmaxOp>(node.op)) {
       y = 1.0;
     } else {  // pools, transposes and reshapes keep the range

@@ -138,9 +138,14 @@ StatusOr<std::vector<FloatTensor>> run_float(const Graph& graph, const FloatTens
                    [&](const ReduceLastOp& op) {
                      const size_t c = x.shape.empty() ? 1 : x.shape.back();
                      for (size_t r = 0; r < y.data.size(); ++r) {
-                       double sum = 0;
-                       for (size_t j = 0; j < c; ++j) sum += x.data[r * c + j];
-                       y.data[r] = op.mean ? sum / static_cast<double>(c) : sum;
+                       double sum = 0, max = x.data[r * c];
+                       for (size_t j = 0; j < c; ++j) {
+                         sum += x.data[r * c + j];
+                         max = std::max(max, x.data[r * c + j]);
+                       }
+                       y.data[r] = op.kind == ReduceLastOp::Kind::kMax    ? max
+                                   : op.kind == ReduceLastOp::Kind::kMean ? sum / static_cast<double>(c)
+                                                                          : sum;
                      }
                    },
                },

@@ -200,7 +200,8 @@ class Importer {
   Status import_pad();
   Status import_tile();
   Status import_split();
-  Status import_reduce(bool mean);
+  // ReduceMin is the maximum of -x, negated.
+  Status import_reduce(ReduceLastOp::Kind kind, bool min = false);
   // Softmax over an axis of x other than the last.
   Status softmax_off_last(size_t x, size_t axis);
   // Layout operators on activations or constants alike: `move` maps an index tensor of the

@@ -313,11 +313,12 @@ Status Importer::import_split() {
   return ok_status();
 }
 
-// ReduceSum and ReduceMean: a row sum over the reduced axes viewed as one last axis, after a
-// gather that moves them behind the kept ones where they are not already.
-Status Importer::import_reduce(bool mean) {
+// ReduceSum, ReduceMean, ReduceMax and ReduceMin: a row sum (or maximum) over the reduced axes
+// viewed as one last axis, after a gather that moves them behind the kept ones where they are not
+// already.
+Status Importer::import_reduce(ReduceLastOp::Kind kind, bool min) {
   Attrs at(node());
-  const bool axes_input = mean ? opset_ >= 18 : opset_ >= 13;
+  const bool axes_input = kind == ReduceLastOp::Kind::kSum ? opset_ >= 13 : opset_ >= 18;
   std::optional<std::vector<int64_t>> axes;
   int64_t noop = 0;
   if (axes_input) {
@@ -337,6 +338,10 @@ Status Importer::import_reduce(bool mean) {
   ZKCC_ASSIGN_OR_RETURN(int64_t keepdims, at.i("keepdims", 1));
   ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
   const Shape xs = shape_of(x);
+  auto negated = [&](size_t v, const char* step) {
+    return emit(MulConstOp{FloatTensor{shape_of(v), std::vector<double>(element_count(shape_of(v)), -1.0)}}, v,
+                shape_of(v), step);
+  };
   if ((!axes || axes->empty()) && noop != 0) {
     return define_output(x);
   }
@@ -370,19 +375,28 @@ Status Importer::import_reduce(bool mean) {
   ZKCC_ASSIGN_OR_RETURN(Constant index, iota(xs));
   ZKCC_ASSIGN_OR_RETURN(Constant order, transpose(index, perm));
   size_t v = x;
+  if (min) {
+    ZKCC_ASSIGN_OR_RETURN(v, negated(x, "negated"));
+  }
   bool in_order = true;
   for (size_t i = 0; i < order.integer.size(); ++i) in_order &= order.integer[i] == static_cast<int64_t>(i);
   if (!in_order) {
-    ZKCC_ASSIGN_OR_RETURN(v, emit(GatherOp{order.integer}, x, rows, "rows"));
+    ZKCC_ASSIGN_OR_RETURN(v, emit(GatherOp{order.integer}, v, rows, "rows"));
   } else if (rows != xs) {
-    ZKCC_ASSIGN_OR_RETURN(v, emit(ReshapeOp{}, x, rows, "rows"));
+    ZKCC_ASSIGN_OR_RETURN(v, emit(ReshapeOp{}, v, rows, "rows"));
   }
   Shape summed = rows;
   summed.back() = 1;
-  ZKCC_ASSIGN_OR_RETURN(size_t s, emit(ReduceLastOp{mean}, v, summed, out == summed ? "" : "sum"));
-  if (out == summed) return define_output(s);
-  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(ReshapeOp{}, s, out));
-  return define_output(y);
+  const bool last = out == summed && !min;
+  ZKCC_ASSIGN_OR_RETURN(size_t s, emit(ReduceLastOp{kind}, v, summed, last ? "" : "reduced"));
+  if (last) return define_output(s);
+  if (out != summed) {
+    ZKCC_ASSIGN_OR_RETURN(s, emit(ReshapeOp{}, s, out, min ? "shaped" : ""));
+  }
+  if (min) {
+    ZKCC_ASSIGN_OR_RETURN(s, negated(s, ""));
+  }
+  return define_output(s);
 }
 
 Status Importer::import_gather() {

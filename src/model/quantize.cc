@@ -300,10 +300,18 @@ StatusOr<size_t> Quantizer::lower_mul_const(const MulConstOp& op) {
   return add(std::move(layer), {x}, std::move(out));
 }
 
-// The row sum is exact; the mean is the sum in a scale C times smaller.
+// The row sum is exact; the mean is the sum in a scale C times smaller; the maximum (a row
+// maximum of x requantized into [-qmax, qmax], as for MaxPool) is exact too.
 StatusOr<size_t> Quantizer::lower_reduce(const ReduceLastOp& op) {
   const Shape& xs = g_.values[node_->input].shape;
   const size_t c = xs.empty() ? 1 : xs.back();
+  if (op.kind == ReduceLastOp::Kind::kMax) {
+    ZKCC_ASSIGN_OR_RETURN(size_t x, narrow(map_[node_->input], cal_.max_abs[node_->input]));
+    QuantizedValue out = val(x);
+    out.name = g_.values[node_->output].name;
+    out.shape = g_.values[node_->output].shape;
+    return add(RowMaxLayer{}, {x}, std::move(out));
+  }
   const size_t x = map_[node_->input];
   QuantizedValue out = val(x);
   out.name = g_.values[node_->output].name;
@@ -313,7 +321,7 @@ StatusOr<size_t> Quantizer::lower_reduce(const ReduceLastOp& op) {
                         " may exceed (p-1)/2 = " + std::to_string(kM31HalfRange));
   }
   out.bound *= static_cast<int64_t>(c);
-  if (op.mean) {
+  if (op.kind == ReduceLastOp::Kind::kMean) {
     out.scale /= static_cast<double>(c);
   } else {
     out.error *= static_cast<double>(c);

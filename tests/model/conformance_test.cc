@@ -36,7 +36,7 @@ const std::set<std::string> kSupported = {"Gemm",    "MatMul",      "Add",      
                                           "BatchNormalization",
                                           // Data movement and reductions.
                                           "Transpose", "Slice", "Pad", "Split", "Tile", "Squeeze", "Unsqueeze",
-                                          "Gather", "Expand", "Concat", "ReduceSum", "ReduceMean"};
+                                          "Gather", "Expand", "Concat", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"};
 
 // At least these must pass; each was checked by hand against the operator's meaning.
 const std::set<std::string> kMustPass = {

@@ -5,6 +5,7 @@
 // while a changed output is rejected.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -418,6 +419,18 @@ TEST(ImportedOperators, DataMovementAndReductions) {
     means.push_back(s / 6);
   }
   want.push_back({means, exact});
+  // The largest of each row, and the least over the channels (axis 1, moved last first).
+  set_attr(b.output("row_max").node("ReduceMax", {"x"}, {"row_max"}), "axes", std::vector<int64_t>{3});
+  std::vector<double> maxima, minima;
+  for (size_t r = 0; r < 6; ++r) maxima.push_back(*std::max_element(x.begin() + static_cast<std::ptrdiff_t>(r * 4),
+                                                                     x.begin() + static_cast<std::ptrdiff_t>(r * 4 + 4)));
+  const double requantized = 4.0 / 254;  // x + bias requantized into [-qmax, qmax] before the row maxima
+  want.push_back({maxima, requantized});
+  auto& least = b.output("channel_min").node("ReduceMin", {"x"}, {"channel_min"});
+  set_attr(least, "axes", std::vector<int64_t>{1});
+  set_attr(least, "keepdims", int64_t{0});
+  for (size_t p = 0; p < 12; ++p) minima.push_back(std::min(x[p], x[12 + p]));
+  want.push_back({minima, requantized});
   check_end_to_end(b, input, want);
 
   ModelBuilder concat(13, 8);

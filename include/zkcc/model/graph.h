@@ -81,9 +81,10 @@ struct GatherOp {
   std::vector<int64_t> index;
 };
 
-// The sum (or the mean) over the last axis; y has x's shape with the last dimension 1.
+// The sum, the mean or the maximum over the last axis; y has x's shape with the last dimension 1.
 struct ReduceLastOp {
-  bool mean = false;
+  enum class Kind : uint8_t { kSum, kMean, kMax };
+  Kind kind = Kind::kSum;
 };
 
 // Elementwise functions, each proved as one table over the quantized input.
