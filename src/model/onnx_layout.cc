@@ -101,8 +101,14 @@ StatusOr<Constant> pad(const Constant& c, const std::vector<int64_t>& pads, cons
   const size_t rank = c.shape.size(), n = axes.size();
   if (pads.size() != 2 * n) return invalid_argument("pads has " + std::to_string(pads.size()) + " values for " + std::to_string(n) + " axes");
   std::vector<int64_t> begin(rank, 0), end(rank, 0);
+  if (c.is_integer && !(std::abs(fill) <= 9.0e15 && fill == std::trunc(fill))) {
+    return invalid_argument("the padding value " + std::to_string(fill) + " does not fit an integer tensor");
+  }
+  constexpr int64_t kMaxPad = int64_t{1} << 24;
   for (size_t k = 0; k < n; ++k) {
-    if (std::abs(pads[k]) > (int64_t{1} << 24) || std::abs(pads[n + k]) > (int64_t{1} << 24)) return invalid_argument("a pad exceeds 2^24");
+    if (pads[k] < -kMaxPad || pads[k] > kMaxPad || pads[n + k] < -kMaxPad || pads[n + k] > kMaxPad) {
+      return invalid_argument("a pad lies outside [-2^24, 2^24]");
+    }
     begin[axes[k]] = pads[k];
     end[axes[k]] = pads[n + k];
   }
@@ -287,7 +293,10 @@ Status Importer::import_split() {
   int64_t total = 0;
   for (int64_t s : sizes) {
     if (s <= 0) return unsupported("a split part of size " + std::to_string(s) + "; empty parts are not supported");
-    total += s;
+    if (s > static_cast<int64_t>(xs[axis])) {
+      return invalid_argument("a split part of size " + std::to_string(s) + " exceeds the axis (" + std::to_string(xs[axis]) + ")");
+    }
+    total += s;  // at most outputs * the axis: no overflow
   }
   if (total != static_cast<int64_t>(xs[axis])) {
     return invalid_argument("split sizes sum to " + std::to_string(total) + ", the axis has " + std::to_string(xs[axis]));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <optional>
 
@@ -440,6 +441,15 @@ TEST(ImportedOperators, DataMovementAndReductions) {
   EXPECT_EQ(model::import_onnx(concat.bytes()).status().message(),
             "node 'join' (Concat): input 1 ('r') is a second activation; concatenating two activations needs a layer "
             "that reads several, which the proof does not have (one activation with constants is supported)");
+  ModelBuilder far(13, 8);
+  far.input("x", {1, 4}).output("y").int_initializer("pads", {4}, {0, 0, 0, int64_t{1} << 40});
+  far.node("Pad", {"x", "pads"}, {"y"}, "pad");
+  EXPECT_EQ(model::import_onnx(far.bytes()).status().message(), "node 'pad' (Pad): a pad lies outside [-2^24, 2^24]");
+  ModelBuilder split(13, 8);
+  split.input("x", {1, 4}).output("a").output("b").int_initializer("sizes", {2}, {INT64_MAX, 1});
+  set_attr(split.node("Split", {"x", "sizes"}, {"a", "b"}, "split"), "axis", int64_t{1});
+  EXPECT_EQ(model::import_onnx(split.bytes()).status().message(),
+            "node 'split' (Split): a split part of size 9223372036854775807 exceeds the axis (4)");
 }
 
 }  // namespace
