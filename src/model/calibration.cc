@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "functions.h"
 #include "zkcc/model/float_run.h"
 
 namespace zkcc::model {
@@ -56,7 +57,14 @@ Calibration interval_calibration(const Graph& graph, double input_range) {
       for (double v : a->constant.data) m = std::max(m, std::abs(v));
       y = x + m;
     } else if (const auto* act = std::get_if<ActivationOp>(&node.op)) {
-      y = act->fn == Activation::kSigmoid || act->fn == Activation::kTanh ? 1.0 : x;
+      y = internal::range_on(*act, x);
+    } else if (const auto* m = std::get_if<MulConstOp>(&node.op)) {
+      double cm = 0;
+      for (double v : m->constant.data) cm = std::max(cm, std::abs(v));
+      y = x * cm;
+    } else if (const auto* r = std::get_if<ReduceLastOp>(&node.op)) {
+      const Shape& xs = graph.values[node.input].shape;
+      y = r->kind != ReduceLastOp::Kind::kSum || xs.empty() ? x : x * static_cast<double>(xs.back());
     } else if (std::holds_alternative<SoftmaxOp>(node.op)) {
       y = 1.0;
     } else {  // pools, transposes and reshapes keep the range

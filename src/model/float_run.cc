@@ -124,9 +124,30 @@ StatusOr<std::vector<FloatTensor>> run_float(const Graph& graph, const FloatTens
                    },
                    [&](const ReshapeOp&) { y.data = x.data; },
                    [&](const ActivationOp& op) {
-                     for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = internal::apply(op.fn, x.data[i]);
+                     for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = internal::apply(op, x.data[i]);
                    },
                    [&](const SoftmaxOp&) { softmax(x, y); },
+                   [&](const MulConstOp& op) {
+                     for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = x.data[i] * op.constant.data[i];
+                   },
+                   [&](const GatherOp& op) {
+                     for (size_t i = 0; i < y.data.size(); ++i) {
+                       y.data[i] = op.index[i] < 0 ? 0.0 : x.data[static_cast<size_t>(op.index[i])];
+                     }
+                   },
+                   [&](const ReduceLastOp& op) {
+                     const size_t c = x.shape.empty() ? 1 : x.shape.back();
+                     for (size_t r = 0; r < y.data.size(); ++r) {
+                       double sum = 0, max = x.data[r * c];
+                       for (size_t j = 0; j < c; ++j) {
+                         sum += x.data[r * c + j];
+                         max = std::max(max, x.data[r * c + j]);
+                       }
+                       y.data[r] = op.kind == ReduceLastOp::Kind::kMax    ? max
+                                   : op.kind == ReduceLastOp::Kind::kMean ? sum / static_cast<double>(c)
+                                                                          : sum;
+                     }
+                   },
                },
                node.op);
   }

@@ -1,90 +1,8 @@
 // ONNX graph to Graph, one node at a time (see onnx_import.h for what is supported).
-#include <algorithm>
-#include <cmath>
-#include <functional>
-#include <initializer_list>
-#include <optional>
-#include <set>
-#include <string_view>
-#include <unordered_map>
-
-#include "onnx_fold.h"
-#include "onnx_internal.h"
+#include "onnx_importer.h"
 #include "window.h"
-#include "zkcc/model/operators.h"
 
 namespace zkcc::model::internal {
-namespace {
-
-constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
-constexpr int64_t kMinIrVersion = 3, kMaxIrVersion = 10;
-// Window attributes beyond this are refused before any arithmetic on them.
-constexpr int64_t kMaxWindowValue = int64_t{1} << 20;
-
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-// The attributes of one node, each read with its declared type.
-class Attrs {
- public:
-  explicit Attrs(const onnx::NodeProto& node) : node_(node) {}
-
-  // Refuses attributes outside `known` and repeated ones.
-  Status only(std::initializer_list<std::string_view> known) const {
-    std::set<std::string> seen;
-    for (const auto& a : node_.attribute()) {
-      if (std::find(known.begin(), known.end(), a.name()) == known.end()) {
-        return unsupported("attribute " + quote(a.name()) + " is not supported");
-      }
-      if (!seen.insert(a.name()).second) return invalid_argument("attribute " + quote(a.name()) + " appears twice");
-    }
-    return ok_status();
-  }
-
-  const onnx::AttributeProto* find(std::string_view name) const {
-    for (const auto& a : node_.attribute()) {
-      if (a.name() == name) return &a;
-    }
-    return nullptr;
-  }
-
-  StatusOr<int64_t> i(std::string_view name, int64_t fallback) const {
-    const auto* a = find(name);
-    if (!a) return fallback;
-    if (!typed(*a, onnx::AttributeProto::INT, a->has_i())) return wrong_type(*a, "INT");
-    return a->i();
-  }
-  StatusOr<double> f(std::string_view name, double fallback) const {
-    const auto* a = find(name);
-    if (!a) return fallback;
-    if (!typed(*a, onnx::AttributeProto::FLOAT, a->has_f())) return wrong_type(*a, "FLOAT");
-    if (!std::isfinite(a->f())) return invalid_argument("attribute " + quote(name) + " is not finite");
-    return static_cast<double>(a->f());
-  }
-  StatusOr<std::vector<int64_t>> ints(std::string_view name, std::vector<int64_t> fallback) const {
-    const auto* a = find(name);
-    if (!a) return fallback;
-    if (!typed(*a, onnx::AttributeProto::INTS, a->ints_size() > 0)) return wrong_type(*a, "INTS");
-    return std::vector<int64_t>(a->ints().begin(), a->ints().end());
-  }
-  StatusOr<std::string> s(std::string_view name, std::string fallback) const {
-    const auto* a = find(name);
-    if (!a) return fallback;
-    if (!typed(*a, onnx::AttributeProto::STRING, a->has_s())) return wrong_type(*a, "STRING");
-    return a->s();
-  }
-
- private:
-  // Old exporters may leave `type` unset; then the field that is present decides.
-  static bool typed(const onnx::AttributeProto& a, onnx::AttributeProto::AttributeType want, bool has_field) {
-    return a.type() == want || (a.type() == onnx::AttributeProto::UNDEFINED && has_field);
-  }
-  static Status wrong_type(const onnx::AttributeProto& a, const char* want) {
-    return invalid_argument("attribute " + quote(a.name()) + " should be " + want + " but is " +
-                            onnx::AttributeProto::AttributeType_Name(a.type()));
-  }
-
-  const onnx::NodeProto& node_;
-};
 
 // Expands c onto `to` under numpy's unidirectional broadcasting.
 StatusOr<std::vector<double>> broadcast_to(const Constant& c, const Shape& to, const std::string& what) {
@@ -114,6 +32,14 @@ StatusOr<std::vector<double>> broadcast_to(const Constant& c, const Shape& to, c
   }
   return out;
 }
+
+
+namespace {
+
+constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
+constexpr int64_t kMinIrVersion = 3, kMaxIrVersion = 10;
+// Window attributes beyond this are refused before any arithmetic on them.
+constexpr int64_t kMaxWindowValue = int64_t{1} << 20;
 
 // One spatial axis of a window: output size and begin/end padding.
 struct Axis {
@@ -164,110 +90,7 @@ StatusOr<Axis> resolve_axis(size_t in, int64_t kernel, int64_t stride, int64_t d
   return a;
 }
 
-
 }  // namespace
-
-namespace {
-
-class Importer {
- public:
-  Importer(const onnx::ModelProto& model, const ImportOptions& options, bool survey)
-      : model_(model), graph_(model.graph()), options_(options), limits_(options.limits), survey_(survey) {}
-
-  ImportResult run();
-
-  // The operator table (operators.h): what each operator is, and the function that imports it.
-  using ImportFn = Status (*)(Importer&);
-  struct Row {
-    OperatorSupport info;
-    ImportFn import;
-  };
-  static std::span<const Row> rows();
-  static const Row* find_row(const onnx::NodeProto& node);
-
- private:
-  struct Entry {
-    enum class Kind : uint8_t { kRuntime, kConstant, kUnknown } kind;
-    size_t index = 0;  // into g_.values or consts_
-  };
-  // x * 0.5 * (1 + erf(x / sqrt 2)) spread over five nodes, imported as one Gelu at the last.
-  struct GeluGroup {
-    std::vector<size_t> nodes;
-    std::string x, y;
-  };
-
-  Status check_header();
-  Status load_initializers();
-  Status load_input();
-  void find_gelu_groups();
-  Status import_node();
-  Status check_outputs();
-  Status check_declared(const std::string& what, const onnx::TypeProto& type, const Shape& computed);
-  Status check_value_info();
-
-  // The current node's pieces.
-  const onnx::NodeProto& node() const { return graph_.node(static_cast<int>(node_index_)); }
-  bool has_input(size_t k) const { return static_cast<int>(k) < node().input_size() && !node().input(static_cast<int>(k)).empty(); }
-  Status expect_io(size_t min_inputs, size_t max_inputs, size_t outputs) const;
-  StatusOr<Entry> lookup(const std::string& name) const;
-  StatusOr<size_t> runtime_input(size_t k) const;
-  StatusOr<const Constant*> constant_input(size_t k) const;
-  StatusOr<size_t> new_value(std::string name, Shape shape);
-  Status define(const std::string& name, Entry e);
-  // Adds a node reading `input`; defines a new value of `shape` named after output 0 (plus `step`
-  // for an intermediate) and returns it.
-  StatusOr<size_t> emit(Op op, size_t input, Shape shape, const std::string& step = "");
-  Status define_output(size_t value) { return define(node().output(0), {Entry::Kind::kRuntime, value}); }
-  const Shape& shape_of(size_t value) const { return g_.values[value].shape; }
-  std::optional<double> scalar_constant(const std::string& name) const;
-  size_t constant_input_elements() const;
-
-  Status import_gemm();
-  Status import_matmul();
-  Status import_add();
-  Status import_activation(Activation fn);
-  Status import_gelu();
-  Status import_softmax();
-  Status import_flatten();
-  Status import_reshape();
-  Status import_conv();
-  Status import_pool(bool max, bool global);
-  Status import_constant();
-  // Folding and pass-through (onnx_fold.h).
-  StatusOr<const Constant*> fold_input(size_t k) const;
-  StatusOr<std::vector<int64_t>> int_list(size_t k) const;
-  Status define_constant(Constant c);
-  Status import_identity();
-  Status import_dropout();
-  Status import_cast();
-  Status import_shape();
-  Status import_size();
-  Status import_gather();
-  Status import_slice();
-  Status import_concat();
-  Status import_unsqueeze(bool squeeze);
-  Status import_expand();
-  Status import_constant_of_shape();
-  Status fold_all(size_t n, const std::function<StatusOr<Constant>(const std::vector<const Constant*>&)>& f);
-  Status import_binary(BinaryFold op);
-
-  const onnx::ModelProto& model_;
-  const onnx::GraphProto& graph_;
-  const ImportOptions& options_;
-  const ImportLimits& limits_;
-  const bool survey_;
-  int64_t opset_ = 0;
-  Graph g_;
-  std::vector<Constant> consts_;
-  std::unordered_map<std::string, Entry> names_;
-  size_t total_elements_ = 0;
-  size_t node_index_ = 0;
-  std::unordered_map<std::string, size_t> producer_;
-  std::vector<GeluGroup> gelu_;
-  std::unordered_map<size_t, size_t> gelu_of_node_;
-  std::vector<std::string> notes_;
-  std::unordered_map<std::string, size_t> dims_;  // symbolic dimension name -> its size
-};
 
 Status Importer::check_header() {
   if (!model_.has_ir_version()) return invalid_argument("model has no ir_version");
@@ -440,12 +263,12 @@ std::optional<double> Importer::scalar_constant(const std::string& name) const {
 }
 
 void Importer::find_gelu_groups() {
-  std::unordered_map<std::string, std::vector<size_t>> consumers;
+  auto& consumers = consumers_;
   for (int i = 0; i < graph_.node_size(); ++i) {
     for (const auto& in : graph_.node(i).input()) consumers[in].push_back(static_cast<size_t>(i));
     for (const auto& out : graph_.node(i).output()) producer_.emplace(out, static_cast<size_t>(i));
   }
-  std::set<std::string> graph_outputs;
+  auto& graph_outputs = graph_outputs_;
   for (const auto& o : graph_.output()) graph_outputs.insert(o.name());
   auto node_at = [&](size_t i) -> const onnx::NodeProto& { return graph_.node(static_cast<int>(i)); };
   auto is_op = [&](size_t i, const char* op, int inputs) {
@@ -777,6 +600,23 @@ std::span<const Importer::Row> Importer::rows() {
       {{"Add", "", "proved, folded", "x + c as a public linear map",
         "one operand a constant broadcast onto the other; both constants: folded; two activations refused"},
        [](Importer& i) { return i.import_add(); }},
+      {{"Sub", "", "proved, folded", "x - c: x + (-c); c - x: a product with -1, then + c",
+        "one operand a constant broadcast onto the other; both constants: folded; two activations refused"},
+       [](Importer& i) { return i.import_sub(); }},
+      {{"Mul", "", "proved, folded",
+        "x * c: for one positive scalar a change of scale (no constraint), else a product with a public constant",
+        "one operand a constant; a non-scalar constant is rounded to int8 and is public (part of the architecture); "
+        "both constants: folded; two activations refused (except inside GELU's erf form)"},
+       [](Importer& i) { return i.import_mul_div(false); }},
+      {{"Div", "", "proved, folded", "x / c as x * (1 / c), as Mul",
+        "the divisor a constant without zeros; c / x refused; both constants: folded (integers truncate)"},
+       [](Importer& i) { return i.import_mul_div(true); }},
+      {{"Neg", "", "proved, folded", "a product with -1 as a public linear map", ""},
+       [](Importer& i) { return i.import_neg(); }},
+      {{"BatchNormalization", "", "proved", "folded into the preceding product, else as Mul and Add",
+        "inference only; folded into a Gemm, MatMul (2-D) or Conv that nothing else reads, otherwise a public "
+        "per-channel scale (int8) and a shift"},
+       [](Importer& i) { return i.import_batch_norm(); }},
       {{"Relu", "", "proved", "function table (LogUp)", ""},
        [](Importer& i) { return i.import_activation(Activation::kRelu); }},
       {{"Sigmoid", "", "proved", "function table (LogUp)", ""},
@@ -788,7 +628,58 @@ std::span<const Importer::Row> Importer::rows() {
        [](Importer& i) { return i.import_gelu(); }},
       {{"Gelu", "com.microsoft", "proved", "function table (LogUp)", ""},
        [](Importer& i) { return i.import_gelu(); }},
-      {{"Softmax", "", "proved", "exp table, row sums, row division", "the last axis only"},
+      {{"LeakyRelu", "", "proved, folded", "function table (LogUp)", "alpha"},
+       [](Importer& i) { return i.import_function(Activation::kLeakyRelu); }},
+      {{"Elu", "", "proved, folded", "function table (LogUp)", "alpha"},
+       [](Importer& i) { return i.import_function(Activation::kElu); }},
+      {{"Selu", "", "proved, folded", "function table (LogUp)", "alpha, gamma"},
+       [](Importer& i) { return i.import_function(Activation::kSelu); }},
+      {{"Celu", "", "proved, folded", "function table (LogUp)", "alpha"},
+       [](Importer& i) { return i.import_function(Activation::kCelu); }},
+      {{"HardSigmoid", "", "proved, folded", "function table (LogUp)", "alpha, beta"},
+       [](Importer& i) { return i.import_function(Activation::kHardSigmoid); }},
+      {{"HardSwish", "", "proved, folded", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_function(Activation::kHardSwish); }},
+      {{"Softplus", "", "proved, folded", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_function(Activation::kSoftplus); }},
+      {{"Softsign", "", "proved, folded", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_function(Activation::kSoftsign); }},
+      {{"Mish", "", "proved, folded", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_function(Activation::kMish); }},
+      {{"Erf", "", "proved, folded", "function table (LogUp)", "also GELU's erf form, proved as one GELU"},
+       [](Importer& i) { return i.import_function(Activation::kErf); }},
+      {{"Exp", "", "proved, folded", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_function(Activation::kExp); }},
+      {{"Log", "", "proved, folded", "function table (LogUp)",
+        "the table covers positive quantized inputs; an input that quantizes to 0 or below is refused when run"},
+       [](Importer& i) { return i.import_function(Activation::kLog); }},
+      {{"Sqrt", "", "proved, folded", "function table (LogUp)",
+        "the table covers non-negative quantized inputs; a negative one is refused when run"},
+       [](Importer& i) { return i.import_function(Activation::kSqrt); }},
+      {{"Reciprocal", "", "proved, folded", "function table (LogUp)",
+        "the table covers positive quantized inputs (a table is one range and 1/x has none across 0); others are "
+        "refused when run"},
+       [](Importer& i) { return i.import_function(Activation::kReciprocal); }},
+      {{"Abs", "", "proved, folded", "function table (LogUp)", ""},
+       [](Importer& i) { return i.import_function(Activation::kAbs); }},
+      {{"Sign", "", "proved, folded", "function table (LogUp), exact in scale 1", ""},
+       [](Importer& i) { return i.import_function(Activation::kSign); }},
+      {{"Floor", "", "proved, folded", "function table (LogUp), exact in scale 1", ""},
+       [](Importer& i) { return i.import_function(Activation::kFloor); }},
+      {{"Ceil", "", "proved, folded", "function table (LogUp), exact in scale 1", ""},
+       [](Importer& i) { return i.import_function(Activation::kCeil); }},
+      {{"Round", "", "proved, folded", "function table (LogUp), exact in scale 1", "ties to even"},
+       [](Importer& i) { return i.import_function(Activation::kRound); }},
+      {{"Clip", "", "proved, folded", "function table (LogUp)",
+        "min and max constants: attributes (before opset 11) or scalar inputs; either may be absent"},
+       [](Importer& i) { return i.import_clip(); }},
+      {{"Pow", "", "proved, folded", "function table (LogUp)",
+        "the exponent a constant scalar; a fractional exponent's table covers non-negative inputs, a negative "
+        "exponent's positive ones"},
+       [](Importer& i) { return i.import_pow(); }},
+      {{"Softmax", "", "proved", "exp table, row sums, row division",
+        "any axis: another than the last is moved last by a gather and back (opset 13 on), or the trailing axes "
+        "from it are flattened into one (before 13)"},
        [](Importer& i) { return i.import_softmax(); }},
       {{"Flatten", "", "proved", "a reshape: the same committed values, no constraint", "on activations"},
        [](Importer& i) { return i.import_flatten(); }},
@@ -809,18 +700,50 @@ std::span<const Importer::Row> Importer::rows() {
        [](Importer& i) { return i.import_shape(); }},
       {{"Size", "", "folded", "-", "of any tensor, from its static shape"},
        [](Importer& i) { return i.import_size(); }},
-      {{"Gather", "", "folded", "-", "data and indices constants; on an activation refused"},
+      {{"Gather", "", "proved, folded", "a gather: a public linear map",
+        "the indices a constant; on constant data: folded"},
        [](Importer& i) { return i.import_gather(); }},
-      {{"Slice", "", "folded", "-", "constants; starts, ends and axes as attributes (opset 1 to 9) or inputs, steps"},
+      {{"Slice", "", "proved, folded", "a gather: a public linear map",
+        "starts, ends, axes and steps constants: attributes (opset 1 to 9) or inputs; on a constant: folded"},
        [](Importer& i) { return i.import_slice(); }},
-      {{"Concat", "", "folded", "-", "constants of one element type; on activations refused"},
+      {{"Concat", "", "proved, folded", "a gather of the activation, then + c for the constant parts",
+        "one activation (possibly repeated) with real constants; two different activations refused (the proof "
+        "has no layer that reads several); constants alone: folded"},
        [](Importer& i) { return i.import_concat(); }},
-      {{"Unsqueeze", "", "folded", "-", "constants; axes as an attribute (opset 1 to 12) or an input"},
+      {{"Unsqueeze", "", "proved, folded", "a reshape: the same committed values, no constraint",
+        "axes as an attribute (opset 1 to 12) or a constant input; on a constant: folded"},
        [](Importer& i) { return i.import_unsqueeze(false); }},
-      {{"Squeeze", "", "folded", "-", "constants; axes as an attribute (opset 1 to 12) or an input"},
+      {{"Squeeze", "", "proved, folded", "a reshape: the same committed values, no constraint",
+        "axes as an attribute (opset 1 to 12) or a constant input; on a constant: folded"},
        [](Importer& i) { return i.import_unsqueeze(true); }},
-      {{"Expand", "", "folded", "-", "constants, to positive dimensions"},
+      {{"Expand", "", "proved, folded", "a gather: a public linear map",
+        "the shape a constant of positive dimensions; on a constant: folded"},
        [](Importer& i) { return i.import_expand(); }},
+      {{"Transpose", "", "proved, folded", "a gather: a public linear map", "perm; on a constant: folded"},
+       [](Importer& i) { return i.import_transpose(); }},
+      {{"Pad", "", "proved, folded", "a gather: a public linear map (zeros as its fill), then + c for another value",
+        "modes constant, reflect and edge; pads (negative ones crop) and axes constants; a constant value other "
+        "than 0 is added after (x + c); on a constant: folded"},
+       [](Importer& i) { return i.import_pad(); }},
+      {{"Tile", "", "proved, folded", "a gather: a public linear map", "repeats a constant; on a constant: folded"},
+       [](Importer& i) { return i.import_tile(); }},
+      {{"Split", "", "proved, folded", "one gather per output: public linear maps",
+        "sizes as an attribute, a constant input or equal parts (num_outputs); empty parts refused"},
+       [](Importer& i) { return i.import_split(); }},
+      {{"ReduceSum", "", "proved", "row sums: a public linear map",
+        "axes constant (attribute before opset 13), keepdims, noop_with_empty_axes; reduced axes that are not the "
+        "trailing ones are first moved there by a gather"},
+       [](Importer& i) { return i.import_reduce(ReduceLastOp::Kind::kSum); }},
+      {{"ReduceMean", "", "proved", "row sums: a public linear map, the mean a change of scale",
+        "axes constant (attribute before opset 18), keepdims; reduced axes that are not the trailing ones are first "
+        "moved there by a gather"},
+       [](Importer& i) { return i.import_reduce(ReduceLastOp::Kind::kMean); }},
+      {{"ReduceMax", "", "proved", "row maximum: LogUp membership and a range check",
+        "axes constant (attribute before opset 18), keepdims; other axes than the trailing ones moved there first"},
+       [](Importer& i) { return i.import_reduce(ReduceLastOp::Kind::kMax); }},
+      {{"ReduceMin", "", "proved", "-x by a product with -1, its row maximum, negated",
+        "axes constant (attribute before opset 18), keepdims; other axes than the trailing ones moved there first"},
+       [](Importer& i) { return i.import_reduce(ReduceLastOp::Kind::kMax, true); }},
       {{"ConstantOfShape", "", "folded", "-", "a constant shape of positive dimensions"},
        [](Importer& i) { return i.import_constant_of_shape(); }},
       {{"Range", "", "folded", "-", "constant scalars; an empty range refused"},
@@ -832,14 +755,6 @@ std::span<const Importer::Row> Importer::rows() {
       {{"Equal", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kEqual); }},
       {{"Less", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kLess); }},
       {{"Greater", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kGreater); }},
-      {{"Sub", "", "folded", "-", "constants; on activations refused"},
-       [](Importer& i) { return i.import_binary(BinaryFold::kSub); }},
-      {{"Mul", "", "folded", "-", "constants; on activations refused except inside GELU's erf form"},
-       [](Importer& i) { return i.import_binary(BinaryFold::kMul); }},
-      {{"Div", "", "folded", "-", "constants (integers truncate); on activations refused except inside GELU's erf form"},
-       [](Importer& i) { return i.import_binary(BinaryFold::kDiv); }},
-      {{"Erf", "", "refused", "-", "only inside GELU's erf form, proved as one GELU"},
-       [](Importer&) { return unsupported("operator 'Erf' is not supported (only as part of GELU's erf form)"); }},
   };
   return kRows;
 }
@@ -934,52 +849,6 @@ Status Importer::import_matmul() {
   return define_output(y);
 }
 
-Status Importer::import_add() {
-  Attrs at(node());
-  if (opset_ < 7) {
-    ZKCC_RETURN_IF_ERROR(at.only({"broadcast", "axis"}));
-  } else {
-    ZKCC_RETURN_IF_ERROR(at.only({}));
-  }
-  ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
-  ZKCC_ASSIGN_OR_RETURN(Entry e0, lookup(node().input(0)));
-  ZKCC_ASSIGN_OR_RETURN(Entry e1, lookup(node().input(1)));
-  if (e0.kind == Entry::Kind::kRuntime && e1.kind == Entry::Kind::kRuntime) {
-    return unsupported("both operands are runtime tensors; only adding a constant is supported");
-  }
-  if (e0.kind != Entry::Kind::kRuntime && e1.kind != Entry::Kind::kRuntime) {
-    if (opset_ < 7) ZKCC_RETURN_IF_ERROR(at.only({}).with_context("folding legacy broadcast"));
-    return import_binary(BinaryFold::kAdd);
-  }
-  const size_t x = e0.kind == Entry::Kind::kRuntime ? e0.index : e1.index;
-  const Constant& c = consts_[e0.kind == Entry::Kind::kRuntime ? e1.index : e0.index];
-  const Shape& xs = shape_of(x);
-  Constant aligned = c;
-  if (opset_ < 7) {
-    ZKCC_ASSIGN_OR_RETURN(int64_t broadcast, at.i("broadcast", 0));
-    if (broadcast == 0 && c.shape != xs) {
-      return invalid_argument("the constant " + shape_string(c.shape) + " must be " + shape_string(xs) +
-                              " without broadcast");
-    }
-    if (broadcast != 0 && c.size() > 1) {  // legacy: c's dimensions equal x's from `axis` (or the trailing ones)
-      ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", static_cast<int64_t>(xs.size()) - static_cast<int64_t>(c.shape.size())));
-      if (axis < 0 || static_cast<size_t>(axis) + c.shape.size() > xs.size()) {
-        return invalid_argument("legacy broadcast axis " + std::to_string(axis) + " does not fit");
-      }
-      for (size_t d = 0; d < c.shape.size(); ++d) {
-        if (c.shape[d] != xs[static_cast<size_t>(axis) + d]) {
-          return invalid_argument("the constant " + shape_string(c.shape) + " does not match " + shape_string(xs) +
-                                  " at axis " + std::to_string(axis));
-        }
-      }
-      aligned.shape.resize(xs.size() - static_cast<size_t>(axis), 1);
-    }
-  }
-  ZKCC_ASSIGN_OR_RETURN(std::vector<double> full, broadcast_to(aligned, xs, "the constant"));
-  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(AddConstOp{FloatTensor{xs, std::move(full)}}, x, xs));
-  return define_output(y);
-}
-
 Status Importer::import_activation(Activation fn) {
   ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
   ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
@@ -1021,10 +890,7 @@ Status Importer::import_softmax() {
   }
   if (axis < 0) axis += rank;
   // Before opset 13 the input is coerced to 2-D at `axis`; at the last axis both meanings agree.
-  if (axis != rank - 1) {
-    return unsupported("softmax over axis " + std::to_string(axis) + " of a rank-" + std::to_string(rank) +
-                       " input; only the last axis is supported");
-  }
+  if (axis != rank - 1) return softmax_off_last(x, static_cast<size_t>(axis));
   ZKCC_ASSIGN_OR_RETURN(size_t y, emit(SoftmaxOp{}, x, shape_of(x)));
   return define_output(y);
 }
@@ -1179,103 +1045,6 @@ Status Importer::import_size() {
   ZKCC_ASSIGN_OR_RETURN(Entry x, lookup(node().input(0)));
   const Shape& xs = x.kind == Entry::Kind::kRuntime ? shape_of(x.index) : consts_[x.index].shape;
   return define_constant(int_scalar(static_cast<int64_t>(element_count(xs))));
-}
-
-Status Importer::import_gather() {
-  Attrs at(node());
-  ZKCC_RETURN_IF_ERROR(at.only({"axis"}));
-  ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
-  ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", 0));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* data, fold_input(0));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* indices, fold_input(1));
-  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_gather(*data, *indices, axis));
-  return define_constant(std::move(c));
-}
-
-Status Importer::import_slice() {
-  Attrs at(node());
-  std::vector<int64_t> starts, ends, axes, steps;
-  if (opset_ < 10) {
-    ZKCC_RETURN_IF_ERROR(at.only({"starts", "ends", "axes"}));
-    ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
-    if (!at.find("starts") || !at.find("ends")) return invalid_argument("attributes 'starts' and 'ends' are required");
-    ZKCC_ASSIGN_OR_RETURN(starts, at.ints("starts", {}));
-    ZKCC_ASSIGN_OR_RETURN(ends, at.ints("ends", {}));
-    if (at.find("axes")) {
-      ZKCC_ASSIGN_OR_RETURN(axes, at.ints("axes", {}));
-    }
-  } else {
-    ZKCC_RETURN_IF_ERROR(at.only({}));
-    ZKCC_RETURN_IF_ERROR(expect_io(3, 5, 1));
-    ZKCC_ASSIGN_OR_RETURN(starts, int_list(1));
-    ZKCC_ASSIGN_OR_RETURN(ends, int_list(2));
-    if (has_input(3)) {
-      ZKCC_ASSIGN_OR_RETURN(axes, int_list(3));
-    }
-    if (has_input(4)) {
-      ZKCC_ASSIGN_OR_RETURN(steps, int_list(4));
-    }
-  }
-  ZKCC_ASSIGN_OR_RETURN(const Constant* data, fold_input(0));
-  if (axes.empty()) {
-    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-  }
-  if (steps.empty()) steps.assign(starts.size(), 1);
-  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_slice(*data, starts, ends, axes, steps));
-  return define_constant(std::move(c));
-}
-
-Status Importer::import_concat() {
-  Attrs at(node());
-  ZKCC_RETURN_IF_ERROR(at.only({"axis"}));
-  if (opset_ >= 4 && !at.find("axis")) return invalid_argument("attribute 'axis' is missing");
-  ZKCC_RETURN_IF_ERROR(expect_io(1, static_cast<size_t>(std::max(node().input_size(), 1)), 1));
-  ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", 1));
-  std::vector<const Constant*> parts;
-  for (size_t k = 0; k < static_cast<size_t>(node().input_size()); ++k) {
-    ZKCC_ASSIGN_OR_RETURN(const Constant* c, fold_input(k));
-    parts.push_back(c);
-  }
-  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_concat(parts, axis));
-  return define_constant(std::move(c));
-}
-
-// Unsqueeze and Squeeze: axes an attribute before opset 13, an input from 13 on.
-Status Importer::import_unsqueeze(bool squeeze) {
-  Attrs at(node());
-  std::optional<std::vector<int64_t>> axes;
-  if (opset_ < 13) {
-    ZKCC_RETURN_IF_ERROR(at.only({"axes"}));
-    ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
-    if (at.find("axes")) {
-      ZKCC_ASSIGN_OR_RETURN(axes, at.ints("axes", {}));
-    }
-  } else {
-    ZKCC_RETURN_IF_ERROR(at.only({}));
-    ZKCC_RETURN_IF_ERROR(expect_io(1, 2, 1));
-    if (has_input(1)) {
-      ZKCC_ASSIGN_OR_RETURN(axes, int_list(1));
-    }
-  }
-  ZKCC_ASSIGN_OR_RETURN(const Constant* x, fold_input(0));
-  if (squeeze) {
-    std::optional<std::span<const int64_t>> view;
-    if (axes) view = *axes;
-    ZKCC_ASSIGN_OR_RETURN(Constant c, fold_squeeze(*x, view));
-    return define_constant(std::move(c));
-  }
-  if (!axes) return invalid_argument("the axes are missing");
-  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_unsqueeze(*x, *axes));
-  return define_constant(std::move(c));
-}
-
-Status Importer::import_expand() {
-  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
-  ZKCC_RETURN_IF_ERROR(expect_io(2, 2, 1));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* x, fold_input(0));
-  ZKCC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, int_list(1));
-  ZKCC_ASSIGN_OR_RETURN(Constant c, fold_expand(*x, shape));
-  return define_constant(std::move(c));
 }
 
 Status Importer::import_constant_of_shape() {
@@ -1452,8 +1221,6 @@ Status Importer::import_constant() {
   consts_.push_back(std::move(c));
   return define(node().output(0), {Entry::Kind::kConstant, consts_.size() - 1});
 }
-
-}  // namespace
 
 bool is_known_operator(const onnx::NodeProto& node) {
   const Importer::Row* row = Importer::find_row(node);

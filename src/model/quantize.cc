@@ -81,7 +81,10 @@ class Quantizer {
                          const std::function<double(int64_t)>& f, QuantizedValue out);
   StatusOr<size_t> lower_conv(const ConvOp& op);
   StatusOr<size_t> lower_pool(const Window2D& w, bool max, bool count_include_pad);
-  StatusOr<size_t> lower_activation(Activation fn);
+  StatusOr<size_t> lower_activation(const ActivationOp& op);
+  StatusOr<size_t> lower_function(const ActivationOp& op);
+  StatusOr<size_t> lower_mul_const(const MulConstOp& op);
+  StatusOr<size_t> lower_reduce(const ReduceLastOp& op);
   StatusOr<size_t> lower_softmax();
 
   const Graph& g_;
@@ -196,7 +199,9 @@ StatusOr<size_t> Quantizer::table(size_t x, const std::string& function, int64_t
   return add(std::move(layer), {x}, std::move(out));
 }
 
-StatusOr<size_t> Quantizer::lower_activation(Activation fn) {
+StatusOr<size_t> Quantizer::lower_activation(const ActivationOp& op) {
+  const Activation fn = op.fn;
+  if (fn > Activation::kGeluTanh) return lower_function(op);
   const size_t in = node_->input, outv = node_->output;
   // Relu's requantization only has to fit the positive part: what it clamps below, Relu zeroes.
   const double range = fn == Activation::kRelu ? cal_.max_abs[outv] : cal_.max_abs[in];
@@ -219,8 +224,113 @@ StatusOr<size_t> Quantizer::lower_activation(Activation fn) {
       out.error = internal::lipschitz(fn) * e + s / 2;
       return table(x, fn == Activation::kGelu ? "gelu" : "gelu_tanh", -qmax_, qmax_,
                    [&](int64_t v) { return internal::apply(fn, static_cast<double>(v) * s) / s; }, out);
+    default:
+      break;  // lower_function's
   }
   return internal_error("unknown activation");
+}
+
+// Any other elementwise function: a table over the quantized input's domain (where the function is
+// defined), in the scale that fits the calibrated output range (or 1 for integer-valued functions,
+// which are then exact). Its error is measured entry by entry: the largest change of f within the
+// input's error of the entry's point, plus the entry's rounding.
+StatusOr<size_t> Quantizer::lower_function(const ActivationOp& op) {
+  const size_t in = node_->input, outv = node_->output;
+  ZKCC_ASSIGN_OR_RETURN(size_t x, narrow(map_[in], cal_.max_abs[in]));
+  const double s = val(x).scale, e = val(x).error;
+  const int64_t lo = internal::table_floor(op, qmax_);
+  const double defined_from = lo <= 0 ? -HUGE_VAL : s / 2;  // below it Log and Reciprocal have no entry
+  auto f = [&](double v) { return internal::apply(op, v); };
+  double table_max = 0;
+  for (int64_t q = lo; q <= qmax_; ++q) table_max = std::max(table_max, std::abs(f(static_cast<double>(q) * s)));
+  if (!std::isfinite(table_max)) {
+    return out_of_range(std::string(internal::function_name(op.fn)) + " is not finite on the calibrated input range [" +
+                        std::to_string(static_cast<double>(lo) * s) + ", " + std::to_string(static_cast<double>(qmax_) * s) + "]");
+  }
+  QuantizedValue out = val(x);
+  out.name = g_.values[outv].name;
+  const bool exact = internal::integer_valued(op.fn);
+  // Entries at most 2^20: outputs beyond the calibrated range keep a bounded table.
+  out.scale = exact ? 1.0 : std::max(cal_.max_abs[outv] / static_cast<double>(qmax_), table_max / 1048576.0);
+  if (!(out.scale > 0)) out.scale = 1.0 / static_cast<double>(qmax_);
+  double error = 0;
+  constexpr int kSamples = 8;
+  for (int64_t q = lo; q <= qmax_; ++q) {
+    const double at = static_cast<double>(q) * s, y = f(at);
+    for (int k = 0; k <= kSamples; ++k) {
+      const double v = std::max(at - e + 2 * e * k / kSamples, defined_from);
+      const double d = std::abs(f(v) - y);
+      if (std::isfinite(d)) error = std::max(error, d);
+    }
+  }
+  out.error = error + (exact ? 0.0 : out.scale / 2);
+  const double scale = out.scale;
+  return table(x, internal::function_name(op.fn), lo, qmax_, [&](int64_t v) { return f(static_cast<double>(v) * s) / scale; },
+               out);
+}
+
+// x * c: for one positive constant a change of scale alone (no layer of its own, exact), for one
+// negative constant a product with -1 and that change; otherwise the constant rounded to int8
+// (c_q = round(127 c / max|c|)) times x requantized into [-qmax, qmax].
+StatusOr<size_t> Quantizer::lower_mul_const(const MulConstOp& op) {
+  const std::vector<double>& c = op.constant.data;
+  const size_t in = node_->input;
+  QuantizedValue out = val(map_[in]);
+  out.name = g_.values[node_->output].name;
+  const bool uniform = std::all_of(c.begin(), c.end(), [&](double v) { return v == c[0]; });
+  if (uniform && c[0] != 0) {
+    out.scale *= std::abs(c[0]);
+    out.error *= std::abs(c[0]);
+    if (c[0] > 0) return add(ReshapeLayer{}, {map_[in]}, std::move(out));
+    MulConstLayer negate{IntTensor{out.shape, std::vector<int64_t>(c.size(), -1)}};
+    return add(std::move(negate), {map_[in]}, std::move(out));
+  }
+  ZKCC_ASSIGN_OR_RETURN(size_t x, narrow(map_[in], cal_.max_abs[in]));
+  double cmax = 0;
+  for (double v : c) cmax = std::max(cmax, std::abs(v));
+  const double sc = cmax > 0 ? cmax / kWeightMax : 1.0;
+  MulConstLayer layer{IntTensor{out.shape, std::vector<int64_t>(c.size())}};
+  int64_t qmax_c = 0;
+  double error = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    layer.constant.data[i] = std::clamp<int64_t>(std::llround(c[i] / sc), -127, 127);
+    qmax_c = std::max(qmax_c, std::abs(layer.constant.data[i]));
+    error = std::max(error, std::abs(c[i]) * val(x).error +
+                                cal_.max_abs[in] * std::abs(c[i] - static_cast<double>(layer.constant.data[i]) * sc));
+  }
+  out.scale = val(x).scale * sc;
+  out.bound = val(x).bound * qmax_c;
+  out.error = error;
+  return add(std::move(layer), {x}, std::move(out));
+}
+
+// The row sum is exact; the mean is the sum in a scale C times smaller; the maximum (a row
+// maximum of x requantized into [-qmax, qmax], as for MaxPool) is exact too.
+StatusOr<size_t> Quantizer::lower_reduce(const ReduceLastOp& op) {
+  const Shape& xs = g_.values[node_->input].shape;
+  const size_t c = xs.empty() ? 1 : xs.back();
+  if (op.kind == ReduceLastOp::Kind::kMax) {
+    ZKCC_ASSIGN_OR_RETURN(size_t x, narrow(map_[node_->input], cal_.max_abs[node_->input]));
+    QuantizedValue out = val(x);
+    out.name = g_.values[node_->output].name;
+    out.shape = g_.values[node_->output].shape;
+    return add(RowMaxLayer{}, {x}, std::move(out));
+  }
+  const size_t x = map_[node_->input];
+  QuantizedValue out = val(x);
+  out.name = g_.values[node_->output].name;
+  out.shape = g_.values[node_->output].shape;
+  if (c > static_cast<size_t>(kM31HalfRange) || out.bound > kM31HalfRange / static_cast<int64_t>(c)) {
+    return out_of_range("the sum of " + std::to_string(c) + " values bounded by " + std::to_string(out.bound) +
+                        " may exceed (p-1)/2 = " + std::to_string(kM31HalfRange));
+  }
+  out.bound *= static_cast<int64_t>(c);
+  if (op.kind == ReduceLastOp::Kind::kMean) {
+    out.scale /= static_cast<double>(c);
+  } else {
+    out.error *= static_cast<double>(c);
+  }
+  return add(RowSumLayer{}, {x}, std::move(out));
 }
 
 StatusOr<size_t> Quantizer::lower_conv(const ConvOp& op) {
@@ -420,9 +530,15 @@ Status Quantizer::lower() {
   } else if (std::holds_alternative<ReshapeOp>(node.op)) {
     y = add(ReshapeLayer{}, {map_[node.input]}, std::move(out));
   } else if (const auto* act = std::get_if<ActivationOp>(&node.op)) {
-    y = lower_activation(act->fn);
+    y = lower_activation(*act);
   } else if (std::holds_alternative<SoftmaxOp>(node.op)) {
     y = lower_softmax();
+  } else if (const auto* m = std::get_if<MulConstOp>(&node.op)) {
+    y = lower_mul_const(*m);
+  } else if (const auto* gather = std::get_if<GatherOp>(&node.op)) {
+    y = add(GatherLayer{gather->index, 0}, {map_[node.input]}, std::move(out));  // zeros are exact in any scale
+  } else if (const auto* r = std::get_if<ReduceLastOp>(&node.op)) {
+    y = lower_reduce(*r);
   }
   if (!y.ok()) return y.status();
   map_[node.output] = *y;

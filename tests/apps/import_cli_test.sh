@@ -2,7 +2,8 @@
 # What exporters write, through the command line: a symbolic batch axis with PyTorch's flatten
 # pattern (inspect says the batch was set to 1; prove and verify pass), --input-shape for other
 # symbolic dimensions (refused without it, naming the axis), inspect listing every refusal at once
-# with a non-zero exit, and `operators --markdown` equal to docs/operators.md.
+# with a non-zero exit, a chain of operators lowered onto the existing layers proved and verified,
+# and `operators --markdown` equal to docs/operators.md.
 # Usage: import_cli_test.sh PROVE_MODEL SOURCE_DIR
 # Exits 77 (skipped) where no python3 has the onnx module.
 set -uo pipefail
@@ -61,9 +62,19 @@ check_rc "inspect refusals" 1 "$bin" inspect "$tmp/refusals.onnx"
 has "three refusals" "$tmp/out" "supported: no: 3 refusals"
 has "Sin refused" "$tmp/out" "  node 'wave' (Sin): operator 'Sin' is not supported"
 has "Cos refused" "$tmp/out" "  node 'other_wave' (Cos): operator 'Cos' is not supported"
-has "Mul refused" "$tmp/out" "  node 'square' (Mul): input 0 ('r') is an activation; Mul is supported only on constants"
+has "Mul refused" "$tmp/out" "  node 'square' (Mul): both operands are activations; only an activation with a constant operand"
 check_rc "inspect refusals --json" 1 "$bin" inspect "$tmp/refusals.onnx" --json
 check "--json lists the three" 3 "$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["refusals"]))' "$tmp/out")"
+
+# Operators lowered onto the existing layers, in one chain: inspected (every node supported, the
+# BatchNormalization folded into the Conv), proved and verified.
+check_rc "inspect ops" 0 "$bin" inspect "$tmp/ops.onnx"
+has "every operator supported" "$tmp/out" "supported: yes"
+"$py" -c 'import json; print(json.dumps([[[[round(0.1 * ((c * 16 + i) % 7) - 0.3, 2) for i in range(4 * j, 4 * j + 4)] for j in range(4)] for c in range(3)]]))' >"$tmp/ops.json"
+check_rc "prove ops" 0 "$bin" prove "$tmp/ops.onnx" --input "$tmp/ops.json" --level zk-only --out "$tmp/ops_proof" --json
+check "two outputs of shapes [1, 4, 1] and [1, 4, 3]" "[[1, 4, 1], [1, 4, 3]]" \
+  "$("$py" -c 'import json,sys; print([o["shape"] for o in json.load(open(sys.argv[1]))["outputs"]])' "$tmp/out")"
+check_rc "verify ops" 0 "$bin" verify "$tmp/ops_proof"
 
 # The operator matrix in the docs is the importer's table.
 check_rc "operators --markdown" 0 "$bin" operators --markdown

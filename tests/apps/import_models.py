@@ -5,6 +5,9 @@ flatten.onnx: a symbolic batch axis and the shape arithmetic torch.onnx.export e
   Identity, Dropout and Cast around it, then Gemm and Relu.
 seq.onnx: a symbolic dimension that is not a leading batch axis.
 refusals.onnx: three nodes zkcc refuses (Sin, Cos, Mul of two activations) in one graph.
+ops.onnx: operators lowered onto the existing layers in one chain: Conv with a BatchNormalization
+  it absorbs, LeakyRelu, Transpose, Slice, Pad, ReduceMean, Sub and Mul by constants, Clip, Split
+  into two outputs and an Exp on one of them.
 Usage: import_models.py OUT_DIR
 """
 import random
@@ -63,3 +66,32 @@ save(helper.make_graph(
      helper.make_node("Mul", ["r", "r"], ["m"], name="square")], "refusals",
     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
     [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 4]) for n in ("a", "c", "m")]), "refusals.onnx")
+
+conv_w = helper.make_tensor("conv.weight", TensorProto.FLOAT, [4, 3, 1, 1], [rng.uniform(-0.5, 0.5) for _ in range(12)])
+bn = [helper.make_tensor(name, TensorProto.FLOAT, [4], values) for name, values in (
+    ("bn.scale", [rng.uniform(0.5, 1.5) for _ in range(4)]), ("bn.bias", [rng.uniform(-0.2, 0.2) for _ in range(4)]),
+    ("bn.mean", [rng.uniform(-0.1, 0.1) for _ in range(4)]), ("bn.var", [rng.uniform(0.5, 1.5) for _ in range(4)]))]
+ints = [helper.make_tensor(name, TensorProto.INT64, [len(values)], values) for name, values in (
+    ("starts", [0]), ("ends", [3]), ("slice_axes", [2]), ("pads", [0, 0, 1, 0, 0, 0, 0, 0]),
+    ("split", [1, 3]))]
+floats = [helper.make_tensor("offset", TensorProto.FLOAT, [], [0.25]),
+          helper.make_tensor("gain", TensorProto.FLOAT, [4], [1.5, -0.5, 0.75, 2.0]),
+          helper.make_tensor("lo", TensorProto.FLOAT, [], [-1.0]), helper.make_tensor("hi", TensorProto.FLOAT, [], [1.0])]
+save(helper.make_graph(
+    [helper.make_node("Conv", ["x", "conv.weight"], ["conv"], name="conv"),
+     helper.make_node("BatchNormalization", ["conv", "bn.scale", "bn.bias", "bn.mean", "bn.var"], ["bn"], name="bn"),
+     helper.make_node("LeakyRelu", ["bn"], ["leaky"], name="leaky", alpha=0.2),
+     helper.make_node("Transpose", ["leaky"], ["nhwc"], name="nhwc", perm=[0, 2, 3, 1]),
+     helper.make_node("Slice", ["nhwc", "starts", "ends", "slice_axes"], ["rows"], name="rows"),
+     helper.make_node("Pad", ["rows", "pads"], ["padded"], name="pad"),
+     helper.make_node("ReduceMean", ["padded"], ["mean"], name="mean", axes=[3], keepdims=0),
+     helper.make_node("Sub", ["mean", "offset"], ["centred"], name="centre"),
+     helper.make_node("Mul", ["centred", "gain"], ["scaled"], name="gain"),
+     helper.make_node("Clip", ["scaled", "lo", "hi"], ["clipped"], name="clip"),
+     helper.make_node("Split", ["clipped", "split"], ["head", "tail"], name="split", axis=2),
+     helper.make_node("Exp", ["tail"], ["y2"], name="exp"),
+     helper.make_node("Identity", ["head"], ["y1"], name="head")], "ops",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
+    [helper.make_tensor_value_info("y1", TensorProto.FLOAT, [1, 4, 1]),
+     helper.make_tensor_value_info("y2", TensorProto.FLOAT, [1, 4, 3])],
+    [conv_w] + bn + ints + floats), "ops.onnx")

@@ -342,10 +342,11 @@ TEST(ImportFold, IdentityDropoutAndCastPassActivationsThrough) {
 TEST(ImportFold, FoldedOperatorsRefuseActivations) {
   ModelBuilder b;
   b.input("x", {1, 4}).output("y");
-  b.int_initializer("idx", {1}, {0});
-  b.node("Gather", {"x", "idx"}, {"y"}, "pick");
+  b.int_initializer("starts", {1}, {0});
+  b.node("Relu", {"x"}, {"r"});
+  b.node("Range", {"starts", "r", "starts"}, {"y"}, "count");
   EXPECT_EQ(import(b).status().message(),
-            "node 'pick' (Gather): input 0 ('x') is an activation; Gather is supported only on constants and static "
+            "node 'count' (Range): input 1 ('r') is an activation; Range is supported only on constants and static "
             "shapes, folded at import");
 }
 

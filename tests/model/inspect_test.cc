@@ -94,14 +94,14 @@ TEST(Inspect, GeluDecompositionNodesAreSupported) {
     EXPECT_TRUE(n.supported) << n.op_type;
     EXPECT_EQ(n.output_shapes, (std::vector<Shape>{{2, 3}})) << n.op_type;
   }
-  // An Erf on its own is not supported.
+  // An Erf on its own is a function table of its own.
   ModelBuilder lone(13, 8);
   lone.input("x", {2, 3}).output("y");
   lone.node("Erf", {"x"}, {"y"}, "erf");
   s = inspect(lone.bytes());
   ASSERT_TRUE(s.ok());
-  EXPECT_FALSE(s->nodes[0].supported);
-  EXPECT_EQ(s->nodes[0].reason, "node 'erf' (Erf): operator 'Erf' is not supported (only as part of GELU's erf form)");
+  EXPECT_TRUE(s->nodes[0].supported) << s->nodes[0].reason;
+  EXPECT_EQ(s->nodes[0].output_shapes, (std::vector<Shape>{{2, 3}}));
 }
 
 TEST(Inspect, DynamicInput) {
@@ -156,8 +156,7 @@ TEST(Inspect, ListsEveryRefusal) {
   EXPECT_EQ(s->refusals,
             (std::vector<std::string>{"node 'wave' (Sin): operator 'Sin' is not supported",
                                       "node 'other_wave' (Cos): operator 'Cos' is not supported",
-                                      "node 'square' (Mul): input 0 ('r') is an activation; Mul is supported only on "
-                                      "constants and static shapes, folded at import"}));
+                                      "node 'square' (Mul): both operands are activations; only an activation with a constant operand is supported (the proof has no elementwise product or sum of two activations)"}));
   const std::string text = summary_text(*s);
   EXPECT_NE(text.find("supported: no: 3 refusals\n"), std::string::npos) << text;
   EXPECT_EQ(summary_json(*s)["refusals"].size(), 3u);

@@ -9,6 +9,7 @@
 
 #include "../model/onnx_builder.h"
 #include "../model/test_util.h"
+#include "graph_prove_util.h"
 #include "zkcc/base/bytes.h"
 #include "zkcc/model/calibration.h"
 #include "zkcc/model/graph_encoding.h"
@@ -22,56 +23,12 @@ using model::testing::float_tensor;
 using model::testing::ModelBuilder;
 using model::testing::set_attr;
 using model::testing::uniform;
-
-Transcript fresh() { return Transcript(*Felt252::from_short_string("zkcc-graph-test")); }
-
-struct Proved {
-  model::QuantizedGraph graph;
-  model::Trace trace;
-  std::vector<model::IntTensor> outputs;
-  GraphProof proof;
-  bool public_input = false;
-  std::optional<GraphCircuit> verifier;  // the architecture and the model commitment's root
-};
-
-// The verifier's circuit for a graph: its architecture and the root of its weights' commitment.
-GraphCircuit verifier_for(const model::QuantizedGraph& graph) {
-  auto prover = GraphCircuit::build(std::make_shared<const model::QuantizedGraph>(graph));
-  EXPECT_TRUE(prover.ok()) << prover.status().to_string();
-  // What a verifier receives: the commitment's bytes.
-  auto commitment = decode_model_commitment(encode_model_commitment(prover->model_commitment()));
-  EXPECT_TRUE(commitment.ok()) << commitment.status().to_string();
-  auto v = GraphCircuit::build_for_verifier(*commitment);
-  EXPECT_TRUE(v.ok()) << v.status().to_string();
-  return *v;
-}
-
-model::QuantizedGraph quantized(std::span<const uint8_t> onnx, std::span<const model::FloatTensor> calibration) {
-  auto g = model::import_onnx(onnx);
-  EXPECT_TRUE(g.ok()) << g.status().to_string();
-  auto cal = calibration.empty() ? model::interval_calibration(*g, 1.0) : *model::calibrate(*g, calibration);
-  auto q = model::quantize(*g, cal);
-  EXPECT_TRUE(q.ok()) << q.status().to_string();
-  return *q;
-}
-
-Proved prove(model::QuantizedGraph graph, const model::FloatTensor& input, bool public_input = false) {
-  Proved p{std::move(graph), {}, {}, {}, public_input, {}};
-  auto run = model::run_quantized(p.graph, input);
-  EXPECT_TRUE(run.ok()) << run.status().to_string();
-  p.trace = run->trace;
-  for (size_t v : p.graph.outputs) p.outputs.push_back(p.trace.values[v]);
-  Transcript t = fresh();
-  auto proof = graph_prove(p.graph, p.trace, t, {public_input, {}});
-  EXPECT_TRUE(proof.ok()) << proof.status().to_string();
-  if (proof.ok()) p.proof = std::move(*proof);
-  p.verifier = verifier_for(p.graph);
-  return p;
-}
-
-Status verify(const Proved& p, const GraphProof& proof, Transcript t = fresh()) {
-  return graph_verify(*p.verifier, p.public_input ? &p.trace.values[0] : nullptr, p.outputs, proof, t);
-}
+using testing::fresh;
+using testing::prove;
+using testing::Proved;
+using testing::quantized;
+using testing::verifier_for;
+using testing::verify;
 
 std::vector<model::FloatTensor> load_set(const std::string& path) {
   auto text = read_file(path);

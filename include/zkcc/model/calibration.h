@@ -6,7 +6,8 @@
 //
 // Without calibration data, the stated default: the input is taken to lie in [-r, r]
 // (QuantConfig's default_input_range, 1.0) and that interval is carried through the graph in the
-// worst case (sum |w| |x| + |b| for products, 1 for Sigmoid, Tanh and Softmax), which never
+// worst case (sum |w| |x| + |b| for products, 1 for Sigmoid, Tanh and Softmax, the largest |f| on
+// [-r, r] for other functions), which never
 // saturates for inputs in range but spends precision.
 #ifndef ZKCC_MODEL_CALIBRATION_H_
 #define ZKCC_MODEL_CALIBRATION_H_

@@ -69,23 +69,66 @@ struct TransposeOp {};
 // The same elements under the output's shape (Reshape, Flatten).
 struct ReshapeOp {};
 
+// y = x * c elementwise, c already broadcast to x's shape (Mul and Div by a constant, Neg, a
+// batch normalization that folds into no product).
+struct MulConstOp {
+  FloatTensor constant;
+};
+
+// y[i] = x[index[i]], or 0 where index[i] < 0: fixed data movement (Transpose, Slice, Pad, Split,
+// Tile and Gather on activations). y's shape is the output value's.
+struct GatherOp {
+  std::vector<int64_t> index;
+};
+
+// The sum, the mean or the maximum over the last axis; y has x's shape with the last dimension 1.
+struct ReduceLastOp {
+  enum class Kind : uint8_t { kSum, kMean, kMax };
+  Kind kind = Kind::kSum;
+};
+
+// Elementwise functions, each proved as one table over the quantized input.
 enum class Activation : uint8_t {
   kRelu,
   kSigmoid,
   kTanh,
   kGelu,      // x/2 (1 + erf(x / sqrt 2))
   kGeluTanh,  // x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  // With the parameters alpha and beta of ActivationOp:
+  kLeakyRelu,    // x < 0 ? alpha x : x
+  kElu,          // x < 0 ? alpha (e^x - 1) : x
+  kSelu,         // beta (x <= 0 ? alpha (e^x - 1) : x), beta being ONNX's gamma
+  kCelu,         // max(0, x) + min(0, alpha (e^(x / alpha) - 1))
+  kHardSigmoid,  // max(0, min(1, alpha x + beta))
+  kHardSwish,    // x max(0, min(1, x / 6 + 1/2))
+  kSoftplus,     // log(1 + e^x)
+  kSoftsign,     // x / (1 + |x|)
+  kMish,         // x tanh(softplus(x))
+  kErf,
+  kExp,
+  kLog,         // defined for x > 0
+  kSqrt,        // defined for x >= 0
+  kReciprocal,  // 1 / x, defined for x != 0
+  kAbs,
+  kSign,
+  kClip,   // min(max(x, alpha), beta)
+  kPow,    // x^alpha; for an alpha that is not an integer, defined for x >= 0
+  kFloor,
+  kCeil,
+  kRound,  // to nearest, ties to even
 };
 
 struct ActivationOp {
   Activation fn = Activation::kRelu;
+  double alpha = 0;
+  double beta = 0;
 };
 
 // Softmax over the last axis.
 struct SoftmaxOp {};
 
 using Op = std::variant<DenseOp, ConvOp, MaxPoolOp, AvgPoolOp, AddConstOp, TransposeOp, ReshapeOp, ActivationOp,
-                        SoftmaxOp>;
+                        SoftmaxOp, MulConstOp, GatherOp, ReduceLastOp>;
 
 struct Value {
   std::string name;  // the ONNX value name; importer-made intermediates get "<name>/<step>"
@@ -112,7 +155,7 @@ struct Graph {
 // "Relu", "Sigmoid", ...
 const char* activation_name(Activation fn);
 
-// The number of real parameters a node carries (weights and biases).
+// The number of real parameters a node carries (weights, biases and constants).
 size_t parameter_count(const Op& op);
 
 }  // namespace zkcc::model

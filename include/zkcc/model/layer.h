@@ -58,7 +58,7 @@ struct RequantLayer {
 
 // y = table[x - in_min]; every x lies in [in_min, in_min + table.size()).
 struct LookupLayer {
-  std::string function;  // "relu", "sigmoid", "tanh", "gelu", "gelu_tanh", "exp"
+  std::string function;  // "relu", "sigmoid", "exp", "leaky_relu", "log", ... (a label; the table is the meaning)
   int64_t in_min = 0;
   std::vector<int64_t> table;
 };

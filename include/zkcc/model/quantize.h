@@ -14,6 +14,17 @@
 //     Sigmoid     round(qmax * sigmoid(q s))         scale 1/qmax, abs. precision 1/(2 qmax)
 //     Tanh        round(qmax * tanh(q s))            scale 1/qmax, abs. precision 1/(2 qmax)
 //     Gelu        round(gelu(q s) / s)               scale s,      abs. precision s/2
+//     any other   round(f(q s) / s_y) over the inputs where f is defined (Log and Reciprocal from
+//                 q = 1, Sqrt from 0), s_y the calibrated output range / qmax (at least the
+//                 table's largest |f| / 2^20); the error measured entry by entry as the largest
+//                 change of f within the input's error, plus s_y/2. Sign, Floor, Ceil and Round
+//                 take s_y = 1 and are exact up to the input's error.
+// - Constants: x + c quantizes c in x's scale; x * c for one positive c is x in scale s c (no
+//   layer), for one negative c a product with -1, and otherwise a product with c rounded to int8
+//   (c_q = round(127 c / max|c|), scale s max|c| / 127). BatchNormalization folds into the
+//   product before it where it can.
+// - Data movement (Transpose, Slice, Pad, Split, Tile, Gather, Expand) is a gather, exact; a sum
+//   over the last axis is exact and the mean is the sum in scale s / C.
 // - Pools: MaxPool is a gather of the windows and a row maximum (exact). AveragePool sums each
 //   window and multiplies by round(2^F / count) before a rounding shift by F (F as large as the
 //   bounds allow, at most 24; a shift alone when every count is the same power of two).
