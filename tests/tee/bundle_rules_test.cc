@@ -334,5 +334,40 @@ TEST_F(BundleRulesTest, GpuChainMustHaveNvidiasShape) {
   EXPECT_TRUE(nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now).ok());
 }
 
+TEST_F(BundleRulesTest, GpuPathHasNvidiasFiveCertificates) {
+  std::array<uint8_t, 32> nonce{};
+  nonce[0] = 4;
+  auto e = platform_->gpu_evidence(0, nonce);
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  std::vector<Certificate> chain = *Certificate::from_pem_bundle(e->certificate_chain_pem);
+  nvidia_gpu::TrustRoots gpu_roots{.nvidia = true, .extra = platform_->roots().nvidia};
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const std::string shape = "certificate path is NVIDIA's (basicConstraints, pathLen)";
+  auto verify = [&](const std::vector<Certificate>& c) { return nvidia_gpu::verify_gpu_report(e->report, c, gpu_roots, nonce, now); };
+  ASSERT_TRUE(verify(chain).ok()) << verify(chain).summary();
+  // The same leaf key issued by the Device Identity CA directly: the signatures link and the report
+  // verifies, with or without the root in the chain, but three CAs are missing.
+  auto by_root = platform_->nvidia_leaf_reissued_by(0, sim::SimPlatform::LeafIssuer::kRoot);
+  ASSERT_TRUE(by_root.ok()) << by_root.status().to_string();
+  for (const std::vector<Certificate>& c : {std::vector<Certificate>{*by_root, chain.back()}, std::vector<Certificate>{*by_root}}) {
+    Verdict v = verify(c);
+    EXPECT_EQ(failures(v), std::set<std::string>{shape}) << v.summary();
+    ASSERT_NE(v.first_failure(), nullptr);
+    EXPECT_NE(v.first_failure()->detail.find("the path has 2 certificates"), std::string::npos) << v.summary();
+  }
+  // A certificate for the same key below the real leaf, which is CA:FALSE.
+  auto below = platform_->nvidia_leaf_reissued_by(0, sim::SimPlatform::LeafIssuer::kLeaf);
+  ASSERT_TRUE(below.ok()) << below.status().to_string();
+  std::vector<Certificate> longer = chain;
+  longer.insert(longer.begin(), *below);
+  Verdict v = verify(longer);
+  EXPECT_EQ(failures(v), std::set<std::string>{shape}) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("is not a CA that may sign certificates"), std::string::npos) << v.summary();
+  // The five certificates without the root verify against the trusted root: the path is still five.
+  std::vector<Certificate> no_root(chain.begin(), chain.end() - 1);
+  EXPECT_TRUE(verify(no_root).ok()) << verify(no_root).summary();
+}
+
 }  // namespace
 }  // namespace zkcc::tee

@@ -34,7 +34,7 @@ sim::TdxCollateralOptions with_status(const std::string& status) {
 }
 
 TEST_F(TdxRulesTest, AcceptedTcbStatuses) {
-  for (const char* status : {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded"}) {
+  for (const char* status : {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded"}) {
     Verdict v = verify(with_status(status));
     EXPECT_TRUE(v.ok()) << status << v.summary();
     EXPECT_EQ(v.claims["tcb_status"], status);
@@ -42,7 +42,8 @@ TEST_F(TdxRulesTest, AcceptedTcbStatuses) {
 }
 
 TEST_F(TdxRulesTest, RefusedTcbStatusesAreTheOnlyFailure) {
-  for (const char* status : {"OutOfDate", "Revoked"}) {
+  // A status Intel has not defined is refused like Revoked.
+  for (const char* status : {"OutOfDate", "OutOfDateConfigurationNeeded", "Revoked", "Unknown"}) {
     Verdict v = verify(with_status(status));
     EXPECT_EQ(failures(v), std::set<std::string>{"TCB status"}) << status << v.summary();
   }

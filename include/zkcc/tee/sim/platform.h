@@ -112,6 +112,8 @@ struct TdxCollateralOptions {
   std::string qe_identity_id = "TD_QE";
 };
 
+struct GpuIdentity;  // defined in src/tee/sim
+
 class SimPlatform {
  public:
   // Creates the keys and chains in `dir` on first use, or loads them (checking that every key
@@ -153,9 +155,16 @@ class SimPlatform {
   // The Provisioner ICA reissued (same key and name, so the GPUs' BROM certificates still link to
   // it) with pathLenConstraint `path_len`, for tests of path rules.
   StatusOr<Certificate> nvidia_provisioner_with_path_len(int path_len) const;
+  // GPU `index`'s leaf (its key, name and DICE extension) reissued by `issuer`, for tests of path
+  // shape: kRoot issues it directly from the Device Identity CA; kLeaf from the GPU's own leaf, so
+  // that the reissued certificate sits below a CA:FALSE certificate. Reports stay verifiable by it.
+  enum class LeafIssuer { kRoot, kLeaf };
+  StatusOr<Certificate> nvidia_leaf_reissued_by(unsigned index, LeafIssuer issuer) const;
 
  private:
   struct State;  // defined in src/tee/sim
+  // GPU `index`'s keys and certificates, created on first use.
+  StatusOr<const GpuIdentity*> gpu(unsigned index) const;
   explicit SimPlatform(std::shared_ptr<State> state) : state_(std::move(state)) {}
   std::shared_ptr<State> state_;  // shared by copies; immutable but for the lazily created GPUs
 };
