@@ -134,6 +134,41 @@ TEST_F(SnpRulesTest, CommittedTcbAboveCurrentIsRefused) {
   EXPECT_TRUE(verify(report(newer)).ok()) << verify(report(newer)).summary();
 }
 
+TEST_F(SnpRulesTest, CpuidMustNameTheCertificatesProduct) {
+  // The simulated part is a Milan (family 0x19, model 0x01) with a Milan VCEK. CPUID bytes are
+  // family 0x188 and model 0x189.
+  struct Case {
+    uint8_t family, model;
+    const char* named;
+  };
+  for (const Case& c : {Case{0x19, 0x11, "Genoa"}, Case{0x1A, 0x02, "Turin"}, Case{0x17, 0x31, "unknown"},
+                        Case{0x19, 0x40, "unknown"}, Case{0x00, 0x00, "unknown"}}) {
+    sim::SnpGuest g;
+    g.raw_bytes = {{0x188, c.family}, {0x189, c.model}};
+    Verdict v = verify(report(g));
+    EXPECT_EQ(failures(v), std::set<std::string>{"product"}) << int{c.family} << "/" << int{c.model} << v.summary();
+    ASSERT_NE(v.first_failure(), nullptr);
+    EXPECT_NE(v.first_failure()->detail.find(std::string("report CPUID: ") + c.named), std::string::npos) << v.summary();
+  }
+  sim::SnpGuest other_milan;
+  other_milan.raw_bytes = {{0x188, 0x19}, {0x189, 0x0F}};
+  EXPECT_TRUE(verify(report(other_milan)).ok()) << verify(report(other_milan)).summary();
+}
+
+TEST_F(SnpRulesTest, VcekSplsMustMatchReportedTcb) {
+  // The only VCEK offered certifies an SNP SPL one below the report's REPORTED_TCB (and so below
+  // CURRENT_TCB, which that rule allows): it endorses another TCB than the report's.
+  sim::SnpVcekOptions older;
+  older.tcb = with_byte(platform_->snp_tcb(), 6, -1);
+  std::vector<Bytes> chain = platform_->snp_certificates();
+  Verdict v = verify(report(), parse({vcek(older), chain[1], chain[2]}));
+  EXPECT_EQ(failures(v), std::set<std::string>{"SNP SPL matches REPORTED_TCB"}) << v.summary();
+  sim::SnpVcekOptions older_microcode;
+  older_microcode.tcb = with_byte(platform_->snp_tcb(), 7, -1);
+  v = verify(report(), parse({vcek(older_microcode), chain[1], chain[2]}));
+  EXPECT_EQ(failures(v), std::set<std::string>{"microcode SPL matches REPORTED_TCB"}) << v.summary();
+}
+
 TEST_F(SnpRulesTest, VcekSignedDirectlyByTheArkIsRefused) {
   sim::SnpVcekOptions by_ark;
   by_ark.signed_by_ark = true;

@@ -208,7 +208,9 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
 
   Product product = product_of(*key);
   Product cpuid = r.product_from_cpuid();
-  bool product_ok = product != Product::kUnknown && (cpuid == Product::kUnknown || cpuid == product);
+  // Version 3 and later reports state the CPUID; a family/model no known product has is refused,
+  // not waved through. Version 2 reports state none, so the certificate's product stands alone.
+  bool product_ok = product != Product::kUnknown && (r.version < 3 || cpuid == product);
   v.add("product", product_ok,
         std::string("certificate: ") + std::string(product_name(product)) +
             (r.version >= 3 ? std::string(", report CPUID: ") + std::string(product_name(cpuid)) : std::string()));
