@@ -49,6 +49,51 @@ TEST_F(TdxRulesTest, RefusedTcbStatusesAreTheOnlyFailure) {
   }
 }
 
+TEST_F(TdxRulesTest, FmspcMustMatchThePck) {
+  sim::TdxCollateralOptions o;
+  o.fmspc = "00A06F000000";  // another platform's TCB Info
+  Verdict v = verify(o);
+  EXPECT_EQ(failures(v), std::set<std::string>{"FMSPC matches the TCB Info"}) << v.summary();
+}
+
+TEST_F(TdxRulesTest, RevokedPckOrPckCaIsRefused) {
+  sim::TdxCollateralOptions pck;
+  pck.revoke_pck = true;
+  Verdict v = verify(pck);
+  EXPECT_EQ(failures(v), std::set<std::string>{"PCK CRL"}) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("is revoked"), std::string::npos) << v.summary();
+  sim::TdxCollateralOptions ca;
+  ca.revoke_pck_ca = true;
+  v = verify(ca);
+  EXPECT_EQ(failures(v), std::set<std::string>{"Root CA CRL"}) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("is revoked"), std::string::npos) << v.summary();
+}
+
+TEST_F(TdxRulesTest, QeIdentityMustMatchTheQeReport) {
+  sim::TdxCollateralOptions o;
+  o.qe_mrsigner = std::string(64, 'A');  // another signer's quoting enclave
+  Verdict v = verify(o);
+  EXPECT_EQ(failures(v), std::set<std::string>{"QE identity matches"}) << v.summary();
+}
+
+TEST_F(TdxRulesTest, QeTcbStatus) {
+  for (const char* status : {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded"}) {
+    sim::TdxCollateralOptions o;
+    o.qe_tcb_status = status;
+    Verdict v = verify(o);
+    EXPECT_TRUE(v.ok()) << status << v.summary();
+    EXPECT_EQ(v.claims["qe_tcb_status"], status);
+  }
+  for (const char* status : {"OutOfDate", "Revoked"}) {
+    sim::TdxCollateralOptions o;
+    o.qe_tcb_status = status;
+    Verdict v = verify(o);
+    EXPECT_EQ(failures(v), std::set<std::string>{"QE TCB status"}) << status << v.summary();
+  }
+}
+
 TEST_F(TdxRulesTest, TcbInfoMustBeTdxVersion3) {
   sim::TdxCollateralOptions sgx;
   sgx.tcb_info_id = "SGX";

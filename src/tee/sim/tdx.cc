@@ -155,7 +155,7 @@ std::string tcb_info_json(int64_t issued_at, const TdxCollateralOptions& o) {
       {"version", o.tcb_info_version},
       {"issueDate", pki::rfc3339(issued_at)},
       {"nextUpdate", pki::rfc3339(issued_at + kCollateralLifetime)},
-      {"fmspc", hex_upper(kFmspc)},
+      {"fmspc", o.fmspc.empty() ? hex_upper(kFmspc) : o.fmspc},
       {"pceId", o.pce_id},
       {"tcbType", 0},
       {"tcbEvaluationDataNumber", kTcbEvaluationDataNumber},
@@ -185,9 +185,9 @@ std::string qe_identity_json(int64_t issued_at, const TdxCollateralOptions& o) {
       {"miscselectMask", "FFFFFFFF"},
       {"attributes", hex_upper(kQeAttributes)},
       {"attributesMask", "FBFFFFFFFFFFFFFF0000000000000000"},
-      {"mrsigner", hex_upper(qe_mr_signer())},
+      {"mrsigner", o.qe_mrsigner.empty() ? hex_upper(qe_mr_signer()) : o.qe_mrsigner},
       {"isvprodid", kQeProdId},
-      {"tcbLevels", ordered_json::array({tcb_level({{"isvsvn", kQeSvn}})})},
+      {"tcbLevels", ordered_json::array({tcb_level({{"isvsvn", kQeSvn}}, o.qe_tcb_status)})},
   };
   return j.dump();
 }
@@ -349,8 +349,13 @@ StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued
   }
   int64_t next = issued_at + kCollateralLifetime;
   uint64_t crl_number = static_cast<uint64_t>(std::max<int64_t>(issued_at, 1));
-  ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::issue_crl(a.root.cert, a.root.key, issued_at, next, crl_number, {}, pki::SigAlg::kEcdsaSha256));
-  ZKCC_ASSIGN_OR_RETURN(Bytes pck_crl, pki::issue_crl(a.pck_ca.cert, a.pck_ca.key, issued_at, next, crl_number, {}, pki::SigAlg::kEcdsaSha256));
+  std::vector<Certificate> root_revokes, pck_ca_revokes;
+  if (options.revoke_pck_ca) root_revokes.push_back(a.pck_ca.cert);
+  if (options.revoke_pck) pck_ca_revokes.push_back(a.pck.cert);
+  ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::issue_crl(a.root.cert, a.root.key, issued_at, next, crl_number, root_revokes,
+                                                       pki::SigAlg::kEcdsaSha256));
+  ZKCC_ASSIGN_OR_RETURN(Bytes pck_crl, pki::issue_crl(a.pck_ca.cert, a.pck_ca.key, issued_at, next, crl_number, pck_ca_revokes,
+                                                      pki::SigAlg::kEcdsaSha256));
   std::string tcb_info = tcb_info_json(issued_at, options);
   std::string qe_identity = qe_identity_json(issued_at, options);
   ZKCC_ASSIGN_OR_RETURN(Bytes tcb_sig, pki::sign_ecdsa_raw(a.tcb_signing.key, "SHA256", text_bytes(tcb_info), 32));

@@ -100,16 +100,23 @@ struct TdxGuest {
 
 // What the simulated TDX collateral states, settable so tests can build correctly signed
 // collateral that breaks one rule: the TCB level's status (also the TDX module level's), TCB
-// Info's id, version, PCEID and number of SGX components, the base TDX module's MRSIGNER (hex;
-// "" = zero, the simulated module's), and QE Identity's id.
+// Info's id, version, PCEID, FMSPC (hex; "" = the PCK's) and number of SGX components, the base
+// TDX module's MRSIGNER (hex; "" = zero, the simulated module's), QE Identity's id, MRSIGNER (hex;
+// "" = the simulated QE's) and TCB level status, and whether the PCK CRL lists the PCK certificate
+// and the Root CA CRL the PCK CA.
 struct TdxCollateralOptions {
   std::string tcb_status = "UpToDate";
   std::string tcb_info_id = "TDX";
   int tcb_info_version = 3;
   std::string pce_id = "0000";
+  std::string fmspc;
   size_t sgx_components = 16;
   std::string tdx_module_mrsigner;
   std::string qe_identity_id = "TD_QE";
+  std::string qe_mrsigner;
+  std::string qe_tcb_status = "UpToDate";
+  bool revoke_pck = false;
+  bool revoke_pck_ca = false;
 };
 
 struct GpuIdentity;  // defined in src/tee/sim
