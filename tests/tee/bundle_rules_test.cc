@@ -258,6 +258,29 @@ TEST(LowS, RealAzureSnpReportAndItsTwin) {
   expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
 }
 
+TEST(AzureBundle, RealAzureEvidenceInABundleFailsOnlyItsBinding) {
+  // Trustee's Azure samples were made for Trustee's nonce, not for statement 42: in a bundle every
+  // signature, chain and TPM check passes and only the binding to the statement (the TPM quote's
+  // nonce and REPORT_DATA) fails, and for the TD quote the TCB, since the bundle carries no TDX
+  // collateral.
+  int64_t when = at("2026-11-25T00:00:00Z");
+  struct Sample {
+    CpuPlatform platform;
+    const char* file;
+    std::set<std::string> fails;
+  };
+  const std::set<std::string> binding = {"cpu: TPM quote nonce", "CPU report_data[32:64] is the statement"};
+  std::set<std::string> snp = binding, td = binding;
+  snp.insert("CPU report_data[0:32] is gpu_hash");
+  td.insert("cpu: TCB judged against collateral");  // the TD's user data starts with 32 zero bytes, a GPU-less gpu_hash
+  for (const Sample& s : {Sample{CpuPlatform::kAzureSnpVtpm, "azure/trustee_az_snp_evidence_v2.json", snp},
+                          Sample{CpuPlatform::kAzureTdxVtpm, "azure/trustee_az_tdx_evidence_v1.json", td}}) {
+    CpuEvidence e = canonical_azure(s.platform, s.file, when);
+    Verdict v = verify_bundle(real_bundle(e, {}), BundleRoots{}, nullptr, when);
+    EXPECT_EQ(failures(v), s.fails) << s.file << v.summary();
+  }
+}
+
 TEST(LowS, RealAzureTdQuoteAndItsTwins) {
   int64_t when = at("2026-11-25T00:00:00Z");
   CpuEvidence low = canonical_azure(CpuPlatform::kAzureTdxVtpm, "azure/trustee_az_tdx_evidence_v1.json", when);
@@ -272,6 +295,17 @@ TEST(LowS, RealAzureTdQuoteAndItsTwins) {
     canonicalize_signatures(again);
     EXPECT_EQ(*cpu_hash_of(again), *cpu_hash_of(low));
     expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
+  }
+}
+
+TEST_F(BundleRulesTest, CpuOnlyBundleRelabelledToAnotherStatementIsRefused) {
+  for (CpuPlatform cpu : {CpuPlatform::kSevSnp, CpuPlatform::kTdx}) {
+    json b = bundle(cpu, 0);
+    ASSERT_TRUE(verify(b).ok()) << verify(b).summary();
+    // The same evidence under statement 43, every hash restated: only the binding notices.
+    json t = restated(b, [](FullStackAttestation& a) { a.statement = Felt252::from_u64(43); });
+    Verdict v = verify(t);
+    EXPECT_EQ(failures(v), std::set<std::string>{"CPU report_data[32:64] is the statement"}) << v.summary();
   }
 }
 
