@@ -368,6 +368,27 @@ TEST_F(BundleRulesTest, GpuChainMustHaveNvidiasShape) {
   EXPECT_TRUE(nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now).ok());
 }
 
+TEST_F(BundleRulesTest, GpuFwidMustMatchTheLeaf) {
+  std::array<uint8_t, 32> nonce{};
+  nonce[0] = 5;
+  auto e = platform_->gpu_evidence(0, nonce);
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  std::vector<Certificate> chain = *Certificate::from_pem_bundle(e->certificate_chain_pem);
+  nvidia_gpu::TrustRoots gpu_roots{.nvidia = true, .extra = platform_->roots().nvidia};
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  ASSERT_TRUE(nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now).ok());
+  // The leaf reissued by the GPU's BROM CA for another firmware: the chain and the report
+  // signature still verify, but the report's FWID is not the one the leaf certifies.
+  std::array<uint8_t, 48> other{};
+  other.fill(0x5A);
+  auto leaf = platform_->nvidia_leaf_with_fwid(0, other);
+  ASSERT_TRUE(leaf.ok()) << leaf.status().to_string();
+  chain[0] = *leaf;
+  Verdict v = nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now);
+  EXPECT_EQ(failures(v), std::set<std::string>{"FWID matches the leaf certificate"}) << v.summary();
+  EXPECT_FALSE(platform_->nvidia_leaf_with_fwid(0, std::span(other).first(32)).ok());
+}
+
 TEST_F(BundleRulesTest, GpuPathHasNvidiasFiveCertificates) {
   std::array<uint8_t, 32> nonce{};
   nonce[0] = 4;

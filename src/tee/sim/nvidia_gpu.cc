@@ -174,9 +174,12 @@ StatusOr<Certificate> reissue_provisioner(const NvidiaAuthority& a, int path_len
   return pki::issue(spec, a.provisioner.key, &a.identity.cert, a.identity.key, pki::SigAlg::kEcdsaSha384);
 }
 
-StatusOr<Certificate> reissue_leaf(const GpuIdentity& gpu, const KeyedCert& by) {
+StatusOr<Certificate> reissue_leaf(const GpuIdentity& gpu, const KeyedCert& by, const std::optional<Bytes>& fwid) {
   auto dice = gpu.leaf.cert.extension(kOidDiceTcbInfo);
   if (!dice) return data_loss("the simulated GPU leaf has no DICE extension");
+  if (fwid) {
+    ZKCC_ASSIGN_OR_RETURN(dice, dice_extension(gpu.brom.key, *fwid));
+  }
   pki::CertSpec spec;
   spec.subject = nvidia_name(gpu.leaf.cert.common_name());
   spec.not_before = gpu.leaf.cert.not_before();

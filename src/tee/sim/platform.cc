@@ -250,4 +250,10 @@ StatusOr<Certificate> SimPlatform::nvidia_leaf_reissued_by(unsigned index, LeafI
   return reissue_leaf(*g, by);
 }
 
+StatusOr<Certificate> SimPlatform::nvidia_leaf_with_fwid(unsigned index, std::span<const uint8_t> fwid) const {
+  if (fwid.size() != 48) return invalid_argument("a simulated FWID is a 48-byte SHA-384 digest");
+  ZKCC_ASSIGN_OR_RETURN(const GpuIdentity* g, gpu(index));
+  return reissue_leaf(*g, g->brom, Bytes(fwid.begin(), fwid.end()));
+}
+
 }  // namespace zkcc::tee::sim

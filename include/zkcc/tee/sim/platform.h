@@ -167,6 +167,9 @@ class SimPlatform {
   // that the reissued certificate sits below a CA:FALSE certificate. Reports stay verifiable by it.
   enum class LeafIssuer { kRoot, kLeaf };
   StatusOr<Certificate> nvidia_leaf_reissued_by(unsigned index, LeafIssuer issuer) const;
+  // GPU `index`'s leaf reissued by its BROM CA with a DICE extension stating `fwid` (48 bytes) in
+  // place of the firmware's, so that the report's FWID no longer matches the certificate's.
+  StatusOr<Certificate> nvidia_leaf_with_fwid(unsigned index, std::span<const uint8_t> fwid) const;
 
  private:
   struct State;  // defined in src/tee/sim
