@@ -56,7 +56,7 @@ TEST_F(SnpRulesTest, HonestReportPassesEveryRule) {
   for (const char* rule : {"guest policy bit 17 is one", "guest policy bits 26-63 are zero", "signer info bits 5-31 are zero",
                            "platform info reserved bits are zero", "reserved fields are zero",
                            "certificate path is AMD's (CA flags, key usage, issuers)", "endorsement key TCB is at most CURRENT_TCB",
-                           "COMMITTED_TCB is at most CURRENT_TCB"}) {
+                           "COMMITTED_TCB is at most CURRENT_TCB", "COMMITTED firmware version is at most CURRENT"}) {
     EXPECT_TRUE(has_check(v, rule)) << rule;
   }
 }
@@ -131,6 +131,21 @@ TEST_F(SnpRulesTest, CommittedTcbAboveCurrentIsRefused) {
   // A CURRENT_TCB above both is fine: the firmware was updated after the VCEK's TCB.
   sim::SnpGuest newer;
   newer.current_tcb = with_byte(platform_->snp_tcb(), 7, 1);
+  EXPECT_TRUE(verify(report(newer)).ok()) << verify(report(newer)).summary();
+}
+
+TEST_F(SnpRulesTest, CommittedFirmwareVersionAboveCurrentIsRefused) {
+  // CURRENT_BUILD/MINOR/MAJOR at 0x1E8-0x1EA, COMMITTED_* at 0x1EC-0x1EE; the simulated firmware
+  // runs and has committed to 1.55 build 21.
+  for (size_t offset : {size_t{0x1EC}, size_t{0x1ED}, size_t{0x1EE}}) {
+    sim::SnpGuest g;
+    g.raw_bytes = {{offset, 0x7F}};
+    Verdict v = verify(report(g));
+    EXPECT_EQ(failures(v), std::set<std::string>{"COMMITTED firmware version is at most CURRENT"}) << offset << v.summary();
+  }
+  // A newer running version than the committed one is fine, and major outranks build.
+  sim::SnpGuest newer;
+  newer.raw_bytes = {{0x1E9, 56}, {0x1EC, 0x7F}};
   EXPECT_TRUE(verify(report(newer)).ok()) << verify(report(newer)).summary();
 }
 
