@@ -103,10 +103,16 @@ TEST_F(TdxRulesTest, TcbInfoMustBeTdxVersion3) {
   EXPECT_EQ(failures(verify(v2)), std::set<std::string>{"TCB Info is TDX version 3"});
 }
 
-TEST_F(TdxRulesTest, QeIdentityMustBeTdQe) {
+TEST_F(TdxRulesTest, QeIdentityMustBeTdQeVersion2) {
   sim::TdxCollateralOptions o;
   o.qe_identity_id = "QE";
-  EXPECT_EQ(failures(verify(o)), std::set<std::string>{"QE Identity is TD_QE"}) << verify(o).summary();
+  EXPECT_EQ(failures(verify(o)), std::set<std::string>{"QE Identity is TD_QE version 2"}) << verify(o).summary();
+  for (int version : {1, 3}) {
+    sim::TdxCollateralOptions other;
+    other.qe_identity_version = version;
+    Verdict v = verify(other);
+    EXPECT_EQ(failures(v), std::set<std::string>{"QE Identity is TD_QE version 2"}) << version << v.summary();
+  }
 }
 
 TEST_F(TdxRulesTest, ShortSgxComponentsAreMalformed) {

@@ -177,7 +177,7 @@ std::string tcb_info_json(int64_t issued_at, const TdxCollateralOptions& o) {
 std::string qe_identity_json(int64_t issued_at, const TdxCollateralOptions& o) {
   ordered_json j = {
       {"id", o.qe_identity_id},
-      {"version", 2},
+      {"version", o.qe_identity_version},
       {"issueDate", pki::rfc3339(issued_at)},
       {"nextUpdate", pki::rfc3339(issued_at + kCollateralLifetime)},
       {"tcbEvaluationDataNumber", kTcbEvaluationDataNumber},

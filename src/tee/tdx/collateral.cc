@@ -201,8 +201,9 @@ Verdict verify_quote(std::span<const uint8_t> bytes, const Collateral& c, const 
     bool tcb_kind = tcb.value("id", std::string()) == "TDX" && tcb.contains("version") && tcb["version"] == 3;
     v.add("TCB Info is TDX version 3", tcb_kind,
           tcb_kind ? "" : "TCB Info id " + tcb.value("id", std::string("?")) + ", version " + (tcb.contains("version") ? tcb["version"].dump() : "?"));
-    bool qe_kind = qe.value("id", std::string()) == "TD_QE";
-    v.add("QE Identity is TD_QE", qe_kind, qe_kind ? "" : "QE Identity id " + qe.value("id", std::string("?")));
+    bool qe_kind = qe.value("id", std::string()) == "TD_QE" && qe.contains("version") && qe["version"] == 2;
+    v.add("QE Identity is TD_QE version 2", qe_kind,
+          qe_kind ? "" : "QE Identity id " + qe.value("id", std::string("?")) + ", version " + (qe.contains("version") ? qe["version"].dump() : "?"));
     // Intel's QE vendor ID (939A7233-F79C-4CA9-940A-0DB3957F0607).
     static constexpr std::array<uint8_t, 16> kIntelQeVendor = {0x93, 0x9A, 0x72, 0x33, 0xF7, 0x9C, 0x4C, 0xA9,
                                                                0x94, 0x0A, 0x0D, 0xB3, 0x95, 0x7F, 0x06, 0x07};
