@@ -71,6 +71,24 @@ TEST_F(TdxRulesTest, RevokedPckOrPckCaIsRefused) {
   EXPECT_NE(v.first_failure()->detail.find("is revoked"), std::string::npos) << v.summary();
 }
 
+TEST_F(TdxRulesTest, CollateralSignerIsTheTcbSigningCertificate) {
+  const std::set<std::string> both = {"TCB Info signature", "QE Identity signature"};
+  // Signed by the PCK Platform CA, which the same root issued: the chain holds, the name does not.
+  sim::TdxCollateralOptions pck_ca;
+  pck_ca.signed_by_pck_ca = true;
+  Verdict v = verify(pck_ca);
+  EXPECT_EQ(failures(v), both) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("is not Intel's TCB Signing certificate"), std::string::npos) << v.summary();
+  // The TCB Signing certificate revoked by the Root CA CRL.
+  sim::TdxCollateralOptions revoked;
+  revoked.revoke_tcb_signing = true;
+  v = verify(revoked);
+  EXPECT_EQ(failures(v), both) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("revoked by the Root CA CRL"), std::string::npos) << v.summary();
+}
+
 TEST_F(TdxRulesTest, QeIdentityMustMatchTheQeReport) {
   sim::TdxCollateralOptions o;
   o.qe_mrsigner = std::string(64, 'A');  // another signer's quoting enclave

@@ -351,6 +351,7 @@ StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued
   uint64_t crl_number = static_cast<uint64_t>(std::max<int64_t>(issued_at, 1));
   std::vector<Certificate> root_revokes, pck_ca_revokes;
   if (options.revoke_pck_ca) root_revokes.push_back(a.pck_ca.cert);
+  if (options.revoke_tcb_signing) root_revokes.push_back(a.tcb_signing.cert);
   if (options.revoke_pck) pck_ca_revokes.push_back(a.pck.cert);
   ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::issue_crl(a.root.cert, a.root.key, issued_at, next, crl_number, root_revokes,
                                                        pki::SigAlg::kEcdsaSha256));
@@ -358,10 +359,11 @@ StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued
                                                       pki::SigAlg::kEcdsaSha256));
   std::string tcb_info = tcb_info_json(issued_at, options);
   std::string qe_identity = qe_identity_json(issued_at, options);
-  ZKCC_ASSIGN_OR_RETURN(Bytes tcb_sig, pki::sign_ecdsa_raw(a.tcb_signing.key, "SHA256", text_bytes(tcb_info), 32));
-  ZKCC_ASSIGN_OR_RETURN(Bytes qe_sig, pki::sign_ecdsa_raw(a.tcb_signing.key, "SHA256", text_bytes(qe_identity), 32));
+  const KeyedCert& signer = options.signed_by_pck_ca ? a.pck_ca : a.tcb_signing;
+  ZKCC_ASSIGN_OR_RETURN(Bytes tcb_sig, pki::sign_ecdsa_raw(signer.key, "SHA256", text_bytes(tcb_info), 32));
+  ZKCC_ASSIGN_OR_RETURN(Bytes qe_sig, pki::sign_ecdsa_raw(signer.key, "SHA256", text_bytes(qe_identity), 32));
   std::string root_pem = pki::certificate_pem(a.root.cert);
-  std::string signing_chain = pki::certificate_pem(a.tcb_signing.cert) + root_pem;
+  std::string signing_chain = pki::certificate_pem(signer.cert) + root_pem;
   ordered_json c = {
       {"pck_crl_issuer_chain", pki::certificate_pem(a.pck_ca.cert) + root_pem},
       {"root_ca_crl", to_hex(root_crl)},

@@ -102,8 +102,9 @@ struct TdxGuest {
 // collateral that breaks one rule: the TCB level's status (also the TDX module level's), TCB
 // Info's id, version, PCEID, FMSPC (hex; "" = the PCK's) and number of SGX components, the base
 // TDX module's MRSIGNER (hex; "" = zero, the simulated module's), QE Identity's id, version,
-// MRSIGNER (hex; "" = the simulated QE's) and TCB level status, and whether the PCK CRL lists the
-// PCK certificate and the Root CA CRL the PCK CA.
+// MRSIGNER (hex; "" = the simulated QE's) and TCB level status, whether the PCK CRL lists the PCK
+// certificate and the Root CA CRL the PCK CA or the TCB Signing certificate, and whether the PCK
+// CA rather than the TCB Signing certificate signs TCB Info and QE Identity.
 struct TdxCollateralOptions {
   std::string tcb_status = "UpToDate";
   std::string tcb_info_id = "TDX";
@@ -118,6 +119,8 @@ struct TdxCollateralOptions {
   std::string qe_tcb_status = "UpToDate";
   bool revoke_pck = false;
   bool revoke_pck_ca = false;
+  bool revoke_tcb_signing = false;
+  bool signed_by_pck_ca = false;
 };
 
 struct GpuIdentity;  // defined in src/tee/sim
