@@ -164,6 +164,13 @@ TEST_F(TdxRulesTest, BaseModuleIdentityWhenTeeTcbSvn1IsZero) {
   EXPECT_EQ(failures(v), std::set<std::string>{"TDX module identity"}) << v.summary();
   // A module the SEAM loader loaded (TEE_TCB_SVN[1] > 0) is judged by tdxModuleIdentities instead.
   EXPECT_TRUE(verify(sim::TdxGuest{}, other).ok());
+  // TCB Info without tdxModule cannot judge the base module: refused, not skipped.
+  sim::TdxCollateralOptions none;
+  none.omit_tdx_module = true;
+  v = verify(base, none);
+  EXPECT_EQ(failures(v), std::set<std::string>{"TDX module identity"}) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("TCB Info has no tdxModule"), std::string::npos) << v.summary();
 }
 
 

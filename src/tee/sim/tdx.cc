@@ -171,6 +171,7 @@ std::string tcb_info_json(int64_t issued_at, const TdxCollateralOptions& o) {
                                                 {"tdxtcbcomponents", components(tdx_components)}},
                                                o.tcb_status)})},
   };
+  if (o.omit_tdx_module) j.erase("tdxModule");
   return j.dump();
 }
 

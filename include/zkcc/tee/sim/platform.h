@@ -101,10 +101,11 @@ struct TdxGuest {
 // What the simulated TDX collateral states, settable so tests can build correctly signed
 // collateral that breaks one rule: the TCB level's status (also the TDX module level's), TCB
 // Info's id, version, PCEID, FMSPC (hex; "" = the PCK's) and number of SGX components, the base
-// TDX module's MRSIGNER (hex; "" = zero, the simulated module's), QE Identity's id, version,
-// MRSIGNER (hex; "" = the simulated QE's) and TCB level status, whether the PCK CRL lists the PCK
-// certificate and the Root CA CRL the PCK CA or the TCB Signing certificate, and whether the PCK
-// CA rather than the TCB Signing certificate signs TCB Info and QE Identity.
+// TDX module's MRSIGNER (hex; "" = zero, the simulated module's) or no tdxModule at all, QE
+// Identity's id, version, MRSIGNER (hex; "" = the simulated QE's) and TCB level status, whether
+// the PCK CRL lists the PCK certificate and the Root CA CRL the PCK CA or the TCB Signing
+// certificate, and whether the PCK CA rather than the TCB Signing certificate signs TCB Info and
+// QE Identity.
 struct TdxCollateralOptions {
   std::string tcb_status = "UpToDate";
   std::string tcb_info_id = "TDX";
@@ -113,6 +114,7 @@ struct TdxCollateralOptions {
   std::string fmspc;
   size_t sgx_components = 16;
   std::string tdx_module_mrsigner;
+  bool omit_tdx_module = false;
   std::string qe_identity_id = "TD_QE";
   int qe_identity_version = 2;
   std::string qe_mrsigner;
