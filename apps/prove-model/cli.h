@@ -144,6 +144,7 @@ struct VerifyArgs {
   std::string dir;
   std::string roots_dir, policy_file, at;
   std::string model_commitment;  // expected model commitment, or empty
+  std::string require_level;     // zk-only, tee or full-cc; empty requires none beyond the policy's
   bool verbose = false;          // list every check, not only the failed ones
   bool json = false;
 };

@@ -179,6 +179,8 @@ int main(int argc, char** argv) {
   verify->add_option("DIR", vf.dir, "The proof directory (from prove), or a server's job result (JSON)")->required();
   add_trust_options(verify, vf.roots_dir, vf.policy_file, vf.at);
   verify->add_option("--model-commitment", vf.model_commitment, "Require this model commitment (prove --json prints it)");
+  verify->add_option("--require-level", vf.require_level, "Fail unless the proof's evidence reaches this level (zk-only, tee, full-cc)")
+      ->check(CLI::IsMember({"zk-only", "tee", "full-cc"}));
   verify->add_flag("-v,--verbose", vf.verbose, "List every check, not only the failed ones");
 
   auto* inspect = app.add_subcommand("inspect", "List an ONNX model's layers, shapes and parameters, and whether zkcc can prove each");

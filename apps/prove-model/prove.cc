@@ -326,6 +326,8 @@ int prove(const ProveArgs& a) {
 int verify(const VerifyArgs& a) {
   auto trust = load_trust(a.roots_dir, a.policy_file, a.at);
   if (!trust.ok()) return fail(trust.status());
+  auto policy = effective_policy(trust->policy, a.require_level);
+  if (!policy.ok()) return fail(policy.status());
   std::optional<Felt252> expected_model;
   if (!a.model_commitment.empty()) {
     auto m = felt_option(a.model_commitment, "--model-commitment");
@@ -337,8 +339,7 @@ int verify(const VerifyArgs& a) {
   auto package = pipeline::parse_package(*files);
   tee::Verdict v;
   if (package.ok()) {
-    v = pipeline::verify_package(*package, trust->roots, trust->policy ? &*trust->policy : nullptr, trust->at,
-                                 expected_model);
+    v = pipeline::verify_package(*package, trust->roots, &*policy, trust->at, expected_model);
   } else {
     v.kind = "zkcc-proof";
     v.add("proof directory's files are well-formed", false, package.status().with_context(a.dir).message());

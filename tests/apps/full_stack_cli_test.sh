@@ -52,6 +52,9 @@ test ! -e "$tmp/x.json"; check "no bundle written when the level cannot be met" 
 check_rc "full-cc with both" 0 "$bin" attest --platform sim --sim-dir "$sim" --level full-cc --statement $s2 --out "$tmp/full2.json"
 check_rc "zk-only" 0 "$bin" attest --platform sim --sim-dir "$sim" --level zk-only --statement $s1 --out "$tmp/zk.json"
 check_rc "zk-only verifies" 0 "$bin" verify-bundle "$tmp/zk.json"
+check_rc "zk-only under --require-level tee" 1 "$bin" verify-bundle "$tmp/zk.json" --require-level tee
+grep -q "failed: policy: minimum level tee" "$tmp/out"; check "verify-bundle names the level it required" 0 $?
+check_rc "tee bundle under --require-level tee" 0 "$bin" verify-bundle "$tmp/snp-0.json" --roots "$sim/roots" --require-level tee
 
 # GPU evidence from another statement.
 edit "$tmp/snp-1.json" "$tmp/bad-gpu.json" "d['gpus']=json.load(open('$tmp/full2.json'))['gpus']"

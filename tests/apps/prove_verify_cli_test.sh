@@ -58,6 +58,10 @@ check_rc "prove --out a file" 2 prove "$tmp/afile" zk-only --force
 check_rc "prove MODEL" 0 "$bin" prove "$model" --calibration "$cal" --input "$input" --level zk-only --out "$tmp/zk2"
 check_rc "prove tee (SNP)" 0 prove "$tmp/tee" tee --sim-gpus 0
 check_rc "verify tee" 0 "$bin" verify "$tmp/tee" --roots "$sim/roots"
+check_rc "verify tee --require-level tee" 0 "$bin" verify "$tmp/tee" --roots "$sim/roots" --require-level tee
+check_rc "verify tee --require-level full-cc" 1 "$bin" verify "$tmp/tee" --roots "$sim/roots" --require-level full-cc
+grep -q "failed: .*policy: minimum level full-cc" "$tmp/out"; check "verify names the level it required" 0 $?
+check_rc "verify --require-level auto" 2 "$bin" verify "$tmp/tee" --roots "$sim/roots" --require-level auto
 check_rc "prove full-cc (TDX, 2 GPUs) --json" 0 prove "$tmp/full" full-cc --sim-cpu tdx --sim-gpus 2 --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["level"]=="full-cc" and d["proof_bytes"]>0 and d["outputs"][0]["top1"]==int(sys.argv[2])' \
   "$tmp/out" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[2])' "$src/models/digits/heldout_labels.json")"

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "zkcc/tee/azure/tpm_quote.h"
+#include "zkcc/tee/policy.h"
 #include "zkcc/tee/tdx/quote.h"
 #include "zkcc/tee/tdx/tdreport.h"
 
@@ -34,6 +36,59 @@ int64_t now() { return *parse_rfc3339("2026-11-25T00:00:00Z"); }
 Verdict verify(const std::string& evidence, const EvidenceOptions& o = {}) { return verify_evidence(evidence, o, now()); }
 
 std::string failed(const Verdict& v) { return v.first_failure() ? v.first_failure()->name : "(none)"; }
+
+std::set<std::string> failures(const Verdict& v) {
+  std::set<std::string> out;
+  for (const Check& c : v.checks) {
+    if (!c.ok) out.insert(c.name);
+  }
+  return out;
+}
+
+// The verified evidence judged by `p`.
+Verdict judged(const std::string& evidence, const Policy& p) {
+  Verdict v = verify(evidence);
+  EXPECT_TRUE(v.ok()) << v.summary();
+  apply_policy(p, v);
+  return v;
+}
+
+TEST(AzureEvidencePolicy, SnpVerdictsAreJudgedByThePolicy) {
+  // Trustee's Azure SNP guest is production-grade: VMPL 0, no debug, no migration agent.
+  Verdict v = judged(text(kSnp), Policy{});
+  EXPECT_TRUE(v.ok()) << v.summary();
+  EXPECT_EQ(v.policy, "built-in production default");
+  for (const char* rule : {"policy: debug", "policy: VMPL", "policy: migration agent"}) {
+    bool judged_by = false;
+    for (const Check& c : v.checks) judged_by |= c.name == rule;
+    EXPECT_TRUE(judged_by) << rule;
+  }
+  Policy vmpl;
+  vmpl.vmpl = 1;
+  EXPECT_EQ(failures(judged(text(kSnp), vmpl)), std::set<std::string>{"policy: VMPL"});
+  Policy other;
+  other.allowed_measurements = {std::string(96, '0')};
+  EXPECT_EQ(failures(judged(text(kSnp), other)), std::set<std::string>{"policy: measurement allowed"});
+}
+
+TEST(AzureEvidencePolicy, TdVerdictsAreJudgedByTheTdQuotesClaims) {
+  // Azure's TD has SEPT_VE_DISABLE clear: the production policy refuses it for that alone.
+  Verdict v = judged(text(kTdx), Policy{});
+  EXPECT_EQ(failures(v), std::set<std::string>{"policy: SEPT_VE_DISABLE"}) << v.summary();
+  Policy relaxed;
+  relaxed.require_sept_ve_disable = false;
+  Verdict ok = judged(text(kTdx), relaxed);
+  EXPECT_TRUE(ok.ok()) << ok.summary();
+  bool debug_judged = false;
+  for (const Check& c : ok.checks) debug_judged |= c.name == "policy: debug" && c.ok;
+  EXPECT_TRUE(debug_judged) << ok.summary();
+  // The MRTD allow-list reads the TD quote's MR_TD.
+  std::string mr_td = ok.claims["td_quote"]["mr_td"];
+  relaxed.allowed_measurements = {mr_td};
+  EXPECT_TRUE(judged(text(kTdx), relaxed).ok());
+  relaxed.allowed_measurements = {std::string(96, '0')};
+  EXPECT_EQ(failures(judged(text(kTdx), relaxed)), std::set<std::string>{"policy: measurement allowed"});
+}
 
 TEST(AzureEvidence, SnpEvidenceVerifiesFromTpmQuoteToAmdRoot) {
   Verdict v = verify(text(kSnp));

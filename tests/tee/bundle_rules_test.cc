@@ -258,6 +258,29 @@ TEST(LowS, RealAzureSnpReportAndItsTwin) {
   expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
 }
 
+TEST(AzureBundle, RealAzureEvidenceInABundleFailsOnlyItsBinding) {
+  // Trustee's Azure samples were made for Trustee's nonce, not for statement 42: in a bundle every
+  // signature, chain and TPM check passes and only the binding to the statement (the TPM quote's
+  // nonce and REPORT_DATA) fails, and for the TD quote the TCB, since the bundle carries no TDX
+  // collateral.
+  int64_t when = at("2026-11-25T00:00:00Z");
+  struct Sample {
+    CpuPlatform platform;
+    const char* file;
+    std::set<std::string> fails;
+  };
+  const std::set<std::string> binding = {"cpu: TPM quote nonce", "CPU report_data[32:64] is the statement"};
+  std::set<std::string> snp = binding, td = binding;
+  snp.insert("CPU report_data[0:32] is gpu_hash");
+  td.insert("cpu: TCB judged against collateral");  // the TD's user data starts with 32 zero bytes, a GPU-less gpu_hash
+  for (const Sample& s : {Sample{CpuPlatform::kAzureSnpVtpm, "azure/trustee_az_snp_evidence_v2.json", snp},
+                          Sample{CpuPlatform::kAzureTdxVtpm, "azure/trustee_az_tdx_evidence_v1.json", td}}) {
+    CpuEvidence e = canonical_azure(s.platform, s.file, when);
+    Verdict v = verify_bundle(real_bundle(e, {}), BundleRoots{}, nullptr, when);
+    EXPECT_EQ(failures(v), s.fails) << s.file << v.summary();
+  }
+}
+
 TEST(LowS, RealAzureTdQuoteAndItsTwins) {
   int64_t when = at("2026-11-25T00:00:00Z");
   CpuEvidence low = canonical_azure(CpuPlatform::kAzureTdxVtpm, "azure/trustee_az_tdx_evidence_v1.json", when);
@@ -272,6 +295,17 @@ TEST(LowS, RealAzureTdQuoteAndItsTwins) {
     canonicalize_signatures(again);
     EXPECT_EQ(*cpu_hash_of(again), *cpu_hash_of(low));
     expect_only_low_s_differs(real_bundle(low, {}), real_bundle(high, {}), "cpu: signatures in low-S form", when);
+  }
+}
+
+TEST_F(BundleRulesTest, CpuOnlyBundleRelabelledToAnotherStatementIsRefused) {
+  for (CpuPlatform cpu : {CpuPlatform::kSevSnp, CpuPlatform::kTdx}) {
+    json b = bundle(cpu, 0);
+    ASSERT_TRUE(verify(b).ok()) << verify(b).summary();
+    // The same evidence under statement 43, every hash restated: only the binding notices.
+    json t = restated(b, [](FullStackAttestation& a) { a.statement = Felt252::from_u64(43); });
+    Verdict v = verify(t);
+    EXPECT_EQ(failures(v), std::set<std::string>{"CPU report_data[32:64] is the statement"}) << v.summary();
   }
 }
 
@@ -332,6 +366,62 @@ TEST_F(BundleRulesTest, GpuChainMustHaveNvidiasShape) {
   EXPECT_EQ(failures(v), std::set<std::string>{"certificate path is NVIDIA's (basicConstraints, pathLen)"}) << v.summary();
   chain[2] = *platform_->nvidia_provisioner_with_path_len(1);
   EXPECT_TRUE(nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now).ok());
+}
+
+TEST_F(BundleRulesTest, GpuFwidMustMatchTheLeaf) {
+  std::array<uint8_t, 32> nonce{};
+  nonce[0] = 5;
+  auto e = platform_->gpu_evidence(0, nonce);
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  std::vector<Certificate> chain = *Certificate::from_pem_bundle(e->certificate_chain_pem);
+  nvidia_gpu::TrustRoots gpu_roots{.nvidia = true, .extra = platform_->roots().nvidia};
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  ASSERT_TRUE(nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now).ok());
+  // The leaf reissued by the GPU's BROM CA for another firmware: the chain and the report
+  // signature still verify, but the report's FWID is not the one the leaf certifies.
+  std::array<uint8_t, 48> other{};
+  other.fill(0x5A);
+  auto leaf = platform_->nvidia_leaf_with_fwid(0, other);
+  ASSERT_TRUE(leaf.ok()) << leaf.status().to_string();
+  chain[0] = *leaf;
+  Verdict v = nvidia_gpu::verify_gpu_report(e->report, chain, gpu_roots, nonce, now);
+  EXPECT_EQ(failures(v), std::set<std::string>{"FWID matches the leaf certificate"}) << v.summary();
+  EXPECT_FALSE(platform_->nvidia_leaf_with_fwid(0, std::span(other).first(32)).ok());
+}
+
+TEST_F(BundleRulesTest, GpuPathHasNvidiasFiveCertificates) {
+  std::array<uint8_t, 32> nonce{};
+  nonce[0] = 4;
+  auto e = platform_->gpu_evidence(0, nonce);
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  std::vector<Certificate> chain = *Certificate::from_pem_bundle(e->certificate_chain_pem);
+  nvidia_gpu::TrustRoots gpu_roots{.nvidia = true, .extra = platform_->roots().nvidia};
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const std::string shape = "certificate path is NVIDIA's (basicConstraints, pathLen)";
+  auto verify = [&](const std::vector<Certificate>& c) { return nvidia_gpu::verify_gpu_report(e->report, c, gpu_roots, nonce, now); };
+  ASSERT_TRUE(verify(chain).ok()) << verify(chain).summary();
+  // The same leaf key issued by the Device Identity CA directly: the signatures link and the report
+  // verifies, with or without the root in the chain, but three CAs are missing.
+  auto by_root = platform_->nvidia_leaf_reissued_by(0, sim::SimPlatform::LeafIssuer::kRoot);
+  ASSERT_TRUE(by_root.ok()) << by_root.status().to_string();
+  for (const std::vector<Certificate>& c : {std::vector<Certificate>{*by_root, chain.back()}, std::vector<Certificate>{*by_root}}) {
+    Verdict v = verify(c);
+    EXPECT_EQ(failures(v), std::set<std::string>{shape}) << v.summary();
+    ASSERT_NE(v.first_failure(), nullptr);
+    EXPECT_NE(v.first_failure()->detail.find("the path has 2 certificates"), std::string::npos) << v.summary();
+  }
+  // A certificate for the same key below the real leaf, which is CA:FALSE.
+  auto below = platform_->nvidia_leaf_reissued_by(0, sim::SimPlatform::LeafIssuer::kLeaf);
+  ASSERT_TRUE(below.ok()) << below.status().to_string();
+  std::vector<Certificate> longer = chain;
+  longer.insert(longer.begin(), *below);
+  Verdict v = verify(longer);
+  EXPECT_EQ(failures(v), std::set<std::string>{shape}) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("is not a CA that may sign certificates"), std::string::npos) << v.summary();
+  // The five certificates without the root verify against the trusted root: the path is still five.
+  std::vector<Certificate> no_root(chain.begin(), chain.end() - 1);
+  EXPECT_TRUE(verify(no_root).ok()) << verify(no_root).summary();
 }
 
 }  // namespace

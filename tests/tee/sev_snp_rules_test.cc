@@ -56,7 +56,7 @@ TEST_F(SnpRulesTest, HonestReportPassesEveryRule) {
   for (const char* rule : {"guest policy bit 17 is one", "guest policy bits 26-63 are zero", "signer info bits 5-31 are zero",
                            "platform info reserved bits are zero", "reserved fields are zero",
                            "certificate path is AMD's (CA flags, key usage, issuers)", "endorsement key TCB is at most CURRENT_TCB",
-                           "COMMITTED_TCB is at most CURRENT_TCB"}) {
+                           "COMMITTED_TCB is at most CURRENT_TCB", "COMMITTED firmware version is at most CURRENT"}) {
     EXPECT_TRUE(has_check(v, rule)) << rule;
   }
 }
@@ -132,6 +132,56 @@ TEST_F(SnpRulesTest, CommittedTcbAboveCurrentIsRefused) {
   sim::SnpGuest newer;
   newer.current_tcb = with_byte(platform_->snp_tcb(), 7, 1);
   EXPECT_TRUE(verify(report(newer)).ok()) << verify(report(newer)).summary();
+}
+
+TEST_F(SnpRulesTest, CommittedFirmwareVersionAboveCurrentIsRefused) {
+  // CURRENT_BUILD/MINOR/MAJOR at 0x1E8-0x1EA, COMMITTED_* at 0x1EC-0x1EE; the simulated firmware
+  // runs and has committed to 1.55 build 21.
+  for (size_t offset : {size_t{0x1EC}, size_t{0x1ED}, size_t{0x1EE}}) {
+    sim::SnpGuest g;
+    g.raw_bytes = {{offset, 0x7F}};
+    Verdict v = verify(report(g));
+    EXPECT_EQ(failures(v), std::set<std::string>{"COMMITTED firmware version is at most CURRENT"}) << offset << v.summary();
+  }
+  // A newer running version than the committed one is fine, and major outranks build.
+  sim::SnpGuest newer;
+  newer.raw_bytes = {{0x1E9, 56}, {0x1EC, 0x7F}};
+  EXPECT_TRUE(verify(report(newer)).ok()) << verify(report(newer)).summary();
+}
+
+TEST_F(SnpRulesTest, CpuidMustNameTheCertificatesProduct) {
+  // The simulated part is a Milan (family 0x19, model 0x01) with a Milan VCEK. CPUID bytes are
+  // family 0x188 and model 0x189.
+  struct Case {
+    uint8_t family, model;
+    const char* named;
+  };
+  for (const Case& c : {Case{0x19, 0x11, "Genoa"}, Case{0x1A, 0x02, "Turin"}, Case{0x17, 0x31, "unknown"},
+                        Case{0x19, 0x40, "unknown"}, Case{0x00, 0x00, "unknown"}}) {
+    sim::SnpGuest g;
+    g.raw_bytes = {{0x188, c.family}, {0x189, c.model}};
+    Verdict v = verify(report(g));
+    EXPECT_EQ(failures(v), std::set<std::string>{"product"}) << int{c.family} << "/" << int{c.model} << v.summary();
+    ASSERT_NE(v.first_failure(), nullptr);
+    EXPECT_NE(v.first_failure()->detail.find(std::string("report CPUID: ") + c.named), std::string::npos) << v.summary();
+  }
+  sim::SnpGuest other_milan;
+  other_milan.raw_bytes = {{0x188, 0x19}, {0x189, 0x0F}};
+  EXPECT_TRUE(verify(report(other_milan)).ok()) << verify(report(other_milan)).summary();
+}
+
+TEST_F(SnpRulesTest, VcekSplsMustMatchReportedTcb) {
+  // The only VCEK offered certifies an SNP SPL one below the report's REPORTED_TCB (and so below
+  // CURRENT_TCB, which that rule allows): it endorses another TCB than the report's.
+  sim::SnpVcekOptions older;
+  older.tcb = with_byte(platform_->snp_tcb(), 6, -1);
+  std::vector<Bytes> chain = platform_->snp_certificates();
+  Verdict v = verify(report(), parse({vcek(older), chain[1], chain[2]}));
+  EXPECT_EQ(failures(v), std::set<std::string>{"SNP SPL matches REPORTED_TCB"}) << v.summary();
+  sim::SnpVcekOptions older_microcode;
+  older_microcode.tcb = with_byte(platform_->snp_tcb(), 7, -1);
+  v = verify(report(), parse({vcek(older_microcode), chain[1], chain[2]}));
+  EXPECT_EQ(failures(v), std::set<std::string>{"microcode SPL matches REPORTED_TCB"}) << v.summary();
 }
 
 TEST_F(SnpRulesTest, VcekSignedDirectlyByTheArkIsRefused) {

@@ -34,7 +34,7 @@ sim::TdxCollateralOptions with_status(const std::string& status) {
 }
 
 TEST_F(TdxRulesTest, AcceptedTcbStatuses) {
-  for (const char* status : {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded"}) {
+  for (const char* status : {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded"}) {
     Verdict v = verify(with_status(status));
     EXPECT_TRUE(v.ok()) << status << v.summary();
     EXPECT_EQ(v.claims["tcb_status"], status);
@@ -42,9 +42,73 @@ TEST_F(TdxRulesTest, AcceptedTcbStatuses) {
 }
 
 TEST_F(TdxRulesTest, RefusedTcbStatusesAreTheOnlyFailure) {
-  for (const char* status : {"OutOfDate", "Revoked"}) {
+  // A status Intel has not defined is refused like Revoked.
+  for (const char* status : {"OutOfDate", "OutOfDateConfigurationNeeded", "Revoked", "Unknown"}) {
     Verdict v = verify(with_status(status));
     EXPECT_EQ(failures(v), std::set<std::string>{"TCB status"}) << status << v.summary();
+  }
+}
+
+TEST_F(TdxRulesTest, FmspcMustMatchThePck) {
+  sim::TdxCollateralOptions o;
+  o.fmspc = "00A06F000000";  // another platform's TCB Info
+  Verdict v = verify(o);
+  EXPECT_EQ(failures(v), std::set<std::string>{"FMSPC matches the TCB Info"}) << v.summary();
+}
+
+TEST_F(TdxRulesTest, RevokedPckOrPckCaIsRefused) {
+  sim::TdxCollateralOptions pck;
+  pck.revoke_pck = true;
+  Verdict v = verify(pck);
+  EXPECT_EQ(failures(v), std::set<std::string>{"PCK CRL"}) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("is revoked"), std::string::npos) << v.summary();
+  sim::TdxCollateralOptions ca;
+  ca.revoke_pck_ca = true;
+  v = verify(ca);
+  EXPECT_EQ(failures(v), std::set<std::string>{"Root CA CRL"}) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("is revoked"), std::string::npos) << v.summary();
+}
+
+TEST_F(TdxRulesTest, CollateralSignerIsTheTcbSigningCertificate) {
+  const std::set<std::string> both = {"TCB Info signature", "QE Identity signature"};
+  // Signed by the PCK Platform CA, which the same root issued: the chain holds, the name does not.
+  sim::TdxCollateralOptions pck_ca;
+  pck_ca.signed_by_pck_ca = true;
+  Verdict v = verify(pck_ca);
+  EXPECT_EQ(failures(v), both) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("is not Intel's TCB Signing certificate"), std::string::npos) << v.summary();
+  // The TCB Signing certificate revoked by the Root CA CRL.
+  sim::TdxCollateralOptions revoked;
+  revoked.revoke_tcb_signing = true;
+  v = verify(revoked);
+  EXPECT_EQ(failures(v), both) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("revoked by the Root CA CRL"), std::string::npos) << v.summary();
+}
+
+TEST_F(TdxRulesTest, QeIdentityMustMatchTheQeReport) {
+  sim::TdxCollateralOptions o;
+  o.qe_mrsigner = std::string(64, 'A');  // another signer's quoting enclave
+  Verdict v = verify(o);
+  EXPECT_EQ(failures(v), std::set<std::string>{"QE identity matches"}) << v.summary();
+}
+
+TEST_F(TdxRulesTest, QeTcbStatus) {
+  for (const char* status : {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded"}) {
+    sim::TdxCollateralOptions o;
+    o.qe_tcb_status = status;
+    Verdict v = verify(o);
+    EXPECT_TRUE(v.ok()) << status << v.summary();
+    EXPECT_EQ(v.claims["qe_tcb_status"], status);
+  }
+  for (const char* status : {"OutOfDate", "Revoked"}) {
+    sim::TdxCollateralOptions o;
+    o.qe_tcb_status = status;
+    Verdict v = verify(o);
+    EXPECT_EQ(failures(v), std::set<std::string>{"QE TCB status"}) << status << v.summary();
   }
 }
 
@@ -57,10 +121,16 @@ TEST_F(TdxRulesTest, TcbInfoMustBeTdxVersion3) {
   EXPECT_EQ(failures(verify(v2)), std::set<std::string>{"TCB Info is TDX version 3"});
 }
 
-TEST_F(TdxRulesTest, QeIdentityMustBeTdQe) {
+TEST_F(TdxRulesTest, QeIdentityMustBeTdQeVersion2) {
   sim::TdxCollateralOptions o;
   o.qe_identity_id = "QE";
-  EXPECT_EQ(failures(verify(o)), std::set<std::string>{"QE Identity is TD_QE"}) << verify(o).summary();
+  EXPECT_EQ(failures(verify(o)), std::set<std::string>{"QE Identity is TD_QE version 2"}) << verify(o).summary();
+  for (int version : {1, 3}) {
+    sim::TdxCollateralOptions other;
+    other.qe_identity_version = version;
+    Verdict v = verify(other);
+    EXPECT_EQ(failures(v), std::set<std::string>{"QE Identity is TD_QE version 2"}) << version << v.summary();
+  }
 }
 
 TEST_F(TdxRulesTest, ShortSgxComponentsAreMalformed) {
@@ -94,6 +164,13 @@ TEST_F(TdxRulesTest, BaseModuleIdentityWhenTeeTcbSvn1IsZero) {
   EXPECT_EQ(failures(v), std::set<std::string>{"TDX module identity"}) << v.summary();
   // A module the SEAM loader loaded (TEE_TCB_SVN[1] > 0) is judged by tdxModuleIdentities instead.
   EXPECT_TRUE(verify(sim::TdxGuest{}, other).ok());
+  // TCB Info without tdxModule cannot judge the base module: refused, not skipped.
+  sim::TdxCollateralOptions none;
+  none.omit_tdx_module = true;
+  v = verify(base, none);
+  EXPECT_EQ(failures(v), std::set<std::string>{"TDX module identity"}) << v.summary();
+  ASSERT_NE(v.first_failure(), nullptr);
+  EXPECT_NE(v.first_failure()->detail.find("TCB Info has no tdxModule"), std::string::npos) << v.summary();
 }
 
 

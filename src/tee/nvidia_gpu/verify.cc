@@ -15,12 +15,28 @@ const Certificate* nvidia_root() {
 }
 
 
-// NVIDIA's path has a fixed shape: an end-entity leaf (the FMC alias key, no CA), then CAs (BROM,
-// Provisioner ICA, GH100/GB100 Identity, Device Identity CA) that may sign certificates, none with a
-// pathLenConstraint below the number of CAs under it. "" when the chain has that shape.
-std::string nvidia_path_shape(std::span<const Certificate> chain) {
-  for (size_t i = 0; i < chain.size(); ++i) {
-    const Certificate& c = chain[i];
+// NVIDIA's path, leaf first, including the trusted root where the chain stops below it.
+std::vector<Certificate> full_path(std::span<const Certificate> chain, std::span<const Certificate> trusted) {
+  std::vector<Certificate> path(chain.begin(), chain.end());
+  const Certificate& last = chain.back();
+  if (last.signed_by(last)) return path;
+  for (const Certificate& t : trusted) {
+    if (last.signed_by(t)) {
+      path.push_back(t);
+      break;
+    }
+  }
+  return path;
+}
+
+// NVIDIA's path has a fixed shape of five: an end-entity leaf (the FMC alias key, no CA), then CAs
+// (BROM, Provisioner ICA, GH100/GB100 Identity, Device Identity CA) that may sign certificates, none
+// with a pathLenConstraint below the number of CAs under it. So a leaf issued by the root directly,
+// or a certificate below the leaf, fails. "" when the path has that shape.
+std::string nvidia_path_shape(std::span<const Certificate> path) {
+  constexpr size_t kNvidiaPathLength = 5;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const Certificate& c = path[i];
     if (!c.extensions_well_formed()) return c.common_name() + " has malformed basicConstraints or keyUsage";
     if (i == 0) {
       if (c.is_ca()) return "the leaf " + c.common_name() + " is a CA";
@@ -31,6 +47,10 @@ std::string nvidia_path_shape(std::span<const Certificate> chain) {
     if (limit && static_cast<size_t>(*limit) < i - 1) {
       return c.common_name() + " allows " + std::to_string(*limit) + " CA(s) below it; the chain has " + std::to_string(i - 1);
     }
+  }
+  if (path.size() != kNvidiaPathLength) {
+    return "the path has " + std::to_string(path.size()) +
+           " certificates; NVIDIA's has five (leaf, BROM, Provisioner ICA, Identity CA, Device Identity CA)";
   }
   return "";
 }
@@ -108,7 +128,7 @@ Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certif
   if (roots.nvidia && nvidia_root() != nullptr) trusted.push_back(*nvidia_root());
   trusted.insert(trusted.end(), roots.extra.begin(), roots.extra.end());
   check_chain(chain, trusted, at, v);
-  std::string shape = nvidia_path_shape(chain);
+  std::string shape = nvidia_path_shape(full_path(chain, trusted));
   v.add("certificate path is NVIDIA's (basicConstraints, pathLen)", shape.empty(), shape);
 
   bool sig = verify_ecdsa_p384_sha384(leaf, bytes.first(r.signed_size), r.signature_r, r.signature_s);

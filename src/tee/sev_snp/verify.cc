@@ -1,6 +1,7 @@
 #include "zkcc/tee/sev_snp/verify.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "amd_roots.h"
 #include "zkcc/base/bytes.h"
@@ -208,7 +209,9 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
 
   Product product = product_of(*key);
   Product cpuid = r.product_from_cpuid();
-  bool product_ok = product != Product::kUnknown && (cpuid == Product::kUnknown || cpuid == product);
+  // Version 3 and later reports state the CPUID; a family/model no known product has is refused,
+  // not waved through. Version 2 reports state none, so the certificate's product stands alone.
+  bool product_ok = product != Product::kUnknown && (r.version < 3 || cpuid == product);
   v.add("product", product_ok,
         std::string("certificate: ") + std::string(product_name(product)) +
             (r.version >= 3 ? std::string(", report CPUID: ") + std::string(product_name(cpuid)) : std::string()));
@@ -316,6 +319,16 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
     if (com > cur) ahead += std::string(s.name) + " " + std::to_string(com) + " > " + std::to_string(cur) + "; ";
   }
   v.add("COMMITTED_TCB is at most CURRENT_TCB", ahead.empty(), ahead);
+  // Likewise the firmware version it has committed to (major.minor.build, compared in that order)
+  // is at most the version running.
+  auto fw = [](uint8_t major, uint8_t minor, uint8_t build) {
+    return std::to_string(major) + "." + std::to_string(minor) + " build " + std::to_string(build);
+  };
+  bool fw_ok = std::tie(r.committed_major, r.committed_minor, r.committed_build) <=
+               std::tie(r.current_major, r.current_minor, r.current_build);
+  v.add("COMMITTED firmware version is at most CURRENT", fw_ok,
+        fw_ok ? "" : "committed " + fw(r.committed_major, r.committed_minor, r.committed_build) + " > current " +
+                         fw(r.current_major, r.current_minor, r.current_build));
   return v;
 }
 

@@ -174,6 +174,21 @@ StatusOr<Certificate> reissue_provisioner(const NvidiaAuthority& a, int path_len
   return pki::issue(spec, a.provisioner.key, &a.identity.cert, a.identity.key, pki::SigAlg::kEcdsaSha384);
 }
 
+StatusOr<Certificate> reissue_leaf(const GpuIdentity& gpu, const KeyedCert& by, const std::optional<Bytes>& fwid) {
+  auto dice = gpu.leaf.cert.extension(kOidDiceTcbInfo);
+  if (!dice) return data_loss("the simulated GPU leaf has no DICE extension");
+  if (fwid) {
+    ZKCC_ASSIGN_OR_RETURN(dice, dice_extension(gpu.brom.key, *fwid));
+  }
+  pki::CertSpec spec;
+  spec.subject = nvidia_name(gpu.leaf.cert.common_name());
+  spec.not_before = gpu.leaf.cert.not_before();
+  spec.not_after = gpu.leaf.cert.not_after();
+  spec.key_usage = "critical,digitalSignature";
+  spec.extensions = {{kOidDiceTcbInfo, std::move(*dice)}};
+  return pki::issue(spec, gpu.leaf.key, &by.cert, by.key, pki::SigAlg::kEcdsaSha384);
+}
+
 StatusOr<GpuEvidence> build_gpu_evidence(const NvidiaAuthority& a, const GpuIdentity& gpu, unsigned index,
                                          std::span<const uint8_t, 32> nonce) {
   using namespace nvidia_gpu;

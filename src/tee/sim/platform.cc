@@ -223,7 +223,7 @@ StatusOr<Certificate> SimPlatform::nvidia_provisioner_with_path_len(int path_len
   return reissue_provisioner(state_->nvidia, path_len);
 }
 
-StatusOr<GpuEvidence> SimPlatform::gpu_evidence(unsigned index, std::span<const uint8_t, 32> nonce) const {
+StatusOr<const GpuIdentity*> SimPlatform::gpu(unsigned index) const {
   if (index >= kMaxGpus) {
     return invalid_argument("simulated GPU index " + std::to_string(index) + " is not below " + std::to_string(kMaxGpus));
   }
@@ -235,7 +235,25 @@ StatusOr<GpuEvidence> SimPlatform::gpu_evidence(unsigned index, std::span<const 
     ZKCC_ASSIGN_OR_RETURN(GpuIdentity gpu, load_or_create_gpu(s.dir, s.nvidia, index, now_seconds()));
     it = s.gpus.emplace(index, std::move(gpu)).first;
   }
-  return build_gpu_evidence(s.nvidia, it->second, index, nonce);
+  // std::map nodes stay put; identities are never replaced once made.
+  return &it->second;
+}
+
+StatusOr<GpuEvidence> SimPlatform::gpu_evidence(unsigned index, std::span<const uint8_t, 32> nonce) const {
+  ZKCC_ASSIGN_OR_RETURN(const GpuIdentity* g, gpu(index));
+  return build_gpu_evidence(state_->nvidia, *g, index, nonce);
+}
+
+StatusOr<Certificate> SimPlatform::nvidia_leaf_reissued_by(unsigned index, LeafIssuer issuer) const {
+  ZKCC_ASSIGN_OR_RETURN(const GpuIdentity* g, gpu(index));
+  const KeyedCert& by = issuer == LeafIssuer::kRoot ? state_->nvidia.root : g->leaf;
+  return reissue_leaf(*g, by);
+}
+
+StatusOr<Certificate> SimPlatform::nvidia_leaf_with_fwid(unsigned index, std::span<const uint8_t> fwid) const {
+  if (fwid.size() != 48) return invalid_argument("a simulated FWID is a 48-byte SHA-384 digest");
+  ZKCC_ASSIGN_OR_RETURN(const GpuIdentity* g, gpu(index));
+  return reissue_leaf(*g, g->brom, Bytes(fwid.begin(), fwid.end()));
 }
 
 }  // namespace zkcc::tee::sim

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "pki.h"
@@ -82,6 +83,9 @@ StatusOr<GpuIdentity> load_or_create_gpu(const std::filesystem::path& dir, const
 StatusOr<GpuEvidence> build_gpu_evidence(const NvidiaAuthority& a, const GpuIdentity& gpu, unsigned index,
                                          std::span<const uint8_t, 32> nonce);
 StatusOr<Certificate> reissue_provisioner(const NvidiaAuthority& a, int path_len);
+// The GPU's leaf (key, subject, DICE extension, validity) issued again by `by`; with `fwid`, its
+// DICE extension states that FWID instead.
+StatusOr<Certificate> reissue_leaf(const GpuIdentity& gpu, const KeyedCert& by, const std::optional<Bytes>& fwid = {});
 
 struct SimPlatform::State {
   std::filesystem::path dir;

@@ -155,7 +155,7 @@ std::string tcb_info_json(int64_t issued_at, const TdxCollateralOptions& o) {
       {"version", o.tcb_info_version},
       {"issueDate", pki::rfc3339(issued_at)},
       {"nextUpdate", pki::rfc3339(issued_at + kCollateralLifetime)},
-      {"fmspc", hex_upper(kFmspc)},
+      {"fmspc", o.fmspc.empty() ? hex_upper(kFmspc) : o.fmspc},
       {"pceId", o.pce_id},
       {"tcbType", 0},
       {"tcbEvaluationDataNumber", kTcbEvaluationDataNumber},
@@ -171,13 +171,14 @@ std::string tcb_info_json(int64_t issued_at, const TdxCollateralOptions& o) {
                                                 {"tdxtcbcomponents", components(tdx_components)}},
                                                o.tcb_status)})},
   };
+  if (o.omit_tdx_module) j.erase("tdxModule");
   return j.dump();
 }
 
 std::string qe_identity_json(int64_t issued_at, const TdxCollateralOptions& o) {
   ordered_json j = {
       {"id", o.qe_identity_id},
-      {"version", 2},
+      {"version", o.qe_identity_version},
       {"issueDate", pki::rfc3339(issued_at)},
       {"nextUpdate", pki::rfc3339(issued_at + kCollateralLifetime)},
       {"tcbEvaluationDataNumber", kTcbEvaluationDataNumber},
@@ -185,9 +186,9 @@ std::string qe_identity_json(int64_t issued_at, const TdxCollateralOptions& o) {
       {"miscselectMask", "FFFFFFFF"},
       {"attributes", hex_upper(kQeAttributes)},
       {"attributesMask", "FBFFFFFFFFFFFFFF0000000000000000"},
-      {"mrsigner", hex_upper(qe_mr_signer())},
+      {"mrsigner", o.qe_mrsigner.empty() ? hex_upper(qe_mr_signer()) : o.qe_mrsigner},
       {"isvprodid", kQeProdId},
-      {"tcbLevels", ordered_json::array({tcb_level({{"isvsvn", kQeSvn}})})},
+      {"tcbLevels", ordered_json::array({tcb_level({{"isvsvn", kQeSvn}}, o.qe_tcb_status)})},
   };
   return j.dump();
 }
@@ -349,14 +350,21 @@ StatusOr<std::string> build_tdx_collateral(const TdxAuthority& a, int64_t issued
   }
   int64_t next = issued_at + kCollateralLifetime;
   uint64_t crl_number = static_cast<uint64_t>(std::max<int64_t>(issued_at, 1));
-  ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::issue_crl(a.root.cert, a.root.key, issued_at, next, crl_number, {}, pki::SigAlg::kEcdsaSha256));
-  ZKCC_ASSIGN_OR_RETURN(Bytes pck_crl, pki::issue_crl(a.pck_ca.cert, a.pck_ca.key, issued_at, next, crl_number, {}, pki::SigAlg::kEcdsaSha256));
+  std::vector<Certificate> root_revokes, pck_ca_revokes;
+  if (options.revoke_pck_ca) root_revokes.push_back(a.pck_ca.cert);
+  if (options.revoke_tcb_signing) root_revokes.push_back(a.tcb_signing.cert);
+  if (options.revoke_pck) pck_ca_revokes.push_back(a.pck.cert);
+  ZKCC_ASSIGN_OR_RETURN(Bytes root_crl, pki::issue_crl(a.root.cert, a.root.key, issued_at, next, crl_number, root_revokes,
+                                                       pki::SigAlg::kEcdsaSha256));
+  ZKCC_ASSIGN_OR_RETURN(Bytes pck_crl, pki::issue_crl(a.pck_ca.cert, a.pck_ca.key, issued_at, next, crl_number, pck_ca_revokes,
+                                                      pki::SigAlg::kEcdsaSha256));
   std::string tcb_info = tcb_info_json(issued_at, options);
   std::string qe_identity = qe_identity_json(issued_at, options);
-  ZKCC_ASSIGN_OR_RETURN(Bytes tcb_sig, pki::sign_ecdsa_raw(a.tcb_signing.key, "SHA256", text_bytes(tcb_info), 32));
-  ZKCC_ASSIGN_OR_RETURN(Bytes qe_sig, pki::sign_ecdsa_raw(a.tcb_signing.key, "SHA256", text_bytes(qe_identity), 32));
+  const KeyedCert& signer = options.signed_by_pck_ca ? a.pck_ca : a.tcb_signing;
+  ZKCC_ASSIGN_OR_RETURN(Bytes tcb_sig, pki::sign_ecdsa_raw(signer.key, "SHA256", text_bytes(tcb_info), 32));
+  ZKCC_ASSIGN_OR_RETURN(Bytes qe_sig, pki::sign_ecdsa_raw(signer.key, "SHA256", text_bytes(qe_identity), 32));
   std::string root_pem = pki::certificate_pem(a.root.cert);
-  std::string signing_chain = pki::certificate_pem(a.tcb_signing.cert) + root_pem;
+  std::string signing_chain = pki::certificate_pem(signer.cert) + root_pem;
   ordered_json c = {
       {"pck_crl_issuer_chain", pki::certificate_pem(a.pck_ca.cert) + root_pem},
       {"root_ca_crl", to_hex(root_crl)},

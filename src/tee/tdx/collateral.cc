@@ -65,17 +65,29 @@ bool masked_equal(const Bytes& value, const Bytes& expected, const Bytes& mask) 
   return true;
 }
 
-// A signed collateral document: its chain to a trusted root and its signature over the text.
+// A signed collateral document: its chain to a trusted root, its signer Intel's TCB Signing
+// certificate and not revoked by the Root CA CRL, and its signature over the text.
 std::string check_signed_json(const std::string& text, const Bytes& sig, const std::vector<Certificate>& chain,
-                              const TrustRoots& roots, int64_t at) {
+                              const Bytes& root_ca_crl, const TrustRoots& roots, int64_t at) {
   if (chain.size() != 2) return "the issuer chain must hold the signing certificate and the root";
   const Certificate& signer = chain[0];
   const Certificate& root = chain[1];
   static const std::optional<Certificate> intel = pinned_certificate(kIntelSgxRootCaPem, kIntelSgxRootCaSha256);
-  bool trusted = (roots.intel && intel && root.sha256_fingerprint() == intel->sha256_fingerprint()) ||
-                 std::any_of(roots.extra.begin(), roots.extra.end(),
-                             [&](const Certificate& e) { return e.sha256_fingerprint() == root.sha256_fingerprint(); });
+  bool intel_root = roots.intel && intel && root.sha256_fingerprint() == intel->sha256_fingerprint();
+  bool trusted = intel_root || std::any_of(roots.extra.begin(), roots.extra.end(), [&](const Certificate& e) {
+                   return e.sha256_fingerprint() == root.sha256_fingerprint();
+                 });
   if (!trusted || !signer.signed_by(root) || !root.signed_by(root)) return "the issuer chain does not lead to a trusted root";
+  // The root issues other certificates too (the PCK CAs); only the TCB Signing one signs collateral.
+  // Under a test root the name may carry a prefix (the simulated platform's "Simulated ...").
+  constexpr std::string_view kTcbSigner = "Intel SGX TCB Signing";
+  std::string cn = signer.common_name();
+  bool named = intel_root ? cn == kTcbSigner : cn.ends_with(kTcbSigner);
+  if (!named || signer.is_ca()) return "the signer " + cn + " is not Intel's TCB Signing certificate";
+  // The Root CA CRL's own validity is its check's; here it revokes the signer or not.
+  if (auto crl = Crl::from_der(root_ca_crl); crl.ok() && crl->lists(signer)) {
+    return "the signing certificate " + cn + " is revoked by the Root CA CRL";
+  }
   for (const Certificate* c : {&signer, &root}) {
     if (!c->valid_at(at)) return "the signing certificate " + c->validity_problem(at);
   }
@@ -184,9 +196,9 @@ Verdict verify_quote(std::span<const uint8_t> bytes, const Collateral& c, const 
   crl = crl_problem(c.pck_crl, inter, pck, at);
   v.add("PCK CRL", crl.empty(), crl);
 
-  std::string tcb_sig = check_signed_json(c.tcb_info, c.tcb_info_signature, c.tcb_info_issuer_chain, roots, at);
+  std::string tcb_sig = check_signed_json(c.tcb_info, c.tcb_info_signature, c.tcb_info_issuer_chain, c.root_ca_crl, roots, at);
   v.add("TCB Info signature", tcb_sig.empty(), tcb_sig);
-  std::string qe_sig = check_signed_json(c.qe_identity, c.qe_identity_signature, c.qe_identity_issuer_chain, roots, at);
+  std::string qe_sig = check_signed_json(c.qe_identity, c.qe_identity_signature, c.qe_identity_issuer_chain, c.root_ca_crl, roots, at);
   v.add("QE Identity signature", qe_sig.empty(), qe_sig);
   if (!tcb_sig.empty() || !qe_sig.empty()) return v;
 
@@ -201,8 +213,9 @@ Verdict verify_quote(std::span<const uint8_t> bytes, const Collateral& c, const 
     bool tcb_kind = tcb.value("id", std::string()) == "TDX" && tcb.contains("version") && tcb["version"] == 3;
     v.add("TCB Info is TDX version 3", tcb_kind,
           tcb_kind ? "" : "TCB Info id " + tcb.value("id", std::string("?")) + ", version " + (tcb.contains("version") ? tcb["version"].dump() : "?"));
-    bool qe_kind = qe.value("id", std::string()) == "TD_QE";
-    v.add("QE Identity is TD_QE", qe_kind, qe_kind ? "" : "QE Identity id " + qe.value("id", std::string("?")));
+    bool qe_kind = qe.value("id", std::string()) == "TD_QE" && qe.contains("version") && qe["version"] == 2;
+    v.add("QE Identity is TD_QE version 2", qe_kind,
+          qe_kind ? "" : "QE Identity id " + qe.value("id", std::string("?")) + ", version " + (qe.contains("version") ? qe["version"].dump() : "?"));
     // Intel's QE vendor ID (939A7233-F79C-4CA9-940A-0DB3957F0607).
     static constexpr std::array<uint8_t, 16> kIntelQeVendor = {0x93, 0x9A, 0x72, 0x33, 0xF7, 0x9C, 0x4C, 0xA9,
                                                                0x94, 0x0A, 0x0D, 0xB3, 0x95, 0x7F, 0x06, 0x07};

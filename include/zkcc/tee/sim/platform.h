@@ -100,17 +100,32 @@ struct TdxGuest {
 
 // What the simulated TDX collateral states, settable so tests can build correctly signed
 // collateral that breaks one rule: the TCB level's status (also the TDX module level's), TCB
-// Info's id, version, PCEID and number of SGX components, the base TDX module's MRSIGNER (hex;
-// "" = zero, the simulated module's), and QE Identity's id.
+// Info's id, version, PCEID, FMSPC (hex; "" = the PCK's) and number of SGX components, the base
+// TDX module's MRSIGNER (hex; "" = zero, the simulated module's) or no tdxModule at all, QE
+// Identity's id, version, MRSIGNER (hex; "" = the simulated QE's) and TCB level status, whether
+// the PCK CRL lists the PCK certificate and the Root CA CRL the PCK CA or the TCB Signing
+// certificate, and whether the PCK CA rather than the TCB Signing certificate signs TCB Info and
+// QE Identity.
 struct TdxCollateralOptions {
   std::string tcb_status = "UpToDate";
   std::string tcb_info_id = "TDX";
   int tcb_info_version = 3;
   std::string pce_id = "0000";
+  std::string fmspc;
   size_t sgx_components = 16;
   std::string tdx_module_mrsigner;
+  bool omit_tdx_module = false;
   std::string qe_identity_id = "TD_QE";
+  int qe_identity_version = 2;
+  std::string qe_mrsigner;
+  std::string qe_tcb_status = "UpToDate";
+  bool revoke_pck = false;
+  bool revoke_pck_ca = false;
+  bool revoke_tcb_signing = false;
+  bool signed_by_pck_ca = false;
 };
+
+struct GpuIdentity;  // defined in src/tee/sim
 
 class SimPlatform {
  public:
@@ -153,9 +168,19 @@ class SimPlatform {
   // The Provisioner ICA reissued (same key and name, so the GPUs' BROM certificates still link to
   // it) with pathLenConstraint `path_len`, for tests of path rules.
   StatusOr<Certificate> nvidia_provisioner_with_path_len(int path_len) const;
+  // GPU `index`'s leaf (its key, name and DICE extension) reissued by `issuer`, for tests of path
+  // shape: kRoot issues it directly from the Device Identity CA; kLeaf from the GPU's own leaf, so
+  // that the reissued certificate sits below a CA:FALSE certificate. Reports stay verifiable by it.
+  enum class LeafIssuer { kRoot, kLeaf };
+  StatusOr<Certificate> nvidia_leaf_reissued_by(unsigned index, LeafIssuer issuer) const;
+  // GPU `index`'s leaf reissued by its BROM CA with a DICE extension stating `fwid` (48 bytes) in
+  // place of the firmware's, so that the report's FWID no longer matches the certificate's.
+  StatusOr<Certificate> nvidia_leaf_with_fwid(unsigned index, std::span<const uint8_t> fwid) const;
 
  private:
   struct State;  // defined in src/tee/sim
+  // GPU `index`'s keys and certificates, created on first use.
+  StatusOr<const GpuIdentity*> gpu(unsigned index) const;
   explicit SimPlatform(std::shared_ptr<State> state) : state_(std::move(state)) {}
   std::shared_ptr<State> state_;  // shared by copies; immutable but for the lazily created GPUs
 };
