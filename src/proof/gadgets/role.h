@@ -148,15 +148,15 @@ ModelMask draw_model_mask(R& r) {
 }
 
 // A claim that a model tensor at point, plus c M~(tau), is `stated` (a masked factor on the
-// model): a joined run of the tensor's claim and a weighted claim on the mask block.
+// model): a joined run of the tensor's claim and a claim on the mask block at tau, scaled by c.
 template <typename R>
 Status open_model_masked(R& r, size_t tensor, std::span<const QM31> point, const QM31& stated, const ModelMask& m,
                          const QM31& c, const std::string& what) {
   ZKCC_RETURN_IF_ERROR(open_model(r, tensor, point, stated, what));
   r.model_claims.back().joined = true;
-  std::vector<QM31> weights = eq_table(m.tau);
-  for (QM31& w : weights) w *= c;
-  r.model_claims.push_back(PcsClaim::weighted(r.plan.model_mask_offset, std::move(weights), QM31::zero()));
+  PcsClaim mask(r.plan.model_mask_offset, m.tau, QM31::zero());
+  mask.scale = c;
+  r.model_claims.push_back(std::move(mask));
   return ok_status();
 }
 

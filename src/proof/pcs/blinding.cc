@@ -78,6 +78,7 @@ std::vector<PcsClaim> hiding_claims(std::span<const PcsClaim> claims, std::span<
   for (size_t i = 0; i < claims.size(); ++i) {
     PcsClaim c(2 * claims[i].offset, claims[i].point, keep * claims[i].value + rho * masks[i]);
     c.joined = claims[i].joined;
+    c.scale = claims[i].scale;
     if (claims[i].weights.empty()) {
       c.point.push_back(rho);
     } else {

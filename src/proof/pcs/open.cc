@@ -41,6 +41,9 @@ StatusOr<std::vector<QM31>> batched_eq(std::span<const M31> table, std::span<con
   for (size_t i = 0; i < claims.size(); ++i) {
     const PcsClaim& c = claims[i];
     std::vector<QM31> eq = c.weights.empty() ? eq_table(c.point) : c.weights;
+    if (c.weights.empty() && c.scale != QM31::one()) {
+      for (QM31& v : eq) v *= c.scale;
+    }
     std::vector<QM31> partial(parallel_chunks(eq.size(), kParallelMin));
     parallel_for(eq.size(), kParallelMin, [&](size_t chunk, size_t begin, size_t end) {
       QM31 acc;
@@ -206,7 +209,7 @@ StatusOr<std::vector<QM31>> mask_values(const PcsProverData& data, std::span<con
     }
     std::span<const M31> h = PcsOpener::mask(data).subspan(c.offset, end - c.offset);
     if (c.weights.empty()) {
-      out.push_back(evaluate_mle(h, c.point));
+      out.push_back(c.scale * evaluate_mle(h, c.point));
     } else {
       QM31 v;
       for (size_t j = 0; j < h.size(); ++j) v += c.weights[j] * h[j];

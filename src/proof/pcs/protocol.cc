@@ -42,6 +42,7 @@ Status check_claims(std::span<const PcsClaim> claims, size_t log_size) {
     if (c.point.size() > log_size) return invalid_argument(name + " has more variables than the table");
     if (!c.weights.empty()) {
       if (!c.point.empty()) return invalid_argument(name + " has both a point and weights");
+      if (c.scale != QM31::one()) return invalid_argument(name + " has weights and a scale");
       if (!std::has_single_bit(c.weights.size())) return invalid_argument(name + " has weights not a power of two long");
       if (c.weights.size() > (size_t{1} << log_size)) return invalid_argument(name + " has more weights than the table");
     }
@@ -65,9 +66,13 @@ void mix_claims(Transcript& transcript, std::span<const PcsClaim> claims) {
     msg.push_back(M31::from_canonical(static_cast<uint32_t>(c.offset)));
     const uint32_t joined = c.joined ? 128 : 0;
     if (c.weights.empty()) {
-      msg.push_back(M31::from_canonical(joined + static_cast<uint32_t>(c.point.size())));
+      const bool scaled = c.scale != QM31::one();
+      msg.push_back(M31::from_canonical(joined + (scaled ? 256 : 0) + static_cast<uint32_t>(c.point.size())));
       for (const QM31& x : c.point) {
         for (M31 v : x.to_m31s()) msg.push_back(v);
+      }
+      if (scaled) {
+        for (M31 v : c.scale.to_m31s()) msg.push_back(v);
       }
     } else {
       msg.push_back(M31::from_canonical(joined + 64 + static_cast<uint32_t>(std::countr_zero(c.weights.size()))));
@@ -298,7 +303,7 @@ QM31 final_claim(std::span<const PcsClaim> claims, const QM31& alpha, size_t log
         a *= u * bound[j] + (QM31::one() - u) * (QM31::one() - bound[j]);
       }
     }
-    acc += power * a * evaluate_mle(final_message, q);
+    acc += power * c.scale * a * evaluate_mle(final_message, q);
     if (!c.joined) power *= alpha;
   }
   return acc;

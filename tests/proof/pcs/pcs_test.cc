@@ -425,5 +425,42 @@ TEST(Pcs, JoinedClaimsOpenTheirSumOnly) {
   }
 }
 
+// A scaled point claim: c T~(point) = value, the scale bound like the point.
+TEST(Pcs, ScaledPointClaimsOpenAndBindTheirScale) {
+  const size_t log_size = 8;
+  const std::vector<M31> table = random_table(log_size, 41);
+  std::mt19937_64 rng(42);
+  for (const PcsConfig& config : {PcsConfig::for_tests(), PcsConfig::for_tests().with_hiding()}) {
+    const size_t data_log = config.hiding ? log_size - 1 : log_size;
+    std::vector<M31> data(table.begin(), table.begin() + (ptrdiff_t{1} << data_log));
+    PcsBlinding blinding;
+    if (config.hiding) blinding = PcsBlinding{size_t{1} << (data_log - 1), size_t{1} << (data_log - 1), std::nullopt, SIZE_MAX};
+    PcsClaim scaled = claim_on(table, 16, 4, rng);
+    scaled.scale = random_qm31(rng);
+    scaled.value *= scaled.scale;
+    std::vector<PcsClaim> claims = {claim_on(table, 0, 3, rng), scaled};
+    auto committed = pcs_commit(config, data, blinding);
+    ASSERT_TRUE(committed.ok()) << committed.status().message();
+    Transcript tp = fresh(committed->root());
+    auto proof = pcs_open(config, *committed, claims, tp);
+    ASSERT_TRUE(proof.ok()) << proof.status().message();
+    auto check = [&](std::span<const PcsClaim> cs) {
+      Transcript tv = fresh(committed->root());
+      return pcs_verify(config, data_log, committed->root(), cs, *proof, tv);
+    };
+    EXPECT_TRUE(check(claims).ok()) << check(claims).to_string();
+    std::vector<PcsClaim> bad = claims;
+    bad[1].scale += QM31::one();
+    EXPECT_FALSE(check(bad).ok());
+    bad = claims;
+    bad[1].scale = QM31::one();  // the unscaled value is not what was claimed
+    EXPECT_FALSE(check(bad).ok());
+    bad = claims;
+    bad[0] = PcsClaim::weighted(0, std::vector<QM31>(4, QM31::one()), QM31::zero());
+    bad[0].scale = QM31::one() + QM31::one();  // weights carry their own factors
+    EXPECT_FALSE(check(bad).ok());
+  }
+}
+
 }  // namespace
 }  // namespace zkcc::proof

@@ -12,7 +12,8 @@
 //                                                    eq(point_i, x's low bits),
 // proved by a degree-2 sumcheck interleaved with the folds. Transcript order (both sides):
 //   1. the claims as one M31 message: count, then per claim offset, point size (plus 128 when
-//      joined), the point's and the value's coordinates; then alpha is drawn;
+//      joined, plus 256 when scaled), the point's coordinates, the scale's when scaled, and the
+//      value's; then alpha is drawn;
 //   2. per fold round: g(0), g(2) of the round polynomial; the fold nonce when fold_pow_bits > 0;
 //      the challenge r; and when the round completes a layer's folds and another committed layer
 //      follows, that next layer's root (mix_root);
@@ -86,6 +87,7 @@ struct PcsClaim {
   QM31 value;
   std::vector<QM31> weights;
   bool joined = false;
+  QM31 scale = QM31::one();  // a point claim's factor: sum_x scale eq(point, x) T[offset + x] = value
   size_t block_size() const { return weights.empty() ? size_t{1} << point.size() : weights.size(); }
 };
 
