@@ -320,6 +320,31 @@ TEST(PcsEncoding, RoundTripsAndRefusesMalformedInput) {
 
 // Weighted claims (sum_j w_j T[offset + j]), alone and beside point claims, on blocks inside the
 // bound variables (4 values) and spanning the final message (the whole table), plain and hiding.
+// A table of 2^log_size values committed plain or hiding (the hiding table keeps its upper half
+// as the blinding segment) and opened on `claims`; check() verifies that opening against claims.
+struct OpenedTable {
+  PcsConfig config;
+  size_t data_log;
+  PcsProverData committed;
+  PcsProof proof;
+  Status check(std::span<const PcsClaim> cs) const {
+    Transcript t = fresh(committed.root());
+    return pcs_verify(config, data_log, committed.root(), cs, proof, t);
+  }
+};
+size_t data_log_of(const PcsConfig& config, size_t log_size) { return config.hiding ? log_size - 1 : log_size; }
+StatusOr<OpenedTable> commit_and_open(const PcsConfig& config, std::span<const M31> table, size_t log_size,
+                                      std::span<const PcsClaim> claims) {
+  const size_t data_log = data_log_of(config, log_size);
+  std::vector<M31> data(table.begin(), table.begin() + (ptrdiff_t{1} << data_log));
+  PcsBlinding blinding;
+  if (config.hiding) blinding = PcsBlinding{size_t{1} << (data_log - 1), size_t{1} << (data_log - 1), std::nullopt, SIZE_MAX};
+  ZKCC_ASSIGN_OR_RETURN(PcsProverData committed, pcs_commit(config, std::move(data), blinding));
+  Transcript t = fresh(committed.root());
+  ZKCC_ASSIGN_OR_RETURN(PcsProof proof, pcs_open(config, committed, claims, t));
+  return OpenedTable{config, data_log, std::move(committed), std::move(proof)};
+}
+
 TEST(Pcs, WeightedClaimsOpenAndRefuseTampering) {
   const size_t log_size = 8;
   const std::vector<M31> table = random_table(log_size, 21);
@@ -334,21 +359,12 @@ TEST(Pcs, WeightedClaimsOpenAndRefuseTampering) {
     return PcsClaim::weighted(offset, std::move(w), v);
   };
   for (const PcsConfig& config : {PcsConfig::for_tests(), PcsConfig::for_tests().with_hiding()}) {
-    const size_t data_log = config.hiding ? log_size - 1 : log_size;  // the hiding table keeps a blinding half
-    std::vector<M31> data(table.begin(), table.begin() + (ptrdiff_t{1} << data_log));
-    PcsBlinding blinding;
-    if (config.hiding) blinding = PcsBlinding{size_t{1} << (data_log - 1), size_t{1} << (data_log - 1), std::nullopt, SIZE_MAX};
+    const size_t data_log = data_log_of(config, log_size);
     const size_t usable = config.hiding ? size_t{1} << (data_log - 1) : size_t{1} << data_log;
     std::vector<PcsClaim> claims = {weighted(4, 4), claim_on(table, 16, 3, rng), weighted(0, usable), weighted(8, 8)};
-    auto committed = pcs_commit(config, data, blinding);
-    ASSERT_TRUE(committed.ok()) << committed.status().message();
-    Transcript tp = fresh(committed->root());
-    auto proof = pcs_open(config, *committed, claims, tp);
-    ASSERT_TRUE(proof.ok()) << proof.status().message();
-    auto check = [&](std::span<const PcsClaim> cs) {
-      Transcript tv = fresh(committed->root());
-      return pcs_verify(config, data_log, committed->root(), cs, *proof, tv);
-    };
+    auto opened = commit_and_open(config, table, log_size, claims);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    auto check = [&](std::span<const PcsClaim> cs) { return opened->check(cs); };
     EXPECT_TRUE(check(claims).ok()) << check(claims).to_string();
     for (size_t i : {0, 2, 3}) {
       std::vector<PcsClaim> bad = claims;
@@ -378,10 +394,6 @@ TEST(Pcs, JoinedClaimsOpenTheirSumOnly) {
   const std::vector<M31> table = random_table(log_size, 31);
   std::mt19937_64 rng(32);
   for (const PcsConfig& config : {PcsConfig::for_tests(), PcsConfig::for_tests().with_hiding()}) {
-    const size_t data_log = config.hiding ? log_size - 1 : log_size;
-    std::vector<M31> data(table.begin(), table.begin() + (ptrdiff_t{1} << data_log));
-    PcsBlinding blinding;
-    if (config.hiding) blinding = PcsBlinding{size_t{1} << (data_log - 1), size_t{1} << (data_log - 1), std::nullopt, SIZE_MAX};
     // T~(point) on [16, 32) plus c times the value at word 5 (weights c at 4..7's second slot).
     PcsClaim eval = claim_on(table, 16, 4, rng);
     const QM31 c = random_qm31(rng);
@@ -393,15 +405,10 @@ TEST(Pcs, JoinedClaimsOpenTheirSumOnly) {
     eval.value = random_qm31(rng);  // any split of the total
     mask.value = total - eval.value;
     std::vector<PcsClaim> claims = {claim_on(table, 8, 3, rng), eval, mask, claim_on(table, 0, 2, rng)};
-    auto committed = pcs_commit(config, data, blinding);
-    ASSERT_TRUE(committed.ok()) << committed.status().message();
-    Transcript tp = fresh(committed->root());
-    auto proof = pcs_open(config, *committed, claims, tp);
-    ASSERT_TRUE(proof.ok()) << proof.status().message();
-    auto check = [&](std::span<const PcsClaim> cs) {
-      Transcript tv = fresh(committed->root());
-      return pcs_verify(config, data_log, committed->root(), cs, *proof, tv);
-    };
+    auto opened = commit_and_open(config, table, log_size, claims);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    auto check = [&](std::span<const PcsClaim> cs) { return opened->check(cs); };
+    const PcsProverData& committed = opened->committed;
     EXPECT_TRUE(check(claims).ok()) << check(claims).to_string();
     std::vector<PcsClaim> bad = claims;
     bad[2].value += QM31::one();  // a wrong total
@@ -415,12 +422,12 @@ TEST(Pcs, JoinedClaimsOpenTheirSumOnly) {
     // The prover refuses a wrong total and a run left open at the end.
     bad = claims;
     bad[1].value += QM31::one();
-    Transcript t1 = fresh(committed->root());
-    EXPECT_FALSE(pcs_open(config, *committed, bad, t1).ok());
+    Transcript t1 = fresh(committed.root());
+    EXPECT_FALSE(pcs_open(config, committed, bad, t1).ok());
     bad = claims;
     bad.back().joined = true;
-    Transcript t2 = fresh(committed->root());
-    EXPECT_FALSE(pcs_open(config, *committed, bad, t2).ok());
+    Transcript t2 = fresh(committed.root());
+    EXPECT_FALSE(pcs_open(config, committed, bad, t2).ok());
     EXPECT_FALSE(check(bad).ok());
   }
 }
@@ -431,23 +438,13 @@ TEST(Pcs, ScaledPointClaimsOpenAndBindTheirScale) {
   const std::vector<M31> table = random_table(log_size, 41);
   std::mt19937_64 rng(42);
   for (const PcsConfig& config : {PcsConfig::for_tests(), PcsConfig::for_tests().with_hiding()}) {
-    const size_t data_log = config.hiding ? log_size - 1 : log_size;
-    std::vector<M31> data(table.begin(), table.begin() + (ptrdiff_t{1} << data_log));
-    PcsBlinding blinding;
-    if (config.hiding) blinding = PcsBlinding{size_t{1} << (data_log - 1), size_t{1} << (data_log - 1), std::nullopt, SIZE_MAX};
     PcsClaim scaled = claim_on(table, 16, 4, rng);
     scaled.scale = random_qm31(rng);
     scaled.value *= scaled.scale;
     std::vector<PcsClaim> claims = {claim_on(table, 0, 3, rng), scaled};
-    auto committed = pcs_commit(config, data, blinding);
-    ASSERT_TRUE(committed.ok()) << committed.status().message();
-    Transcript tp = fresh(committed->root());
-    auto proof = pcs_open(config, *committed, claims, tp);
-    ASSERT_TRUE(proof.ok()) << proof.status().message();
-    auto check = [&](std::span<const PcsClaim> cs) {
-      Transcript tv = fresh(committed->root());
-      return pcs_verify(config, data_log, committed->root(), cs, *proof, tv);
-    };
+    auto opened = commit_and_open(config, table, log_size, claims);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    auto check = [&](std::span<const PcsClaim> cs) { return opened->check(cs); };
     EXPECT_TRUE(check(claims).ok()) << check(claims).to_string();
     std::vector<PcsClaim> bad = claims;
     bad[1].scale += QM31::one();
