@@ -95,9 +95,9 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
     }
   }
   const QM31 weight = masked ? mask_weight(sc.point[0]) : QM31::zero();
-  ZKCC_RETURN_IF_ERROR(open_model_masked_if(r, mp.weight, concat(sc.point, cols), evals[1], masked, wm, weight,
+  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.weight, concat(sc.point, cols), evals[1], masked, wm, weight,
                                             what + " weight"));
-  ZKCC_RETURN_IF_ERROR(open_model_masked_if(r, mp.bias, cols, evals[3], masked, bm, weight, what + " bias"));
+  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.bias, cols, evals[3], masked, bm, weight, what + " bias"));
   return claim(r, lp.inputs[0], concat(rows, sc.point), sc.factor(0, evals[0]), what + " input");
 }
 

@@ -149,10 +149,12 @@ ModelMask draw_model_mask(R& r) {
 
 // A claim that a model tensor at point, plus c M~(tau), is `stated` (a masked factor on the
 // model): a joined run of the tensor's claim and a claim on the mask block at tau, scaled by c.
+// Unmasked (a sumcheck with no variable to mask), a plain claim on the tensor.
 template <typename R>
-Status open_model_masked(R& r, size_t tensor, std::span<const QM31> point, const QM31& stated, const ModelMask& m,
-                         const QM31& c, const std::string& what) {
+Status open_model_masked(R& r, size_t tensor, std::span<const QM31> point, const QM31& stated, bool masked,
+                         const ModelMask& m, const QM31& c, const std::string& what) {
   ZKCC_RETURN_IF_ERROR(open_model(r, tensor, point, stated, what));
+  if (!masked) return ok_status();
   r.model_claims.back().joined = true;
   PcsClaim mask(r.plan.model_mask_offset, m.tau, QM31::zero());
   mask.scale = c;
@@ -190,14 +192,6 @@ Status claim(R& r, size_t value, std::vector<QM31> point, const Masked& v, const
   if (r.pending[value]) return internal_error(what + ": a second claim on a chained value");
   r.pending[value] = PendingClaim{std::move(point), v};
   return ok_status();
-}
-
-// open_model_masked when the factor ran masked, else a plain claim on the model.
-template <typename R>
-Status open_model_masked_if(R& r, size_t tensor, std::span<const QM31> point, const QM31& stated, bool masked,
-                            const ModelMask& m, const QM31& c, const std::string& what) {
-  if (!masked) return open_model(r, tensor, point, stated, what);
-  return open_model_masked(r, tensor, point, stated, m, c, what);
 }
 
 // Proves sum_x prod polys(x) over `terms`; the verifier replays it from `claim` and gets back the

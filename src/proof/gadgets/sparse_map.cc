@@ -165,7 +165,7 @@ Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, 
       return invalid_argument(what + ": X + C does not close the sumcheck");
     }
   }
-  ZKCC_RETURN_IF_ERROR(open_model_masked_if(r, *pp.constant, sc.point, evals[2], masked, cm,
+  ZKCC_RETURN_IF_ERROR(open_model_masked(r, *pp.constant, sc.point, evals[2], masked, cm,
                                             masked ? mask_weight(sc.point[0]) : QM31::zero(), what + " constant"));
   return claim(r, lp.inputs[0], std::move(sc.point), sc.factor(1, evals[1]), what + " input");
 }
