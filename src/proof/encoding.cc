@@ -34,14 +34,19 @@ class Writer {
     u32(static_cast<uint32_t>(p.rounds.size()));
     for (const auto& r : p.rounds) qm31s(r);
   }
+  void fraction_layer(const FractionLayerProof& l) {
+    sumcheck(l.sumcheck);
+    for (const QM31* q : {&l.p0, &l.p1, &l.q0, &l.q1}) qm31(*q);
+  }
+  // A flag byte: 1 when the root is hidden, else 0 and the totals.
   void fraction_sum(const FractionSumProof& p) {
-    qm31(p.p_total);
-    qm31(p.q_total);
-    u32(static_cast<uint32_t>(p.layers.size()));
-    for (const auto& l : p.layers) {
-      sumcheck(l.sumcheck);
-      for (const QM31* q : {&l.p0, &l.p1, &l.q0, &l.q1}) qm31(*q);
+    out_.push_back(p.root_hidden ? 1 : 0);
+    if (!p.root_hidden) {
+      qm31(p.p_total);
+      qm31(p.q_total);
     }
+    u32(static_cast<uint32_t>(p.layers.size()));
+    for (const auto& l : p.layers) fraction_layer(l);
   }
   void felt(const Felt252& f) {
     auto b = f.to_bytes_be();
@@ -52,7 +57,10 @@ class Writer {
     qm31(p.a_eval);
     qm31(p.b_eval);
   }
+  // A flag byte: 1 when the sides are compared hidden, then that pair.
   void logup(const LogupProof& p) {
+    out_.push_back(p.joint ? 1 : 0);
+    if (p.joint) fraction_layer(*p.joint);
     fraction_sum(p.witness);
     fraction_sum(p.table);
     qm31s(p.witness_evals);
@@ -140,17 +148,29 @@ class Reader {
     }
     return p;
   }
+  StatusOr<FractionLayerProof> fraction_layer() {
+    FractionLayerProof layer;
+    ZKCC_ASSIGN_OR_RETURN(layer.sumcheck, sumcheck());
+    for (QM31* q : {&layer.p0, &layer.p1, &layer.q0, &layer.q1}) {
+      ZKCC_ASSIGN_OR_RETURN(*q, qm31("fraction sum layer"));
+    }
+    return layer;
+  }
+  StatusOr<bool> flag(const char* what) {
+    ZKCC_ASSIGN_OR_RETURN(uint8_t f, u8(what));
+    if (f > 1) return invalid_argument(std::string(what) + " is neither 0 nor 1");
+    return f == 1;
+  }
   StatusOr<FractionSumProof> fraction_sum() {
     FractionSumProof p;
-    ZKCC_ASSIGN_OR_RETURN(p.p_total, qm31("fraction sum total"));
-    ZKCC_ASSIGN_OR_RETURN(p.q_total, qm31("fraction sum total"));
+    ZKCC_ASSIGN_OR_RETURN(p.root_hidden, flag("fraction sum root flag"));
+    if (!p.root_hidden) {
+      ZKCC_ASSIGN_OR_RETURN(p.p_total, qm31("fraction sum total"));
+      ZKCC_ASSIGN_OR_RETURN(p.q_total, qm31("fraction sum total"));
+    }
     ZKCC_ASSIGN_OR_RETURN(size_t layers, count(4 + 4 * kQm31Bytes, "fraction sum layers"));
     for (size_t l = 0; l < layers; ++l) {
-      FractionLayerProof layer;
-      ZKCC_ASSIGN_OR_RETURN(layer.sumcheck, sumcheck());
-      for (QM31* q : {&layer.p0, &layer.p1, &layer.q0, &layer.q1}) {
-        ZKCC_ASSIGN_OR_RETURN(*q, qm31("fraction sum layer"));
-      }
+      ZKCC_ASSIGN_OR_RETURN(FractionLayerProof layer, fraction_layer());
       p.layers.push_back(std::move(layer));
     }
     return p;
@@ -176,6 +196,10 @@ class Reader {
   }
   StatusOr<LogupProof> logup() {
     LogupProof p;
+    ZKCC_ASSIGN_OR_RETURN(const bool joint, flag("lookup joint flag"));
+    if (joint) {
+      ZKCC_ASSIGN_OR_RETURN(p.joint, fraction_layer());
+    }
     ZKCC_ASSIGN_OR_RETURN(p.witness, fraction_sum());
     ZKCC_ASSIGN_OR_RETURN(p.table, fraction_sum());
     ZKCC_ASSIGN_OR_RETURN(p.witness_evals, qm31s("witness_evals"));
@@ -268,27 +292,36 @@ json to_json(const SumcheckProof& p) {
   for (const auto& r : p.rounds) rounds.push_back(to_json(r));
   return {{"rounds", rounds}};
 }
+json to_json(const FractionLayerProof& l) {
+  return {{"sumcheck", to_json(l.sumcheck)},
+          {"p0", to_json(l.p0)},
+          {"p1", to_json(l.p1)},
+          {"q0", to_json(l.q0)},
+          {"q1", to_json(l.q1)}};
+}
+// The totals only when the root is not hidden.
 json to_json(const FractionSumProof& p) {
   json layers = json::array();
-  for (const auto& l : p.layers) {
-    layers.push_back({{"sumcheck", to_json(l.sumcheck)},
-                      {"p0", to_json(l.p0)},
-                      {"p1", to_json(l.p1)},
-                      {"q0", to_json(l.q0)},
-                      {"q1", to_json(l.q1)}});
+  for (const auto& l : p.layers) layers.push_back(to_json(l));
+  json out = {{"layers", layers}};
+  if (!p.root_hidden) {
+    out["p_total"] = to_json(p.p_total);
+    out["q_total"] = to_json(p.q_total);
   }
-  return {{"p_total", to_json(p.p_total)}, {"q_total", to_json(p.q_total)}, {"layers", layers}};
+  return out;
 }
 
 json to_json(const MatmulProof& p) {
   return {{"sumcheck", to_json(p.sumcheck)}, {"a_eval", to_json(p.a_eval)}, {"b_eval", to_json(p.b_eval)}};
 }
 json to_json(const LogupProof& p) {
-  return {{"witness", to_json(p.witness)},
-          {"table", to_json(p.table)},
-          {"witness_evals", to_json(p.witness_evals)},
-          {"table_evals", to_json(p.table_evals)},
-          {"multiplicity_eval", to_json(p.multiplicity_eval)}};
+  json out = {{"witness", to_json(p.witness)},
+              {"table", to_json(p.table)},
+              {"witness_evals", to_json(p.witness_evals)},
+              {"table_evals", to_json(p.table_evals)},
+              {"multiplicity_eval", to_json(p.multiplicity_eval)}};
+  if (p.joint) out["joint"] = to_json(*p.joint);
+  return out;
 }
 
 StatusOr<const json*> field(const json& obj, const char* name) {
@@ -336,20 +369,28 @@ StatusOr<SumcheckProof> sumcheck_from(const json& j) {
   return p;
 }
 
+StatusOr<FractionLayerProof> fraction_layer_from(const json& l) {
+  FractionLayerProof layer;
+  ZKCC_ASSIGN_OR_RETURN(const json* sc, field(l, "sumcheck"));
+  ZKCC_ASSIGN_OR_RETURN(layer.sumcheck, sumcheck_from(*sc));
+  ZKCC_ASSIGN_OR_RETURN(layer.p0, qm31_field(l, "p0"));
+  ZKCC_ASSIGN_OR_RETURN(layer.p1, qm31_field(l, "p1"));
+  ZKCC_ASSIGN_OR_RETURN(layer.q0, qm31_field(l, "q0"));
+  ZKCC_ASSIGN_OR_RETURN(layer.q1, qm31_field(l, "q1"));
+  return layer;
+}
+
 StatusOr<FractionSumProof> fraction_sum_from(const json& j) {
   FractionSumProof p;
-  ZKCC_ASSIGN_OR_RETURN(p.p_total, qm31_field(j, "p_total"));
-  ZKCC_ASSIGN_OR_RETURN(p.q_total, qm31_field(j, "q_total"));
+  p.root_hidden = !j.is_object() || !j.contains("p_total");
+  if (!p.root_hidden) {
+    ZKCC_ASSIGN_OR_RETURN(p.p_total, qm31_field(j, "p_total"));
+    ZKCC_ASSIGN_OR_RETURN(p.q_total, qm31_field(j, "q_total"));
+  }
   ZKCC_ASSIGN_OR_RETURN(const json* layers, field(j, "layers"));
   if (!layers->is_array()) return invalid_argument("fraction sum layers: expected an array");
   for (const json& l : *layers) {
-    FractionLayerProof layer;
-    ZKCC_ASSIGN_OR_RETURN(const json* sc, field(l, "sumcheck"));
-    ZKCC_ASSIGN_OR_RETURN(layer.sumcheck, sumcheck_from(*sc));
-    ZKCC_ASSIGN_OR_RETURN(layer.p0, qm31_field(l, "p0"));
-    ZKCC_ASSIGN_OR_RETURN(layer.p1, qm31_field(l, "p1"));
-    ZKCC_ASSIGN_OR_RETURN(layer.q0, qm31_field(l, "q0"));
-    ZKCC_ASSIGN_OR_RETURN(layer.q1, qm31_field(l, "q1"));
+    ZKCC_ASSIGN_OR_RETURN(FractionLayerProof layer, fraction_layer_from(l));
     p.layers.push_back(std::move(layer));
   }
   return p;
@@ -366,6 +407,9 @@ StatusOr<MatmulProof> matmul_from(const json& j) {
 
 StatusOr<LogupProof> logup_from(const json& j) {
   LogupProof p;
+  if (j.is_object() && j.contains("joint")) {
+    ZKCC_ASSIGN_OR_RETURN(p.joint, fraction_layer_from(j["joint"]));
+  }
   ZKCC_ASSIGN_OR_RETURN(const json* w, field(j, "witness"));
   ZKCC_ASSIGN_OR_RETURN(p.witness, fraction_sum_from(*w));
   ZKCC_ASSIGN_OR_RETURN(const json* t, field(j, "table"));

@@ -197,35 +197,83 @@ std::pair<Masked, Masked> next_claims(const FractionLayerProof& layer, const Sum
 
 }  // namespace
 
+StatusOr<FractionTree> fraction_tree(std::vector<QM31> p, std::vector<QM31> q) {
+  if (p.size() != q.size()) return invalid_argument("fraction sum: numerators and denominators differ in length");
+  ZKCC_ASSIGN_OR_RETURN(size_t num_vars, log2_exact(p.size()));
+  FractionTree tree;
+  tree.p.resize(num_vars + 1);
+  tree.q.resize(num_vars + 1);
+  tree.p[0] = std::move(p);
+  tree.q[0] = std::move(q);
+  for (size_t l = 0; l < num_vars; ++l) combine(tree.p[l], tree.q[l], tree.p[l + 1], tree.q[l + 1]);
+  return tree;
+}
+
+namespace {
+
+// The start of a fraction sum's replay, shared by both sides: the root's claim, stated totals
+// when it is not hidden.
+StatusOr<MaskedFraction> root_claim(const FractionSumProof& proof, const std::optional<MaskedFraction>& root,
+                                    SumcheckMasks* masks, Transcript& transcript) {
+  if (root) {
+    if (!masks) return internal_error("fraction sum: a hidden root needs the masks");
+    return *root;
+  }
+  const QM31 totals[] = {proof.p_total, proof.q_total};
+  transcript.mix_qm31s(totals);
+  return MaskedFraction{proof.p_total, proof.q_total};
+}
+
+// The claims on the root's children layer at mu, from the pair's hidden entries.
+MaskedFraction at_mu(const FractionPair& pair, const QM31& mu) {
+  const QM31 keep = QM31::one() - mu;
+  return {pair.lo.p * keep + pair.hi.p * mu, pair.lo.q * keep + pair.hi.q * mu};
+}
+
+}  // namespace
+
 StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::vector<QM31> q,
                                                      Transcript& transcript, SumcheckMasks* masks,
                                                      bool ones_at_leaves) {
-  if (p.size() != q.size()) return invalid_argument("fraction sum: numerators and denominators differ in length");
-  ZKCC_ASSIGN_OR_RETURN(size_t num_vars, log2_exact(p.size()));
-  // All layers, leaves first.
-  std::vector<std::vector<QM31>> ps(num_vars + 1), qs(num_vars + 1);
-  ps[0] = std::move(p);
-  qs[0] = std::move(q);
-  for (size_t l = 0; l < num_vars; ++l) combine(ps[l], qs[l], ps[l + 1], qs[l + 1]);
+  ZKCC_ASSIGN_OR_RETURN(FractionTree tree, fraction_tree(std::move(p), std::move(q)));
+  return fraction_sum_prove(tree, transcript, masks, ones_at_leaves);
+}
 
-  FractionSumProof proof;
-  proof.p_total = ps[num_vars][0];
-  proof.q_total = qs[num_vars][0];
-  const QM31 totals[] = {proof.p_total, proof.q_total};
-  transcript.mix_qm31s(totals);
-
+StatusOr<FractionSumProverResult> fraction_sum_prove(const FractionTree& tree, Transcript& transcript,
+                                                     SumcheckMasks* masks, bool ones_at_leaves,
+                                                     const std::optional<MaskedFraction>& root) {
+  const size_t num_vars = tree.vars();
+  const auto& ps = tree.p;
+  const auto& qs = tree.q;
   if (ones_at_leaves && !std::all_of(ps[0].begin(), ps[0].end(), [](const QM31& v) { return v == QM31::one(); })) {
     return invalid_argument("fraction sum: a leaf numerator is not one");
   }
+  FractionSumProof proof;
+  proof.root_hidden = root.has_value();
+  if (!root) {
+    proof.p_total = tree.p_root();
+    proof.q_total = tree.q_root();
+  }
+  ZKCC_ASSIGN_OR_RETURN(MaskedFraction claim, root_claim(proof, root, masks, transcript));
   std::vector<QM31> z;  // the claim's point on the current parent layer
-  Masked claim_p = proof.p_total, claim_q = proof.q_total;
   for (size_t l = num_vars; l-- > 0;) {
     const bool ones = l == 0 && ones_at_leaves;
     QM31 lambda = transcript.draw_qm31();
+    if (masks && z.empty()) {
+      FractionLayerProof layer;
+      ZKCC_ASSIGN_OR_RETURN(FractionPair pair,
+                            fraction_pair_prove({ps[l][0], qs[l][0]}, {ps[l][1], qs[l][1]}, claim.p + claim.q * lambda,
+                                                lambda, ones, transcript, *masks, layer));
+      const QM31 mu = transcript.draw_qm31();
+      claim = at_mu(pair, mu);
+      z = {mu};
+      proof.layers.push_back(std::move(layer));
+      continue;
+    }
     SumcheckMasks::Factors factors;
     if (masks) {
       ZKCC_ASSIGN_OR_RETURN(factors, masks->take_factors(z.size(), masked_children(ones)));
-      ZKCC_RETURN_IF_ERROR(masks->begin(layer_mask_shape(z.size()), claim_p + claim_q * lambda, transcript).status());
+      ZKCC_RETURN_IF_ERROR(masks->begin(layer_mask_shape(z.size()), claim.p + claim.q * lambda, transcript).status());
     }
     LayerResult sc =
         layer_sumcheck(z, ps[l], qs[l], ones, lambda, masks ? masks->mask() : nullptr, factors.values, transcript);
@@ -234,38 +282,49 @@ StatusOr<FractionSumProverResult> fraction_sum_prove(std::vector<QM31> p, std::v
     const QM31 halves[] = {layer.p0, layer.p1, layer.q0, layer.q1};
     transcript.mix_qm31s(halves);
     QM31 mu = transcript.draw_qm31();
-    std::tie(claim_p, claim_q) = next_claims(layer, factors, sc.point, mu);
+    std::tie(claim.p, claim.q) = next_claims(layer, factors, sc.point, mu);
     z.clear();
     z.push_back(mu);
     z.insert(z.end(), sc.point.begin(), sc.point.end());
     proof.layers.push_back(std::move(layer));
   }
-  return FractionSumProverResult{std::move(proof), std::move(z), std::move(claim_p), std::move(claim_q)};
+  return FractionSumProverResult{std::move(proof), std::move(z), std::move(claim.p), std::move(claim.q)};
 }
 
 StatusOr<FractionLeafClaim> fraction_sum_verify(size_t num_vars, const FractionSumProof& proof,
-                                                Transcript& transcript, SumcheckMasks* masks, bool ones_at_leaves) {
+                                                Transcript& transcript, SumcheckMasks* masks, bool ones_at_leaves,
+                                                const std::optional<MaskedFraction>& root) {
   if (proof.layers.size() != num_vars) {
     return invalid_argument("fraction sum proof has " + std::to_string(proof.layers.size()) + " layers, expected " +
                             std::to_string(num_vars));
   }
-  const QM31 totals[] = {proof.p_total, proof.q_total};
-  transcript.mix_qm31s(totals);
+  if (proof.root_hidden != root.has_value()) {
+    return invalid_argument(root ? "fraction sum proof states the totals it must hide"
+                                 : "fraction sum proof hides the totals it must state");
+  }
+  ZKCC_ASSIGN_OR_RETURN(MaskedFraction claim, root_claim(proof, root, masks, transcript));
   std::vector<QM31> z;
-  Masked claim_p = proof.p_total, claim_q = proof.q_total;
   for (size_t k = 0; k < num_vars; ++k) {
     const bool ones = k + 1 == num_vars && ones_at_leaves;
     const FractionLayerProof& layer = proof.layers[k];
     QM31 lambda = transcript.draw_qm31();
-    const Masked claim = claim_p + claim_q * lambda;
-    QM31 start = claim.known;
+    const Masked combined = claim.p + claim.q * lambda;
+    if (masks && z.empty()) {
+      ZKCC_ASSIGN_OR_RETURN(FractionPair pair,
+                            fraction_pair_verify(layer, combined, lambda, ones, transcript, *masks));
+      const QM31 mu = transcript.draw_qm31();
+      claim = at_mu(pair, mu);
+      z = {mu};
+      continue;
+    }
+    QM31 start = combined.known;
     SumcheckMasks::Factors factors;
     size_t first_degree = 0;
     if (masks) {
       ZKCC_ASSIGN_OR_RETURN(factors, masks->take_factors(z.size(), masked_children(ones)));
-      ZKCC_ASSIGN_OR_RETURN(start, masks->begin(layer_mask_shape(z.size()), claim, transcript));
+      ZKCC_ASSIGN_OR_RETURN(start, masks->begin(layer_mask_shape(z.size()), combined, transcript));
       first_degree = layer_mask_shape(z.size()).first;
-    } else if (!claim.is_public()) {
+    } else if (!combined.is_public()) {
       return internal_error("fraction sum: a masked claim needs the masks");
     }
     ZKCC_ASSIGN_OR_RETURN(SumcheckVerifierResult sc,
@@ -282,12 +341,12 @@ StatusOr<FractionLeafClaim> fraction_sum_verify(size_t num_vars, const FractionS
     const QM31 halves[] = {layer.p0, layer.p1, layer.q0, layer.q1};
     transcript.mix_qm31s(halves);
     QM31 mu = transcript.draw_qm31();
-    std::tie(claim_p, claim_q) = next_claims(layer, factors, sc.point, mu);
+    std::tie(claim.p, claim.q) = next_claims(layer, factors, sc.point, mu);
     z.clear();
     z.push_back(mu);
     z.insert(z.end(), sc.point.begin(), sc.point.end());
   }
-  return FractionLeafClaim{std::move(z), std::move(claim_p), std::move(claim_q)};
+  return FractionLeafClaim{std::move(z), std::move(claim.p), std::move(claim.q)};
 }
 
 }  // namespace zkcc::proof

@@ -257,7 +257,7 @@ size_t mask_words(const Plan& p) {
     if (out_slot && !p.slot_is_output[*out_slot]) ++values;  // a linear layer's output, stated
     std::visit(Overloaded{
                    [&](const MatMulPlan&) {  // the product's sumcheck: X, W and the bias masked
-                     const auto inner = static_cast<size_t>(std::countr_zero(p.dims[lp.inputs[0]].pcols));
+                     const auto inner = static_cast<size_t>(std::countr_zero(matmul_inner_size(p.dims[lp.inputs[0]])));
                      words += sumcheck_mask_words(MaskShape(inner, 2, 4));
                      ++values;
                    },
@@ -349,7 +349,7 @@ std::vector<M31> stack(size_t log_size, std::span<const size_t> offsets, std::sp
 template <typename R>
 Status run_protocol(R& r, const Digest& model_root, const Digest& root, std::span<const Matrix> outputs,
                     const ProveProgress& progress) {
-  r.t.mix(Felt252::from_short_string("zkcc-graph-v4").value());
+  r.t.mix(Felt252::from_short_string("zkcc-graph-v5").value());
   mix_root(r.t, model_root);
   mix_root(r.t, root);
   std::vector<Felt252> d = {Felt252::from_u64(outputs.size())};

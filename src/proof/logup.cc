@@ -1,5 +1,6 @@
 #include "zkcc/proof/logup.h"
 
+#include <tuple>
 #include <unordered_map>
 
 namespace zkcc::proof {
@@ -123,6 +124,11 @@ StatusOr<std::vector<size_t>> take_columns(size_t count, SumcheckMasks* masks) {
   return at;
 }
 
+// The two sides' roots from the joint pair: (P_w, Q_w) and (-P_t, Q_t).
+std::pair<MaskedFraction, MaskedFraction> sides(const FractionPair& pair) {
+  return {pair.lo, MaskedFraction{pair.hi.p * (QM31::zero() - QM31::one()), pair.hi.q}};
+}
+
 }  // namespace
 
 Masked LogupClaims::witness(size_t k) const { return with_mask(witness_evals[k], witness_masks, k); }
@@ -144,9 +150,19 @@ StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::sp
   QM31 beta = transcript.draw_qm31();
 
   LogupProof proof;
-  std::vector<QM31> ones(witness[0].size(), QM31::one());
-  ZKCC_ASSIGN_OR_RETURN(FractionSumProverResult w, fraction_sum_prove(std::move(ones), denominators(witness, alpha, beta),
-                                                                      transcript, masks, true));
+  ZKCC_ASSIGN_OR_RETURN(FractionTree wt, fraction_tree(std::vector<QM31>(witness[0].size(), QM31::one()),
+                                                       denominators(witness, alpha, beta)));
+  ZKCC_ASSIGN_OR_RETURN(FractionTree tt, fraction_tree(lift(multiplicities), denominators(table, alpha, beta)));
+  std::optional<MaskedFraction> w_root, t_root;
+  if (masks) {
+    FractionLayerProof joint;
+    ZKCC_ASSIGN_OR_RETURN(FractionPair pair,
+                          fraction_pair_prove({wt.p_root(), wt.q_root()}, {QM31::zero() - tt.p_root(), tt.q_root()},
+                                              Masked(), QM31::zero(), false, transcript, *masks, joint));
+    proof.joint = std::move(joint);
+    std::tie(w_root, t_root) = sides(pair);
+  }
+  ZKCC_ASSIGN_OR_RETURN(FractionSumProverResult w, fraction_sum_prove(wt, transcript, masks, true, w_root));
   proof.witness = std::move(w.proof);
   LogupClaims c;
   ZKCC_ASSIGN_OR_RETURN(proof.witness_evals,
@@ -156,8 +172,7 @@ StatusOr<LogupProverResult> logup_prove(std::span<const Column> witness, std::sp
       leaf_matches(masks, w.q, combine_masked(c, true, witness.size(), alpha, beta), kWitnessDenominators));
   transcript.mix_qm31s(proof.witness_evals);
 
-  ZKCC_ASSIGN_OR_RETURN(FractionSumProverResult t,
-                        fraction_sum_prove(lift(multiplicities), denominators(table, alpha, beta), transcript, masks));
+  ZKCC_ASSIGN_OR_RETURN(FractionSumProverResult t, fraction_sum_prove(tt, transcript, masks, false, t_root));
   proof.table = std::move(t.proof);
   ZKCC_ASSIGN_OR_RETURN(proof.table_evals, state_columns(table, t.point, masks, mask_columns ? &c.table_masks : nullptr));
   c.table_evals = proof.table_evals;
@@ -188,7 +203,18 @@ StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_
   QM31 beta = transcript.draw_qm31();
 
   LogupClaims c{{}, proof.witness_evals, {}, proof.table_evals, proof.multiplicity_eval, {}, {}, std::nullopt};
-  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim w, fraction_sum_verify(witness_vars, proof.witness, transcript, masks, true));
+  if (proof.joint.has_value() != (masks != nullptr)) {
+    return invalid_argument(masks ? "lookup proof does not compare its sides hidden"
+                                  : "lookup proof compares its sides hidden without masks");
+  }
+  std::optional<MaskedFraction> w_root, t_root;
+  if (masks) {
+    ZKCC_ASSIGN_OR_RETURN(FractionPair pair,
+                          fraction_pair_verify(*proof.joint, Masked(), QM31::zero(), false, transcript, *masks));
+    std::tie(w_root, t_root) = sides(pair);
+  }
+  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim w,
+                        fraction_sum_verify(witness_vars, proof.witness, transcript, masks, true, w_root));
   // Witness leaves are 1 / (alpha - w_i): p~ is the constant 1.
   if (!w.p.is_public() || w.p.known != QM31::one()) return invalid_argument("lookup: witness numerators are not all one");
   if (mask_columns) {
@@ -198,7 +224,8 @@ StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_
       leaf_matches(masks, w.q, combine_masked(c, true, num_columns, alpha, beta), kWitnessDenominators));
   transcript.mix_qm31s(proof.witness_evals);
 
-  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim t, fraction_sum_verify(table_vars, proof.table, transcript, masks));
+  ZKCC_ASSIGN_OR_RETURN(FractionLeafClaim t,
+                        fraction_sum_verify(table_vars, proof.table, transcript, masks, false, t_root));
   if (mask_columns) {
     ZKCC_ASSIGN_OR_RETURN(c.table_masks, take_columns(num_columns, masks));
     ZKCC_ASSIGN_OR_RETURN(std::vector<size_t> m_at, take_columns(1, masks));
@@ -211,14 +238,15 @@ StatusOr<LogupClaims> logup_verify(size_t witness_vars, size_t table_vars, size_
   const QM31 m[] = {proof.multiplicity_eval};
   transcript.mix_qm31s(m);
 
+  c.witness_point = std::move(w.point);
+  c.table_point = std::move(t.point);
+  if (masks) return c;  // the joint pair compared the hidden totals
   const FractionSumProof& pw = proof.witness;
   const FractionSumProof& pt = proof.table;
   if (pw.q_total.is_zero() || pt.q_total.is_zero()) return invalid_argument("lookup: a denominator product is zero");
   if (pw.p_total * pt.q_total != pt.p_total * pw.q_total) {
     return invalid_argument("lookup: the witness and table sums differ (a witness row is not in the table)");
   }
-  c.witness_point = std::move(w.point);
-  c.table_point = std::move(t.point);
   return c;
 }
 

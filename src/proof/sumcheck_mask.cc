@@ -151,12 +151,10 @@ StatusOr<QM31> SumcheckMasks::begin(const MaskShape& shape, const Masked& claim,
   current_.reset();
   current_shape_ = shape;
   if (shape.vars == 0) {
+    // Nothing to mask: the sumcheck would state the hidden claim's value. The gadgets pad every
+    // masked sum to a variable at least (gadgets/circuit.h), so this is a protocol error.
     if (claim.is_public()) return claim.known;
-    ZKCC_ASSIGN_OR_RETURN(QM31 value, state(reveal(claim)));
-    const QM31 msg[] = {value};
-    t.mix_qm31s(msg);
-    zeros_.push_back(claim - Masked(value));
-    return value;
+    return internal_error("a masked claim reaches a sumcheck over no variables");
   }
   if (shape.vars > 30) return invalid_argument("a masked sumcheck has more than 30 variables");
   ZKCC_ASSIGN_OR_RETURN(current_at_, take(sumcheck_mask_words(shape)));

@@ -110,8 +110,8 @@ StatusOr<Plan> make_plan(const PcsConfig& config, std::span<const RangeSegment> 
     plan.stated += p.pack;
   }
   if (config.hiding) {
-    plan.mask_size = std::bit_ceil(fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(plan.w_total))) +
-                                   fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(plan.t_total))));
+    plan.mask_size = std::bit_ceil(logup_mask_words(static_cast<size_t>(std::countr_zero(plan.w_total)),
+                                                    static_cast<size_t>(std::countr_zero(plan.t_total))));
     sizes.push_back(plan.mask_size);
     sizes.push_back(pcs_blinding_size(config));
   }

@@ -361,10 +361,27 @@ TEST(GraphProof, EveryTamperedPartIsRejected) {
     bad = p.proof;
     bad.logups[i].witness_evals.back() += one;
     EXPECT_FALSE(verify(p, bad).ok()) << "logup " << i;
+    // The sides' totals stay hidden: the joint pair's round and stated lines, the roots' pairs.
+    ASSERT_TRUE(p.proof.logups[i].joint.has_value());
+    for (QM31 FractionLayerProof::*v : {&FractionLayerProof::p0, &FractionLayerProof::p1, &FractionLayerProof::q0,
+                                        &FractionLayerProof::q1}) {
+      bad = p.proof;
+      (*bad.logups[i].joint).*v += one;
+      EXPECT_NE(verify(p, bad).message().find("fraction pair"), std::string::npos) << "logup " << i;
+      bad = p.proof;
+      bad.logups[i].table.layers[0].*v += one;
+      EXPECT_FALSE(verify(p, bad).ok()) << "logup " << i;
+    }
     bad = p.proof;
-    bad.logups[i].table.p_total += one;
+    bad.logups[i].joint->sumcheck.rounds[0][3] += one;
     EXPECT_FALSE(verify(p, bad).ok()) << "logup " << i;
-    checked += 3;
+    bad = p.proof;
+    bad.logups[i].witness.root_hidden = false;
+    EXPECT_NE(verify(p, bad).message().find("must hide"), std::string::npos) << "logup " << i;
+    bad = p.proof;
+    bad.logups[i].joint.reset();
+    EXPECT_NE(verify(p, bad).message().find("hidden"), std::string::npos) << "logup " << i;
+    checked += 13;
   }
   GraphProof bad = p.proof;
   bad.evals.push_back(one);
@@ -423,6 +440,32 @@ TEST(GraphProof, SoftmaxProvesAndTamperingFails) {
       for (int64_t c = 0; c < classes; ++c) total += y[row * static_cast<size_t>(classes) + static_cast<size_t>(c)];
       EXPECT_NEAR(static_cast<double>(total), 127.0, static_cast<double>(classes));
     }
+  }
+}
+
+// Single entries and one-column products: a scalar through Gemm with one input feature and one
+// output, an added constant and ReLU, and a column of three rows times a 1 x 4 weight. Every
+// sumcheck has a variable to mask (a masked claim reaching a sumcheck over none is a protocol
+// error), so these prove and verify like any other, and a changed output is refused.
+TEST(GraphProof, SingleEntriesAndOneColumnProductsRunMasked) {
+  ModelBuilder scalar;
+  scalar.input("x", {1, 1}).output("y");
+  scalar.initializer("w", {1, 1}, {0.75}).initializer("b", {1}, {0.25}).initializer("c", {1, 1}, {-0.5});
+  scalar.node("Gemm", {"x", "w", "b"}, {"h"});
+  scalar.node("Add", {"h", "c"}, {"a"});
+  scalar.node("Relu", {"a"}, {"y"});
+  ModelBuilder column;
+  column.input("x", {3, 1}).output("y");
+  column.initializer("w", {1, 4}, uniform(4, 41));
+  column.node("MatMul", {"x", "w"}, {"y"});
+  const std::pair<ModelBuilder*, model::Shape> cases[] = {{&scalar, {1, 1}}, {&column, {3, 1}}};
+  for (const auto& [builder, shape] : cases) {
+    Proved p = prove(quantized(builder->bytes(), {}), float_tensor(shape, 42));
+    Status s = verify(p, p.proof);
+    ASSERT_TRUE(s.ok()) << s.to_string();
+    GraphProof bad = p.proof;
+    bad.outputs[0].data[0] += M31::one();
+    EXPECT_FALSE(verify(p, bad).ok());
   }
 }
 

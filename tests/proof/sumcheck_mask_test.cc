@@ -7,7 +7,9 @@
 
 #include <random>
 
+#include "zkcc/proof/fraction_pair.h"
 #include "zkcc/proof/fraction_sum.h"
+#include "zkcc/proof/logup.h"
 #include "zkcc/proof/matmul.h"
 #include "zkcc/proof/multilinear.h"
 #include "zkcc/proof/sumcheck.h"
@@ -206,7 +208,7 @@ TEST(SumcheckMask, ProductsAndFractionSumsRunMasked) {
   for (QM31& v : q) v = random_qm31(rng);
   auto fs = fraction_sum_prove(ones, q, tp, &pm);
   ASSERT_TRUE(fs.ok());
-  EXPECT_EQ(stated.size(), 2 * (1 + 3));  // the product, then the layers over 1, 2, 3 variables
+  EXPECT_EQ(stated.size(), 2 * (1 + 4));  // the product, the root's pair, then the layers over 1, 2, 3 variables
 
   auto check = [&](const std::vector<QM31>& sent, const MatmulProof& mp) -> StatusOr<PcsClaim> {
     Transcript tv = fresh();
@@ -301,6 +303,114 @@ TEST(SumcheckMask, MaskedValuesHideTheirValueAndStayBound) {
   SumcheckMasks verifier = SumcheckMasks::for_verifier(kPool, none, cursor);
   EXPECT_TRUE(verifier.require(Masked(a), a, "a").ok());
   EXPECT_FALSE(verifier.require(Masked(a), b, "a").ok());
+}
+
+// A pair's entries stay hidden: the stated lines are not the entries, less their masks they are,
+// and every tampered round value or stated line is caught.
+TEST(FractionPair, ProvesTheRootOfTwoHiddenEntries) {
+  std::mt19937_64 rng(31);
+  const std::vector<M31> pool = random_pool(8, kPool);
+  const std::array<QM31, 2> lo = {random_qm31(rng), random_qm31(rng)}, hi = {random_qm31(rng), random_qm31(rng)};
+  const QM31 lambda = random_qm31(rng);
+  const QM31 truth = lo[0] * hi[1] + hi[0] * lo[1] + lambda * lo[1] * hi[1];
+  std::vector<QM31> stated;
+  FractionLayerProof proof;
+  {
+    Transcript t = fresh();
+    SumcheckMasks masks = SumcheckMasks::for_prover(pool, stated);
+    auto claim = masks.mask_value(truth, t);
+    ASSERT_TRUE(claim.ok());
+    auto pair = fraction_pair_prove(lo, hi, *claim, lambda, false, t, masks, proof);
+    ASSERT_TRUE(pair.ok()) << pair.status().message();
+    for (const QM31& v : {proof.p0, proof.p1, proof.q0, proof.q1}) {
+      for (const QM31& e : {lo[0], lo[1], hi[0], hi[1]}) EXPECT_NE(v, e);
+    }
+  }
+  auto verify = [&](const FractionLayerProof& pr, const std::vector<QM31>& sent) -> StatusOr<PcsClaim> {
+    Transcript t = fresh();
+    size_t cursor = 0;
+    SumcheckMasks masks = SumcheckMasks::for_verifier(kPool, sent, cursor);
+    ZKCC_ASSIGN_OR_RETURN(Masked claim, masks.mask_value(QM31::zero(), t));
+    ZKCC_ASSIGN_OR_RETURN(FractionPair pair, fraction_pair_verify(pr, claim, lambda, false, t, masks));
+    const Masked got[] = {pair.lo.p, pair.lo.q, pair.hi.p, pair.hi.q};
+    const QM31 want[] = {lo[0], lo[1], hi[0], hi[1]};
+    for (size_t k = 0; k < 4; ++k) {
+      if (got[k].is_public() || got[k].known == want[k]) return invalid_argument("an entry is in the clear");
+      // What the rest of a proof would claim on the entries.
+      ZKCC_RETURN_IF_ERROR(masks.require(got[k], want[k], "entry"));
+    }
+    if (cursor != sent.size()) return invalid_argument("unused stated values");
+    return *masks.pool_claim(0, kPool, QM31::from_m31(M31::from_u32(3)));
+  };
+  auto honest = verify(proof, stated);
+  ASSERT_TRUE(honest.ok()) << honest.status().message();
+  EXPECT_TRUE(holds(*honest, pool));
+  for (size_t i = 0; i < stated.size(); ++i) {
+    std::vector<QM31> bad = stated;
+    bad[i] += QM31::one();
+    auto c = verify(proof, bad);
+    EXPECT_TRUE(!c.ok() || !holds(*c, pool)) << "stated value " << i;
+  }
+  for (size_t x = 0; x < proof.sumcheck.rounds[0].size(); ++x) {
+    FractionLayerProof bad = proof;
+    bad.sumcheck.rounds[0][x] += QM31::one();
+    auto c = verify(bad, stated);
+    EXPECT_TRUE(!c.ok() || !holds(*c, pool)) << "round value " << x;
+  }
+  for (QM31 FractionLayerProof::*v : {&FractionLayerProof::p0, &FractionLayerProof::p1, &FractionLayerProof::q0,
+                                      &FractionLayerProof::q1}) {
+    FractionLayerProof bad = proof;
+    bad.*v += QM31::one();
+    EXPECT_FALSE(verify(bad, stated).ok());
+  }
+}
+
+// A masked lookup compares its sides hidden: no totals in the proof, the roots are masked claims,
+// and a witness row outside the table still fails.
+TEST(FractionPair, MaskedLookupsHideTheirTotals) {
+  const std::vector<M31> pool = random_pool(9, 1 << 14);
+  Column table(8), witness(16);
+  for (size_t j = 0; j < 8; ++j) table[j] = M31::from_u32(static_cast<uint32_t>(10 * j));
+  for (size_t i = 0; i < 16; ++i) witness[i] = table[(i * 5) % 8];
+  const Column w_cols[] = {witness}, t_cols[] = {table};
+  auto m = logup_multiplicities(w_cols, t_cols);
+  ASSERT_TRUE(m.ok());
+  auto prove_with = [&](std::span<const Column> w, const Column& mult, std::vector<QM31>& stated) {
+    Transcript t = fresh();
+    SumcheckMasks masks = SumcheckMasks::for_prover(pool, stated);
+    return logup_prove(w, t_cols, mult, t, &masks);
+  };
+  auto verify = [&](const LogupProof& proof, const std::vector<QM31>& stated) -> StatusOr<PcsClaim> {
+    Transcript t = fresh();
+    size_t cursor = 0;
+    SumcheckMasks masks = SumcheckMasks::for_verifier(pool.size(), stated, cursor);
+    ZKCC_ASSIGN_OR_RETURN(LogupClaims c, logup_verify(4, 3, 1, proof, t, &masks));
+    ZKCC_RETURN_IF_ERROR(masks.require(Masked(c.witness_evals[0]), evaluate_mle(witness, c.witness_point), "W~"));
+    ZKCC_RETURN_IF_ERROR(masks.require(Masked(c.multiplicity_eval), evaluate_mle(*m, c.table_point), "m~"));
+    if (cursor != stated.size()) return invalid_argument("unused stated values");
+    return *masks.pool_claim(0, pool.size(), QM31::from_m31(M31::from_u32(11)));
+  };
+  std::vector<QM31> stated;
+  auto proved = prove_with(w_cols, *m, stated);
+  ASSERT_TRUE(proved.ok()) << proved.status().message();
+  ASSERT_TRUE(proved->proof.joint.has_value());
+  EXPECT_TRUE(proved->proof.witness.root_hidden && proved->proof.table.root_hidden);
+  EXPECT_LE(logup_mask_words(4, 3), pool.size());
+  auto honest = verify(proved->proof, stated);
+  ASSERT_TRUE(honest.ok()) << honest.status().message();
+  EXPECT_TRUE(holds(*honest, pool));
+  // Unmasked verification refuses a masked proof.
+  Transcript t = fresh();
+  EXPECT_NE(logup_verify(4, 3, 1, proved->proof, t).status().message().find("hidden"), std::string::npos);
+  // A witness row outside the table, with the multiplicities of the honest witness.
+  Column outside = witness;
+  outside[3] = M31::from_u32(11);
+  const Column bad_cols[] = {outside};
+  std::vector<QM31> bad_stated;
+  auto bad = prove_with(bad_cols, *m, bad_stated);
+  ASSERT_TRUE(bad.ok()) << bad.status().message();
+  auto refused = verify(bad->proof, bad_stated);
+  EXPECT_TRUE(!refused.ok() || !holds(*refused, pool));
 }
 
 }  // namespace

@@ -42,7 +42,7 @@
 // parts) and every activation and weight a sumcheck leaves (masked factors, sumcheck.h; the
 // weights' masks from a random block of the model commitment); the identities those take part in
 // are one weighted claim on that commitment, and a claim with a masked value a joined run (pcs.h).
-// Transcript order (after the caller's statement and attestation): the tag 'zkcc-graph-v4', the
+// Transcript order (after the caller's statement and attestation): the tag 'zkcc-graph-v5', the
 // model root, the per-proof root, the outputs' digests; the lookups; the layers from the last to
 // the first; the input's range; beta for the masks' claim; the per-proof opening; the model
 // opening.

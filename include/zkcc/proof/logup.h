@@ -1,8 +1,8 @@
 // LogUp lookup argument: every row of the witness columns is a row of the table columns, with
 // multiplicities m (m_j = how many witness rows equal table row j). With random alpha and beta,
 //   sum_i 1 / (alpha - w_i) = sum_j m_j / (alpha - t_j),  w_i = sum_c beta^c W_c[i] (t likewise).
-// Both sides are proved with fraction_sum GKR; the verifier checks P_w Q_t = P_t Q_w with both Q
-// nonzero, and the leaf claims reduce to claims on each column's multilinear extension (and on
+// Both sides are proved with fraction_sum GKR; the verifier checks P_w Q_t = P_t Q_w (with both Q
+// nonzero when they are stated; masked, the check runs on the hidden totals), and the leaf claims reduce to claims on each column's multilinear extension (and on
 // m~), which the caller checks against the data it trusts. Single columns serve range checks and
 // activation inputs; (input, output) column pairs serve function tables (ReLU, requantization).
 //
@@ -24,6 +24,9 @@ namespace zkcc::proof {
 using Column = std::vector<M31>;
 
 struct LogupProof {
+  // Masked: the two sides' totals compared hidden (fraction_pair.h, claim P_w Q_t - P_t Q_w = 0),
+  // which leaves both fraction sums' roots as masked claims.
+  std::optional<FractionLayerProof> joint;
   FractionSumProof witness;
   FractionSumProof table;
   std::vector<QM31> witness_evals;  // W_c~(witness point), one per column
@@ -47,6 +50,11 @@ struct LogupClaims {
   Masked table(size_t k) const;
   Masked multiplicity() const;
 };
+
+// Words a masked lookup takes (logup_prove's masks, without masked columns' values).
+inline size_t logup_mask_words(size_t witness_vars, size_t table_vars) {
+  return fraction_pair_mask_words() + fraction_sum_mask_words(witness_vars) + fraction_sum_mask_words(table_vars);
+}
 
 // Multiplicities of table rows in the witness; fails (naming the row) when a witness row is not in
 // the table. Duplicate table rows take their count at the first occurrence.

@@ -74,15 +74,9 @@ struct MaskShape {
 // Words of the pool one masked sumcheck takes.
 inline size_t sumcheck_mask_words(const MaskShape& shape) { return 4 * shape.coeffs(); }
 inline size_t sumcheck_mask_words(size_t vars, size_t degree) { return sumcheck_mask_words(MaskShape(vars, degree)); }
-// Words a masked fraction sum over 2^vars leaves takes: its layers' sumchecks run over 1, ..., vars
-// - 1 variables (the root's, over none, is not masked), each of degree 3, its first round of
-// degree 5 with its four children masked (one masked value each).
+// A masked fraction sum's layer over `vars` variables: degree 3, its first round of degree 5
+// with its four children masked (one masked value each).
 inline MaskShape layer_mask_shape(size_t vars) { return MaskShape(vars, 3, 5); }
-inline size_t fraction_sum_mask_words(size_t vars) {
-  size_t words = 0;
-  for (size_t k = 1; k < vars; ++k) words += sumcheck_mask_words(layer_mask_shape(k)) + 4 * kMaskedValueWords;
-  return words;
-}
 
 struct SumcheckMask {
   MaskShape shape;
@@ -121,8 +115,8 @@ class SumcheckMasks {
 
   // Starts a masked sumcheck of `vars` variables and degree `degree` on `claim`: takes the next
   // mask, rho is drawn, the prover states S = claim + rho G. Returns S, the claim to run. A
-  // sumcheck of no variables has no rounds to hide and is not masked: on a masked claim the
-  // prover states the claim's value itself.
+  // sumcheck of no variables has no rounds to hide: it takes a public claim as it is and refuses
+  // a masked one (whose value it would have to state).
   StatusOr<QM31> begin(const MaskShape& shape, const Masked& claim, Transcript& t);
   StatusOr<QM31> begin(size_t vars, size_t degree, const Masked& claim, Transcript& t) {
     return begin(MaskShape(vars, degree), claim, t);

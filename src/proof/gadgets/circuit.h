@@ -5,6 +5,7 @@
 #ifndef ZKCC_SRC_PROOF_GADGETS_CIRCUIT_H_
 #define ZKCC_SRC_PROOF_GADGETS_CIRCUIT_H_
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <optional>
@@ -29,7 +30,7 @@ inline constexpr unsigned kMaxRangeBits = 30;
 inline constexpr size_t kMaxTableVars = 22;                    // 4M rows: the verifier evaluates tables itself
 inline constexpr size_t kMaxPaddedElements = size_t{1} << 28;  // per tensor, far below p (LogUp counts)
 
-// A value's matrix: real rows x cols, padded to prows x pcols (powers of two).
+// A value's matrix: real rows x cols, padded to prows x pcols (powers of two, at least two entries).
 struct Dims {
   size_t rows = 1, cols = 1, prows = 1, pcols = 1;
   size_t row_vars() const { return static_cast<size_t>(std::countr_zero(prows)); }
@@ -41,6 +42,9 @@ struct Dims {
 };
 
 Dims dims_of(const model::Shape& shape);
+// A matrix product's inner index range for input x: x's padded columns, at least two so that its
+// sumcheck has a variable to mask (an input of one column is padded with a zero column).
+inline size_t matmul_inner_size(const Dims& x) { return std::max<size_t>(2, x.pcols); }
 inline Dims row_dims(size_t n) { return Dims{1, n, 1, n}; }  // a multiplicity column (n a power of two)
 
 // out[i] = constant[i] + sum over each term's entries coef * input[in].

@@ -207,8 +207,9 @@ size_t lookup_mask_words(const Plan& p) {
   // The fraction sums, the three columns on each side and the multiplicities stated masked, and
   // each piece's committed columns (two, and the multiplicities on the table side).
   const size_t values = 3 + 3 + 1 + 2 * s.w_pieces.size() + 3 * s.t_pieces.size();
-  return fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(s.w_total))) +
-         fraction_sum_mask_words(static_cast<size_t>(std::countr_zero(s.t_total))) + kMaskedValueWords * values;
+  return logup_mask_words(static_cast<size_t>(std::countr_zero(s.w_total)),
+                          static_cast<size_t>(std::countr_zero(s.t_total))) +
+         kMaskedValueWords * values;
 }
 
 template Status batched_lookup(Prover&);

@@ -18,7 +18,8 @@ Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, P
   if (x.cols != k || y.cols != n || y.rows != x.rows) {
     return invalid_argument("the product's input is not rows x " + std::to_string(k));
   }
-  const Dims wd = dims_of(op.weight.shape);
+  Dims wd = dims_of(op.weight.shape);
+  wd.prows = matmul_inner_size(x);
   mp.weight = p.add_model_slot(wd, kWeightBits);
   mp.bias = p.add_model_slot(row_dims(y.pcols), md.present ? model::signed_width(op.bias) : op.bias_bits);
   if (!md.present) {
@@ -57,28 +58,25 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
   const Dims& yd = r.plan.dims[lp.output];
   auto rows = z.first(yd.row_vars());
   auto cols = z.subspan(yd.row_vars());
-  const auto inner_vars = static_cast<size_t>(std::countr_zero(xd.pcols));
+  const size_t inner = matmul_inner_size(xd);
+  const auto inner_vars = static_cast<size_t>(std::countr_zero(inner));
   // Y~(r, c) = sum_s X~(r, s) W~(s, c) + rows~(r) eq(0, s) b~(c): the bias rides in the sumcheck as
   // a constant table B(s) = b~(c), so that X, W and B all run masked (X from the pool, W and B
   // from the model's mask block) and none of their values is stated in the clear.
   const QM31 row_weight = prefix_mle(rows, yd.rows);
   const SumcheckTerm terms[] = {{QM31::one(), {0, 1}}, {row_weight, {2, 3}}};
-  const bool masked = inner_vars > 0;
-  ModelMask wm, bm;
+  const ModelMask wm = draw_model_mask(r), bm = draw_model_mask(r);
   FactorMasks given(4);
-  if (masked) {
-    wm = draw_model_mask(r);
-    bm = draw_model_mask(r);
-    given[1] = wm.value;
-    given[3] = bm.value;
-  }
+  given[1] = wm.value;
+  given[3] = bm.value;
   std::vector<std::vector<QM31>> polys;
   if constexpr (R::kProver) {
-    std::vector<QM31> e0(xd.pcols);
+    std::vector<QM31> e0(inner);
     e0[0] = QM31::one();
     const QM31 b = evaluate_mle(r.model.tensors[mp.bias].data, cols);
-    polys = {fold_rows(r.w.values[lp.inputs[0]], rows), fold_cols(r.model.tensors[mp.weight], cols), std::move(e0),
-             std::vector<QM31>(xd.pcols, b)};
+    std::vector<QM31> x = fold_rows(r.w.values[lp.inputs[0]], rows);
+    x.resize(inner);
+    polys = {std::move(x), fold_cols(r.model.tensors[mp.weight], cols), std::move(e0), std::vector<QM31>(inner, b)};
   }
   ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc,
                         run_sumcheck(r, std::move(polys), terms, v, inner_vars, 2, what, {true, true, false, true}, given));
@@ -94,10 +92,14 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
       return invalid_argument(what + ": X~(r, s) W~(s, c) + rows~(r) eq(0, s) b~(c) does not close the sumcheck");
     }
   }
-  const QM31 weight = masked ? mask_weight(sc.point[0]) : QM31::zero();
-  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.weight, concat(sc.point, cols), evals[1], masked, wm, weight,
-                                            what + " weight"));
-  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.bias, cols, evals[3], masked, bm, weight, what + " bias"));
+  const QM31 weight = mask_weight(sc.point[0]);
+  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.weight, concat(sc.point, cols), evals[1], true, wm, weight,
+                                         what + " weight"));
+  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.bias, cols, evals[3], true, bm, weight, what + " bias"));
+  if (xd.pcols == 1) {  // X~(r, s) = X~(r) (1 - s) for the zero column
+    const Masked x_at = sc.factor(0, evals[0]) * (QM31::one() - sc.point[0]).inverse();
+    return claim(r, lp.inputs[0], std::vector<QM31>(rows.begin(), rows.end()), x_at, what + " input");
+  }
   return claim(r, lp.inputs[0], concat(rows, sc.point), sc.factor(0, evals[0]), what + " input");
 }
 
