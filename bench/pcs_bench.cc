@@ -107,35 +107,44 @@ void or_die(const zkcc::Status& s, const char* what) {
   std::exit(1);
 }
 
+// A table of 2^log_size entries of tensors in range, with the range proof's region beside them.
 void range(size_t log_size) {
   const std::pair<size_t, unsigned> tensors[] = {{1, 8}, {2, 8}, {3, 8}, {4, 4}, {5, 20}, {6, 12}, {6, 16}};
+  proof::PcsConfig config = proof::PcsConfig::standard();
   std::vector<size_t> sizes;
-  for (auto [shift, bits] : tensors) sizes.push_back(size_t{1} << (log_size - shift));
+  std::vector<proof::RangeSegment> segments;
+  for (auto [shift, bits] : tensors) {
+    sizes.push_back(size_t{1} << (log_size - shift));
+    segments.push_back({0, sizes.back(), bits});
+  }
+  auto region = proof::range_region_size(config, segments);
+  or_die(region.status(), "range region");
+  sizes.push_back(*region);
   auto layout = proof::pcs_stack_layout(sizes);
   std::mt19937_64 rng(log_size);
-  std::vector<M31> table(size_t{1} << log_size);
-  std::vector<proof::RangeSegment> segments;
-  for (size_t k = 0; k < sizes.size(); ++k) {
+  std::vector<M31> table(size_t{1} << layout->log_size);
+  for (size_t k = 0; k < segments.size(); ++k) {
     const unsigned bits = tensors[k].second;
-    segments.push_back({layout->offsets[k], sizes[k], bits});
+    segments[k].offset = layout->offsets[k];
     const int64_t half = int64_t{1} << (bits - 1);
     for (size_t i = 0; i < sizes[k]; ++i) {
       table[layout->offsets[k] + i] = M31::from_i64(static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * half)) - half);
     }
   }
-  proof::PcsConfig config = proof::PcsConfig::standard();
+  const size_t region_offset = layout->offsets[segments.size()];
+  or_die(proof::fill_range_region(config, table, region_offset, segments), "range region");
   auto t0 = Clock::now();
   auto data = proof::pcs_commit(config, table);
   double commit_ms = ms_since(t0);
   or_die(data.status(), "commit");
   proof::Transcript pt = fresh(data->root());
   t0 = Clock::now();
-  auto pf = proof::prove_table_range(config, *data, segments, pt);
+  auto pf = proof::prove_table_range(config, *data, segments, region_offset, pt);
   double prove_ms = ms_since(t0);
   or_die(pf.status(), "range prove");
   proof::Transcript vt = fresh(data->root());
   t0 = Clock::now();
-  zkcc::Status s = proof::verify_table_range(config, log_size, data->root(), segments, *pf, vt);
+  zkcc::Status s = proof::verify_table_range(config, layout->log_size, data->root(), segments, region_offset, *pf, vt);
   double verify_ms = ms_since(t0);
   or_die(s, "range verify");
   size_t bytes = proof::encode_table_range_proof(*pf).size();

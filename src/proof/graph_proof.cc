@@ -329,10 +329,16 @@ Status lay_out(const QuantizedGraph& g, Plan& p) {
     p.model_mask_vars = static_cast<size_t>(std::countr_zero(block));
     model_sizes.push_back(block);
   }
+  // The range proof's region depends on the segments' sizes and widths, not on where they lie.
+  std::vector<RangeSegment> ranges;
+  for (size_t k = 0; k < p.model_slots.size(); ++k) ranges.push_back({0, p.model_slots[k].size(), p.model_bits[k]});
+  ZKCC_ASSIGN_OR_RETURN(const size_t region, range_region_size(model_pcs_config(), ranges));
+  model_sizes.push_back(region);
   model_sizes.push_back(pcs_blinding_size(model_pcs_config(), kModelOpeningBudget));
   ZKCC_ASSIGN_OR_RETURN(PcsStackLayout model, pcs_stack_layout(model_sizes));
   p.model_offsets.assign(model.offsets.begin(), model.offsets.begin() + static_cast<std::ptrdiff_t>(p.model_slots.size()));
   if (model_masks > 0) p.model_mask_offset = model.offsets[p.model_slots.size()];
+  p.model_range_offset = model.offsets[model.offsets.size() - 2];
   p.model_log_size = model.log_size;
   p.model_blinding = PcsBlinding{model.offsets.back(), model_sizes.back(), std::nullopt};
   return ok_status();
@@ -430,10 +436,6 @@ std::array<uint8_t, 32> tagged_seed(std::string_view tag, const std::array<uint8
   buf.insert(buf.end(), model_seed.begin(), model_seed.end());
   return sha256_seed(buf);
 }
-// The range proof's randomness, from the model's seed.
-std::array<uint8_t, 32> range_blinding_seed(const std::array<uint8_t, 32>& model_seed) {
-  return tagged_seed("zkcc-model-range-blinding-v1", model_seed);
-}
 
 // The range proof's own transcript, bound to the model it is about.
 Transcript range_transcript(const ModelCommitment& m) {
@@ -458,13 +460,16 @@ StatusOr<GraphCircuit> GraphCircuit::build(std::shared_ptr<const QuantizedGraph>
     std::span<M31> block = std::span(table).subspan(p.model_mask_offset, size_t{1} << p.model_mask_vars);
     ZKCC_RETURN_IF_ERROR(pcs_random_words(block, tagged_seed("zkcc-model-masks-v1", *blinding.seed)));
   }
+  const std::vector<RangeSegment> ranges = model_ranges(p);
+  Status filled = fill_range_region(model_pcs_config(), table, p.model_range_offset, ranges,
+                                    tagged_seed("zkcc-model-range-masks-v1", *blinding.seed));
+  if (!filled.ok()) return filled.with_context("the model's parameters");
   ZKCC_ASSIGN_OR_RETURN(PcsProverData c, pcs_commit(model_pcs_config(), std::move(table), blinding));
   ModelCommitment& mc = impl->commitment;
   mc.architecture = std::make_shared<const QuantizedGraph>(model::architecture_of(*impl->graph));
   mc.root = c.root();
-  const std::vector<RangeSegment> ranges = model_ranges(p);
   Transcript t = range_transcript(mc);
-  auto range = prove_table_range(model_pcs_config(), c, ranges, t, range_blinding_seed(*blinding.seed));
+  auto range = prove_table_range(model_pcs_config(), c, ranges, p.model_range_offset, t);
   if (!range.ok()) return range.status().with_context("the model's parameters");
   mc.range = std::move(*range);
   impl->model_table = std::move(c);
@@ -482,7 +487,7 @@ StatusOr<GraphCircuit> GraphCircuit::build_for_verifier(const ModelCommitment& c
   impl->commitment = commitment;
   Transcript t = range_transcript(commitment);
   Status s = verify_table_range(model_pcs_config(), impl->plan.model_log_size, commitment.root,
-                                model_ranges(impl->plan), commitment.range, t);
+                                model_ranges(impl->plan), impl->plan.model_range_offset, commitment.range, t);
   if (!s.ok()) return s.with_context("the model commitment's range proof");
   GraphCircuit circuit;
   circuit.impl_ = std::move(impl);

@@ -1,5 +1,6 @@
 #include "zkcc/proof/sumcheck_mask.h"
 
+#include <map>
 #include <string>
 
 namespace zkcc::proof {
@@ -96,6 +97,29 @@ StatusOr<QM31> SumcheckMasks::state(const QM31& honest) {
   }
   if (*cursor_ >= in_.size()) return invalid_argument("proof ends early: too few stated values");
   return in_[(*cursor_)++];
+}
+
+void add_masked_claim(std::vector<PcsClaim>& claims, size_t offset, std::vector<QM31> point, const Masked& v,
+                      size_t pool_offset) {
+  PcsClaim head(offset, std::move(point), v.known);
+  if (v.is_public()) {
+    claims.push_back(std::move(head));
+    return;
+  }
+  std::map<size_t, std::vector<QM31>> blocks;
+  for (const auto& [word, c] : v.hidden) {
+    std::vector<QM31>& w = blocks[word / kMaskedValueWords];
+    w.resize(kMaskedValueWords);
+    w[word % kMaskedValueWords] -= c;
+  }
+  head.joined = true;
+  claims.push_back(std::move(head));
+  for (auto& [block, w] : blocks) {
+    PcsClaim part = PcsClaim::weighted(pool_offset + block * kMaskedValueWords, std::move(w), QM31::zero());
+    part.joined = true;
+    claims.push_back(std::move(part));
+  }
+  claims.back().joined = false;
 }
 
 StatusOr<size_t> SumcheckMasks::take(size_t words) {

@@ -8,7 +8,6 @@
 #include <numeric>
 #include <string>
 
-#include "zkcc/hash/sha2.h"
 #include "zkcc/proof/multilinear.h"
 #include "zkcc/proof/sumcheck_mask.h"
 
@@ -48,10 +47,10 @@ struct Plan {
   std::vector<TablePiece> table;
   size_t t_total = 0;
   size_t columns = 0;  // 1 + the largest pack
+  // The region of the committed table (range_region_size): absolute offsets.
+  size_t region_offset = 0, region_size = 0;
   size_t m_offset = 0;
-  size_t aux_log_size = 0;
-  PcsBlinding aux_blinding;  // a hiding config's blinding segment of the aux table
-  size_t mask_offset = 0, mask_size = 0;  // a hiding config's sumcheck masks in the aux table
+  size_t mask_offset = 0, mask_size = 0;  // a hiding config's pool
   size_t stated = 0;   // how many values the proof states
 };
 
@@ -71,7 +70,7 @@ size_t place(std::vector<P>& pieces) {
   return at;
 }
 
-StatusOr<Plan> make_plan(const PcsConfig& config, std::span<const RangeSegment> segments) {
+StatusOr<Plan> make_plan(const PcsConfig& config, std::span<const RangeSegment> segments, size_t region_offset) {
   Plan plan;
   std::vector<std::pair<unsigned, size_t>> kinds;  // (width, pack), tag = index + 1
   auto tag_of = [&](unsigned width, size_t pack) {
@@ -103,34 +102,34 @@ StatusOr<Plan> make_plan(const PcsConfig& config, std::span<const RangeSegment> 
   plan.t_total = std::bit_ceil(std::max<size_t>(place(plan.table), 2));
   plan.columns = 1 + max_pack;
 
-  // The aux table: the multiplicities, then each limb.
+  // The region: the multiplicities, then each limb, then a hiding config's pool.
   std::vector<size_t> sizes = {plan.t_total};
   for (const Piece& p : plan.witness) {
     if (p.kind != PieceKind::kDirect) sizes.push_back(p.rows);
     plan.stated += p.pack;
   }
   if (config.hiding) {
+    // The lookup with its columns masked (each side's, the multiplicities) and the stated values.
+    const size_t values = plan.stated + 2 * plan.columns + 1;
     plan.mask_size = std::bit_ceil(logup_mask_words(static_cast<size_t>(std::countr_zero(plan.w_total)),
-                                                    static_cast<size_t>(std::countr_zero(plan.t_total))));
+                                                    static_cast<size_t>(std::countr_zero(plan.t_total))) +
+                                   kMaskedValueWords * values);
     sizes.push_back(plan.mask_size);
-    sizes.push_back(pcs_blinding_size(config));
   }
-  ZKCC_ASSIGN_OR_RETURN(PcsStackLayout aux, pcs_stack_layout(sizes));
-  if (config.hiding) {
-    plan.aux_blinding = PcsBlinding{aux.offsets.back(), sizes.back(), std::nullopt, aux.used};
-    plan.mask_offset = aux.offsets[aux.offsets.size() - 2];
-  }
-  plan.m_offset = aux.offsets[0];
+  ZKCC_ASSIGN_OR_RETURN(PcsStackLayout region, pcs_stack_layout(sizes));
+  plan.region_offset = region_offset;
+  plan.region_size = size_t{1} << region.log_size;
+  if (config.hiding) plan.mask_offset = region_offset + region.offsets.back();
+  plan.m_offset = region_offset + region.offsets[0];
   size_t next = 1;
   for (Piece& p : plan.witness) {
-    if (p.kind != PieceKind::kDirect) p.aux_offset = aux.offsets[next++];
+    if (p.kind != PieceKind::kDirect) p.aux_offset = region_offset + region.offsets[next++];
   }
-  plan.aux_log_size = std::max<size_t>(aux.log_size, 1);
   return plan;
 }
 
-void mix_statement(Transcript& t, size_t table_log_size, std::span<const RangeSegment> segments) {
-  std::vector<M31> msg = {M31::from_u64(table_log_size), M31::from_u64(segments.size())};
+void mix_statement(Transcript& t, size_t table_log_size, size_t region_offset, std::span<const RangeSegment> segments) {
+  std::vector<M31> msg = {M31::from_u64(table_log_size), M31::from_u64(region_offset), M31::from_u64(segments.size())};
   for (const RangeSegment& s : segments) {
     msg.push_back(M31::from_u64(s.offset));
     msg.push_back(M31::from_u64(s.size));
@@ -140,8 +139,6 @@ void mix_statement(Transcript& t, size_t table_log_size, std::span<const RangeSe
 }
 
 M31 shift_of(unsigned bits) { return M31::from_u64(uint64_t{1} << (bits - 1)); }
-
-
 
 // A piece's selector at `point` and its own (trailing) coordinates.
 struct Local {
@@ -153,52 +150,56 @@ Local local(std::span<const QM31> point, size_t offset, size_t rows) {
   return {eq_index(point.first(point.size() - lo_vars), offset / rows), point.subspan(point.size() - lo_vars)};
 }
 
+// v = expected: at once when public, else a claim on the pool.
+Status require(SumcheckMasks* masks, const Masked& v, const QM31& expected, const std::string& what) {
+  if (v.is_public()) return v.known == expected ? ok_status() : invalid_argument(what);
+  if (!masks) return internal_error("table range: a masked value needs the masks");
+  return masks->require(v, expected, what);
+}
+
 // Checks the LogUp's column claims against the stated values (witness side) and the tables the
 // verifier knows (table side).
-Status check_columns(const Plan& plan, const LogupClaims& c, std::span<const QM31> stated) {
-  std::vector<QM31> want(plan.columns, QM31::zero());
+Status check_columns(const Plan& plan, const LogupClaims& c, std::span<const Masked> stated, SumcheckMasks* masks) {
+  std::vector<Masked> want(plan.columns);
   size_t at = 0;
   for (const Piece& p : plan.witness) {
     const Local l = local(c.witness_point, p.offset, p.rows);
-    want[0] += l.sel * M31::from_u64(p.tag);
-    for (size_t j = 0; j < p.pack; ++j) want[1 + j] += l.sel * stated[at++];
+    want[0] = want[0] + Masked(l.sel * M31::from_u64(p.tag));
+    for (size_t j = 0; j < p.pack; ++j) want[1 + j] = want[1 + j] + stated[at++] * l.sel;
   }
   for (size_t k = 0; k < plan.columns; ++k) {
-    if (want[k] != c.witness_evals[k]) {
-      return invalid_argument("table range: the stated values do not match the lookup's witness column " + std::to_string(k));
-    }
+    ZKCC_RETURN_IF_ERROR(require(masks, c.witness(k) - want[k], QM31::zero(),
+                                 "table range: the stated values do not match the lookup's witness column " +
+                                     std::to_string(k)));
   }
-  std::fill(want.begin(), want.end(), QM31::zero());
+  std::vector<QM31> table_want(plan.columns);
   for (const TablePiece& p : plan.table) {
     const Local l = local(c.table_point, p.offset, p.rows);
-    want[0] += l.sel * M31::from_u64(p.tag);
+    table_want[0] += l.sel * M31::from_u64(p.tag);
     for (size_t j = 0; j < p.pack; ++j) {
       // Digit j of a row index holds its bits w j .. w j + w - 1: w coordinates from the end.
-      want[1 + j] += l.sel * index_mle(l.lo.subspan(l.lo.size() - p.width * (j + 1), p.width));
+      table_want[1 + j] += l.sel * index_mle(l.lo.subspan(l.lo.size() - p.width * (j + 1), p.width));
     }
   }
   for (size_t k = 0; k < plan.columns; ++k) {
-    if (want[k] != c.table_evals[k]) {
-      return invalid_argument("table range: the lookup's table column " + std::to_string(k) + " claim is false");
-    }
+    ZKCC_RETURN_IF_ERROR(require(masks, c.table(k), table_want[k],
+                                 "table range: the lookup's table column " + std::to_string(k) + " claim is false"));
   }
   return ok_status();
 }
 
-struct Claims {
-  std::vector<PcsClaim> table;
-  std::vector<PcsClaim> aux;
-};
-
-// Turns the stated values into claims on the committed data: a packed piece's 2^j column values
+// Turns the stated values into claims on the committed table: a packed piece's 2^j column values
 // at its point z are the segment's extension at (z, c) for c < 2^j, folded with r into one claim
-// at (z, r[0..j)); the limbs of a wide segment are claims on the aux table, and their sum at the
-// common point a claim on the segment.
-Claims make_claims(const Plan& plan, std::span<const RangeSegment> segments, const LogupClaims& c,
-                   std::span<const QM31> stated, std::span<const QM31> r) {
-  Claims out;
-  out.aux.push_back({plan.m_offset, c.table_point, c.multiplicity_eval});
-  std::vector<QM31> low(segments.size()), high(segments.size());
+// at (z, r[0..j)); the limbs of a wide segment are claims on the region, and their sum at the
+// common point a claim on the segment. Masked values become joined runs with their pool words.
+std::vector<PcsClaim> make_claims(const Plan& plan, std::span<const RangeSegment> segments, const LogupClaims& c,
+                                  std::span<const Masked> stated, std::span<const QM31> r) {
+  std::vector<PcsClaim> out;
+  auto add = [&](size_t offset, std::vector<QM31> point, const Masked& v) {
+    add_masked_claim(out, offset, std::move(point), v, plan.mask_offset);
+  };
+  add(plan.m_offset, c.table_point, c.multiplicity());
+  std::vector<Masked> low(segments.size()), high(segments.size());
   std::vector<std::vector<QM31>> limb_point(segments.size());
   size_t at = 0;
   for (const Piece& p : plan.witness) {
@@ -208,13 +209,13 @@ Claims make_claims(const Plan& plan, std::span<const RangeSegment> segments, con
       const size_t j = static_cast<size_t>(std::countr_zero(p.pack));
       auto rj = r.first(j);
       std::vector<QM31> eq = eq_table(rj);
-      QM31 v = -QM31::from_m31(shift_of(s.bits));
-      for (size_t k = 0; k < p.pack; ++k) v += eq[k] * stated[at + k];
+      Masked v(-QM31::from_m31(shift_of(s.bits)));
+      for (size_t k = 0; k < p.pack; ++k) v = v + stated[at + k] * eq[k];
       std::vector<QM31> point(l.lo.begin(), l.lo.end());
       point.insert(point.end(), rj.begin(), rj.end());
-      out.table.push_back({s.offset, std::move(point), v});
+      add(s.offset, std::move(point), v);
     } else {
-      out.aux.push_back({p.aux_offset, std::vector<QM31>(l.lo.begin(), l.lo.end()), stated[at]});
+      add(p.aux_offset, std::vector<QM31>(l.lo.begin(), l.lo.end()), stated[at]);
       (p.kind == PieceKind::kLow ? low : high)[p.segment] = stated[at];
       limb_point[p.segment].assign(l.lo.begin(), l.lo.end());  // the same for both limbs (same rows)
     }
@@ -222,8 +223,9 @@ Claims make_claims(const Plan& plan, std::span<const RangeSegment> segments, con
   }
   for (size_t k = 0; k < segments.size(); ++k) {
     if (segments[k].bits <= kLimbBits) continue;
-    QM31 v = low[k] + high[k] * M31::from_u64(uint64_t{1} << kLimbBits) - QM31::from_m31(shift_of(segments[k].bits));
-    out.table.push_back({segments[k].offset, std::move(limb_point[k]), v});
+    const Masked v = low[k] + high[k] * M31::from_u64(uint64_t{1} << kLimbBits) -
+                     Masked(QM31::from_m31(shift_of(segments[k].bits)));
+    add(segments[k].offset, std::move(limb_point[k]), v);
   }
   return out;
 }
@@ -263,42 +265,36 @@ Status check_range_segments(size_t table_log_size, std::span<const RangeSegment>
 
 namespace {
 
-// The sumcheck masks' randomness under a seed: independent of the blinding's, which uses the seed itself.
-std::array<uint8_t, 32> mask_seed(const std::array<uint8_t, 32>& aux_seed) {
-  static constexpr char kTag[] = "zkcc-range-masks-v1";
-  Bytes buf(kTag, kTag + sizeof(kTag) - 1);
-  buf.insert(buf.end(), aux_seed.begin(), aux_seed.end());
-  const hash::Sha256Digest d = hash::sha256(buf);
-  std::array<uint8_t, 32> out;
-  std::copy(d.begin(), d.end(), out.begin());
-  return out;
+// The region lies inside the table at a multiple of its size and overlaps no segment.
+Status check_region(const Plan& plan, size_t table_log_size, std::span<const RangeSegment> segments) {
+  const size_t n = size_t{1} << table_log_size, at = plan.region_offset, size = plan.region_size;
+  if (at % size != 0) return invalid_argument("table range: the region's offset is not a multiple of its size");
+  if (size > n || at > n - size) return out_of_range("table range: the region lies outside the table");
+  for (size_t k = 0; k < segments.size(); ++k) {
+    if (segments[k].offset < at + size && at < segments[k].offset + segments[k].size) {
+      return invalid_argument("table range: segment " + std::to_string(k) + " overlaps the region");
+    }
+  }
+  return ok_status();
 }
 
-// Every mask's value at its sumcheck's point, as one claim on the aux table.
-void claim_masks(const Plan& plan, const SumcheckMasks& masks, Transcript& transcript, Claims& claims) {
-  const QM31 beta = transcript.draw_qm31();
-  if (auto c = masks.pool_claim(plan.mask_offset, plan.mask_size, beta)) claims.aux.push_back(std::move(*c));
-}
+// The lookup's columns and the region's multiplicities and limbs, from the table's entries; fails
+// on the first entry outside its segment's range.
+struct Columns {
+  std::vector<Column> witness, lut;
+  Column m;
+};
 
-}  // namespace
-
-StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsProverData& table,
-                                            std::span<const RangeSegment> segments, Transcript& transcript,
-                                            const std::optional<std::array<uint8_t, 32>>& aux_seed) {
-  ZKCC_RETURN_IF_ERROR(check_range_segments(table.log_size(), segments));
-  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(config, segments));
-  const std::span<const M31> data = table.table();
-
-  // Shifted values, checked; lookup columns, limbs and multiplicities.
-  std::vector<Column> witness(plan.columns, Column(plan.w_total)), lut(plan.columns, Column(plan.t_total));
+StatusOr<Columns> build_columns(const Plan& plan, std::span<const M31> data, std::span<const RangeSegment> segments) {
+  Columns out{std::vector<Column>(plan.columns, Column(plan.w_total)), std::vector<Column>(plan.columns, Column(plan.t_total)),
+              Column(plan.t_total)};
   std::vector<uint32_t> counts(plan.t_total);
-  std::vector<M31> aux(size_t{1} << plan.aux_log_size);
   std::vector<size_t> table_offset(plan.table.size() + 1);
   for (const TablePiece& p : plan.table) table_offset[p.tag] = p.offset;
   for (const Piece& p : plan.witness) {
     const RangeSegment& s = segments[p.segment];
     const int64_t shift = int64_t{1} << (s.bits - 1);
-    std::fill_n(witness[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, M31::from_u64(p.tag));
+    std::fill_n(out.witness[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, M31::from_u64(p.tag));
     for (size_t row = 0; row < p.rows; ++row) {
       uint64_t index = 0;
       for (size_t j = 0; j < p.pack; ++j) {
@@ -313,84 +309,152 @@ StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsPr
         uint64_t digit = static_cast<uint64_t>(shifted);
         if (p.kind == PieceKind::kLow) digit &= (uint64_t{1} << kLimbBits) - 1;
         if (p.kind == PieceKind::kHigh) digit >>= kLimbBits;
-        witness[1 + j][p.offset + row] = M31::from_u64(digit);
-        if (p.kind != PieceKind::kDirect) aux[p.aux_offset + row] = M31::from_u64(digit);
+        out.witness[1 + j][p.offset + row] = M31::from_u64(digit);
         index |= digit << (p.width * j);
       }
       ++counts[table_offset[p.tag] + index];
     }
   }
   for (const TablePiece& p : plan.table) {
-    std::fill_n(lut[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, M31::from_u64(p.tag));
+    std::fill_n(out.lut[0].begin() + static_cast<std::ptrdiff_t>(p.offset), p.rows, M31::from_u64(p.tag));
     const uint64_t mask = (uint64_t{1} << p.width) - 1;
     for (size_t x = 0; x < p.rows; ++x) {
-      for (size_t j = 0; j < p.pack; ++j) lut[1 + j][p.offset + x] = M31::from_u64((x >> (p.width * j)) & mask);
+      for (size_t j = 0; j < p.pack; ++j) out.lut[1 + j][p.offset + x] = M31::from_u64((x >> (p.width * j)) & mask);
     }
     if (p.tag == 0) counts[p.offset] = static_cast<uint32_t>(plan.spare);
   }
-  Column m(plan.t_total);
-  for (size_t i = 0; i < m.size(); ++i) m[i] = M31::from_u32(counts[i]);
-  std::copy(m.begin(), m.end(), aux.begin() + static_cast<std::ptrdiff_t>(plan.m_offset));
+  for (size_t i = 0; i < out.m.size(); ++i) out.m[i] = M31::from_u32(counts[i]);
+  return out;
+}
 
-  mix_statement(transcript, table.log_size(), segments);
-  PcsBlinding aux_blinding = plan.aux_blinding;
-  if (config.hiding) {
-    aux_blinding.seed = aux_seed;
-    ZKCC_RETURN_IF_ERROR(pcs_random_words(std::span<M31>(aux).subspan(plan.mask_offset, plan.mask_size),
-                                          aux_seed ? std::optional(mask_seed(*aux_seed)) : std::nullopt));
-  }
-  ZKCC_ASSIGN_OR_RETURN(PcsProverData aux_data, pcs_commit(config, std::move(aux), aux_blinding));
-  TableRangeProof proof;
-  proof.aux_root = aux_data.root();
-  mix_root(transcript, proof.aux_root);
-
-  SumcheckMasks masks = SumcheckMasks::for_prover(aux_data.table().subspan(plan.mask_offset, plan.mask_size), proof.masks);
-  ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu,
-                        logup_prove(witness, lut, m, transcript, config.hiding ? &masks : nullptr));
-  proof.logup = std::move(lu.proof);
-  const LogupClaims& c = lu.claims;
+// Where the region's data goes: the multiplicities, then each limb (a copy of its lookup column).
+template <typename F>
+void for_each_region_part(const Plan& plan, const Columns& c, F&& part) {
+  part(plan.m_offset, std::span<const M31>(c.m));
   for (const Piece& p : plan.witness) {
-    const Local l = local(c.witness_point, p.offset, p.rows);
+    if (p.kind != PieceKind::kDirect) part(p.aux_offset, std::span<const M31>(c.witness[1]).subspan(p.offset, p.rows));
+  }
+}
+
+// The stated values: each piece's used columns at its point, masked with a hiding config.
+StatusOr<std::vector<Masked>> state_values(const Plan& plan, const Columns* c, const LogupClaims& claims,
+                                           SumcheckMasks* masks, TableRangeProof& proof, Transcript& transcript) {
+  std::vector<Masked> out;
+  for (const Piece& p : plan.witness) {
+    const Local l = local(claims.witness_point, p.offset, p.rows);
     for (size_t j = 0; j < p.pack; ++j) {
-      proof.stated.push_back(fold_trailing(std::span<const M31>(witness[1 + j]).subspan(p.offset, p.rows), l.lo)[0]);
+      QM31 v;
+      if (c) v = fold_trailing(std::span<const M31>(c->witness[1 + j]).subspan(p.offset, p.rows), l.lo)[0];
+      if (masks) {
+        ZKCC_ASSIGN_OR_RETURN(Masked m, masks->mask_value(v, transcript));
+        out.push_back(std::move(m));
+      } else {
+        out.emplace_back(v);
+      }
     }
   }
-  transcript.mix_qm31s(proof.stated);
+  if (!masks) {
+    if (c) {
+      for (const Masked& m : out) proof.stated.push_back(m.known);
+    } else if (proof.stated.size() != plan.stated) {
+      return invalid_argument("table range: the proof states " + std::to_string(proof.stated.size()) + " values, expected " +
+                              std::to_string(plan.stated));
+    } else {
+      for (size_t k = 0; k < out.size(); ++k) out[k] = Masked(proof.stated[k]);
+    }
+    transcript.mix_qm31s(proof.stated);
+  } else if (!proof.stated.empty()) {
+    return invalid_argument("table range: a hiding proof states values in the clear");
+  }
+  return out;
+}
+
+// The claims on the table: the stated values' (with two challenges r) and the pool's.
+std::vector<PcsClaim> all_claims(const Plan& plan, std::span<const RangeSegment> segments, const LogupClaims& c,
+                                 std::span<const Masked> stated, const SumcheckMasks* masks, Transcript& transcript) {
   const std::vector<QM31> r = transcript.draw_qm31s(2);
-  Claims claims = make_claims(plan, segments, c, proof.stated, r);
-  if (config.hiding) claim_masks(plan, masks, transcript, claims);
-  ZKCC_ASSIGN_OR_RETURN(proof.table_opening, pcs_open(config, table, claims.table, transcript));
-  ZKCC_ASSIGN_OR_RETURN(proof.aux_opening, pcs_open(config, aux_data, claims.aux, transcript));
+  std::vector<PcsClaim> claims = make_claims(plan, segments, c, stated, r);
+  if (masks) {
+    const QM31 beta = transcript.draw_qm31();
+    if (auto pool = masks->pool_claim(plan.mask_offset, plan.mask_size, beta)) claims.push_back(std::move(*pool));
+  }
+  return claims;
+}
+
+}  // namespace
+
+StatusOr<size_t> range_region_size(const PcsConfig& config, std::span<const RangeSegment> segments) {
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(config, segments, 0));
+  return plan.region_size;
+}
+
+Status fill_range_region(const PcsConfig& config, std::span<M31> table, size_t region_offset,
+                         std::span<const RangeSegment> segments, const std::optional<std::array<uint8_t, 32>>& mask_seed) {
+  if (!std::has_single_bit(table.size())) return invalid_argument("table range: the table's size is not a power of two");
+  const auto log_size = static_cast<size_t>(std::countr_zero(table.size()));
+  ZKCC_RETURN_IF_ERROR(check_range_segments(log_size, segments));
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(config, segments, region_offset));
+  ZKCC_RETURN_IF_ERROR(check_region(plan, log_size, segments));
+  ZKCC_ASSIGN_OR_RETURN(Columns c, build_columns(plan, table, segments));
+  std::fill_n(table.begin() + static_cast<std::ptrdiff_t>(region_offset), plan.region_size, M31::zero());
+  for_each_region_part(plan, c, [&](size_t at, std::span<const M31> part) {
+    std::copy(part.begin(), part.end(), table.begin() + static_cast<std::ptrdiff_t>(at));
+  });
+  if (!config.hiding) return ok_status();
+  return pcs_random_words(table.subspan(plan.mask_offset, plan.mask_size), mask_seed);
+}
+
+StatusOr<TableRangeProof> prove_table_range(const PcsConfig& config, const PcsProverData& table,
+                                            std::span<const RangeSegment> segments, size_t region_offset,
+                                            Transcript& transcript) {
+  ZKCC_RETURN_IF_ERROR(check_range_segments(table.log_size(), segments));
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(config, segments, region_offset));
+  ZKCC_RETURN_IF_ERROR(check_region(plan, table.log_size(), segments));
+  const std::span<const M31> data = table.table();
+  ZKCC_ASSIGN_OR_RETURN(Columns c, build_columns(plan, data, segments));
+  Status region = ok_status();
+  for_each_region_part(plan, c, [&](size_t at, std::span<const M31> part) {
+    if (!std::equal(part.begin(), part.end(), data.begin() + static_cast<std::ptrdiff_t>(at))) {
+      region = failed_precondition("table range: the committed region does not hold the table's multiplicities and limbs");
+    }
+  });
+  ZKCC_RETURN_IF_ERROR(region);
+
+  mix_statement(transcript, table.log_size(), region_offset, segments);
+  TableRangeProof proof;
+  SumcheckMasks pool = SumcheckMasks::for_prover(data.subspan(plan.mask_offset, plan.mask_size), proof.masks);
+  SumcheckMasks* masks = config.hiding ? &pool : nullptr;
+  ZKCC_ASSIGN_OR_RETURN(LogupProverResult lu, logup_prove(c.witness, c.lut, c.m, transcript, masks, config.hiding));
+  proof.logup = std::move(lu.proof);
+  ZKCC_ASSIGN_OR_RETURN(std::vector<Masked> stated, state_values(plan, &c, lu.claims, masks, proof, transcript));
+  ZKCC_RETURN_IF_ERROR(check_columns(plan, lu.claims, stated, masks));  // the identities on the pool, as the verifier's
+  const std::vector<PcsClaim> claims = all_claims(plan, segments, lu.claims, stated, masks, transcript);
+  ZKCC_ASSIGN_OR_RETURN(proof.opening, pcs_open(config, table, claims, transcript));
   return proof;
 }
 
 Status verify_table_range(const PcsConfig& config, size_t table_log_size, const Digest& table_root,
-                          std::span<const RangeSegment> segments, const TableRangeProof& proof,
+                          std::span<const RangeSegment> segments, size_t region_offset, const TableRangeProof& proof,
                           Transcript& transcript) {
   ZKCC_RETURN_IF_ERROR(check_range_segments(table_log_size, segments));
-  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(config, segments));
-  if (proof.stated.size() != plan.stated) {
-    return invalid_argument("table range: the proof states " + std::to_string(proof.stated.size()) + " values, expected " +
-                            std::to_string(plan.stated));
-  }
-  mix_statement(transcript, table_log_size, segments);
-  mix_root(transcript, proof.aux_root);
+  ZKCC_ASSIGN_OR_RETURN(Plan plan, make_plan(config, segments, region_offset));
+  ZKCC_RETURN_IF_ERROR(check_region(plan, table_log_size, segments));
+  mix_statement(transcript, table_log_size, region_offset, segments);
   size_t cursor = 0;
-  SumcheckMasks masks = SumcheckMasks::for_verifier(plan.mask_size, proof.masks, cursor);
+  SumcheckMasks pool = SumcheckMasks::for_verifier(plan.mask_size, proof.masks, cursor);
+  SumcheckMasks* masks = config.hiding ? &pool : nullptr;
   auto lu = logup_verify(static_cast<size_t>(std::countr_zero(plan.w_total)),
                          static_cast<size_t>(std::countr_zero(plan.t_total)), plan.columns, proof.logup, transcript,
-                         config.hiding ? &masks : nullptr);
+                         masks, config.hiding);
   if (!lu.ok()) return lu.status().with_context("table range");
+  TableRangeProof replay;
+  replay.stated = proof.stated;
+  ZKCC_ASSIGN_OR_RETURN(std::vector<Masked> stated, state_values(plan, nullptr, *lu, masks, replay, transcript));
   if (cursor != proof.masks.size()) return invalid_argument("table range: the proof carries unused mask values");
-  ZKCC_RETURN_IF_ERROR(check_columns(plan, *lu, proof.stated));
-  transcript.mix_qm31s(proof.stated);
-  const std::vector<QM31> r = transcript.draw_qm31s(2);
-  Claims claims = make_claims(plan, segments, *lu, proof.stated, r);
-  if (config.hiding) claim_masks(plan, masks, transcript, claims);
-  ZKCC_RETURN_IF_ERROR(pcs_verify(config, table_log_size, table_root, claims.table, proof.table_opening, transcript)
-                           .with_context("table range: table opening"));
-  return pcs_verify(config, plan.aux_log_size, proof.aux_root, claims.aux, proof.aux_opening, transcript)
-      .with_context("table range: aux opening");
+  ZKCC_RETURN_IF_ERROR(check_columns(plan, *lu, stated, masks));
+  const std::vector<PcsClaim> claims = all_claims(plan, segments, *lu, stated, masks, transcript);
+  return pcs_verify(config, table_log_size, table_root, claims, proof.opening, transcript)
+      .with_context("table range: opening");
 }
 
 }  // namespace zkcc::proof

@@ -1,4 +1,4 @@
-// The binary form of TableRangeProof (layout in table_range.h): the LogUp and the two openings
+// The binary form of TableRangeProof (layout in table_range.h): the LogUp and the opening
 // keep their own strict forms, nested with their lengths; the decoder trusts no length.
 #include <algorithm>
 #include <string>
@@ -64,7 +64,6 @@ Bytes encode_table_range_proof(const TableRangeProof& proof) {
   out.push_back(static_cast<uint8_t>(kProofEncodingVersion));
   out.push_back(static_cast<uint8_t>(kProofEncodingVersion >> 8));
   out.push_back(kTableRangeKind);
-  out.insert(out.end(), proof.aux_root.begin(), proof.aux_root.end());
   put_blob(out, encode_binary(proof.logup));
   for (const std::vector<QM31>* list : {&proof.stated, &proof.masks}) {
     put_u32(out, static_cast<uint32_t>(list->size()));
@@ -72,8 +71,7 @@ Bytes encode_table_range_proof(const TableRangeProof& proof) {
       for (M31 c : q.to_m31s()) put_u32(out, c.value());
     }
   }
-  put_blob(out, encode_pcs_proof(proof.table_opening));
-  put_blob(out, encode_pcs_proof(proof.aux_opening));
+  put_blob(out, encode_pcs_proof(proof.opening));
   return out;
 }
 
@@ -86,21 +84,16 @@ StatusOr<TableRangeProof> decode_table_range_proof(std::span<const uint8_t> byte
   if (r.u8() != kTableRangeKind) return invalid_argument("table range proof: not a table range proof");
 
   TableRangeProof p;
-  ZKCC_RETURN_IF_ERROR(r.need(32, "aux root"));
-  r.copy(p.aux_root);
   ZKCC_ASSIGN_OR_RETURN(auto logup, read_blob(r, "lookup proof"));
   auto lu = decode_logup_binary(logup);
   if (!lu.ok()) return lu.status().with_context("table range proof: lookup proof");
   p.logup = std::move(*lu);
   ZKCC_ASSIGN_OR_RETURN(p.stated, read_qm31s(r, "stated values"));
   ZKCC_ASSIGN_OR_RETURN(p.masks, read_qm31s(r, "masks' values"));
-  for (PcsProof* opening : {&p.table_opening, &p.aux_opening}) {
-    const char* field = opening == &p.table_opening ? "table opening" : "aux opening";
-    ZKCC_ASSIGN_OR_RETURN(auto blob, read_blob(r, field));
-    auto o = decode_pcs_proof(blob);
-    if (!o.ok()) return o.status().with_context(std::string("table range proof: ") + field);
-    *opening = std::move(*o);
-  }
+  ZKCC_ASSIGN_OR_RETURN(auto blob, read_blob(r, "opening"));
+  auto o = decode_pcs_proof(blob);
+  if (!o.ok()) return o.status().with_context("table range proof: opening");
+  p.opening = std::move(*o);
   if (r.left() != 0) return invalid_argument("table range proof: " + std::to_string(r.left()) + " trailing bytes");
   return p;
 }

@@ -18,20 +18,32 @@ Transcript fresh(const Digest& root) {
 M31 signed_m31(int64_t v) { return M31::from_i64(v); }
 
 // A stacked table of tensors with the given sizes and bit widths, filled with values in range
-// (each range's both ends included), the last `padding` entries of each tensor left zero.
+// (each range's both ends included), the last `padding` entries of each tensor left zero; then
+// the range proof's region (filled) and, with a hiding config, the blinding segment.
 struct Model {
   std::vector<RangeSegment> segments;
   std::vector<M31> table;
   size_t log_size = 0;
+  size_t region = 0;
+  PcsBlinding blinding;
 };
 
-Model make_model(const std::vector<std::pair<size_t, unsigned>>& tensors, size_t padding, uint64_t seed) {
+Model make_model(const std::vector<std::pair<size_t, unsigned>>& tensors, size_t padding, uint64_t seed,
+                 const PcsConfig& config = PcsConfig::for_tests(), const std::array<uint8_t, 32>& mask_seed = {1}) {
   std::vector<size_t> sizes;
-  for (auto [size, bits] : tensors) sizes.push_back(size);
+  std::vector<RangeSegment> shapes;
+  for (auto [size, bits] : tensors) {
+    sizes.push_back(size);
+    shapes.push_back({0, size, bits});
+  }
+  sizes.push_back(*range_region_size(config, shapes));
+  if (config.hiding) sizes.push_back(pcs_blinding_size(config));
   PcsStackLayout layout = *pcs_stack_layout(sizes);
   Model m;
   m.log_size = std::max<size_t>(layout.log_size, 1);
   m.table.assign(size_t{1} << m.log_size, M31::zero());
+  m.region = layout.offsets[tensors.size()];
+  if (config.hiding) m.blinding = PcsBlinding{layout.offsets.back(), sizes.back(), std::nullopt, layout.used};
   std::mt19937_64 rng(seed);
   for (size_t k = 0; k < tensors.size(); ++k) {
     auto [size, bits] = tensors[k];
@@ -45,6 +57,7 @@ Model make_model(const std::vector<std::pair<size_t, unsigned>>& tensors, size_t
       m.table[layout.offsets[k] + i] = signed_m31(v);
     }
   }
+  EXPECT_TRUE(fill_range_region(config, m.table, m.region, m.segments, mask_seed).ok());
   return m;
 }
 
@@ -55,18 +68,23 @@ struct Proved {
   TableRangeProof proof;
 };
 
+StatusOr<TableRangeProof> prove_on(const PcsConfig& config, const PcsProverData& data, const Model& model,
+                                   const Digest& root) {
+  Transcript t = fresh(root);
+  return prove_table_range(config, data, model.segments, model.region, t);
+}
+
 Proved prove(const Model& model, const PcsConfig& config = PcsConfig::for_tests()) {
-  auto data = pcs_commit(config, model.table);
+  auto data = pcs_commit(config, model.table, model.blinding);
   EXPECT_TRUE(data.ok()) << data.status().to_string();
-  Transcript t = fresh(data->root());
-  auto proof = prove_table_range(config, *data, model.segments, t);
+  auto proof = prove_on(config, *data, model, data->root());
   EXPECT_TRUE(proof.ok()) << proof.status().to_string();
   return {config, model, std::move(*data), std::move(*proof)};
 }
 
 Status verify(const Proved& p, const TableRangeProof& proof, const Digest& root, std::span<const RangeSegment> segments) {
   Transcript t = fresh(root);
-  return verify_table_range(p.config, p.model.log_size, root, segments, proof, t);
+  return verify_table_range(p.config, p.model.log_size, root, segments, p.model.region, proof, t);
 }
 Status verify(const Proved& p, const TableRangeProof& proof) { return verify(p, proof, p.data.root(), p.model.segments); }
 
@@ -106,9 +124,10 @@ TEST(TableRangeTest, DecoderRefusesMalformedInput) {
   bad_kind[8] = 5;
   EXPECT_FALSE(decode_table_range_proof(bad_kind).ok());
 
-  // The stated values follow the header (9), the root (32) and the lookup blob.
-  const size_t logup_len = bytes[41] | bytes[42] << 8 | bytes[43] << 16 | static_cast<size_t>(bytes[44]) << 24;
-  const size_t stated = 45 + logup_len + 4;
+  // The stated values follow the header (9) and the lookup blob.
+  const size_t logup_len = bytes[9] | bytes[10] << 8 | bytes[11] << 16 | static_cast<size_t>(bytes[12]) << 24;
+  ASSERT_LT(13 + logup_len + 4, bytes.size());
+  const size_t stated = 13 + logup_len + 4;
   Bytes noncanonical = bytes;
   for (size_t i = 0; i < 4; ++i) noncanonical[stated + i] = 0xff;
   noncanonical[stated + 3] = 0x7f;
@@ -130,8 +149,7 @@ TEST(TableRangeTest, ProverRefusesOutOfRangeEntries) {
     m.table[seg.offset + seg.size - 1] = signed_m31(value);
     auto data = pcs_commit(config, m.table);
     ASSERT_TRUE(data.ok());
-    Transcript t = fresh(data->root());
-    auto proof = prove_table_range(config, *data, m.segments, t);
+    auto proof = prove_on(config, *data, m, data->root());
     ASSERT_FALSE(proof.ok()) << "tensor " << tensor << " value " << value;
     EXPECT_NE(proof.status().message().find("entry " + std::to_string(seg.offset + seg.size - 1) + " = " +
                                             std::to_string(value) + " is outside"),
@@ -173,7 +191,7 @@ TEST(TableRangeTest, ProofForAnotherTableIsRejected) {
 }
 
 // A cheating prover that commits to an out-of-range table, mixes that root, and then runs the
-// honest protocol on an in-range table (the lookup, the stated values and the aux table all
+// honest protocol on an in-range table (the lookup, the stated values and the region all
 // consistent with it): only the table's opening can tell, and it does.
 TEST(TableRangeTest, LookupOnAnotherTableIsCaughtByTheOpening) {
   Proved p = prove(make_model(kTensors, 0, 9));
@@ -182,11 +200,10 @@ TEST(TableRangeTest, LookupOnAnotherTableIsCaughtByTheOpening) {
     bad[p.model.segments[tensor].offset + 1] = signed_m31(value);
     auto committed = pcs_commit(p.config, bad);
     ASSERT_TRUE(committed.ok());
-    Transcript t = fresh(committed->root());
-    auto forged = prove_table_range(p.config, p.data, p.model.segments, t);
+    auto forged = prove_on(p.config, p.data, p.model, committed->root());
     ASSERT_TRUE(forged.ok()) << forged.status().to_string();
     Status s = verify(p, *forged, committed->root(), p.model.segments);
-    EXPECT_NE(s.message().find("table range: table opening"), std::string::npos) << "tensor " << tensor << ": " << s.to_string();
+    EXPECT_NE(s.message().find("table range: opening"), std::string::npos) << "tensor " << tensor << ": " << s.to_string();
   }
 }
 
@@ -209,7 +226,6 @@ TEST(TableRangeTest, EveryTamperedFieldIsRejected) {
   ASSERT_TRUE(verify(p, p.proof).ok());
   using Edit = std::function<void(TableRangeProof&)>;
   std::vector<std::pair<std::string, Edit>> edits = {
-      {"aux root", [](TableRangeProof& x) { x.aux_root[3] ^= 1; }},
       {"witness p_total", [](TableRangeProof& x) { bump(x.logup.witness.p_total); }},
       {"witness q_total", [](TableRangeProof& x) { bump(x.logup.witness.q_total); }},
       {"witness layer p0", [](TableRangeProof& x) { bump(x.logup.witness.layers.back().p0); }},
@@ -221,15 +237,13 @@ TEST(TableRangeTest, EveryTamperedFieldIsRejected) {
       {"table sumcheck", [](TableRangeProof& x) { bump(x.logup.table.layers[2].sumcheck.rounds[1][0]); }},
       {"multiplicity eval", [](TableRangeProof& x) { bump(x.logup.multiplicity_eval); }},
       {"dropped stated value", [](TableRangeProof& x) { x.stated.pop_back(); }},
-      {"table opening sumcheck", [](TableRangeProof& x) { bump(x.table_opening.sumcheck[0][0]); }},
-      {"table opening final message", [](TableRangeProof& x) { bump(x.table_opening.final_message[0]); }},
-      {"table opening query nonce", [](TableRangeProof& x) { x.table_opening.query_nonce ^= 1; }},
-      {"table opening values", [](TableRangeProof& x) { x.table_opening.layers[0].values[0] ^= 1; }},
-      {"table opening merkle", [](TableRangeProof& x) { x.table_opening.layers[0].merkle.nodes[0][0] ^= 1; }},
-      {"aux opening sumcheck", [](TableRangeProof& x) { bump(x.aux_opening.sumcheck.back()[1]); }},
-      {"aux opening final message", [](TableRangeProof& x) { bump(x.aux_opening.final_message.back()); }},
-      {"aux opening values", [](TableRangeProof& x) { x.aux_opening.layers[0].values.back() ^= 1; }},
-      {"aux opening merkle", [](TableRangeProof& x) { x.aux_opening.layers[0].merkle.nodes.back()[5] ^= 1; }},
+      {"opening sumcheck", [](TableRangeProof& x) { bump(x.opening.sumcheck[0][0]); }},
+      {"opening last sumcheck", [](TableRangeProof& x) { bump(x.opening.sumcheck.back()[1]); }},
+      {"opening final message", [](TableRangeProof& x) { bump(x.opening.final_message[0]); }},
+      {"opening query nonce", [](TableRangeProof& x) { x.opening.query_nonce ^= 1; }},
+      {"opening values", [](TableRangeProof& x) { x.opening.layers[0].values[0] ^= 1; }},
+      {"opening last values", [](TableRangeProof& x) { x.opening.layers[0].values.back() ^= 1; }},
+      {"opening merkle", [](TableRangeProof& x) { x.opening.layers[0].merkle.nodes[0][0] ^= 1; }},
   };
   for (size_t i = 0; i < p.proof.logup.witness_evals.size(); ++i) {
     edits.push_back({"witness eval " + std::to_string(i), [i](TableRangeProof& x) { bump(x.logup.witness_evals[i]); }});
@@ -260,33 +274,18 @@ TEST(TableRangeTest, StandardConfigAcceptsAndRejects) {
   EXPECT_FALSE(verify(p, p.proof, other->root(), p.model.segments).ok());
 }
 
-// With a hiding config every sumcheck of the lookup is masked: the masks' values are in the proof,
-// each one tampered (or one dropped or added) is rejected, and under a seed the proof is a function
-// of the table.
-TEST(TableRangeTest, HidingProofMasksItsSumchecksAndRefusesTamperedMasks) {
+// With a hiding config the proof is zero knowledge: every sumcheck of the lookup is masked and
+// every value it states is masked (none in the clear); each stated value tampered (or one dropped
+// or added) is rejected, the same table with another pool gives a proof that shares no stated
+// value, and the proof is a function of the committed table.
+TEST(TableRangeTest, HidingProofStatesOnlyMaskedValues) {
   const PcsConfig config = PcsConfig::for_tests().with_hiding();
-  std::vector<std::pair<size_t, unsigned>> tensors = kTensors;
-  const size_t blinding = pcs_blinding_size(config);
-  Model m = make_model(tensors, 0, 9);
-  // The blinding segment goes after the tensors, in a table of twice the size.
-  const size_t data = size_t{1} << m.log_size;
-  m.table.resize(2 * data);
-  m.log_size += 1;
-  ASSERT_LE(blinding, data);
-  const PcsBlinding b{data, blinding, std::nullopt, SIZE_MAX};
-  auto committed = pcs_commit(config, m.table, b);
-  ASSERT_TRUE(committed.ok()) << committed.status().to_string();
-  const std::array<uint8_t, 32> seed{7};
-  auto run = [&] {
-    Transcript t = fresh(committed->root());
-    return prove_table_range(config, *committed, m.segments, t, seed);
-  };
-  auto proof = run();
-  ASSERT_TRUE(proof.ok()) << proof.status().to_string();
-  Proved p{config, m, std::move(*committed), *proof};
+  Model m = make_model(kTensors, 0, 9, config);
+  Proved p = prove(m, config);
   EXPECT_TRUE(verify(p, p.proof).ok()) << verify(p, p.proof).to_string();
+  EXPECT_TRUE(p.proof.stated.empty());
+  EXPECT_TRUE(p.proof.logup.joint.has_value());
   ASSERT_FALSE(p.proof.masks.empty());
-  EXPECT_EQ(p.proof.masks.size() % 2, 0u);  // a sum and a value per masked sumcheck
   for (size_t i = 0; i < p.proof.masks.size(); ++i) {
     TableRangeProof bad = p.proof;
     bump(bad.masks[i]);
@@ -298,13 +297,26 @@ TEST(TableRangeTest, HidingProofMasksItsSumchecksAndRefusesTamperedMasks) {
   TableRangeProof more = p.proof;
   more.masks.push_back(QM31::one());
   EXPECT_FALSE(verify(p, more).ok());
-  // The encoding carries the masks; a seed makes the proof a function of the table.
+  TableRangeProof clear = p.proof;
+  clear.stated.push_back(QM31::one());
+  EXPECT_NE(verify(p, clear).message().find("in the clear"), std::string::npos);
+  // A table whose region is not the table's own is refused by the prover.
+  Model wrong = m;
+  wrong.table[wrong.region] += M31::one();
+  auto wrong_data = pcs_commit(config, wrong.table, wrong.blinding);
+  ASSERT_TRUE(wrong_data.ok());
+  EXPECT_NE(prove_on(config, *wrong_data, wrong, wrong_data->root()).status().message().find("region"),
+            std::string::npos);
+  // Another pool: the same weights, no stated value in common.
+  Proved other = prove(make_model(kTensors, 0, 9, config, {2}), config);
+  ASSERT_EQ(other.proof.masks.size(), p.proof.masks.size());
+  for (size_t i = 0; i < p.proof.masks.size(); ++i) EXPECT_NE(other.proof.masks[i], p.proof.masks[i]) << i;
+  // The encoding carries the masks; the proof is a function of the committed table.
   auto back = decode_table_range_proof(encode_table_range_proof(p.proof));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->masks, p.proof.masks);
   EXPECT_TRUE(verify(p, *back).ok());
-  Transcript t = fresh(p.data.root());
-  auto again = prove_table_range(config, p.data, m.segments, t, seed);
+  auto again = prove_on(config, p.data, m, p.data.root());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(encode_table_range_proof(*again), encode_table_range_proof(p.proof));
 }

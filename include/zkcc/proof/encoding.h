@@ -29,7 +29,7 @@
 
 namespace zkcc::proof {
 
-inline constexpr uint16_t kProofEncodingVersion = 1;
+inline constexpr uint16_t kProofEncodingVersion = 2;
 
 // Kind 4 was the graph proof that carried its committed tensors in the clear; it is no longer
 // read. Kind 5 is a polynomial commitment opening (pcs.h).

@@ -51,6 +51,13 @@ Masked operator-(Masked a, const Masked& b);
 Masked operator*(Masked a, const QM31& s);
 inline Masked operator*(Masked a, const M31& s) { return std::move(a) * QM31::from_m31(s); }
 
+// A claim that the table's entries at `offset` take the value v at point: a plain claim when v is
+// public, else a joined run (pcs.h) of that claim with v's known part and claims on v's hidden
+// pool words (in aligned blocks of four, the pool at pool_offset of the same table), which adds
+// up to v's value.
+void add_masked_claim(std::vector<PcsClaim>& claims, size_t offset, std::vector<QM31> point, const Masked& v,
+                      size_t pool_offset);
+
 // Words of the pool one masked value takes.
 inline constexpr size_t kMaskedValueWords = 4;
 // c times the masked value whose words start at `at`, as a hidden part.

@@ -172,6 +172,8 @@ struct Plan {
   // The model's masks: a block of 2^model_mask_vars random words in the model commitment (none
   // when 0), for the masked factors on the model's tensors (role.h, ModelMask).
   size_t model_mask_offset = 0, model_mask_vars = 0;
+  // The model's range proof's region (table_range.h: multiplicities, limbs, its pool).
+  size_t model_range_offset = 0;
   // The hiding commitments' blinding segments (pcs.h); the model's is fixed by the model (seed).
   PcsBlinding proof_blinding, model_blinding;
   size_t add_slot(const Dims& d) {

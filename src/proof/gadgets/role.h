@@ -80,30 +80,11 @@ StatusOr<QM31> send(R& r, const QM31& honest) {
   return v;
 }
 
-// A claim on the per-proof table: the tensor at `offset` takes v at point. A masked v becomes a
-// joined run (pcs.h): the tensor's evaluation minus v's hidden part, which lies in the pool's
-// words (claimed in aligned blocks of four), is v's known part.
+// A claim on the per-proof table: the tensor at `offset` takes v at point (joined with its pool
+// words when masked).
 template <typename R>
 void add_proof_claim(R& r, size_t offset, std::vector<QM31> point, const Masked& v) {
-  PcsClaim head(offset, std::move(point), v.known);
-  if (v.is_public()) {
-    r.proof_claims.push_back(std::move(head));
-    return;
-  }
-  std::map<size_t, std::vector<QM31>> blocks;
-  for (const auto& [word, c] : v.hidden) {
-    std::vector<QM31>& w = blocks[word / kMaskedValueWords];
-    w.resize(kMaskedValueWords);
-    w[word % kMaskedValueWords] -= c;
-  }
-  head.joined = true;
-  r.proof_claims.push_back(std::move(head));
-  for (auto& [block, w] : blocks) {
-    PcsClaim part = PcsClaim::weighted(r.plan.mask_offset + block * kMaskedValueWords, std::move(w), QM31::zero());
-    part.joined = true;
-    r.proof_claims.push_back(std::move(part));
-  }
-  r.proof_claims.back().joined = false;
+  add_masked_claim(r.proof_claims, offset, std::move(point), v, r.plan.mask_offset);
 }
 
 // A claim on data both sides hold (the clear outputs, a public input): checked at once when it is
