@@ -242,6 +242,9 @@ Felt252 output_digest(const Matrix& m) {
 // Masked values a range check states: its limbs, when it has two.
 size_t range_check_values(const RangePlan& rp) { return rp.bits > kLimbBits ? 2 : 0; }
 
+// The variables a sum over a value's entries runs over: a single entry is padded to one (role.h).
+size_t summed(const Dims& d) { return std::max<size_t>(d.vars(), 1); }
+
 // The pool words of every sumcheck the protocol may run and every value it may state masked (a
 // value nothing reads skips its layer's).
 size_t mask_words(const Plan& p) {
@@ -250,7 +253,7 @@ size_t mask_words(const Plan& p) {
   for (const LayerPlan& lp : p.layers) {
     // A sparse map's parts, stated masked, and per part a sumcheck with its input masked.
     auto sparse_words = [&](const Sparse& map, std::span<const size_t> inputs) {
-      for (const SparseTerm& t : map.terms) words += sumcheck_mask_words(MaskShape(p.dims[inputs[t.input]].vars(), 2, 3));
+      for (const SparseTerm& t : map.terms) words += sumcheck_mask_words(MaskShape(summed(p.dims[inputs[t.input]]), 2, 3));
       values += 2 * map.terms.size();
     };
     const auto& out_slot = p.slot_of[lp.output];
@@ -262,7 +265,7 @@ size_t mask_words(const Plan& p) {
                      ++values;
                    },
                    [&](const PassPlan& pp) {  // with a constant, a sumcheck with X and C masked
-                     if (pp.constant) words += sumcheck_mask_words(MaskShape(p.dims[lp.output].vars(), 2, 3));
+                     if (pp.constant) words += sumcheck_mask_words(MaskShape(summed(p.dims[lp.output]), 2, 3));
                      if (pp.constant) ++values;
                    },
                    [&](const SparsePlan& sp) { sparse_words(sp.map, lp.inputs); },
@@ -275,7 +278,7 @@ size_t mask_words(const Plan& p) {
                    [&](const RowDivPlan& dp) {
                      // Its six tensors masked in its sumcheck (the first round of degree 5), three
                      // values stated masked at a random row.
-                     words += sumcheck_mask_words(MaskShape(p.dims[lp.inputs[0]].vars(), 3, 5));
+                     words += sumcheck_mask_words(MaskShape(summed(p.dims[lp.inputs[0]]), 3, 5));
                      values += 6 + 3;
                      for (const RangePlan* rp : {&dp.parity_range, &dp.h_range, &dp.range, &dp.d_range, &dp.s1_range}) {
                        values += range_check_values(*rp);

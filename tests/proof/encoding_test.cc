@@ -93,7 +93,7 @@ TEST(Encoding, RefusesMalformedHeadersAndValues) {
   bad_magic[0] = 'X';
   EXPECT_NE(decode_matmul_binary(bad_magic).status().message().find("magic"), std::string::npos);
   Bytes bad_version = bin;
-  bad_version[6] = 2;
+  bad_version[6] = static_cast<uint8_t>(kProofEncodingVersion + 1);
   EXPECT_NE(decode_matmul_binary(bad_version).status().message().find("version"), std::string::npos);
   EXPECT_FALSE(decode_logup_binary(bin).ok());  // a matmul proof is not a lookup proof
   // A coordinate equal to p.
@@ -114,13 +114,13 @@ TEST(Encoding, JsonDecoderRefusesMalformedInput) {
   EXPECT_TRUE(decode_matmul_json(good).ok());
   EXPECT_FALSE(decode_matmul_json("{").ok());
   EXPECT_FALSE(decode_matmul_json("[]").ok());
-  EXPECT_FALSE(decode_matmul_json(R"({"kind":"logup","version":1})").ok());
+  EXPECT_FALSE(decode_matmul_json(R"({"kind":"logup","version":2})").ok());
   EXPECT_FALSE(decode_matmul_json(R"({"kind":"matmul","version":9,"sumcheck":{"rounds":[]},"a_eval":[0,0,0,0],"b_eval":[0,0,0,0]})").ok());
-  EXPECT_TRUE(decode_matmul_json(R"({"kind":"matmul","version":1,"sumcheck":{"rounds":[]},"a_eval":[0,0,0,0],"b_eval":[1,2,3,4]})").ok());
-  EXPECT_FALSE(decode_matmul_json(R"({"kind":"matmul","version":1,"sumcheck":{"rounds":[]},"a_eval":[0,0,0,2147483647],"b_eval":[1,2,3,4]})").ok());
-  EXPECT_FALSE(decode_matmul_json(R"({"kind":"matmul","version":1,"sumcheck":{"rounds":[]},"a_eval":[0,0,0],"b_eval":[1,2,3,4]})").ok());
-  EXPECT_FALSE(decode_matmul_json(R"({"kind":"matmul","version":1,"sumcheck":{"rounds":[]},"a_eval":[0,0,0,-1],"b_eval":[1,2,3,4]})").ok());
-  EXPECT_FALSE(decode_matmul_json(R"({"kind":"matmul","version":1,"sumcheck":{"rounds":[]},"b_eval":[1,2,3,4]})").ok());
+  EXPECT_TRUE(decode_matmul_json(R"({"kind":"matmul","version":2,"sumcheck":{"rounds":[]},"a_eval":[0,0,0,0],"b_eval":[1,2,3,4]})").ok());
+  EXPECT_FALSE(decode_matmul_json(R"({"kind":"matmul","version":2,"sumcheck":{"rounds":[]},"a_eval":[0,0,0,2147483647],"b_eval":[1,2,3,4]})").ok());
+  EXPECT_FALSE(decode_matmul_json(R"({"kind":"matmul","version":2,"sumcheck":{"rounds":[]},"a_eval":[0,0,0],"b_eval":[1,2,3,4]})").ok());
+  EXPECT_FALSE(decode_matmul_json(R"({"kind":"matmul","version":2,"sumcheck":{"rounds":[]},"a_eval":[0,0,0,-1],"b_eval":[1,2,3,4]})").ok());
+  EXPECT_FALSE(decode_matmul_json(R"({"kind":"matmul","version":2,"sumcheck":{"rounds":[]},"b_eval":[1,2,3,4]})").ok());
 }
 
 TEST(Encoding, LogupRoundTrips) {

@@ -444,9 +444,10 @@ TEST(GraphProof, SoftmaxProvesAndTamperingFails) {
 }
 
 // Single entries and one-column products: a scalar through Gemm with one input feature and one
-// output, an added constant and ReLU, and a column of three rows times a 1 x 4 weight. Every
-// sumcheck has a variable to mask (a masked claim reaching a sumcheck over none is a protocol
-// error), so these prove and verify like any other, and a changed output is refused.
+// output, an added constant and ReLU, a column of three rows times a 1 x 4 weight, and a Softmax
+// over one row. Every sumcheck has a variable to mask (a masked claim reaching a sumcheck over
+// none is a protocol error), so these prove and verify like any other, and a changed output is
+// refused.
 TEST(GraphProof, SingleEntriesAndOneColumnProductsRunMasked) {
   ModelBuilder scalar;
   scalar.input("x", {1, 1}).output("y");
@@ -458,7 +459,13 @@ TEST(GraphProof, SingleEntriesAndOneColumnProductsRunMasked) {
   column.input("x", {3, 1}).output("y");
   column.initializer("w", {1, 4}, uniform(4, 41));
   column.node("MatMul", {"x", "w"}, {"y"});
-  const std::pair<ModelBuilder*, model::Shape> cases[] = {{&scalar, {1, 1}}, {&column, {3, 1}}};
+  // One row: its maximum and sum are single entries that the row's subtraction and division read.
+  ModelBuilder softmax;
+  softmax.input("x", {1, 4}).output("y");
+  softmax.initializer("w", {4, 3}, uniform(12, 43));
+  softmax.node("MatMul", {"x", "w"}, {"h"});
+  softmax.node("Softmax", {"h"}, {"y"});
+  const std::pair<ModelBuilder*, model::Shape> cases[] = {{&scalar, {1, 1}}, {&column, {3, 1}}, {&softmax, {1, 4}}};
   for (const auto& [builder, shape] : cases) {
     Proved p = prove(quantized(builder->bytes(), {}), float_tensor(shape, 42));
     Status s = verify(p, p.proof);

@@ -268,9 +268,9 @@ TEST(LayeredEncoding, RoundTripsAndRefusesDamage) {
   auto from_json = decode_layered_json(encode_json(r.proof));
   ASSERT_TRUE(from_json.ok()) << from_json.status().to_string();
   EXPECT_EQ(encode_binary(*from_json), bin);
-  EXPECT_FALSE(decode_layered_json(R"({"kind":"layered","version":1,"layers":[{"kind":"conv"}]})").ok());
-  EXPECT_FALSE(decode_layered_json(R"({"kind":"layered","version":1,"layers":[{"kind":"add_bias"}]})").ok());
-  EXPECT_TRUE(decode_layered_json(R"({"kind":"layered","version":1,"layers":[{"kind":"scale"}]})").ok());
+  EXPECT_FALSE(decode_layered_json(R"({"kind":"layered","version":2,"layers":[{"kind":"conv"}]})").ok());
+  EXPECT_FALSE(decode_layered_json(R"({"kind":"layered","version":2,"layers":[{"kind":"add_bias"}]})").ok());
+  EXPECT_TRUE(decode_layered_json(R"({"kind":"layered","version":2,"layers":[{"kind":"scale"}]})").ok());
   Bytes bad_kind = bin;
   bad_kind[13] = 9;  // the first layer's kind
   EXPECT_FALSE(decode_layered_binary(bad_kind).ok());

@@ -13,10 +13,6 @@ Dims dims_of(const model::Shape& shape) {
   d.rows = d.cols == 0 ? 0 : model::element_count(shape) / d.cols;
   d.prows = std::bit_ceil(d.rows);
   d.pcols = std::bit_ceil(d.cols);
-  // A single entry is padded to two: every tensor then has a variable, so no sumcheck over its
-  // entries runs over none (which would have to state its factors in the clear). Row r of a
-  // single row is still entry r.
-  if (d.prows * d.pcols == 1) d.pcols = 2;
   return d;
 }
 

@@ -30,7 +30,7 @@ inline constexpr unsigned kMaxRangeBits = 30;
 inline constexpr size_t kMaxTableVars = 22;                    // 4M rows: the verifier evaluates tables itself
 inline constexpr size_t kMaxPaddedElements = size_t{1} << 28;  // per tensor, far below p (LogUp counts)
 
-// A value's matrix: real rows x cols, padded to prows x pcols (powers of two, at least two entries).
+// A value's matrix: real rows x cols, padded to prows x pcols (powers of two).
 struct Dims {
   size_t rows = 1, cols = 1, prows = 1, pcols = 1;
   size_t row_vars() const { return static_cast<size_t>(std::countr_zero(prows)); }

@@ -179,25 +179,43 @@ Status claim(R& r, size_t value, std::vector<QM31> point, const Masked& v, const
 // point and the final claim the factors' values must meet. One helper for every gadget's sumcheck.
 // The polynomials `masked` (witness factors) run masked (sumcheck.h): their final values, as the
 // prover states them, carry their masks, which factor() turns into masked values.
+// A sum over a single entry runs over one variable s, every table padded with a zero entry (a
+// sumcheck over no variable would have to state its masked claim): a table's value at s is its
+// entry times 1 - s (`pad`), so a factor's claim on its entry is its stated value over 1 - s, at
+// the empty point (`entry`), and a public table's value at s is its entry's times pad.
 struct SumcheckRun {
   std::vector<QM31> point;
+  std::vector<QM31> entry;         // where the factors' claims are: the point, empty when padded
+  QM31 pad = QM31::one();          // 1 - s when padded
+  QM31 unpad = QM31::one();        // 1 / pad
   std::vector<QM31> final_evals;  // prover only
   QM31 final_claim;               // verifier only
   std::vector<std::optional<size_t>> mask_at;  // per polynomial: its mask's words, when masked
-  // Polynomial j's stated final value as a masked value (public when it was not masked).
+  // Polynomial j's claim at `entry` from its stated final value, as a masked value (public when
+  // it was not masked).
   Masked factor(size_t j, const QM31& stated) const {
-    if (j >= mask_at.size() || !mask_at[j]) return Masked(stated);
-    return masked_factor(stated, *mask_at[j], point[0]);
+    if (j >= mask_at.size() || !mask_at[j]) return Masked(stated * unpad);
+    return masked_factor(stated, *mask_at[j], point[0]) * unpad;
   }
+  // A model factor's stated value and mask weight at `entry` (open_model_masked).
+  QM31 model_stated(const QM31& stated) const { return stated * unpad; }
+  QM31 model_weight() const { return mask_weight(point[0]) * unpad; }
 };
 // Masks in `given` (per polynomial; the verifier's values are placeholders) come from the caller
-// (the model's, ModelMask); the other polynomials in `masked` take theirs from the pool. With no
-// variables nothing is masked.
+// (the model's, ModelMask); the other polynomials in `masked` take theirs from the pool. A sum
+// over a single entry (vars 0) is padded to one variable (above).
 template <typename R>
 StatusOr<SumcheckRun> run_sumcheck(R& r, std::vector<std::vector<QM31>> polys, std::span<const SumcheckTerm> terms,
                                    const Masked& claim_value, size_t vars, size_t degree, const std::string& what,
                                    const std::vector<bool>& masked = {}, const FactorMasks& given = {}) {
   SumcheckRun run;
+  const bool padded = vars == 0;
+  if (padded) {
+    vars = 1;
+    if constexpr (R::kProver) {
+      for (std::vector<QM31>& p : polys) p.resize(2);
+    }
+  }
   std::vector<bool> from_pool = masked;
   for (size_t j = 0; j < given.size() && j < from_pool.size(); ++j) from_pool[j] = from_pool[j] && !given[j];
   ZKCC_ASSIGN_OR_RETURN(SumcheckMasks::Factors factors, r.masks.take_factors(vars, from_pool));
@@ -207,7 +225,7 @@ StatusOr<SumcheckRun> run_sumcheck(R& r, std::vector<std::vector<QM31>> polys, s
       if (given[j] && j < masked.size() && masked[j]) factors.values[j] = given[j];
     }
   }
-  const size_t first = vars == 0 ? degree : sumcheck_first_degree(terms, masked);
+  const size_t first = sumcheck_first_degree(terms, masked);
   ZKCC_ASSIGN_OR_RETURN(const QM31 masked_claim, r.masks.begin(MaskShape(vars, degree, first), claim_value, r.t));
   QM31 final_claim;
   if constexpr (R::kProver) {
@@ -224,6 +242,13 @@ StatusOr<SumcheckRun> run_sumcheck(R& r, std::vector<std::vector<QM31>> polys, s
     final_claim = sc->final_claim;
   }
   ZKCC_ASSIGN_OR_RETURN(run.final_claim, r.masks.end(run.point, final_claim, r.t));
+  if (padded) {
+    run.pad = QM31::one() - run.point[0];
+    if (run.pad.is_zero()) return invalid_argument(what + ": the padded sumcheck's point is 1");
+    run.unpad = run.pad.inverse();
+  } else {
+    run.entry = run.point;
+  }
   return run;
 }
 

@@ -132,10 +132,10 @@ Status row_div(R& r, const LayerPlan& lp, const RowDivPlan& dp, const std::strin
   if constexpr (R::kProver) {
     evals = std::move(sc.final_evals);
   } else {
-    auto pt = std::span<const QM31>(sc.point);
+    auto pt = std::span<const QM31>(sc.entry);
     auto zs = std::span<const QM31>(z);
     evals[0] = masked_eq(zs.first(ed.row_vars()), pt.first(ed.row_vars()), ed.rows) *
-               masked_eq(zs.subspan(ed.row_vars()), pt.subspan(ed.row_vars()), ed.cols);
+               masked_eq(zs.subspan(ed.row_vars()), pt.subspan(ed.row_vars()), ed.cols) * sc.pad;
   }
   for (size_t j = 1; j < evals.size(); ++j) {
     ZKCC_ASSIGN_OR_RETURN(evals[j], send(r, evals[j]));
@@ -145,9 +145,9 @@ Status row_div(R& r, const LayerPlan& lp, const RowDivPlan& dp, const std::strin
       return invalid_argument(what + ": the division does not hold (sumcheck does not close)");
     }
   }
-  auto pt = std::span<const QM31>(sc.point);
+  auto pt = std::span<const QM31>(sc.entry);
   std::vector<QM31> rows(pt.begin(), pt.begin() + static_cast<std::ptrdiff_t>(ed.row_vars()));
-  ZKCC_RETURN_IF_ERROR(claim(r, lp.inputs[0], sc.point, sc.factor(1, evals[1]), what + " numerators"));
+  ZKCC_RETURN_IF_ERROR(claim(r, lp.inputs[0], sc.entry, sc.factor(1, evals[1]), what + " numerators"));
   ZKCC_RETURN_IF_ERROR(open(r, dp.h_slot, rows, sc.factor(2, evals[2]), what + " half divisor"));
   ZKCC_RETURN_IF_ERROR(open(r, y, pt, sc.factor(3, evals[3]), what + " output"));
   ZKCC_RETURN_IF_ERROR(claim(r, lp.inputs[1], rows, sc.factor(4, evals[4]), what + " divisor"));

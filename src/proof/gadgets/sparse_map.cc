@@ -130,7 +130,7 @@ Status sparse(R& r, const Sparse& map, std::span<const size_t> inputs, std::span
       if (g_at * x_eval != sc.final_claim) return invalid_argument(what + ": the sumcheck does not close");
     }
     const Masked x_at = sc.factor(1, x_eval);
-    ZKCC_RETURN_IF_ERROR(claim(r, value, std::move(sc.point), x_at, what + " input " + std::to_string(term.input)));
+    ZKCC_RETURN_IF_ERROR(claim(r, value, std::move(sc.entry), x_at, what + " input " + std::to_string(term.input)));
   }
   return ok_status();
 }
@@ -142,13 +142,9 @@ Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, 
   // C's value at z is never stated in the clear.
   const size_t vars = z.size();
   const SumcheckTerm terms[] = {{QM31::one(), {0, 1}}, {QM31::one(), {0, 2}}};
-  const bool masked = vars > 0;
-  ModelMask cm;
+  const ModelMask cm = draw_model_mask(r);
   FactorMasks given(3);
-  if (masked) {
-    cm = draw_model_mask(r);
-    given[2] = cm.value;
-  }
+  given[2] = cm.value;
   std::vector<std::vector<QM31>> polys;
   if constexpr (R::kProver) {
     polys = {eq_table(z), lift(r.w.values[lp.inputs[0]].data), lift(r.model.tensors[*pp.constant].data)};
@@ -160,14 +156,14 @@ Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, 
     ZKCC_ASSIGN_OR_RETURN(evals[j], send(r, evals[j]));
   }
   if constexpr (!R::kProver) {
-    evals[0] = eq_eval(z, sc.point);
+    evals[0] = eq_eval(z, sc.entry) * sc.pad;
     if (sumcheck_final_claim(evals, terms) != sc.final_claim) {
       return invalid_argument(what + ": X + C does not close the sumcheck");
     }
   }
-  ZKCC_RETURN_IF_ERROR(open_model_masked(r, *pp.constant, sc.point, evals[2], masked, cm,
-                                            masked ? mask_weight(sc.point[0]) : QM31::zero(), what + " constant"));
-  return claim(r, lp.inputs[0], std::move(sc.point), sc.factor(1, evals[1]), what + " input");
+  ZKCC_RETURN_IF_ERROR(open_model_masked(r, *pp.constant, sc.entry, sc.model_stated(evals[2]), true, cm,
+                                         sc.model_weight(), what + " constant"));
+  return claim(r, lp.inputs[0], sc.entry, sc.factor(1, evals[1]), what + " input");
 }
 
 template Status sparse(Prover&, const Sparse&, std::span<const size_t>, std::span<const QM31>, const Masked&,
