@@ -1,6 +1,6 @@
 // Range proof over a committed table (protocol in table_range.h). Prover and verifier derive the
 // same plan from the public segments: the lookup pieces, their places and tags, and the layout of
-// the auxiliary table.
+// the proof's region of the table.
 #include "zkcc/proof/table_range.h"
 
 #include <algorithm>
