@@ -76,7 +76,7 @@ TEST(GraphEncoding, Layout) {
   g.outputs = {0};
   const Bytes b = encode_graph(g);
   const Bytes want = {
-      'Z', 'K', 'C', 'C', 'Q', 'G', 2, 0, 0,                   // magic, version, kind (a model)
+      'Z', 'K', 'C', 'C', 'Q', 'G', 3, 0, 0,                   // magic, version, kind (a model)
       8, 0, 0, 0, 127, 0, 0, 0, 0, 0, 0, 0,                    // activation_bits, qmax
       1, 0, 0, 0,                                              // one value
       1, 0, 0, 0, 'x', 1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,     // name, shape [3]
@@ -228,7 +228,7 @@ TEST(GraphEncoding, RefusesMalformedInput) {
   EXPECT_EQ(decode_error(b), "not a zkcc graph encoding (bad magic)");
   b = good;
   b[6] = 1;
-  EXPECT_EQ(decode_error(b), "graph encoding version 1 is not supported (expected 2)");
+  EXPECT_EQ(decode_error(b), "graph encoding version 1 is not supported (expected 3)");
   b = good;
   b[8] = 2;
   EXPECT_EQ(decode_error(b), "graph encoding kind 2 is neither 0 (model) nor 1 (architecture)");
