@@ -299,7 +299,7 @@ TEST(GraphEncoding, RefusesMalformedInput) {
   b = encode_graph(with_layer(ReshapeLayer{}));
   const size_t tag_at = b.size() - 12 - 1;
   ASSERT_EQ(b[tag_at], 7);
-  for (uint8_t tag : {uint8_t{0}, uint8_t{12}, uint8_t{255}}) {
+  for (uint8_t tag : {uint8_t{0}, uint8_t{15}, uint8_t{255}}) {
     b[tag_at] = tag;
     EXPECT_EQ(decode_error(b), "layer 0: unknown layer tag " + std::to_string(tag) + " at byte " + std::to_string(tag_at));
   }

@@ -66,7 +66,11 @@ inline StatusOr<QuantizedGraph> small_cnn_graph() {
   b.node("MatMul", {"flat", "fc"}, {"fc_out"}, "fc");
   b.node("Add", {"fc_out", "c"}, {"added"}, "add");
   b.node("Sigmoid", {"added"}, {"sig"}, "sig");
-  b.node("Softmax", {"sig"}, {"y"}, "softmax");
+  // Layers over two activations: a product, a skip connection and a concatenation.
+  b.node("Mul", {"sig", "added"}, {"gated"}, "gate");
+  b.node("Add", {"gated", "added"}, {"skip"}, "skip");
+  set_attr(b.node("Concat", {"skip", "sig"}, {"both"}, "both"), "axis", int64_t{0});
+  b.node("Softmax", {"both"}, {"y"}, "softmax");
   std::vector<FloatTensor> set;
   for (uint64_t i = 0; i < 8; ++i) set.push_back(float_tensor({1, 2, 6, 6}, 500 + i));
   return import_and_quantize(b.bytes(), set);
