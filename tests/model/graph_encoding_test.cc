@@ -125,7 +125,8 @@ TEST(GraphEncoding, EveryFieldIsEncoded) {
       {"index", [&](QuantizedGraph& g) { std::get<GatherLayer>(op(g, 5)).index[1] = 4; }},
       {"fill", [&](QuantizedGraph& g) { std::get<GatherLayer>(op(g, 5)).fill = 0; }},
       {"kind", [&](QuantizedGraph& g) { op(g, 7) = RowSumLayer{}; }},
-      {"numerator_scale", [&](QuantizedGraph& g) { std::get<RowDivLayer>(op(g, 10)).numerator_scale = 127; }},
+      {"numerator_scale", [&](QuantizedGraph& g) { std::get<RowDivLayer>(op(g, 13)).numerator_scale = 127; }},
+      {"coefficients", [&](QuantizedGraph& g) { std::get<AddLayer>(op(g, 10)).coef[1] = -2; }},
       {"outputs", [](QuantizedGraph& g) { g.outputs = {3, 11}; }},
   };
   std::set<Bytes> seen = {base_bytes};

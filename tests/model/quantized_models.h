@@ -98,8 +98,11 @@ inline QuantizedGraph all_kinds_graph() {
   add("rmax", "Softmax", {7}, RowMaxLayer{}, {1});
   add("rsub", "Softmax", {8, 7}, RowSubLayer{}, {6});
   add("rsum", "Softmax", {9}, RowSumLayer{}, {1});
+  add("sum", "Add", {9, 8}, AddLayer{{2, -3}}, {6});  // value 8 ([1]) broadcast
+  add("cat", "Concat", {11, 7}, ConcatLayer{0}, {12});
+  add("mul", "Mul", {11, 7}, MulLayer{}, {6});
   add("rdiv", "Softmax", {9, 10}, RowDivLayer{63}, {6});
-  q.outputs = {11, 3};
+  q.outputs = {14, 3};
   return q;
 }
 
