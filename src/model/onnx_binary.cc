@@ -14,46 +14,65 @@ Status Importer::combine_activations(BinaryOp::Kind kind, size_t a, size_t b) {
   return define_output(y);
 }
 
-// Max and Min of one or more operands: activations pairwise, a constant scalar as a clip (one
-// function table), all constants folded elementwise.
+// Max and Min of one or more operands: activations pairwise, then constant tensors (max(x, c) =
+// x + relu(c - x), min(x, c) = x - relu(x - c), c spread onto x), then the constant scalars as
+// one clip (a function table).
 Status Importer::import_max_min(bool max) {
   ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
   ZKCC_RETURN_IF_ERROR(expect_io(1, static_cast<size_t>(std::max(node().input_size(), 1)), 1));
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  std::optional<size_t> acc;
+  std::vector<size_t> acts;
+  std::vector<const Constant*> tensors;
   double bound = max ? -kInf : kInf;  // the constant scalars' maximum (minimum)
-  const size_t n = static_cast<size_t>(node().input_size());
-  for (size_t k = 0; k < n; ++k) {
+  for (size_t k = 0; k < static_cast<size_t>(node().input_size()); ++k) {
     if (!has_input(k)) return invalid_argument("input " + std::to_string(k) + " is missing");
     ZKCC_ASSIGN_OR_RETURN(Entry e, lookup(node().input(static_cast<int>(k))));
     if (e.kind == Entry::Kind::kUnknown) return invalid_argument("input " + std::to_string(k) + " is unknown");
-    if (e.kind == Entry::Kind::kConstant) {
-      const Constant& c = consts_[e.index];
-      if (c.size() != 1) {
-        return unsupported("input " + std::to_string(k) + " is a constant of shape " + shape_string(c.shape) +
-                           "; only constant scalars are supported beside activations");
-      }
+    if (e.kind == Entry::Kind::kRuntime) {
+      acts.push_back(e.index);
+    } else if (const Constant& c = consts_[e.index]; c.size() != 1) {
+      tensors.push_back(&c);
+    } else {
       const double v = c.is_integer ? static_cast<double>(c.integer[0]) : c.real[0];
       bound = max ? std::max(bound, v) : std::min(bound, v);
-      continue;
     }
-    if (!acc) {
-      acc = e.index;
-      continue;
-    }
-    ZKCC_ASSIGN_OR_RETURN(Shape shape, broadcast_shape(shape_of(*acc), shape_of(e.index)));
-    const bool last = k + 1 == n && std::isinf(bound);
-    ZKCC_ASSIGN_OR_RETURN(acc, emit(BinaryOp{max ? BinaryOp::Kind::kMax : BinaryOp::Kind::kMin, e.index}, *acc, shape,
-                                    last ? "" : "part" + std::to_string(k)));
   }
-  if (!acc) return unsupported("every operand is a constant; only operands with an activation are supported");
+  if (acts.empty()) return unsupported("every operand is a constant; only operands with an activation are supported");
+  // The last node takes the output's name, the others intermediate ones.
+  size_t left = acts.size() - 1 + tensors.size() + (std::isinf(bound) ? 0 : 1), part = 0;
+  auto step = [&] { return --left == 0 ? std::string() : "part" + std::to_string(part++); };
+  const BinaryOp::Kind kind = max ? BinaryOp::Kind::kMax : BinaryOp::Kind::kMin;
+  size_t acc = acts[0];
+  for (size_t j = 1; j < acts.size(); ++j) {
+    ZKCC_ASSIGN_OR_RETURN(Shape shape, broadcast_shape(shape_of(acc), shape_of(acts[j])));
+    ZKCC_ASSIGN_OR_RETURN(acc, emit(BinaryOp{kind, acts[j]}, acc, shape, step()));
+  }
+  for (const Constant* c : tensors) {
+    const Shape xs = shape_of(acc);
+    auto spread_c = broadcast_to(*c, xs, "the constant");
+    if (!spread_c.ok()) {
+      return unsupported("the constant " + shape_string(c->shape) + " does not broadcast onto the activation " +
+                         shape_string(xs) + "; only constants that do are supported");
+    }
+    std::vector<double> cv = std::move(spread_c).value();
+    const std::string at = "part" + std::to_string(part++);
+    size_t d = acc;
+    if (max) {  // c - x
+      ZKCC_ASSIGN_OR_RETURN(d, emit(MulConstOp{FloatTensor{xs, std::vector<double>(cv.size(), -1.0)}}, acc, xs, at + "/negated"));
+    } else {  // x - c
+      for (double& v : cv) v = -v;
+    }
+    ZKCC_ASSIGN_OR_RETURN(d, emit(AddConstOp{FloatTensor{xs, std::move(cv)}}, d, xs, at + "/difference"));
+    ZKCC_ASSIGN_OR_RETURN(size_t r, emit(ActivationOp{Activation::kRelu}, d, xs, at + "/relu"));
+    ZKCC_ASSIGN_OR_RETURN(acc, emit(BinaryOp{max ? BinaryOp::Kind::kAdd : BinaryOp::Kind::kSub, r}, acc, xs, step()));
+  }
   if (!std::isinf(bound)) {
     const ActivationOp clip{Activation::kClip, max ? bound : -kInf, max ? kInf : bound};
-    ZKCC_ASSIGN_OR_RETURN(acc, emit(clip, *acc, shape_of(*acc)));
-  } else if (g_.values[*acc].name != node().output(0)) {  // a single activation: the identity
-    return define(node().output(0), {Entry::Kind::kRuntime, *acc});
+    ZKCC_ASSIGN_OR_RETURN(acc, emit(clip, acc, shape_of(acc)));
+  } else if (acts.size() == 1 && tensors.empty()) {  // the identity
+    return define(node().output(0), {Entry::Kind::kRuntime, acc});
   }
-  return define_output(*acc);
+  return define_output(acc);
 }
 
 // PRelu(x, slope) = x for x >= 0, slope x below: a scalar slope is LeakyRelu's table; a slope per

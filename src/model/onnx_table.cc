@@ -54,10 +54,12 @@ std::span<const Importer::Row> Importer::rows() {
         "per-channel scale (int8) and a shift"},
        [](Importer& i) { return i.import_batch_norm(); }},
       {{"Max", "", "proved", "max(a, b) = a + relu(b - a): two sums and a relu table",
-        "activations pairwise with numpy broadcasting; constant scalars as a clip; other constants refused"},
+        "activations pairwise with numpy broadcasting; a constant tensor broadcast onto the activation (c - x by a "
+        "product with -1 and + c); constant scalars as a clip; constants alone refused"},
        [](Importer& i) { return i.import_max_min(true); }},
       {{"Min", "", "proved", "min(a, b) = a - relu(a - b): two sums and a relu table",
-        "activations pairwise with numpy broadcasting; constant scalars as a clip; other constants refused"},
+        "activations pairwise with numpy broadcasting; a constant tensor broadcast onto the activation (x - c as "
+        "x + (-c)); constant scalars as a clip; constants alone refused"},
        [](Importer& i) { return i.import_max_min(false); }},
       {{"PRelu", "", "proved", "a scalar slope: function table (LogUp); else relu(x) + slope (x - relu(x))",
         "the slope a constant broadcast onto x (per channel: [C, 1, 1])"},

@@ -25,6 +25,7 @@ namespace zkcc::proof::testing {
 
 using model::Shape;
 using model::testing::ModelBuilder;
+using model::testing::set_attr;
 
 struct Expected {
   std::vector<double> values;

@@ -12,16 +12,8 @@
 
 #include "end_to_end_util.h"
 
-namespace zkcc::proof {
+namespace zkcc::proof::testing {
 namespace {
-
-using model::Shape;
-using model::testing::ModelBuilder;
-using model::testing::set_attr;
-using testing::check_end_to_end;
-using testing::Expected;
-using testing::map;
-using testing::start;
 
 double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
 
@@ -35,18 +27,24 @@ std::vector<double> row_max(const std::vector<double>& x, size_t cols) {
   return m;
 }
 
-// s = sigmoid(x) and m = the maxima of x's last axis (kept as [.., 1]) for the models below.
-void second_operands(ModelBuilder& b) {
-  b.node("Sigmoid", {"x"}, {"s"});
-  set_attr(b.node("ReduceMax", {"x"}, {"m"}), "axes", std::vector<int64_t>{-1});
-}
+// x = input + bias over [1, 2, 3, 4], s = sigmoid(x) and m = the maxima of x's last axis (kept as
+// [.., 1]), and their float references.
+struct Operands {
+  ModelBuilder b{13, 8};
+  std::vector<double> x, s, m;
+  model::FloatTensor input;
+  explicit Operands(uint64_t seed) {
+    input = start(b, {1, 2, 3, 4}, seed, 1.5, x);
+    b.node("Sigmoid", {"x"}, {"s"});
+    set_attr(b.node("ReduceMax", {"x"}, {"m"}), "axes", std::vector<int64_t>{-1});
+    s = map(x, sigmoid);
+    m = row_max(x, 4);
+  }
+};
 
 TEST(ImportedBinaryOperators, AddAndSubOfTwoActivations) {
-  ModelBuilder b(13, 8);
-  std::vector<double> x;
-  const model::FloatTensor input = start(b, {1, 2, 3, 4}, 61, 1.5, x);
-  second_operands(b);
-  const std::vector<double> s = map(x, sigmoid), m = row_max(x, 4);
+  Operands o(61);
+  auto& [b, x, s, m, input] = o;
   b.output("sum").node("Add", {"x", "s"}, {"sum"});            // one shape: the claim passes through
   b.output("shifted").node("Sub", {"x", "m"}, {"shifted"});    // m broadcast along the last axis
   b.output("doubled").node("Add", {"x", "x"}, {"doubled"});    // one value twice
@@ -62,11 +60,8 @@ TEST(ImportedBinaryOperators, AddAndSubOfTwoActivations) {
 }
 
 TEST(ImportedBinaryOperators, MulOfTwoActivations) {
-  ModelBuilder b(13, 8);
-  std::vector<double> x;
-  const model::FloatTensor input = start(b, {1, 2, 3, 4}, 62, 1.5, x);
-  second_operands(b);
-  const std::vector<double> s = map(x, sigmoid), m = row_max(x, 4);
+  Operands o(62);
+  auto& [b, x, s, m, input] = o;
   b.output("gated").node("Mul", {"x", "s"}, {"gated"});    // x sigmoid(x): SiLU from two activations
   b.output("scaled").node("Mul", {"m", "x"}, {"scaled"});  // m spread by a gather first
   b.output("square").node("Mul", {"x", "x"}, {"square"});
@@ -84,11 +79,8 @@ TEST(ImportedBinaryOperators, MulOfTwoActivations) {
 }
 
 TEST(ImportedBinaryOperators, ConcatOfSeveralActivations) {
-  ModelBuilder b(13, 8);
-  std::vector<double> x;
-  const model::FloatTensor input = start(b, {1, 2, 3, 4}, 63, 1.5, x);
-  second_operands(b);
-  const std::vector<double> s = map(x, sigmoid), m = row_max(x, 4);
+  Operands o(63);
+  auto& [b, x, s, m, input] = o;
   set_attr(b.output("channels").node("Concat", {"x", "s", "x"}, {"channels"}), "axis", int64_t{1});
   const std::vector<float> c = {0.5f, -0.25f, 0.125f, 1.0f, -1.0f, 0.75f};
   b.initializer("c", {1, 2, 3, 1}, c);
@@ -126,25 +118,26 @@ TEST(ImportedBinaryOperators, LogSoftmaxOverAnyAxis) {
 }
 
 TEST(ImportedBinaryOperators, MaxMinAndPRelu) {
-  ModelBuilder b(13, 8);
-  std::vector<double> x;
-  const model::FloatTensor input = start(b, {1, 2, 3, 4}, 65, 1.5, x);
-  second_operands(b);
-  const std::vector<double> s = map(x, sigmoid), m = row_max(x, 4);
+  Operands o(65);
+  auto& [b, x, s, m, input] = o;
   b.output("larger").node("Max", {"x", "s"}, {"larger"});
   b.output("smaller").node("Min", {"m", "x", "s"}, {"smaller"});
   b.initializer("floor", {}, {0.25f});
   b.output("clipped").node("Max", {"x", "floor"}, {"clipped"});  // a constant scalar: a clip
+  const std::vector<float> ceiling = {0.5f, -0.25f, 1.0f, 0.0f};
+  b.initializer("ceiling", {4}, ceiling);
+  b.output("capped").node("Min", {"x", "ceiling"}, {"capped"});  // a constant tensor, broadcast
   b.initializer("slope", {2, 1, 1}, {0.25f, -0.5f});
   b.output("prelu").node("PRelu", {"x", "slope"}, {"prelu"});
-  std::vector<double> larger, smaller, clipped, prelu;
+  std::vector<double> larger, smaller, clipped, capped, prelu;
   for (size_t i = 0; i < x.size(); ++i) {
     larger.push_back(std::max(x[i], s[i]));
     smaller.push_back(std::min({m[i / 4], x[i], s[i]}));
     clipped.push_back(std::max(x[i], 0.25));
+    capped.push_back(std::min(x[i], static_cast<double>(ceiling[i % 4])));
     prelu.push_back(x[i] >= 0 ? x[i] : (i < 12 ? 0.25 : -0.5) * x[i]);
   }
-  check_end_to_end(b, input, {{larger, 0.07}, {smaller, 0.16}, {clipped, 0.03}, {prelu, 0.05}});
+  check_end_to_end(b, input, {{larger, 0.07}, {smaller, 0.16}, {clipped, 0.03}, {capped, 0.07}, {prelu, 0.05}});
 }
 
 // Every value the prover states and every sumcheck message bears on the proof: changing any one
@@ -177,4 +170,4 @@ TEST(ImportedBinaryOperators, TamperedProofsAreRejected) {
 }
 
 }  // namespace
-}  // namespace zkcc::proof
+}  // namespace zkcc::proof::testing

@@ -23,17 +23,8 @@ Status hadamard(R& r, const LayerPlan& lp, std::span<const QM31> z, const Masked
   std::vector<std::vector<QM31>> polys;
   if constexpr (R::kProver) polys = {eq_table(z), lift(r.w.values[a].data), lift(r.w.values[b].data)};
   ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc, run_sumcheck(r, std::move(polys), terms, v, z.size(), 3, what, {false, true, true}));
-  std::vector<QM31> evals(3);
-  if constexpr (R::kProver) evals = sc.final_evals;
-  for (size_t j : {1, 2}) {
-    ZKCC_ASSIGN_OR_RETURN(evals[j], send(r, evals[j]));
-  }
-  if constexpr (!R::kProver) {
-    evals[0] = eq_eval(z, sc.point);
-    if (sumcheck_final_claim(evals, terms) != sc.final_claim) {
-      return invalid_argument(what + ": eq(z, r) a~(r) b~(r) does not close the sumcheck");
-    }
-  }
+  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> evals,
+                        close_eq_sumcheck(r, sc, z, terms, 3, what + ": eq(z, r) a~(r) b~(r) does not close the sumcheck"));
   ZKCC_RETURN_IF_ERROR(claim(r, a, sc.point, sc.factor(1, evals[1]), what + " first operand"));
   return claim(r, b, std::move(sc.point), sc.factor(2, evals[2]), what + " second operand");
 }
