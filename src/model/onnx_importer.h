@@ -1,6 +1,7 @@
 // The importer's node-by-node state, shared by the files that lower one family of ONNX operators
-// each (onnx_import.cc: the walk, products, windows and folding; onnx_elementwise.cc: functions
-// and constant arithmetic; onnx_layout.cc: data movement on activations).
+// each (onnx_import.cc: the walk, products and folding; onnx_window.cc: convolution and pools;
+// onnx_elementwise.cc: functions and constant arithmetic; onnx_binary.cc: operators over several
+// activations; onnx_layout.cc: data movement on activations; onnx_table.cc: the operator table).
 #ifndef ZKCC_SRC_MODEL_ONNX_IMPORTER_H_
 #define ZKCC_SRC_MODEL_ONNX_IMPORTER_H_
 
@@ -150,6 +151,7 @@ class Importer {
   Status import_softmax(bool log);
   Status import_flatten();
   Status import_reshape();
+  // Sliding windows (onnx_window.cc).
   Status import_conv();
   Status import_pool(bool max, bool global);
   Status import_constant();
