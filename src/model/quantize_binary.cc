@@ -30,13 +30,19 @@ Quantizer::Aligned Quantizer::align(const std::vector<size_t>& xs) const {
     smin = std::min(smin, val(x).scale);
     smax = std::max(smax, val(x).scale);
   }
+  auto bound = [&](const std::vector<int64_t>& c) {
+    int64_t b = 0;
+    for (size_t j = 0; j < xs.size(); ++j) b += c[j] * val(xs[j]).bound;
+    return b;
+  };
   Aligned a;
   bool exact = true;
   for (size_t x : xs) exact = exact && power_of_two(val(x).scale / smin) >= 0;
   if (exact) {
     a.scale = smin;
     for (size_t x : xs) a.coef.push_back(int64_t{1} << power_of_two(val(x).scale / smin));
-    return a;
+    if (bound(a.coef) <= kAlignedBoundMax) return a;
+    a.coef.clear();  // scales too far apart for exact coefficients: the general case
   }
   // scale = smax / 2^f: f from activation_bits + 1 (the coarsest operand's rounding below a
   // 2^(bits + 1)-th of its step) up while the finest operand's coefficient is coarse and the
@@ -45,11 +51,6 @@ Quantizer::Aligned Quantizer::align(const std::vector<size_t>& xs) const {
     std::vector<int64_t> c;
     for (size_t x : xs) c.push_back(std::max<int64_t>(1, std::llround(std::ldexp(val(x).scale / smax, f))));
     return c;
-  };
-  auto bound = [&](const std::vector<int64_t>& c) {
-    int64_t b = 0;
-    for (size_t j = 0; j < xs.size(); ++j) b += c[j] * val(xs[j]).bound;
-    return b;
   };
   int f = static_cast<int>(cfg_.activation_bits) + 1;
   while (f < 40 && std::ldexp(smin / smax, f) < 256 && bound(coefs(f + 1)) <= kAlignedBoundMax) ++f;
