@@ -1,5 +1,6 @@
 // ONNX operators over several activations: Add, Sub, Mul and Div of two activations (numpy
-// broadcasting), Max and Min, PRelu with a constant slope, and Concat of several activations.
+// broadcasting), Max, Min, Sum and Mean, PRelu with a constant slope, and Concat of several
+// activations.
 // Each becomes a BinaryOp or a ConcatOp; the quantizer brings the operands to one scale.
 #include <limits>
 
@@ -72,6 +73,58 @@ Status Importer::import_max_min(bool max) {
   } else if (acts.size() == 1 && tensors.empty()) {  // the identity
     return define(node().output(0), {Entry::Kind::kRuntime, acc});
   }
+  return define_output(acc);
+}
+
+// Sum and Mean of one or more operands: the activations added pairwise, the constants folded into
+// one added after (spread onto the activations' shape), the mean a change of scale by 1 / n.
+Status Importer::import_sum_mean(bool mean) {
+  ZKCC_RETURN_IF_ERROR(Attrs(node()).only({}));
+  ZKCC_RETURN_IF_ERROR(expect_io(1, static_cast<size_t>(std::max(node().input_size(), 1)), 1));
+  const size_t n = static_cast<size_t>(node().input_size());
+  std::vector<size_t> acts;
+  std::optional<Constant> constants;
+  for (size_t k = 0; k < n; ++k) {
+    if (!has_input(k)) return invalid_argument("input " + std::to_string(k) + " is missing");
+    ZKCC_ASSIGN_OR_RETURN(Entry e, lookup(node().input(static_cast<int>(k))));
+    if (e.kind == Entry::Kind::kUnknown) return invalid_argument("input " + std::to_string(k) + " is unknown");
+    if (e.kind == Entry::Kind::kRuntime) {
+      acts.push_back(e.index);
+    } else if (!constants) {
+      constants = consts_[e.index];
+    } else {
+      ZKCC_ASSIGN_OR_RETURN(constants, fold_binary(BinaryFold::kAdd, *constants, consts_[e.index]));
+    }
+  }
+  const Constant share{{}, false, {1.0 / static_cast<double>(n)}, {}};
+  if (acts.empty()) {
+    if (mean) {
+      ZKCC_ASSIGN_OR_RETURN(constants, fold_binary(BinaryFold::kMul, *constants, share));
+    }
+    return define_constant(std::move(*constants));
+  }
+  size_t left = acts.size() - 1 + (constants ? 1 : 0) + (mean ? 1 : 0), part = 0;
+  auto step = [&] { return --left == 0 ? std::string() : "part" + std::to_string(part++); };
+  size_t acc = acts[0];
+  for (size_t j = 1; j < acts.size(); ++j) {
+    ZKCC_ASSIGN_OR_RETURN(Shape shape, broadcast_shape(shape_of(acc), shape_of(acts[j])));
+    ZKCC_ASSIGN_OR_RETURN(acc, emit(BinaryOp{BinaryOp::Kind::kAdd, acts[j]}, acc, shape, step()));
+  }
+  if (constants) {
+    const Shape xs = shape_of(acc);
+    auto c = broadcast_to(*constants, xs, "the constants' sum");
+    if (!c.ok()) {
+      return unsupported("the constants " + shape_string(constants->shape) + " do not broadcast onto the activations " +
+                         shape_string(xs) + "; only constants that do are supported");
+    }
+    ZKCC_ASSIGN_OR_RETURN(acc, emit(AddConstOp{FloatTensor{xs, std::move(c).value()}}, acc, xs, step()));
+  }
+  if (mean) {
+    const Shape xs = shape_of(acc);
+    ZKCC_ASSIGN_OR_RETURN(acc, emit(MulConstOp{FloatTensor{xs, std::vector<double>(element_count(xs), share.real[0])}},
+                                    acc, xs, step()));
+  }
+  if (acts.size() == 1 && !constants && !mean) return define(node().output(0), {Entry::Kind::kRuntime, acc});  // the identity
   return define_output(acc);
 }
 

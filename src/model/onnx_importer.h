@@ -197,6 +197,7 @@ class Importer {
   // Operators over several activations (onnx_binary.cc).
   Status combine_activations(BinaryOp::Kind kind, size_t a, size_t b);
   Status import_max_min(bool max);
+  Status import_sum_mean(bool mean);
   Status import_prelu();
   // Concatenation of several distinct activations (and constants): `parts` per input.
   Status concat_activations(const std::vector<Entry>& parts, int64_t axis);

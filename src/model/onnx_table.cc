@@ -61,6 +61,12 @@ std::span<const Importer::Row> Importer::rows() {
         "activations pairwise with numpy broadcasting; a constant tensor broadcast onto the activation (x - c as "
         "x + (-c)); constant scalars as a clip; constants alone refused"},
        [](Importer& i) { return i.import_max_min(false); }},
+      {{"Sum", "", "proved, folded", "a sum of activations (coefficients aligning their scales), then + c",
+        "activations with numpy broadcasting; constants summed and broadcast onto them; constants alone: folded"},
+       [](Importer& i) { return i.import_sum_mean(false); }},
+      {{"Mean", "", "proved, folded", "as Sum, then a change of scale by 1 / n (no constraint)",
+        "activations with numpy broadcasting; constants summed and broadcast onto them; constants alone: folded"},
+       [](Importer& i) { return i.import_sum_mean(true); }},
       {{"PRelu", "", "proved", "a scalar slope: function table (LogUp); else relu(x) + slope (x - relu(x))",
         "the slope a constant broadcast onto x (per channel: [C, 1, 1])"},
        [](Importer& i) { return i.import_prelu(); }},

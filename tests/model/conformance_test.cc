@@ -38,7 +38,7 @@ const std::set<std::string> kSupported = {"Gemm",    "MatMul",      "Add",      
                                           "Transpose", "Slice", "Pad", "Split", "Tile", "Squeeze", "Unsqueeze",
                                           "Gather", "Expand", "Concat", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin",
                                           // Operators over several activations.
-                                          "LogSoftmax", "Max", "Min", "PRelu"};
+                                          "LogSoftmax", "Max", "Min", "PRelu", "Sum", "Mean"};
 
 // At least these must pass; each was checked by hand against the operator's meaning.
 const std::set<std::string> kMustPass = {

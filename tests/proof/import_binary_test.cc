@@ -1,5 +1,5 @@
-// The ONNX operators over several activations, end to end (end_to_end_util.h): Add and Sub of two
-// activations (same shapes, and broadcast), Mul (the Hadamard gadget), Concat of several
+// The ONNX operators over several activations, end to end (end_to_end_util.h): Add, Sub, Sum and
+// Mean of activations (same shapes, and broadcast), Mul (the Hadamard gadget), Concat of several
 // activations with constants, LogSoftmax, Max, Min and PRelu. Each model starts from x = input +
 // bias and makes a second activation of another scale from it (a sigmoid, a row maximum), so that
 // the operands meet in different scales.
@@ -49,14 +49,21 @@ TEST(ImportedBinaryOperators, AddAndSubOfTwoActivations) {
   b.output("shifted").node("Sub", {"x", "m"}, {"shifted"});    // m broadcast along the last axis
   b.output("doubled").node("Add", {"x", "x"}, {"doubled"});    // one value twice
   b.output("reversed").node("Sub", {"m", "s"}, {"reversed"});  // the first operand broadcast
-  std::vector<double> sum, shifted, doubled, reversed;
+  b.initializer("c", {4}, {0.5f, -0.25f, 0.125f, 1.0f});
+  b.output("total").node("Sum", {"x", "s", "c", "m"}, {"total"});
+  b.output("mean").node("Mean", {"x", "s"}, {"mean"});
+  std::vector<double> sum, shifted, doubled, reversed, total, mean;
+  const double c[] = {0.5, -0.25, 0.125, 1.0};
   for (size_t i = 0; i < x.size(); ++i) {
     sum.push_back(x[i] + s[i]);
     shifted.push_back(x[i] - m[i / 4]);
     doubled.push_back(2 * x[i]);
     reversed.push_back(m[i / 4] - s[i]);
+    total.push_back(x[i] + s[i] + c[i % 4] + m[i / 4]);
+    mean.push_back((x[i] + s[i]) / 2);
   }
-  check_end_to_end(b, input, {{sum, 0.04}, {shifted, 0.05}, {doubled, 0.05}, {reversed, 0.05}});
+  check_end_to_end(b, input,
+                   {{sum, 0.04}, {shifted, 0.05}, {doubled, 0.05}, {reversed, 0.05}, {total, 0.1}, {mean, 0.02}});
 }
 
 TEST(ImportedBinaryOperators, MulOfTwoActivations) {
