@@ -344,6 +344,28 @@ TEST(OnnxImport, RuntimeOperandsWhereConstantsAreNeeded) {
             "supported");
 }
 
+TEST(OnnxImport, OperandsThatDoNotFitAreRefused) {
+  ModelBuilder add;
+  add.input("x", {2, 3}).output("y");
+  add.initializer("w", {3, 2}, std::vector<float>(6, 0.5f));
+  add.node("MatMul", {"x", "w"}, {"p"});
+  add.node("Add", {"x", "p"}, {"y"}, "sum");
+  EXPECT_EQ(refusal(add).message(), "node 'sum' (Add): shapes [2, 3] and [2, 2] do not broadcast (axis 1)");
+
+  ModelBuilder concat;
+  concat.input("x", {2, 3}).output("y");
+  concat.initializer("w", {3, 2}, std::vector<float>(6, 0.5f));
+  concat.node("MatMul", {"x", "w"}, {"p"});
+  set_attr(concat.node("Concat", {"x", "p"}, {"y"}, "join"), "axis", int64_t{0});
+  EXPECT_EQ(refusal(concat).message(), "node 'join' (Concat): part [2, 2] does not concatenate with [2, 3] along axis 0");
+
+  ModelBuilder prelu;
+  prelu.input("x", {1, 2}).output("y");
+  prelu.node("Relu", {"x"}, {"r"});
+  prelu.node("PRelu", {"x", "r"}, {"y"}, "prelu");
+  EXPECT_EQ(refusal(prelu).message(), "node 'prelu' (PRelu): the slope is an activation; only a constant slope is supported");
+}
+
 TEST(OnnxImport, DynamicAndUnknownShapesAreRefused) {
   // A leading batch dimension defaults to 1 (import_fold_test.cc); any other needs a given shape.
   ModelBuilder b;

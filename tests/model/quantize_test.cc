@@ -457,6 +457,24 @@ TEST(QuantizedRun, LayerSemantics) {
     EXPECT_EQ(t->values[3].data, (std::vector<int64_t>{6}));
     EXPECT_EQ(t->values[4].data, (std::vector<int64_t>{7, 0, 3}));
   }
+  {
+    // Layers over several activations: 2 x - 3 m with m [2, 1] broadcast, the parts joined along
+    // the last axis, a product.
+    QuantizedGraph q = one_input({2, 2}, 10);
+    add_layer(q, RowMaxLayer{}, {0}, {2, 1}, 10);
+    add_layer(q, AddLayer{{2, -3}}, {0, 1}, {2, 2}, 50);
+    add_layer(q, ConcatLayer{1}, {1, 2, 0}, {2, 5}, 50);
+    add_layer(q, MulLayer{}, {0, 2}, {2, 2}, 500);
+    auto t = run(q, IntTensor{{2, 2}, {1, 4, -2, -5}});
+    ASSERT_TRUE(t.ok()) << t.status().to_string();
+    EXPECT_EQ(t->values[2].data, (std::vector<int64_t>{-10, -4, 2, -4}));
+    EXPECT_EQ(t->values[3].data, (std::vector<int64_t>{4, -10, -4, 1, 4, -2, 2, -4, -2, -5}));
+    EXPECT_EQ(t->values[4].data, (std::vector<int64_t>{-10, -16, -4, 20}));
+    QuantizedGraph bad = q;
+    bad.values[3].shape = {2, 4};
+    EXPECT_EQ(run(bad, IntTensor{{2, 2}, {1, 4, -2, -5}}).status().message(),
+              "layer 2 (Concat of node n): the parts make [2, 5], not [2, 4]");
+  }
 }
 
 TEST(QuantizedRun, RefusesWhatQuantizationRulesOut) {
