@@ -212,7 +212,8 @@ Status prove_layer(R& r, size_t l) {
   const bool linear = std::holds_alternative<MatMulPlan>(lp.gadget) || std::holds_alternative<PassPlan>(lp.gadget) ||
                       std::holds_alternative<SparsePlan>(lp.gadget) || std::holds_alternative<SumPlan>(lp.gadget) ||
                       std::holds_alternative<HadamardPlan>(lp.gadget);
-  // Linear layers continue a claim on their output; the others prove a relation between tensors.
+  // Linear layers (and the Hadamard product, one sumcheck from its output's claim) continue a claim
+  // on their output; the others prove a relation between committed tensors.
   std::vector<QM31> z;
   Masked v;
   if (linear) {
