@@ -5,6 +5,7 @@
 #include <string>
 
 #include "zkcc/base/overloaded.h"
+#include "zkcc/model/broadcast.h"
 
 namespace zkcc::model {
 namespace {
@@ -148,6 +149,38 @@ StatusOr<int64_t> derive_layer(const QuantizedGraph& g, size_t l, const std::vec
             const int64_t numerator = sat_add(sat_mul(in(0), op.numerator_scale), in(1) / 2);
             ZKCC_RETURN_IF_ERROR(within_half(numerator, "the division's numerator e k + floor(s / 2)"));
             return std::min(std::max<int64_t>(declared, 0), numerator);
+          },
+          [&](const AddLayer& op) -> StatusOr<int64_t> {
+            if (layer.inputs.empty() || op.coef.size() != layer.inputs.size()) {
+              return invalid_argument("needs one coefficient per input");
+            }
+            int64_t bound = 0;
+            for (size_t j = 0; j < op.coef.size(); ++j) {
+              if (op.coef[j] == 0 || mag(op.coef[j]) >= (int64_t{1} << 30)) {
+                return invalid_argument("coefficient " + std::to_string(op.coef[j]) + " is 0 or beyond 2^30");
+              }
+              ZKCC_RETURN_IF_ERROR(broadcast_index(g.values[layer.inputs[j]].shape, g.values[l + 1].shape).status());
+              bound = sat_add(bound, sat_mul(mag(op.coef[j]), in(j)));
+            }
+            return bound;
+          },
+          [&](const ConcatLayer& op) -> StatusOr<int64_t> {
+            std::vector<Shape> parts;
+            int64_t bound = 0;
+            for (size_t j = 0; j < layer.inputs.size(); ++j) {
+              parts.push_back(g.values[layer.inputs[j]].shape);
+              bound = std::max(bound, in(j));
+            }
+            ZKCC_ASSIGN_OR_RETURN(Shape shape, concat_shape(parts, op.axis));
+            if (shape != g.values[l + 1].shape) return invalid_argument("the parts make " + shape_string(shape));
+            return bound;
+          },
+          [&](const MulLayer&) -> StatusOr<int64_t> {
+            ZKCC_RETURN_IF_ERROR(need_inputs(2));
+            for (size_t v : layer.inputs) {
+              if (g.values[v].shape != g.values[l + 1].shape) return invalid_argument("an input's shape is not the output's");
+            }
+            return sat_mul(in(0), in(1));
           },
       },
       layer.op);

@@ -65,8 +65,16 @@ Calibration interval_calibration(const Graph& graph, double input_range) {
     } else if (const auto* r = std::get_if<ReduceLastOp>(&node.op)) {
       const Shape& xs = graph.values[node.input].shape;
       y = r->kind != ReduceLastOp::Kind::kSum || xs.empty() ? x : x * static_cast<double>(xs.back());
-    } else if (std::holds_alternative<SoftmaxOp>(node.op)) {
-      y = 1.0;
+    } else if (const auto* sm = std::get_if<SoftmaxOp>(&node.op)) {
+      // log softmax lies in [-(2 x + log C), 0]
+      const Shape& xs = graph.values[node.input].shape;
+      y = sm->log ? 2 * x + std::log(static_cast<double>(xs.empty() ? 1 : xs.back())) : 1.0;
+    } else if (const auto* b = std::get_if<BinaryOp>(&node.op)) {
+      const double w = c.max_abs[b->other];
+      y = b->kind == BinaryOp::Kind::kMul ? x * w : b->kind == BinaryOp::Kind::kAdd || b->kind == BinaryOp::Kind::kSub ? x + w : std::max(x, w);
+    } else if (const auto* cat = std::get_if<ConcatOp>(&node.op)) {
+      y = 0;
+      for (size_t p : cat->parts) y = std::max(y, c.max_abs[p]);
     } else {  // pools, transposes and reshapes keep the range
       y = x;
     }

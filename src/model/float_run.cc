@@ -6,6 +6,7 @@
 #include "functions.h"
 #include "window.h"
 #include "zkcc/base/overloaded.h"
+#include "zkcc/model/broadcast.h"
 
 namespace zkcc::model {
 namespace {
@@ -77,7 +78,7 @@ void pool(const Window2D& w, bool max, bool count_include_pad, const FloatTensor
   }
 }
 
-void softmax(const FloatTensor& x, FloatTensor& y) {
+void softmax(const FloatTensor& x, bool log, FloatTensor& y) {
   const size_t c = x.shape.back(), rows = x.data.size() / c;
   for (size_t r = 0; r < rows; ++r) {
     const double* in = &x.data[r * c];
@@ -86,8 +87,37 @@ void softmax(const FloatTensor& x, FloatTensor& y) {
     for (size_t j = 1; j < c; ++j) m = std::max(m, in[j]);
     double sum = 0;
     for (size_t j = 0; j < c; ++j) sum += out[j] = std::exp(in[j] - m);
-    for (size_t j = 0; j < c; ++j) out[j] /= sum;
+    for (size_t j = 0; j < c; ++j) out[j] = log ? in[j] - m - std::log(sum) : out[j] / sum;
   }
+}
+
+Status binary(const BinaryOp& op, const FloatTensor& a, const FloatTensor& b, const Shape& shape, FloatTensor& y) {
+  ZKCC_ASSIGN_OR_RETURN(std::vector<size_t> ia, broadcast_index(a.shape, shape));
+  ZKCC_ASSIGN_OR_RETURN(std::vector<size_t> ib, broadcast_index(b.shape, shape));
+  y.shape = shape;
+  y.data.resize(ia.size());
+  for (size_t i = 0; i < ia.size(); ++i) {
+    const double u = a.data[ia[i]], w = b.data[ib[i]];
+    switch (op.kind) {
+      case BinaryOp::Kind::kAdd: y.data[i] = u + w; break;
+      case BinaryOp::Kind::kSub: y.data[i] = u - w; break;
+      case BinaryOp::Kind::kMul: y.data[i] = u * w; break;
+      case BinaryOp::Kind::kMax: y.data[i] = std::max(u, w); break;
+      case BinaryOp::Kind::kMin: y.data[i] = std::min(u, w); break;
+    }
+  }
+  return ok_status();
+}
+
+Status concat(const ConcatOp& op, const std::vector<FloatTensor>& v, const Shape& shape, FloatTensor& y) {
+  std::vector<Shape> parts;
+  for (size_t p : op.parts) parts.push_back(v[p].shape);
+  ZKCC_ASSIGN_OR_RETURN(Shape made, concat_shape(parts, op.axis));
+  if (made != shape) return invalid_argument("the parts make " + shape_string(made) + ", not " + shape_string(shape));
+  y.shape = shape;
+  y.data.clear();
+  for (const auto& [part, at] : concat_index(parts, op.axis)) y.data.push_back(v[op.parts[part]].data[at]);
+  return ok_status();
 }
 
 }  // namespace
@@ -104,6 +134,14 @@ StatusOr<std::vector<FloatTensor>> run_float(const Graph& graph, const FloatTens
   std::vector<FloatTensor> v(graph.values.size());
   v[graph.input] = input;
   for (const Node& node : graph.nodes) {
+    if (const auto* b = std::get_if<BinaryOp>(&node.op)) {
+      ZKCC_RETURN_IF_ERROR(binary(*b, v[node.input], v[b->other], graph.values[node.output].shape, v[node.output]));
+      continue;
+    }
+    if (const auto* c = std::get_if<ConcatOp>(&node.op)) {
+      ZKCC_RETURN_IF_ERROR(concat(*c, v, graph.values[node.output].shape, v[node.output]));
+      continue;
+    }
     const FloatTensor& x = v[node.input];
     FloatTensor& y = v[node.output];
     y.shape = graph.values[node.output].shape;
@@ -126,7 +164,7 @@ StatusOr<std::vector<FloatTensor>> run_float(const Graph& graph, const FloatTens
                    [&](const ActivationOp& op) {
                      for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = internal::apply(op, x.data[i]);
                    },
-                   [&](const SoftmaxOp&) { softmax(x, y); },
+                   [&](const SoftmaxOp& op) { softmax(x, op.log, y); },
                    [&](const MulConstOp& op) {
                      for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = x.data[i] * op.constant.data[i];
                    },
@@ -135,6 +173,8 @@ StatusOr<std::vector<FloatTensor>> run_float(const Graph& graph, const FloatTens
                        y.data[i] = op.index[i] < 0 ? 0.0 : x.data[static_cast<size_t>(op.index[i])];
                      }
                    },
+                   [&](const BinaryOp&) {},
+                   [&](const ConcatOp&) {},
                    [&](const ReduceLastOp& op) {
                      const size_t c = x.shape.empty() ? 1 : x.shape.back();
                      for (size_t r = 0; r < y.data.size(); ++r) {

@@ -35,6 +35,9 @@ enum Tag : uint8_t {
   kRowSum = 9,
   kRowSub = 10,
   kRowDiv = 11,
+  kAdd = 12,
+  kConcat = 13,
+  kMul = 14,
 };
 
 // The fewest bytes an item of each list can take, for refusing counts the input cannot hold.
@@ -132,6 +135,15 @@ void write_layer(Writer& w, const Layer& layer, bool architecture) {
                    w.u8(kRowDiv);
                    w.i64(op.numerator_scale);
                  },
+                 [&](const AddLayer& op) {
+                   w.u8(kAdd);
+                   w.i64s(op.coef);
+                 },
+                 [&](const ConcatLayer& op) {
+                   w.u8(kConcat);
+                   w.u64(op.axis);
+                 },
+                 [&](const MulLayer&) { w.u8(kMul); },
              },
              layer.op);
 }
@@ -319,6 +331,17 @@ StatusOr<LayerOp> read_op(Reader& r, bool architecture) {
       ZKCC_ASSIGN_OR_RETURN(op.numerator_scale, r.i64("numerator_scale"));
       return LayerOp{std::move(op)};
     }
+    case kAdd: {
+      AddLayer op;
+      ZKCC_ASSIGN_OR_RETURN(op.coef, r.i64s("coefficients"));
+      return LayerOp{std::move(op)};
+    }
+    case kConcat: {
+      ZKCC_ASSIGN_OR_RETURN(uint64_t axis, r.u64("axis"));
+      return LayerOp{ConcatLayer{axis}};
+    }
+    case kMul:
+      return LayerOp{MulLayer{}};
     default:
       return invalid_argument("unknown layer tag " + std::to_string(tag) + " at byte " + std::to_string(at));
   }

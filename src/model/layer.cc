@@ -21,6 +21,9 @@ const char* layer_kind_name(const LayerOp& op) {
                         [](const RowSumLayer&) { return "RowSum"; },
                         [](const RowSubLayer&) { return "RowSub"; },
                         [](const RowDivLayer&) { return "RowDiv"; },
+                        [](const AddLayer&) { return "Add"; },
+                        [](const ConcatLayer&) { return "Concat"; },
+                        [](const MulLayer&) { return "Mul"; },
                     },
                     op);
 }

@@ -44,8 +44,8 @@ StatusOr<std::optional<Importer::MixedOperands>> Importer::mixed_operands() {
   ZKCC_ASSIGN_OR_RETURN(Entry e0, lookup(node().input(0)));
   ZKCC_ASSIGN_OR_RETURN(Entry e1, lookup(node().input(1)));
   if (e0.kind == Entry::Kind::kRuntime && e1.kind == Entry::Kind::kRuntime) {
-    return unsupported("both operands are activations; only an activation with a constant operand is supported "
-                       "(the proof has no elementwise product or sum of two activations)");
+    if (opset_ < 7 && at.find("broadcast")) return unsupported("legacy broadcast between two activations");
+    return std::optional<MixedOperands>(MixedOperands{e0.index, 0, nullptr, e1.index});
   }
   if (e0.kind != Entry::Kind::kRuntime && e1.kind != Entry::Kind::kRuntime) {
     if (opset_ < 7) ZKCC_RETURN_IF_ERROR(at.only({}).with_context("folding legacy broadcast"));
@@ -59,6 +59,7 @@ StatusOr<std::optional<Importer::MixedOperands>> Importer::mixed_operands() {
 Status Importer::import_add() {
   ZKCC_ASSIGN_OR_RETURN(std::optional<MixedOperands> m, mixed_operands());
   if (!m) return import_binary(BinaryFold::kAdd);
+  if (!m->c) return combine_activations(BinaryOp::Kind::kAdd, m->x, m->other);
   const Shape xs = shape_of(m->x);
   ZKCC_ASSIGN_OR_RETURN(std::vector<double> c, spread(*m->c, xs));
   ZKCC_ASSIGN_OR_RETURN(size_t y, emit(AddConstOp{FloatTensor{xs, std::move(c)}}, m->x, xs));
@@ -69,6 +70,7 @@ Status Importer::import_add() {
 Status Importer::import_sub() {
   ZKCC_ASSIGN_OR_RETURN(std::optional<MixedOperands> m, mixed_operands());
   if (!m) return import_binary(BinaryFold::kSub);
+  if (!m->c) return combine_activations(BinaryOp::Kind::kSub, m->x, m->other);
   const Shape xs = shape_of(m->x);
   ZKCC_ASSIGN_OR_RETURN(std::vector<double> c, spread(*m->c, xs));
   size_t x = m->x;
@@ -81,10 +83,18 @@ Status Importer::import_sub() {
   return define_output(y);
 }
 
-// x * c, c * x and x / c; c / x is refused (Reciprocal then Mul expresses it).
+// x * c, c * x and x / c; c / x is refused (Reciprocal then Mul expresses it); a / b of two
+// activations is a * (1 / b).
 Status Importer::import_mul_div(bool div) {
   ZKCC_ASSIGN_OR_RETURN(std::optional<MixedOperands> m, mixed_operands());
   if (!m) return import_binary(div ? BinaryFold::kDiv : BinaryFold::kMul);
+  if (!m->c) {
+    size_t b = m->other;
+    if (div) {
+      ZKCC_ASSIGN_OR_RETURN(b, emit(ActivationOp{Activation::kReciprocal}, b, shape_of(b), "reciprocal"));
+    }
+    return combine_activations(BinaryOp::Kind::kMul, m->x, b);
+  }
   if (div && m->x_input == 1) {
     return unsupported("a constant divided by an activation; only an activation divided by a constant is supported");
   }

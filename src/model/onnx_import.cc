@@ -1,6 +1,5 @@
 // ONNX graph to Graph, one node at a time (see onnx_import.h for what is supported).
 #include "onnx_importer.h"
-#include "window.h"
 
 namespace zkcc::model::internal {
 
@@ -33,62 +32,10 @@ StatusOr<std::vector<double>> broadcast_to(const Constant& c, const Shape& to, c
   return out;
 }
 
-
 namespace {
 
 constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
 constexpr int64_t kMinIrVersion = 3, kMaxIrVersion = 10;
-// Window attributes beyond this are refused before any arithmetic on them.
-constexpr int64_t kMaxWindowValue = int64_t{1} << 20;
-
-// One spatial axis of a window: output size and begin/end padding.
-struct Axis {
-  size_t out = 0, pad_begin = 0, pad_end = 0;
-};
-
-StatusOr<Axis> resolve_axis(size_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t pad_begin,
-                            int64_t pad_end, const std::string& auto_pad, bool ceil_mode, const char* axis) {
-  const std::string where = std::string(" along ") + axis;
-  if (kernel < 1 || stride < 1 || dilation < 1 || kernel > kMaxWindowValue || stride > kMaxWindowValue ||
-      dilation > kMaxWindowValue) {
-    return invalid_argument("kernel, stride and dilation must lie in [1, 2^20]" + where);
-  }
-  if (pad_begin < 0 || pad_end < 0 || pad_begin > kMaxWindowValue || pad_end > kMaxWindowValue) {
-    return invalid_argument("pads must lie in [0, 2^20]" + where);
-  }
-  const auto k = static_cast<size_t>(kernel), s = static_cast<size_t>(stride), d = static_cast<size_t>(dilation);
-  const size_t extent = (k - 1) * d + 1;
-  Axis a;
-  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-    a.out = (in + s - 1) / s;
-    size_t need = (a.out - 1) * s + extent;
-    size_t total = need > in ? need - in : 0;
-    size_t small = total / 2, large = total - small;
-    a.pad_begin = auto_pad == "SAME_UPPER" ? small : large;
-    a.pad_end = total - a.pad_begin;
-    return a;
-  }
-  if (auto_pad == "VALID") {
-    if (in < extent) return invalid_argument("the kernel (extent " + std::to_string(extent) + ") exceeds the input" + where);
-    a.out = (in - extent) / s + 1;
-    return a;
-  }
-  if (auto_pad != "NOTSET" && !auto_pad.empty()) return unsupported("auto_pad " + quote(auto_pad) + " is not supported");
-  a.pad_begin = static_cast<size_t>(pad_begin);
-  a.pad_end = static_cast<size_t>(pad_end);
-  const size_t padded = in + a.pad_begin + a.pad_end;
-  if (padded < extent) {
-    return invalid_argument("the kernel (extent " + std::to_string(extent) + ") exceeds the padded input (" +
-                            std::to_string(padded) + ")" + where);
-  }
-  a.out = ceil_mode ? (padded - extent + s - 1) / s + 1 : (padded - extent) / s + 1;
-  // Runtimes disagree about a last window that starts past the input and its begin padding.
-  if (ceil_mode && (a.out - 1) * s >= in + a.pad_begin) {
-    return unsupported("ceil_mode makes the last window start past the input" + where +
-                       ", where runtimes disagree on its meaning");
-  }
-  return a;
-}
 
 }  // namespace
 
@@ -574,199 +521,6 @@ Status Importer::import_node() {
   return unsupported("operator " + quote(n.op_type()) + " is not supported");
 }
 
-std::span<const Importer::Row> Importer::rows() {
-  // support: proved (a layer of the proof), folded (computed at import from constants and static
-  // shapes), pass-through (aliases its input); the notes say what is refused.
-  static const Row kRows[] = {
-      {{"Gemm", "", "proved", "matrix-product sumcheck, requantized by a lookup",
-        "B and C constants; alpha, beta, transA and transB folded into the weight"},
-       [](Importer& i) { return i.import_gemm(); }},
-      {{"MatMul", "", "proved", "matrix-product sumcheck, requantized by a lookup",
-        "the right operand a constant matrix; two activations refused"},
-       [](Importer& i) { return i.import_matmul(); }},
-      {{"Conv", "", "proved", "im2col as a public linear map, then the matrix-product sumcheck",
-        "2-D (NCHW), group 1; strides, pads, dilations, auto_pad"},
-       [](Importer& i) { return i.import_conv(); }},
-      {{"MaxPool", "", "proved", "row maximum: LogUp membership and a range check",
-        "2-D; ceil_mode, auto_pad, dilations; the Indices output refused"},
-       [](Importer& i) { return i.import_pool(true, false); }},
-      {{"AveragePool", "", "proved", "window sums as a public linear map, then a shift or a row division",
-        "2-D; ceil_mode, count_include_pad (not both), auto_pad"},
-       [](Importer& i) { return i.import_pool(false, false); }},
-      {{"GlobalMaxPool", "", "proved", "row maximum: LogUp membership and a range check", "2-D"},
-       [](Importer& i) { return i.import_pool(true, true); }},
-      {{"GlobalAveragePool", "", "proved", "sums as a public linear map, then a shift or a row division", "2-D"},
-       [](Importer& i) { return i.import_pool(false, true); }},
-      {{"Add", "", "proved, folded", "x + c as a public linear map",
-        "one operand a constant broadcast onto the other; both constants: folded; two activations refused"},
-       [](Importer& i) { return i.import_add(); }},
-      {{"Sub", "", "proved, folded", "x - c: x + (-c); c - x: a product with -1, then + c",
-        "one operand a constant broadcast onto the other; both constants: folded; two activations refused"},
-       [](Importer& i) { return i.import_sub(); }},
-      {{"Mul", "", "proved, folded",
-        "x * c: for one positive scalar a change of scale (no constraint), else a product with a public constant",
-        "one operand a constant; a non-scalar constant is rounded to int8 and is public (part of the architecture); "
-        "both constants: folded; two activations refused (except inside GELU's erf form)"},
-       [](Importer& i) { return i.import_mul_div(false); }},
-      {{"Div", "", "proved, folded", "x / c as x * (1 / c), as Mul",
-        "the divisor a constant without zeros; c / x refused; both constants: folded (integers truncate)"},
-       [](Importer& i) { return i.import_mul_div(true); }},
-      {{"Neg", "", "proved, folded", "a product with -1 as a public linear map", ""},
-       [](Importer& i) { return i.import_neg(); }},
-      {{"BatchNormalization", "", "proved", "folded into the preceding product, else as Mul and Add",
-        "inference only; folded into a Gemm, MatMul (2-D) or Conv that nothing else reads, otherwise a public "
-        "per-channel scale (int8) and a shift"},
-       [](Importer& i) { return i.import_batch_norm(); }},
-      {{"Relu", "", "proved", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_activation(Activation::kRelu); }},
-      {{"Sigmoid", "", "proved", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_activation(Activation::kSigmoid); }},
-      {{"Tanh", "", "proved", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_activation(Activation::kTanh); }},
-      {{"Gelu", "", "proved", "function table (LogUp)",
-        "opset 20 and later; approximate none or tanh; also the erf form x * 0.5 * (1 + erf(x / sqrt 2))"},
-       [](Importer& i) { return i.import_gelu(); }},
-      {{"Gelu", "com.microsoft", "proved", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_gelu(); }},
-      {{"LeakyRelu", "", "proved, folded", "function table (LogUp)", "alpha"},
-       [](Importer& i) { return i.import_function(Activation::kLeakyRelu); }},
-      {{"Elu", "", "proved, folded", "function table (LogUp)", "alpha"},
-       [](Importer& i) { return i.import_function(Activation::kElu); }},
-      {{"Selu", "", "proved, folded", "function table (LogUp)", "alpha, gamma"},
-       [](Importer& i) { return i.import_function(Activation::kSelu); }},
-      {{"Celu", "", "proved, folded", "function table (LogUp)", "alpha"},
-       [](Importer& i) { return i.import_function(Activation::kCelu); }},
-      {{"HardSigmoid", "", "proved, folded", "function table (LogUp)", "alpha, beta"},
-       [](Importer& i) { return i.import_function(Activation::kHardSigmoid); }},
-      {{"HardSwish", "", "proved, folded", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_function(Activation::kHardSwish); }},
-      {{"Softplus", "", "proved, folded", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_function(Activation::kSoftplus); }},
-      {{"Softsign", "", "proved, folded", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_function(Activation::kSoftsign); }},
-      {{"Mish", "", "proved, folded", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_function(Activation::kMish); }},
-      {{"Erf", "", "proved, folded", "function table (LogUp)", "also GELU's erf form, proved as one GELU"},
-       [](Importer& i) { return i.import_function(Activation::kErf); }},
-      {{"Exp", "", "proved, folded", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_function(Activation::kExp); }},
-      {{"Log", "", "proved, folded", "function table (LogUp)",
-        "the table covers positive quantized inputs; an input that quantizes to 0 or below is refused when run"},
-       [](Importer& i) { return i.import_function(Activation::kLog); }},
-      {{"Sqrt", "", "proved, folded", "function table (LogUp)",
-        "the table covers non-negative quantized inputs; a negative one is refused when run"},
-       [](Importer& i) { return i.import_function(Activation::kSqrt); }},
-      {{"Reciprocal", "", "proved, folded", "function table (LogUp)",
-        "the table covers positive quantized inputs (a table is one range and 1/x has none across 0); others are "
-        "refused when run"},
-       [](Importer& i) { return i.import_function(Activation::kReciprocal); }},
-      {{"Abs", "", "proved, folded", "function table (LogUp)", ""},
-       [](Importer& i) { return i.import_function(Activation::kAbs); }},
-      {{"Sign", "", "proved, folded", "function table (LogUp), exact in scale 1", ""},
-       [](Importer& i) { return i.import_function(Activation::kSign); }},
-      {{"Floor", "", "proved, folded", "function table (LogUp), exact in scale 1", ""},
-       [](Importer& i) { return i.import_function(Activation::kFloor); }},
-      {{"Ceil", "", "proved, folded", "function table (LogUp), exact in scale 1", ""},
-       [](Importer& i) { return i.import_function(Activation::kCeil); }},
-      {{"Round", "", "proved, folded", "function table (LogUp), exact in scale 1", "ties to even"},
-       [](Importer& i) { return i.import_function(Activation::kRound); }},
-      {{"Clip", "", "proved, folded", "function table (LogUp)",
-        "min and max constants: attributes (before opset 11) or scalar inputs; either may be absent"},
-       [](Importer& i) { return i.import_clip(); }},
-      {{"Pow", "", "proved, folded", "function table (LogUp)",
-        "the exponent a constant scalar; a fractional exponent's table covers non-negative inputs, a negative "
-        "exponent's positive ones"},
-       [](Importer& i) { return i.import_pow(); }},
-      {{"Softmax", "", "proved", "exp table, row sums, row division",
-        "any axis: another than the last is moved last by a gather and back (opset 13 on), or the trailing axes "
-        "from it are flattened into one (before 13)"},
-       [](Importer& i) { return i.import_softmax(); }},
-      {{"Flatten", "", "proved", "a reshape: the same committed values, no constraint", "on activations"},
-       [](Importer& i) { return i.import_flatten(); }},
-      {{"Reshape", "", "proved, folded", "a reshape: the same committed values, no constraint",
-        "the target shape a constant, possibly folded (Shape -> Gather -> Concat); on a constant: folded"},
-       [](Importer& i) { return i.import_reshape(); }},
-      {{"Identity", "", "pass-through, folded", "-", "aliases its input"},
-       [](Importer& i) { return i.import_identity(); }},
-      {{"Dropout", "", "pass-through, folded", "-",
-        "inference: the identity; the mask output and training_mode true refused"},
-       [](Importer& i) { return i.import_dropout(); }},
-      {{"Cast", "", "pass-through, folded", "-",
-        "an activation only between float types; constants to any float, integer or BOOL type"},
-       [](Importer& i) { return i.import_cast(); }},
-      {{"Constant", "", "folded", "-", "value, value_float(s), value_int(s); sparse and string values refused"},
-       [](Importer& i) { return i.import_constant(); }},
-      {{"Shape", "", "folded", "-", "of any tensor, from its static shape; start and end (opset 15)"},
-       [](Importer& i) { return i.import_shape(); }},
-      {{"Size", "", "folded", "-", "of any tensor, from its static shape"},
-       [](Importer& i) { return i.import_size(); }},
-      {{"Gather", "", "proved, folded", "a gather: a public linear map",
-        "the indices a constant; on constant data: folded"},
-       [](Importer& i) { return i.import_gather(); }},
-      {{"Slice", "", "proved, folded", "a gather: a public linear map",
-        "starts, ends, axes and steps constants: attributes (opset 1 to 9) or inputs; on a constant: folded"},
-       [](Importer& i) { return i.import_slice(); }},
-      {{"Concat", "", "proved, folded", "a gather of the activation, then + c for the constant parts",
-        "one activation (possibly repeated) with real constants; two different activations refused (the proof "
-        "has no layer that reads several); constants alone: folded"},
-       [](Importer& i) { return i.import_concat(); }},
-      {{"Unsqueeze", "", "proved, folded", "a reshape: the same committed values, no constraint",
-        "axes as an attribute (opset 1 to 12) or a constant input; on a constant: folded"},
-       [](Importer& i) { return i.import_unsqueeze(false); }},
-      {{"Squeeze", "", "proved, folded", "a reshape: the same committed values, no constraint",
-        "axes as an attribute (opset 1 to 12) or a constant input; on a constant: folded"},
-       [](Importer& i) { return i.import_unsqueeze(true); }},
-      {{"Expand", "", "proved, folded", "a gather: a public linear map",
-        "the shape a constant of positive dimensions; on a constant: folded"},
-       [](Importer& i) { return i.import_expand(); }},
-      {{"Transpose", "", "proved, folded", "a gather: a public linear map", "perm; on a constant: folded"},
-       [](Importer& i) { return i.import_transpose(); }},
-      {{"Pad", "", "proved, folded", "a gather: a public linear map (zeros as its fill), then + c for another value",
-        "modes constant, reflect and edge; pads (negative ones crop) and axes constants; a constant value other "
-        "than 0 is added after (x + c); on a constant: folded"},
-       [](Importer& i) { return i.import_pad(); }},
-      {{"Tile", "", "proved, folded", "a gather: a public linear map", "repeats a constant; on a constant: folded"},
-       [](Importer& i) { return i.import_tile(); }},
-      {{"Split", "", "proved, folded", "one gather per output: public linear maps",
-        "sizes as an attribute, a constant input or equal parts (num_outputs); empty parts refused"},
-       [](Importer& i) { return i.import_split(); }},
-      {{"ReduceSum", "", "proved", "row sums: a public linear map",
-        "axes constant (attribute before opset 13), keepdims, noop_with_empty_axes; reduced axes that are not the "
-        "trailing ones are first moved there by a gather"},
-       [](Importer& i) { return i.import_reduce(ReduceLastOp::Kind::kSum); }},
-      {{"ReduceMean", "", "proved", "row sums: a public linear map, the mean a change of scale",
-        "axes constant (attribute before opset 18), keepdims; reduced axes that are not the trailing ones are first "
-        "moved there by a gather"},
-       [](Importer& i) { return i.import_reduce(ReduceLastOp::Kind::kMean); }},
-      {{"ReduceMax", "", "proved", "row maximum: LogUp membership and a range check",
-        "axes constant (attribute before opset 18), keepdims; other axes than the trailing ones moved there first"},
-       [](Importer& i) { return i.import_reduce(ReduceLastOp::Kind::kMax); }},
-      {{"ReduceMin", "", "proved", "-x by a product with -1, its row maximum, negated",
-        "axes constant (attribute before opset 18), keepdims; other axes than the trailing ones moved there first"},
-       [](Importer& i) { return i.import_reduce(ReduceLastOp::Kind::kMax, true); }},
-      {{"ConstantOfShape", "", "folded", "-", "a constant shape of positive dimensions"},
-       [](Importer& i) { return i.import_constant_of_shape(); }},
-      {{"Range", "", "folded", "-", "constant scalars; an empty range refused"},
-       [](Importer& i) {
-         return i.fold_all(3, [](const auto& in) { return fold_range(*in[0], *in[1], *in[2]); });
-       }},
-      {{"Where", "", "folded", "-", "constants"},
-       [](Importer& i) { return i.fold_all(3, [](const auto& in) { return fold_where(*in[0], *in[1], *in[2]); }); }},
-      {{"Equal", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kEqual); }},
-      {{"Less", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kLess); }},
-      {{"Greater", "", "folded", "-", "constants"}, [](Importer& i) { return i.import_binary(BinaryFold::kGreater); }},
-  };
-  return kRows;
-}
-
-const Importer::Row* Importer::find_row(const onnx::NodeProto& node) {
-  for (const Row& row : rows()) {
-    const bool domain = row.info.domain.empty() ? is_default_domain(node.domain()) : node.domain() == row.info.domain;
-    if (domain && node.op_type() == row.info.op_type) return &row;
-  }
-  return nullptr;
-}
-
 Status Importer::import_gemm() {
   Attrs at(node());
   if (opset_ < 7) {
@@ -878,7 +632,7 @@ Status Importer::import_gelu() {
   return define_output(y);
 }
 
-Status Importer::import_softmax() {
+Status Importer::import_softmax(bool log) {
   Attrs at(node());
   ZKCC_RETURN_IF_ERROR(at.only({"axis"}));
   ZKCC_RETURN_IF_ERROR(expect_io(1, 1, 1));
@@ -890,8 +644,8 @@ Status Importer::import_softmax() {
   }
   if (axis < 0) axis += rank;
   // Before opset 13 the input is coerced to 2-D at `axis`; at the last axis both meanings agree.
-  if (axis != rank - 1) return softmax_off_last(x, static_cast<size_t>(axis));
-  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(SoftmaxOp{}, x, shape_of(x)));
+  if (axis != rank - 1) return softmax_off_last(x, static_cast<size_t>(axis), log);
+  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(SoftmaxOp{log}, x, shape_of(x)));
   return define_output(y);
 }
 
@@ -1080,116 +834,6 @@ Status Importer::import_binary(BinaryFold op) {
   return fold_all(2, [op](const std::vector<const Constant*>& in) { return fold_binary(op, *in[0], *in[1]); });
 }
 
-Status Importer::import_conv() {
-  Attrs at(node());
-  ZKCC_RETURN_IF_ERROR(at.only({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}));
-  ZKCC_RETURN_IF_ERROR(expect_io(2, 3, 1));
-  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
-  ZKCC_ASSIGN_OR_RETURN(const Constant* w, constant_input(1));
-  const Shape& xs = shape_of(x);
-  if (xs.size() != 4) {
-    return unsupported("input has rank " + std::to_string(xs.size()) + "; only 2-D convolution (NCHW) is supported");
-  }
-  ZKCC_ASSIGN_OR_RETURN(int64_t group, at.i("group", 1));
-  if (group != 1) return unsupported("group " + std::to_string(group) + "; only group 1 is supported");
-  if (w->is_integer || w->shape.size() != 4 || w->shape[1] != xs[1]) {
-    return invalid_argument("weight " + shape_string(w->shape) + " does not fit input " + shape_string(xs));
-  }
-  ZKCC_ASSIGN_OR_RETURN(auto kernel, at.ints("kernel_shape", {static_cast<int64_t>(w->shape[2]), static_cast<int64_t>(w->shape[3])}));
-  if (kernel.size() != 2 || kernel[0] != static_cast<int64_t>(w->shape[2]) || kernel[1] != static_cast<int64_t>(w->shape[3])) {
-    return invalid_argument("kernel_shape differs from the weight's " + shape_string(w->shape));
-  }
-  ZKCC_ASSIGN_OR_RETURN(auto strides, at.ints("strides", {1, 1}));
-  ZKCC_ASSIGN_OR_RETURN(auto dilations, at.ints("dilations", {1, 1}));
-  ZKCC_ASSIGN_OR_RETURN(auto pads, at.ints("pads", {0, 0, 0, 0}));
-  ZKCC_ASSIGN_OR_RETURN(std::string auto_pad, at.s("auto_pad", "NOTSET"));
-  if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4) {
-    return invalid_argument("strides and dilations need 2 values and pads 4");
-  }
-  if (auto_pad != "NOTSET" && at.find("pads")) return invalid_argument("pads and auto_pad are both set");
-  ZKCC_ASSIGN_OR_RETURN(Axis h, resolve_axis(xs[2], kernel[0], strides[0], dilations[0], pads[0], pads[2], auto_pad, false, "height"));
-  ZKCC_ASSIGN_OR_RETURN(Axis wd, resolve_axis(xs[3], kernel[1], strides[1], dilations[1], pads[1], pads[3], auto_pad, false, "width"));
-  ConvOp op;
-  op.window = {w->shape[2], w->shape[3], static_cast<size_t>(strides[0]), static_cast<size_t>(strides[1]),
-               static_cast<size_t>(dilations[0]), static_cast<size_t>(dilations[1]), h.pad_begin, wd.pad_begin,
-               h.pad_end, wd.pad_end, xs[2], xs[3], h.out, wd.out};
-  op.weight = FloatTensor{w->shape, w->real};
-  if (has_input(2)) {
-    ZKCC_ASSIGN_OR_RETURN(const Constant* b, constant_input(2));
-    if (b->is_integer || b->shape != Shape{w->shape[0]}) {
-      return invalid_argument("bias " + shape_string(b->shape) + " must be a real vector of " + std::to_string(w->shape[0]));
-    }
-    op.bias = b->real;
-  }
-  Shape out = {xs[0], w->shape[0], h.out, wd.out};
-  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(std::move(op), x, out));
-  return define_output(y);
-}
-
-Status Importer::import_pool(bool max, bool global) {
-  Attrs at(node());
-  if (global) {
-    ZKCC_RETURN_IF_ERROR(at.only({}));
-  } else if (max) {
-    ZKCC_RETURN_IF_ERROR(at.only({"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}));
-  } else {
-    ZKCC_RETURN_IF_ERROR(at.only({"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"}));
-  }
-  if (max && node().output_size() == 2 && !node().output(1).empty()) {
-    return unsupported("the Indices output is not supported");
-  }
-  // MaxPool may list an unnamed (unused) Indices output.
-  ZKCC_RETURN_IF_ERROR(expect_io(1, 1, max && node().output_size() == 2 ? 2 : 1));
-  ZKCC_ASSIGN_OR_RETURN(size_t x, runtime_input(0));
-  const Shape& xs = shape_of(x);
-  if (xs.size() != 4) {
-    return unsupported("input has rank " + std::to_string(xs.size()) + "; only 2-D pooling (NCHW) is supported");
-  }
-  std::vector<int64_t> kernel = {static_cast<int64_t>(xs[2]), static_cast<int64_t>(xs[3])};
-  std::vector<int64_t> strides = {1, 1}, dilations = {1, 1}, pads = {0, 0, 0, 0};
-  std::string auto_pad = "NOTSET";
-  int64_t ceil_mode = 0, count_include_pad = 0;
-  if (!global) {
-    if (!at.find("kernel_shape")) return invalid_argument("attribute 'kernel_shape' is missing");
-    ZKCC_ASSIGN_OR_RETURN(kernel, at.ints("kernel_shape", {}));
-    ZKCC_ASSIGN_OR_RETURN(strides, at.ints("strides", {1, 1}));
-    ZKCC_ASSIGN_OR_RETURN(dilations, at.ints("dilations", {1, 1}));
-    ZKCC_ASSIGN_OR_RETURN(pads, at.ints("pads", {0, 0, 0, 0}));
-    ZKCC_ASSIGN_OR_RETURN(auto_pad, at.s("auto_pad", "NOTSET"));
-    ZKCC_ASSIGN_OR_RETURN(ceil_mode, at.i("ceil_mode", 0));
-    ZKCC_ASSIGN_OR_RETURN(count_include_pad, at.i("count_include_pad", 0));
-    ZKCC_ASSIGN_OR_RETURN(int64_t storage_order, at.i("storage_order", 0));
-    if (kernel.size() != 2 || strides.size() != 2 || dilations.size() != 2 || pads.size() != 4) {
-      return invalid_argument("kernel_shape, strides and dilations need 2 values and pads 4");
-    }
-    if ((ceil_mode != 0 && ceil_mode != 1) || (count_include_pad != 0 && count_include_pad != 1) ||
-        (storage_order != 0 && storage_order != 1)) {
-      return invalid_argument("ceil_mode, count_include_pad and storage_order must be 0 or 1");
-    }
-    if (!max && (dilations[0] != 1 || dilations[1] != 1)) return unsupported("dilated average pooling is not supported");
-    if (auto_pad != "NOTSET" && at.find("pads")) return invalid_argument("pads and auto_pad are both set");
-    if (!max && ceil_mode && count_include_pad) {
-      return unsupported("ceil_mode with count_include_pad, where runtimes disagree on the divisor");
-    }
-  }
-  ZKCC_ASSIGN_OR_RETURN(Axis h, resolve_axis(xs[2], kernel[0], strides[0], dilations[0], pads[0], pads[2], auto_pad, ceil_mode != 0, "height"));
-  ZKCC_ASSIGN_OR_RETURN(Axis wd, resolve_axis(xs[3], kernel[1], strides[1], dilations[1], pads[1], pads[3], auto_pad, ceil_mode != 0, "width"));
-  Window2D win{static_cast<size_t>(kernel[0]), static_cast<size_t>(kernel[1]), static_cast<size_t>(strides[0]),
-               static_cast<size_t>(strides[1]), static_cast<size_t>(dilations[0]), static_cast<size_t>(dilations[1]),
-               h.pad_begin, wd.pad_begin, h.pad_end, wd.pad_end, xs[2], xs[3], h.out, wd.out};
-  for (size_t oh = 0; oh < win.out_h; ++oh) {
-    for (size_t ow = 0; ow < win.out_w; ++ow) {
-      if (taps_inside(win, oh, ow) == 0) {
-        return invalid_argument("window (" + std::to_string(oh) + ", " + std::to_string(ow) + ") lies wholly in the padding");
-      }
-    }
-  }
-  Shape out = {xs[0], xs[1], h.out, wd.out};
-  Op op = max ? Op(MaxPoolOp{win}) : Op(AvgPoolOp{win, count_include_pad != 0});
-  ZKCC_ASSIGN_OR_RETURN(size_t y, emit(std::move(op), x, out));
-  return define_output(y);
-}
-
 Status Importer::import_constant() {
   ZKCC_RETURN_IF_ERROR(expect_io(0, 0, 1));
   if (node().attribute_size() != 1) return invalid_argument("needs exactly one value attribute");
@@ -1222,11 +866,6 @@ Status Importer::import_constant() {
   return define(node().output(0), {Entry::Kind::kConstant, consts_.size() - 1});
 }
 
-bool is_known_operator(const onnx::NodeProto& node) {
-  const Importer::Row* row = Importer::find_row(node);
-  return row && row->info.support != "refused";
-}
-
 ImportResult import_model(const onnx::ModelProto& model, const ImportOptions& options, bool survey) {
   return Importer(model, options, survey).run();
 }
@@ -1234,15 +873,6 @@ ImportResult import_model(const onnx::ModelProto& model, const ImportOptions& op
 }  // namespace zkcc::model::internal
 
 namespace zkcc::model {
-
-std::span<const OperatorSupport> onnx_operators() {
-  static const std::vector<OperatorSupport> kTable = [] {
-    std::vector<OperatorSupport> t;
-    for (const auto& row : internal::Importer::rows()) t.push_back(row.info);
-    return t;
-  }();
-  return kTable;
-}
 
 StatusOr<ImportedModel> import_onnx_model(std::span<const uint8_t> bytes, const ImportOptions& options) {
   ZKCC_ASSIGN_OR_RETURN(onnx::ModelProto model, internal::parse_model(bytes, options.limits));

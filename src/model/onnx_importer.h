@@ -1,6 +1,7 @@
 // The importer's node-by-node state, shared by the files that lower one family of ONNX operators
-// each (onnx_import.cc: the walk, products, windows and folding; onnx_elementwise.cc: functions
-// and constant arithmetic; onnx_layout.cc: data movement on activations).
+// each (onnx_import.cc: the walk, products and folding; onnx_window.cc: convolution and pools;
+// onnx_elementwise.cc: functions and constant arithmetic; onnx_binary.cc: operators over several
+// activations; onnx_layout.cc: data movement on activations; onnx_table.cc: the operator table).
 #ifndef ZKCC_SRC_MODEL_ONNX_IMPORTER_H_
 #define ZKCC_SRC_MODEL_ONNX_IMPORTER_H_
 
@@ -147,9 +148,10 @@ class Importer {
   Status import_matmul();
   Status import_activation(Activation fn);
   Status import_gelu();
-  Status import_softmax();
+  Status import_softmax(bool log);
   Status import_flatten();
   Status import_reshape();
+  // Sliding windows (onnx_window.cc).
   Status import_conv();
   Status import_pool(bool max, bool global);
   Status import_constant();
@@ -181,16 +183,24 @@ class Importer {
   Status import_batch_norm();
   Status apply_function(const ActivationOp& op);
   // For a binary node with one runtime operand: that operand's value and which input it is, or
-  // kNotFound for two constants (then folded); two runtime operands are refused.
+  // none for two constants (then folded); for two runtime operands x and other (c null).
   struct MixedOperands {
     size_t x = 0;
     size_t x_input = 0;
     const Constant* c = nullptr;
+    size_t other = 0;
   };
   StatusOr<std::optional<MixedOperands>> mixed_operands();
   // The constant operand of a binary node spread over the runtime operand's shape (numpy
   // broadcasting, or before opset 7 the legacy broadcast and axis attributes).
   StatusOr<std::vector<double>> spread(const Constant& c, const Shape& xs);
+  // Operators over several activations (onnx_binary.cc).
+  Status combine_activations(BinaryOp::Kind kind, size_t a, size_t b);
+  Status import_max_min(bool max);
+  Status import_sum_mean(bool mean);
+  Status import_prelu();
+  // Concatenation of several distinct activations (and constants): `parts` per input.
+  Status concat_activations(const std::vector<Entry>& parts, int64_t axis);
   // Data movement on activations (onnx_layout.cc): the output as a gather of x, or as a reshape
   // when it keeps the order; `source` gives, per output element, its index in x (-1: a zero).
   StatusOr<size_t> emit_moved(size_t x, const Constant& source, size_t output);
@@ -203,7 +213,7 @@ class Importer {
   // ReduceMin is the maximum of -x, negated.
   Status import_reduce(ReduceLastOp::Kind kind, bool min = false);
   // Softmax over an axis of x other than the last.
-  Status softmax_off_last(size_t x, size_t axis);
+  Status softmax_off_last(size_t x, size_t axis, bool log);
   // Layout operators on activations or constants alike: `move` maps an index tensor of the
   // input's shape (each element its own flat index) to the output's.
   Status move_any(const std::function<StatusOr<Constant>(const Constant&)>& move);

@@ -491,21 +491,19 @@ Status Importer::import_concat() {
   ZKCC_RETURN_IF_ERROR(expect_io(1, static_cast<size_t>(std::max(node().input_size(), 1)), 1));
   ZKCC_ASSIGN_OR_RETURN(int64_t axis, at.i("axis", 1));
   std::optional<size_t> x;
+  bool several = false;
   std::vector<Entry> entries;
   for (size_t k = 0; k < static_cast<size_t>(node().input_size()); ++k) {
     if (!has_input(k)) return invalid_argument("input " + std::to_string(k) + " is missing");
     ZKCC_ASSIGN_OR_RETURN(Entry e, lookup(node().input(static_cast<int>(k))));
     if (e.kind == Entry::Kind::kUnknown) return invalid_argument("input " + std::to_string(k) + " is unknown");
     if (e.kind == Entry::Kind::kRuntime) {
-      if (x && *x != e.index) {
-        return unsupported("input " + std::to_string(k) + " (" + quote(node().input(static_cast<int>(k))) +
-                           ") is a second activation; concatenating two activations needs a layer that reads several, "
-                           "which the proof does not have (one activation with constants is supported)");
-      }
+      if (x && *x != e.index) several = true;
       x = e.index;
     }
     entries.push_back(e);
   }
+  if (several) return concat_activations(entries, axis);
   std::vector<const Constant*> parts;
   if (!x) {
     for (const Entry& e : entries) parts.push_back(&consts_[e.index]);
@@ -538,13 +536,13 @@ Status Importer::import_concat() {
 
 // Opset 13 on: the axis moved last, the softmax, and the axis moved back. Before: the softmax is
 // over the flattened block of the trailing axes from `axis` on.
-Status Importer::softmax_off_last(size_t x, size_t axis) {
+Status Importer::softmax_off_last(size_t x, size_t axis, bool log) {
   const Shape xs = shape_of(x);
   if (opset_ < 13) {
     size_t outer = 1, inner = 1;
     for (size_t d = 0; d < xs.size(); ++d) (d < axis ? outer : inner) *= xs[d];
     ZKCC_ASSIGN_OR_RETURN(size_t rows, emit(ReshapeOp{}, x, {outer, inner}, "rows"));
-    ZKCC_ASSIGN_OR_RETURN(size_t s, emit(SoftmaxOp{}, rows, {outer, inner}, "softmax"));
+    ZKCC_ASSIGN_OR_RETURN(size_t s, emit(SoftmaxOp{log}, rows, {outer, inner}, "softmax"));
     ZKCC_ASSIGN_OR_RETURN(size_t y, emit(ReshapeOp{}, s, xs));
     return define_output(y);
   }
@@ -557,7 +555,7 @@ Status Importer::softmax_off_last(size_t x, size_t axis) {
   ZKCC_ASSIGN_OR_RETURN(Constant index, iota(xs));
   ZKCC_ASSIGN_OR_RETURN(Constant moved, transpose(index, perm));
   ZKCC_ASSIGN_OR_RETURN(size_t last, emit(GatherOp{moved.integer}, x, moved.shape, "axis_last"));
-  ZKCC_ASSIGN_OR_RETURN(size_t s, emit(SoftmaxOp{}, last, moved.shape, "softmax"));
+  ZKCC_ASSIGN_OR_RETURN(size_t s, emit(SoftmaxOp{log}, last, moved.shape, "softmax"));
   ZKCC_ASSIGN_OR_RETURN(Constant moved_index, iota(moved.shape));
   ZKCC_ASSIGN_OR_RETURN(Constant restored, transpose(moved_index, back));
   ZKCC_ASSIGN_OR_RETURN(size_t y, emit(GatherOp{restored.integer}, s, xs));

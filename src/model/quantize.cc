@@ -10,7 +10,9 @@
 #include <utility>
 
 #include "functions.h"
+#include "quantizer.h"
 #include "window.h"
+#include "zkcc/model/broadcast.h"
 
 namespace zkcc::model {
 namespace {
@@ -53,51 +55,9 @@ unsigned shift_for_bound(int64_t bound, int64_t qmax) {
   return k;
 }
 
-class Quantizer {
- public:
-  Quantizer(const Graph& graph, const Calibration& calibration, const QuantConfig& config)
-      : g_(graph), cal_(calibration), cfg_(config) {}
+}  // namespace
 
-  StatusOr<QuantizedGraph> run();
-
- private:
-  // Appends a layer defining `out` and returns the new value's index.
-  StatusOr<size_t> add(LayerOp op, std::vector<size_t> inputs, QuantizedValue out);
-  // A value in [-qmax, qmax] standing for quantized value v, requantized to fit `range` if needed.
-  StatusOr<size_t> narrow(size_t v, double range);
-  const QuantizedValue& val(size_t v) const { return q_.values[v]; }
-  QuantizedValue derived(size_t like, const std::string& step, Shape shape) const {
-    QuantizedValue v = val(like);
-    v.name = g_.values[node_->output].name + "/" + step;
-    v.shape = std::move(shape);
-    return v;
-  }
-  Status check(int64_t bound, const std::string& what) const;
-
-  Status lower();
-  StatusOr<size_t> matmul(size_t x, double x_range, const std::vector<double>& w, size_t k, size_t n,
-                          const std::vector<double>& bias, QuantizedValue out);
-  StatusOr<size_t> table(size_t x, const std::string& function, int64_t in_min, int64_t in_max,
-                         const std::function<double(int64_t)>& f, QuantizedValue out);
-  StatusOr<size_t> lower_conv(const ConvOp& op);
-  StatusOr<size_t> lower_pool(const Window2D& w, bool max, bool count_include_pad);
-  StatusOr<size_t> lower_activation(const ActivationOp& op);
-  StatusOr<size_t> lower_function(const ActivationOp& op);
-  StatusOr<size_t> lower_mul_const(const MulConstOp& op);
-  StatusOr<size_t> lower_reduce(const ReduceLastOp& op);
-  StatusOr<size_t> lower_softmax();
-
-  const Graph& g_;
-  const Calibration& cal_;
-  const QuantConfig cfg_;
-  int64_t qmax_ = 0;
-  QuantizedGraph q_;
-  std::vector<size_t> map_;  // graph value -> quantized value
-  std::map<std::pair<size_t, double>, size_t> narrowed_;
-  const Node* node_ = nullptr;
-  size_t node_index_ = 0;
-  size_t total_elements_ = 0;
-};
+namespace internal {
 
 Status Quantizer::check(int64_t bound, const std::string& what) const {
   if (bound > kM31HalfRange) {
@@ -449,7 +409,7 @@ StatusOr<size_t> Quantizer::lower_pool(const Window2D& w, bool max, bool count_i
   return add(ReshapeLayer{}, {mean}, std::move(out));
 }
 
-StatusOr<size_t> Quantizer::lower_softmax() {
+StatusOr<size_t> Quantizer::lower_softmax(bool log) {
   const Shape& shape = g_.values[node_->input].shape;
   const auto classes = static_cast<int64_t>(shape.back());
   Shape row_shape = shape;
@@ -480,6 +440,7 @@ StatusOr<size_t> Quantizer::lower_softmax() {
   QuantizedValue sum_v = derived(e, "sum", row_shape);
   sum_v.bound = classes * one;
   ZKCC_ASSIGN_OR_RETURN(size_t sum, add(RowSumLayer{}, {e}, sum_v));
+  if (log) return log_softmax(x, d, sum, e_bits);
   const auto q = static_cast<double>(qmax_);
   QuantizedValue out = val(x);
   out.name = g_.values[node_->output].name;
@@ -531,8 +492,12 @@ Status Quantizer::lower() {
     y = add(ReshapeLayer{}, {map_[node.input]}, std::move(out));
   } else if (const auto* act = std::get_if<ActivationOp>(&node.op)) {
     y = lower_activation(*act);
-  } else if (std::holds_alternative<SoftmaxOp>(node.op)) {
-    y = lower_softmax();
+  } else if (const auto* sm = std::get_if<SoftmaxOp>(&node.op)) {
+    y = lower_softmax(sm->log);
+  } else if (const auto* b = std::get_if<BinaryOp>(&node.op)) {
+    y = lower_binary(*b);
+  } else if (const auto* cat = std::get_if<ConcatOp>(&node.op)) {
+    y = lower_concat(*cat);
   } else if (const auto* m = std::get_if<MulConstOp>(&node.op)) {
     y = lower_mul_const(*m);
   } else if (const auto* gather = std::get_if<GatherOp>(&node.op)) {
@@ -576,10 +541,10 @@ StatusOr<QuantizedGraph> Quantizer::run() {
   return std::move(q_);
 }
 
-}  // namespace
+}  // namespace internal
 
 StatusOr<QuantizedGraph> quantize(const Graph& graph, const Calibration& calibration, const QuantConfig& config) {
-  return Quantizer(graph, calibration, config).run();
+  return internal::Quantizer(graph, calibration, config).run();
 }
 
 }  // namespace zkcc::model

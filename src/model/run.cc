@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "zkcc/base/overloaded.h"
+#include "zkcc/model/broadcast.h"
 
 namespace zkcc::model {
 namespace {
@@ -146,6 +147,30 @@ Status run_layer(const Layer& layer, const std::vector<const IntTensor*>& in, In
               if (d <= 0) return out_of_range("divisor " + std::to_string(d) + " is not positive");
               y.data[i] = floor_div(e.data[i] * op.numerator_scale + d / 2, d);
             }
+            return ok_status();
+          },
+          [&](const AddLayer& op) -> Status {
+            if (in.empty() || op.coef.size() != in.size()) return invalid_argument("needs one coefficient per input");
+            for (size_t j = 0; j < in.size(); ++j) {
+              ZKCC_ASSIGN_OR_RETURN(std::vector<size_t> index, broadcast_index(in[j]->shape, y.shape));
+              for (size_t i = 0; i < y.data.size(); ++i) y.data[i] += op.coef[j] * in[j]->data[index[i]];
+            }
+            return ok_status();
+          },
+          [&](const ConcatLayer& op) -> Status {
+            std::vector<Shape> parts;
+            for (const IntTensor* t : in) parts.push_back(t->shape);
+            ZKCC_ASSIGN_OR_RETURN(Shape shape, concat_shape(parts, op.axis));
+            if (shape != y.shape) return invalid_argument("the parts make " + shape_string(shape) + ", not " + shape_string(y.shape));
+            const auto index = concat_index(parts, op.axis);
+            for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = in[index[i].first]->data[index[i].second];
+            return ok_status();
+          },
+          [&](const MulLayer&) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(2));
+            ZKCC_RETURN_IF_ERROR(same_size(in[0]->data.size(), y.data.size(), "first input"));
+            ZKCC_RETURN_IF_ERROR(same_size(in[1]->data.size(), y.data.size(), "second input"));
+            for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = in[0]->data[i] * in[1]->data[i];
             return ok_status();
           },
       },

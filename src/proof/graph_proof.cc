@@ -73,6 +73,14 @@ Status plan_layer(const QuantizedGraph& g, size_t l, Plan& p, ModelData& md, Lay
             lp.gadget = std::move(dp);
             return ok_status();
           },
+          [&](const model::AddLayer&) { return plan_combine(g, l, p, lp.gadget); },
+          [&](const model::ConcatLayer&) { return plan_combine(g, l, p, lp.gadget); },
+          [&](const model::MulLayer&) -> Status {
+            ZKCC_RETURN_IF_ERROR(need_inputs(2));
+            ZKCC_RETURN_IF_ERROR(plan_hadamard(*in[0], *in[1], y));
+            lp.gadget = HadamardPlan{};
+            return ok_status();
+          },
           [&](const auto&) -> Status { return plan_sparse(layer, in, y, p, md, lp.gadget); },
       },
       layer.op);
@@ -151,6 +159,14 @@ Status run_layer(const LayerPlan& lp, const Plan& p, const ModelData& md, Witnes
           [&](const TableLookupPlan& tp) { return table_lookup_witness(tp, *in[0], y, w); },
           [&](const RowMaxPlan& mp) { return row_max_witness(mp, p.dims[lp.inputs[0]], *in[0], y, w); },
           [&](const RowDivPlan& dp) { return row_div_witness(dp, p.dims[lp.inputs[0]], *in[0], *in[1], y, w); },
+          [&](const SumPlan& sp) -> Status {
+            sum_witness(sp, in, y);
+            return ok_status();
+          },
+          [&](const HadamardPlan&) -> Status {
+            hadamard_witness(*in[0], *in[1], y);
+            return ok_status();
+          },
       },
       lp.gadget));
   w.values[lp.output] = std::move(y);
@@ -194,8 +210,10 @@ Status prove_layer(R& r, size_t l) {
   const LayerPlan& lp = r.plan.layers[l];
   const std::string what = at_layer(r.graph, l);
   const bool linear = std::holds_alternative<MatMulPlan>(lp.gadget) || std::holds_alternative<PassPlan>(lp.gadget) ||
-                      std::holds_alternative<SparsePlan>(lp.gadget);
-  // Linear layers continue a claim on their output; the others prove a relation between tensors.
+                      std::holds_alternative<SparsePlan>(lp.gadget) || std::holds_alternative<SumPlan>(lp.gadget) ||
+                      std::holds_alternative<HadamardPlan>(lp.gadget);
+  // Linear layers (and the Hadamard product, one sumcheck from its output's claim) continue a claim
+  // on their output; the others prove a relation between committed tensors.
   std::vector<QM31> z;
   Masked v;
   if (linear) {
@@ -218,6 +236,8 @@ Status prove_layer(R& r, size_t l) {
                         [&](const TableLookupPlan&) { return ok_status(); },  // its lookup runs in batched_lookup
                         [&](const RowMaxPlan& mp) { return row_max(r, lp, mp, what); },
                         [&](const RowDivPlan& dp) { return row_div(r, lp, dp, what); },
+                        [&](const SumPlan& sp) { return linear_sum(r, lp, sp, z, v, what); },
+                        [&](const HadamardPlan&) { return hadamard(r, lp, z, v, what); },
                     },
                     lp.gadget);
 }
@@ -283,6 +303,11 @@ size_t mask_words(const Plan& p) {
                      for (const RangePlan* rp : {&dp.parity_range, &dp.h_range, &dp.range, &dp.d_range, &dp.s1_range}) {
                        values += range_check_values(*rp);
                      }
+                   },
+                   [&](const SumPlan& sp) { values += sp.coef.size() - 1; },  // every operand's value but the last
+                   [&](const HadamardPlan&) {  // a and b masked in a sumcheck of degree 3
+                     words += sumcheck_mask_words(MaskShape(summed(p.dims[lp.output]), 3, 5));
+                     values += 2;
                    },
                    [](const auto&) {},
                },

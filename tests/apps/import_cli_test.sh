@@ -62,7 +62,7 @@ check_rc "inspect refusals" 1 "$bin" inspect "$tmp/refusals.onnx"
 has "three refusals" "$tmp/out" "supported: no: 3 refusals"
 has "Sin refused" "$tmp/out" "  node 'wave' (Sin): operator 'Sin' is not supported"
 has "Cos refused" "$tmp/out" "  node 'other_wave' (Cos): operator 'Cos' is not supported"
-has "Mul refused" "$tmp/out" "  node 'square' (Mul): both operands are activations; only an activation with a constant operand"
+has "Pow refused" "$tmp/out" "  node 'square' (Pow): the exponent is an activation; only a constant exponent is supported"
 check_rc "inspect refusals --json" 1 "$bin" inspect "$tmp/refusals.onnx" --json
 check "--json lists the three" 3 "$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["refusals"]))' "$tmp/out")"
 

@@ -4,7 +4,7 @@ flatten.onnx: a symbolic batch axis and the shape arithmetic torch.onnx.export e
   x.view(x.size(0), -1) (Shape -> Gather(0) -> Unsqueeze -> Concat with -1 -> Reshape), with
   Identity, Dropout and Cast around it, then Gemm and Relu.
 seq.onnx: a symbolic dimension that is not a leading batch axis.
-refusals.onnx: three nodes zkcc refuses (Sin, Cos, Mul of two activations) in one graph.
+refusals.onnx: three nodes zkcc refuses (Sin, Cos, Pow with an activation as the exponent) in one graph.
 ops.onnx: operators lowered onto the existing layers in one chain: Conv with a BatchNormalization
   it absorbs, LeakyRelu, Transpose, Slice, Pad, ReduceMean, Sub and Mul by constants, Clip, Split
   into two outputs and an Exp on one of them.
@@ -63,7 +63,7 @@ save(helper.make_graph(
     [helper.make_node("Sin", ["x"], ["a"], name="wave"),
      helper.make_node("Relu", ["x"], ["r"], name="relu"),
      helper.make_node("Cos", ["r"], ["c"], name="other_wave"),
-     helper.make_node("Mul", ["r", "r"], ["m"], name="square")], "refusals",
+     helper.make_node("Pow", ["r", "r"], ["m"], name="square")], "refusals",
     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
     [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 4]) for n in ("a", "c", "m")]), "refusals.onnx")
 

@@ -36,6 +36,9 @@ TEST(Bounds, EachLayerKindDerivesItsBound) {
       63,                      // RowMax
       126,                     // RowSub: b(m) + b(x)
       6 * 126,                 // RowSum over rows of 6
+      2 * 126 + 3 * 63,         // Add: sum |c_j| b(x_j)
+      2 * 126 + 3 * 63,         // Concat: the largest part's
+      (2 * 126 + 3 * 63) * 63,  // Mul: b(a) b(b)
       126 * 63 + 6 * 126 / 2,  // RowDiv: e k + floor(s / 2), below the declared quotient bound
   };
   EXPECT_EQ(*b, want);
@@ -107,7 +110,7 @@ TEST(Bounds, ParametersOutsideTheirRangesAreRefused) {
   EXPECT_TRUE(contains(bounds_error(g), "layer 5 (Gather of node ga): value 6")) << bounds_error(g);
 
   g = all_kinds_graph();
-  std::get<RowDivLayer>(g.layers[10].op).numerator_scale = int64_t{1} << 30;
+  std::get<RowDivLayer>(g.layers[13].op).numerator_scale = int64_t{1} << 30;
   EXPECT_TRUE(contains(bounds_error(g), "the division's numerator")) << bounds_error(g);
 
   g = all_kinds_graph();
@@ -117,6 +120,27 @@ TEST(Bounds, ParametersOutsideTheirRangesAreRefused) {
   g = all_kinds_graph();
   g.layers[8].inputs = {8};
   EXPECT_TRUE(contains(bounds_error(g), "takes 2 inputs, has 1")) << bounds_error(g);
+
+  g = all_kinds_graph();
+  std::get<AddLayer>(g.layers[10].op).coef[1] = 0;
+  EXPECT_TRUE(contains(bounds_error(g), "layer 10 (Add of node sum): coefficient 0 is 0 or beyond 2^30")) << bounds_error(g);
+  std::get<AddLayer>(g.layers[10].op).coef = {1};
+  EXPECT_TRUE(contains(bounds_error(g), "needs one coefficient per input")) << bounds_error(g);
+
+  g = all_kinds_graph();  // an operand that does not broadcast onto the output
+  g.layers[10].inputs = {9, 5};
+  EXPECT_TRUE(contains(bounds_error(g), "[2, 2] has a higher rank than [6]")) << bounds_error(g);
+
+  g = all_kinds_graph();
+  std::get<ConcatLayer>(g.layers[11].op).axis = 1;
+  EXPECT_TRUE(contains(bounds_error(g), "axis 1 is outside rank 1")) << bounds_error(g);
+
+  g = all_kinds_graph();
+  g.layers[12].inputs = {12, 7};
+  EXPECT_TRUE(contains(bounds_error(g), "an input's shape is not the output's")) << bounds_error(g);
+  g = all_kinds_graph();  // a product that may wrap
+  std::get<AddLayer>(g.layers[10].op).coef = {1 << 20, 1};
+  EXPECT_TRUE(contains(bounds_error(g), "layer 12 (Mul of node mul): value 13")) << bounds_error(g);
 }
 
 TEST(Bounds, QuantizedModelsDeclareTheirDerivedBounds) {

@@ -36,7 +36,9 @@ const std::set<std::string> kSupported = {"Gemm",    "MatMul",      "Add",      
                                           "BatchNormalization",
                                           // Data movement and reductions.
                                           "Transpose", "Slice", "Pad", "Split", "Tile", "Squeeze", "Unsqueeze",
-                                          "Gather", "Expand", "Concat", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"};
+                                          "Gather", "Expand", "Concat", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin",
+                                          // Operators over several activations.
+                                          "LogSoftmax", "Max", "Min", "PRelu", "Sum", "Mean"};
 
 // At least these must pass; each was checked by hand against the operator's meaning.
 const std::set<std::string> kMustPass = {

@@ -76,7 +76,7 @@ TEST(GraphEncoding, Layout) {
   g.outputs = {0};
   const Bytes b = encode_graph(g);
   const Bytes want = {
-      'Z', 'K', 'C', 'C', 'Q', 'G', 2, 0, 0,                   // magic, version, kind (a model)
+      'Z', 'K', 'C', 'C', 'Q', 'G', 3, 0, 0,                   // magic, version, kind (a model)
       8, 0, 0, 0, 127, 0, 0, 0, 0, 0, 0, 0,                    // activation_bits, qmax
       1, 0, 0, 0,                                              // one value
       1, 0, 0, 0, 'x', 1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,     // name, shape [3]
@@ -125,7 +125,8 @@ TEST(GraphEncoding, EveryFieldIsEncoded) {
       {"index", [&](QuantizedGraph& g) { std::get<GatherLayer>(op(g, 5)).index[1] = 4; }},
       {"fill", [&](QuantizedGraph& g) { std::get<GatherLayer>(op(g, 5)).fill = 0; }},
       {"kind", [&](QuantizedGraph& g) { op(g, 7) = RowSumLayer{}; }},
-      {"numerator_scale", [&](QuantizedGraph& g) { std::get<RowDivLayer>(op(g, 10)).numerator_scale = 127; }},
+      {"numerator_scale", [&](QuantizedGraph& g) { std::get<RowDivLayer>(op(g, 13)).numerator_scale = 127; }},
+      {"coefficients", [&](QuantizedGraph& g) { std::get<AddLayer>(op(g, 10)).coef[1] = -2; }},
       {"outputs", [](QuantizedGraph& g) { g.outputs = {3, 11}; }},
   };
   std::set<Bytes> seen = {base_bytes};
@@ -228,7 +229,7 @@ TEST(GraphEncoding, RefusesMalformedInput) {
   EXPECT_EQ(decode_error(b), "not a zkcc graph encoding (bad magic)");
   b = good;
   b[6] = 1;
-  EXPECT_EQ(decode_error(b), "graph encoding version 1 is not supported (expected 2)");
+  EXPECT_EQ(decode_error(b), "graph encoding version 1 is not supported (expected 3)");
   b = good;
   b[8] = 2;
   EXPECT_EQ(decode_error(b), "graph encoding kind 2 is neither 0 (model) nor 1 (architecture)");
@@ -299,7 +300,7 @@ TEST(GraphEncoding, RefusesMalformedInput) {
   b = encode_graph(with_layer(ReshapeLayer{}));
   const size_t tag_at = b.size() - 12 - 1;
   ASSERT_EQ(b[tag_at], 7);
-  for (uint8_t tag : {uint8_t{0}, uint8_t{12}, uint8_t{255}}) {
+  for (uint8_t tag : {uint8_t{0}, uint8_t{15}, uint8_t{255}}) {
     b[tag_at] = tag;
     EXPECT_EQ(decode_error(b), "layer 0: unknown layer tag " + std::to_string(tag) + " at byte " + std::to_string(tag_at));
   }

@@ -253,7 +253,7 @@ TEST(OnnxImport, GeluOperatorAndErfDecompositions) {
     ASSERT_EQ(g.nodes.size(), 1u);
     EXPECT_NEAR(run1(g, {x})[0], want, 1e-6);
   }
-  // Not GELU (0.6 instead of 0.5): each node on its own, and x * (1 + erf) multiplies two activations.
+  // Not GELU (0.6 instead of 0.5): each node on its own, x * (1 + erf) a product of two activations.
   {
     ModelBuilder b(13, 8);
     b.input("x", {1, 1}).output("y");
@@ -263,9 +263,12 @@ TEST(OnnxImport, GeluOperatorAndErfDecompositions) {
     b.node("Add", {"t2", "one"}, {"t3"});
     b.node("Mul", {"x", "t3"}, {"t4"}, "product");
     b.node("Mul", {"t4", "c"}, {"y"});
-    Status s = refusal(b);
-    EXPECT_EQ(s.code(), StatusCode::kUnimplemented);
-    EXPECT_EQ(s.message(), "node 'product' (Mul): both operands are activations; only an activation with a constant operand is supported (the proof has no elementwise product or sum of two activations)");
+    Graph g = must_import(b);
+    ASSERT_EQ(g.nodes.size(), 5u);
+    const auto* product = std::get_if<BinaryOp>(&g.nodes[3].op);
+    ASSERT_NE(product, nullptr);
+    EXPECT_EQ(product->kind, BinaryOp::Kind::kMul);
+    EXPECT_NEAR(run1(g, {0.8})[0], 0.8 * 0.6 * (1 + std::erf(0.8 / std::sqrt(2.0))), 1e-6);
   }
 }
 
@@ -332,12 +335,35 @@ TEST(OnnxImport, RuntimeOperandsWhereConstantsAreNeeded) {
   EXPECT_EQ(s.message(),
             "node 'mm' (MatMul): input 1 ('r') is a runtime tensor where a constant (initializer) is expected");
 
+  ModelBuilder div;
+  div.input("x", {2, 2}).output("y");
+  div.initializer("c", {}, {2.0f});
+  div.node("Div", {"c", "x"}, {"y"}, "inverse");
+  EXPECT_EQ(refusal(div).message(),
+            "node 'inverse' (Div): a constant divided by an activation; only an activation divided by a constant is "
+            "supported");
+}
+
+TEST(OnnxImport, OperandsThatDoNotFitAreRefused) {
   ModelBuilder add;
-  add.input("x", {2, 2}).output("y");
-  add.node("Relu", {"x"}, {"r"});
-  add.node("Add", {"x", "r"}, {"y"}, "residual");
-  EXPECT_EQ(refusal(add).message(),
-            "node 'residual' (Add): both operands are activations; only an activation with a constant operand is supported (the proof has no elementwise product or sum of two activations)");
+  add.input("x", {2, 3}).output("y");
+  add.initializer("w", {3, 2}, std::vector<float>(6, 0.5f));
+  add.node("MatMul", {"x", "w"}, {"p"});
+  add.node("Add", {"x", "p"}, {"y"}, "sum");
+  EXPECT_EQ(refusal(add).message(), "node 'sum' (Add): shapes [2, 3] and [2, 2] do not broadcast (axis 1)");
+
+  ModelBuilder concat;
+  concat.input("x", {2, 3}).output("y");
+  concat.initializer("w", {3, 2}, std::vector<float>(6, 0.5f));
+  concat.node("MatMul", {"x", "w"}, {"p"});
+  set_attr(concat.node("Concat", {"x", "p"}, {"y"}, "join"), "axis", int64_t{0});
+  EXPECT_EQ(refusal(concat).message(), "node 'join' (Concat): part [2, 2] does not concatenate with [2, 3] along axis 0");
+
+  ModelBuilder prelu;
+  prelu.input("x", {1, 2}).output("y");
+  prelu.node("Relu", {"x"}, {"r"});
+  prelu.node("PRelu", {"x", "r"}, {"y"}, "prelu");
+  EXPECT_EQ(refusal(prelu).message(), "node 'prelu' (PRelu): the slope is an activation; only a constant slope is supported");
 }
 
 TEST(OnnxImport, DynamicAndUnknownShapesAreRefused) {

@@ -148,7 +148,7 @@ TEST(Inspect, ListsEveryRefusal) {
   b.node("Sin", {"x"}, {"a"}, "wave");
   b.node("Relu", {"x"}, {"r"}, "relu");
   b.node("Cos", {"r"}, {"c"}, "other_wave");
-  b.node("Mul", {"r", "r"}, {"m"}, "square");
+  b.node("Pow", {"r", "r"}, {"m"}, "square");
   auto s = inspect(b.bytes());
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE(s->supported);
@@ -156,7 +156,7 @@ TEST(Inspect, ListsEveryRefusal) {
   EXPECT_EQ(s->refusals,
             (std::vector<std::string>{"node 'wave' (Sin): operator 'Sin' is not supported",
                                       "node 'other_wave' (Cos): operator 'Cos' is not supported",
-                                      "node 'square' (Mul): both operands are activations; only an activation with a constant operand is supported (the proof has no elementwise product or sum of two activations)"}));
+                                      "node 'square' (Pow): the exponent is an activation; only a constant exponent is supported"}));
   const std::string text = summary_text(*s);
   EXPECT_NE(text.find("supported: no: 3 refusals\n"), std::string::npos) << text;
   EXPECT_EQ(summary_json(*s)["refusals"].size(), 3u);

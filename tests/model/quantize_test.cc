@@ -188,6 +188,37 @@ TEST(Quantize, SoftmaxRowsSumToOne) {
   EXPECT_EQ(kinds, (std::vector<std::string>{"RowMax", "RowSub", "Lookup", "RowSum", "RowDiv"}));
 }
 
+// Two activations meet in one scale: coefficients 2^k where the scales are powers of two apart
+// (exact), rounded integers otherwise (their rounding in the error bound agree() checks).
+TEST(Quantize, TwoActivationsMeetInOneScale) {
+  ModelBuilder b;
+  b.input("x", {1, 8}).output("same").output("halved").output("apart").output("product");
+  b.initializer("half", {}, {0.5f});
+  b.node("Relu", {"x"}, {"r"});
+  b.node("Mul", {"x", "half"}, {"h"});  // x in scale s / 2, no layer
+  b.node("Sigmoid", {"x"}, {"g"});      // scale 1 / qmax
+  b.node("Add", {"x", "r"}, {"same"});
+  b.node("Add", {"x", "h"}, {"halved"});
+  b.node("Sub", {"x", "g"}, {"apart"});
+  b.node("Mul", {"x", "g"}, {"product"});
+  Agreement a = agree(b, inputs({1, 8}, 16, 300, 2.0));
+  expect_accurate(a, 0.03, 0.1);
+  std::vector<std::vector<int64_t>> coefs;
+  size_t products = 0;
+  for (const Layer& l : a.graph.layers) {
+    if (const auto* add = std::get_if<AddLayer>(&l.op)) coefs.push_back(add->coef);
+    if (std::holds_alternative<MulLayer>(l.op)) ++products;
+  }
+  ASSERT_EQ(coefs.size(), 3u);
+  EXPECT_EQ(coefs[0], (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(coefs[1], (std::vector<int64_t>{2, 1}));
+  // x's scale 2 / 127 against 1 / 127 (a power of two after the requantization of x), or rounded.
+  ASSERT_EQ(coefs[2].size(), 2u);
+  EXPECT_GT(coefs[2][0], 0);
+  EXPECT_LT(coefs[2][1], 0);
+  EXPECT_EQ(products, 1u);
+}
+
 TEST(Quantize, ConvWithPaddingAndStride) {
   ModelBuilder b(11, 6);
   b.input("x", {1, 3, 8, 8}).output("y");
@@ -425,6 +456,24 @@ TEST(QuantizedRun, LayerSemantics) {
     EXPECT_EQ(t->values[2].data, (std::vector<int64_t>{4, 0, 2}));
     EXPECT_EQ(t->values[3].data, (std::vector<int64_t>{6}));
     EXPECT_EQ(t->values[4].data, (std::vector<int64_t>{7, 0, 3}));
+  }
+  {
+    // Layers over several activations: 2 x - 3 m with m [2, 1] broadcast, the parts joined along
+    // the last axis, a product.
+    QuantizedGraph q = one_input({2, 2}, 10);
+    add_layer(q, RowMaxLayer{}, {0}, {2, 1}, 10);
+    add_layer(q, AddLayer{{2, -3}}, {0, 1}, {2, 2}, 50);
+    add_layer(q, ConcatLayer{1}, {1, 2, 0}, {2, 5}, 50);
+    add_layer(q, MulLayer{}, {0, 2}, {2, 2}, 500);
+    auto t = run(q, IntTensor{{2, 2}, {1, 4, -2, -5}});
+    ASSERT_TRUE(t.ok()) << t.status().to_string();
+    EXPECT_EQ(t->values[2].data, (std::vector<int64_t>{-10, -4, 2, -4}));
+    EXPECT_EQ(t->values[3].data, (std::vector<int64_t>{4, -10, -4, 1, 4, -2, 2, -4, -2, -5}));
+    EXPECT_EQ(t->values[4].data, (std::vector<int64_t>{-10, -16, -4, 20}));
+    QuantizedGraph bad = q;
+    bad.values[3].shape = {2, 4};
+    EXPECT_EQ(run(bad, IntTensor{{2, 2}, {1, 4, -2, -5}}).status().message(),
+              "layer 2 (Concat of node n): the parts make [2, 5], not [2, 4]");
   }
 }
 

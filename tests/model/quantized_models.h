@@ -66,7 +66,11 @@ inline StatusOr<QuantizedGraph> small_cnn_graph() {
   b.node("MatMul", {"flat", "fc"}, {"fc_out"}, "fc");
   b.node("Add", {"fc_out", "c"}, {"added"}, "add");
   b.node("Sigmoid", {"added"}, {"sig"}, "sig");
-  b.node("Softmax", {"sig"}, {"y"}, "softmax");
+  // Layers over two activations: a product, a skip connection and a concatenation.
+  b.node("Mul", {"sig", "added"}, {"gated"}, "gate");
+  b.node("Add", {"gated", "added"}, {"skip"}, "skip");
+  set_attr(b.node("Concat", {"skip", "sig"}, {"both"}, "both"), "axis", int64_t{0});
+  b.node("Softmax", {"both"}, {"y"}, "softmax");
   std::vector<FloatTensor> set;
   for (uint64_t i = 0; i < 8; ++i) set.push_back(float_tensor({1, 2, 6, 6}, 500 + i));
   return import_and_quantize(b.bytes(), set);
@@ -94,8 +98,11 @@ inline QuantizedGraph all_kinds_graph() {
   add("rmax", "Softmax", {7}, RowMaxLayer{}, {1});
   add("rsub", "Softmax", {8, 7}, RowSubLayer{}, {6});
   add("rsum", "Softmax", {9}, RowSumLayer{}, {1});
+  add("sum", "Add", {9, 8}, AddLayer{{2, -3}}, {6});  // value 8 ([1]) broadcast
+  add("cat", "Concat", {11, 7}, ConcatLayer{0}, {12});
+  add("mul", "Mul", {11, 7}, MulLayer{}, {6});
   add("rdiv", "Softmax", {9, 10}, RowDivLayer{63}, {6});
-  q.outputs = {11, 3};
+  q.outputs = {14, 3};
   return q;
 }
 

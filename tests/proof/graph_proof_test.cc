@@ -444,7 +444,7 @@ TEST(GraphProof, SoftmaxProvesAndTamperingFails) {
 }
 
 // Single entries and one-column products: a scalar through Gemm with one input feature and one
-// output, an added constant and ReLU, a column of three rows times a 1 x 4 weight, and a Softmax
+// output, an added constant, a product of two activations and ReLU, a column of three rows times a 1 x 4 weight, and a Softmax
 // over one row. Every sumcheck has a variable to mask (a masked claim reaching a sumcheck over
 // none is a protocol error), so these prove and verify like any other, and a changed output is
 // refused.
@@ -454,7 +454,8 @@ TEST(GraphProof, SingleEntriesAndOneColumnProductsRunMasked) {
   scalar.initializer("w", {1, 1}, {0.75}).initializer("b", {1}, {0.25}).initializer("c", {1, 1}, {-0.5});
   scalar.node("Gemm", {"x", "w", "b"}, {"h"});
   scalar.node("Add", {"h", "c"}, {"a"});
-  scalar.node("Relu", {"a"}, {"y"});
+  scalar.node("Mul", {"a", "h"}, {"m"});
+  scalar.node("Relu", {"m"}, {"y"});
   ModelBuilder column;
   column.input("x", {3, 1}).output("y");
   column.initializer("w", {1, 4}, uniform(4, 41));

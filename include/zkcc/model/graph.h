@@ -4,8 +4,9 @@
 // later stage (reference inference, calibration, quantization) sees one meaning per operation.
 //
 // Values are numbered: values[graph.input] is the one runtime input; every node reads its
-// runtime operand from values[node.input] and defines values[node.output]; constants (weights,
-// biases) live inside the operation.
+// runtime operand from values[node.input] (the operations over several activations, BinaryOp and
+// ConcatOp, name the others inside) and defines values[node.output]; constants (weights, biases)
+// live inside the operation.
 #ifndef ZKCC_MODEL_GRAPH_H_
 #define ZKCC_MODEL_GRAPH_H_
 
@@ -124,11 +125,27 @@ struct ActivationOp {
   double beta = 0;
 };
 
-// Softmax over the last axis.
-struct SoftmaxOp {};
+// Softmax over the last axis; its logarithm (x - max - log sum exp(x - max)) when `log`.
+struct SoftmaxOp {
+  bool log = false;
+};
+
+// y = x op b elementwise for a second activation b = values[other], both broadcast onto y's shape
+// as numpy does.
+struct BinaryOp {
+  enum class Kind : uint8_t { kAdd, kSub, kMul, kMax, kMin };
+  Kind kind = Kind::kAdd;
+  size_t other = 0;
+};
+
+// The values `parts` concatenated along `axis`; parts[0] is the node's input.
+struct ConcatOp {
+  size_t axis = 0;
+  std::vector<size_t> parts;
+};
 
 using Op = std::variant<DenseOp, ConvOp, MaxPoolOp, AvgPoolOp, AddConstOp, TransposeOp, ReshapeOp, ActivationOp,
-                        SoftmaxOp, MulConstOp, GatherOp, ReduceLastOp>;
+                        SoftmaxOp, MulConstOp, GatherOp, ReduceLastOp, BinaryOp, ConcatOp>;
 
 struct Value {
   std::string name;  // the ONNX value name; importer-made intermediates get "<name>/<step>"

@@ -45,7 +45,7 @@
 
 namespace zkcc::model {
 
-inline constexpr uint16_t kGraphEncodingVersion = 2;
+inline constexpr uint16_t kGraphEncodingVersion = 3;  // 3: the Add, Concat and Mul layers
 // The most elements of any one shape or i64 list (the importer's and quantizer's default limit).
 inline constexpr size_t kMaxEncodedTensorElements = size_t{1} << 28;
 

@@ -8,6 +8,8 @@
 //   Lookup                 a function table over a small input domain
 //   Gather, Reshape        fixed data movement: a product with a constant 0/1 matrix
 //   RowMax, RowSum, RowSub, RowDiv   reductions over the last axis and their row broadcasts
+//   Add, Concat            linear maps over several activations (public integer coefficients)
+//   Mul                    Hadamard product of two activations
 // Tensors are row-major; "rows" views a tensor of shape [..., C] as (element count / C) x C.
 #ifndef ZKCC_MODEL_LAYER_H_
 #define ZKCC_MODEL_LAYER_H_
@@ -88,8 +90,24 @@ struct RowDivLayer {
   int64_t numerator_scale = 1;
 };
 
+// y = sum_j coef[j] x_j over the layer's inputs (one coefficient each, none zero, |coef| < 2^30),
+// each x_j broadcast onto y's shape as numpy does (dimensions right-aligned, each equal or 1).
+// The coefficients bring operands of different scales to y's.
+struct AddLayer {
+  std::vector<int64_t> coef;
+};
+
+// y = the inputs concatenated along `axis` (every input of y's rank, equal to it off the axis).
+struct ConcatLayer {
+  size_t axis = 0;
+};
+
+// Two inputs a and b of y's shape: y = a * b elementwise.
+struct MulLayer {};
+
 using LayerOp = std::variant<MatMulLayer, AddConstLayer, MulConstLayer, RequantLayer, LookupLayer, GatherLayer,
-                             ReshapeLayer, RowMaxLayer, RowSumLayer, RowSubLayer, RowDivLayer>;
+                             ReshapeLayer, RowMaxLayer, RowSumLayer, RowSubLayer, RowDivLayer, AddLayer, ConcatLayer,
+                             MulLayer>;
 
 struct Layer {
   std::string node;     // the ONNX node it implements (its name, or "#index" when unnamed)

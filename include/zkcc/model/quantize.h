@@ -31,7 +31,16 @@
 // - Softmax over C classes: m = row max, d = m - q in [0, 2 qmax], e = round(2^E exp(-d s)) by table,
 //   S = sum e, y = round(e qmax / S) with scale 1/qmax; E = min(16, the most that keeps qmax C 2^E
 //   within bounds), refused below 8. Abs. precision (C + 1) / 2^(E+1) + 1/(2 qmax) beyond the
-//   input's error / 2.
+//   input's error / 2. LogSoftmax: S requantized to T fraction bits (its table of (C - 1) 2^T + 1
+//   entries within 2^15), L = round(log(S 2^-T) / s) by table, y = -d - L in scale s.
+// - Two activations (each first requantized into [-qmax, qmax]) meet in one scale: the finest
+//   operand's when every scale is a power-of-two multiple of it (coefficients 2^k, exact), else
+//   max s / 2^f with coefficients round(s_j 2^f / max s), f from b + 1 up while the finest one's
+//   coefficient is below 256 and the sum's bound within 2^24; the coefficients' rounding enters
+//   the error. a + b and a - b are one sum with such coefficients (numpy broadcasting inside the
+//   layer); a * b is a product in scale s_a s_b (the smaller operand spread by a gather first);
+//   max(a, b) = a + relu(b - a) and min(a, b) = a - relu(a - b); Concat scales each part by its
+//   coefficient before joining them.
 // Every value's bound (|q| for every possible input) is computed from these, and a model whose
 // accumulators or intermediates could leave [-(p-1)/2, (p-1)/2] (p = 2^31 - 1) is refused, naming the
 // node, with the bound and its terms (sum |w_q| * max|x_q| + |b_q| for products).

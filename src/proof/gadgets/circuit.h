@@ -130,7 +130,12 @@ struct RowDivPlan {  // row_div.cc
   size_t m_slot = 0, h_slot = 0, parity_slot = 0, rem_slot = 0, d_slot = 0, s1_slot = 0;
   RangePlan parity_range, h_range, range, d_range, s1_range;  // s1 = s - 1 on every row
 };
-using GadgetPlan = std::variant<MatMulPlan, PassPlan, SparsePlan, RequantPlan, TableLookupPlan, RowMaxPlan, RowDivPlan>;
+struct SumPlan {  // sum.cc: y = sum_j coef[j] x_j, every x_j of y's padded shape
+  std::vector<M31> coef;
+};
+struct HadamardPlan {};  // hadamard.cc: y = a * b
+using GadgetPlan = std::variant<MatMulPlan, PassPlan, SparsePlan, RequantPlan, TableLookupPlan, RowMaxPlan, RowDivPlan,
+                                SumPlan, HadamardPlan>;
 
 struct LayerPlan {
   std::vector<size_t> inputs;  // value indices

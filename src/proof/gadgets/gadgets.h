@@ -68,6 +68,20 @@ Status row_div_witness(const RowDivPlan& dp, const Dims& ed, const Matrix& e, co
 template <typename R>
 Status row_div(R& r, const LayerPlan& lp, const RowDivPlan& dp, const std::string& what);
 
+// sum.cc: Add (y = sum c_j x_j, operands broadcast) and Concat layers: a SumPlan when every
+// operand has y's shape, else a sparse map.
+Status plan_combine(const QuantizedGraph& g, size_t l, const Plan& p, GadgetPlan& out);
+void sum_witness(const SumPlan& sp, std::span<const Matrix* const> in, Matrix& y);
+template <typename R>
+Status linear_sum(R& r, const LayerPlan& lp, const SumPlan& sp, std::span<const QM31> z, const Masked& v,
+                  const std::string& what);
+
+// hadamard.cc: y = a * b elementwise.
+Status plan_hadamard(const Dims& a, const Dims& b, const Dims& y);
+void hadamard_witness(const Matrix& a, const Matrix& b, Matrix& y);
+template <typename R>
+Status hadamard(R& r, const LayerPlan& lp, std::span<const QM31> z, const Masked& v, const std::string& what);
+
 // lookup.cc: every lookup of the proof in one LogUp over tagged columns.
 template <typename R>
 Status batched_lookup(R& r);

@@ -252,6 +252,24 @@ StatusOr<SumcheckRun> run_sumcheck(R& r, std::vector<std::vector<QM31>> polys, s
   return run;
 }
 
+// Ends a sumcheck whose polynomial 0 is eq(z, x) and whose others (1, ..., n - 1) are witness
+// factors: the prover states the factors' final values, the verifier computes eq(z, r) itself and
+// checks them against the final claim (`failure` names the check). Returns the n values.
+template <typename R>
+StatusOr<std::vector<QM31>> close_eq_sumcheck(R& r, const SumcheckRun& sc, std::span<const QM31> z,
+                                              std::span<const SumcheckTerm> terms, size_t n, const std::string& failure) {
+  std::vector<QM31> evals(n);
+  if constexpr (R::kProver) evals = sc.final_evals;
+  for (size_t j = 1; j < n; ++j) {
+    ZKCC_ASSIGN_OR_RETURN(evals[j], send(r, evals[j]));
+  }
+  if constexpr (!R::kProver) {
+    evals[0] = eq_eval(z, sc.entry) * sc.pad;
+    if (sumcheck_final_claim(evals, terms) != sc.final_claim) return invalid_argument(failure);
+  }
+  return evals;
+}
+
 }  // namespace zkcc::proof::gadgets
 
 #endif  // ZKCC_SRC_PROOF_GADGETS_ROLE_H_

@@ -150,17 +150,8 @@ Status pass(R& r, const LayerPlan& lp, const PassPlan& pp, std::vector<QM31> z, 
     polys = {eq_table(z), lift(r.w.values[lp.inputs[0]].data), lift(r.model.tensors[*pp.constant].data)};
   }
   ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc, run_sumcheck(r, std::move(polys), terms, v, vars, 2, what, {false, true, true}, given));
-  std::vector<QM31> evals(3);
-  if constexpr (R::kProver) evals = sc.final_evals;
-  for (size_t j : {1, 2}) {
-    ZKCC_ASSIGN_OR_RETURN(evals[j], send(r, evals[j]));
-  }
-  if constexpr (!R::kProver) {
-    evals[0] = eq_eval(z, sc.entry) * sc.pad;
-    if (sumcheck_final_claim(evals, terms) != sc.final_claim) {
-      return invalid_argument(what + ": X + C does not close the sumcheck");
-    }
-  }
+  ZKCC_ASSIGN_OR_RETURN(std::vector<QM31> evals,
+                        close_eq_sumcheck(r, sc, z, terms, 3, what + ": X + C does not close the sumcheck"));
   ZKCC_RETURN_IF_ERROR(open_model_masked(r, *pp.constant, sc.entry, sc.model_stated(evals[2]), true, cm,
                                          sc.model_weight(), what + " constant"));
   return claim(r, lp.inputs[0], sc.entry, sc.factor(1, evals[1]), what + " input");
