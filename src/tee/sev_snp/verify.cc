@@ -5,6 +5,7 @@
 
 #include "amd_roots.h"
 #include "zkcc/base/bytes.h"
+#include "zkcc/tee/capability.h"
 #include "zkcc/tee/crl.h"
 
 namespace zkcc::tee::sev_snp {
@@ -42,6 +43,22 @@ bool is_amd_root(const Certificate& c) {
     if (a.role == AmdRole::kArk && c.sha256_fingerprint() == a.sha256) return true;
   }
   return false;
+}
+
+// The product an AMD authority serves: the compiled-in table's for AMD's own certificates, else the
+// one its common name ends with, as AMD names them ("ARK-Genoa", "SEV-VLEK-Genoa"; a simulated
+// "Simulated SEV-Genoa" alike). kUnknown when neither says.
+Product authority_product(const Certificate& c) {
+  const std::string fingerprint = c.sha256_fingerprint();
+  for (const AmdAuthority& a : amd_authorities()) {
+    if (fingerprint == a.sha256) return a.product;
+  }
+  const std::string cn = c.common_name();
+  for (Product p : {Product::kMilan, Product::kGenoa, Product::kTurin}) {
+    const std::string suffix = "-" + std::string(product_name(p));
+    if (cn.size() > suffix.size() && cn.compare(cn.size() - suffix.size(), suffix.size(), suffix) == 0) return p;
+  }
+  return Product::kUnknown;
 }
 
 std::string hex(std::span<const uint8_t> b) { return to_hex(b); }
@@ -178,6 +195,7 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
                       const TrustRoots& roots, int64_t at) {
   Verdict v;
   v.kind = "sev-snp";
+  v.cpu_platform = cpu_platform_label(CpuPlatform::kSevSnp);
   auto parsed = parse_report(bytes);
   v.add("report parses", parsed.ok(), parsed.ok() ? "version " + std::to_string(parsed->version) : parsed.status().message());
   if (!parsed.ok()) return v;
@@ -261,6 +279,18 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
     if (shape.empty() && inter->path_len() && *inter->path_len() < 0) shape = inter->common_name() + " has a negative path length";
     if (shape.empty() && root->path_len() && *root->path_len() < 1) shape = root->common_name() + " allows no intermediate CA";
     v.add("certificate path is AMD's (CA flags, key usage, issuers)", shape.empty(), shape);
+    // Each product has its own ARK and ASK/ASVK; a key naming one product under another's
+    // authorities links cryptographically only if a key was misused, and is refused.
+    std::string other;
+    for (const Certificate* ca : {inter, root}) {
+      Product serves = authority_product(*ca);
+      if (other.empty() && serves != product) {
+        other = ca->common_name() + " serves " + std::string(product_name(serves)) + ", the " + key_cn + " names " +
+                std::string(product_name(product));
+      }
+    }
+    v.add("certificate chain is the product's", other.empty(),
+          other.empty() ? inter->common_name() + " and " + root->common_name() + " serve " + std::string(product_name(product)) : other);
     std::string when;
     bool valid = true;
     for (const Certificate* c : {key, inter, root}) {

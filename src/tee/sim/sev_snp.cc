@@ -28,10 +28,6 @@ constexpr uint8_t kBlSpl = 4, kTeeSpl = 0, kSnpSpl = 22, kUcodeSpl = 213;
 // SNP firmware 1.55 build 21.
 constexpr uint8_t kFwMajor = 1, kFwMinor = 55, kFwBuild = 21;
 
-std::vector<std::pair<std::string, std::string>> amd_style_name(const std::string& cn) {
-  return {{"OU", "Engineering"}, {"C", "US"}, {"L", "Santa Clara"}, {"ST", "CA"}, {"O", kSimOrganization}, {"CN", cn}};
-}
-
 uint64_t tcb_of(uint8_t bl, uint8_t tee, uint8_t snp, uint8_t ucode) {
   return uint64_t{bl} | uint64_t{tee} << 8 | uint64_t{snp} << 48 | uint64_t{ucode} << 56;
 }
@@ -88,6 +84,10 @@ pki::CertSpec vcek_spec(std::span<const uint8_t> chip_id, uint64_t tcb, int64_t 
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> amd_style_name(const std::string& cn) {
+  return {{"OU", "Engineering"}, {"C", "US"}, {"L", "Santa Clara"}, {"ST", "CA"}, {"O", kSimOrganization}, {"CN", cn}};
+}
 
 StatusOr<Bytes> build_snp_vcek(const SnpAuthority& a, const SnpVcekOptions& o) {
   std::span<const uint8_t> chip = o.chip_id ? std::span<const uint8_t>(*o.chip_id) : std::span<const uint8_t>(a.chip_id);
@@ -161,7 +161,15 @@ StatusOr<SnpAuthority> load_snp(const std::filesystem::path& dir) {
   return a;
 }
 
+SnpSigner signer_of(const SnpAuthority& a) {
+  return {&a.vcek.key, a.chip_id, a.tcb, {kCpuidFamily, kCpuidModel, kCpuidStepping}, false};
+}
+
 StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t, 64> report_data, const SnpGuest& guest) {
+  return build_snp_report(signer_of(a), report_data, guest);
+}
+
+StatusOr<Bytes> build_snp_report(const SnpSigner& a, std::span<const uint8_t, 64> report_data, const SnpGuest& guest) {
   if (guest.vmpl > 3) return invalid_argument("VMPL " + std::to_string(guest.vmpl) + " is not 0..3");
   Bytes r(sev_snp::kReportSize, 0);
   put_le32(r, 0x00, 3);  // version 3: carries the CPUID fields
@@ -171,7 +179,7 @@ StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t,
   put_le32(r, 0x34, 1);  // SIGNATURE_ALGO: ECDSA P-384 with SHA-384
   put_le64(r, 0x38, guest.current_tcb.value_or(a.tcb));  // CURRENT_TCB
   put_le64(r, 0x40, guest.platform_info);
-  put_le32(r, 0x48, 0);      // AUTHOR_KEY_EN 0, MASK_CHIP_KEY 0, SIGNING_KEY 0 (VCEK)
+  put_le32(r, 0x48, a.vlek ? 1u << 2 : 0);  // AUTHOR_KEY_EN 0, MASK_CHIP_KEY 0, SIGNING_KEY 0 (VCEK) or 1 (VLEK)
   put(r, 0x50, report_data);
   put(r, 0x90, guest.measurement);
   put(r, 0xC0, guest.host_data);
@@ -181,9 +189,7 @@ StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t,
   put(r, 0x140, hash::sha256(id_input));
   std::memset(r.data() + 0x160, 0xFF, 32);  // REPORT_ID_MA: no migration agent
   put_le64(r, 0x180, a.tcb);                // REPORTED_TCB
-  r[0x188] = kCpuidFamily;
-  r[0x189] = kCpuidModel;
-  r[0x18A] = kCpuidStepping;
+  std::copy(a.cpuid.begin(), a.cpuid.end(), r.begin() + 0x188);
   put(r, 0x1A0, a.chip_id);
   put_le64(r, 0x1E0, guest.committed_tcb.value_or(a.tcb));  // COMMITTED_TCB
   r[0x1E8] = kFwBuild;
@@ -198,7 +204,7 @@ StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t,
     r[offset] = value;
   }
 
-  ZKCC_ASSIGN_OR_RETURN(Bytes sig, pki::sign_ecdsa_raw(a.vcek.key, "SHA384",
+  ZKCC_ASSIGN_OR_RETURN(Bytes sig, pki::sign_ecdsa_raw(*a.key, "SHA384",
                                                        std::span<const uint8_t>(r).first(sev_snp::kSignedSize), 48));
   // r and s are little endian, each in a 72-byte field whose top 24 bytes stay zero.
   for (size_t i = 0; i < 48; ++i) {
