@@ -198,8 +198,6 @@ grep -q "failed: AMD CRL signed by the ARK" "$tmp/out"; check "verify-evidence r
 rm "$cache/amd/Milan/vcek_crl.der"
 check_rc "verify-evidence --product typo" 2 "$bin" verify-evidence "$snp/gosevguest_milan_v2_report.bin" --cache "$cache" --product Milano
 check_rc "fetch-collateral needs input" 2 "$bin" fetch-collateral --cache "$cache"
-check_rc "fetch-collateral VLEK report" 2 "$bin" fetch-collateral "$snp/trustee_milan_v3_vlek_report.bin" --cache "$cache"
-grep -q "VLEK" "$tmp/err"; check "VLEK not on KDS explained" 0 $?
 check_rc "fetch-collateral bad RIM id" 2 "$bin" fetch-collateral --rim ../x --cache "$cache"
 
 echo '{"allow_debug": true, "vmpl": 0}' >"$tmp/policy.json"
