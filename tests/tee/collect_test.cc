@@ -1051,6 +1051,16 @@ TEST_F(ConfigfsTsm, FactoryPrefersConfigfsTsm) {
   EXPECT_TRUE(kernel.empty());
 }
 
+// An SEV-SNP guest whose usable interface is the ioctl device `device`.
+CpuCapability sev_guest_capability(const std::string& device) {
+  CpuCapability cap;
+  cap.platform = CpuPlatform::kSevSnp;
+  cap.interface = CpuInterface::kIoctl;
+  cap.device = device;
+  cap.device_available = true;
+  return cap;
+}
+
 // AMD's CRL from a collateral cache (what fetch-collateral stores) travels with the collected
 // report into the bundle, and offline verification applies it: a CRL that lists the ASK fails
 // "cpu: ASK not revoked". The device answers with a simulated Milan report made for the
@@ -1071,11 +1081,7 @@ TEST(SnpCrlCollector, TheCachedCrlTravelsInTheBundleAndARevokedAskIsRefused) {
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   const BundleRoots roots = roots_with_extra(platform->roots().amd);
   // Through the factory, as prove --collateral-cache builds it.
-  CpuCapability cap;
-  cap.platform = CpuPlatform::kSevSnp;
-  cap.interface = CpuInterface::kIoctl;
-  cap.device = dev.path;
-  cap.device_available = true;
+  CpuCapability cap = sev_guest_capability(dev.path);
   CpuCollectOptions o;
   o.io = &dev;
   o.collateral_cache = cache.root().string();
@@ -1138,11 +1144,7 @@ TEST(SnpCrlCollector, TheCachedCrlTravelsInTheBundleAndARevokedAskIsRefused) {
 
 TEST(CpuFactory, SevGuestDeviceAndItsFallback) {
   FakeSevGuest dev;
-  CpuCapability cap;
-  cap.platform = CpuPlatform::kSevSnp;
-  cap.interface = CpuInterface::kIoctl;
-  cap.device = dev.path;
-  cap.device_available = true;
+  CpuCapability cap = sev_guest_capability(dev.path);
   CpuCollectOptions o;
   o.io = &dev;
   auto attester = make_cpu_attester(cap, o);

@@ -4,21 +4,13 @@
 #include <tuple>
 
 #include "amd_roots.h"
+#include "oids.h"
 #include "zkcc/base/bytes.h"
 #include "zkcc/tee/capability.h"
 #include "zkcc/tee/crl.h"
 
 namespace zkcc::tee::sev_snp {
 namespace {
-
-// AMD's X.509 extension OIDs (SEV-SNP VCEK specification).
-constexpr const char* kOidProductName = "1.3.6.1.4.1.3704.1.2";
-constexpr const char* kOidBlSpl = "1.3.6.1.4.1.3704.1.3.1";
-constexpr const char* kOidTeeSpl = "1.3.6.1.4.1.3704.1.3.2";
-constexpr const char* kOidSnpSpl = "1.3.6.1.4.1.3704.1.3.3";
-constexpr const char* kOidUcodeSpl = "1.3.6.1.4.1.3704.1.3.8";
-constexpr const char* kOidFmcSpl = "1.3.6.1.4.1.3704.1.3.9";
-constexpr const char* kOidHwId = "1.3.6.1.4.1.3704.1.4";
 
 struct Loaded {
   Product product;
@@ -83,9 +75,9 @@ uint8_t spl_of(const Tcb& t, std::string_view name) {
 // extension value, and a DER OCTET STRING wrapping is accepted too.
 std::optional<Bytes> hwid_of(const Certificate& key, Product product) {
   size_t n = product == Product::kTurin ? 8 : 64;
-  auto hwid = key.extension(kOidHwId);
+  auto hwid = key.extension(oid::kHwId);
   if (hwid && hwid->size() != n) {
-    auto unwrapped = key.extension_octets(kOidHwId);
+    auto unwrapped = key.extension_octets(oid::kHwId);
     if (unwrapped && unwrapped->size() == n) hwid = unwrapped;
   }
   return hwid;
@@ -105,8 +97,8 @@ bool describes(const Certificate& key, const Report& r) {
     auto ext = key.extension_integer(oid);
     return ext && *ext == want;
   };
-  return is(kOidBlSpl, t.boot_loader) && is(kOidTeeSpl, t.tee) && is(kOidSnpSpl, t.snp) && is(kOidUcodeSpl, t.microcode) &&
-         (product != Product::kTurin || is(kOidFmcSpl, t.fmc));
+  return is(oid::kBlSpl, t.boot_loader) && is(oid::kTeeSpl, t.tee) && is(oid::kSnpSpl, t.snp) && is(oid::kUcodeSpl, t.microcode) &&
+         (product != Product::kTurin || is(oid::kFmcSpl, t.fmc));
 }
 
 void add_claims(Verdict& v, const Report& r, Product product) {
@@ -178,7 +170,7 @@ std::vector<Certificate> amd_chain(Product product, SigningKey kind) {
 }
 
 Product product_of(const Certificate& key) {
-  auto name = key.extension_ia5(kOidProductName);
+  auto name = key.extension_ia5(oid::kProductName);
   if (!name) return Product::kUnknown;
   if (name->rfind("Milan", 0) == 0) return Product::kMilan;
   if (name->rfind("Genoa", 0) == 0) return Product::kGenoa;
@@ -320,11 +312,11 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
     const char* oid;
     uint8_t value;
   };
-  std::vector<Spl> spls = {{"boot loader", kOidBlSpl, tcb.boot_loader},
-                           {"TEE", kOidTeeSpl, tcb.tee},
-                           {"SNP", kOidSnpSpl, tcb.snp},
-                           {"microcode", kOidUcodeSpl, tcb.microcode}};
-  if (product == Product::kTurin) spls.push_back({"FMC", kOidFmcSpl, tcb.fmc});
+  std::vector<Spl> spls = {{"boot loader", oid::kBlSpl, tcb.boot_loader},
+                           {"TEE", oid::kTeeSpl, tcb.tee},
+                           {"SNP", oid::kSnpSpl, tcb.snp},
+                           {"microcode", oid::kUcodeSpl, tcb.microcode}};
+  if (product == Product::kTurin) spls.push_back({"FMC", oid::kFmcSpl, tcb.fmc});
   for (const Spl& s : spls) {
     auto ext = key->extension_integer(s.oid);
     bool same = ext && *ext == s.value;

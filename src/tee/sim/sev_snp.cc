@@ -3,6 +3,7 @@
 // specification).
 #include <cstring>
 
+#include "../sev_snp/oids.h"
 #include "state.h"
 #include "zkcc/hash/sha2.h"
 #include "zkcc/tee/sev_snp/report.h"
@@ -10,14 +11,6 @@
 
 namespace zkcc::tee::sim {
 namespace {
-
-constexpr const char* kOidStructVersion = "1.3.6.1.4.1.3704.1.1";
-constexpr const char* kOidProductName = "1.3.6.1.4.1.3704.1.2";
-constexpr const char* kOidBlSpl = "1.3.6.1.4.1.3704.1.3.1";
-constexpr const char* kOidTeeSpl = "1.3.6.1.4.1.3704.1.3.2";
-constexpr const char* kOidSnpSpl = "1.3.6.1.4.1.3704.1.3.3";
-constexpr const char* kOidUcodeSpl = "1.3.6.1.4.1.3704.1.3.8";
-constexpr const char* kOidHwId = "1.3.6.1.4.1.3704.1.4";
 
 // Milan-B0: CPUID family 0x19, model 0x01, stepping 0 (the report's CPUID fields).
 constexpr const char* kProductName = "Milan-B0";
@@ -43,12 +36,12 @@ void put(Bytes& b, size_t off, std::span<const uint8_t> v) { std::memcpy(b.data(
 // Reads the chip and TCB the VCEK certifies; the report must repeat them.
 Status read_vcek(SnpAuthority& a) {
   const Certificate& vcek = a.vcek.cert;
-  auto hwid = vcek.extension(kOidHwId);
+  auto hwid = vcek.extension(sev_snp::oid::kHwId);
   if (!hwid || hwid->size() != a.chip_id.size()) return data_loss("the simulated VCEK has no 64-byte hwID extension");
   std::copy(hwid->begin(), hwid->end(), a.chip_id.begin());
   if (sev_snp::product_of(vcek) != sev_snp::Product::kMilan) return data_loss("the simulated VCEK does not name a Milan product");
   uint8_t spl[4];
-  const char* oids[4] = {kOidBlSpl, kOidTeeSpl, kOidSnpSpl, kOidUcodeSpl};
+  const char* oids[4] = {sev_snp::oid::kBlSpl, sev_snp::oid::kTeeSpl, sev_snp::oid::kSnpSpl, sev_snp::oid::kUcodeSpl};
   for (size_t i = 0; i < 4; ++i) {
     auto v = vcek.extension_integer(oids[i]);
     if (!v || *v > 255) return data_loss(std::string("the simulated VCEK lacks SPL extension ") + oids[i]);
@@ -68,17 +61,17 @@ pki::CertSpec vcek_spec(std::span<const uint8_t> chip_id, uint64_t tcb, int64_t 
   // As AMD's KDS issues them: INTEGER SPLs, an IA5String product name, and the hwID as the raw
   // 64-byte extension value.
   spec.extensions = {
-      {kOidStructVersion, pki::der_integer(0)},
-      {kOidProductName, pki::der_ia5(kProductName)},
-      {kOidBlSpl, pki::der_integer(byte(0))},
-      {kOidTeeSpl, pki::der_integer(byte(1))},
+      {sev_snp::oid::kStructVersion, pki::der_integer(0)},
+      {sev_snp::oid::kProductName, pki::der_ia5(kProductName)},
+      {sev_snp::oid::kBlSpl, pki::der_integer(byte(0))},
+      {sev_snp::oid::kTeeSpl, pki::der_integer(byte(1))},
       {"1.3.6.1.4.1.3704.1.3.4", pki::der_integer(0)},
       {"1.3.6.1.4.1.3704.1.3.5", pki::der_integer(0)},
       {"1.3.6.1.4.1.3704.1.3.6", pki::der_integer(0)},
       {"1.3.6.1.4.1.3704.1.3.7", pki::der_integer(0)},
-      {kOidSnpSpl, pki::der_integer(byte(6))},
-      {kOidUcodeSpl, pki::der_integer(byte(7))},
-      {kOidHwId, Bytes(chip_id.begin(), chip_id.end())},
+      {sev_snp::oid::kSnpSpl, pki::der_integer(byte(6))},
+      {sev_snp::oid::kUcodeSpl, pki::der_integer(byte(7))},
+      {sev_snp::oid::kHwId, Bytes(chip_id.begin(), chip_id.end())},
   };
   return spec;
 }
@@ -110,7 +103,7 @@ StatusOr<Bytes> build_snp_crl(const SnpAuthority& a, int64_t issued_at, const Sn
   return pki::issue_crl(a.ark.cert, signer, issued_at, issued_at + kCrlLifetime, number, revoked, pki::SigAlg::kRsaPssSha384);
 }
 
-StatusOr<SnpAuthority> create_snp(int64_t now) {
+StatusOr<AmdCas> create_amd_cas(int64_t now, const std::string& ark_cn, const std::string& intermediate_cn) {
   pki::CertSpec ca;
   ca.not_before = now - kDay;
   ca.not_after = now + kCertificateLifetime;
@@ -119,21 +112,26 @@ StatusOr<SnpAuthority> create_snp(int64_t now) {
 
   ZKCC_ASSIGN_OR_RETURN(pki::Key ark_key, pki::generate_rsa(4096));
   pki::CertSpec ark_spec = ca;
-  ark_spec.subject = amd_style_name("Simulated ARK-Milan");
+  ark_spec.subject = amd_style_name(ark_cn);
   ZKCC_ASSIGN_OR_RETURN(Certificate ark, pki::issue(ark_spec, ark_key, nullptr, ark_key, pki::SigAlg::kRsaPssSha384));
 
-  ZKCC_ASSIGN_OR_RETURN(pki::Key ask_key, pki::generate_rsa(4096));
-  pki::CertSpec ask_spec = ca;
-  ask_spec.subject = amd_style_name("Simulated SEV-Milan");
-  ask_spec.path_len = 0;
-  ZKCC_ASSIGN_OR_RETURN(Certificate ask, pki::issue(ask_spec, ask_key, &ark, ark_key, pki::SigAlg::kRsaPssSha384));
+  ZKCC_ASSIGN_OR_RETURN(pki::Key key, pki::generate_rsa(4096));
+  pki::CertSpec spec = ca;
+  spec.subject = amd_style_name(intermediate_cn);
+  spec.path_len = 0;
+  ZKCC_ASSIGN_OR_RETURN(Certificate intermediate, pki::issue(spec, key, &ark, ark_key, pki::SigAlg::kRsaPssSha384));
+  return AmdCas{{ark_key, ark}, {key, intermediate}};
+}
 
+StatusOr<SnpAuthority> create_snp(int64_t now) {
+  ZKCC_ASSIGN_OR_RETURN(AmdCas cas, create_amd_cas(now, "Simulated ARK-Milan", "Simulated SEV-Milan"));
+  const Certificate& ask = cas.intermediate.cert;
   ZKCC_ASSIGN_OR_RETURN(pki::Key vcek_key, pki::generate_ec("P-384"));
   ZKCC_ASSIGN_OR_RETURN(Bytes chip_id, pki::random_bytes(64));
-  pki::CertSpec spec = vcek_spec(chip_id, tcb_of(kBlSpl, kTeeSpl, kSnpSpl, kUcodeSpl), ca.not_before, ca.not_after);
-  ZKCC_ASSIGN_OR_RETURN(Certificate vcek, pki::issue(spec, vcek_key, &ask, ask_key, pki::SigAlg::kRsaPssSha384));
+  pki::CertSpec spec = vcek_spec(chip_id, tcb_of(kBlSpl, kTeeSpl, kSnpSpl, kUcodeSpl), ask.not_before(), ask.not_after());
+  ZKCC_ASSIGN_OR_RETURN(Certificate vcek, pki::issue(spec, vcek_key, &ask, cas.intermediate.key, pki::SigAlg::kRsaPssSha384));
 
-  SnpAuthority a{{ark_key, ark}, {ask_key, ask}, {vcek_key, vcek}, {}, 0};
+  SnpAuthority a{std::move(cas.ark), std::move(cas.intermediate), {vcek_key, vcek}, {}, 0};
   ZKCC_RETURN_IF_ERROR(read_vcek(a));
   return a;
 }

@@ -43,6 +43,13 @@ StatusOr<Certificate> load_cert(const std::filesystem::path& path);
 // An AMD-style subject (OU, C, L, ST, the simulated organisation) with common name `cn`.
 std::vector<std::pair<std::string, std::string>> amd_style_name(const std::string& cn);
 
+// A simulated ARK (self-signed) and an intermediate it signs (an ASK or ASVK, pathLen 0), each
+// RSA-4096 with RSASSA-PSS/SHA-384, valid from a day before `now` for ten years.
+struct AmdCas {
+  KeyedCert ark, intermediate;
+};
+StatusOr<AmdCas> create_amd_cas(int64_t now, const std::string& ark_cn, const std::string& intermediate_cn);
+
 struct SnpAuthority {
   KeyedCert ark, ask, vcek;
   std::array<uint8_t, 64> chip_id{};  // the VCEK's hwID

@@ -3,18 +3,11 @@
 // ASVK and ARK).
 #include "zkcc/tee/sim/vlek.h"
 
+#include "../sev_snp/oids.h"
 #include "state.h"
 
 namespace zkcc::tee::sim {
 namespace {
-
-constexpr const char* kOidStructVersion = "1.3.6.1.4.1.3704.1.1";
-constexpr const char* kOidProductName = "1.3.6.1.4.1.3704.1.2";
-constexpr const char* kOidBlSpl = "1.3.6.1.4.1.3704.1.3.1";
-constexpr const char* kOidTeeSpl = "1.3.6.1.4.1.3704.1.3.2";
-constexpr const char* kOidSnpSpl = "1.3.6.1.4.1.3704.1.3.3";
-constexpr const char* kOidUcodeSpl = "1.3.6.1.4.1.3704.1.3.8";
-constexpr const char* kOidFmcSpl = "1.3.6.1.4.1.3704.1.3.9";
 
 // SPLs of the simulated firmware: boot loader, TEE, SNP, microcode and (Turin) FMC.
 constexpr uint8_t kBl = 9, kTee = 0, kSnp = 23, kUcode = 72, kFmc = 1;
@@ -41,13 +34,13 @@ pki::CertSpec vlek_spec(sev_snp::Product p, int64_t not_before, int64_t not_afte
   spec.subject = amd_style_name("SEV-VLEK");  // the verifier finds the endorsement key by this name
   spec.not_before = not_before;
   spec.not_after = not_after;
-  spec.extensions = {{kOidStructVersion, pki::der_integer(0)},
-                     {kOidProductName, pki::der_ia5(std::string(sev_snp::product_name(p)))},
-                     {kOidBlSpl, pki::der_integer(kBl)},
-                     {kOidTeeSpl, pki::der_integer(kTee)},
-                     {kOidSnpSpl, pki::der_integer(kSnp)},
-                     {kOidUcodeSpl, pki::der_integer(kUcode)}};
-  if (p == sev_snp::Product::kTurin) spec.extensions.push_back({kOidFmcSpl, pki::der_integer(kFmc)});
+  spec.extensions = {{sev_snp::oid::kStructVersion, pki::der_integer(0)},
+                     {sev_snp::oid::kProductName, pki::der_ia5(std::string(sev_snp::product_name(p)))},
+                     {sev_snp::oid::kBlSpl, pki::der_integer(kBl)},
+                     {sev_snp::oid::kTeeSpl, pki::der_integer(kTee)},
+                     {sev_snp::oid::kSnpSpl, pki::der_integer(kSnp)},
+                     {sev_snp::oid::kUcodeSpl, pki::der_integer(kUcode)}};
+  if (p == sev_snp::Product::kTurin) spec.extensions.push_back({sev_snp::oid::kFmcSpl, pki::der_integer(kFmc)});
   return spec;
 }
 
@@ -61,27 +54,12 @@ struct SimVlek::State {
 StatusOr<SimVlek> SimVlek::create(sev_snp::Product product, int64_t now) {
   if (product == sev_snp::Product::kUnknown) return invalid_argument("a simulated VLEK needs a product (Milan, Genoa, Turin)");
   const std::string name(sev_snp::product_name(product));
-  pki::CertSpec ca;
-  ca.not_before = now - kDay;
-  ca.not_after = now + kCertificateLifetime;
-  ca.ca = true;
-  ca.key_usage = "critical,keyCertSign,cRLSign";
-
-  ZKCC_ASSIGN_OR_RETURN(pki::Key ark_key, pki::generate_rsa(4096));
-  pki::CertSpec ark_spec = ca;
-  ark_spec.subject = amd_style_name("Simulated ARK-" + name);
-  ZKCC_ASSIGN_OR_RETURN(Certificate ark, pki::issue(ark_spec, ark_key, nullptr, ark_key, pki::SigAlg::kRsaPssSha384));
-
-  ZKCC_ASSIGN_OR_RETURN(pki::Key asvk_key, pki::generate_rsa(4096));
-  pki::CertSpec asvk_spec = ca;
-  asvk_spec.subject = amd_style_name("Simulated SEV-VLEK-" + name);
-  asvk_spec.path_len = 0;
-  ZKCC_ASSIGN_OR_RETURN(Certificate asvk, pki::issue(asvk_spec, asvk_key, &ark, ark_key, pki::SigAlg::kRsaPssSha384));
-
+  ZKCC_ASSIGN_OR_RETURN(AmdCas cas, create_amd_cas(now, "Simulated ARK-" + name, "Simulated SEV-VLEK-" + name));
+  const Certificate& asvk = cas.intermediate.cert;
   ZKCC_ASSIGN_OR_RETURN(pki::Key vlek_key, pki::generate_ec("P-384"));
-  ZKCC_ASSIGN_OR_RETURN(Certificate vlek, pki::issue(vlek_spec(product, ca.not_before, ca.not_after), vlek_key, &asvk,
-                                                     asvk_key, pki::SigAlg::kRsaPssSha384));
-  auto state = std::make_shared<State>(State{product, {ark_key, ark}, {asvk_key, asvk}, {vlek_key, vlek}});
+  ZKCC_ASSIGN_OR_RETURN(Certificate vlek, pki::issue(vlek_spec(product, asvk.not_before(), asvk.not_after()), vlek_key, &asvk,
+                                                     cas.intermediate.key, pki::SigAlg::kRsaPssSha384));
+  auto state = std::make_shared<State>(State{product, std::move(cas.ark), std::move(cas.intermediate), {vlek_key, vlek}});
   return SimVlek(std::move(state));
 }
 
