@@ -68,7 +68,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["level"]==
   "$tmp/out" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[2])' "$src/models/digits/heldout_labels.json")"
 check "prove --json summary and the right digit" 0 $?
 check_rc "verify full-cc --json" 0 "$bin" verify "$tmp/full" --roots "$sim/roots" --json
-json_is "verify --json: verified, platforms, top class" 'd["verified"] is True and d["failed"]==[] and d["level"]=="full-cc" and d["platforms"]=={"cpu": "tdx", "gpus": 2} and d["top1"]==[json.load(open(sys.argv[1].rsplit("/",1)[0]+"/full/output.json"))["outputs"][0]["top1"]]'
+json_is "verify --json: verified, platforms, top class" 'd["verified"] is True and d["failed"]==[] and d["summary"]=="VERIFIED: full-cc, TDX + 2 H100, SIMULATED test roots" and d["level"]=="full-cc" and d["platforms"]=={"cpu": "tdx", "gpus": 2} and d["top1"]==[json.load(open(sys.argv[1].rsplit("/",1)[0]+"/full/output.json"))["outputs"][0]["top1"]]'
 # --roots takes the simulated platform's folder as well as its roots/.
 check_rc "verify --roots SIM-DIR" 0 "$bin" verify "$tmp/full" --roots "$sim"
 grep -qx "VERIFIED: full-cc, TDX + 2 H100, SIMULATED test roots" "$tmp/out"
