@@ -109,6 +109,7 @@ struct AttestArgs {
   std::string sim_cpu = "snp";    // sim: snp | tdx | none
   unsigned sim_gpus = 1;          // sim: how many GPUs
   std::string root = "/";         // auto: the system root devices are found under
+  std::string collateral_cache;   // auto, SEV-SNP: whose AMD CRL the bundle carries ("": none)
   std::string out;
   bool json = false;
 };

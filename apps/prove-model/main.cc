@@ -76,6 +76,8 @@ void add_attest_options(CLI::App* sub, zkcc::cli::AttestArgs& a) {
       ->capture_default_str();
   sub->add_option("--sim-gpus", a.sim_gpus, "sim: how many GPUs to simulate")->check(CLI::Range(0u, 16u))->capture_default_str();
   sub->add_option("--root", a.root, "auto: the system root devices are looked up under")->capture_default_str();
+  sub->add_option("--collateral-cache", a.collateral_cache,
+                  "auto, SEV-SNP: a collateral cache filled by fetch-collateral; AMD's CRL from it goes into the bundle");
 }
 
 // The object a command acts on is positional; the flag spelling (`inspect --model M`) is kept as

@@ -27,6 +27,7 @@ StatusOr<service::Attesters> make_attesters(const AttestArgs& a) {
                                    : tee::CpuPlatform::kSevSnp;
   o.sim_gpus = a.sim_gpus;
   o.root = a.root;
+  o.collateral_cache = a.collateral_cache;
   return service::make_attesters(o);
 }
 

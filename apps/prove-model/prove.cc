@@ -119,18 +119,15 @@ nlohmann::json facts_json(const ProvedFacts& f) {
           {"top1", f.top1}};
 }
 
-// The verdict for people, with the facts after its first line.
+// The verdict for people (its first line names the level and the platforms), with the facts
+// after that line.
 void print_verdict(const tee::Verdict& v, const std::optional<ProvedFacts>& f) {
   const std::string summary = v.summary();
   const size_t first = summary.find('\n') + 1;  // summary() ends every line with one
   std::cout << summary.substr(0, first);
   if (f) {
-    std::vector<std::string> parts;
-    if (f->cpu) parts.push_back(*f->cpu + " CPU");
-    if (f->gpus > 0) parts.push_back(std::to_string(f->gpus) + (f->gpus == 1 ? " GPU" : " GPUs"));
-    const std::string platforms = parts.empty() ? "none" : parts.size() == 1 ? parts[0] : parts[0] + " and " + parts[1];
-    std::cout << "  platforms:        " << platforms << "\n"
-              << "  model commitment: " << f->model_commitment.to_hex() << "\n"
+    // The platforms are on the summary line.
+    std::cout << "  model commitment: " << f->model_commitment.to_hex() << "\n"
               << "  input:            " << (f->public_input ? "public (public_input.json)" : "private (committed, not revealed)") << "\n";
     for (size_t o = 0; o < f->top1.size(); ++o) std::cout << "  output " << o << ":         top class " << f->top1[o] << "\n";
   }

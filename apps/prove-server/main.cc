@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   CLI::App app{"prove-server: a proving service over HTTP, with attestation and a persistent job store"};
   app.set_version_flag("--version", zkcc::apps::version_line("prove-server"));
   std::string listen = "127.0.0.1:8080", data_dir = "zkcc-data", store = "sqlite", platform = "auto";
-  std::string sim_dir, sim_cpu = "snp", tokens_file, models_dir, policy_file, level = "auto", root = "/";
+  std::string sim_dir, sim_cpu = "snp", tokens_file, models_dir, policy_file, level = "auto", root = "/", collateral_cache;
   unsigned sim_gpus = 1;
   bool worker_only = false, worker_deprecated = false, insecure = false;
   int workers = 1, http_threads = 16, max_attempts = 3, max_queued = 256;
@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
   app.add_option("--sim-cpu", sim_cpu, "the simulated CPU TEE")->check(CLI::IsMember({"snp", "tdx", "none"}))->capture_default_str();
   app.add_option("--sim-gpus", sim_gpus, "simulated GPUs")->capture_default_str();
   app.add_option("--root", root, "system root for hardware detection")->capture_default_str();
+  app.add_option("--collateral-cache", collateral_cache,
+                 "SEV-SNP: a collateral cache filled by prove-model fetch-collateral; AMD's CRL from it goes into each bundle");
   app.add_flag("--worker-only", worker_only, "run only workers (no HTTP) on the store, e.g. a shared PostgreSQL store");
   // The old name of --worker-only, kept working for existing scripts; an empty group hides it from --help.
   app.add_flag("--worker", worker_deprecated, "deprecated: --worker-only")->group("");
@@ -179,6 +181,7 @@ int main(int argc, char** argv) {
                                            : zkcc::tee::CpuPlatform::kSevSnp;
   w.platform.sim_gpus = sim_gpus;
   w.platform.root = root;
+  w.platform.collateral_cache = collateral_cache;
   w.lease_ms = static_cast<int64_t>(lease_secs * 1000);
   w.heartbeat_ms = static_cast<int64_t>(heartbeat_secs * 1000);
   w.max_attempts = max_attempts;

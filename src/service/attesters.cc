@@ -40,6 +40,7 @@ StatusOr<Attesters> make_attesters(const PlatformOptions& o) {
   if (cap.cpu.platform != tee::CpuPlatform::kNone) {
     tee::collect::CpuCollectOptions c;
     c.root = o.root;
+    c.collateral_cache = o.collateral_cache;
     ZKCC_ASSIGN_OR_RETURN(out.cpu, tee::collect::make_cpu_attester(cap.cpu, c));
   }
   if (cap.gpu.cc_active) {

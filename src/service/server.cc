@@ -994,9 +994,11 @@ void Server::Impl::verify(const Request& req, const std::string& request_body, R
   if (media_type(req) != "application/json") return error(res, 415, "send the request as application/json");
   auto body = json_body(request_body, res);
   if (!body) return;
-  // The document: a result or a bundle, bare or under "result" / "bundle" beside "policy" and "at".
+  // The document: a result or a bundle, bare or under "result" / "bundle" beside "policy",
+  // "min_level" and "at".
   const json* doc = &*body;
   std::optional<tee::Policy> policy = options.policy;
+  std::optional<tee::SecurityLevel> min_level;
   int64_t at = static_cast<int64_t>(std::time(nullptr));
   bool wrapped = body->contains("result") || body->contains("bundle");
   if (wrapped) {
@@ -1011,13 +1013,20 @@ void Server::Impl::verify(const Request& req, const std::string& request_body, R
         auto p = tee::Policy::from_json(value);
         if (!p.ok()) return error(res, p.status().with_context("policy"));
         policy = std::move(*p);
+      } else if (key == "min_level") {
+        auto level = value.is_string() ? tee::parse_security_level(value.get<std::string>())
+                                       : StatusOr<tee::SecurityLevel>(invalid_argument("must be a string"));
+        if (!level.ok() || *level == tee::SecurityLevel::kAuto) {
+          return error(res, 400, "'min_level' must be zk-only, tee or full-cc");
+        }
+        min_level = *level;
       } else if (key == "at") {
         if (!value.is_number_integer() || value.get<int64_t>() < 0) {
           return error(res, 400, "'at' must be Unix seconds");
         }
         at = value.get<int64_t>();
       } else {
-        return error(res, 400, "unknown key '" + key + "' (result or bundle, policy, at)");
+        return error(res, 400, "unknown key '" + key + "' (result or bundle, policy, min_level, at)");
       }
     }
   }
@@ -1025,6 +1034,12 @@ void Server::Impl::verify(const Request& req, const std::string& request_body, R
   const bool is_bundle = wrapped ? body->contains("bundle") : doc->contains("combined_hash") && doc->contains("version");
   if (!is_result && !is_bundle) {
     return error(res, 400, "expected a job result ({\"files\": ...}) or an evidence bundle ({\"version\", ...})");
+  }
+  // The request's min_level adds to the policy (the server's, the request's or the production
+  // default): it can raise the level required, never lower it.
+  if (min_level) {
+    if (!policy) policy.emplace();
+    if (!policy->min_level || tee::level_rank(*min_level) > tee::level_rank(*policy->min_level)) policy->min_level = min_level;
   }
   const tee::Policy* pp = policy ? &*policy : nullptr;
   tee::Verdict verdict;
@@ -1072,6 +1087,7 @@ void Server::Impl::verify(const Request& req, const std::string& request_body, R
     if (!c.ok) failed.push_back(c.name + (c.detail.empty() ? "" : ": " + c.detail));
   }
   reply(res, 200, {{"verified", verdict.ok()},
+                   {"summary", verdict.summary_line()},
                    {"kind", is_result ? "result" : "bundle"},
                    {"checks", verdict.checks.size()},
                    {"failed", failed},

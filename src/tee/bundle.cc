@@ -305,6 +305,7 @@ Verdict verify_bundle(const json& bundle, const BundleRoots& roots, const Policy
   v.add("evidence meets the level " + std::string(security_level_name(a.level)), unmet.empty(), unmet);
   SecurityLevel reached = level_reached(has_cpu, has_gpu);
   v.level = security_level_name(reached);
+  if (a.cpu) v.cpu_platform = cpu_platform_label(a.cpu->platform);
   v.claims["level_reached"] = v.level;
   if (a.level_reached) {
     bool same = *a.level_reached == reached;
@@ -340,6 +341,7 @@ Verdict verify_bundle(const json& bundle, const BundleRoots& roots, const Policy
       gv = nvidia_gpu::verify_gpu_report(g.report, *chain, roots.gpu, nonce, at);
       if (gv.ok()) apply_policy(*policy, gv);
     }
+    if (gv.gpu_models.empty()) gv.gpu_models = {"GPU of unknown model"};
     v.merge(gv, name);
     std::string high_s = high_s_signature(g);
     v.add(name + ": signature in low-S form", high_s.empty(), high_s);

@@ -212,6 +212,17 @@ std::string_view cpu_platform_name(CpuPlatform p) {
   return "unknown";
 }
 
+std::string_view cpu_platform_label(CpuPlatform p) {
+  switch (p) {
+    case CpuPlatform::kNone: return "";
+    case CpuPlatform::kSevSnp: return "SEV-SNP";
+    case CpuPlatform::kTdx: return "TDX";
+    case CpuPlatform::kAzureSnpVtpm: return "Azure SEV-SNP vTPM";
+    case CpuPlatform::kAzureTdxVtpm: return "Azure TDX vTPM";
+  }
+  return "unknown CPU platform";
+}
+
 std::string_view cpu_interface_name(CpuInterface i) {
   switch (i) {
     case CpuInterface::kNone: return "none";

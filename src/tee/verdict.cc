@@ -3,6 +3,26 @@
 #include <algorithm>
 
 namespace zkcc::tee {
+namespace {
+
+// "SEV-SNP + 1 H100", "2 H100", or "NO hardware attestation".
+std::string hardware(const std::string& cpu_platform, const std::vector<std::string>& gpu_models) {
+  // GPUs counted per model, in the order the models first appear.
+  std::vector<std::pair<std::string, size_t>> counts;
+  for (const std::string& m : gpu_models) {
+    auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == m; });
+    if (it == counts.end()) {
+      counts.emplace_back(m, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  std::string out = cpu_platform;
+  for (const auto& [model, n] : counts) out += (out.empty() ? "" : " + ") + std::to_string(n) + " " + model;
+  return out.empty() ? "NO hardware attestation" : out;
+}
+
+}  // namespace
 
 bool Verdict::ok() const {
   if (checks.empty()) return false;
@@ -22,6 +42,8 @@ void Verdict::merge(const Verdict& sub, const std::string& prefix) {
   if (level.empty()) level = sub.level;
   if (policy.empty()) policy = sub.policy;
   extra_roots = std::max(extra_roots, sub.extra_roots);
+  if (cpu_platform.empty()) cpu_platform = sub.cpu_platform;
+  gpu_models.insert(gpu_models.end(), sub.gpu_models.begin(), sub.gpu_models.end());
 }
 
 const Check* Verdict::first_failure() const {
@@ -38,12 +60,27 @@ nlohmann::json Verdict::to_json() const {
   if (!level.empty()) j["level"] = level;
   j["policy"] = policy.empty() ? nlohmann::json(nullptr) : nlohmann::json(policy);
   j["test_roots_trusted"] = extra_roots;
+  j["summary"] = summary_line();
   return j;
 }
 
+std::string Verdict::summary_line() const {
+  std::string out = std::string(ok() ? "VERIFIED" : "REJECTED") + ": " + (level.empty() ? kind : level);
+  if (!level.empty()) out += ", " + hardware(cpu_platform, gpu_models);
+  if (extra_roots > 0) out += ", SIMULATED test roots";
+  if (!ok()) {
+    std::string failed;
+    for (const Check& c : checks) {
+      if (!c.ok) failed += (failed.empty() ? "" : "; ") + c.name;
+    }
+    out += " (failed: " + (failed.empty() ? std::string("no check was made") : failed) + ")";
+  }
+  return out;
+}
+
 std::string Verdict::summary() const {
-  std::string out = kind + ": " + (ok() ? "VERIFIED" : "REJECTED") + (level.empty() ? "" : " at level " + level) + " (" +
-                    std::to_string(checks.size()) + " checks)\n";
+  std::string out = summary_line() + "\n";
+  out += "  checked: " + kind + ", " + std::to_string(checks.size()) + " checks\n";
   if (level == "zk-only") out += "  no CPU or GPU evidence: no platform was attested or checked\n";
   out += "  policy: " + (policy.empty() ? std::string("none applied") : policy) + "\n";
   if (extra_roots > 0) {

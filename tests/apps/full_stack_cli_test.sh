@@ -31,6 +31,11 @@ for cpu in snp tdx none; do
     level=auto
     check_rc "attest $name" 0 "$bin" attest --platform sim --sim-dir "$sim" --sim-cpu "$cpu" --sim-gpus "$gpus" --statement $s1 --out "$tmp/$name.json"
     check_rc "verify $name with the sim roots" 0 "$bin" verify-bundle "$tmp/$name.json" --roots "$sim/roots"
+    # The summary line: the level reached, the CPU platform and the GPUs by model, the test roots.
+    case $cpu in snp) want="SEV-SNP" ;; tdx) want="TDX" ;; none) want="" ;; esac
+    [ "$gpus" != 0 ] && want="$want${want:+ + }$gpus H100"
+    case $want in "") want="zk-only, NO hardware attestation" ;; *" + "*) want="full-cc, $want" ;; *) want="tee, $want" ;; esac
+    head -1 "$tmp/out" | grep -qx "VERIFIED: $want, SIMULATED test roots"; check "$name summary line: VERIFIED: $want" 0 $?
     check_rc "$name: hashes match @scure/starknet" 0 node "$src/tests/apps/combined_hash_peer.mjs" "$ZKCC_NPM_DIR" "$tmp/$name.json"
     if [ "$cpu" != none ] || [ "$gpus" != 0 ]; then
       check_rc "$name: rejected under production roots" 1 "$bin" verify-bundle "$tmp/$name.json"
@@ -53,7 +58,7 @@ check_rc "full-cc with both" 0 "$bin" attest --platform sim --sim-dir "$sim" --l
 check_rc "zk-only" 0 "$bin" attest --platform sim --sim-dir "$sim" --level zk-only --statement $s1 --out "$tmp/zk.json"
 check_rc "zk-only verifies" 0 "$bin" verify-bundle "$tmp/zk.json"
 check_rc "zk-only under --require-level tee" 1 "$bin" verify-bundle "$tmp/zk.json" --require-level tee
-grep -q "failed: policy: minimum level tee" "$tmp/out"; check "verify-bundle names the level it required" 0 $?
+grep -qx "REJECTED: zk-only, NO hardware attestation (failed: policy: minimum level tee)" "$tmp/out"; check "verify-bundle names the level it required" 0 $?
 check_rc "tee bundle under --require-level tee" 0 "$bin" verify-bundle "$tmp/snp-0.json" --roots "$sim/roots" --require-level tee
 
 # GPU evidence from another statement.

@@ -45,7 +45,7 @@ prove() {  # prove OUT LEVEL [extra args]
 check_rc "prove zk-only" 0 prove "$tmp/zk" zk-only
 check_rc "verify zk-only" 0 "$bin" verify "$tmp/zk"
 grep -q "VERIFIED" "$tmp/out"; check "verified printed" 0 $?
-grep -q "^zkcc-proof: VERIFIED at level zk-only" "$tmp/out" && grep -q "^  platforms: *none$" "$tmp/out"
+grep -qx "VERIFIED: zk-only, NO hardware attestation" "$tmp/out"
 check "verify prints the level and no platform" 0 $?
 # prove never writes over a proof or a user's files unless told to.
 check_rc "prove into a non-empty --out" 2 prove "$tmp/zk" zk-only
@@ -60,18 +60,19 @@ check_rc "prove tee (SNP)" 0 prove "$tmp/tee" tee --sim-gpus 0
 check_rc "verify tee" 0 "$bin" verify "$tmp/tee" --roots "$sim/roots"
 check_rc "verify tee --require-level tee" 0 "$bin" verify "$tmp/tee" --roots "$sim/roots" --require-level tee
 check_rc "verify tee --require-level full-cc" 1 "$bin" verify "$tmp/tee" --roots "$sim/roots" --require-level full-cc
-grep -q "failed: .*policy: minimum level full-cc" "$tmp/out"; check "verify names the level it required" 0 $?
+grep -q "^REJECTED: tee, SEV-SNP, SIMULATED test roots (failed: evidence: policy: minimum level full-cc)$" "$tmp/out"
+check "verify names the level reached, the platform and the level it required" 0 $?
 check_rc "verify --require-level auto" 2 "$bin" verify "$tmp/tee" --roots "$sim/roots" --require-level auto
 check_rc "prove full-cc (TDX, 2 GPUs) --json" 0 prove "$tmp/full" full-cc --sim-cpu tdx --sim-gpus 2 --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["level"]=="full-cc" and d["proof_bytes"]>0 and d["outputs"][0]["top1"]==int(sys.argv[2])' \
   "$tmp/out" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[2])' "$src/models/digits/heldout_labels.json")"
 check "prove --json summary and the right digit" 0 $?
 check_rc "verify full-cc --json" 0 "$bin" verify "$tmp/full" --roots "$sim/roots" --json
-json_is "verify --json: verified, platforms, top class" 'd["verified"] is True and d["failed"]==[] and d["level"]=="full-cc" and d["platforms"]=={"cpu": "tdx", "gpus": 2} and d["top1"]==[json.load(open(sys.argv[1].rsplit("/",1)[0]+"/full/output.json"))["outputs"][0]["top1"]]'
+json_is "verify --json: verified, platforms, top class" 'd["verified"] is True and d["failed"]==[] and d["summary"]=="VERIFIED: full-cc, TDX + 2 H100, SIMULATED test roots" and d["level"]=="full-cc" and d["platforms"]=={"cpu": "tdx", "gpus": 2} and d["top1"]==[json.load(open(sys.argv[1].rsplit("/",1)[0]+"/full/output.json"))["outputs"][0]["top1"]]'
 # --roots takes the simulated platform's folder as well as its roots/.
 check_rc "verify --roots SIM-DIR" 0 "$bin" verify "$tmp/full" --roots "$sim"
-grep -q "^zkcc-proof: VERIFIED at level full-cc" "$tmp/out" && grep -q "^  platforms: *tdx CPU and 2 GPUs$" "$tmp/out"
-check "verify prints the level and platforms" 0 $?
+grep -qx "VERIFIED: full-cc, TDX + 2 H100, SIMULATED test roots" "$tmp/out"
+check "verify prints the level, platforms and the simulated roots" 0 $?
 grep -q "^  input: *private" "$tmp/out"; check "verify says the input is private" 0 $?
 grep -q "^  model commitment: *0x" "$tmp/out"; check "verify prints the model commitment" 0 $?
 want_top1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outputs"][0]["top1"])' "$tmp/full/output.json")

@@ -27,6 +27,10 @@
 #include "postgres_fixture.h"
 #include "zkcc/base/bytes.h"
 #include "zkcc/base/json.h"
+#include "zkcc/tee/bundle.h"
+#include "zkcc/tee/full_stack.h"
+#include "zkcc/tee/sim/attester.h"
+#include "zkcc/tee/sim/platform.h"
 
 namespace zkcc::service {
 namespace {
@@ -324,6 +328,70 @@ TEST_F(ServerTest, RegisterProvePollFetchVerify) {
   EXPECT_NE(m->body.find("# TYPE zkcc_proving_seconds histogram"), std::string::npos);
   EXPECT_NE(m->body.find("zkcc_verification_failures_total"), std::string::npos);
   EXPECT_NE(m->body.find("zkcc_attestation_failures_total"), std::string::npos);
+}
+
+// POST /api/v1/verify honours a minimum level: the server's policy's, which a request's
+// "min_level" can raise but never lower. A bundle below it is refused naming the check, one at or
+// above it verifies; the reply's summary line says which level and platforms were reached.
+TEST_F(ServerTest, VerifyRefusesABundleBelowTheRequiredLevel) {
+  start_api_only("min-level");
+  auto sim = tee::sim::SimPlatform::open(root_ / "sim");  // the server's own simulated platform
+  ASSERT_TRUE(sim.ok()) << sim.status().to_string();
+  auto make = [&](unsigned gpus) {
+    auto cpu = tee::sim::make_cpu_attester(*sim, tee::CpuPlatform::kSevSnp);
+    EXPECT_TRUE(cpu.ok());
+    std::unique_ptr<tee::GpuAttester> gpu;
+    if (gpus > 0) gpu = std::move(*tee::sim::make_gpu_attester(*sim, gpus));
+    auto a = tee::attest(Felt252::from_u64(42), tee::SecurityLevel::kAuto, cpu->get(), gpu.get());
+    EXPECT_TRUE(a.ok()) << a.status().to_string();
+    return tee::bundle_to_json(*a);
+  };
+  const json tee_bundle = make(0), full_bundle = make(1);
+  auto c = client();
+  auto post = [&](const json& body) {
+    auto r = c->Post("/api/v1/verify", body.dump(), "application/json");
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r ? r->status : 0, 200) << (r ? r->body : "");
+    return body_of(r);
+  };
+  const std::string min_check = "policy: minimum level full-cc";
+
+  // No level required: both verify.
+  json v = post({{"bundle", tee_bundle}});
+  EXPECT_EQ(v["verified"], true) << v["failed"].dump();
+  EXPECT_EQ(v["summary"], "VERIFIED: tee, SEV-SNP, SIMULATED test roots");
+  // The request requires full-cc: the tee bundle is refused by that check alone.
+  v = post({{"bundle", tee_bundle}, {"min_level", "full-cc"}});
+  EXPECT_EQ(v["verified"], false);
+  EXPECT_EQ(v["failed"], json::array({min_check + ": the evidence reaches only tee"}));
+  EXPECT_EQ(v["summary"], "REJECTED: tee, SEV-SNP, SIMULATED test roots (failed: " + min_check + ")");
+  v = post({{"bundle", full_bundle}, {"min_level", "full-cc"}});
+  EXPECT_EQ(v["verified"], true) << v["failed"].dump();
+  EXPECT_EQ(v["summary"], "VERIFIED: full-cc, SEV-SNP + 1 H100, SIMULATED test roots");
+  v = post({{"bundle", tee_bundle}, {"min_level", "tee"}});
+  EXPECT_EQ(v["verified"], true) << v["failed"].dump();
+  // The same requirement in a request's policy.
+  v = post({{"bundle", tee_bundle}, {"policy", {{"min_level", "full-cc"}}}});
+  EXPECT_EQ(v["failed"], json::array({min_check + ": the evidence reaches only tee"}));
+  for (const json& bad : {json("auto"), json("high"), json(3)}) {
+    expect_error(c->Post("/api/v1/verify", json{{"bundle", tee_bundle}, {"min_level", bad}}.dump(), "application/json"), 400,
+                 "min_level " + bad.dump());
+  }
+
+  // The server's policy requires full-cc: a request cannot lower that.
+  ServerOptions o = options("min-level-policy");
+  o.worker.threads = 0;
+  o.policy.emplace();
+  o.policy->min_level = tee::SecurityLevel::kFullCc;
+  start(std::move(o));
+  c = client();
+  v = post({{"bundle", tee_bundle}, {"min_level", "tee"}});
+  EXPECT_EQ(v["verified"], false);
+  EXPECT_EQ(v["failed"], json::array({min_check + ": the evidence reaches only tee"}));
+  v = post(tee_bundle);
+  EXPECT_EQ(v["verified"], false);
+  v = post(full_bundle);
+  EXPECT_EQ(v["verified"], true) << v["failed"].dump();
 }
 
 TEST_F(ServerTest, MetricsCountJobsAndVerifications) {

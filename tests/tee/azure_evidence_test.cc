@@ -94,6 +94,7 @@ TEST(AzureEvidence, SnpEvidenceVerifiesFromTpmQuoteToAmdRoot) {
   Verdict v = verify(text(kSnp));
   EXPECT_TRUE(v.ok()) << v.summary();
   EXPECT_EQ(v.kind, "azure-snp-vtpm");
+  EXPECT_EQ(v.cpu_platform, "Azure SEV-SNP vTPM");
   EXPECT_EQ(v.claims["product"], "Milan");
   EXPECT_EQ(v.claims["pcrs"].size(), 24u);
   // The guest put its user data into the quote's nonce as well.
@@ -106,6 +107,7 @@ TEST(AzureEvidence, TdxEvidenceVerifiesAndTheQuoteRepeatsTheTdReport) {
   Verdict v = verify(text(kTdx));
   EXPECT_TRUE(v.ok()) << v.summary();
   EXPECT_EQ(v.kind, "azure-tdx-vtpm");
+  EXPECT_EQ(v.cpu_platform, "Azure TDX vTPM");
   EXPECT_EQ(v.claims["tpm_nonce"], to_hex(Bytes{'c', 'h', 'a', 'l', 'l', 'e', 'n', 'g', 'e'}));
   bool found = false;
   for (const Check& c : v.checks) found |= c.name == "TD quote repeats the TDREPORT" && c.ok;

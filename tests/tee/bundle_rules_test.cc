@@ -278,6 +278,9 @@ TEST(AzureBundle, RealAzureEvidenceInABundleFailsOnlyItsBinding) {
     CpuEvidence e = canonical_azure(s.platform, s.file, when);
     Verdict v = verify_bundle(real_bundle(e, {}), BundleRoots{}, nullptr, when);
     EXPECT_EQ(failures(v), s.fails) << s.file << v.summary();
+    // The summary line names the Azure platform; no test root was trusted.
+    const std::string platform = s.platform == CpuPlatform::kAzureSnpVtpm ? "Azure SEV-SNP vTPM" : "Azure TDX vTPM";
+    EXPECT_EQ(v.summary_line().rfind("REJECTED: tee, " + platform + " (failed: ", 0), 0u) << v.summary_line();
   }
 }
 

@@ -111,12 +111,19 @@ TEST_F(CollateralTest, VendorErrorsAreReportedAndNothingIsCached) {
   EXPECT_FALSE(fetch_for_snp(report, sev_snp::Product::kMilan, cache, liar).ok());
   EXPECT_FALSE(fs::exists(dir_ / "amd"));
   EXPECT_EQ(load_snp_certs(report, sev_snp::Product::kMilan, cache).status().code(), StatusCode::kNotFound);
-  // VLEKs are not on KDS.
-  EXPECT_NE(fetch_for_snp(data("sev-snp/trustee_milan_v3_vlek_report.bin"), sev_snp::Product::kUnknown, cache, liar)
-                .status()
-                .message()
-                .find("VLEK"),
-            std::string::npos);
+  // VLEKs are not on KDS: for a VLEK-signed report the ASVK chain and its CRL are fetched (the
+  // product from the report's CPUID), never a VCEK.
+  FakeVendor kds;
+  auto vlek = fetch_for_snp(data("sev-snp/trustee_milan_v3_vlek_report.bin"), sev_snp::Product::kUnknown, cache, kds);
+  ASSERT_FALSE(vlek.ok());
+  EXPECT_NE(vlek.status().message().find("HTTP 404"), std::string::npos) << vlek.status().message();
+  EXPECT_EQ(kds.asked, std::vector<std::string>{"https://kdsintf.amd.com/vlek/v1/Milan/cert_chain"});
+  Bytes chain_pem = data("sev-snp/amd_milan_vlek_asvk_ark.pem");
+  kds.answers[kds.asked[0]] = HttpResponse{200, chain_pem, {}};
+  vlek = fetch_for_snp(data("sev-snp/trustee_milan_v3_vlek_report.bin"), sev_snp::Product::kUnknown, cache, kds);
+  ASSERT_FALSE(vlek.ok());
+  EXPECT_EQ(kds.asked.back(), "https://kdsintf.amd.com/vlek/v1/Milan/crl");
+  EXPECT_EQ(*cache.read(amd_cert_chain(sev_snp::Product::kMilan, sev_snp::SigningKey::kVlek)), chain_pem);
 }
 
 TEST_F(CollateralTest, TdxCollateralIsAssembledFromPcsAnswers) {

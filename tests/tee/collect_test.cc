@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -37,9 +38,14 @@
 #include "zkcc/tee/collect/nvattest.h"
 #include "zkcc/tee/collect/nvml.h"
 #include "zkcc/tee/collect/sev_guest.h"
+#include "zkcc/tee/collect/snp_crl.h"
 #include "zkcc/tee/collect/tdx_guest.h"
+#include "zkcc/tee/bundle.h"
+#include "zkcc/tee/collateral/cache.h"
+#include "zkcc/tee/full_stack.h"
 #include "zkcc/tee/nvidia_gpu/verify.h"
 #include "zkcc/tee/sev_snp/verify.h"
+#include "zkcc/tee/sim/platform.h"
 #include "zkcc/tee/tdx/quote.h"
 #include "zkcc/tee/tdx/tdreport.h"
 
@@ -1045,13 +1051,100 @@ TEST_F(ConfigfsTsm, FactoryPrefersConfigfsTsm) {
   EXPECT_TRUE(kernel.empty());
 }
 
-TEST(CpuFactory, SevGuestDeviceAndItsFallback) {
-  FakeSevGuest dev;
+// An SEV-SNP guest whose usable interface is the ioctl device `device`.
+CpuCapability sev_guest_capability(const std::string& device) {
   CpuCapability cap;
   cap.platform = CpuPlatform::kSevSnp;
   cap.interface = CpuInterface::kIoctl;
-  cap.device = dev.path;
+  cap.device = device;
   cap.device_available = true;
+  return cap;
+}
+
+// AMD's CRL from a collateral cache (what fetch-collateral stores) travels with the collected
+// report into the bundle, and offline verification applies it: a CRL that lists the ASK fails
+// "cpu: ASK not revoked". The device answers with a simulated Milan report made for the
+// statement's report data, and the simulated VCEK, ASK and ARK as the host's table.
+TEST(SnpCrlCollector, TheCachedCrlTravelsInTheBundleAndARevokedAskIsRefused) {
+  fs::path dir = fresh_dir("crl");
+  auto platform = sim::SimPlatform::open(dir / "sim");
+  ASSERT_TRUE(platform.ok()) << platform.status().to_string();
+  const Felt252 statement = Felt252::from_u64(42);
+  FakeSevGuest dev;
+  auto report = platform->snp_report(cpu_report_data(Felt252::zero(), statement));
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  dev.report = *report;
+  std::vector<Bytes> certs = platform->snp_certificates();
+  dev.table = make_table({{kVcekGuid, certs[0]}, {kAskGuid, certs[1]}, {kArkGuid, certs[2]}});
+  collateral::Cache cache(dir / "cache");
+  const collateral::Item crl_item = collateral::amd_crl(sev_snp::Product::kMilan, sev_snp::SigningKey::kVcek);
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const BundleRoots roots = roots_with_extra(platform->roots().amd);
+  // Through the factory, as prove --collateral-cache builds it.
+  CpuCapability cap = sev_guest_capability(dev.path);
+  CpuCollectOptions o;
+  o.io = &dev;
+  o.collateral_cache = cache.root().string();
+  auto attester = make_cpu_attester(cap, o);
+  ASSERT_TRUE(attester.ok()) << attester.status().to_string();
+  auto collect = [&] { return attest(statement, SecurityLevel::kTee, attester->get(), nullptr); };
+
+  // Nothing cached: refused, naming the file and how to fill it.
+  auto none = collect();
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(none.status().message().find("amd/Milan/vcek_crl.der"), std::string::npos) << none.status().message();
+  EXPECT_NE(none.status().message().find("prove-model fetch-collateral"), std::string::npos) << none.status().message();
+
+  // A current CRL: in the bundle's collateral, and checked.
+  auto current = platform->snp_crl(now);
+  ASSERT_TRUE(current.ok()) << current.status().to_string();
+  ASSERT_TRUE(cache.write(crl_item, *current).ok());
+  auto honest = collect();
+  ASSERT_TRUE(honest.ok()) << honest.status().to_string();
+  nlohmann::json bundle = bundle_to_json(*honest);
+  EXPECT_EQ(bundle["cpu"]["collateral"], nlohmann::json({{"crl", to_hex(*current)}}));
+  Verdict v = verify_bundle(bundle, roots, nullptr, now);
+  EXPECT_TRUE(v.ok()) << v.summary();
+  EXPECT_EQ(v.summary_line(), "VERIFIED: tee, SEV-SNP, SIMULATED test roots");
+  auto named = [](const Verdict& verdict, const std::string& name) {
+    for (const Check& c : verdict.checks) {
+      if (c.name == name) return &c;
+    }
+    return static_cast<const Check*>(nullptr);
+  };
+  ASSERT_NE(named(v, "cpu: ASK not revoked"), nullptr) << v.summary();
+  EXPECT_TRUE(named(v, "cpu: ASK not revoked")->ok);
+
+  // AMD revokes the ASK: the next bundle carries that CRL and is refused by the CRL check alone.
+  auto revoking = platform->snp_crl(now, {.revoke_ask = true});
+  ASSERT_TRUE(revoking.ok()) << revoking.status().to_string();
+  ASSERT_TRUE(cache.write(crl_item, *revoking).ok());
+  auto revoked = collect();
+  ASSERT_TRUE(revoked.ok()) << revoked.status().to_string();
+  Verdict r = verify_bundle(bundle_to_json(*revoked), roots, nullptr, now);
+  EXPECT_FALSE(r.ok());
+  std::vector<std::string> failed;
+  for (const Check& c : r.checks) {
+    if (!c.ok) failed.push_back(c.name);
+  }
+  EXPECT_EQ(failed, std::vector<std::string>{"cpu: ASK not revoked"}) << r.summary();
+  EXPECT_EQ(r.summary_line(), "REJECTED: tee, SEV-SNP, SIMULATED test roots (failed: cpu: ASK not revoked)");
+  EXPECT_NE(named(r, "cpu: ASK not revoked")->detail.find("is revoked by"), std::string::npos);
+
+  // Without a cache the factory adds nothing: the evidence carries no CRL.
+  o.collateral_cache.clear();
+  auto plain = make_cpu_attester(cap, o);
+  ASSERT_TRUE(plain.ok());
+  auto bare = (*plain)->attest(cpu_report_data(Felt252::zero(), statement));
+  ASSERT_TRUE(bare.ok()) << bare.status().to_string();
+  EXPECT_TRUE(bare->collateral.empty());
+  fs::remove_all(dir);
+}
+
+TEST(CpuFactory, SevGuestDeviceAndItsFallback) {
+  FakeSevGuest dev;
+  CpuCapability cap = sev_guest_capability(dev.path);
   CpuCollectOptions o;
   o.io = &dev;
   auto attester = make_cpu_attester(cap, o);

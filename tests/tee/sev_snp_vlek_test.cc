@@ -1,10 +1,18 @@
 // AMD's compiled-in SEV-SNP authorities (ARK, ASK and ASVK of Milan, Genoa and Turin) and the chain
-// verify_report selects for VLEK-signed reports.
+// verify_report selects for VLEK-signed reports; VLEK evidence of each product end to end on the
+// simulated VLEK hierarchy, and a VLEK under another product's authorities.
 #include <gtest/gtest.h>
+
+#include <ctime>
+#include <map>
+#include <set>
 
 #include "../../src/tee/sim/pki.h"
 #include "zkcc/base/bytes.h"
+#include "zkcc/tee/bundle.h"
+#include "zkcc/tee/full_stack.h"
 #include "zkcc/tee/sev_snp/verify.h"
+#include "zkcc/tee/sim/vlek.h"
 
 namespace zkcc::tee::sev_snp {
 namespace {
@@ -193,6 +201,136 @@ TEST(SevSnpVlek, AVlekOfAnUnknownProductHasNoCompiledInAuthority) {
   const Check* chain = find_check(v, "certificate chain");
   ASSERT_NE(chain, nullptr);
   EXPECT_EQ(chain->detail, "no supplied or known authority signed the SEV-VLEK (no ASVK is compiled in for product unknown)");
+}
+
+// One simulated VLEK hierarchy per product, shared by the tests below (RSA-4096 keys take a moment).
+class SimVlekTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    now_ = static_cast<int64_t>(std::time(nullptr));
+    for (Product p : {Product::kMilan, Product::kGenoa, Product::kTurin}) {
+      auto h = tee::sim::SimVlek::create(p, now_);
+      ASSERT_TRUE(h.ok()) << h.status().to_string();
+      hierarchies_.emplace(p, std::move(*h));
+    }
+  }
+  static void TearDownTestSuite() { hierarchies_.clear(); }
+
+  static const tee::sim::SimVlek& of(Product p) { return hierarchies_.at(p); }
+
+  static std::vector<Certificate> parsed(const std::vector<Bytes>& ders) {
+    std::vector<Certificate> out;
+    for (const Bytes& d : ders) out.push_back(*Certificate::from_der(d));
+    return out;
+  }
+
+  static std::set<std::string> failed(const Verdict& v) {
+    std::set<std::string> out;
+    for (const Check& c : v.checks) {
+      if (!c.ok) out.insert(c.name);
+    }
+    return out;
+  }
+
+  static inline std::map<Product, tee::sim::SimVlek> hierarchies_;
+  static inline int64_t now_ = 0;
+};
+
+// The CPU side of a cloud guest whose report a VLEK signs: the report, VLEK, ASVK and ARK, and
+// the ASVK's CRL as collateral.
+class VlekAttester : public CpuAttester {
+ public:
+  VlekAttester(const tee::sim::SimVlek& h, Bytes crl) : h_(h), crl_(std::move(crl)) {}
+  CpuPlatform platform() const override { return CpuPlatform::kSevSnp; }
+  StatusOr<CpuEvidence> attest(std::span<const uint8_t, 64> report_data) override {
+    CpuEvidence e;
+    e.platform = CpuPlatform::kSevSnp;
+    e.source = "sim";
+    ZKCC_ASSIGN_OR_RETURN(e.report, h_.report(report_data));
+    e.certificates = h_.certificates();
+    e.collateral = collateral_json({crl_});
+    return e;
+  }
+
+ private:
+  const tee::sim::SimVlek& h_;
+  Bytes crl_;
+};
+
+// Per product: a bundle whose CPU evidence a VLEK signed, chained VLEK <- ASVK <- ARK of that
+// product, verifies with that product's simulated ARK trusted, checking the ASVK's CRL; it is
+// refused under the production roots alone, and with the ASVK revoked.
+TEST_F(SimVlekTest, EachProductsVlekReportVerifiesEndToEndInABundle) {
+  for (Product p : {Product::kMilan, Product::kGenoa, Product::kTurin}) {
+    const std::string name(product_name(p));
+    SCOPED_TRACE(name);
+    const tee::sim::SimVlek& h = of(p);
+    auto crl = h.crl(now_, false);
+    ASSERT_TRUE(crl.ok()) << crl.status().to_string();
+    VlekAttester cpu(h, *crl);
+    auto a = attest(Felt252::from_u64(42), SecurityLevel::kTee, &cpu, nullptr);
+    ASSERT_TRUE(a.ok()) << a.status().to_string();
+    nlohmann::json bundle = bundle_to_json(*a);
+    std::vector<Certificate> extra = {h.ark()};
+    Verdict v = verify_bundle(bundle, roots_with_extra(extra), nullptr, now_);
+    EXPECT_TRUE(v.ok()) << v.summary();
+    EXPECT_EQ(v.summary_line(), "VERIFIED: tee, SEV-SNP, SIMULATED test roots");
+    EXPECT_EQ(v.claims["cpu"]["signing_key"], "vlek");
+    EXPECT_EQ(v.claims["cpu"]["product"], name);
+    const Check* chain = find_check(v, "cpu: certificate chain");
+    ASSERT_NE(chain, nullptr);
+    EXPECT_EQ(chain->detail, "SEV-VLEK <- Simulated SEV-VLEK-" + name + " <- Simulated ARK-" + name);
+    const Check* same = find_check(v, "cpu: certificate chain is the product's");
+    ASSERT_NE(same, nullptr);
+    EXPECT_TRUE(same->ok);
+    const Check* crl_check = find_check(v, "cpu: ASVK not revoked");
+    ASSERT_NE(crl_check, nullptr);
+    EXPECT_TRUE(crl_check->ok);
+    EXPECT_EQ(find_check(v, "cpu: FMC SPL matches REPORTED_TCB") != nullptr, p == Product::kTurin);
+
+    // Production roots alone: the simulated ARK is no root.
+    Verdict production = verify_bundle(bundle, BundleRoots{}, nullptr, now_);
+    EXPECT_EQ(failed(production), std::set<std::string>{"cpu: certificate chain"}) << production.summary();
+    EXPECT_EQ(find_check(production, "cpu: certificate chain")->detail, "Simulated ARK-" + name + " is not a trusted root");
+
+    // The ASVK revoked by its ARK's CRL.
+    auto revoking = h.crl(now_, true);
+    ASSERT_TRUE(revoking.ok());
+    VlekAttester revoked_cpu(h, *revoking);
+    auto r = attest(Felt252::from_u64(42), SecurityLevel::kTee, &revoked_cpu, nullptr);
+    ASSERT_TRUE(r.ok());
+    Verdict revoked = verify_bundle(bundle_to_json(*r), roots_with_extra(extra), nullptr, now_);
+    EXPECT_EQ(failed(revoked), std::set<std::string>{"cpu: ASVK not revoked"}) << revoked.summary();
+  }
+}
+
+// A VLEK naming one product, issued by another product's ASVK and so chained to that product's
+// ARK: each link verifies and both ARKs are trusted, yet the chain is not the VLEK's product's.
+TEST_F(SimVlekTest, AVlekChainedToAnotherProductsRootIsRefused) {
+  for (Product p : {Product::kMilan, Product::kGenoa, Product::kTurin}) {
+    for (Product q : {Product::kMilan, Product::kGenoa, Product::kTurin}) {
+      if (p == q) continue;
+      const std::string mine(product_name(p)), theirs(product_name(q));
+      SCOPED_TRACE(mine + " VLEK under " + theirs);
+      const tee::sim::SimVlek& h = of(p);
+      const tee::sim::SimVlek& other = of(q);
+      auto vlek = h.vlek_issued_by(other);
+      ASSERT_TRUE(vlek.ok()) << vlek.status().to_string();
+      std::array<uint8_t, 64> rd{};
+      auto report = h.report(rd);
+      ASSERT_TRUE(report.ok());
+      std::vector<Certificate> certs = {*Certificate::from_der(*vlek), other.asvk(), other.ark()};
+      TrustRoots roots{.amd = true, .extra = {h.ark(), other.ark()}};
+      Verdict v = verify_report(*report, certs, roots, now_);
+      EXPECT_EQ(failed(v), std::set<std::string>{"certificate chain is the product's"}) << v.summary();
+      const Check* c = find_check(v, "certificate chain is the product's");
+      ASSERT_NE(c, nullptr);
+      EXPECT_EQ(c->detail, "Simulated SEV-VLEK-" + theirs + " serves " + theirs + ", the SEV-VLEK names " + mine);
+      // The honest chain of the same report passes that check.
+      Verdict honest = verify_report(*report, parsed(h.certificates()), roots, now_);
+      EXPECT_TRUE(honest.ok()) << honest.summary();
+    }
+  }
 }
 
 }  // namespace

@@ -20,6 +20,8 @@ struct PlatformOptions {
   tee::CpuPlatform sim_cpu = tee::CpuPlatform::kSevSnp;  // sim: kSevSnp, kTdx or kNone
   unsigned sim_gpus = 1;                                  // sim: how many GPUs (0: none)
   std::string root = "/";  // auto: the system root devices are found under
+  // auto, SEV-SNP: the collateral cache whose AMD CRL travels in the bundle (collect.h); "": none.
+  std::string collateral_cache;
 };
 
 // Refuses a platform other than "auto" or "sim", and a simulated CPU other than SEV-SNP, TDX or none.

@@ -15,6 +15,9 @@ enum class CpuPlatform { kNone, kSevSnp, kTdx, kAzureSnpVtpm, kAzureTdxVtpm };
 enum class CpuInterface { kNone, kConfigfsTsm, kIoctl, kVtpm };
 
 std::string_view cpu_platform_name(CpuPlatform p);
+// The name people read in a verdict's summary: "SEV-SNP", "TDX", "Azure SEV-SNP vTPM", "Azure TDX vTPM"
+// ("" for kNone).
+std::string_view cpu_platform_label(CpuPlatform p);
 std::string_view cpu_interface_name(CpuInterface i);
 
 struct CpuCapability {

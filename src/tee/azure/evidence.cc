@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "zkcc/tee/azure/hcl.h"
+#include "zkcc/tee/capability.h"
 #include "zkcc/tee/azure/tpm_quote.h"
 #include "zkcc/tee/tdx/quote.h"
 #include "zkcc/tee/tdx/tdreport.h"
@@ -117,6 +118,7 @@ StatusOr<Parts> parse_parts(std::string_view text) {
 Verdict verify_tdx(const Parts& p, const HclReport& hcl, const EvidenceOptions& o, int64_t at) {
   Verdict v;
   v.kind = "azure-tdx-vtpm";
+  v.cpu_platform = cpu_platform_label(CpuPlatform::kAzureTdxVtpm);
   v.add("HCL report parses", true, "version " + std::to_string(hcl.version));
   bind_runtime_claims(hcl, v);
   auto tdreport = tdx::parse_tdreport(hcl.hardware_report);
@@ -146,6 +148,7 @@ Verdict verify_evidence(std::string_view text, const EvidenceOptions& o, int64_t
   if (!hcl.ok()) {
     Verdict v;
     v.kind = snp ? "azure-snp-vtpm" : "azure-tdx-vtpm";
+    v.cpu_platform = cpu_platform_label(snp ? CpuPlatform::kAzureSnpVtpm : CpuPlatform::kAzureTdxVtpm);
     v.add("evidence parses", false, hcl.status().message());
     return v;
   }

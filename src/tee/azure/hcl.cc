@@ -7,6 +7,7 @@
 
 #include "zkcc/base/byte_reader.h"
 #include "zkcc/hash/sha2.h"
+#include "zkcc/tee/capability.h"
 #include "zkcc/tee/sev_snp/verify.h"
 
 namespace zkcc::tee::azure {
@@ -73,11 +74,13 @@ Verdict verify_snp_hcl_report(std::span<const uint8_t> hcl, std::span<const Cert
   if (!parsed.ok() || parsed->type != HclReportType::kSnp) {
     Verdict v;
     v.kind = "azure-snp-vtpm";
+    v.cpu_platform = cpu_platform_label(CpuPlatform::kAzureSnpVtpm);
     v.add("HCL report parses", false, parsed.ok() ? "the HCL report holds a TDREPORT, not an SNP report" : parsed.status().message());
     return v;
   }
   Verdict v = sev_snp::verify_report(parsed->hardware_report, certs, roots, at);
   v.kind = "azure-snp-vtpm";
+  v.cpu_platform = cpu_platform_label(CpuPlatform::kAzureSnpVtpm);
   v.checks.insert(v.checks.begin(), Check{"HCL report parses", true, "version " + std::to_string(parsed->version)});
   bind_runtime_claims(*parsed, v);
   v.claims["user_data"] = to_hex(parsed->user_data);

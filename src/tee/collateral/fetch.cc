@@ -134,24 +134,31 @@ StatusOr<SignedJson> split_pcs_body(std::string_view body, std::string_view memb
 StatusOr<std::vector<std::string>> fetch_for_snp(std::span<const uint8_t> report, sev_snp::Product product, const Cache& cache,
                                                  Fetcher& fetcher, const sev_snp::TrustRoots& roots) {
   ZKCC_ASSIGN_OR_RETURN(sev_snp::Report r, parse_snp(report));
-  ZKCC_ASSIGN_OR_RETURN(Item vcek, amd_vcek(r, product));
+  // A VLEK comes from the host, not from KDS; its ASVK chain and CRL do.
+  const sev_snp::SigningKey key = r.signing_key == sev_snp::SigningKey::kVlek ? sev_snp::SigningKey::kVlek : sev_snp::SigningKey::kVcek;
   std::vector<std::string> wrote;
-  if (!cache.contains(vcek)) {
-    ZKCC_ASSIGN_OR_RETURN(HttpResponse resp, get_ok(fetcher, vcek.url));
-    if (auto c = Certificate::from_der(resp.body); !c.ok()) return c.status().with_context(vcek.url);
-    ZKCC_RETURN_IF_ERROR(cache.write(vcek, resp.body));
-    wrote.push_back(vcek.path);
+  if (key == sev_snp::SigningKey::kVcek) {
+    ZKCC_ASSIGN_OR_RETURN(Item vcek, amd_vcek(r, product));
+    if (!cache.contains(vcek)) {
+      ZKCC_ASSIGN_OR_RETURN(HttpResponse resp, get_ok(fetcher, vcek.url));
+      if (auto c = Certificate::from_der(resp.body); !c.ok()) return c.status().with_context(vcek.url);
+      ZKCC_RETURN_IF_ERROR(cache.write(vcek, resp.body));
+      wrote.push_back(vcek.path);
+    }
   }
   if (r.product_from_cpuid() != sev_snp::Product::kUnknown) product = r.product_from_cpuid();
-  Item chain = amd_cert_chain(product, sev_snp::SigningKey::kVcek);
+  if (product == sev_snp::Product::kUnknown) return invalid_argument("the report does not name its product; say which (Milan, Genoa, Turin)");
+  Item chain = amd_cert_chain(product, key);
   if (!cache.contains(chain)) {
     ZKCC_ASSIGN_OR_RETURN(HttpResponse resp, get_ok(fetcher, chain.url));
     auto certs = Certificate::from_pem_bundle(text(resp.body));
-    if (!certs.ok() || certs->size() != 2) return invalid_argument(chain.url + " did not answer with two PEM certificates (ASK, ARK)");
+    if (!certs.ok() || certs->size() != 2) {
+      return invalid_argument(chain.url + " did not answer with two PEM certificates (" + (key == sev_snp::SigningKey::kVlek ? "ASVK" : "ASK") + ", ARK)");
+    }
     ZKCC_RETURN_IF_ERROR(cache.write(chain, resp.body));
     wrote.push_back(chain.path);
   }
-  Item crl = amd_crl(product, sev_snp::SigningKey::kVcek);
+  Item crl = amd_crl(product, key);
   ZKCC_ASSIGN_OR_RETURN(HttpResponse resp, get_ok(fetcher, crl.url));
   ZKCC_RETURN_IF_ERROR(check_amd_crl(resp.body, product, roots).with_context(crl.url));
   ZKCC_RETURN_IF_ERROR(cache.write(crl, resp.body));

@@ -11,6 +11,7 @@
 #include "zkcc/tee/azure/vtpm.h"
 #include "zkcc/tee/collect/configfs_tsm.h"
 #include "zkcc/tee/collect/sev_guest.h"
+#include "zkcc/tee/collect/snp_crl.h"
 
 namespace zkcc::tee::collect {
 namespace {
@@ -50,7 +51,9 @@ DeviceIo& system_device_io() {
   return io;
 }
 
-StatusOr<std::unique_ptr<CpuAttester>> make_cpu_attester(const CpuCapability& cap, const CpuCollectOptions& options) {
+namespace {
+
+StatusOr<std::unique_ptr<CpuAttester>> make_hardware_attester(const CpuCapability& cap, const CpuCollectOptions& options) {
   switch (cap.platform) {
     case CpuPlatform::kNone:
       return failed_precondition("no confidential-computing CPU was detected" + notes_of(cap));
@@ -97,6 +100,14 @@ StatusOr<std::unique_ptr<CpuAttester>> make_cpu_attester(const CpuCapability& ca
   o.extended = options.snp_certificates;
   o.io = options.io;
   return std::unique_ptr<CpuAttester>(new SevGuestAttester(device, o));
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<CpuAttester>> make_cpu_attester(const CpuCapability& cap, const CpuCollectOptions& options) {
+  ZKCC_ASSIGN_OR_RETURN(std::unique_ptr<CpuAttester> attester, make_hardware_attester(cap, options));
+  if (options.collateral_cache.empty() || attester->platform() != CpuPlatform::kSevSnp) return attester;
+  return std::unique_ptr<CpuAttester>(new SnpCrlAttester(std::move(attester), options.collateral_cache));
 }
 
 StatusOr<std::unique_ptr<GpuAttester>> make_gpu_attester(const std::string& root, const GpuCollectOptions& options) {

@@ -74,6 +74,7 @@ StatusOr<Bytes> blackwell_fwid(std::span<const uint8_t> ext, std::string_view wh
 
 std::string_view arch_name(GpuArch arch) { return arch == GpuArch::kHopper ? "HOPPER" : "BLACKWELL"; }
 std::string_view arch_chip(GpuArch arch) { return arch == GpuArch::kHopper ? "GH100" : "GB100"; }
+std::string_view gpu_model(GpuArch arch) { return arch == GpuArch::kHopper ? "H100" : "B200"; }
 std::string_view fwid_oid(GpuArch arch) { return arch == GpuArch::kHopper ? "2.23.133.5.4.1" : "2.23.133.5.4.1.1"; }
 
 std::optional<GpuArch> parse_arch(std::string_view name) {

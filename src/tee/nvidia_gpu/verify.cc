@@ -137,6 +137,7 @@ Verdict verify_gpu_report(std::span<const uint8_t> bytes, std::span<const Certif
   ArchJudgement arch = judge_arch(chain, stated_arch);
   v.add("architecture matches the certificate chain", arch.ok, arch.detail);
   if (arch.ok) v.claims["arch"] = std::string(arch_name(arch.arch));
+  if (arch.known) v.gpu_models = {std::string(gpu_model(arch.arch))};
   if (const OpaqueField* fwid = r.field(kFwid)) {
     StatusOr<Bytes> cert_fwid = arch.known ? leaf_fwid(leaf, arch.arch) : StatusOr<Bytes>(invalid_argument("no architecture to locate the FWID by"));
     bool same = cert_fwid.ok() && constant_time_equal(*cert_fwid, fwid->value);

@@ -4,20 +4,13 @@
 #include <tuple>
 
 #include "amd_roots.h"
+#include "oids.h"
 #include "zkcc/base/bytes.h"
+#include "zkcc/tee/capability.h"
 #include "zkcc/tee/crl.h"
 
 namespace zkcc::tee::sev_snp {
 namespace {
-
-// AMD's X.509 extension OIDs (SEV-SNP VCEK specification).
-constexpr const char* kOidProductName = "1.3.6.1.4.1.3704.1.2";
-constexpr const char* kOidBlSpl = "1.3.6.1.4.1.3704.1.3.1";
-constexpr const char* kOidTeeSpl = "1.3.6.1.4.1.3704.1.3.2";
-constexpr const char* kOidSnpSpl = "1.3.6.1.4.1.3704.1.3.3";
-constexpr const char* kOidUcodeSpl = "1.3.6.1.4.1.3704.1.3.8";
-constexpr const char* kOidFmcSpl = "1.3.6.1.4.1.3704.1.3.9";
-constexpr const char* kOidHwId = "1.3.6.1.4.1.3704.1.4";
 
 struct Loaded {
   Product product;
@@ -44,6 +37,22 @@ bool is_amd_root(const Certificate& c) {
   return false;
 }
 
+// The product an AMD authority serves: the compiled-in table's for AMD's own certificates, else the
+// one its common name ends with, as AMD names them ("ARK-Genoa", "SEV-VLEK-Genoa"; a simulated
+// "Simulated SEV-Genoa" alike). kUnknown when neither says.
+Product authority_product(const Certificate& c) {
+  const std::string fingerprint = c.sha256_fingerprint();
+  for (const AmdAuthority& a : amd_authorities()) {
+    if (fingerprint == a.sha256) return a.product;
+  }
+  const std::string cn = c.common_name();
+  for (Product p : {Product::kMilan, Product::kGenoa, Product::kTurin}) {
+    const std::string suffix = "-" + std::string(product_name(p));
+    if (cn.size() > suffix.size() && cn.compare(cn.size() - suffix.size(), suffix.size(), suffix) == 0) return p;
+  }
+  return Product::kUnknown;
+}
+
 std::string hex(std::span<const uint8_t> b) { return to_hex(b); }
 
 // The issuer of `c` among the candidates, if one signed it.
@@ -66,9 +75,9 @@ uint8_t spl_of(const Tcb& t, std::string_view name) {
 // extension value, and a DER OCTET STRING wrapping is accepted too.
 std::optional<Bytes> hwid_of(const Certificate& key, Product product) {
   size_t n = product == Product::kTurin ? 8 : 64;
-  auto hwid = key.extension(kOidHwId);
+  auto hwid = key.extension(oid::kHwId);
   if (hwid && hwid->size() != n) {
-    auto unwrapped = key.extension_octets(kOidHwId);
+    auto unwrapped = key.extension_octets(oid::kHwId);
     if (unwrapped && unwrapped->size() == n) hwid = unwrapped;
   }
   return hwid;
@@ -88,8 +97,8 @@ bool describes(const Certificate& key, const Report& r) {
     auto ext = key.extension_integer(oid);
     return ext && *ext == want;
   };
-  return is(kOidBlSpl, t.boot_loader) && is(kOidTeeSpl, t.tee) && is(kOidSnpSpl, t.snp) && is(kOidUcodeSpl, t.microcode) &&
-         (product != Product::kTurin || is(kOidFmcSpl, t.fmc));
+  return is(oid::kBlSpl, t.boot_loader) && is(oid::kTeeSpl, t.tee) && is(oid::kSnpSpl, t.snp) && is(oid::kUcodeSpl, t.microcode) &&
+         (product != Product::kTurin || is(oid::kFmcSpl, t.fmc));
 }
 
 void add_claims(Verdict& v, const Report& r, Product product) {
@@ -161,7 +170,7 @@ std::vector<Certificate> amd_chain(Product product, SigningKey kind) {
 }
 
 Product product_of(const Certificate& key) {
-  auto name = key.extension_ia5(kOidProductName);
+  auto name = key.extension_ia5(oid::kProductName);
   if (!name) return Product::kUnknown;
   if (name->rfind("Milan", 0) == 0) return Product::kMilan;
   if (name->rfind("Genoa", 0) == 0) return Product::kGenoa;
@@ -178,6 +187,7 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
                       const TrustRoots& roots, int64_t at) {
   Verdict v;
   v.kind = "sev-snp";
+  v.cpu_platform = cpu_platform_label(CpuPlatform::kSevSnp);
   auto parsed = parse_report(bytes);
   v.add("report parses", parsed.ok(), parsed.ok() ? "version " + std::to_string(parsed->version) : parsed.status().message());
   if (!parsed.ok()) return v;
@@ -261,6 +271,18 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
     if (shape.empty() && inter->path_len() && *inter->path_len() < 0) shape = inter->common_name() + " has a negative path length";
     if (shape.empty() && root->path_len() && *root->path_len() < 1) shape = root->common_name() + " allows no intermediate CA";
     v.add("certificate path is AMD's (CA flags, key usage, issuers)", shape.empty(), shape);
+    // Each product has its own ARK and ASK/ASVK; a key naming one product under another's
+    // authorities links cryptographically only if a key was misused, and is refused.
+    std::string other;
+    for (const Certificate* ca : {inter, root}) {
+      Product serves = authority_product(*ca);
+      if (other.empty() && serves != product) {
+        other = ca->common_name() + " serves " + std::string(product_name(serves)) + ", the " + key_cn + " names " +
+                std::string(product_name(product));
+      }
+    }
+    v.add("certificate chain is the product's", other.empty(),
+          other.empty() ? inter->common_name() + " and " + root->common_name() + " serve " + std::string(product_name(product)) : other);
     std::string when;
     bool valid = true;
     for (const Certificate* c : {key, inter, root}) {
@@ -290,11 +312,11 @@ Verdict verify_report(std::span<const uint8_t> bytes, std::span<const Certificat
     const char* oid;
     uint8_t value;
   };
-  std::vector<Spl> spls = {{"boot loader", kOidBlSpl, tcb.boot_loader},
-                           {"TEE", kOidTeeSpl, tcb.tee},
-                           {"SNP", kOidSnpSpl, tcb.snp},
-                           {"microcode", kOidUcodeSpl, tcb.microcode}};
-  if (product == Product::kTurin) spls.push_back({"FMC", kOidFmcSpl, tcb.fmc});
+  std::vector<Spl> spls = {{"boot loader", oid::kBlSpl, tcb.boot_loader},
+                           {"TEE", oid::kTeeSpl, tcb.tee},
+                           {"SNP", oid::kSnpSpl, tcb.snp},
+                           {"microcode", oid::kUcodeSpl, tcb.microcode}};
+  if (product == Product::kTurin) spls.push_back({"FMC", oid::kFmcSpl, tcb.fmc});
   for (const Spl& s : spls) {
     auto ext = key->extension_integer(s.oid);
     bool same = ext && *ext == s.value;

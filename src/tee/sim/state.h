@@ -40,6 +40,16 @@ StatusOr<Certificate> load_cert(const std::filesystem::path& path);
 
 // ---- SEV-SNP: ARK (RSA-4096) -> ASK (RSA-4096) -> VCEK (P-384), RSASSA-PSS SHA-384 ----
 
+// An AMD-style subject (OU, C, L, ST, the simulated organisation) with common name `cn`.
+std::vector<std::pair<std::string, std::string>> amd_style_name(const std::string& cn);
+
+// A simulated ARK (self-signed) and an intermediate it signs (an ASK or ASVK, pathLen 0), each
+// RSA-4096 with RSASSA-PSS/SHA-384, valid from a day before `now` for ten years.
+struct AmdCas {
+  KeyedCert ark, intermediate;
+};
+StatusOr<AmdCas> create_amd_cas(int64_t now, const std::string& ark_cn, const std::string& intermediate_cn);
+
 struct SnpAuthority {
   KeyedCert ark, ask, vcek;
   std::array<uint8_t, 64> chip_id{};  // the VCEK's hwID
@@ -49,6 +59,16 @@ StatusOr<SnpAuthority> create_snp(int64_t now);
 Status save_snp(const std::filesystem::path& dir, const SnpAuthority& a);
 StatusOr<SnpAuthority> load_snp(const std::filesystem::path& dir);
 StatusOr<Bytes> build_snp_report(const SnpAuthority& a, std::span<const uint8_t, 64> report_data, const SnpGuest& guest);
+// What a report is signed as: the endorsement key, the chip and TCB it certifies, the part's CPUID
+// (family, model, stepping) and whether the key is a VLEK (SIGNING_KEY 1) rather than a VCEK.
+struct SnpSigner {
+  const pki::Key* key;
+  std::array<uint8_t, 64> chip_id;
+  uint64_t tcb;
+  std::array<uint8_t, 3> cpuid;
+  bool vlek;
+};
+StatusOr<Bytes> build_snp_report(const SnpSigner& signer, std::span<const uint8_t, 64> report_data, const SnpGuest& guest);
 StatusOr<Bytes> build_snp_vcek(const SnpAuthority& a, const SnpVcekOptions& options);
 StatusOr<Bytes> build_snp_crl(const SnpAuthority& a, int64_t issued_at, const SnpCrlOptions& options);
 

@@ -4,6 +4,7 @@
 
 #include "intel_roots.h"
 #include "zkcc/hash/sha2.h"
+#include "zkcc/tee/capability.h"
 
 namespace zkcc::tee::tdx {
 namespace {
@@ -60,6 +61,7 @@ bool canonical_pem(const std::string& text, const std::vector<Certificate>& chai
 Verdict verify_quote_signatures(std::span<const uint8_t> bytes, const TrustRoots& roots, int64_t at) {
   Verdict v;
   v.kind = "tdx";
+  v.cpu_platform = cpu_platform_label(CpuPlatform::kTdx);
   auto parsed = parse_quote(bytes);
   v.add("quote parses", parsed.ok(), parsed.ok() ? "version " + std::to_string(parsed->version) : parsed.status().message());
   if (!parsed.ok()) return v;

@@ -4,6 +4,7 @@
 //   amd/<Product>/vcek_cert_chain.pem                      ASK then ARK
 //   amd/<Product>/vlek_cert_chain.pem                      ASVK then ARK
 //   amd/<Product>/vcek_crl.der                             AMD's CRL for the ASK, signed by the ARK
+//   amd/<Product>/vlek_crl.der                             AMD's CRL for the ASVK, signed by the ARK
 //   intel/tdx/<FMSPC hex>/collateral.json                  QuoteCollateralV3 (TCB Info, QE
 //                                                          Identity, CRLs and their chains)
 //   nvidia/rim/<RIM id>.xml                                 a driver or VBIOS RIM

@@ -43,7 +43,8 @@ std::unique_ptr<Fetcher> https_fetcher(const HttpsOptions& options = {});
 // Fetches into the cache what verifying each kind of evidence needs (skipping what is cached) and
 // returns the cache paths it wrote.
 //
-// For an SEV-SNP report: the VCEK, the ASK/ARK chain and AMD's CRL (KDS vcek/v1/<product>/crl). The
+// For an SEV-SNP report: the VCEK, the ASK/ARK chain and AMD's CRL (KDS vcek/v1/<product>/crl); for
+// a VLEK-signed one the ASVK/ARK chain and CRL (vlek/v1/<product>/...), the VLEK being the host's. The
 // CRL is fetched every time, since it is current only until its nextUpdate, and stored only when
 // it parses and the product's ARK signed it (the compiled-in ARK, or a root in `roots.extra`);
 // otherwise the fetch fails naming the CRL's address and the cached copy stays as it was.

@@ -47,13 +47,17 @@ struct CpuCollectOptions {
   bool snp_certificates = true;
   DeviceIo* io = nullptr;  // null: system_device_io()
   azure::VtpmOptions vtpm;  // Azure confidential VMs: the TPM and IMDS to use
+  // SEV-SNP: a collateral cache `prove-model fetch-collateral` filled; AMD's CRL from it travels
+  // in the evidence's collateral (snp_crl.h). Empty: the evidence carries no CRL.
+  std::string collateral_cache;
 };
 
 // configfs-tsm when the capability names it and it is usable; otherwise, for SEV-SNP,
 // /dev/sev-guest (the capability's device, or <root>/dev/sev-guest). Fails with
 // failed_precondition when there is no confidential CPU, when the device is not usable, and for
 // TDX without configfs-tsm (a TDREPORT is no quote). The Azure vTPM platforms get the vTPM
-// collector (azure/vtpm.h), which fails when the TPM or its HCL report cannot be read.
+// collector (azure/vtpm.h), which fails when the TPM or its HCL report cannot be read. With a
+// collateral cache, an SEV-SNP collector is wrapped in SnpCrlAttester.
 StatusOr<std::unique_ptr<CpuAttester>> make_cpu_attester(const CpuCapability& cap,
                                                          const CpuCollectOptions& options = {});
 

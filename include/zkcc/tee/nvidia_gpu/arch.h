@@ -26,6 +26,9 @@ enum class GpuArch { kHopper, kBlackwell };
 std::string_view arch_name(GpuArch arch);
 // The chip family the architecture's certificates name: "GH100" / "GB100".
 std::string_view arch_chip(GpuArch arch);
+// The GPU model a summary names for the architecture: "H100" (GH100 parts, H200 included, which
+// the evidence does not tell apart) / "B200" (GB100 parts).
+std::string_view gpu_model(GpuArch arch);
 // The TCG DICE extension holding the FWID: "2.23.133.5.4.1" / "2.23.133.5.4.1.1".
 std::string_view fwid_oid(GpuArch arch);
 // An architecture by name, without regard to case (NVIDIA's SDK reads it so); nullopt if unknown.

@@ -1,6 +1,7 @@
 // Cryptographic verification of an SEV-SNP report: the ECDSA P-384 signature over bytes
 // 0x000-0x29F, the endorsement key's chain (VCEK <- ASK <- ARK, or VLEK <- ASVK <- ARK; RSASSA-PSS
-// with SHA-384) to an AMD root, validity at the given time, and the VCEK's extensions against the
+// with SHA-384) to an AMD root, the intermediate and root being the key's product's ("certificate
+// chain is the product's"), validity at the given time, and the VCEK's extensions against the
 // report (hwID = CHIP_ID; boot loader, TEE, SNP, microcode and, on Turin, FMC SPLs = REPORTED_TCB).
 // A pure function: no network, no clock.
 #ifndef ZKCC_TEE_SEV_SNP_VERIFY_H_
