@@ -56,6 +56,9 @@ struct Plan {
 
 size_t pack_for(unsigned bits, size_t size) {
   size_t pack = bits <= 4 ? 4 : bits <= 8 ? 2 : 1;
+  // Packing pays only for a segment with at least as many rows as the packed table has (its
+  // multiplicities lie in the committed table, which every proof of a model opens).
+  while (pack > 1 && size / pack < (size_t{1} << (bits * pack))) pack /= 2;
   return std::min(pack, size);
 }
 

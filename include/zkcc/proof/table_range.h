@@ -7,7 +7,8 @@
 // Protocol (the soundness argument and its error are in docs/soundness.md, "Range of committed
 // parameters"). Entries are shifted to s = v + 2^(bits-1), which must lie in [0, 2^bits).
 //   - A segment of at most 16 bits is looked up directly, 2^j entries per lookup row (j = 2 up to
-//     4 bits, j = 1 up to 8 bits, j = 0 above, at most the segment's size): row i holds
+//     4 bits, j = 1 up to 8 bits, j = 0 above, at most the segment's size, and lowered while the
+//     segment has fewer rows than the packed table): row i holds
 //     s[i 2^j + c] in column 1 + c, and the table of width w and packing j lists all 2^(w 2^j)
 //     tuples of w-bit digits. Packing halves or quarters the lookup rows for narrow segments.
 //   - A wider segment is split into limbs L (16 bits) and H (bits - 16), s = L + 2^16 H, committed
