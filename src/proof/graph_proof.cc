@@ -280,8 +280,8 @@ size_t mask_words(const Plan& p) {
     if (out_slot && !p.slot_is_output[*out_slot]) ++values;  // a linear layer's output, stated
     std::visit(Overloaded{
                    [&](const MatMulPlan&) {  // the product's sumcheck: X, W and the bias masked
-                     const auto inner = static_cast<size_t>(std::countr_zero(matmul_inner_size(p.dims[lp.inputs[0]])));
-                     words += sumcheck_mask_words(MaskShape(inner, 2, 4));
+                     const auto inner = static_cast<size_t>(std::countr_zero(p.dims[lp.inputs[0]].pcols));
+                     words += sumcheck_mask_words(MaskShape(std::max<size_t>(inner, 1), 2, 4));
                      ++values;
                    },
                    [&](const PassPlan& pp) {  // with a constant, a sumcheck with X and C masked

@@ -42,9 +42,6 @@ struct Dims {
 };
 
 Dims dims_of(const model::Shape& shape);
-// A matrix product's inner index range for input x: x's padded columns, at least two so that its
-// sumcheck has a variable to mask (an input of one column is padded with a zero column).
-inline size_t matmul_inner_size(const Dims& x) { return std::max<size_t>(2, x.pcols); }
 inline Dims row_dims(size_t n) { return Dims{1, n, 1, n}; }  // a multiplicity column (n a power of two)
 
 // out[i] = constant[i] + sum over each term's entries coef * input[in].

@@ -18,8 +18,7 @@ Status plan_matmul(const model::MatMulLayer& op, const Dims& x, const Dims& y, P
   if (x.cols != k || y.cols != n || y.rows != x.rows) {
     return invalid_argument("the product's input is not rows x " + std::to_string(k));
   }
-  Dims wd = dims_of(op.weight.shape);
-  wd.prows = matmul_inner_size(x);
+  const Dims wd = dims_of(op.weight.shape);
   mp.weight = p.add_model_slot(wd, kWeightBits);
   mp.bias = p.add_model_slot(row_dims(y.pcols), md.present ? model::signed_width(op.bias) : op.bias_bits);
   if (!md.present) {
@@ -58,8 +57,7 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
   const Dims& yd = r.plan.dims[lp.output];
   auto rows = z.first(yd.row_vars());
   auto cols = z.subspan(yd.row_vars());
-  const size_t inner = matmul_inner_size(xd);
-  const auto inner_vars = static_cast<size_t>(std::countr_zero(inner));
+  const auto inner_vars = static_cast<size_t>(std::countr_zero(xd.pcols));
   // Y~(r, c) = sum_s X~(r, s) W~(s, c) + rows~(r) eq(0, s) b~(c): the bias rides in the sumcheck as
   // a constant table B(s) = b~(c), so that X, W and B all run masked (X from the pool, W and B
   // from the model's mask block) and none of their values is stated in the clear.
@@ -71,12 +69,11 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
   given[3] = bm.value;
   std::vector<std::vector<QM31>> polys;
   if constexpr (R::kProver) {
-    std::vector<QM31> e0(inner);
+    std::vector<QM31> e0(xd.pcols);
     e0[0] = QM31::one();
     const QM31 b = evaluate_mle(r.model.tensors[mp.bias].data, cols);
-    std::vector<QM31> x = fold_rows(r.w.values[lp.inputs[0]], rows);
-    x.resize(inner);
-    polys = {std::move(x), fold_cols(r.model.tensors[mp.weight], cols), std::move(e0), std::vector<QM31>(inner, b)};
+    polys = {fold_rows(r.w.values[lp.inputs[0]], rows), fold_cols(r.model.tensors[mp.weight], cols), std::move(e0),
+             std::vector<QM31>(xd.pcols, b)};
   }
   ZKCC_ASSIGN_OR_RETURN(SumcheckRun sc,
                         run_sumcheck(r, std::move(polys), terms, v, inner_vars, 2, what, {true, true, false, true}, given));
@@ -92,15 +89,12 @@ Status matmul(R& r, const LayerPlan& lp, const MatMulPlan& mp, std::span<const Q
       return invalid_argument(what + ": X~(r, s) W~(s, c) + rows~(r) eq(0, s) b~(c) does not close the sumcheck");
     }
   }
-  const QM31 weight = mask_weight(sc.point[0]);
-  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.weight, concat(sc.point, cols), evals[1], true, wm, weight,
-                                         what + " weight"));
-  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.bias, cols, evals[3], true, bm, weight, what + " bias"));
-  if (xd.pcols == 1) {  // X~(r, s) = X~(r) (1 - s) for the zero column
-    const Masked x_at = sc.factor(0, evals[0]) * (QM31::one() - sc.point[0]).inverse();
-    return claim(r, lp.inputs[0], std::vector<QM31>(rows.begin(), rows.end()), x_at, what + " input");
-  }
-  return claim(r, lp.inputs[0], concat(rows, sc.point), sc.factor(0, evals[0]), what + " input");
+  // An input of one column sums over a single entry, padded (role.h): the claims are at `entry`.
+  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.weight, concat(sc.entry, cols), sc.model_stated(evals[1]), true, wm,
+                                         sc.model_weight(), what + " weight"));
+  ZKCC_RETURN_IF_ERROR(open_model_masked(r, mp.bias, cols, sc.model_stated(evals[3]), true, bm, sc.model_weight(),
+                                         what + " bias"));
+  return claim(r, lp.inputs[0], concat(rows, sc.entry), sc.factor(0, evals[0]), what + " input");
 }
 
 template Status matmul(Prover&, const LayerPlan&, const MatMulPlan&, std::span<const QM31>, const Masked&,
